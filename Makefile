@@ -1,0 +1,167 @@
+# wmsbridge - build, test, demo and install.
+#
+# Modules live in src/<group>/. Each group may only use the groups named in
+# DEPS_<group> (the walls of docs/design.md); unit tests named
+# tests/unit/test_<group>_*.c link exactly that closure, so one module's
+# work in progress never breaks another module's tests.
+#
+#   make                 release build          build/release/wmsbridge
+#   make check           deps + sanitizer build + every test, summary last
+#   make demo            deps + simulator + spool + dispatch job, end to end
+#   make fuzz            libFuzzer targets for every parser (FUZZ_SECONDS each)
+#   make stress          the long reliability runs
+#   make bench           benchmarks with baselines from the same run
+#   make install PREFIX=/usr/local DESTDIR=
+
+VARIANT ?= release
+B := build/$(VARIANT)
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+PKGS := libxml-2.0 libcurl libssh2 zlib sqlite3 jansson libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS := $(PKG_LIBS) -lcsv -lm
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wno-format-nonliteral -Wvla
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(PKG_CFLAGS)
+
+ifeq ($(VARIANT),release)
+OPT := -O2 -g
+else ifeq ($(VARIANT),asan)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+CC := clang
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+       -DWB_FUZZING
+LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),debug)
+OPT := -O0 -g
+endif
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+ALL_LDFLAGS := $(LDOPT) $(LDFLAGS)
+
+GROUPS := core layout maps amazon spool net flows sched ops
+DEPS_core :=
+DEPS_layout := core
+DEPS_maps := core
+DEPS_amazon := core
+DEPS_spool := core
+DEPS_net := core
+DEPS_sched := core
+DEPS_flows := core layout maps amazon spool net
+DEPS_ops := core spool sched
+DEPS_cmd := core layout maps amazon spool net flows sched ops
+
+src_of = $(wildcard src/$(1)/*.c)
+objs_of = $(patsubst src/%.c,$(B)/obj/%.o,$(call src_of,$(1)))
+closure = $(sort $(1) $(DEPS_$(1)))
+objs_closure = $(foreach g,$(call closure,$(1)),$(call objs_of,$(g)))
+
+LIB_OBJS := $(foreach g,$(GROUPS),$(call objs_of,$(g)))
+CMD_SRCS := $(wildcard src/main.c src/cmd_*.c)
+CMD_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(CMD_SRCS))
+BIN := $(B)/wmsbridge
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+unit_group = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all unit check check-quick demo fuzz fuzz-build stress bench install clean deps \
+        format format-check lint $(addprefix unit-,$(GROUPS))
+
+all: $(BIN)
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libwmsbridge.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CMD_OBJS) $(B)/libwmsbridge.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(B)/libwmsbridge.a $(LIBS)
+
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+
+define unit_rule
+$(B)/tests/$(basename $(notdir $(1))): $(B)/tests/$(basename $(notdir $(1))).o $(call objs_closure,$(call unit_group,$(1)))
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS) $$(CMOCKA_LIBS)
+unit-$(call unit_group,$(1)): $(B)/tests/$(basename $(notdir $(1)))
+endef
+$(foreach t,$(UNIT_SRCS),$(eval $(call unit_rule,$(t))))
+
+# unit-GROUP builds and runs that group's unit tests only.
+$(addprefix unit-,$(GROUPS)):
+	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+
+unit: $(UNIT_BINS)
+
+deps:
+	@sh scripts/deps.sh
+
+# check: everything under ASan+UBSan, then the suite; the runner prints the summary.
+check: deps
+	$(MAKE) VARIANT=asan all unit
+	$(MAKE) fuzz-build
+	@sh tests/run.sh build/asan
+
+check-quick:
+	$(MAKE) VARIANT=asan all unit
+	@WB_SKIP_SLOW=1 sh tests/run.sh build/asan
+
+demo: deps
+	$(MAKE) VARIANT=release all
+	@sh scripts/demo.sh build/release
+
+build/fuzz/fuzz/%: tests/fuzz/%.c
+	$(MAKE) VARIANT=fuzz build/fuzz/libwmsbridge.a
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
+	    build/fuzz/libwmsbridge.a $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+stress: deps
+	$(MAKE) VARIANT=asan all
+	@WB_STRESS=1 sh tests/run.sh build/asan stress
+
+bench: deps
+	$(MAKE) VARIANT=release all
+	@sh bench/run.sh build/release
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/wmsbridge/formats \
+	    $(DESTDIR)$(PREFIX)/share/wmsbridge/etc $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/wmsbridge
+	install -m 0644 formats/*.layout $(DESTDIR)$(PREFIX)/share/wmsbridge/formats/
+	install -m 0644 etc/*.map etc/*.conf etc/*.txt $(DESTDIR)$(PREFIX)/share/wmsbridge/etc/
+	install -m 0644 docs/wmsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/wmsbridge.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+format:
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]')
+
+format-check:
+	@sh scripts/checksrc.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,481 @@
+/*
+ * conf.c - the parameter table and the wmsbridge.conf reader/validator.
+ * Owns struct wb_config storage. Reports every problem as "file:line: text"
+ * and returns WB_CONFIG; never exits, never prints.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+
+#define OFF(f) offsetof(struct wb_config, f)
+#define ROFF(f) offsetof(struct wb_remote, f)
+
+static const struct conf_param params[] = {
+    {"spool_dir", CONF_DIR, "../spool", OFF(spool_dir), 0, 0, "spool root with one directory per state"},
+    {"ledger", CONF_PATH, "../spool/ledger.db", OFF(ledger), 0, 0, "SQLite ledger file (WAL mode)"},
+    {"layout_dir", CONF_DIR, "../formats", OFF(layout_dir), 0, 0, "directory of *.layout files"},
+    {"xsd_dir", CONF_DIR, "", OFF(xsd_dir), 0, 0, "Amazon XSD directory (amzn-base.xsd, OrderFulfillment.xsd, ...); empty = structural checks only"},
+    {"carriers_map", CONF_FILE, "carriers.map", OFF(carriers_map), 0, 0, "WMS carrier/service -> Amazon CarrierCode map"},
+    {"skus_map", CONF_FILE, "skus.map", OFF(skus_map), 0, 0, "WMS SKU -> seller SKU map"},
+    {"carrier_codes", CONF_FILE, "amazon-carrier-codes.txt", OFF(carrier_codes), 0, 0, "Amazon's accepted CarrierCode values, one a line"},
+    {"result_codes", CONF_PATH, "result-codes.map", OFF(result_codes), 0, 0, "operator notes for Amazon result codes"},
+    {"credentials", CONF_PATH, "credentials", OFF(credentials), 0, 0, "LWA client id/secret/refresh token (mode 0600)"},
+    {"merchant_id", CONF_STR, NULL, OFF(merchant_id), 0, 0, "seller id (MerchantIdentifier in feeds)"},
+    {"marketplace_ids", CONF_STR, "A1F83G8C2ARO7P", OFF(marketplace_ids), 0, 0, "comma separated marketplace ids"},
+    {"sp_api_endpoint", CONF_URL, "https://sellingpartnerapi-eu.amazon.com", OFF(sp_api_endpoint), 0, 0, "SP-API regional base URL"},
+    {"lwa_endpoint", CONF_URL, "https://api.amazon.com/auth/o2/token", OFF(lwa_endpoint), 0, 0, "Login with Amazon token endpoint"},
+    {"ca_file", CONF_PATH, "", OFF(ca_file), 0, 0, "extra CA bundle for TLS verification"},
+    {"tls_verify", CONF_BOOL, "yes", OFF(tls_verify), 0, 0, "verify TLS peers; 'no' is refused outside WB_TEST_INSECURE"},
+    {"dispatch_layout", CONF_STR, "dispatch-utf8", OFF(dispatch_layout), 0, 0, "layout name of WMS dispatch files"},
+    {"time_zone", CONF_STR, "UTC", OFF(time_zone), 0, 0, "time zone of the schedule"},
+    {"schedule", CONF_PATH, "schedule", OFF(schedule), 0, 0, "schedule file"},
+    {"log_level", CONF_STR, "info", OFF(log_level), 0, 0, "debug, info, warn or error"},
+    {"log_syslog", CONF_BOOL, "no", OFF(log_syslog), 0, 0, "log to syslog instead of stderr"},
+    {"allow_root", CONF_BOOL, "no", OFF(allow_root), 0, 0, "let the daemon run as root"},
+    {"alert_command", CONF_PATH, "", OFF(alert_command), 0, 0, "program run (execve) with an alert's fields"},
+    {"settle_seconds", CONF_INT, "5", OFF(settle_seconds), 0, 86400, "a file in in/ must be unchanged this long"},
+    {"max_ship_age_days", CONF_INT, "30", OFF(max_ship_age_days), 1, 3650, "ship times older than this are rejected"},
+    {"max_future_minutes", CONF_INT, "10", OFF(max_future_minutes), 0, 1440, "ship times this far ahead are rejected"},
+    {"batch_window_seconds", CONF_INT, "120", OFF(batch_window_seconds), 0, 86400, "collect dispatch rows this long into one feed"},
+    {"batch_max_messages", CONF_INT, "5000", OFF(batch_max_messages), 1, 100000, "most messages in one feed"},
+    {"feed_stuck_minutes", CONF_INT, "120", OFF(feed_stuck_minutes), 1, 10080, "feed still in progress after this raises an alert"},
+    {"feed_poll_seconds", CONF_INT, "60", OFF(feed_poll_seconds), 1, 3600, "first poll delay for a submitted feed"},
+    {"http_timeout", CONF_INT, "60", OFF(http_timeout), 1, 3600, "seconds for one HTTP request"},
+    {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100, "attempts for a transport failure before escalating"},
+    {"retry_base_ms", CONF_INT, "500", OFF(retry_base_ms), 1, 600000, "first backoff delay"},
+    {"retry_cap_ms", CONF_INT, "60000", OFF(retry_cap_ms), 1, 3600000, "longest backoff delay"},
+    {"retention_days", CONF_INT, "90", OFF(retention_days), 1, 36500, "purge keeps done/ sent/ reports/ this long"},
+    {"job_timeout", CONF_INT, "900", OFF(job_timeout), 1, 86400, "seconds before a job is stopped"},
+    {"rescan_seconds", CONF_INT, "30", OFF(rescan_seconds), 1, 3600, "periodic spool rescan besides inotify"},
+};
+
+static const struct conf_param remote_params[] = {
+    {"host", CONF_STR, NULL, ROFF(host), 0, 0, "SFTP server host name or address"},
+    {"port", CONF_INT, "22", ROFF(port), 1, 65535, "SFTP port"},
+    {"user", CONF_STR, NULL, ROFF(user), 0, 0, "login name"},
+    {"identity", CONF_FILE, "", ROFF(identity), 0, 0, "private key file (mode 0600 or stricter)"},
+    {"password_file", CONF_FILE, "", ROFF(password_file), 0, 0, "password file, only with auth = password"},
+    {"auth", CONF_STR, "publickey", ROFF(auth), 0, 0, "publickey or password"},
+    {"known_hosts", CONF_FILE, "", ROFF(known_hosts), 0, 0, "OpenSSH known_hosts file holding the server key"},
+    {"fingerprint", CONF_STR, "", ROFF(fingerprint), 0, 0, "pinned host key fingerprint SHA256:..."},
+    {"remote_dir", CONF_STR, ".", ROFF(remote_dir), 0, 0, "remote directory"},
+    {"pattern", CONF_STR, "*", ROFF(pattern), 0, 0, "file name pattern (pull)"},
+    {"flow", CONF_STR, NULL, ROFF(flow), 0, 0, "spool flow the files belong to"},
+    {"direction", CONF_STR, "pull", ROFF(direction), 0, 0, "pull (WMS -> spool in/) or push (spool out/ -> WMS)"},
+    {"archive_dir", CONF_STR, "", ROFF(archive_dir), 0, 0, "remote dir pulled files move to; empty deletes them"},
+    {"done_suffix", CONF_STR, "", ROFF(done_suffix), 0, 0, "take a file only when NAME+suffix exists"},
+    {"min_age", CONF_INT, "2", ROFF(min_age), 0, 86400, "seconds a remote file must be unchanged"},
+    {"timeout", CONF_INT, "30", ROFF(timeout), 1, 3600, "seconds for connect and each operation"},
+};
+
+/* conf_params - the top-level table */
+const struct conf_param *conf_params(size_t *n)
+{
+    *n = WB_ARRAY_LEN(params);
+    return params;
+}
+
+/* conf_remote_params - the remote.NAME.* table */
+const struct conf_param *conf_remote_params(size_t *n)
+{
+    *n = WB_ARRAY_LEN(remote_params);
+    return remote_params;
+}
+
+/* resolve - absolute path of v relative to base (malloc'd) */
+static char *resolve(const char *base, const char *v)
+{
+    if (!*v || v[0] == '/' || !base)
+        return strdup(v);
+    size_t n = strlen(base) + strlen(v) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", base, v);
+    return p;
+}
+
+/* parse_bool - yes/no words to 1/0, -1 if not a boolean */
+static int parse_bool(const char *v)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* set_value - validate v for p and store it at base+p->off; error text into err */
+static int set_value(void *base, const struct conf_param *p, const char *v, const char *dir,
+                     char *err, size_t errn)
+{
+    char *slot_base = (char *)base + p->off;
+    switch (p->type) {
+    case CONF_INT: {
+        long x;
+        if (str_to_long(v, p->min, p->max, &x) != WB_OK) {
+            snprintf(err, errn, "%s: '%s' is not a whole number from %ld to %ld", p->name, v,
+                     p->min, p->max);
+            return WB_CONFIG;
+        }
+        *(long *)(void *)slot_base = x;
+        return WB_OK;
+    }
+    case CONF_BOOL: {
+        int b = parse_bool(v);
+        if (b < 0) {
+            snprintf(err, errn, "%s: '%s' is not yes or no", p->name, v);
+            return WB_CONFIG;
+        }
+        *(int *)(void *)slot_base = b;
+        return WB_OK;
+    }
+    case CONF_URL:
+        if (!str_has_prefix(v, "https://") && !str_has_prefix(v, "http://")) {
+            snprintf(err, errn, "%s: '%s' is not an http(s) URL", p->name, v);
+            return WB_CONFIG;
+        }
+        break;
+    case CONF_STR:
+        for (const char *q = v; *q; q++)
+            if ((unsigned char)*q < 0x20) {
+                snprintf(err, errn, "%s: control character in value", p->name);
+                return WB_CONFIG;
+            }
+        break;
+    default:
+        break;
+    }
+    char **slot = (char **)(void *)slot_base;
+    char *nv = (p->type == CONF_FILE || p->type == CONF_DIR || p->type == CONF_PATH)
+                   ? resolve(dir, v)
+                   : strdup(v);
+    if (!nv)
+        return WB_NOMEM;
+    free(*slot);
+    *slot = nv;
+    return WB_OK;
+}
+
+/* fill_defaults - set every parameter of a table to its default */
+static int fill_defaults(void *base, const struct conf_param *t, size_t n, const char *dir)
+{
+    char err[256];
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].def)
+            continue;
+        if (t[i].type == CONF_INT || t[i].type == CONF_BOOL || *t[i].def) {
+            int rc = set_value(base, &t[i], t[i].def, dir, err, sizeof err);
+            if (rc != WB_OK)
+                return rc;
+        } else {
+            char **slot = (char **)(void *)((char *)base + t[i].off);
+            free(*slot);
+            if (!(*slot = strdup("")))
+                return WB_NOMEM;
+        }
+    }
+    return WB_OK;
+}
+
+/* conf_init - fill defaults (no file) */
+int conf_init(struct wb_config *c, const char *base_dir)
+{
+    memset(c, 0, sizeof *c);
+    c->base_dir = strdup(base_dir ? base_dir : ".");
+    if (!c->base_dir)
+        return WB_NOMEM;
+    return fill_defaults(c, params, WB_ARRAY_LEN(params), c->base_dir);
+}
+
+/* find_param - table entry by name */
+static const struct conf_param *find_param(const struct conf_param *t, size_t n, const char *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].name, k) == 0)
+            return &t[i];
+    return NULL;
+}
+
+/* get_remote - remote by name, created (with defaults) if new */
+static struct wb_remote *get_remote(struct wb_config *c, const char *name, int *rc)
+{
+    for (int i = 0; i < c->nremotes; i++)
+        if (strcmp(c->remotes[i].name, name) == 0)
+            return &c->remotes[i];
+    if (c->nremotes >= CONF_MAX_REMOTES) {
+        *rc = WB_CONFIG;
+        return NULL;
+    }
+    struct wb_remote *r = &c->remotes[c->nremotes];
+    memset(r, 0, sizeof *r);
+    if (!(r->name = strdup(name)) ||
+        fill_defaults(r, remote_params, WB_ARRAY_LEN(remote_params), c->base_dir) != WB_OK) {
+        *rc = WB_NOMEM;
+        return NULL;
+    }
+    c->nremotes++;
+    return r;
+}
+
+/* valid_ident - 1 for [A-Za-z0-9_-]+ */
+static int valid_ident(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return 0;
+    return 1;
+}
+
+/* check_paths - existence checks for file-typed params that are set */
+static void check_paths(void *base, const struct conf_param *t, size_t n, const char *path,
+                        const char *prefix, struct buf *errs, int *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].type != CONF_FILE)
+            continue;
+        const char *v = *(char **)(void *)((char *)base + t[i].off);
+        if (!v || !*v)
+            continue;
+        struct stat st;
+        if (stat(v, &st) != 0 || !S_ISREG(st.st_mode) || access(v, R_OK) != 0) {
+            buf_appendf(errs, "%s: %s%s: cannot read file '%s': %s\n", path, prefix, t[i].name,
+                        v, errno ? strerror(errno) : "not a regular file");
+            *bad = 1;
+        }
+    }
+}
+
+/* dirname_of - directory part of a path (malloc'd) */
+static char *dirname_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    if (!s)
+        return strdup(".");
+    if (s == path)
+        return strdup("/");
+    return strndup(path, (size_t)(s - path));
+}
+
+/* conf_load - read and validate a whole config file */
+int conf_load(struct wb_config *c, const char *path, struct buf *errs)
+{
+    char *dir = dirname_of(path);
+    if (!dir)
+        return WB_NOMEM;
+    int rc = conf_init(c, dir);
+    free(dir);
+    if (rc != WB_OK)
+        return rc;
+    if (!(c->path = strdup(path)))
+        return WB_NOMEM;
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        buf_appendf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+        return WB_CONFIG;
+    }
+    char line[4096];
+    unsigned char seen[WB_ARRAY_LEN(params)] = {0};
+    int lineno = 0, bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t ln = strlen(line);
+        if (ln == sizeof line - 1 && line[ln - 1] != '\n') {
+            buf_appendf(errs, "%s:%d: line too long\n", path, lineno);
+            bad = 1;
+            int ch;
+            while ((ch = fgetc(f)) != EOF && ch != '\n')
+                ;
+            continue;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        str_trim(line);
+        if (!*line)
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq) {
+            buf_appendf(errs, "%s:%d: expected 'key = value'\n", path, lineno);
+            bad = 1;
+            continue;
+        }
+        *eq = '\0';
+        char *key = str_trim(line), *val = str_trim(eq + 1);
+        char err[512];
+        if (str_has_prefix(key, "remote.")) {
+            char *name = key + 7, *dot = strchr(name, '.');
+            if (!dot) {
+                buf_appendf(errs, "%s:%d: expected remote.NAME.KEY\n", path, lineno);
+                bad = 1;
+                continue;
+            }
+            *dot = '\0';
+            const struct conf_param *p =
+                find_param(remote_params, WB_ARRAY_LEN(remote_params), dot + 1);
+            if (!valid_ident(name) || !p) {
+                buf_appendf(errs, "%s:%d: unknown parameter 'remote.%s.%s'\n", path, lineno,
+                            name, dot + 1);
+                bad = 1;
+                continue;
+            }
+            int grc = WB_OK;
+            struct wb_remote *r = get_remote(c, name, &grc);
+            if (!r) {
+                buf_appendf(errs, "%s:%d: too many remotes (at most %d)\n", path, lineno,
+                            CONF_MAX_REMOTES);
+                bad = 1;
+                continue;
+            }
+            if (set_value(r, p, val, c->base_dir, err, sizeof err) != WB_OK) {
+                buf_appendf(errs, "%s:%d: remote.%s.%s\n", path, lineno, name, err);
+                bad = 1;
+            }
+            continue;
+        }
+        const struct conf_param *p = find_param(params, WB_ARRAY_LEN(params), key);
+        if (!p) {
+            buf_appendf(errs, "%s:%d: unknown parameter '%s'\n", path, lineno, key);
+            bad = 1;
+            continue;
+        }
+        seen[p - params] = 1;
+        if (!*val && p->type != CONF_PATH && p->type != CONF_DIR && p->type != CONF_FILE) {
+            buf_appendf(errs, "%s:%d: %s: empty value\n", path, lineno, key);
+            bad = 1;
+            continue;
+        }
+        if (set_value(c, p, val, c->base_dir, err, sizeof err) != WB_OK) {
+            buf_appendf(errs, "%s:%d: %s\n", path, lineno, err);
+            bad = 1;
+        }
+    }
+    fclose(f);
+    for (size_t i = 0; i < WB_ARRAY_LEN(params); i++)
+        if (!params[i].def && !seen[i]) {
+            buf_appendf(errs, "%s: required parameter '%s' is missing\n", path, params[i].name);
+            bad = 1;
+        }
+    check_paths(c, params, WB_ARRAY_LEN(params), path, "", errs, &bad);
+    for (int i = 0; i < c->nremotes; i++) {
+        struct wb_remote *r = &c->remotes[i];
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "remote.%s.", r->name);
+        if (!r->host || !r->user || !r->flow) {
+            buf_appendf(errs, "%s: %s: host, user and flow are required\n", path, prefix);
+            bad = 1;
+        }
+        if (strcmp(r->direction, "pull") != 0 && strcmp(r->direction, "push") != 0) {
+            buf_appendf(errs, "%s: %sdirection: '%s' is not pull or push\n", path, prefix,
+                        r->direction);
+            bad = 1;
+        }
+        if (strcmp(r->auth, "publickey") != 0 && strcmp(r->auth, "password") != 0) {
+            buf_appendf(errs, "%s: %sauth: '%s' is not publickey or password\n", path, prefix,
+                        r->auth);
+            bad = 1;
+        }
+        if (!*r->known_hosts && !*r->fingerprint) {
+            buf_appendf(errs, "%s: %s: set known_hosts or fingerprint (host keys are always checked)\n",
+                        path, prefix);
+            bad = 1;
+        }
+        check_paths(r, remote_params, WB_ARRAY_LEN(remote_params), path, prefix, errs, &bad);
+    }
+    if (log_level_parse(c->log_level) < 0) {
+        buf_appendf(errs, "%s: log_level: '%s' is not debug, info, warn or error\n", path,
+                    c->log_level);
+        bad = 1;
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
+
+/* free_table - free the string slots of a table */
+static void free_table(void *base, const struct conf_param *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].type == CONF_INT || t[i].type == CONF_BOOL)
+            continue;
+        char **slot = (char **)(void *)((char *)base + t[i].off);
+        free(*slot);
+        *slot = NULL;
+    }
+}
+
+/* conf_free - release everything */
+void conf_free(struct wb_config *c)
+{
+    free_table(c, params, WB_ARRAY_LEN(params));
+    for (int i = 0; i < c->nremotes; i++) {
+        free_table(&c->remotes[i], remote_params, WB_ARRAY_LEN(remote_params));
+        free(c->remotes[i].name);
+    }
+    free(c->path);
+    free(c->base_dir);
+    memset(c, 0, sizeof *c);
+}
+
+/* value_text - a parameter's value as text into out */
+static void value_text(const void *base, const struct conf_param *p, char *out, size_t n)
+{
+    const char *slot = (const char *)base + p->off;
+    if (p->type == CONF_INT)
+        snprintf(out, n, "%ld", *(const long *)(const void *)slot);
+    else if (p->type == CONF_BOOL)
+        snprintf(out, n, "%s", *(const int *)(const void *)slot ? "yes" : "no");
+    else {
+        const char *s = *(char *const *)(const void *)slot;
+        snprintf(out, n, "%s", s ? s : "");
+    }
+}
+
+/* conf_show - append "key = value" lines (all, or only non-default) */
+int conf_show(const struct wb_config *c, int non_default_only, struct buf *out)
+{
+    struct wb_config d;
+    int rc = conf_init(&d, c->base_dir);
+    if (rc != WB_OK) {
+        conf_free(&d);
+        return rc;
+    }
+    for (size_t i = 0; i < WB_ARRAY_LEN(params); i++) {
+        char v[1024], dv[1024];
+        value_text(c, &params[i], v, sizeof v);
+        value_text(&d, &params[i], dv, sizeof dv);
+        if (non_default_only && params[i].def && strcmp(v, dv) == 0)
+            continue;
+        buf_appendf(out, "%s = %s\n", params[i].name, v);
+    }
+    for (int r = 0; r < c->nremotes; r++)
+        for (size_t i = 0; i < WB_ARRAY_LEN(remote_params); i++) {
+            char v[1024];
+            value_text(&c->remotes[r], &remote_params[i], v, sizeof v);
+            buf_appendf(out, "remote.%s.%s = %s\n", c->remotes[r].name, remote_params[i].name, v);
+        }
+    conf_free(&d);
+    return WB_OK;
+}
+
+/* conf_find_remote - remote by name or NULL */
+const struct wb_remote *conf_find_remote(const struct wb_config *c, const char *name)
+{
+    for (int i = 0; i < c->nremotes; i++)
+        if (strcmp(c->remotes[i].name, name) == 0)
+            return &c->remotes[i];
+    return NULL;
+}

@@ -1,0 +1,117 @@
+/*
+ * conf.h - wmsbridge.conf: one parameter table drives parsing, validation,
+ * `wmsbridge check`, the man page and "show non-default settings".
+ *
+ * Format: `key = value` lines, `#` comments, blank lines ignored. Remote SFTP
+ * peers are sections: `remote.NAME.KEY = value`. Relative paths are taken
+ * relative to the config file's directory. Loading validates the whole file:
+ * every unknown key, bad value or missing file is reported as "file:line: text"
+ * and the load returns WB_CONFIG. Never exits.
+ */
+#ifndef WB_CONF_H
+#define WB_CONF_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+#define CONF_MAX_REMOTES 16
+
+enum conf_type {
+    CONF_STR,  /* any non-empty text */
+    CONF_INT,  /* integer in [min,max] */
+    CONF_BOOL, /* yes/no/true/false/1/0 */
+    CONF_FILE, /* path to an existing readable file */
+    CONF_DIR,  /* path to a directory (created by the spool if missing) */
+    CONF_PATH, /* path, existence not required */
+    CONF_URL,  /* http:// or https:// URL */
+};
+
+struct wb_remote {
+    char *name;
+    char *host;
+    long port;
+    char *user;
+    char *identity;    /* private key file, must not be readable by others */
+    char *password_file; /* only when auth = password */
+    char *auth;        /* publickey | password */
+    char *known_hosts;
+    char *fingerprint; /* pinned SHA256:base64 host key fingerprint */
+    char *remote_dir;
+    char *pattern;     /* fnmatch pattern for pull */
+    char *flow;
+    char *direction;   /* pull | push */
+    char *archive_dir; /* remote dir to move pulled files to; empty = delete */
+    char *done_suffix; /* optional done-marker suffix, e.g. .done */
+    long min_age;      /* seconds a remote file must be unchanged */
+    long timeout;      /* seconds per operation */
+};
+
+struct wb_config {
+    char *path; /* the file it came from */
+    char *base_dir;
+    char *spool_dir;
+    char *ledger;
+    char *layout_dir;
+    char *xsd_dir;
+    char *carriers_map;
+    char *skus_map;
+    char *carrier_codes;
+    char *result_codes;
+    char *credentials;
+    char *merchant_id;
+    char *marketplace_ids;
+    char *sp_api_endpoint;
+    char *lwa_endpoint;
+    char *ca_file;
+    char *dispatch_layout;
+    char *time_zone;
+    char *schedule;
+    char *log_level;
+    char *alert_command;
+    int log_syslog;
+    int allow_root;
+    int tls_verify;
+    long settle_seconds;
+    long max_ship_age_days;
+    long max_future_minutes;
+    long batch_window_seconds;
+    long batch_max_messages;
+    long feed_stuck_minutes;
+    long feed_poll_seconds;
+    long http_timeout;
+    long retry_max;
+    long retry_base_ms;
+    long retry_cap_ms;
+    long retention_days;
+    long job_timeout;
+    long rescan_seconds;
+    int nremotes;
+    struct wb_remote remotes[CONF_MAX_REMOTES];
+};
+
+struct conf_param {
+    const char *name;
+    enum conf_type type;
+    const char *def; /* default as text; NULL = required */
+    size_t off;      /* offset into the struct */
+    long min, max;
+    const char *help;
+};
+
+/* conf_init - fill defaults (no file); paths relative to base_dir */
+int conf_init(struct wb_config *c, const char *base_dir);
+/* conf_load - read and validate a whole config file; errors appended to errs */
+int conf_load(struct wb_config *c, const char *path, struct buf *errs);
+/* conf_free - release everything */
+void conf_free(struct wb_config *c);
+/* conf_params - the top-level table (for check, docs, show) */
+const struct conf_param *conf_params(size_t *n);
+/* conf_remote_params - the remote.NAME.* table */
+const struct conf_param *conf_remote_params(size_t *n);
+/* conf_show - append "key = value" lines (all, or only non-default) */
+int conf_show(const struct wb_config *c, int non_default_only, struct buf *out);
+/* conf_find_remote - remote by name or NULL */
+const struct wb_remote *conf_find_remote(const struct wb_config *c, const char *name);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * fsutil.c - atomic writes (temp + fsync + rename + dir fsync), durable moves,
+ * safe name checks and digests. Returns WB_* codes, never exits, opens every
+ * file with O_NOFOLLOW so a planted symlink is refused rather than followed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "core/wb.h"
+
+/* afile_open - start writing dir/name through a temp file */
+int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
+{
+    static unsigned seq;
+    memset(af, 0, sizeof *af);
+    af->dirfd = -1;
+    if (!fs_name_ok(name) && !(name[0] == '.' && fs_name_ok(name + 1)))
+        return WB_BADARG;
+    snprintf(af->name, sizeof af->name, "%s", name);
+    snprintf(af->tmp, sizeof af->tmp, ".%s.%ld.%u.tmp", name, (long)getpid(), seq++);
+    af->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (af->dirfd < 0)
+        return wb_errno_status(errno);
+    int fd = openat(af->dirfd, af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    mode ? mode : 0600);
+    if (fd < 0) {
+        int e = errno;
+        close(af->dirfd);
+        af->dirfd = -1;
+        return wb_errno_status(e);
+    }
+    af->fp = fdopen(fd, "w");
+    if (!af->fp) {
+        int e = errno;
+        close(fd);
+        unlinkat(af->dirfd, af->tmp, 0);
+        close(af->dirfd);
+        af->dirfd = -1;
+        return wb_errno_status(e);
+    }
+    return WB_OK;
+}
+
+/* afile_write - write n bytes (errors are remembered for commit) */
+int afile_write(struct afile *af, const void *p, size_t n)
+{
+    if (af->failed)
+        return af->failed;
+    if (n && fwrite(p, 1, n, af->fp) != n)
+        af->failed = wb_errno_status(errno ? errno : EIO);
+    return af->failed;
+}
+
+/* afile_commit - flush, fsync, close, rename into place, fsync the directory */
+int afile_commit(struct afile *af)
+{
+    int rc = af->failed;
+    if (!af->fp)
+        return WB_BADARG;
+    if (rc == WB_OK && (fflush(af->fp) != 0 || ferror(af->fp)))
+        rc = wb_errno_status(errno ? errno : EIO);
+    if (rc == WB_OK && fsync(fileno(af->fp)) != 0)
+        rc = wb_errno_status(errno);
+    if (fclose(af->fp) != 0 && rc == WB_OK)
+        rc = wb_errno_status(errno);
+    af->fp = NULL;
+    if (rc == WB_OK && renameat(af->dirfd, af->tmp, af->dirfd, af->name) != 0)
+        rc = wb_errno_status(errno);
+    if (rc != WB_OK) {
+        unlinkat(af->dirfd, af->tmp, 0);
+    } else if (fsync(af->dirfd) != 0) {
+        rc = wb_errno_status(errno);
+    }
+    close(af->dirfd);
+    af->dirfd = -1;
+    return rc;
+}
+
+/* afile_abort - unlink the temp and release everything */
+void afile_abort(struct afile *af)
+{
+    if (af->fp) {
+        fclose(af->fp);
+        af->fp = NULL;
+    }
+    if (af->dirfd >= 0) {
+        unlinkat(af->dirfd, af->tmp, 0);
+        close(af->dirfd);
+        af->dirfd = -1;
+    }
+}
+
+/* fs_write_file - write a whole file atomically */
+int fs_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    struct afile af;
+    int rc = afile_open(&af, dir, name, 0);
+    if (rc != WB_OK)
+        return rc;
+    afile_write(&af, data, len);
+    return afile_commit(&af);
+}
+
+/* fs_fsync_dir - fsync a directory */
+int fs_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return wb_errno_status(errno);
+    int rc = fsync(fd) == 0 ? WB_OK : wb_errno_status(errno);
+    close(fd);
+    return rc;
+}
+
+/* fs_move - durable rename from_dir/name -> to_dir/to_name; fails if target exists */
+int fs_move(const char *from_dir, const char *name, const char *to_dir, const char *to_name)
+{
+    int fd1 = open(from_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd1 < 0)
+        return wb_errno_status(errno);
+    int fd2 = open(to_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd2 < 0) {
+        int e = errno;
+        close(fd1);
+        return wb_errno_status(e);
+    }
+    int rc = WB_OK;
+    struct stat st;
+    if (fstatat(fd1, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        rc = wb_errno_status(errno);
+    else if (!S_ISREG(st.st_mode))
+        rc = WB_PERMFAIL;
+    else if (renameat2(fd1, name, fd2, to_name, RENAME_NOREPLACE) != 0) {
+        if (errno == EINVAL || errno == ENOSYS) {
+            /* file system without RENAME_NOREPLACE: link + unlink keeps no-replace */
+            if (linkat(fd1, name, fd2, to_name, 0) != 0 || unlinkat(fd1, name, 0) != 0)
+                rc = wb_errno_status(errno);
+        } else {
+            rc = wb_errno_status(errno);
+        }
+    }
+    if (rc == WB_OK && (fsync(fd2) != 0 || fsync(fd1) != 0))
+        rc = wb_errno_status(errno);
+    close(fd1);
+    close(fd2);
+    return rc;
+}
+
+/* fs_mkdirs - mkdir -p with mode */
+int fs_mkdirs(const char *path, mode_t mode)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return WB_TOOBIG;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            return wb_errno_status(errno);
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+        return wb_errno_status(errno);
+    return WB_OK;
+}
+
+/* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max */
+int fs_read_file(const char *path, struct buf *b)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? WB_NOINPUT : wb_errno_status(errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return WB_NOINPUT;
+    }
+    char chunk[65536];
+    int rc = WB_OK;
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = wb_errno_status(errno);
+            break;
+        }
+        if (n == 0)
+            break;
+        if ((rc = buf_append(b, chunk, (size_t)n)) != WB_OK)
+            break;
+    }
+    close(fd);
+    if (rc == WB_OK && !b->data)
+        rc = buf_append(b, "", 0);
+    return rc;
+}
+
+/* fs_name_ok - 1 if name is a safe single path component for the spool */
+int fs_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > FS_NAME_MAX)
+        return 0;
+    if (name[0] == '-' || name[0] == '.')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* fs_is_temp_name - 1 for names a writer is still working on (.x, *.tmp, *.part) */
+int fs_is_temp_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || name[0] == '.')
+        return 1;
+    static const char *const suffixes[] = {".tmp", ".part", ".filepart", ".partial", "~"};
+    for (size_t i = 0; i < WB_ARRAY_LEN(suffixes); i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n >= k && strcasecmp(name + n - k, suffixes[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* fs_join - dir + "/" + name into out (bounded) */
+int fs_join(char *out, size_t n, const char *dir, const char *name)
+{
+    int k = snprintf(out, n, "%s/%s", dir, name);
+    return (k < 0 || (size_t)k >= n) ? WB_TOOBIG : WB_OK;
+}
+
+/* hexify - 32 digest bytes to 64 hex chars + NUL */
+static void hexify(const unsigned char *d, char out[65])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* fs_sha256_buf - hex SHA-256 of a memory block */
+void fs_sha256_buf(const void *p, size_t n, char out[65])
+{
+    unsigned char d[32];
+    unsigned int dl = 0;
+    EVP_Digest(p, n, d, &dl, EVP_sha256(), NULL);
+    hexify(d, out);
+}
+
+/* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
+int fs_sha256_file(const char *path, char out[65])
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return wb_errno_status(errno);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx) {
+        close(fd);
+        return WB_NOMEM;
+    }
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    char chunk[65536];
+    int rc = WB_OK;
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = wb_errno_status(errno);
+            break;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(ctx, chunk, (size_t)n);
+    }
+    close(fd);
+    unsigned char d[32];
+    unsigned int dl = 0;
+    EVP_DigestFinal_ex(ctx, d, &dl);
+    EVP_MD_CTX_free(ctx);
+    if (rc == WB_OK)
+        hexify(d, out);
+    return rc;
+}

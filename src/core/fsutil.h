@@ -1,0 +1,57 @@
+/*
+ * fsutil.h - durable file operations: atomic writes, durable renames, safe names.
+ *
+ * Every file the program later trusts is written through afile: open a temp
+ * name with O_CREAT|O_EXCL|O_NOFOLLOW 0600, write, fflush, fsync, close,
+ * rename to the final name, fsync the directory. Any failure unlinks the temp.
+ * ENOSPC/EFBIG map to WB_NOSPACE. Never exits; never follows symlinks.
+ */
+#ifndef WB_FSUTIL_H
+#define WB_FSUTIL_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "core/buf.h"
+
+#define FS_NAME_MAX 200
+
+struct afile {
+    int dirfd;
+    FILE *fp;
+    int failed;
+    char name[FS_NAME_MAX + 1];
+    char tmp[FS_NAME_MAX + 40];
+};
+
+/* afile_open - start writing dir/name through a temp file (mode 0600 unless mode != 0) */
+int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode);
+/* afile_write - write n bytes (errors are remembered for commit) */
+int afile_write(struct afile *af, const void *p, size_t n);
+/* afile_commit - flush, fsync, close, rename into place, fsync the directory */
+int afile_commit(struct afile *af);
+/* afile_abort - unlink the temp and release everything */
+void afile_abort(struct afile *af);
+
+/* fs_write_file - write a whole file atomically */
+int fs_write_file(const char *dir, const char *name, const void *data, size_t len);
+/* fs_move - durable rename from_dir/name -> to_dir/to_name (fsyncs both dirs); fails if target exists */
+int fs_move(const char *from_dir, const char *name, const char *to_dir, const char *to_name);
+/* fs_fsync_dir - fsync a directory */
+int fs_fsync_dir(const char *dir);
+/* fs_mkdirs - mkdir -p with mode */
+int fs_mkdirs(const char *path, mode_t mode);
+/* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max */
+int fs_read_file(const char *path, struct buf *b);
+/* fs_name_ok - 1 if name is a safe single path component for the spool */
+int fs_name_ok(const char *name);
+/* fs_is_temp_name - 1 for names a writer is still working on (.x, *.tmp, *.part) */
+int fs_is_temp_name(const char *name);
+/* fs_join - dir + "/" + name into out (bounded); WB_TOOBIG if it does not fit */
+int fs_join(char *out, size_t n, const char *dir, const char *name);
+/* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
+int fs_sha256_file(const char *path, char out[65]);
+/* fs_sha256_buf - hex SHA-256 of a memory block */
+void fs_sha256_buf(const void *p, size_t n, char out[65]);
+
+#endif

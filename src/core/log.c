@@ -1,0 +1,81 @@
+/*
+ * log.c - key=value event lines to stderr or syslog.
+ * Owns the log destination. Never exits; a line longer than 4 KiB is cut
+ * and marked with "...". Must never be handed secrets.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+static const char *const level_names[] = {"debug", "info", "warn", "error", "fatal", "panic"};
+static int min_level = LOG_INFO_L;
+static int to_syslog;
+static void (*sink_fn)(int, const char *, void *);
+static void *sink_arg;
+
+/* log_setup - program name, minimum level, syslog (1) or stderr (0) */
+void log_setup(const char *prog, int min, int use_syslog)
+{
+    min_level = min;
+    to_syslog = use_syslog;
+    if (use_syslog)
+        openlog(prog, LOG_PID, LOG_DAEMON);
+}
+
+/* log_set_min - change the minimum level */
+void log_set_min(int min)
+{
+    min_level = min;
+}
+
+/* log_level_parse - "debug|info|warn|error" to a level, -1 if unknown */
+int log_level_parse(const char *s)
+{
+    for (int i = 0; i <= LOG_ERROR_L; i++)
+        if (strcmp(s, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* log_set_sink - tests: send formatted lines to a callback instead */
+void log_set_sink(void (*sink)(int, const char *, void *), void *arg)
+{
+    sink_fn = sink;
+    sink_arg = arg;
+}
+
+/* log_msg - log one event line */
+void log_msg(int level, const char *fmt, ...)
+{
+    if (level < min_level)
+        return;
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof line)
+        memcpy(line + sizeof line - 4, "...", 4);
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (level < 0 || level > LOG_PANIC_L)
+        level = LOG_ERROR_L;
+    if (sink_fn) {
+        sink_fn(level, line, sink_arg);
+        return;
+    }
+    if (to_syslog) {
+        static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_ALERT};
+        syslog(prio[level], "level=%s %s", level_names[level], line);
+        return;
+    }
+    char ts[32];
+    clock_format_iso(clock_now(), ts, sizeof ts);
+    fprintf(stderr, "%s level=%s %s\n", ts, level_names[level], line);
+}

@@ -1,0 +1,31 @@
+/*
+ * log.h - one line per event, key=value fields, to stderr or syslog.
+ *
+ * Lines look like: "2026-11-23T06:00:01Z level=info event=claim flow=dispatch file=x.csv".
+ * Callers start the fields with the item's id so one grep shows its history.
+ * Never log a secret or a buyer's personal data. Never exits (log_fatal only logs).
+ */
+#ifndef WB_LOG_H
+#define WB_LOG_H
+
+enum log_level { LOG_DEBUG_L = 0, LOG_INFO_L, LOG_WARN_L, LOG_ERROR_L, LOG_FATAL_L, LOG_PANIC_L };
+
+/* log_setup - program name, minimum level, syslog (1) or stderr (0) */
+void log_setup(const char *prog, int min_level, int use_syslog);
+/* log_level_parse - "debug|info|warn|error" to a level, -1 if unknown */
+int log_level_parse(const char *s);
+/* log_set_min - change the minimum level */
+void log_set_min(int min_level);
+/* log_msg - log one event line (fields as printf format) */
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_set_sink - tests: send formatted lines to a callback instead */
+void log_set_sink(void (*sink)(int level, const char *line, void *arg), void *arg);
+
+#define log_debug(...) log_msg(LOG_DEBUG_L, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO_L, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN_L, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR_L, __VA_ARGS__)
+#define log_fatal(...) log_msg(LOG_FATAL_L, __VA_ARGS__)
+#define log_panic(...) log_msg(LOG_PANIC_L, __VA_ARGS__)
+
+#endif

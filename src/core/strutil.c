@@ -1,0 +1,108 @@
+/*
+ * strutil.c - checked number parsing and small string helpers. Pure; never exits.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strutil.h"
+#include "core/wb.h"
+
+/* str_to_long - whole string as a base-10 long within [min,max] */
+int str_to_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return WB_BADARG;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return WB_BADARG;
+    *out = v;
+    return WB_OK;
+}
+
+/* str_trim - strip leading/trailing ASCII white space in place */
+char *str_trim(char *s)
+{
+    char *p = s;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    size_t n = strlen(p);
+    while (n && isspace((unsigned char)p[n - 1]))
+        n--;
+    memmove(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* str_dup - strdup that returns NULL for NULL */
+char *str_dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* str_copy - bounded copy; WB_TOOBIG if truncated */
+int str_copy(char *dst, size_t n, const char *src)
+{
+    size_t k = strlen(src);
+    if (n == 0)
+        return WB_TOOBIG;
+    if (k >= n) {
+        memcpy(dst, src, n - 1);
+        dst[n - 1] = '\0';
+        return WB_TOOBIG;
+    }
+    memcpy(dst, src, k + 1);
+    return WB_OK;
+}
+
+/* str_utf8_valid - 1 if the n bytes are valid UTF-8 without NUL */
+int str_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        unsigned c = *p;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        int k;
+        unsigned min;
+        if ((c & 0xE0) == 0xC0) {
+            k = 1;
+            c &= 0x1F;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2;
+            c &= 0x0F;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            k = 3;
+            c &= 0x07;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (e - p <= k)
+            return 0;
+        for (int i = 1; i <= k; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            c = (c << 6) | (p[i] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return 0;
+        p += k + 1;
+    }
+    return 1;
+}
+
+/* str_has_prefix - 1 if s starts with prefix */
+int str_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * strutil.h - checked number parsing and small string helpers.
+ *
+ * Replaces atoi/strtok: every parse checks the end pointer and the range.
+ * Pure; never exits.
+ */
+#ifndef WB_STRUTIL_H
+#define WB_STRUTIL_H
+
+#include <stddef.h>
+
+/* str_to_long - whole string as a base-10 long within [min,max]; WB_BADARG otherwise */
+int str_to_long(const char *s, long min, long max, long *out);
+/* str_trim - strip leading/trailing ASCII white space in place, returns s */
+char *str_trim(char *s);
+/* str_dup - strdup that returns NULL for NULL */
+char *str_dup(const char *s);
+/* str_copy - bounded copy; WB_TOOBIG if truncated */
+int str_copy(char *dst, size_t n, const char *src);
+/* str_utf8_valid - 1 if the n bytes are valid UTF-8 without NUL */
+int str_utf8_valid(const char *s, size_t n);
+/* str_has_prefix - 1 if s starts with prefix */
+int str_has_prefix(const char *s, const char *prefix);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * wb.c - status code names and their sysexits mapping.
+ * Pure table lookups; never exits.
+ */
+#include <errno.h>
+
+#include "core/wb.h"
+
+static const char *const names[WB_STATUS_MAX] = {
+    "ok",      "tempfail", "permfail",  "nospace", "config",   "noinput",  "nomem",
+    "toobig",  "ioerr",    "exists",    "notfound", "badarg",  "internal", "again",
+};
+
+/* wb_status_str - short name of a status, for logs */
+const char *wb_status_str(int st)
+{
+    if (st < 0 || st >= WB_STATUS_MAX)
+        return "unknown";
+    return names[st];
+}
+
+/* wb_status_exit - the sysexits code main uses for a status */
+int wb_status_exit(int st)
+{
+    switch (st) {
+    case WB_OK:
+        return WB_EX_OK;
+    case WB_TEMPFAIL:
+    case WB_AGAIN:
+    case WB_NOSPACE:
+        return WB_EX_TEMPFAIL;
+    case WB_PERMFAIL:
+    case WB_TOOBIG:
+        return WB_EX_DATAERR;
+    case WB_CONFIG:
+        return WB_EX_CONFIG;
+    case WB_NOINPUT:
+    case WB_NOTFOUND:
+        return WB_EX_NOINPUT;
+    case WB_BADARG:
+        return WB_EX_USAGE;
+    case WB_IOERR:
+    case WB_EXISTS:
+        return WB_EX_IOERR;
+    default:
+        return WB_EX_SOFTWARE;
+    }
+}
+
+/* wb_errno_status - map an errno value to a status */
+int wb_errno_status(int err)
+{
+    switch (err) {
+    case 0:
+        return WB_OK;
+    case ENOSPC:
+    case EFBIG:
+    case EDQUOT:
+        return WB_NOSPACE;
+    case ENOENT:
+        return WB_NOTFOUND;
+    case EEXIST:
+        return WB_EXISTS;
+    case ENOMEM:
+        return WB_NOMEM;
+    case EAGAIN:
+    case EINTR:
+    case ETIMEDOUT:
+        return WB_TEMPFAIL;
+    default:
+        return WB_IOERR;
+    }
+}

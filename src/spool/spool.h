@@ -1,0 +1,85 @@
+/*
+ * spool.h - the spool: one directory per state, a state change is one rename.
+ *
+ *   (WMS/SFTP) --write tmp+rename--> in/<flow>/NAME
+ *   in/<flow>/NAME   --spool_claim-->    work/<flow>/NAME      (only complete files)
+ *   work/<flow>/NAME --spool_finish-->   done/<date>/<flow>/NAME
+ *   work/<flow>/NAME --spool_reject-->   reject/<flow>/NAME (+ NAME.reason)
+ *   work/<flow>/NAME --spool_unclaim-->  in/<flow>/NAME      (recovery, transport errors)
+ *   reject/<flow>/NAME --spool_requeue--> in/<flow>/NAME
+ *   any --spool_hold--> hold/NAME ; our unreadable files --spool_corrupt--> corrupt/NAME
+ *   out/<flow>/NAME --spool_mark_sent--> sent/<flow>/NAME
+ *
+ * Every transition is a durable rename (fs_move: rename + fsync of both
+ * directories) that never replaces an existing file. Names from outside are
+ * checked with fs_name_ok and never contain '/'. Returns WB_* codes; never exits.
+ */
+#ifndef WB_SPOOL_H
+#define WB_SPOOL_H
+
+#include <stddef.h>
+#include <time.h>
+
+enum spool_state {
+    SP_IN,
+    SP_WORK,
+    SP_FEEDS,
+    SP_REPORTS,
+    SP_OUT,
+    SP_SENT,
+    SP_DONE,
+    SP_REJECT,
+    SP_HOLD,
+    SP_CORRUPT,
+    SP_NSTATES
+};
+
+struct spool {
+    char *root;
+};
+
+struct spool_entry {
+    char name[256];
+    long long size;
+    time_t mtime;
+};
+
+/* spool_state_name - directory name of a state ("in", "work", ...) */
+const char *spool_state_name(enum spool_state st);
+/* spool_open - remember the root and create the state directories */
+int spool_open(struct spool *s, const char *root);
+/* spool_close - release */
+void spool_close(struct spool *s);
+/* spool_dir - path of a state dir (flow may be NULL; SP_DONE takes date "YYYY-MM-DD" in flow2) */
+int spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out, size_t n);
+/* spool_ensure_flow - create in/ work/ out/ sent/ reject/ for a flow */
+int spool_ensure_flow(const struct spool *s, const char *flow);
+/* spool_list - regular files of a state dir, sorted by mtime then name (skips temp names) */
+int spool_list(const struct spool *s, enum spool_state st, const char *flow,
+               struct spool_entry **out, size_t *n);
+/* spool_ready - 1 if an in/ entry is complete: not a temp name, unchanged for settle seconds */
+int spool_ready(const struct spool_entry *e, long settle_seconds, time_t now);
+/* spool_claim - in/<flow>/name -> work/<flow>/name */
+int spool_claim(const struct spool *s, const char *flow, const char *name);
+/* spool_unclaim - work/<flow>/name -> in/<flow>/name */
+int spool_unclaim(const struct spool *s, const char *flow, const char *name);
+/* spool_finish - work/<flow>/name -> done/<today>/<flow>/name (adds a suffix if taken) */
+int spool_finish(const struct spool *s, const char *flow, const char *name);
+/* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
+int spool_reject_file(const struct spool *s, const char *flow, const char *name,
+                      const char *code, const char *reason);
+/* spool_write_reason - write reject/<flow>/<name>.reason */
+int spool_write_reason(const struct spool *s, const char *flow, const char *name,
+                       const char *code, const char *reason);
+/* spool_requeue - reject/<flow>/name (or hold/name) -> in/<flow>/name, dropping its .reason */
+int spool_requeue(const struct spool *s, const char *flow, const char *name);
+/* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */
+int spool_hold(const struct spool *s, enum spool_state from, const char *flow, const char *name);
+/* spool_corrupt - move one of our own unreadable files to corrupt/ */
+int spool_corrupt(const struct spool *s, enum spool_state from, const char *flow, const char *name);
+/* spool_mark_sent - out/<flow>/name -> sent/<flow>/name */
+int spool_mark_sent(const struct spool *s, const char *flow, const char *name);
+/* spool_unique_name - a name not present in dir: base, base.1, base.2 ... */
+int spool_unique_name(const char *dir, const char *base, char *out, size_t n);
+
+#endif
