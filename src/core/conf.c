@@ -21,42 +21,66 @@
 #define ROFF(f) offsetof(struct wb_remote, f)
 
 static const struct conf_param params[] = {
-    {"spool_dir", CONF_DIR, "../spool", OFF(spool_dir), 0, 0, "spool root with one directory per state"},
+    {"spool_dir", CONF_DIR, "../spool", OFF(spool_dir), 0, 0,
+     "spool root with one directory per state"},
     {"ledger", CONF_PATH, "../spool/ledger.db", OFF(ledger), 0, 0, "SQLite ledger file (WAL mode)"},
     {"layout_dir", CONF_DIR, "../formats", OFF(layout_dir), 0, 0, "directory of *.layout files"},
-    {"xsd_dir", CONF_DIR, "", OFF(xsd_dir), 0, 0, "Amazon XSD directory (amzn-base.xsd, OrderFulfillment.xsd, ...); empty = structural checks only"},
-    {"carriers_map", CONF_FILE, "carriers.map", OFF(carriers_map), 0, 0, "WMS carrier/service -> Amazon CarrierCode map"},
+    {"xsd_dir", CONF_DIR, "", OFF(xsd_dir), 0, 0,
+     "Amazon XSD directory (amzn-base.xsd, OrderFulfillment.xsd, ...); empty = structural checks "
+     "only"},
+    {"carriers_map", CONF_FILE, "carriers.map", OFF(carriers_map), 0, 0,
+     "WMS carrier/service -> Amazon CarrierCode map"},
     {"skus_map", CONF_FILE, "skus.map", OFF(skus_map), 0, 0, "WMS SKU -> seller SKU map"},
-    {"carrier_codes", CONF_FILE, "amazon-carrier-codes.txt", OFF(carrier_codes), 0, 0, "Amazon's accepted CarrierCode values, one a line"},
-    {"result_codes", CONF_PATH, "result-codes.map", OFF(result_codes), 0, 0, "operator notes for Amazon result codes"},
-    {"credentials", CONF_PATH, "credentials", OFF(credentials), 0, 0, "LWA client id/secret/refresh token (mode 0600)"},
-    {"merchant_id", CONF_STR, NULL, OFF(merchant_id), 0, 0, "seller id (MerchantIdentifier in feeds)"},
-    {"marketplace_ids", CONF_STR, "A1F83G8C2ARO7P", OFF(marketplace_ids), 0, 0, "comma separated marketplace ids"},
-    {"sp_api_endpoint", CONF_URL, "https://sellingpartnerapi-eu.amazon.com", OFF(sp_api_endpoint), 0, 0, "SP-API regional base URL"},
-    {"lwa_endpoint", CONF_URL, "https://api.amazon.com/auth/o2/token", OFF(lwa_endpoint), 0, 0, "Login with Amazon token endpoint"},
+    {"carrier_codes", CONF_FILE, "amazon-carrier-codes.txt", OFF(carrier_codes), 0, 0,
+     "Amazon's accepted CarrierCode values, one a line"},
+    {"result_codes", CONF_PATH, "result-codes.map", OFF(result_codes), 0, 0,
+     "operator notes for Amazon result codes"},
+    {"credentials", CONF_PATH, "credentials", OFF(credentials), 0, 0,
+     "LWA client id/secret/refresh token (mode 0600)"},
+    {"merchant_id", CONF_STR, NULL, OFF(merchant_id), 0, 0,
+     "seller id (MerchantIdentifier in feeds)"},
+    {"marketplace_ids", CONF_STR, "A1F83G8C2ARO7P", OFF(marketplace_ids), 0, 0,
+     "comma separated marketplace ids"},
+    {"sp_api_endpoint", CONF_URL, "https://sellingpartnerapi-eu.amazon.com", OFF(sp_api_endpoint),
+     0, 0, "SP-API regional base URL"},
+    {"lwa_endpoint", CONF_URL, "https://api.amazon.com/auth/o2/token", OFF(lwa_endpoint), 0, 0,
+     "Login with Amazon token endpoint"},
     {"ca_file", CONF_PATH, "", OFF(ca_file), 0, 0, "extra CA bundle for TLS verification"},
-    {"tls_verify", CONF_BOOL, "yes", OFF(tls_verify), 0, 0, "verify TLS peers; 'no' is refused outside WB_TEST_INSECURE"},
-    {"dispatch_layout", CONF_STR, "dispatch-utf8", OFF(dispatch_layout), 0, 0, "layout name of WMS dispatch files"},
+    {"tls_verify", CONF_BOOL, "yes", OFF(tls_verify), 0, 0,
+     "verify TLS peers; 'no' is refused outside WB_TEST_INSECURE"},
+    {"dispatch_layout", CONF_STR, "dispatch-utf8", OFF(dispatch_layout), 0, 0,
+     "layout name of WMS dispatch files"},
     {"time_zone", CONF_STR, "UTC", OFF(time_zone), 0, 0, "time zone of the schedule"},
     {"schedule", CONF_PATH, "schedule", OFF(schedule), 0, 0, "schedule file"},
     {"log_level", CONF_STR, "info", OFF(log_level), 0, 0, "debug, info, warn or error"},
     {"log_syslog", CONF_BOOL, "no", OFF(log_syslog), 0, 0, "log to syslog instead of stderr"},
     {"allow_root", CONF_BOOL, "no", OFF(allow_root), 0, 0, "let the daemon run as root"},
-    {"alert_command", CONF_PATH, "", OFF(alert_command), 0, 0, "program run (execve) with an alert's fields"},
-    {"settle_seconds", CONF_INT, "5", OFF(settle_seconds), 0, 86400, "a file in in/ must be unchanged this long"},
-    {"max_ship_age_days", CONF_INT, "30", OFF(max_ship_age_days), 1, 3650, "ship times older than this are rejected"},
-    {"max_future_minutes", CONF_INT, "10", OFF(max_future_minutes), 0, 1440, "ship times this far ahead are rejected"},
-    {"batch_window_seconds", CONF_INT, "120", OFF(batch_window_seconds), 0, 86400, "collect dispatch rows this long into one feed"},
-    {"batch_max_messages", CONF_INT, "5000", OFF(batch_max_messages), 1, 100000, "most messages in one feed"},
-    {"feed_stuck_minutes", CONF_INT, "120", OFF(feed_stuck_minutes), 1, 10080, "feed still in progress after this raises an alert"},
-    {"feed_poll_seconds", CONF_INT, "60", OFF(feed_poll_seconds), 1, 3600, "first poll delay for a submitted feed"},
+    {"alert_command", CONF_PATH, "", OFF(alert_command), 0, 0,
+     "program run (execve) with an alert's fields"},
+    {"settle_seconds", CONF_INT, "5", OFF(settle_seconds), 0, 86400,
+     "a file in in/ must be unchanged this long"},
+    {"max_ship_age_days", CONF_INT, "30", OFF(max_ship_age_days), 1, 3650,
+     "ship times older than this are rejected"},
+    {"max_future_minutes", CONF_INT, "10", OFF(max_future_minutes), 0, 1440,
+     "ship times this far ahead are rejected"},
+    {"batch_window_seconds", CONF_INT, "120", OFF(batch_window_seconds), 0, 86400,
+     "collect dispatch rows this long into one feed"},
+    {"batch_max_messages", CONF_INT, "5000", OFF(batch_max_messages), 1, 100000,
+     "most messages in one feed"},
+    {"feed_stuck_minutes", CONF_INT, "120", OFF(feed_stuck_minutes), 1, 10080,
+     "feed still in progress after this raises an alert"},
+    {"feed_poll_seconds", CONF_INT, "60", OFF(feed_poll_seconds), 1, 3600,
+     "first poll delay for a submitted feed"},
     {"http_timeout", CONF_INT, "60", OFF(http_timeout), 1, 3600, "seconds for one HTTP request"},
-    {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100, "attempts for a transport failure before escalating"},
+    {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100,
+     "attempts for a transport failure before escalating"},
     {"retry_base_ms", CONF_INT, "500", OFF(retry_base_ms), 1, 600000, "first backoff delay"},
     {"retry_cap_ms", CONF_INT, "60000", OFF(retry_cap_ms), 1, 3600000, "longest backoff delay"},
-    {"retention_days", CONF_INT, "90", OFF(retention_days), 1, 36500, "purge keeps done/ sent/ reports/ this long"},
+    {"retention_days", CONF_INT, "90", OFF(retention_days), 1, 36500,
+     "purge keeps done/ sent/ reports/ this long"},
     {"job_timeout", CONF_INT, "900", OFF(job_timeout), 1, 86400, "seconds before a job is stopped"},
-    {"rescan_seconds", CONF_INT, "30", OFF(rescan_seconds), 1, 3600, "periodic spool rescan besides inotify"},
+    {"rescan_seconds", CONF_INT, "30", OFF(rescan_seconds), 1, 3600,
+     "periodic spool rescan besides inotify"},
 };
 
 static const struct conf_param remote_params[] = {
@@ -64,16 +88,22 @@ static const struct conf_param remote_params[] = {
     {"port", CONF_INT, "22", ROFF(port), 1, 65535, "SFTP port"},
     {"user", CONF_STR, NULL, ROFF(user), 0, 0, "login name"},
     {"identity", CONF_FILE, "", ROFF(identity), 0, 0, "private key file (mode 0600 or stricter)"},
-    {"password_file", CONF_FILE, "", ROFF(password_file), 0, 0, "password file, only with auth = password"},
+    {"password_file", CONF_FILE, "", ROFF(password_file), 0, 0,
+     "password file, only with auth = password"},
     {"auth", CONF_STR, "publickey", ROFF(auth), 0, 0, "publickey or password"},
-    {"known_hosts", CONF_FILE, "", ROFF(known_hosts), 0, 0, "OpenSSH known_hosts file holding the server key"},
-    {"fingerprint", CONF_STR, "", ROFF(fingerprint), 0, 0, "pinned host key fingerprint SHA256:..."},
+    {"known_hosts", CONF_FILE, "", ROFF(known_hosts), 0, 0,
+     "OpenSSH known_hosts file holding the server key"},
+    {"fingerprint", CONF_STR, "", ROFF(fingerprint), 0, 0,
+     "pinned host key fingerprint SHA256:..."},
     {"remote_dir", CONF_STR, ".", ROFF(remote_dir), 0, 0, "remote directory"},
     {"pattern", CONF_STR, "*", ROFF(pattern), 0, 0, "file name pattern (pull)"},
     {"flow", CONF_STR, NULL, ROFF(flow), 0, 0, "spool flow the files belong to"},
-    {"direction", CONF_STR, "pull", ROFF(direction), 0, 0, "pull (WMS -> spool in/) or push (spool out/ -> WMS)"},
-    {"archive_dir", CONF_STR, "", ROFF(archive_dir), 0, 0, "remote dir pulled files move to; empty deletes them"},
-    {"done_suffix", CONF_STR, "", ROFF(done_suffix), 0, 0, "take a file only when NAME+suffix exists"},
+    {"direction", CONF_STR, "pull", ROFF(direction), 0, 0,
+     "pull (WMS -> spool in/) or push (spool out/ -> WMS)"},
+    {"archive_dir", CONF_STR, "", ROFF(archive_dir), 0, 0,
+     "remote dir pulled files move to; empty deletes them"},
+    {"done_suffix", CONF_STR, "", ROFF(done_suffix), 0, 0,
+     "take a file only when NAME+suffix exists"},
     {"min_age", CONF_INT, "2", ROFF(min_age), 0, 86400, "seconds a remote file must be unchanged"},
     {"timeout", CONF_INT, "30", ROFF(timeout), 1, 3600, "seconds for connect and each operation"},
 };
@@ -254,8 +284,8 @@ static void check_paths(void *base, const struct conf_param *t, size_t n, const 
             continue;
         struct stat st;
         if (stat(v, &st) != 0 || !S_ISREG(st.st_mode) || access(v, R_OK) != 0) {
-            buf_appendf(errs, "%s: %s%s: cannot read file '%s': %s\n", path, prefix, t[i].name,
-                        v, errno ? strerror(errno) : "not a regular file");
+            buf_appendf(errs, "%s: %s%s: cannot read file '%s': %s\n", path, prefix, t[i].name, v,
+                        errno ? strerror(errno) : "not a regular file");
             *bad = 1;
         }
     }
@@ -329,8 +359,8 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
             const struct conf_param *p =
                 find_param(remote_params, WB_ARRAY_LEN(remote_params), dot + 1);
             if (!valid_ident(name) || !p) {
-                buf_appendf(errs, "%s:%d: unknown parameter 'remote.%s.%s'\n", path, lineno,
-                            name, dot + 1);
+                buf_appendf(errs, "%s:%d: unknown parameter 'remote.%s.%s'\n", path, lineno, name,
+                            dot + 1);
                 bad = 1;
                 continue;
             }
@@ -391,7 +421,8 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
             bad = 1;
         }
         if (!*r->known_hosts && !*r->fingerprint) {
-            buf_appendf(errs, "%s: %s: set known_hosts or fingerprint (host keys are always checked)\n",
+            buf_appendf(errs,
+                        "%s: %s: set known_hosts or fingerprint (host keys are always checked)\n",
                         path, prefix);
             bad = 1;
         }

@@ -32,13 +32,13 @@ struct wb_remote {
     char *host;
     long port;
     char *user;
-    char *identity;    /* private key file, must not be readable by others */
+    char *identity;      /* private key file, must not be readable by others */
     char *password_file; /* only when auth = password */
-    char *auth;        /* publickey | password */
+    char *auth;          /* publickey | password */
     char *known_hosts;
     char *fingerprint; /* pinned SHA256:base64 host key fingerprint */
     char *remote_dir;
-    char *pattern;     /* fnmatch pattern for pull */
+    char *pattern; /* fnmatch pattern for pull */
     char *flow;
     char *direction;   /* pull | push */
     char *archive_dir; /* remote dir to move pulled files to; empty = delete */

@@ -35,7 +35,8 @@ void afile_abort(struct afile *af);
 
 /* fs_write_file - write a whole file atomically */
 int fs_write_file(const char *dir, const char *name, const void *data, size_t len);
-/* fs_move - durable rename from_dir/name -> to_dir/to_name (fsyncs both dirs); fails if target exists */
+/* fs_move - durable rename from_dir/name -> to_dir/to_name (fsyncs both dirs); fails if target
+ * exists */
 int fs_move(const char *from_dir, const char *name, const char *to_dir, const char *to_name);
 /* fs_fsync_dir - fsync a directory */
 int fs_fsync_dir(const char *dir);

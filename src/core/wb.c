@@ -7,8 +7,8 @@
 #include "core/wb.h"
 
 static const char *const names[WB_STATUS_MAX] = {
-    "ok",      "tempfail", "permfail",  "nospace", "config",   "noinput",  "nomem",
-    "toobig",  "ioerr",    "exists",    "notfound", "badarg",  "internal", "again",
+    "ok",     "tempfail", "permfail", "nospace",  "config", "noinput",  "nomem",
+    "toobig", "ioerr",    "exists",   "notfound", "badarg", "internal", "again",
 };
 
 /* wb_status_str - short name of a status, for logs */

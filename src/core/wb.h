@@ -10,19 +10,19 @@
 
 enum wb_status {
     WB_OK = 0,
-    WB_TEMPFAIL,  /* retry later: timeouts, 429, 5xx, locked ledger */
-    WB_PERMFAIL,  /* content is wrong: goes to reject/ */
-    WB_NOSPACE,   /* ENOSPC / EFBIG / quota */
-    WB_CONFIG,    /* configuration, map or layout error */
-    WB_NOINPUT,   /* input missing or unreadable */
-    WB_NOMEM,     /* allocation failed */
-    WB_TOOBIG,    /* a bounded buffer hit its cap */
-    WB_IOERR,     /* other I/O error */
-    WB_EXISTS,    /* target already exists */
-    WB_NOTFOUND,  /* no such item */
-    WB_BADARG,    /* caller error / invalid argument */
-    WB_INTERNAL,  /* broken invariant */
-    WB_AGAIN,     /* nothing to do now (e.g. file still growing) */
+    WB_TEMPFAIL, /* retry later: timeouts, 429, 5xx, locked ledger */
+    WB_PERMFAIL, /* content is wrong: goes to reject/ */
+    WB_NOSPACE,  /* ENOSPC / EFBIG / quota */
+    WB_CONFIG,   /* configuration, map or layout error */
+    WB_NOINPUT,  /* input missing or unreadable */
+    WB_NOMEM,    /* allocation failed */
+    WB_TOOBIG,   /* a bounded buffer hit its cap */
+    WB_IOERR,    /* other I/O error */
+    WB_EXISTS,   /* target already exists */
+    WB_NOTFOUND, /* no such item */
+    WB_BADARG,   /* caller error / invalid argument */
+    WB_INTERNAL, /* broken invariant */
+    WB_AGAIN,    /* nothing to do now (e.g. file still growing) */
     WB_STATUS_MAX
 };
 

@@ -39,6 +39,7 @@ struct ledger_file {
     char flow[32];
     char name[256];
     char digest[65];
+    char layout[64];
     int state;
     time_t created;
 };
@@ -53,6 +54,15 @@ int ledger_file_add(struct ledger *l, const char *flow, const char *name, const 
                     long long *id);
 /* ledger_file_set_state - move a file record to a state */
 int ledger_file_set_state(struct ledger *l, long long id, int state);
+/* ledger_file_set_layout - remember the layout and original header (CSV text) of a file */
+int ledger_file_set_layout(struct ledger *l, long long id, const char *layout, const char *header);
+/* ledger_file_header - the stored header text of a file (malloc'd into *out) */
+int ledger_file_header(struct ledger *l, long long id, char **out);
+/* ledger_file_get - a file record by id */
+int ledger_file_get(struct ledger *l, long long id, struct ledger_file *out);
+/* ledger_files_in_state - ids of a flow's files in a state (caller frees) */
+int ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids,
+                          size_t *n);
 
 /* ---- rows ---- */
 enum ledger_row_state { LR_PENDING = 1, LR_QUEUED, LR_CONFIRMED, LR_REJECTED };
@@ -62,7 +72,7 @@ struct ledger_row {
     long lineno;
     int state;
     char key[256];
-    long long feed_id;  /* local feed record id, 0 if none */
+    long long feed_id; /* local feed record id, 0 if none */
     long message_id;
     char reject_code[32];
     char reject_reason[512];
@@ -70,15 +80,95 @@ struct ledger_row {
 };
 /* ledger_row_find - the live row for flow + business key (state != rejected), WB_NOTFOUND */
 int ledger_row_find(struct ledger *l, const char *flow, const char *key, struct ledger_row *out);
-/* ledger_row_add - a validated row waiting for a feed; payload is the rendered item (opaque text) */
+/* ledger_row_add - a row of a file: payload (flow-defined text), group key, the original cells
+ * (raw, CSV text in UTF-8, for writing rejects back in the input layout) */
 int ledger_row_add(struct ledger *l, long long file_id, const char *flow, const char *key,
-                   long lineno, int state, const char *payload, long long *id);
+                   long lineno, int state, const char *payload, const char *group_key,
+                   const char *raw, long long *id);
+/* ledger_row_cb - callback for row iteration; a non-WB_OK return stops it */
+struct ledger_row_view {
+    long long id;
+    long long file_id;
+    long lineno;
+    int state;
+    long message_id;
+    const char *key;
+    const char *payload;
+    const char *group_key;
+    const char *raw;
+    const char *reject_code;
+    const char *reject_reason;
+    const char *warning;
+};
+typedef int (*ledger_row_cb)(void *arg, const struct ledger_row_view *r);
+/* ledger_rows_pending - pending rows of a flow ordered by group key then id (at most max) */
+int ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb, void *arg);
+/* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
+int ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, void *arg);
+/* ledger_rows_of_file - rows of a file in a state (0 = any), ordered by line */
+int ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_row_cb cb,
+                        void *arg);
+/* ledger_row_assign - pending -> queued in a feed under a message id */
+int ledger_row_assign(struct ledger *l, long long row_id, long long feed_id, long message_id);
+/* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
+int ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest);
+/* ledger_row_counts - rows of a flow by state (index = state, 1..4) */
+int ledger_row_counts(struct ledger *l, const char *flow, long counts[5]);
 /* ledger_row_reject - mark rejected with code and reason */
 int ledger_row_reject(struct ledger *l, long long row_id, const char *code, const char *reason);
 /* ledger_row_confirm - mark confirmed (warning may be NULL) */
 int ledger_row_confirm(struct ledger *l, long long row_id, const char *warning);
 /* ledger_file_open_rows - how many rows of a file are neither confirmed nor rejected */
 int ledger_file_open_rows(struct ledger *l, long long file_id, long *n);
+
+/* ---- feeds ---- */
+enum ledger_feed_state {
+    LFD_BUILDING = 1, /* rows assigned, document being written */
+    LFD_READY,        /* document written and validated */
+    LFD_SUBMITTING,   /* intent recorded: document may be uploaded, feed may exist */
+    LFD_SUBMITTED,    /* Amazon feed id recorded; polling */
+    LFD_DONE,         /* report stored and mapped back; rows settled */
+    LFD_FATAL,        /* Amazon said FATAL; rows released or rejected by rule */
+    LFD_CANCELLED,    /* cancelled; rows released */
+    LFD_INVALID,      /* our document failed schema validation; rows rejected */
+    LFD_AMBIGUOUS     /* crash recovery could not tell whether Amazon has it: held, alerted */
+};
+struct ledger_feed {
+    long long id;
+    char flow[32];
+    char feed_type[64];
+    int state;
+    int priority; /* lower goes first: 0 tracking, 1 acks, 2 inventory */
+    char doc_name[128];
+    char amazon_doc_id[160];
+    char amazon_feed_id[64];
+    char result_doc_id[160];
+    char report_name[128];
+    char last_error[512];
+    time_t created;
+    time_t intent_at;
+    time_t submitted;
+    time_t next_poll;
+    long polls;
+    long attempts;
+    long messages;
+    int alerted;
+};
+/* ledger_feed_create - a new feed record in state BUILDING */
+int ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type, int priority,
+                       long long *id);
+/* ledger_feed_get - a feed by local id */
+int ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out);
+/* ledger_feed_by_amazon_id - a feed by Amazon's feed id */
+int ledger_feed_by_amazon_id(struct ledger *l, const char *amazon_id, struct ledger_feed *out);
+/* ledger_feed_put - write every mutable field of a feed */
+int ledger_feed_put(struct ledger *l, const struct ledger_feed *f);
+/* ledger_feeds_in_state - feeds in a state, by priority then id (caller frees) */
+int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out, size_t *n);
+/* ledger_feed_release - queued rows of a feed go back to pending */
+int ledger_feed_release(struct ledger *l, long long feed_id);
+/* ledger_feed_count_fatal - how many FATAL/CANCELLED feeds a row has been through */
+int ledger_row_attempts(struct ledger *l, long long row_id, long *n);
 
 /* ---- remote files seen by SFTP pull ---- */
 /* ledger_remote_seen - 1 in *seen if remote:path with this size/mtime was taken before */
@@ -91,10 +181,10 @@ int ledger_remote_mark(struct ledger *l, const char *remote, const char *path, l
 /* ---- scheduler job state ---- */
 struct ledger_job {
     char name[64];
-    time_t last_slot;   /* schedule slot last run (for catch-up) */
+    time_t last_slot; /* schedule slot last run (for catch-up) */
     time_t last_start;
     time_t last_end;
-    int last_outcome;   /* WB_* status */
+    int last_outcome; /* WB_* status */
     time_t next_run;
     long runs;
 };
@@ -106,7 +196,23 @@ int ledger_job_put(struct ledger *l, const struct ledger_job *j);
 int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n);
 
 /* ---- alerts ---- */
-/* ledger_alert - record an alert (kind, item id, text) unless the same open alert exists */
-int ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text);
+/* ledger_alert - record an alert (kind, item id, text) unless the same open alert exists;
+ * *is_new tells whether it was new (may be NULL) */
+int ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text,
+                 int *is_new);
+struct ledger_alert_view {
+    long long id;
+    const char *kind;
+    const char *item;
+    const char *text;
+    time_t created;
+};
+typedef int (*ledger_alert_cb)(void *arg, const struct ledger_alert_view *a);
+/* ledger_alerts_open - iterate open alerts */
+int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
+
+/* ---- retention ---- */
+/* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
+int ledger_purge(struct ledger *l, time_t cutoff, long *n);
 
 #endif

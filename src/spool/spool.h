@@ -66,11 +66,11 @@ int spool_unclaim(const struct spool *s, const char *flow, const char *name);
 /* spool_finish - work/<flow>/name -> done/<today>/<flow>/name (adds a suffix if taken) */
 int spool_finish(const struct spool *s, const char *flow, const char *name);
 /* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
-int spool_reject_file(const struct spool *s, const char *flow, const char *name,
-                      const char *code, const char *reason);
+int spool_reject_file(const struct spool *s, const char *flow, const char *name, const char *code,
+                      const char *reason);
 /* spool_write_reason - write reject/<flow>/<name>.reason */
-int spool_write_reason(const struct spool *s, const char *flow, const char *name,
-                       const char *code, const char *reason);
+int spool_write_reason(const struct spool *s, const char *flow, const char *name, const char *code,
+                       const char *reason);
 /* spool_requeue - reject/<flow>/name (or hold/name) -> in/<flow>/name, dropping its .reason */
 int spool_requeue(const struct spool *s, const char *flow, const char *name);
 /* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */

@@ -1,0 +1,1005 @@
+/*
+ * ledger.c - the SQLite ledger (schema and every SQL statement of wmsbridge).
+ * Owns the database handle and a small cache of prepared statements.
+ * SQLite errors are translated here, once: BUSY/LOCKED -> WB_TEMPFAIL,
+ * FULL -> WB_NOSPACE, others -> WB_IOERR. Never exits; never logs row data.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "spool/ledger.h"
+
+#define STMT_CACHE 64
+
+struct ledger {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[STMT_CACHE];
+    int ncache;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, flow TEXT NOT NULL,"
+    " name TEXT NOT NULL, digest TEXT NOT NULL, state INTEGER NOT NULL, layout TEXT,"
+    " header TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS files_digest ON files(flow, digest);"
+    "CREATE INDEX IF NOT EXISTS files_name ON files(flow, name);"
+    "CREATE TABLE IF NOT EXISTS rows(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL"
+    " REFERENCES files(id), flow TEXT NOT NULL, key TEXT NOT NULL, lineno INTEGER,"
+    " state INTEGER NOT NULL, payload TEXT, group_key TEXT, raw TEXT, feed_id INTEGER,"
+    " message_id INTEGER, reject_code TEXT, reject_reason TEXT, warning TEXT,"
+    " attempts INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS rows_live ON rows(flow, key) WHERE state != 4;"
+    "CREATE INDEX IF NOT EXISTS rows_pending ON rows(flow, state, group_key, id);"
+    "CREATE INDEX IF NOT EXISTS rows_feed ON rows(feed_id, message_id);"
+    "CREATE INDEX IF NOT EXISTS rows_file ON rows(file_id, state, lineno);"
+    "CREATE TABLE IF NOT EXISTS feeds(id INTEGER PRIMARY KEY, flow TEXT NOT NULL,"
+    " feed_type TEXT NOT NULL, state INTEGER NOT NULL, priority INTEGER NOT NULL,"
+    " doc_name TEXT, amazon_doc_id TEXT, amazon_feed_id TEXT UNIQUE, result_doc_id TEXT,"
+    " report_name TEXT, last_error TEXT, created INTEGER, intent_at INTEGER,"
+    " submitted INTEGER, next_poll INTEGER, polls INTEGER DEFAULT 0,"
+    " attempts INTEGER DEFAULT 0, messages INTEGER DEFAULT 0, alerted INTEGER DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS feeds_state ON feeds(state, priority, id);"
+    "CREATE TABLE IF NOT EXISTS jobs(name TEXT PRIMARY KEY, last_slot INTEGER,"
+    " last_start INTEGER, last_end INTEGER, last_outcome INTEGER, next_run INTEGER,"
+    " runs INTEGER);"
+    "CREATE TABLE IF NOT EXISTS remote_seen(remote TEXT NOT NULL, path TEXT NOT NULL,"
+    " size INTEGER, mtime INTEGER, digest TEXT, taken INTEGER,"
+    " PRIMARY KEY(remote, path, size, mtime));"
+    "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+    " item TEXT NOT NULL, text TEXT, created INTEGER, closed INTEGER);"
+    "CREATE INDEX IF NOT EXISTS alerts_open ON alerts(kind, item) WHERE closed IS NULL;";
+
+/* map_rc - SQLite result code to a WB status */
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return WB_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return WB_TEMPFAIL;
+    case SQLITE_FULL:
+        return WB_NOSPACE;
+    case SQLITE_NOMEM:
+        return WB_NOMEM;
+    case SQLITE_CONSTRAINT:
+        return WB_EXISTS;
+    case SQLITE_NOTFOUND:
+        return WB_NOTFOUND;
+    default:
+        return WB_IOERR;
+    }
+}
+
+/* ledger_errmsg - last SQLite error text */
+const char *ledger_errmsg(struct ledger *l)
+{
+    return l && l->db ? sqlite3_errmsg(l->db) : "no ledger";
+}
+
+/* prep - a cached prepared statement for a static SQL string, reset and unbound */
+static sqlite3_stmt *prep(struct ledger *l, const char *sql)
+{
+    for (int i = 0; i < l->ncache; i++)
+        if (l->cache[i].sql == sql) {
+            sqlite3_reset(l->cache[i].st);
+            sqlite3_clear_bindings(l->cache[i].st);
+            return l->cache[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (l->ncache < STMT_CACHE) {
+        l->cache[l->ncache].sql = sql;
+        l->cache[l->ncache].st = st;
+        l->ncache++;
+    }
+    return st;
+}
+
+/* done - finish a statement that is not cached */
+static void done(struct ledger *l, sqlite3_stmt *st)
+{
+    for (int i = 0; i < l->ncache; i++)
+        if (l->cache[i].st == st) {
+            sqlite3_reset(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
+/* bind_text - bind a possibly NULL string */
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* col_copy - copy a text column into a fixed field */
+static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    str_copy(dst, n, t ? (const char *)t : "");
+}
+
+/* col_text - a text column or "" */
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* exec_step - step a statement to completion (no rows expected) */
+static int exec_step(struct ledger *l, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int out = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? WB_OK : map_rc(rc);
+    done(l, st);
+    return out;
+}
+
+/* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
+int ledger_open(struct ledger **out, const char *path)
+{
+    struct ledger *l = calloc(1, sizeof *l);
+    if (!l)
+        return WB_NOMEM;
+    int rc = sqlite3_open_v2(
+        path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(l->db, 10000);
+        sqlite3_extended_result_codes(l->db, 0);
+        rc = sqlite3_exec(l->db, schema, NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        int st = map_rc(rc);
+        if (st == WB_OK)
+            st = WB_IOERR;
+        sqlite3_close(l->db);
+        free(l);
+        return st == WB_NOTFOUND ? WB_IOERR : st;
+    }
+    *out = l;
+    return WB_OK;
+}
+
+/* ledger_close - close */
+void ledger_close(struct ledger *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->ncache; i++)
+        sqlite3_finalize(l->cache[i].st);
+    sqlite3_close(l->db);
+    free(l);
+}
+
+/* ledger_begin - start an immediate transaction */
+int ledger_begin(struct ledger *l)
+{
+    return map_rc(sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+}
+
+/* ledger_commit - commit */
+int ledger_commit(struct ledger *l)
+{
+    int rc = map_rc(sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL));
+    if (rc != WB_OK)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ledger_rollback - roll back (no-op outside a transaction) */
+void ledger_rollback(struct ledger *l)
+{
+    if (!sqlite3_get_autocommit(l->db))
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- files ---- */
+
+/* read_file_row - fill a ledger_file from columns id,flow,name,digest,state,created,layout */
+static void read_file_row(sqlite3_stmt *st, struct ledger_file *f)
+{
+    memset(f, 0, sizeof *f);
+    f->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, f->flow, sizeof f->flow);
+    col_copy(st, 2, f->name, sizeof f->name);
+    col_copy(st, 3, f->digest, sizeof f->digest);
+    f->state = sqlite3_column_int(st, 4);
+    f->created = (time_t)sqlite3_column_int64(st, 5);
+    col_copy(st, 6, f->layout, sizeof f->layout);
+}
+
+/* file_query - one file by a query with two text params (or id) */
+static int file_query(struct ledger *l, const char *sql, const char *a, const char *b, long long id,
+                      struct ledger_file *out)
+{
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    if (a) {
+        bind_text(st, 1, a);
+        bind_text(st, 2, b);
+    } else {
+        sqlite3_bind_int64(st, 1, id);
+    }
+    int rc = sqlite3_step(st);
+    int res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_file_row(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(rc);
+    }
+    done(l, st);
+    return res;
+}
+
+static const char sql_file_digest[] =
+    "SELECT id,flow,name,digest,state,created,layout FROM files WHERE flow=?1 AND digest=?2"
+    " AND state IN (2,3) ORDER BY id DESC LIMIT 1";
+static const char sql_file_name[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
+                                    " WHERE flow=?1 AND name=?2 ORDER BY id DESC LIMIT 1";
+static const char sql_file_id[] =
+    "SELECT id,flow,name,digest,state,created,layout FROM files WHERE id=?1";
+
+/* ledger_file_by_digest - a file already parsed or done with this content */
+int ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest,
+                          struct ledger_file *out)
+{
+    return file_query(l, sql_file_digest, flow, digest, 0, out);
+}
+
+/* ledger_file_by_name - the newest ledger record for flow/name */
+int ledger_file_by_name(struct ledger *l, const char *flow, const char *name,
+                        struct ledger_file *out)
+{
+    return file_query(l, sql_file_name, flow, name, 0, out);
+}
+
+/* ledger_file_get - a file record by id */
+int ledger_file_get(struct ledger *l, long long id, struct ledger_file *out)
+{
+    return file_query(l, sql_file_id, NULL, NULL, id, out);
+}
+
+/* ledger_file_add - record a claimed file */
+int ledger_file_add(struct ledger *l, const char *flow, const char *name, const char *digest,
+                    long long *id)
+{
+    static const char sql[] = "INSERT INTO files(flow,name,digest,state,created,updated)"
+                              " VALUES(?1,?2,?3,1,?4,?4)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    bind_text(st, 2, name);
+    bind_text(st, 3, digest);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+    int rc = exec_step(l, st);
+    if (rc == WB_OK)
+        *id = sqlite3_last_insert_rowid(l->db);
+    return rc;
+}
+
+/* ledger_file_set_state - move a file record to a state */
+int ledger_file_set_state(struct ledger *l, long long id, int state)
+{
+    static const char sql[] = "UPDATE files SET state=?2, updated=?3 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, state);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
+    return exec_step(l, st);
+}
+
+/* ledger_file_set_layout - remember the layout and original header of a file */
+int ledger_file_set_layout(struct ledger *l, long long id, const char *layout, const char *header)
+{
+    static const char sql[] = "UPDATE files SET layout=?2, header=?3 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, layout);
+    bind_text(st, 3, header);
+    return exec_step(l, st);
+}
+
+/* ledger_file_header - the stored header text of a file */
+int ledger_file_header(struct ledger *l, long long id, char **out)
+{
+    static const char sql[] = "SELECT header FROM files WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *out = strdup(col_text(st, 0));
+        res = *out ? WB_OK : WB_NOMEM;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_files_in_state - ids of a flow's files in a state */
+int ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids, size_t *n)
+{
+    static const char sql[] = "SELECT id FROM files WHERE flow=?1 AND state=?2 ORDER BY id";
+    sqlite3_stmt *st = prep(l, sql);
+    *ids = NULL;
+    *n = 0;
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    sqlite3_bind_int(st, 2, state);
+    size_t cap = 0;
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            long long *nv = realloc(*ids, cap * sizeof **ids);
+            if (!nv) {
+                res = WB_NOMEM;
+                break;
+            }
+            *ids = nv;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(rc);
+    done(l, st);
+    if (res != WB_OK) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return res;
+}
+
+/* ---- rows ---- */
+
+/* ledger_row_find - the live row for flow + business key */
+int ledger_row_find(struct ledger *l, const char *flow, const char *key, struct ledger_row *out)
+{
+    static const char sql[] =
+        "SELECT id,file_id,lineno,state,key,feed_id,message_id,reject_code,reject_reason,warning"
+        " FROM rows WHERE flow=?1 AND key=?2 AND state!=4 LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    bind_text(st, 2, key);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(st, 0);
+        out->file_id = sqlite3_column_int64(st, 1);
+        out->lineno = (long)sqlite3_column_int64(st, 2);
+        out->state = sqlite3_column_int(st, 3);
+        col_copy(st, 4, out->key, sizeof out->key);
+        out->feed_id = sqlite3_column_int64(st, 5);
+        out->message_id = (long)sqlite3_column_int64(st, 6);
+        col_copy(st, 7, out->reject_code, sizeof out->reject_code);
+        col_copy(st, 8, out->reject_reason, sizeof out->reject_reason);
+        col_copy(st, 9, out->warning, sizeof out->warning);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_row_add - a row of a file */
+int ledger_row_add(struct ledger *l, long long file_id, const char *flow, const char *key,
+                   long lineno, int state, const char *payload, const char *group_key,
+                   const char *raw, long long *id)
+{
+    static const char sql[] =
+        "INSERT INTO rows(file_id,flow,key,lineno,state,payload,group_key,raw,created,updated)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, file_id);
+    bind_text(st, 2, flow);
+    bind_text(st, 3, key);
+    sqlite3_bind_int64(st, 4, lineno);
+    sqlite3_bind_int(st, 5, state);
+    bind_text(st, 6, payload);
+    bind_text(st, 7, group_key);
+    bind_text(st, 8, raw);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)clock_now());
+    int rc = exec_step(l, st);
+    if (rc == WB_OK && id)
+        *id = sqlite3_last_insert_rowid(l->db);
+    return rc;
+}
+
+/* ledger_row_reject - mark rejected with code and reason */
+int ledger_row_reject(struct ledger *l, long long row_id, const char *code, const char *reason)
+{
+    static const char sql[] =
+        "UPDATE rows SET state=4, reject_code=?2, reject_reason=?3, updated=?4 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, row_id);
+    bind_text(st, 2, code);
+    bind_text(st, 3, reason);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+    return exec_step(l, st);
+}
+
+/* ledger_row_confirm - mark confirmed (warning may be NULL) */
+int ledger_row_confirm(struct ledger *l, long long row_id, const char *warning)
+{
+    static const char sql[] = "UPDATE rows SET state=3, warning=?2, updated=?3 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, row_id);
+    bind_text(st, 2, warning);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
+    return exec_step(l, st);
+}
+
+/* ledger_row_assign - pending -> queued in a feed under a message id */
+int ledger_row_assign(struct ledger *l, long long row_id, long long feed_id, long message_id)
+{
+    static const char sql[] =
+        "UPDATE rows SET state=2, feed_id=?2, message_id=?3, updated=?4 WHERE id=?1 AND state=1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, row_id);
+    sqlite3_bind_int64(st, 2, feed_id);
+    sqlite3_bind_int64(st, 3, message_id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+    int rc = exec_step(l, st);
+    if (rc == WB_OK && sqlite3_changes(l->db) != 1)
+        rc = WB_INTERNAL;
+    return rc;
+}
+
+/* ledger_file_open_rows - rows of a file neither confirmed nor rejected */
+int ledger_file_open_rows(struct ledger *l, long long file_id, long *n)
+{
+    static const char sql[] = "SELECT count(*) FROM rows WHERE file_id=?1 AND state IN (1,2)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, file_id);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    done(l, st);
+    return rc == SQLITE_ROW ? WB_OK : map_rc(rc);
+}
+
+/* iterate_rows - run cb over the rows of a prepared statement (standard column order) */
+static int iterate_rows(struct ledger *l, sqlite3_stmt *st, ledger_row_cb cb, void *arg)
+{
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_row_view v = {
+            .id = sqlite3_column_int64(st, 0),
+            .file_id = sqlite3_column_int64(st, 1),
+            .lineno = (long)sqlite3_column_int64(st, 2),
+            .state = sqlite3_column_int(st, 3),
+            .message_id = (long)sqlite3_column_int64(st, 4),
+            .key = col_text(st, 5),
+            .payload = col_text(st, 6),
+            .group_key = col_text(st, 7),
+            .raw = col_text(st, 8),
+            .reject_code = col_text(st, 9),
+            .reject_reason = col_text(st, 10),
+            .warning = col_text(st, 11),
+        };
+        if ((res = cb(arg, &v)) != WB_OK)
+            break;
+    }
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(rc);
+    done(l, st);
+    return res;
+}
+
+#define ROW_COLS                                                                                   \
+    "SELECT id,file_id,lineno,state,message_id,key,payload,group_key,raw,reject_code,"             \
+    "reject_reason,warning FROM rows "
+
+/* ledger_rows_pending - pending rows of a flow ordered by group key then id */
+int ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb, void *arg)
+{
+    static const char sql[] = ROW_COLS "WHERE flow=?1 AND state=1 ORDER BY group_key, id LIMIT ?2";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    sqlite3_bind_int64(st, 2, max);
+    return iterate_rows(l, st, cb, arg);
+}
+
+/* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
+int ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, void *arg)
+{
+    static const char sql[] = ROW_COLS "WHERE feed_id=?1 AND state=2 ORDER BY message_id, id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, feed_id);
+    return iterate_rows(l, st, cb, arg);
+}
+
+/* ledger_rows_of_file - rows of a file in a state (0 = any), ordered by line */
+int ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_row_cb cb, void *arg)
+{
+    static const char sql[] =
+        ROW_COLS "WHERE file_id=?1 AND (?2=0 OR state=?2) ORDER BY lineno, id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, file_id);
+    sqlite3_bind_int(st, 2, state);
+    return iterate_rows(l, st, cb, arg);
+}
+
+/* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
+int ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest)
+{
+    static const char sql[] = "SELECT count(*), min(created) FROM rows WHERE flow=?1 AND state=1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *count = (long)sqlite3_column_int64(st, 0);
+        *oldest = (time_t)sqlite3_column_int64(st, 1);
+    }
+    done(l, st);
+    return rc == SQLITE_ROW ? WB_OK : map_rc(rc);
+}
+
+/* ledger_row_counts - rows of a flow by state */
+int ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
+{
+    static const char sql[] = "SELECT state, count(*) FROM rows WHERE flow=?1 GROUP BY state";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    memset(counts, 0, 5 * sizeof counts[0]);
+    bind_text(st, 1, flow);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int s = sqlite3_column_int(st, 0);
+        if (s >= 0 && s < 5)
+            counts[s] = (long)sqlite3_column_int64(st, 1);
+    }
+    done(l, st);
+    return rc == SQLITE_DONE ? WB_OK : map_rc(rc);
+}
+
+/* ---- feeds ---- */
+
+#define FEED_COLS                                                                                  \
+    "SELECT id,flow,feed_type,state,priority,doc_name,amazon_doc_id,amazon_feed_id,"               \
+    "result_doc_id,report_name,last_error,created,intent_at,submitted,next_poll,polls,attempts,"   \
+    "messages,alerted FROM feeds "
+
+/* read_feed - fill a ledger_feed from FEED_COLS */
+static void read_feed(sqlite3_stmt *st, struct ledger_feed *f)
+{
+    memset(f, 0, sizeof *f);
+    f->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, f->flow, sizeof f->flow);
+    col_copy(st, 2, f->feed_type, sizeof f->feed_type);
+    f->state = sqlite3_column_int(st, 3);
+    f->priority = sqlite3_column_int(st, 4);
+    col_copy(st, 5, f->doc_name, sizeof f->doc_name);
+    col_copy(st, 6, f->amazon_doc_id, sizeof f->amazon_doc_id);
+    col_copy(st, 7, f->amazon_feed_id, sizeof f->amazon_feed_id);
+    col_copy(st, 8, f->result_doc_id, sizeof f->result_doc_id);
+    col_copy(st, 9, f->report_name, sizeof f->report_name);
+    col_copy(st, 10, f->last_error, sizeof f->last_error);
+    f->created = (time_t)sqlite3_column_int64(st, 11);
+    f->intent_at = (time_t)sqlite3_column_int64(st, 12);
+    f->submitted = (time_t)sqlite3_column_int64(st, 13);
+    f->next_poll = (time_t)sqlite3_column_int64(st, 14);
+    f->polls = (long)sqlite3_column_int64(st, 15);
+    f->attempts = (long)sqlite3_column_int64(st, 16);
+    f->messages = (long)sqlite3_column_int64(st, 17);
+    f->alerted = sqlite3_column_int(st, 18);
+}
+
+/* ledger_feed_create - a new feed record in state BUILDING */
+int ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type, int priority,
+                       long long *id)
+{
+    static const char sql[] = "INSERT INTO feeds(flow,feed_type,state,priority,created)"
+                              " VALUES(?1,?2,1,?3,?4)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    bind_text(st, 2, feed_type);
+    sqlite3_bind_int(st, 3, priority);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+    int rc = exec_step(l, st);
+    if (rc == WB_OK)
+        *id = sqlite3_last_insert_rowid(l->db);
+    return rc;
+}
+
+/* feed_one - one feed by a statement with one bound parameter */
+static int feed_one(struct ledger *l, sqlite3_stmt *st, struct ledger_feed *out)
+{
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_feed(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_feed_get - a feed by local id */
+int ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out)
+{
+    static const char sql[] = FEED_COLS "WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    return feed_one(l, st, out);
+}
+
+/* ledger_feed_by_amazon_id - a feed by Amazon's feed id */
+int ledger_feed_by_amazon_id(struct ledger *l, const char *amazon_id, struct ledger_feed *out)
+{
+    static const char sql[] = FEED_COLS "WHERE amazon_feed_id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, amazon_id);
+    return feed_one(l, st, out);
+}
+
+/* nz - NULL for empty strings (keeps UNIQUE on amazon_feed_id usable) */
+static const char *nz(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* ledger_feed_put - write every mutable field of a feed */
+int ledger_feed_put(struct ledger *l, const struct ledger_feed *f)
+{
+    static const char sql[] =
+        "UPDATE feeds SET state=?2, priority=?3, doc_name=?4, amazon_doc_id=?5,"
+        " amazon_feed_id=?6, result_doc_id=?7, report_name=?8, last_error=?9, intent_at=?10,"
+        " submitted=?11, next_poll=?12, polls=?13, attempts=?14, messages=?15, alerted=?16"
+        " WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, f->id);
+    sqlite3_bind_int(st, 2, f->state);
+    sqlite3_bind_int(st, 3, f->priority);
+    bind_text(st, 4, nz(f->doc_name));
+    bind_text(st, 5, nz(f->amazon_doc_id));
+    bind_text(st, 6, nz(f->amazon_feed_id));
+    bind_text(st, 7, nz(f->result_doc_id));
+    bind_text(st, 8, nz(f->report_name));
+    bind_text(st, 9, nz(f->last_error));
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)f->intent_at);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)f->submitted);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)f->next_poll);
+    sqlite3_bind_int64(st, 13, f->polls);
+    sqlite3_bind_int64(st, 14, f->attempts);
+    sqlite3_bind_int64(st, 15, f->messages);
+    sqlite3_bind_int(st, 16, f->alerted);
+    return exec_step(l, st);
+}
+
+/* ledger_feeds_in_state - feeds in a state, by priority then id */
+int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out, size_t *n)
+{
+    static const char sql[] = FEED_COLS "WHERE state=?1 ORDER BY priority, id";
+    sqlite3_stmt *st = prep(l, sql);
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int(st, 1, state);
+    size_t cap = 0;
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct ledger_feed *nv = realloc(*out, cap * sizeof **out);
+            if (!nv) {
+                res = WB_NOMEM;
+                break;
+            }
+            *out = nv;
+        }
+        read_feed(st, &(*out)[(*n)++]);
+    }
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(rc);
+    done(l, st);
+    if (res != WB_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return res;
+}
+
+/* ledger_feed_release - queued rows of a feed go back to pending */
+int ledger_feed_release(struct ledger *l, long long feed_id)
+{
+    static const char sql[] = "UPDATE rows SET state=1, feed_id=NULL, message_id=NULL,"
+                              " attempts=attempts+1, updated=?2 WHERE feed_id=?1 AND state=2";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, feed_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_now());
+    return exec_step(l, st);
+}
+
+/* ledger_row_attempts - how many FATAL/CANCELLED feeds a row has been through */
+int ledger_row_attempts(struct ledger *l, long long row_id, long *n)
+{
+    static const char sql[] = "SELECT attempts FROM rows WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, row_id);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *n = (long)sqlite3_column_int64(st, 0);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ---- remote files seen by SFTP pull ---- */
+
+/* ledger_remote_seen - 1 in *seen if remote:path with this size/mtime was taken before */
+int ledger_remote_seen(struct ledger *l, const char *remote, const char *path, long long size,
+                       long long mtime, int *seen)
+{
+    static const char sql[] =
+        "SELECT 1 FROM remote_seen WHERE remote=?1 AND path=?2 AND size=?3 AND mtime=?4";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, remote);
+    bind_text(st, 2, path);
+    sqlite3_bind_int64(st, 3, size);
+    sqlite3_bind_int64(st, 4, mtime);
+    int rc = sqlite3_step(st);
+    *seen = rc == SQLITE_ROW;
+    done(l, st);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? WB_OK : map_rc(rc);
+}
+
+/* ledger_remote_mark - record remote:path (size, mtime, digest) as taken */
+int ledger_remote_mark(struct ledger *l, const char *remote, const char *path, long long size,
+                       long long mtime, const char *digest)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO remote_seen(remote,path,size,mtime,digest,"
+                              "taken) VALUES(?1,?2,?3,?4,?5,?6)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, remote);
+    bind_text(st, 2, path);
+    sqlite3_bind_int64(st, 3, size);
+    sqlite3_bind_int64(st, 4, mtime);
+    bind_text(st, 5, digest);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)clock_now());
+    return exec_step(l, st);
+}
+
+/* ---- scheduler job state ---- */
+
+/* read_job - fill a ledger_job from name,last_slot,last_start,last_end,last_outcome,next_run,runs
+ */
+static void read_job(sqlite3_stmt *st, struct ledger_job *j)
+{
+    memset(j, 0, sizeof *j);
+    col_copy(st, 0, j->name, sizeof j->name);
+    j->last_slot = (time_t)sqlite3_column_int64(st, 1);
+    j->last_start = (time_t)sqlite3_column_int64(st, 2);
+    j->last_end = (time_t)sqlite3_column_int64(st, 3);
+    j->last_outcome = sqlite3_column_int(st, 4);
+    j->next_run = (time_t)sqlite3_column_int64(st, 5);
+    j->runs = (long)sqlite3_column_int64(st, 6);
+}
+
+/* ledger_job_get - state of a job */
+int ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out)
+{
+    static const char sql[] = "SELECT name,last_slot,last_start,last_end,last_outcome,next_run,"
+                              "runs FROM jobs WHERE name=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_job(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_job_put - insert or replace a job's state */
+int ledger_job_put(struct ledger *l, const struct ledger_job *j)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO jobs(name,last_slot,last_start,last_end,"
+                              "last_outcome,next_run,runs) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, j->name);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)j->last_slot);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)j->last_start);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)j->last_end);
+    sqlite3_bind_int(st, 5, j->last_outcome);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)j->next_run);
+    sqlite3_bind_int64(st, 7, j->runs);
+    return exec_step(l, st);
+}
+
+/* ledger_job_list - all jobs */
+int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n)
+{
+    static const char sql[] = "SELECT name,last_slot,last_start,last_end,last_outcome,next_run,"
+                              "runs FROM jobs ORDER BY name";
+    sqlite3_stmt *st = prep(l, sql);
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return WB_IOERR;
+    size_t cap = 0;
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct ledger_job *nv = realloc(*out, cap * sizeof **out);
+            if (!nv) {
+                res = WB_NOMEM;
+                break;
+            }
+            *out = nv;
+        }
+        read_job(st, &(*out)[(*n)++]);
+    }
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(rc);
+    done(l, st);
+    return res;
+}
+
+/* ---- alerts ---- */
+
+/* ledger_alert - record an alert unless the same open alert exists */
+int ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text,
+                 int *is_new)
+{
+    static const char q[] = "SELECT 1 FROM alerts WHERE kind=?1 AND item=?2 AND closed IS NULL";
+    static const char ins[] = "INSERT INTO alerts(kind,item,text,created) VALUES(?1,?2,?3,?4)";
+    sqlite3_stmt *st = prep(l, q);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, item);
+    int rc = sqlite3_step(st);
+    done(l, st);
+    if (rc == SQLITE_ROW) {
+        if (is_new)
+            *is_new = 0;
+        return WB_OK;
+    }
+    if (rc != SQLITE_DONE)
+        return map_rc(rc);
+    if (!(st = prep(l, ins)))
+        return WB_IOERR;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, item);
+    bind_text(st, 3, text);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+    if (is_new)
+        *is_new = 1;
+    return exec_step(l, st);
+}
+
+/* ledger_alerts_open - iterate open alerts */
+int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT id,kind,item,text,created FROM alerts WHERE closed IS NULL ORDER BY id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_alert_view a = {sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
+                                      col_text(st, 3), (time_t)sqlite3_column_int64(st, 4)};
+        if ((res = cb(arg, &a)) != WB_OK)
+            break;
+    }
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(rc);
+    done(l, st);
+    return res;
+}
+
+/* ---- retention ---- */
+
+/* ledger_purge - delete settled rows/files/feeds older than cutoff */
+int ledger_purge(struct ledger *l, time_t cutoff, long *n)
+{
+    static const char del_rows[] =
+        "DELETE FROM rows WHERE file_id IN (SELECT id FROM files WHERE state IN (3,4,5)"
+        " AND updated < ?1)";
+    static const char del_files[] = "DELETE FROM files WHERE state IN (3,4,5) AND updated < ?1"
+                                    " AND NOT EXISTS (SELECT 1 FROM rows WHERE file_id=files.id)";
+    static const char del_feeds[] =
+        "DELETE FROM feeds WHERE state IN (5,6,7,8) AND created < ?1"
+        " AND NOT EXISTS (SELECT 1 FROM rows WHERE feed_id=feeds.id AND state IN (1,2))";
+    static const char del_seen[] = "DELETE FROM remote_seen WHERE taken < ?1";
+    const char *const sqls[] = {del_rows, del_files, del_feeds, del_seen};
+    *n = 0;
+    int rc = ledger_begin(l);
+    for (size_t i = 0; rc == WB_OK && i < WB_ARRAY_LEN(sqls); i++) {
+        sqlite3_stmt *st = prep(l, sqls[i]);
+        if (!st) {
+            rc = WB_IOERR;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)cutoff);
+        rc = exec_step(l, st);
+        if (i == 0)
+            *n = (long)sqlite3_changes(l->db);
+    }
+    if (rc == WB_OK)
+        return ledger_commit(l);
+    ledger_rollback(l);
+    return rc;
+}

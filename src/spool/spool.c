@@ -1,0 +1,325 @@
+/*
+ * spool.c - the spool state directories and the renames between them
+ * (state diagram in spool.h). Owns directory layout and naming. Every move
+ * is fs_move (rename + fsync of both directories, never replacing a file).
+ * Returns WB_* codes; never exits; never opens a file outside the root.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "spool/spool.h"
+
+static const char *const state_names[SP_NSTATES] = {
+    "in", "work", "feeds", "reports", "out", "sent", "done", "reject", "hold", "corrupt",
+};
+
+/* spool_state_name - directory name of a state */
+const char *spool_state_name(enum spool_state st)
+{
+    return (unsigned)st < SP_NSTATES ? state_names[st] : "?";
+}
+
+/* spool_open - remember the root and create the state directories */
+int spool_open(struct spool *s, const char *root)
+{
+    s->root = strdup(root);
+    if (!s->root)
+        return WB_NOMEM;
+    int rc = fs_mkdirs(root, 0750);
+    for (int i = 0; rc == WB_OK && i < SP_NSTATES; i++) {
+        char p[4096];
+        if ((rc = spool_dir(s, (enum spool_state)i, NULL, p, sizeof p)) == WB_OK)
+            rc = fs_mkdirs(p, 0750);
+    }
+    if (rc != WB_OK) {
+        free(s->root);
+        s->root = NULL;
+    }
+    return rc;
+}
+
+/* spool_close - release */
+void spool_close(struct spool *s)
+{
+    free(s->root);
+    s->root = NULL;
+}
+
+/* flow_ok - flows are short lower-case identifiers */
+static int flow_ok(const char *flow)
+{
+    size_t n = strlen(flow);
+    if (n == 0 || n > 31)
+        return 0;
+    for (; *flow; flow++)
+        if (!((*flow >= 'a' && *flow <= 'z') || (*flow >= '0' && *flow <= '9') || *flow == '-' ||
+              *flow == '_'))
+            return 0;
+    return 1;
+}
+
+/* spool_dir - path of a state dir (flow may be NULL) */
+int spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out, size_t n)
+{
+    if ((unsigned)st >= SP_NSTATES)
+        return WB_BADARG;
+    int k;
+    if (!flow || st == SP_FEEDS || st == SP_REPORTS || st == SP_CORRUPT) {
+        k = snprintf(out, n, "%s/%s", s->root, state_names[st]);
+    } else {
+        if (!flow_ok(flow))
+            return WB_BADARG;
+        if (st == SP_DONE) {
+            char date[16];
+            clock_format_date(clock_now(), date, sizeof date);
+            k = snprintf(out, n, "%s/done/%s/%s", s->root, date, flow);
+        } else {
+            k = snprintf(out, n, "%s/%s/%s", s->root, state_names[st], flow);
+        }
+    }
+    return (k < 0 || (size_t)k >= n) ? WB_TOOBIG : WB_OK;
+}
+
+/* spool_ensure_flow - create the per-flow directories */
+int spool_ensure_flow(const struct spool *s, const char *flow)
+{
+    static const enum spool_state per_flow[] = {SP_IN,   SP_WORK,   SP_OUT,
+                                                SP_SENT, SP_REJECT, SP_HOLD};
+    for (size_t i = 0; i < WB_ARRAY_LEN(per_flow); i++) {
+        char p[4096];
+        int rc = spool_dir(s, per_flow[i], flow, p, sizeof p);
+        if (rc == WB_OK)
+            rc = fs_mkdirs(p, 0750);
+        if (rc != WB_OK)
+            return rc;
+    }
+    return WB_OK;
+}
+
+/* entry_cmp - order by mtime, then name */
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct spool_entry *x = a, *y = b;
+    if (x->mtime != y->mtime)
+        return x->mtime < y->mtime ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* spool_list - regular files of a state dir, sorted by mtime then name */
+int spool_list(const struct spool *s, enum spool_state st, const char *flow,
+               struct spool_entry **out, size_t *n)
+{
+    char dir[4096];
+    *out = NULL;
+    *n = 0;
+    int rc = spool_dir(s, st, flow, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? WB_OK : wb_errno_status(errno);
+    size_t cap = 0;
+    struct spool_entry *v = NULL;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (fs_is_temp_name(de->d_name) || !fs_name_ok(de->d_name))
+            continue;
+        size_t nl = strlen(de->d_name);
+        if (nl > 7 && strcmp(de->d_name + nl - 7, ".reason") == 0)
+            continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct spool_entry *nv = realloc(v, cap * sizeof *v);
+            if (!nv) {
+                rc = WB_NOMEM;
+                break;
+            }
+            v = nv;
+        }
+        struct spool_entry *e = &v[(*n)++];
+        str_copy(e->name, sizeof e->name, de->d_name);
+        e->size = (long long)sb.st_size;
+        e->mtime = sb.st_mtime;
+    }
+    closedir(d);
+    if (rc != WB_OK) {
+        free(v);
+        *n = 0;
+        return rc;
+    }
+    if (*n)
+        qsort(v, *n, sizeof *v, entry_cmp);
+    *out = v;
+    return WB_OK;
+}
+
+/* spool_ready - 1 if an in/ entry is complete: not a temp name, unchanged for settle seconds */
+int spool_ready(const struct spool_entry *e, long settle_seconds, time_t now)
+{
+    if (fs_is_temp_name(e->name))
+        return 0;
+    return now - e->mtime >= settle_seconds;
+}
+
+/* move - durable move between two state dirs of a flow */
+static int move(const struct spool *s, enum spool_state from, const char *flow_from,
+                enum spool_state to, const char *flow_to, const char *name, const char *to_name)
+{
+    char a[4096], b[4096];
+    if (!fs_name_ok(name) || !fs_name_ok(to_name))
+        return WB_BADARG;
+    int rc = spool_dir(s, from, flow_from, a, sizeof a);
+    if (rc == WB_OK)
+        rc = spool_dir(s, to, flow_to, b, sizeof b);
+    if (rc == WB_OK)
+        rc = fs_mkdirs(b, 0750);
+    if (rc == WB_OK)
+        rc = fs_move(a, name, b, to_name);
+    return rc;
+}
+
+/* spool_claim - in/<flow>/name -> work/<flow>/name */
+int spool_claim(const struct spool *s, const char *flow, const char *name)
+{
+    return move(s, SP_IN, flow, SP_WORK, flow, name, name);
+}
+
+/* spool_unclaim - work/<flow>/name -> in/<flow>/name */
+int spool_unclaim(const struct spool *s, const char *flow, const char *name)
+{
+    return move(s, SP_WORK, flow, SP_IN, flow, name, name);
+}
+
+/* spool_unique_name - a name not present in dir: base, base.1, base.2 ... */
+int spool_unique_name(const char *dir, const char *base, char *out, size_t n)
+{
+    for (int i = 0; i < 10000; i++) {
+        int k = i ? snprintf(out, n, "%s.%d", base, i) : snprintf(out, n, "%s", base);
+        if (k < 0 || (size_t)k >= n)
+            return WB_TOOBIG;
+        char p[4096];
+        if (fs_join(p, sizeof p, dir, out) != WB_OK)
+            return WB_TOOBIG;
+        struct stat sb;
+        if (lstat(p, &sb) != 0 && errno == ENOENT)
+            return WB_OK;
+    }
+    return WB_EXISTS;
+}
+
+/* move_unique - move to a state dir, choosing a free name there */
+static int move_unique(const struct spool *s, enum spool_state from, const char *flow_from,
+                       enum spool_state to, const char *flow_to, const char *name, char *final,
+                       size_t fn)
+{
+    char b[4096];
+    int rc = spool_dir(s, to, flow_to, b, sizeof b);
+    if (rc == WB_OK)
+        rc = fs_mkdirs(b, 0750);
+    if (rc == WB_OK)
+        rc = spool_unique_name(b, name, final, fn);
+    if (rc == WB_OK)
+        rc = move(s, from, flow_from, to, flow_to, name, final);
+    return rc;
+}
+
+/* spool_finish - work/<flow>/name -> done/<today>/<flow>/name */
+int spool_finish(const struct spool *s, const char *flow, const char *name)
+{
+    char final[256];
+    return move_unique(s, SP_WORK, flow, SP_DONE, flow, name, final, sizeof final);
+}
+
+/* spool_write_reason - write reject/<flow>/<name>.reason */
+int spool_write_reason(const struct spool *s, const char *flow, const char *name, const char *code,
+                       const char *reason)
+{
+    char dir[4096], rname[256];
+    int rc = spool_dir(s, SP_REJECT, flow, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    if (snprintf(rname, sizeof rname, "%s.reason", name) >= (int)sizeof rname)
+        return WB_TOOBIG;
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    char ts[32];
+    clock_format_iso(clock_now(), ts, sizeof ts);
+    rc = buf_appendf(&b, "file: %s\nflow: %s\ncode: %s\nwhen: %s\nreason: %s\n", name, flow, code,
+                     ts, reason);
+    if (rc == WB_OK)
+        rc = fs_write_file(dir, rname, b.data, b.len);
+    buf_free(&b);
+    return rc;
+}
+
+/* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
+int spool_reject_file(const struct spool *s, const char *flow, const char *name, const char *code,
+                      const char *reason)
+{
+    char final[256];
+    int rc = move_unique(s, SP_WORK, flow, SP_REJECT, flow, name, final, sizeof final);
+    if (rc == WB_OK)
+        rc = spool_write_reason(s, flow, final, code, reason);
+    return rc;
+}
+
+/* spool_requeue - reject/<flow>/name (or hold/<flow>/name) -> in/<flow>/name */
+int spool_requeue(const struct spool *s, const char *flow, const char *name)
+{
+    char dir[4096], p[4096], rname[256];
+    enum spool_state from = SP_REJECT;
+    int rc = spool_dir(s, SP_REJECT, flow, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    if (!fs_name_ok(name))
+        return WB_BADARG;
+    if (fs_join(p, sizeof p, dir, name) != WB_OK)
+        return WB_TOOBIG;
+    struct stat sb;
+    if (lstat(p, &sb) != 0) {
+        from = SP_HOLD;
+        if ((rc = spool_dir(s, SP_HOLD, flow, dir, sizeof dir)) != WB_OK)
+            return rc;
+    }
+    rc = move(s, from, flow, SP_IN, flow, name, name);
+    if (rc == WB_OK && from == SP_REJECT) {
+        snprintf(rname, sizeof rname, "%s.reason", name);
+        if (fs_join(p, sizeof p, dir, rname) == WB_OK)
+            unlink(p);
+        fs_fsync_dir(dir);
+    }
+    return rc;
+}
+
+/* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */
+int spool_hold(const struct spool *s, enum spool_state from, const char *flow, const char *name)
+{
+    return move(s, from, flow, SP_HOLD, flow, name, name);
+}
+
+/* spool_corrupt - move one of our own unreadable files to corrupt/ */
+int spool_corrupt(const struct spool *s, enum spool_state from, const char *flow, const char *name)
+{
+    char final[256];
+    return move_unique(s, from, flow, SP_CORRUPT, NULL, name, final, sizeof final);
+}
+
+/* spool_mark_sent - out/<flow>/name -> sent/<flow>/name */
+int spool_mark_sent(const struct spool *s, const char *flow, const char *name)
+{
+    char final[256];
+    return move_unique(s, SP_OUT, flow, SP_SENT, flow, name, final, sizeof final);
+}

@@ -1,0 +1,163 @@
+/*
+ * test_core_basics.c - unit tests of the core module: bounded buffers,
+ * checked parsing, UTF-8 validation, atomic writes and the config table
+ * (unknown keys, bad values, missing files reported with file:line).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/fsutil.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+
+static void test_buf_cap(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 8);
+    assert_int_equal(buf_appends(&b, "12345678"), WB_OK);
+    assert_int_equal(buf_appendc(&b, '9'), WB_TOOBIG);
+    assert_string_equal(buf_str(&b), "12345678");
+    buf_reset(&b);
+    assert_int_equal(buf_appendf(&b, "%d-%s", 42, "x"), WB_OK);
+    assert_string_equal(buf_str(&b), "42-x");
+    assert_int_equal(buf_appendf(&b, "%s", "too long for it"), WB_TOOBIG);
+    buf_free(&b);
+}
+
+static void test_parse_and_utf8(void **state)
+{
+    (void)state;
+    long v;
+    assert_int_equal(str_to_long("42", 0, 100, &v), WB_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(str_to_long("42x", 0, 100, &v), WB_BADARG);
+    assert_int_equal(str_to_long("", 0, 100, &v), WB_BADARG);
+    assert_int_equal(str_to_long(" 4", 0, 100, &v), WB_BADARG);
+    assert_int_equal(str_to_long("101", 0, 100, &v), WB_BADARG);
+    assert_int_equal(str_to_long("99999999999999999999", 0, 100, &v), WB_BADARG);
+    assert_true(str_utf8_valid("caf\xc3\xa9", 5));
+    assert_false(str_utf8_valid("caf\xe9", 4));
+    assert_false(str_utf8_valid("a\0b", 3));
+    assert_false(str_utf8_valid("\xc0\xaf", 2));     /* overlong */
+    assert_false(str_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+    char t[] = "  x y \t";
+    assert_string_equal(str_trim(t), "x y");
+}
+
+static void test_atomic_write(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wbcore.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(fs_write_file(dir, "f.txt", "hello", 5), WB_OK);
+    char p[256];
+    snprintf(p, sizeof p, "%s/f.txt", dir);
+    struct buf b;
+    buf_init(&b, 100);
+    assert_int_equal(fs_read_file(p, &b), WB_OK);
+    assert_string_equal(buf_str(&b), "hello");
+    buf_free(&b);
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* aborted writes leave nothing behind */
+    struct afile af;
+    assert_int_equal(afile_open(&af, dir, "g.txt", 0), WB_OK);
+    afile_write(&af, "x", 1);
+    afile_abort(&af);
+    snprintf(p, sizeof p, "%s/g.txt", dir);
+    assert_int_not_equal(stat(p, &sb), 0);
+    assert_int_equal(afile_open(&af, dir, "../escape", 0), WB_BADARG);
+    char sum[65];
+    fs_sha256_buf("abc", 3, sum);
+    assert_string_equal(sum, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    snprintf(p, sizeof p, "%s/f.txt", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+/* write_conf - write text to dir/name */
+static void write_conf(const char *dir, const char *name, const char *text)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_conf_errors(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wbconf.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_conf(dir, "carriers.map", "");
+    write_conf(dir, "skus.map", "");
+    write_conf(dir, "amazon-carrier-codes.txt", "");
+    write_conf(dir, "good.conf",
+               "merchant_id = M1\nsettle_seconds = 3 # comment\n"
+               "remote.wms.host = 127.0.0.1\nremote.wms.user = u\n"
+               "remote.wms.flow = dispatch\nremote.wms.fingerprint = SHA256:x\n");
+    write_conf(dir, "bad.conf",
+               "merchant_id = M1\nbogus = 1\nsettle_seconds = -5\n"
+               "tls_verify = maybe\nskus_map = /nonexistent/skus.map\nnoequals\n");
+    char p[256];
+    struct wb_config c;
+    struct buf errs;
+    buf_init(&errs, 65536);
+    snprintf(p, sizeof p, "%s/good.conf", dir);
+    assert_int_equal(conf_load(&c, p, &errs), WB_OK);
+    assert_string_equal(c.merchant_id, "M1");
+    assert_int_equal(c.settle_seconds, 3);
+    assert_int_equal(c.nremotes, 1);
+    assert_int_equal(c.remotes[0].port, 22);
+    assert_non_null(conf_find_remote(&c, "wms"));
+    struct buf show;
+    buf_init(&show, 65536);
+    assert_int_equal(conf_show(&c, 1, &show), WB_OK);
+    assert_non_null(strstr(buf_str(&show), "settle_seconds = 3"));
+    assert_null(strstr(buf_str(&show), "http_timeout"));
+    buf_free(&show);
+    conf_free(&c);
+    snprintf(p, sizeof p, "%s/bad.conf", dir);
+    assert_int_equal(conf_load(&c, p, &errs), WB_CONFIG);
+    const char *e = buf_str(&errs);
+    assert_non_null(strstr(e, "bad.conf:2: unknown parameter 'bogus'"));
+    assert_non_null(strstr(e, "bad.conf:3: settle_seconds"));
+    assert_non_null(strstr(e, "bad.conf:4: tls_verify"));
+    assert_non_null(strstr(e, "skus_map: cannot read file"));
+    assert_non_null(strstr(e, "bad.conf:6: expected 'key = value'"));
+    conf_free(&c);
+    buf_free(&errs);
+    const char *names[] = {"carriers.map", "skus.map", "amazon-carrier-codes.txt", "good.conf",
+                           "bad.conf"};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_parse_and_utf8),
+        cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_conf_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,202 @@
+/*
+ * test_spool_ledger.c - unit tests of the spool renames and the ledger:
+ * claim/finish/reject/requeue, refusal of unsafe names and symlinks,
+ * digest dedupe, business-key uniqueness, feed assignment and release.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "core/wb.h"
+#include "spool/ledger.h"
+#include "spool/spool.h"
+
+static char root[256];
+
+/* setup - fresh spool in a temp dir */
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(root, sizeof root, "/tmp/wbspool.XXXXXX");
+    if (!mkdtemp(root))
+        return -1;
+    return 0;
+}
+
+/* teardown - remove the temp dir */
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    FILE *f = popen(cmd, "r");
+    return f && pclose(f) == 0 ? 0 : -1;
+}
+
+/* exists - 1 if path exists */
+static int exists(const char *fmt, const char *a)
+{
+    char p[1024];
+    snprintf(p, sizeof p, fmt, root, a);
+    struct stat sb;
+    return lstat(p, &sb) == 0;
+}
+
+static void test_claim_finish_reject_requeue(void **state)
+{
+    (void)state;
+    struct spool s;
+    assert_int_equal(spool_open(&s, root), WB_OK);
+    assert_int_equal(spool_ensure_flow(&s, "dispatch"), WB_OK);
+    char in[1024];
+    spool_dir(&s, SP_IN, "dispatch", in, sizeof in);
+    assert_int_equal(fs_write_file(in, "a.csv", "x\n", 2), WB_OK);
+    assert_int_equal(fs_write_file(in, "b.csv", "y\n", 2), WB_OK);
+    struct spool_entry *e;
+    size_t n;
+    assert_int_equal(spool_list(&s, SP_IN, "dispatch", &e, &n), WB_OK);
+    assert_int_equal(n, 2);
+    free(e);
+    assert_int_equal(spool_claim(&s, "dispatch", "a.csv"), WB_OK);
+    assert_true(exists("%s/work/dispatch/%s", "a.csv"));
+    assert_false(exists("%s/in/dispatch/%s", "a.csv"));
+    /* claiming twice fails: the file is gone from in/ */
+    assert_int_not_equal(spool_claim(&s, "dispatch", "a.csv"), WB_OK);
+    assert_int_equal(spool_finish(&s, "dispatch", "a.csv"), WB_OK);
+    assert_false(exists("%s/work/dispatch/%s", "a.csv"));
+    assert_int_equal(spool_claim(&s, "dispatch", "b.csv"), WB_OK);
+    assert_int_equal(spool_reject_file(&s, "dispatch", "b.csv", "E_X", "bad"), WB_OK);
+    assert_true(exists("%s/reject/dispatch/%s", "b.csv"));
+    assert_true(exists("%s/reject/dispatch/%s", "b.csv.reason"));
+    assert_int_equal(spool_requeue(&s, "dispatch", "b.csv"), WB_OK);
+    assert_true(exists("%s/in/dispatch/%s", "b.csv"));
+    assert_false(exists("%s/reject/dispatch/%s", "b.csv.reason"));
+    spool_close(&s);
+}
+
+static void test_unsafe_names_and_symlinks(void **state)
+{
+    (void)state;
+    struct spool s;
+    assert_int_equal(spool_open(&s, root), WB_OK);
+    assert_int_equal(spool_ensure_flow(&s, "dispatch"), WB_OK);
+    assert_int_equal(spool_claim(&s, "dispatch", "../x"), WB_BADARG);
+    assert_int_equal(spool_claim(&s, "dispatch", "-rf"), WB_BADARG);
+    assert_int_equal(spool_claim(&s, "../etc", "x"), WB_BADARG);
+    char in[1024], link[1100];
+    spool_dir(&s, SP_IN, "dispatch", in, sizeof in);
+    snprintf(link, sizeof link, "%s/evil.csv", in);
+    assert_int_equal(symlink("/etc/passwd", link), 0);
+    struct spool_entry *e;
+    size_t n;
+    assert_int_equal(spool_list(&s, SP_IN, "dispatch", &e, &n), WB_OK);
+    assert_int_equal(n, 0); /* symlink not listed */
+    free(e);
+    assert_int_not_equal(spool_claim(&s, "dispatch", "evil.csv"), WB_OK);
+    assert_false(fs_name_ok("a/b"));
+    assert_false(fs_name_ok(".hidden"));
+    assert_true(fs_is_temp_name("x.csv.part"));
+    assert_true(fs_is_temp_name("x.tmp"));
+    spool_close(&s);
+}
+
+/* count_cb - count rows */
+static int count_cb(void *arg, const struct ledger_row_view *r)
+{
+    (void)r;
+    (*(long *)arg)++;
+    return WB_OK;
+}
+
+static void test_ledger_rows_and_feeds(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/ledger.db", root);
+    struct ledger *l;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    long long fid, r1, r2, feed;
+    assert_int_equal(ledger_begin(l), WB_OK);
+    assert_int_equal(ledger_file_add(l, "dispatch", "a.csv", "d1", &fid), WB_OK);
+    assert_int_equal(ledger_row_add(l, fid, "dispatch", "k1", 2, LR_PENDING, "p", "g1", "raw", &r1),
+                     WB_OK);
+    assert_int_equal(ledger_row_add(l, fid, "dispatch", "k2", 3, LR_PENDING, "p", "g1", "raw", &r2),
+                     WB_OK);
+    /* the same business key cannot be live twice */
+    assert_int_equal(ledger_row_add(l, fid, "dispatch", "k1", 4, LR_PENDING, "p", "g", "r", NULL),
+                     WB_EXISTS);
+    assert_int_equal(ledger_file_set_state(l, fid, LF_PARSED), WB_OK);
+    assert_int_equal(ledger_commit(l), WB_OK);
+    struct ledger_file f;
+    assert_int_equal(ledger_file_by_digest(l, "dispatch", "d1", &f), WB_OK);
+    assert_int_equal(f.id, fid);
+    long cnt = 0;
+    assert_int_equal(ledger_rows_pending(l, "dispatch", 100, count_cb, &cnt), WB_OK);
+    assert_int_equal(cnt, 2);
+    assert_int_equal(ledger_feed_create(l, "dispatch", "POST_ORDER_FULFILLMENT_DATA", 0, &feed),
+                     WB_OK);
+    assert_int_equal(ledger_row_assign(l, r1, feed, 1), WB_OK);
+    assert_int_equal(ledger_row_assign(l, r2, feed, 1), WB_OK);
+    assert_int_equal(ledger_row_assign(l, r2, feed, 1), WB_INTERNAL); /* not pending any more */
+    cnt = 0;
+    assert_int_equal(ledger_rows_of_feed(l, feed, count_cb, &cnt), WB_OK);
+    assert_int_equal(cnt, 2);
+    assert_int_equal(ledger_feed_release(l, feed), WB_OK);
+    cnt = 0;
+    assert_int_equal(ledger_rows_pending(l, "dispatch", 100, count_cb, &cnt), WB_OK);
+    assert_int_equal(cnt, 2);
+    long att = 0;
+    assert_int_equal(ledger_row_attempts(l, r1, &att), WB_OK);
+    assert_int_equal(att, 1);
+    assert_int_equal(ledger_row_confirm(l, r1, NULL), WB_OK);
+    assert_int_equal(ledger_row_reject(l, r2, "E", "why"), WB_OK);
+    long open = -1;
+    assert_int_equal(ledger_file_open_rows(l, fid, &open), WB_OK);
+    assert_int_equal(open, 0);
+    /* a rejected key may come back (fixed and requeued) */
+    assert_int_equal(ledger_row_add(l, fid, "dispatch", "k2", 9, LR_PENDING, "p", "g", "r", NULL),
+                     WB_OK);
+    struct ledger_feed fd;
+    assert_int_equal(ledger_feed_get(l, feed, &fd), WB_OK);
+    snprintf(fd.amazon_feed_id, sizeof fd.amazon_feed_id, "F1");
+    fd.state = LFD_SUBMITTED;
+    assert_int_equal(ledger_feed_put(l, &fd), WB_OK);
+    assert_int_equal(ledger_feed_by_amazon_id(l, "F1", &fd), WB_OK);
+    assert_int_equal(fd.id, feed);
+    int seen = 1, is_new = 0;
+    assert_int_equal(ledger_remote_seen(l, "wms", "/x", 10, 20, &seen), WB_OK);
+    assert_int_equal(seen, 0);
+    assert_int_equal(ledger_remote_mark(l, "wms", "/x", 10, 20, "d"), WB_OK);
+    assert_int_equal(ledger_remote_seen(l, "wms", "/x", 10, 20, &seen), WB_OK);
+    assert_int_equal(seen, 1);
+    assert_int_equal(ledger_alert(l, "stuck", "F1", "t", &is_new), WB_OK);
+    assert_int_equal(is_new, 1);
+    assert_int_equal(ledger_alert(l, "stuck", "F1", "t", &is_new), WB_OK);
+    assert_int_equal(is_new, 0);
+    struct ledger_job j = {.name = "dispatch", .last_slot = 100, .runs = 3};
+    assert_int_equal(ledger_job_put(l, &j), WB_OK);
+    struct ledger_job g;
+    assert_int_equal(ledger_job_get(l, "dispatch", &g), WB_OK);
+    assert_int_equal(g.runs, 3);
+    assert_int_equal(ledger_job_get(l, "nope", &g), WB_NOTFOUND);
+    ledger_close(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_claim_finish_reject_requeue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsafe_names_and_symlinks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_rows_and_feeds, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
