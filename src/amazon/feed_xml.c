@@ -1,0 +1,354 @@
+/*
+ * feed_xml.c - streaming writer of Amazon XML feed documents.
+ *
+ * Owns one AmazonEnvelope (Header, MessageType, Messages) written through
+ * libxml2's xmlTextWriter to a caller's FILE*; libxml2 does all escaping and
+ * its output buffer is flushed in small chunks, so memory does not grow with
+ * the number of messages. Every field of a message is checked before any of
+ * it is written, so a refused message leaves the document well formed.
+ * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
+ * "Other" without CarrierName, bad dates or quantities), WB_BADARG for caller
+ * errors, WB_NOSPACE / WB_IOERR for write errors, which are sticky.
+ * feedw_error() gives the reason of the last refusal. Never exits.
+ * Must never: close or fsync the caller's FILE*, or hold the whole document.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/xmlIO.h>
+#include <libxml/xmlwriter.h>
+
+#include "amazon/amazon_xml.h"
+#include "amazon/feed_xml.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+
+enum feed_kind { KIND_FULFILLMENT, KIND_ACK };
+
+struct feedw {
+    FILE *out;
+    xmlTextWriterPtr tw;
+    enum feed_kind kind;
+    int rc; /* sticky write error */
+    long last_id;
+    size_t count;
+    char why[256]; /* reason of the last refusal */
+};
+
+/* refuse - remember why a call failed and return rc */
+static int refuse(struct feedw *w, int rc, const char *why, const char *field)
+{
+    if (w)
+        snprintf(w->why, sizeof(w->why), "%s%s%s", field ? field : "", field ? ": " : "", why);
+    return rc;
+}
+
+/* text_ok - 1 if s is well-formed UTF-8 that XML 1.0 accepts, without control characters */
+static int text_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!str_utf8_valid(s, n))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20)
+            return 0;
+        /* U+FFFE and U+FFFF are not XML characters */
+        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
+            return 0;
+    }
+    return 1;
+}
+
+/* check_required - a required text field: present, not empty, acceptable text */
+static int check_required(struct feedw *w, const char *s, const char *field)
+{
+    if (!s || !*s)
+        return refuse(w, WB_PERMFAIL, "missing", field);
+    if (!text_ok(s))
+        return refuse(w, WB_PERMFAIL, "not well-formed UTF-8 text or has control characters",
+                      field);
+    return WB_OK;
+}
+
+/* check_optional - an optional text field: NULL or "" means absent */
+static int check_optional(struct feedw *w, const char *s, const char *field)
+{
+    if (!s || !*s)
+        return WB_OK;
+    return check_required(w, s, field);
+}
+
+/* present - 1 if an optional field has a value */
+static int present(const char *s)
+{
+    return s && *s;
+}
+
+/* out_write - xmlOutputBuffer write callback: to the caller's FILE* */
+static int out_write(void *ctx, const char *p, int len)
+{
+    struct feedw *w = ctx;
+    if (w->rc != WB_OK)
+        return -1;
+    if (len <= 0)
+        return 0;
+    errno = 0;
+    if (fwrite(p, 1, (size_t)len, w->out) != (size_t)len) {
+        int e = errno;
+        w->rc = (e == ENOSPC || e == EFBIG || e == EDQUOT) ? WB_NOSPACE : WB_IOERR;
+        return -1;
+    }
+    return len;
+}
+
+/* out_close - xmlOutputBuffer close callback: flush, keep the FILE* open */
+static int out_close(void *ctx)
+{
+    struct feedw *w = ctx;
+    errno = 0;
+    if (fflush(w->out) != 0 && w->rc == WB_OK) {
+        int e = errno;
+        w->rc = (e == ENOSPC || e == EFBIG || e == EDQUOT) ? WB_NOSPACE : WB_IOERR;
+    }
+    return w->rc == WB_OK ? 0 : -1;
+}
+
+/* wcheck - turn a writer return value into a sticky status */
+static int wcheck(struct feedw *w, int r)
+{
+    if (r >= 0)
+        return WB_OK;
+    if (w->rc == WB_OK)
+        w->rc = WB_IOERR;
+    return refuse(w, w->rc, "write failed", NULL);
+}
+
+/* start - open an element */
+static int start(struct feedw *w, const char *name)
+{
+    return wcheck(w, xmlTextWriterStartElement(w->tw, BAD_CAST name));
+}
+
+/* end - close the innermost element */
+static int end(struct feedw *w)
+{
+    return wcheck(w, xmlTextWriterEndElement(w->tw));
+}
+
+/* elem - one element with escaped text content */
+static int elem(struct feedw *w, const char *name, const char *text)
+{
+    return wcheck(w, xmlTextWriterWriteElement(w->tw, BAD_CAST name, BAD_CAST text));
+}
+
+/* elem_long - one element holding a decimal number */
+static int elem_long(struct feedw *w, const char *name, long v)
+{
+    char num[32];
+    snprintf(num, sizeof(num), "%ld", v);
+    return elem(w, name, num);
+}
+
+/* feedw_open - start an envelope of message_type */
+int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const char *merchant_id)
+{
+    int rc;
+    if (!wp)
+        return WB_BADARG;
+    *wp = NULL;
+    if (!out || !message_type || !merchant_id || !*merchant_id || !text_ok(merchant_id))
+        return WB_BADARG;
+    enum feed_kind kind;
+    if (strcmp(message_type, "OrderFulfillment") == 0)
+        kind = KIND_FULFILLMENT;
+    else if (strcmp(message_type, "OrderAcknowledgement") == 0)
+        kind = KIND_ACK;
+    else
+        return WB_BADARG;
+
+    amazon_xml_init();
+    struct feedw *w = calloc(1, sizeof(*w));
+    if (!w)
+        return WB_NOMEM;
+    w->out = out;
+    w->kind = kind;
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(out_write, out_close, w, NULL);
+    if (!ob) {
+        free(w);
+        return WB_NOMEM;
+    }
+    w->tw = xmlNewTextWriter(ob);
+    if (!w->tw) {
+        xmlOutputBufferClose(ob);
+        free(w);
+        return WB_NOMEM;
+    }
+    xmlTextWriterSetIndent(w->tw, 1);
+    xmlTextWriterSetIndentString(w->tw, BAD_CAST "  ");
+    if ((rc = wcheck(w, xmlTextWriterStartDocument(w->tw, "1.0", "UTF-8", NULL))) != WB_OK ||
+        (rc = start(w, "AmazonEnvelope")) != WB_OK ||
+        (rc = wcheck(w, xmlTextWriterWriteAttribute(
+                            w->tw, BAD_CAST "xmlns:xsi",
+                            BAD_CAST "http://www.w3.org/2001/XMLSchema-instance"))) != WB_OK ||
+        (rc = wcheck(w, xmlTextWriterWriteAttribute(w->tw, BAD_CAST "xsi:noNamespaceSchemaLocation",
+                                                    BAD_CAST "amzn-envelope.xsd"))) != WB_OK ||
+        (rc = start(w, "Header")) != WB_OK || (rc = elem(w, "DocumentVersion", "1.01")) != WB_OK ||
+        (rc = elem(w, "MerchantIdentifier", merchant_id)) != WB_OK || (rc = end(w)) != WB_OK ||
+        (rc = elem(w, "MessageType", message_type)) != WB_OK) {
+        xmlFreeTextWriter(w->tw);
+        free(w);
+        return rc;
+    }
+    *wp = w;
+    return WB_OK;
+}
+
+/* begin_check - checks common to every message */
+static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
+{
+    if (!w)
+        return WB_BADARG;
+    if (w->rc != WB_OK)
+        return refuse(w, w->rc, "an earlier write failed", NULL);
+    if (w->kind != kind)
+        return refuse(w, WB_BADARG, "message does not match the envelope's MessageType", NULL);
+    if (message_id < 1 || message_id <= w->last_id)
+        return refuse(w, WB_BADARG, "must be positive and increasing", "MessageID");
+    return WB_OK;
+}
+
+/* fulfillment_check - every field of an OrderFulfillment message, before writing */
+static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, char *date,
+                             size_t date_len)
+{
+    int rc;
+    if ((rc = check_required(w, m->amazon_order_id, "AmazonOrderID")) != WB_OK ||
+        (rc = check_required(w, m->carrier_code, "CarrierCode")) != WB_OK ||
+        (rc = check_optional(w, m->carrier_name, "CarrierName")) != WB_OK ||
+        (rc = check_optional(w, m->shipping_method, "ShippingMethod")) != WB_OK ||
+        (rc = check_optional(w, m->tracking, "ShipperTrackingNumber")) != WB_OK)
+        return rc;
+    int other = strcmp(m->carrier_code, "Other") == 0;
+    if (other && !present(m->carrier_name))
+        return refuse(w, WB_PERMFAIL, "required when CarrierCode is Other", "CarrierName");
+    if (!other && present(m->carrier_name))
+        return refuse(w, WB_BADARG, "only allowed when CarrierCode is Other", "CarrierName");
+    if (m->nitems && !m->items)
+        return refuse(w, WB_BADARG, "items missing", "Item");
+    for (size_t i = 0; i < m->nitems; i++) {
+        if ((rc = check_required(w, m->items[i].order_item_code, "AmazonOrderItemCode")) != WB_OK)
+            return rc;
+        if (m->items[i].quantity < 1)
+            return refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity");
+    }
+    struct tm tm;
+    time_t t = m->fulfillment_date;
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999 ||
+        strftime(date, date_len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return refuse(w, WB_PERMFAIL, "out of range", "FulfillmentDate");
+    return WB_OK;
+}
+
+/* feedw_fulfillment - append one OrderFulfillment message */
+int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
+{
+    int rc;
+    char date[40];
+    if (!m)
+        return WB_BADARG;
+    if ((rc = begin_check(w, KIND_FULFILLMENT, m->message_id)) != WB_OK ||
+        (rc = fulfillment_check(w, m, date, sizeof(date))) != WB_OK)
+        return rc;
+
+    if ((rc = start(w, "Message")) != WB_OK ||
+        (rc = elem_long(w, "MessageID", m->message_id)) != WB_OK ||
+        (rc = start(w, "OrderFulfillment")) != WB_OK ||
+        (rc = elem(w, "AmazonOrderID", m->amazon_order_id)) != WB_OK ||
+        (rc = elem(w, "FulfillmentDate", date)) != WB_OK ||
+        (rc = start(w, "FulfillmentData")) != WB_OK ||
+        (rc = elem(w, "CarrierCode", m->carrier_code)) != WB_OK)
+        return rc;
+    if (present(m->carrier_name) && (rc = elem(w, "CarrierName", m->carrier_name)) != WB_OK)
+        return rc;
+    if (present(m->shipping_method) &&
+        (rc = elem(w, "ShippingMethod", m->shipping_method)) != WB_OK)
+        return rc;
+    if (present(m->tracking) && (rc = elem(w, "ShipperTrackingNumber", m->tracking)) != WB_OK)
+        return rc;
+    if ((rc = end(w)) != WB_OK)
+        return rc;
+    for (size_t i = 0; i < m->nitems; i++) {
+        if ((rc = start(w, "Item")) != WB_OK ||
+            (rc = elem(w, "AmazonOrderItemCode", m->items[i].order_item_code)) != WB_OK ||
+            (rc = elem_long(w, "Quantity", m->items[i].quantity)) != WB_OK ||
+            (rc = end(w)) != WB_OK)
+            return rc;
+    }
+    if ((rc = end(w)) != WB_OK || (rc = end(w)) != WB_OK)
+        return rc;
+    w->last_id = m->message_id;
+    w->count++;
+    return WB_OK;
+}
+
+/* feedw_ack - append one OrderAcknowledgement message */
+int feedw_ack(struct feedw *w, const struct ack_msg *m)
+{
+    int rc;
+    if (!m)
+        return WB_BADARG;
+    if ((rc = begin_check(w, KIND_ACK, m->message_id)) != WB_OK ||
+        (rc = check_required(w, m->amazon_order_id, "AmazonOrderID")) != WB_OK ||
+        (rc = check_optional(w, m->merchant_order_id, "MerchantOrderID")) != WB_OK)
+        return rc;
+    if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
+        return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");
+
+    if ((rc = start(w, "Message")) != WB_OK ||
+        (rc = elem_long(w, "MessageID", m->message_id)) != WB_OK ||
+        (rc = start(w, "OrderAcknowledgement")) != WB_OK ||
+        (rc = elem(w, "AmazonOrderID", m->amazon_order_id)) != WB_OK)
+        return rc;
+    if (present(m->merchant_order_id) &&
+        (rc = elem(w, "MerchantOrderID", m->merchant_order_id)) != WB_OK)
+        return rc;
+    if ((rc = elem(w, "StatusCode", m->status)) != WB_OK || (rc = end(w)) != WB_OK ||
+        (rc = end(w)) != WB_OK)
+        return rc;
+    w->last_id = m->message_id;
+    w->count++;
+    return WB_OK;
+}
+
+/* feedw_messages - number of messages written so far */
+size_t feedw_messages(const struct feedw *w)
+{
+    return w ? w->count : 0;
+}
+
+/* feedw_error - the reason of the last refused call ("" if none) */
+const char *feedw_error(const struct feedw *w)
+{
+    return w ? w->why : "";
+}
+
+/* feedw_close - end the envelope, flush, free w */
+int feedw_close(struct feedw *w)
+{
+    if (!w)
+        return WB_BADARG;
+    if (w->rc == WB_OK) {
+        wcheck(w, xmlTextWriterEndDocument(w->tw));
+        if (w->rc == WB_OK)
+            wcheck(w, xmlTextWriterFlush(w->tw));
+    }
+    xmlFreeTextWriter(w->tw); /* closes the output buffer: out_close flushes the FILE* */
+    int rc = w->rc;
+    free(w);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * feed_xml.h - streaming writer of Amazon XML feed documents.
+ *
+ * Owns one AmazonEnvelope being written to a caller's FILE* (OrderFulfillment
+ * or OrderAcknowledgement messages). Memory stays constant whatever the number
+ * of messages. Every message is checked before a byte of it is written, so a
+ * refused message leaves the document intact.
+ * Error contract: WB_PERMFAIL for content Amazon cannot take (bad UTF-8,
+ * control characters, missing carrier name for "Other", bad dates or
+ * quantities), WB_BADARG for caller errors, WB_NOSPACE / WB_IOERR for write
+ * errors (sticky: every later call returns the same). Never exits.
+ * Must never: close or fsync the caller's FILE*, or buffer the whole document.
+ */
+#ifndef WB_AMAZON_FEED_XML_H
+#define WB_AMAZON_FEED_XML_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+struct feedw;
+
+struct fulfillment_item {
+    const char *order_item_code; /* AmazonOrderItemCode */
+    long quantity;               /* >= 1 */
+};
+
+struct fulfillment_msg {
+    long message_id; /* >= 1, strictly increasing within one document */
+    const char *amazon_order_id;
+    time_t fulfillment_date;     /* written as UTC xsd:dateTime */
+    const char *carrier_code;    /* exact Amazon code, or "Other" */
+    const char *carrier_name;    /* required when carrier_code is "Other", else NULL */
+    const char *shipping_method; /* may be NULL */
+    const char *tracking;        /* may be NULL */
+    const struct fulfillment_item *items;
+    size_t nitems; /* 0: the whole order */
+};
+
+struct ack_msg {
+    long message_id; /* >= 1, strictly increasing within one document */
+    const char *amazon_order_id;
+    const char *merchant_order_id; /* may be NULL */
+    const char *status;            /* "Success" or "Failure" */
+};
+
+/* feedw_open - start an envelope of message_type ("OrderFulfillment" | "OrderAcknowledgement") */
+int feedw_open(struct feedw **w, FILE *out, const char *message_type, const char *merchant_id);
+/* feedw_fulfillment - append one OrderFulfillment message */
+int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m);
+/* feedw_ack - append one OrderAcknowledgement message */
+int feedw_ack(struct feedw *w, const struct ack_msg *m);
+/* feedw_messages - number of messages written so far (an envelope needs at least one) */
+size_t feedw_messages(const struct feedw *w);
+/* feedw_error - the reason of the last refused call, for the reject reason ("" if none) */
+const char *feedw_error(const struct feedw *w);
+/* feedw_close - end the envelope, flush, free w; write errors -> WB_IOERR / WB_NOSPACE */
+int feedw_close(struct feedw *w);
+
+#endif

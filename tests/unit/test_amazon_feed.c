@@ -1,0 +1,315 @@
+/*
+ * test_amazon_feed.c - unit tests of the streaming feed writer (feed_xml).
+ *
+ * Covers: OrderFulfillment with "Other" + CarrierName, escaping of & < > " and
+ * non-ASCII text, multi-item messages, acknowledgements, refusal of bad
+ * content before anything is written, and write errors (/dev/full).
+ * Schema checks run xmllint with the shared order-envelope.xsd and skip when
+ * the shared directory is absent. Must never write outside the temp dir.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <time.h>
+
+#include "amazon/feed_xml.h"
+#include "core/wb.h"
+#include "amazon_testutil.h"
+
+static char tmpdir[1024];
+
+/* setup - fresh temporary directory */
+static int setup(void **state)
+{
+    (void)state;
+    return tu_tmpdir(tmpdir, sizeof(tmpdir));
+}
+
+/* teardown - remove the temporary directory */
+static int teardown(void **state)
+{
+    (void)state;
+    tu_rmrf(tmpdir);
+    return 0;
+}
+
+/* when - 2026-11-20T14:03:00Z as time_t */
+static time_t when(void)
+{
+    struct tm tm = {0};
+    tm.tm_year = 2026 - 1900;
+    tm.tm_mon = 10;
+    tm.tm_mday = 20;
+    tm.tm_hour = 14;
+    tm.tm_min = 3;
+    return timegm(&tm);
+}
+
+/* open_feed - a writer on a fresh file under tmpdir */
+static struct feedw *open_feed(const char *name, const char *type, FILE **fp, char *path)
+{
+    snprintf(path, PATH_MAX, "%s/%s", tmpdir, name);
+    *fp = fopen(path, "wb");
+    assert_non_null(*fp);
+    struct feedw *w = NULL;
+    assert_int_equal(feedw_open(&w, *fp, type, "A1B2C3D4E5"), WB_OK);
+    assert_non_null(w);
+    return w;
+}
+
+/* check_schema - xmllint the file when the shared schema is available */
+static void check_schema(const char *path, int want_valid)
+{
+    char shared[PATH_MAX];
+    if (!tu_shared_dir(shared, sizeof(shared)))
+        return;
+    int r = tu_xmllint(shared, path);
+    if (r < 0)
+        return;
+    assert_int_equal(r, want_valid ? 0 : 1);
+}
+
+/* text_of - text of the first element called name in a parsed file (malloc'd) */
+static char *text_of(const char *path, const char *name)
+{
+    /* the amazon group's entity loader refuses files: parse from memory */
+    size_t len;
+    char *data = tu_read(path, &len);
+    assert_non_null(data);
+    xmlDocPtr doc = xmlReadMemory(data, (int)len, "feed.xml", NULL, XML_PARSE_NONET);
+    free(data);
+    assert_non_null(doc);
+    char *out = NULL;
+    xmlNodePtr n = xmlDocGetRootElement(doc);
+    while (n) {
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0) {
+            xmlChar *c = xmlNodeGetContent(n);
+            out = strdup((const char *)c);
+            xmlFree(c);
+            break;
+        }
+        if (n->children) {
+            n = n->children;
+            continue;
+        }
+        while (n && !n->next)
+            n = n->parent;
+        if (n)
+            n = n->next;
+    }
+    xmlFreeDoc(doc);
+    return out;
+}
+
+/* test_other_carrier_escaping - Other + CarrierName, escaping and non-ASCII survive */
+static void test_other_carrier_escaping(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    struct feedw *w = open_feed("f1.xml", "OrderFulfillment", &fp, path);
+    const char *name = "A&B <Fr\xc3\xa4kt> \"Z\xc3\xbcrich\"";
+    struct fulfillment_item items[] = {{"12345678901234", 2}, {"12345678901235", 1}};
+    struct fulfillment_msg m = {.message_id = 1,
+                                .amazon_order_id = "026-1234567-1234567",
+                                .fulfillment_date = when(),
+                                .carrier_code = "Other",
+                                .carrier_name = name,
+                                .shipping_method = "Next & Day",
+                                .tracking = "TRK<1>",
+                                .items = items,
+                                .nitems = 2};
+    assert_int_equal(feedw_fulfillment(w, &m), WB_OK);
+    assert_int_equal(feedw_messages(w), 1);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+
+    char *doc = tu_read(path, NULL);
+    assert_non_null(doc);
+    assert_non_null(strstr(doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert_non_null(strstr(doc, "xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\""));
+    assert_non_null(strstr(doc, "<DocumentVersion>1.01</DocumentVersion>"));
+    assert_non_null(strstr(doc, "<MerchantIdentifier>A1B2C3D4E5</MerchantIdentifier>"));
+    assert_non_null(strstr(doc, "<MessageType>OrderFulfillment</MessageType>"));
+    assert_non_null(strstr(doc, "<FulfillmentDate>2026-11-20T14:03:00Z</FulfillmentDate>"));
+    assert_non_null(strstr(doc, "<CarrierCode>Other</CarrierCode>"));
+    assert_non_null(strstr(doc, "A&amp;B &lt;Fr\xc3\xa4kt&gt; &quot;Z\xc3\xbcrich&quot;"));
+    assert_non_null(strstr(doc, "<ShipperTrackingNumber>TRK&lt;1&gt;</ShipperTrackingNumber>"));
+    assert_non_null(strstr(doc, "<AmazonOrderItemCode>12345678901235</AmazonOrderItemCode>"));
+    assert_non_null(strstr(doc, "<Quantity>2</Quantity>"));
+    /* CarrierName comes before ShippingMethod, inside FulfillmentData */
+    assert_true(strstr(doc, "<CarrierName>") < strstr(doc, "<ShippingMethod>"));
+    free(doc);
+
+    char *back = text_of(path, "CarrierName");
+    assert_non_null(back);
+    assert_string_equal(back, name);
+    free(back);
+    check_schema(path, 1);
+}
+
+/* test_many_messages - several messages, known carriers, streaming a larger feed */
+static void test_many_messages(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    struct feedw *w = open_feed("f2.xml", "OrderFulfillment", &fp, path);
+    struct fulfillment_item item = {"12345678901234", 1};
+    for (long i = 1; i <= 5000; i++) {
+        char order[48];
+        snprintf(order, sizeof(order), "026-%07ld-1234567", i);
+        struct fulfillment_msg m = {.message_id = i * 2,
+                                    .amazon_order_id = order,
+                                    .fulfillment_date = when(),
+                                    .carrier_code = (i % 2) ? "UPS" : "DHL",
+                                    .shipping_method = (i % 3) ? NULL : "",
+                                    .tracking = "1Z999AA10123456784",
+                                    .items = &item,
+                                    .nitems = (i % 5) ? 1 : 0};
+        assert_int_equal(feedw_fulfillment(w, &m), WB_OK);
+    }
+    assert_int_equal(feedw_messages(w), 5000);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    size_t len;
+    char *doc = tu_read(path, &len);
+    assert_non_null(doc);
+    assert_true(len > 5000 * 200);
+    assert_non_null(strstr(doc, "<MessageID>10000</MessageID>"));
+    assert_null(strstr(doc, "<ShippingMethod>"));
+    assert_non_null(strstr(doc, "</AmazonEnvelope>"));
+    free(doc);
+    check_schema(path, 1);
+}
+
+/* test_ack - acknowledgement feed with and without MerchantOrderID */
+static void test_ack(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    struct feedw *w = open_feed("a1.xml", "OrderAcknowledgement", &fp, path);
+    struct ack_msg a = {1, "026-1234567-1234567", "WMS-77", "Success"};
+    struct ack_msg b = {2, "026-1234567-7654321", NULL, "Failure"};
+    assert_int_equal(feedw_ack(w, &a), WB_OK);
+    assert_int_equal(feedw_ack(w, &b), WB_OK);
+    /* a fulfillment message does not belong in an acknowledgement envelope */
+    struct fulfillment_msg f = {
+        .message_id = 3, .amazon_order_id = "026-1234567-1234567", .carrier_code = "UPS"};
+    assert_int_equal(feedw_fulfillment(w, &f), WB_BADARG);
+    struct ack_msg c = {3, "026-1234567-7654321", NULL, "Maybe"};
+    assert_int_equal(feedw_ack(w, &c), WB_BADARG);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    char *doc = tu_read(path, NULL);
+    assert_non_null(strstr(doc, "<MessageType>OrderAcknowledgement</MessageType>"));
+    assert_non_null(strstr(doc, "<MerchantOrderID>WMS-77</MerchantOrderID>"));
+    assert_non_null(strstr(doc, "<StatusCode>Failure</StatusCode>"));
+    free(doc);
+    check_schema(path, 1);
+}
+
+/* test_refusals - bad content is refused before a byte of the message is written */
+static void test_refusals(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    struct feedw *w = open_feed("f3.xml", "OrderFulfillment", &fp, path);
+    struct fulfillment_item good = {"12345678901234", 1};
+    struct fulfillment_item zero = {"12345678901234", 0};
+    struct fulfillment_msg m = {.message_id = 5,
+                                .amazon_order_id = "026-1234567-1234567",
+                                .fulfillment_date = when(),
+                                .carrier_code = "Other",
+                                .carrier_name = NULL,
+                                .tracking = "T1",
+                                .items = &good,
+                                .nitems = 1};
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    assert_non_null(strstr(feedw_error(w), "CarrierName"));
+    m.carrier_name = "";
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.carrier_name = "Bad \xff\xfe UTF-8";
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.carrier_name = "Over\xc0\xaflong";
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.carrier_name = "Ctl\x01";
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.carrier_name = "Non\xef\xbf\xbe"
+                     "char";
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.carrier_name = "Local Courier";
+    m.items = &zero;
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.items = &good;
+    m.amazon_order_id = "";
+    assert_int_equal(feedw_fulfillment(w, &m), WB_PERMFAIL);
+    m.amazon_order_id = "026-1234567-1234567";
+    m.carrier_code = "UPS"; /* a name without Other is a caller error */
+    assert_int_equal(feedw_fulfillment(w, &m), WB_BADARG);
+    m.carrier_code = "Other";
+    m.message_id = 0;
+    assert_int_equal(feedw_fulfillment(w, &m), WB_BADARG);
+    m.message_id = 5;
+    assert_int_equal(feedw_fulfillment(w, &m), WB_OK);
+    assert_int_equal(feedw_fulfillment(w, &m), WB_BADARG); /* same MessageID again */
+    struct ack_msg a = {6, "026-1234567-1234567", NULL, "Success"};
+    assert_int_equal(feedw_ack(w, &a), WB_BADARG);
+    assert_int_equal(feedw_messages(w), 1);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    check_schema(path, 1);
+
+    struct feedw *w2 = NULL;
+    FILE *f2 = fopen("/dev/null", "wb");
+    assert_non_null(f2);
+    assert_int_equal(feedw_open(&w2, f2, "Inventory", "A1"), WB_BADARG);
+    assert_null(w2);
+    assert_int_equal(feedw_open(&w2, f2, "OrderFulfillment", ""), WB_BADARG);
+    assert_int_equal(feedw_open(&w2, NULL, "OrderFulfillment", "A1"), WB_BADARG);
+    fclose(f2);
+}
+
+/* test_dev_full - a full disk becomes WB_NOSPACE, sticky, and close reports it */
+static void test_dev_full(void **state)
+{
+    (void)state;
+    FILE *fp = fopen("/dev/full", "wb");
+    if (!fp)
+        skip();
+    struct feedw *w = NULL;
+    int rc = feedw_open(&w, fp, "OrderFulfillment", "A1B2C3D4E5");
+    struct fulfillment_msg m = {.amazon_order_id = "026-1234567-1234567",
+                                .fulfillment_date = when(),
+                                .carrier_code = "UPS",
+                                .tracking = "1Z999AA10123456784"};
+    long i;
+    for (i = 1; rc == WB_OK && i < 100000; i++) {
+        m.message_id = i;
+        rc = feedw_fulfillment(w, &m);
+    }
+    assert_int_equal(rc, WB_NOSPACE);
+    assert_int_equal(feedw_fulfillment(w, &m), WB_NOSPACE);
+    assert_int_equal(feedw_close(w), WB_NOSPACE);
+    fclose(fp);
+}
+
+/* main - run the feed writer tests */
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_other_carrier_escaping),
+        cmocka_unit_test(test_many_messages),
+        cmocka_unit_test(test_ack),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_dev_full),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
