@@ -1,0 +1,247 @@
+/*
+ * skus.c - WMS SKU <-> seller SKU map.
+ *
+ * Owns every pair (one allocation each) and two indexes: WMS SKU -> pair and
+ * seller SKU -> pair. Returns WB_CONFIG with "file:line: text" in errs for
+ * any bad line, WB_NOMEM on allocation failure. Must never map a SKU it was
+ * not given (identity only when the file says so, and never onto a seller
+ * SKU that another WMS SKU already owns), never touch the network, the
+ * ledger or the spool, and never exit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/wb.h"
+#include "maps/mapfile.h"
+#include "maps/skus.h"
+#include "maps/strmap.h"
+
+struct pair {
+    size_t line;
+    const char *wms;
+    const char *seller;
+    char data[];
+};
+
+struct skus {
+    struct strmap *fwd; /* WMS SKU -> struct pair */
+    struct strmap *rev; /* seller SKU -> struct pair */
+    size_t identity_line;
+};
+
+/* skus_free - release the map (NULL is fine) */
+void skus_free(struct skus *m)
+{
+    if (!m)
+        return;
+    size_t pos = 0;
+    void *val;
+    while (strmap_next(m->fwd, &pos, NULL, &val))
+        free(val);
+    strmap_free(m->fwd);
+    strmap_free(m->rev);
+    free(m);
+}
+
+/* sku_ok - 1 if s is 1..max characters of valid UTF-8 without control characters */
+static int sku_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || !mapfile_text_ok(s, n) || strchr(s, '\t'))
+        return 0;
+    return mapfile_chars(s) <= max;
+}
+
+/* skus_valid_seller - 1 if s is acceptable as a seller SKU */
+int skus_valid_seller(const char *s)
+{
+    return s && sku_ok(s, SKUS_SELLER_MAX);
+}
+
+/* split_fields - tab-separated when the line has a tab, else blank-separated; runs collapse */
+static size_t split_fields(char *line, char **f, size_t max)
+{
+    const char *seps = strchr(line, '\t') ? "\t" : " ";
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        p += strspn(p, seps);
+        if (!*p)
+            break;
+        char *e = p + strcspn(p, seps);
+        char end = *e;
+        *e = '\0';
+        /* trim spaces left around a tab-separated field */
+        while (*p == ' ')
+            p++;
+        char *t = e;
+        while (t > p && t[-1] == ' ')
+            *--t = '\0';
+        if (*p) {
+            if (n < max)
+                f[n] = p;
+            n++;
+        }
+        if (!end)
+            break;
+        p = e + 1;
+    }
+    return n;
+}
+
+/* add_pair - validate and store one WMS SKU -> seller SKU pair */
+static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const char *seller)
+{
+    if (!sku_ok(wms, SKUS_WMS_MAX)) {
+        mapfile_error(mf, "WMS SKU '%s' longer than %d characters", wms, SKUS_WMS_MAX);
+        return WB_OK;
+    }
+    if (!sku_ok(seller, SKUS_SELLER_MAX)) {
+        mapfile_error(mf, "seller SKU '%s' longer than %d characters (Amazon's limit)", seller,
+                      SKUS_SELLER_MAX);
+        return WB_OK;
+    }
+    const struct pair *prev = strmap_get(m->fwd, wms);
+    if (prev) {
+        mapfile_error(mf, "WMS SKU '%s' already mapped at line %zu", wms, prev->line);
+        return WB_OK;
+    }
+    prev = strmap_get(m->rev, seller);
+    if (prev) {
+        mapfile_error(mf, "seller SKU '%s' already mapped from WMS SKU '%s' at line %zu", seller,
+                      prev->wms, prev->line);
+        return WB_OK;
+    }
+    size_t lw = strlen(wms) + 1, ls = strlen(seller) + 1;
+    struct pair *p = malloc(sizeof *p + lw + ls);
+    if (!p)
+        return WB_NOMEM;
+    memcpy(p->data, wms, lw);
+    memcpy(p->data + lw, seller, ls);
+    p->wms = p->data;
+    p->seller = p->data + lw;
+    p->line = mf->lineno;
+    int rc = strmap_put(m->fwd, p->wms, p, NULL);
+    if (rc != WB_OK) {
+        free(p);
+        return rc;
+    }
+    return strmap_put(m->rev, p->seller, p, NULL);
+}
+
+/* parse_line - one meaningful line: a pair or the identity directive */
+static int parse_line(struct skus *m, struct mapfile *mf, char *line)
+{
+    char *f[3];
+    size_t n = split_fields(line, f, 3);
+    if (n >= 1 && strcmp(f[0], "*") == 0) {
+        if (n != 3 || strcmp(f[1], "=") != 0 || strcmp(f[2], "identity") != 0) {
+            mapfile_error(mf, "'*' lines must read '* = identity'");
+            return WB_OK;
+        }
+        if (m->identity_line)
+            mapfile_warn(mf, "'* = identity' already given at line %zu", m->identity_line);
+        else
+            m->identity_line = mf->lineno;
+        return WB_OK;
+    }
+    if (n != 2) {
+        mapfile_error(mf,
+                      "expected 'WMS-SKU SELLER-SKU', found %zu fields (separate with a tab "
+                      "when a SKU contains spaces)",
+                      n);
+        return WB_OK;
+    }
+    return add_pair(m, mf, f[0], f[1]);
+}
+
+/* skus_parse_text - same as skus_load for len bytes of text named name */
+int skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
+                    struct buf *errs)
+{
+    *out = NULL;
+    struct skus *m = calloc(1, sizeof *m);
+    if (!m)
+        return WB_NOMEM;
+    m->fwd = strmap_new(256);
+    m->rev = strmap_new(256);
+    if (!m->fwd || !m->rev) {
+        skus_free(m);
+        return WB_NOMEM;
+    }
+    struct mapfile mf;
+    mapfile_init(&mf, name, text, len, errs);
+    char *line;
+    int rc = WB_OK;
+    while (rc == WB_OK && mapfile_next(&mf, &line))
+        rc = parse_line(m, &mf, line);
+    if (rc == WB_TOOBIG) {
+        mapfile_error(&mf, "too many SKUs");
+        rc = WB_OK;
+    }
+    if (rc == WB_OK && mapfile_errors(&mf))
+        rc = WB_CONFIG;
+    if (rc != WB_OK) {
+        skus_free(m);
+        return rc;
+    }
+    *out = m;
+    return WB_OK;
+}
+
+/* skus_load - read the SKU map at path into *out */
+int skus_load(const char *path, struct skus **out, struct buf *errs)
+{
+    struct buf b;
+    *out = NULL;
+    int rc = mapfile_read(path, &b, errs);
+    if (rc != WB_OK)
+        return rc;
+    rc = skus_parse_text(path, b.data, b.len, out, errs);
+    buf_free(&b);
+    return rc;
+}
+
+/* skus_lookup - seller SKU for a WMS SKU; NULL when unknown and not identity */
+const char *skus_lookup(const struct skus *m, const char *wms_sku)
+{
+    if (!m || !wms_sku)
+        return NULL;
+    const struct pair *p = strmap_get(m->fwd, wms_sku);
+    if (p)
+        return p->seller;
+    if (!m->identity_line || !skus_valid_seller(wms_sku))
+        return NULL;
+    /* identity must not land on a seller SKU that belongs to another WMS SKU */
+    if (strmap_get(m->rev, wms_sku))
+        return NULL;
+    return wms_sku;
+}
+
+/* skus_reverse - WMS SKU for a seller SKU; NULL when unknown and not identity */
+const char *skus_reverse(const struct skus *m, const char *seller_sku)
+{
+    if (!m || !seller_sku)
+        return NULL;
+    const struct pair *p = strmap_get(m->rev, seller_sku);
+    if (p)
+        return p->wms;
+    if (!m->identity_line || !skus_valid_seller(seller_sku))
+        return NULL;
+    /* identity must not land on a WMS SKU that is mapped to another seller SKU */
+    if (strmap_get(m->fwd, seller_sku))
+        return NULL;
+    return seller_sku;
+}
+
+/* skus_identity - 1 if unmapped SKUs map to themselves */
+int skus_identity(const struct skus *m)
+{
+    return m && m->identity_line != 0;
+}
+
+/* skus_count - number of explicit pairs */
+size_t skus_count(const struct skus *m)
+{
+    return m ? strmap_count(m->fwd) : 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * skus.h - WMS SKU -> seller SKU (etc/skus.map), and back for the orders flow.
+ *
+ * Owns the map read from the operator's file (format in that file's header):
+ * one "WMS-SKU SELLER-SKU" pair a line, separated by blanks, or by tabs when
+ * the line holds a tab (then a SKU may contain spaces); '#' comment lines;
+ * the directive "* = identity" makes every unmapped SKU map to itself.
+ * Seller SKUs are 1..40 characters (Amazon's limit), WMS SKUs 1..100, valid
+ * UTF-8 without control characters. Each WMS SKU and each seller SKU appears
+ * in at most one pair. Lookups are exact (no trimming, no case folding).
+ * Errors: WB_CONFIG with "file:line: text" lines in errs, WB_NOMEM. Never
+ * network, ledger or spool; never exits.
+ */
+#ifndef WB_MAPS_SKUS_H
+#define WB_MAPS_SKUS_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+#define SKUS_SELLER_MAX 40 /* characters, Amazon's SKU limit */
+#define SKUS_WMS_MAX 100   /* characters */
+
+struct skus;
+
+/* skus_load - read the SKU map at path into *out (errs may be NULL) */
+int skus_load(const char *path, struct skus **out, struct buf *errs);
+/* skus_parse_text - same as skus_load for len bytes of text named name */
+int skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
+                    struct buf *errs);
+/* skus_lookup - seller SKU for a WMS SKU; NULL when unknown and not identity, or not a valid SKU */
+const char *skus_lookup(const struct skus *m, const char *wms_sku);
+/* skus_reverse - WMS SKU for a seller SKU (orders flow); NULL when unknown and not identity */
+const char *skus_reverse(const struct skus *m, const char *seller_sku);
+/* skus_identity - 1 if unmapped SKUs map to themselves */
+int skus_identity(const struct skus *m);
+/* skus_count - number of explicit pairs */
+size_t skus_count(const struct skus *m);
+/* skus_valid_seller - 1 if s is acceptable as a seller SKU (1..40 chars, no control chars) */
+int skus_valid_seller(const char *s);
+/* skus_free - release the map (NULL is fine) */
+void skus_free(struct skus *m);
+
+#endif
