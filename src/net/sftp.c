@@ -642,7 +642,9 @@ static void attrs_to_entry(const LIBSSH2_SFTP_ATTRIBUTES *a, struct sftp_entry *
     e->mtime = (a->flags & LIBSSH2_SFTP_ATTR_ACMODTIME) ? (long long)a->mtime : -1;
     e->is_regular = 0;
     e->is_symlink = 0;
+    e->is_dir = 0;
     if (a->flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) {
+        e->is_dir = LIBSSH2_SFTP_S_ISDIR(a->permissions) ? 1 : 0;
         e->is_regular = LIBSSH2_SFTP_S_ISREG(a->permissions) ? 1 : 0;
         e->is_symlink = LIBSSH2_SFTP_S_ISLNK(a->permissions) ? 1 : 0;
     }

@@ -36,6 +36,7 @@ struct sftp_entry {
     long long mtime; /* seconds since the epoch, -1 if unknown */
     int is_regular;
     int is_symlink;
+    int is_dir;
 };
 
 /* sftp_connect - TCP connect, handshake, host key check, auth, SFTP channel */
