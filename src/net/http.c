@@ -1,0 +1,421 @@
+/*
+ * http.c - libcurl easy wrapper: one request, bounded response, TLS always on.
+ *
+ * Owns the curl easy handle and the mapping of libcurl errors to WB_* codes
+ * (the one place where CURLcode is translated). Response bodies go to a
+ * bounded buf or to a caller's sink; selected headers are captured. Never
+ * logs or returns secrets or URL query strings; never exits.
+ */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "net/http.h"
+
+struct http {
+    CURL *curl;
+    char *ca_file;
+    int insecure;
+    long timeout_s;
+};
+
+struct xfer {
+    const struct http_req *rq;
+    struct http_resp *rs;
+    CURL *curl;
+    int sink_rc; /* status that made a callback abort the transfer */
+};
+
+/* http_global_init - curl_global_init once (also done by http_open) */
+int http_global_init(void)
+{
+    static int done;
+    if (done)
+        return WB_OK;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return WB_INTERNAL;
+    done = 1;
+    return WB_OK;
+}
+
+/* http_url_is_https - 1 if url starts with https:// */
+int http_url_is_https(const char *url)
+{
+    return url && strncasecmp(url, "https://", 8) == 0;
+}
+
+/* http_redact_url - scheme://host/path with any query string replaced by "?..." */
+void http_redact_url(const char *url, char *out, size_t n)
+{
+    if (!n)
+        return;
+    if (!url) {
+        snprintf(out, n, "-");
+        return;
+    }
+    size_t len = strcspn(url, "?#");
+    /* userinfo ("user:pass@host") is never shown either */
+    const char *scheme_end = strstr(url, "://");
+    if (scheme_end && (size_t)(scheme_end - url) < len) {
+        size_t host_at = (size_t)(scheme_end - url) + 3;
+        size_t host_end = host_at + strcspn(url + host_at, "/?#");
+        const char *at = memchr(url + host_at, '@', host_end - host_at);
+        if (at) {
+            snprintf(out, n, "%.*s%.*s%s", (int)host_at, url, (int)(len - (size_t)(at + 1 - url)),
+                     at + 1, url[len] == '?' ? "?..." : "");
+            return;
+        }
+    }
+    snprintf(out, n, "%.*s%s", (int)len, url, url[len] == '?' ? "?..." : "");
+}
+
+/* http_open - a client for the config's TLS policy and timeouts */
+int http_open(struct http **out, const struct wb_config *cfg, struct buf *err)
+{
+    *out = NULL;
+    if (http_global_init() != WB_OK) {
+        buf_appendf(err, "libcurl could not be initialised");
+        return WB_INTERNAL;
+    }
+    int insecure = 0;
+    if (!cfg->tls_verify) {
+        const char *t = getenv("WB_TEST_INSECURE");
+        if (!t || strcmp(t, "1") != 0) {
+            buf_appendf(err, "tls_verify = no is refused: TLS verification can only be turned off "
+                             "for tests (WB_TEST_INSECURE=1); use ca_file to trust a private CA");
+            return WB_CONFIG;
+        }
+        insecure = 1;
+        log_warn("event=tls_insecure reason=WB_TEST_INSECURE=1 tls_verify=no");
+    }
+    if (cfg->ca_file && *cfg->ca_file && access(cfg->ca_file, R_OK) != 0) {
+        buf_appendf(err, "ca_file %s cannot be read: %s", cfg->ca_file, strerror(errno));
+        return WB_CONFIG;
+    }
+    struct http *h = calloc(1, sizeof *h);
+    if (!h)
+        return WB_NOMEM;
+    h->curl = curl_easy_init();
+    if (!h->curl) {
+        free(h);
+        buf_appendf(err, "libcurl could not create a handle");
+        return WB_NOMEM;
+    }
+    if (cfg->ca_file && *cfg->ca_file && !(h->ca_file = str_dup(cfg->ca_file))) {
+        curl_easy_cleanup(h->curl);
+        free(h);
+        return WB_NOMEM;
+    }
+    h->insecure = insecure;
+    h->timeout_s = cfg->http_timeout > 0 ? cfg->http_timeout : 60;
+    *out = h;
+    return WB_OK;
+}
+
+/* http_close - release the handle and its connections */
+void http_close(struct http *h)
+{
+    if (!h)
+        return;
+    curl_easy_cleanup(h->curl);
+    free(h->ca_file);
+    free(h);
+}
+
+/* header_value - the trimmed value if line is "name: value", else NULL */
+static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+        return NULL;
+    const char *v = line + nl + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *vlen = (size_t)(end - v);
+    return v;
+}
+
+/* copy_value - bounded copy of a header value, printable ASCII only */
+static void copy_value(char *dst, size_t n, const char *v, size_t vlen)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < vlen && j + 1 < n; i++)
+        if (isprint((unsigned char)v[i]))
+            dst[j++] = v[i];
+    dst[j] = '\0';
+}
+
+/* parse_retry_after - Retry-After seconds or HTTP-date into ms, -1 if unusable */
+static long parse_retry_after(const char *v, size_t vlen)
+{
+    char tmp[64];
+    copy_value(tmp, sizeof tmp, v, vlen);
+    long secs;
+    if (str_to_long(tmp, 0, 86400, &secs) == WB_OK)
+        return secs * 1000;
+    time_t t = curl_getdate(tmp, NULL);
+    if (t == (time_t)-1)
+        return -1;
+    time_t now = time(NULL);
+    if (t <= now)
+        return 0;
+    return t - now > 86400 ? 86400000L : (long)(t - now) * 1000;
+}
+
+/* on_header - capture the response headers we care about */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+    struct xfer *x = arg;
+    size_t len = size * nmemb;
+    const char *v;
+    size_t vlen;
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) { /* a new response (after 100) */
+        x->rs->request_id[0] = '\0';
+        x->rs->rate_limit[0] = '\0';
+        x->rs->retry_after_ms = -1;
+    } else if ((v = header_value(p, len, "x-amzn-RequestId", &vlen))) {
+        copy_value(x->rs->request_id, sizeof x->rs->request_id, v, vlen);
+    } else if ((v = header_value(p, len, "x-amzn-RateLimit-Limit", &vlen))) {
+        copy_value(x->rs->rate_limit, sizeof x->rs->rate_limit, v, vlen);
+    } else if ((v = header_value(p, len, "Retry-After", &vlen))) {
+        x->rs->retry_after_ms = parse_retry_after(v, vlen);
+    }
+    return len;
+}
+
+/* on_body - body bytes to the sink (2xx) or the bounded buffer */
+static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+    struct xfer *x = arg;
+    size_t len = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+    int rc = WB_OK;
+    if (x->rq->sink && status >= 200 && status < 300)
+        rc = x->rq->sink(x->rq->sink_arg, p, len);
+    else if (x->rq->resp)
+        rc = buf_append(x->rq->resp, p, len);
+    if (rc != WB_OK) {
+        x->sink_rc = rc;
+        return 0; /* abort: CURLE_WRITE_ERROR */
+    }
+    x->rs->bytes += (long long)len;
+    return len;
+}
+
+/* on_read - stream the upload file */
+static size_t on_read(char *p, size_t size, size_t nmemb, void *arg)
+{
+    struct xfer *x = arg;
+    size_t n = fread(p, size, nmemb, x->rq->upload);
+    if (n == 0 && ferror(x->rq->upload)) {
+        x->sink_rc = WB_IOERR;
+        return CURL_READFUNC_ABORT;
+    }
+    return n;
+}
+
+/* on_seek - rewind the upload file when libcurl must resend it */
+static int on_seek(void *arg, curl_off_t off, int origin)
+{
+    struct xfer *x = arg;
+    if (fseeko(x->rq->upload, (off_t)off, origin) != 0)
+        return CURL_SEEKFUNC_CANTSEEK;
+    return CURL_SEEKFUNC_OK;
+}
+
+/* map_curl - translate a libcurl error into a WB_* code and one sentence */
+static int map_curl(CURLcode cc, const struct xfer *x, const char *detail, const char *where,
+                    struct buf *err)
+{
+    char clean[CURL_ERROR_SIZE];
+    snprintf(clean, sizeof clean, "%s", detail && *detail ? detail : curl_easy_strerror(cc));
+    clean[strcspn(clean, "?\r\n")] = '\0'; /* never echo a query string */
+    switch (cc) {
+    case CURLE_WRITE_ERROR:
+    case CURLE_ABORTED_BY_CALLBACK:
+    case CURLE_READ_ERROR:
+        if (x->sink_rc != WB_OK) {
+            if (x->sink_rc == WB_TOOBIG)
+                buf_appendf(err, "%s: response body is larger than allowed", where);
+            else if (x->sink_rc == WB_IOERR && cc == CURLE_READ_ERROR)
+                buf_appendf(err, "%s: reading the upload file failed", where);
+            return x->sink_rc;
+        }
+        buf_appendf(err, "%s: transfer aborted: %s", where, clean);
+        return WB_IOERR;
+    case CURLE_OPERATION_TIMEDOUT:
+        buf_appendf(err, "%s: timed out: %s", where, clean);
+        return WB_TEMPFAIL;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_WEIRD_SERVER_REPLY:
+        buf_appendf(err, "%s: connection failed: %s", where, clean);
+        return WB_TEMPFAIL;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CRL_BADFILE:
+        buf_appendf(err, "%s: TLS verification failed: %s (check ca_file)", where, clean);
+        return WB_CONFIG;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        buf_appendf(err, "%s: URL refused: %s", where, clean);
+        return WB_BADARG;
+    case CURLE_OUT_OF_MEMORY:
+        buf_appendf(err, "%s: out of memory", where);
+        return WB_NOMEM;
+    default:
+        buf_appendf(err, "%s: transfer failed: %s", where, clean);
+        return WB_TEMPFAIL;
+    }
+}
+
+/* setup - apply the fixed policy and this request's options to the handle */
+static int setup(struct http *h, const struct http_req *rq, struct xfer *x, struct curl_slist *hdrs,
+                 char *errbuf)
+{
+    CURL *c = h->curl;
+    long timeout = rq->timeout_s > 0 ? rq->timeout_s : h->timeout_s;
+    long connect = h->timeout_s < 15 ? h->timeout_s : 15;
+    int ok = 1;
+#define SET(opt, val) ok &= curl_easy_setopt(c, opt, val) == CURLE_OK
+    SET(CURLOPT_URL, rq->url);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_CONNECTTIMEOUT, connect);
+    SET(CURLOPT_TIMEOUT, timeout);
+    SET(CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (h->ca_file)
+        SET(CURLOPT_CAINFO, h->ca_file);
+    SET(CURLOPT_USERAGENT, "wmsbridge/0.1 (Language=C)");
+    SET(CURLOPT_ERRORBUFFER, errbuf);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, x);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, x);
+    SET(CURLOPT_HTTPHEADER, hdrs);
+    SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+    const char *m = rq->method ? rq->method : "GET";
+    if (rq->upload) {
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, x);
+        SET(CURLOPT_SEEKFUNCTION, on_seek);
+        SET(CURLOPT_SEEKDATA, x);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->upload_len);
+        if (strcmp(m, "PUT") != 0)
+            SET(CURLOPT_CUSTOMREQUEST, m);
+    } else if (strcmp(m, "GET") == 0) {
+        SET(CURLOPT_HTTPGET, 1L);
+    } else if (rq->body || strcmp(m, "POST") == 0) {
+        SET(CURLOPT_POSTFIELDS, rq->body ? (const char *)rq->body : "");
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
+        if (strcmp(m, "POST") != 0)
+            SET(CURLOPT_CUSTOMREQUEST, m);
+    } else {
+        SET(CURLOPT_CUSTOMREQUEST, m);
+        if (strcmp(m, "HEAD") == 0)
+            SET(CURLOPT_NOBODY, 1L);
+    }
+#undef SET
+    return ok ? WB_OK : WB_INTERNAL;
+}
+
+/* http_request - perform one request; see the error contract in http.h */
+int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs, struct buf *err)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->retry_after_ms = -1;
+    char safe[256];
+    http_redact_url(rq->url, safe, sizeof safe);
+    if (!rq->url ||
+        (strncasecmp(rq->url, "https://", 8) != 0 && strncasecmp(rq->url, "http://", 7) != 0)) {
+        buf_appendf(err, "%s: only http and https URLs are allowed", safe);
+        return WB_BADARG;
+    }
+    if (rq->upload && fseeko(rq->upload, 0, SEEK_SET) != 0) {
+        buf_appendf(err, "%s: cannot rewind the upload file: %s", safe, strerror(errno));
+        return WB_IOERR;
+    }
+    struct curl_slist *hdrs = NULL;
+    for (const char *const *hp = rq->headers; hp && *hp; hp++) {
+        struct curl_slist *n = curl_slist_append(hdrs, *hp);
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return WB_NOMEM;
+        }
+        hdrs = n;
+    }
+    if (rq->upload || rq->body) { /* no "Expect: 100-continue" round trip */
+        struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return WB_NOMEM;
+        }
+        hdrs = n;
+    }
+    struct xfer x = {.rq = rq, .rs = rs, .curl = h->curl, .sink_rc = WB_OK};
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+    curl_easy_reset(h->curl); /* keeps the connection cache: keep-alive */
+    int rc = setup(h, rq, &x, hdrs, errbuf);
+    if (rc != WB_OK) {
+        curl_slist_free_all(hdrs);
+        buf_appendf(err, "%s: libcurl refused an option", safe);
+        return rc;
+    }
+    long long t0 = clock_mono_ms();
+    CURLcode cc = curl_easy_perform(h->curl);
+    rs->ms = (long)(clock_mono_ms() - t0);
+    curl_off_t sent = 0;
+    long status = 0;
+    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
+    rs->maybe_sent = sent > 0 || status > 0;
+    curl_slist_free_all(hdrs);
+    curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
+    if (cc != CURLE_OK) {
+        char where[300];
+        snprintf(where, sizeof where, "%s %s", rq->method ? rq->method : "GET", safe);
+        rc = map_curl(cc, &x, errbuf, where, err);
+        log_debug("event=http method=%s url=%s result=%s curl=%d ms=%ld",
+                  rq->method ? rq->method : "GET", safe, wb_status_str(rc), (int)cc, rs->ms);
+        if (rc == WB_OK)
+            rc = WB_INTERNAL;
+        return rc;
+    }
+    rs->status = status;
+    log_debug("event=http method=%s url=%s status=%ld bytes=%lld ms=%ld request_id=%s",
+              rq->method ? rq->method : "GET", safe, status, rs->bytes, rs->ms,
+              rs->request_id[0] ? rs->request_id : "-");
+    return WB_OK;
+}

@@ -1,0 +1,235 @@
+/*
+ * ratelimit.c - per-operation token buckets (rate, burst from rate-limits.md).
+ *
+ * Owns the bucket table. A bucket refills continuously at rate tokens/s up to
+ * burst; a low-priority acquire leaves ceil(burst/5) tokens for tracking.
+ * Returns WB_OK / WB_AGAIN (with the wait) / WB_BADARG; never exits and never
+ * sleeps except in ratelimit_wait.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/wb.h"
+#include "net/ratelimit.h"
+
+struct plan {
+    const char *op;
+    double rate; /* requests per second; 0 = unlimited */
+    double burst;
+};
+
+/* Documented usage plans (models in ../shared/amazon/models, rate-limits.md). */
+static const struct plan plans[] = {
+    {"createFeedDocument", 0.5, 15},
+    {"createFeed", 0.0083, 15},
+    {"getFeed", 2, 15},
+    {"getFeeds", 0.0222, 10},
+    {"getFeedDocument", 0.0222, 10},
+    {"cancelFeed", 2, 15},
+    {"createReport", 0.0167, 15},
+    {"getReport", 2, 15},
+    {"getReportDocument", 0.0167, 15},
+    {"getReports", 0.0222, 10},
+    {"getOrders", 0.0167, 20},
+    {"getOrderItems", 0.5, 30},
+    {"confirmShipment", 2, 10},
+    {"patchListingsItem", 5, 5},
+    {"token", 0, 0},    /* LWA token endpoint: no usage plan */
+    {"download", 0, 0}, /* presigned document URLs: no usage plan */
+    {"upload", 0, 0},
+};
+
+struct bucket {
+    double rate; /* scaled */
+    double burst;
+    double tokens;
+    long long last_ms; /* -1 until first use */
+};
+
+struct ratelimit {
+    double scale;
+    struct bucket b[WB_ARRAY_LEN(plans)];
+};
+
+/* find - bucket index of an operation, -1 if unknown */
+static int find(const char *op)
+{
+    if (!op)
+        return -1;
+    for (size_t i = 0; i < WB_ARRAY_LEN(plans); i++)
+        if (strcmp(plans[i].op, op) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ratelimit_scale_env - WB_RATE_SCALE as a positive factor (1 when unset or invalid) */
+double ratelimit_scale_env(void)
+{
+    const char *v = getenv("WB_RATE_SCALE");
+    if (!v || !*v)
+        return 1.0;
+    char *end;
+    double d = strtod(v, &end);
+    if (*end != '\0' || !isfinite(d) || d <= 0 || d > 1e6)
+        return 1.0;
+    return d;
+}
+
+/* ratelimit_new - buckets for every known operation, full, rates times scale */
+int ratelimit_new(struct ratelimit **out, double scale)
+{
+    *out = NULL;
+    if (!isfinite(scale) || scale <= 0)
+        return WB_BADARG;
+    struct ratelimit *rl = calloc(1, sizeof *rl);
+    if (!rl)
+        return WB_NOMEM;
+    rl->scale = scale;
+    for (size_t i = 0; i < WB_ARRAY_LEN(plans); i++) {
+        rl->b[i].rate = plans[i].rate * scale;
+        rl->b[i].burst = plans[i].burst;
+        rl->b[i].tokens = plans[i].burst;
+        rl->b[i].last_ms = -1;
+    }
+    *out = rl;
+    return WB_OK;
+}
+
+/* ratelimit_free - release the buckets */
+void ratelimit_free(struct ratelimit *rl)
+{
+    free(rl);
+}
+
+/* refill - add the tokens earned since the last look */
+static void refill(struct bucket *b, long long now_ms)
+{
+    if (b->last_ms < 0 || now_ms < b->last_ms) {
+        b->last_ms = now_ms;
+        return;
+    }
+    b->tokens += (double)(now_ms - b->last_ms) * b->rate / 1000.0;
+    if (b->tokens > b->burst)
+        b->tokens = b->burst;
+    b->last_ms = now_ms;
+}
+
+/* reserve - whole tokens a low-priority acquire must leave behind */
+static double reserve(const struct bucket *b)
+{
+    if (b->burst < 2)
+        return 0;
+    return ceil(b->burst / 5.0);
+}
+
+/* ratelimit_acquire_at - ratelimit_acquire at a given monotonic time (tests) */
+int ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio, long long now_ms,
+                         long *wait_ms)
+{
+    int i = find(op);
+    if (wait_ms)
+        *wait_ms = 0;
+    if (!rl || i < 0 || (prio != RATELIMIT_HIGH && prio != RATELIMIT_LOW))
+        return WB_BADARG;
+    struct bucket *b = &rl->b[i];
+    if (b->rate <= 0 && b->burst <= 0)
+        return WB_OK; /* unlimited */
+    refill(b, now_ms);
+    double need = 1.0 + (prio == RATELIMIT_LOW ? reserve(b) : 0.0);
+    if (b->tokens >= need) {
+        b->tokens -= 1.0;
+        return WB_OK;
+    }
+    if (wait_ms) {
+        double ms = b->rate > 0 ? (need - b->tokens) * 1000.0 / b->rate : 86400000.0;
+        if (ms > 86400000.0)
+            ms = 86400000.0;
+        *wait_ms = (long)ceil(ms);
+        if (*wait_ms < 1)
+            *wait_ms = 1;
+    }
+    return WB_AGAIN;
+}
+
+/* ratelimit_acquire - take a token now (WB_OK) or say how long to wait (WB_AGAIN) */
+int ratelimit_acquire(struct ratelimit *rl, const char *op, int prio, long *wait_ms)
+{
+    return ratelimit_acquire_at(rl, op, prio, clock_mono_ms(), wait_ms);
+}
+
+/* ratelimit_wait - block until a token is taken, or WB_AGAIN if that needs more than max_ms */
+int ratelimit_wait(struct ratelimit *rl, const char *op, int prio, long max_ms, long *wait_ms)
+{
+    long waited = 0, w = 0;
+    for (;;) {
+        int rc = ratelimit_acquire(rl, op, prio, &w);
+        if (rc != WB_AGAIN) {
+            if (wait_ms)
+                *wait_ms = waited;
+            return rc;
+        }
+        if (waited + w > max_ms) {
+            if (wait_ms)
+                *wait_ms = w;
+            return WB_AGAIN;
+        }
+        clock_sleep_ms(w);
+        waited += w;
+    }
+}
+
+/* ratelimit_set_rate - adjust an operation's rate (requests/s before scale) */
+int ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate)
+{
+    int i = find(op);
+    if (!rl || i < 0 || !isfinite(rate) || rate <= 0 || rate > 10000)
+        return WB_BADARG;
+    if (plans[i].burst <= 0)
+        return WB_OK; /* unlimited stays unlimited */
+    rl->b[i].rate = rate * rl->scale;
+    return WB_OK;
+}
+
+/* ratelimit_header - apply an x-amzn-RateLimit-Limit header value; ignores junk */
+int ratelimit_header(struct ratelimit *rl, const char *op, const char *value)
+{
+    if (!value || !*value)
+        return WB_BADARG;
+    char *end;
+    double d = strtod(value, &end);
+    int i = find(op);
+    if (!rl || i < 0 || end == value || *end != '\0' || !isfinite(d) || d <= 0 || d > 10000)
+        return WB_BADARG;
+    if (plans[i].burst > 0)
+        rl->b[i].rate = d; /* the rate the server enforces now: WB_RATE_SCALE does not apply */
+    return WB_OK;
+}
+
+/* ratelimit_drain - empty an operation's bucket (after a 429) */
+int ratelimit_drain(struct ratelimit *rl, const char *op)
+{
+    int i = find(op);
+    if (!rl || i < 0)
+        return WB_BADARG;
+    rl->b[i].tokens = 0;
+    rl->b[i].last_ms = -1; /* refill restarts at the next look */
+    return WB_OK;
+}
+
+/* ratelimit_info - current rate (scaled), burst and tokens of an operation */
+int ratelimit_info(struct ratelimit *rl, const char *op, double *rate, double *burst,
+                   double *tokens)
+{
+    int i = find(op);
+    if (!rl || i < 0)
+        return WB_BADARG;
+    if (rate)
+        *rate = rl->b[i].rate;
+    if (burst)
+        *burst = rl->b[i].burst;
+    if (tokens)
+        *tokens = rl->b[i].tokens;
+    return WB_OK;
+}

@@ -1,0 +1,104 @@
+/*
+ * spapi.h - Selling Partner API client: feeds and reports operations.
+ *
+ * Owns one session (struct spapi): a copy of the endpoints, marketplace ids
+ * and LWA credentials, the access-token cache, the per-operation token
+ * buckets, the retry policy and one reused HTTP handle (keep-alive).
+ *
+ * Every call: wait for the operation's bucket (up to the session's max wait,
+ * else WB_AGAIN with the wait in spapi_last_wait_ms), attach a valid access
+ * token, send, and then:
+ *   2xx                         -> WB_OK
+ *   401, or 403 Unauthorized about an expired/invalid token
+ *                               -> refresh the token once and resend
+ *   429, 5xx, 408, timeouts, connection errors
+ *                               -> back off (full jitter, Retry-After honoured)
+ *                                  up to retry_max retries, then WB_TEMPFAIL
+ *   400, 403, 404, other 4xx    -> WB_PERMFAIL with Amazon's errors[] code and message
+ * createFeed and createReport are not idempotent: after a 500/502/504 or a
+ * timeout once the request may have been sent they are not resent; they
+ * return WB_TEMPFAIL and spapi_outcome_unknown() is 1 (check getFeeds first).
+ * TLS failures are WB_CONFIG. Every external identifier used in a URL path
+ * is checked ([A-Za-z0-9._-]{1,128}) before use.
+ *
+ * Logs one key=value line per call (op=... status=... ms=...) with no token,
+ * secret or presigned URL. Never exits; one session is not thread-safe.
+ */
+#ifndef WB_NET_SPAPI_H
+#define WB_NET_SPAPI_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/conf.h"
+#include "net/lwa.h"
+#include "net/ratelimit.h"
+#include "net/spapi_json.h"
+
+#define SPAPI_DOC_MAX (256L * 1024 * 1024) /* decompressed document size cap */
+#define SPAPI_LIST_PAGES 20                /* getFeeds pages followed at most */
+
+struct spapi;
+
+struct spapi_stats {
+    long calls;     /* operations started */
+    long requests;  /* HTTP requests sent (SP-API, documents, token) */
+    long retries;   /* backoff retries */
+    long throttled; /* 429 answers */
+    long refreshes; /* access tokens fetched */
+    long waited_ms; /* time spent waiting for buckets and backoff */
+};
+
+/* spapi_open - a session for cfg's endpoints with a copy of creds */
+int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa_creds *creds,
+               struct buf *err);
+/* spapi_close - release the session and wipe its secrets */
+void spapi_close(struct spapi *s);
+
+/* spapi_set_priority - RATELIMIT_HIGH (tracking) or RATELIMIT_LOW (inventory) for next calls */
+void spapi_set_priority(struct spapi *s, int prio);
+/* spapi_set_max_wait - longest a call may block for a rate-limit token (ms) */
+void spapi_set_max_wait(struct spapi *s, long ms);
+/* spapi_last_wait_ms - after WB_AGAIN: how long until the bucket has a token */
+long spapi_last_wait_ms(const struct spapi *s);
+/* spapi_outcome_unknown - 1 if the last create call may have succeeded despite failing */
+int spapi_outcome_unknown(const struct spapi *s);
+/* spapi_stats - counters since spapi_open */
+void spapi_stats(const struct spapi *s, struct spapi_stats *out);
+/* spapi_ratelimit - the session's buckets (for a scheduler's own questions) */
+struct ratelimit *spapi_ratelimit(struct spapi *s);
+
+/* spapi_create_feed_document - createFeedDocument: document id and presigned upload URL */
+int spapi_create_feed_document(struct spapi *s, const char *content_type, char *doc_id, size_t idn,
+                               struct buf *url, struct buf *err);
+/* spapi_upload - PUT a file to a presigned URL (no access token) */
+int spapi_upload(struct spapi *s, const char *url, const char *content_type, const char *path,
+                 struct buf *err);
+/* spapi_create_feed - createFeed for cfg marketplace_ids; the new feed id */
+int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id, char *feed_id,
+                      size_t idn, struct buf *err);
+/* spapi_get_feed - getFeed */
+int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out, struct buf *err);
+/* spapi_list_feeds - getFeeds of a type (NULL = all) since a time (0 = any), all pages
+ * up to SPAPI_LIST_PAGES; *out is malloc'd (free it) */
+int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_since,
+                     struct spapi_feed **out, size_t *n, struct buf *err);
+/* spapi_get_feed_document - getFeedDocument, download, gunzip if GZIP, write
+ * dest_dir/dest_name atomically (temp + fsync + rename) */
+int spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
+                            const char *dest_name, struct buf *err);
+/* spapi_cancel_feed - cancelFeed */
+int spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err);
+
+/* spapi_create_report - createReport for cfg marketplace_ids; times 0 = not sent */
+int spapi_create_report(struct spapi *s, const char *report_type, time_t start, time_t end,
+                        char *report_id, size_t idn, struct buf *err);
+/* spapi_get_report - getReport */
+int spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report *out,
+                     struct buf *err);
+/* spapi_get_report_document - getReportDocument, download, gunzip, write atomically */
+int spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
+                              const char *dest_name, struct buf *err);
+
+#endif
