@@ -30,6 +30,8 @@ int mapfile_read(const char *path, struct buf *b, struct buf *errs)
     if (errs) {
         if (rc == WB_TOOBIG)
             buf_appendf(errs, "%s: file larger than %zu bytes\n", path, (size_t)MAPFILE_MAX_BYTES);
+        else if (err == ELOOP)
+            buf_appendf(errs, "%s: cannot read: symbolic links are not followed\n", path);
         else if (err)
             buf_appendf(errs, "%s: cannot read: %s\n", path, strerror(err));
         else

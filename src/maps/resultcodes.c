@@ -3,7 +3,7 @@
  *
  * Owns every hint string, an exact-code index and a list of numeric ranges.
  * Returns WB_CONFIG with "file:line: text" in errs for any bad line,
- * WB_NOMEM on allocation failure, WB_NOINPUT (empty map) for a missing file.
+ * WB_NOMEM on allocation failure; a missing file is an empty map (WB_OK).
  * Must never invent a meaning for a code that is not in the file, never
  * touch the network, the ledger or the spool, and never exit.
  */
@@ -34,6 +34,7 @@ struct resultcodes {
     struct strmap *exact; /* code -> struct hint */
     struct range *ranges;
     size_t nranges, capranges;
+    int missing; /* the file did not exist */
 };
 
 /* resultcodes_free - release the map (NULL is fine) */
@@ -194,14 +195,17 @@ int resultcodes_parse_text(const char *name, const char *text, size_t len, struc
     return WB_OK;
 }
 
-/* resultcodes_load - read hints at path; WB_NOINPUT (with an empty map) when missing */
+/* resultcodes_load - read hints at path; a missing file gives WB_OK and an empty map */
 int resultcodes_load(const char *path, struct resultcodes **out, struct buf *errs)
 {
     struct stat st;
     *out = NULL;
     if (lstat(path, &st) != 0 && errno == ENOENT) {
         *out = new_map();
-        return *out ? WB_NOINPUT : WB_NOMEM;
+        if (!*out)
+            return WB_NOMEM;
+        (*out)->missing = 1;
+        return WB_OK;
     }
     struct buf b;
     int rc = mapfile_read(path, &b, errs);
@@ -238,6 +242,12 @@ const char *resultcodes_hint(const struct resultcodes *m, const char *code)
         if (v >= m->ranges[i].lo && v <= m->ranges[i].hi)
             return m->ranges[i].hint->text;
     return NULL;
+}
+
+/* resultcodes_found - 0 if the map is empty because its file did not exist, else 1 */
+int resultcodes_found(const struct resultcodes *m)
+{
+    return m && !m->missing;
 }
 
 /* resultcodes_count - number of exact codes plus ranges */

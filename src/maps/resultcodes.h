@@ -7,9 +7,9 @@
  * first in the file wins. Amazon's own code and text are always shown to the
  * operator; a hint only adds what to do about it.
  * Errors: WB_CONFIG with "file:line: text" lines in errs, WB_NOMEM. A missing
- * file is not an error: resultcodes_load gives WB_NOINPUT and an empty map in
- * *out (free it), and the caller decides. Never network, ledger or spool;
- * never exits.
+ * file is not an error: resultcodes_load gives WB_OK and an empty map, and
+ * resultcodes_found() tells the caller, who decides whether to warn. Never
+ * network, ledger or spool; never exits.
  */
 #ifndef WB_MAPS_RESULTCODES_H
 #define WB_MAPS_RESULTCODES_H
@@ -23,13 +23,15 @@
 
 struct resultcodes;
 
-/* resultcodes_load - read hints at path; WB_NOINPUT (with an empty map) when the file is missing */
+/* resultcodes_load - read hints at path; a missing file gives WB_OK and an empty map */
 int resultcodes_load(const char *path, struct resultcodes **out, struct buf *errs);
 /* resultcodes_parse_text - same as resultcodes_load for len bytes of text named name */
 int resultcodes_parse_text(const char *name, const char *text, size_t len, struct resultcodes **out,
                            struct buf *errs);
 /* resultcodes_hint - operator hint for a result code (blanks trimmed), NULL if none */
 const char *resultcodes_hint(const struct resultcodes *m, const char *code);
+/* resultcodes_found - 0 if the map is empty because its file did not exist, else 1 */
+int resultcodes_found(const struct resultcodes *m);
 /* resultcodes_count - number of exact codes plus ranges */
 size_t resultcodes_count(const struct resultcodes *m);
 /* resultcodes_free - release the map (NULL is fine) */

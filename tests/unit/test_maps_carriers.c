@@ -322,6 +322,9 @@ static void test_load_file(void **state)
              path);
     assert_string_equal(buf_str(&errs), want);
     unlink(path);
+    buf_reset(&errs);
+    assert_int_equal(carriers_load("/", c, &m, &errs), WB_CONFIG);
+    assert_string_equal(buf_str(&errs), "/: cannot read: not a regular file\n");
     carriercodes_free(c);
     buf_free(&errs);
 }
