@@ -1,0 +1,761 @@
+/*
+ * csvr.c - streaming CSV reader driven by a layout (libcsv + iconv).
+ *
+ * Owns one reader: a 64 KiB input chunk, a libcsv parser, an iconv
+ * descriptor (non-UTF-8 layouts only), the header and one row arena that is
+ * reused for every record, so memory does not grow with the number of rows.
+ * Input is fed to libcsv one physical line at a time (cut at CR or LF), which
+ * gives exact line numbers and bounds a cell to max_field plus one chunk
+ * before it is refused. After a row-level problem (bad quoting, a cell too
+ * long) the reader skips to the end of that record and carries on.
+ *
+ * Error contract: csvr_open returns WB_PERMFAIL with a sentence for an
+ * operator (empty file, missing columns, bad header), WB_CONFIG when the
+ * caller asks for fields the layout lacks; csvr_next returns WB_OK, WB_NOTFOUND
+ * at the end, WB_PERMFAIL with the row and its error set, or WB_IOERR/WB_NOMEM.
+ * Never exits; never reads past the FILE it is given; never closes it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <csv.h>
+
+#include "core/buf.h"
+#include "core/wb.h"
+#include "layout/layout.h"
+#include "layout/layout_int.h"
+
+#define CHUNK 65536
+#define EMPTY_OFF SIZE_MAX
+#define ERRTEXT_MAX 600
+
+/* libcsv parser states (struct csv_parser.pstate; values from libcsv.c) */
+#define PS_ROW_NOT_BEGUN 0
+#define PS_FIELD_BEGUN 2
+#define PS_FIELD_MIGHT_HAVE_ENDED 3
+
+static const char utf8_repl[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+struct csvr {
+    const struct layout *l;
+    FILE *in;
+    struct csv_parser p;
+    unsigned char opts;
+    iconv_t cd; /* (iconv_t)-1 for UTF-8 layouts */
+    unsigned char *chunk;
+    size_t clen, cpos;
+    int eof;         /* input exhausted and libcsv finished */
+    long lineno;     /* physical line of the next byte fed */
+    long cand;       /* line where a record starting now begins */
+    int skipping;    /* skipping the rest of a bad record */
+    int skip_toggle; /* 1: quotes toggle a quoted state; 0: skip to end of line */
+    int skip_inq;
+    int in_header;
+    int fatal;
+    size_t row_max; /* cap of the row arena */
+    /* record being built */
+    int started, done, term;
+    size_t nseen, ncells;
+    int err;
+    struct buf errtext;
+    struct buf arena;
+    size_t cell_off[CSVR_MAX_COLUMNS], raw_off[CSVR_MAX_COLUMNS], raw_len[CSVR_MAX_COLUMNS];
+    const char *cell_p[CSVR_MAX_COLUMNS], *raw_p[CSVR_MAX_COLUMNS];
+    struct buf fieldbuf;
+    size_t *field_off;
+    const char **field_p;
+    struct csvr_row row;
+    /* header */
+    char **hdr;
+    size_t ncols;
+    int *colmap; /* per layout field: column or -1 */
+};
+
+/* csvr_error_code - "E_ENCODING" etc. for an enum csvr_error, NULL for CSVR_OK */
+const char *csvr_error_code(int error)
+{
+    static const char *const names[] = {
+        NULL, "E_ENCODING", "E_NUL", "E_COLUMNS", "E_FIELD_TOO_LONG", "E_TRUNCATED", "E_QUOTE"};
+    if (error < 0 || (size_t)error >= WB_ARRAY_LEN(names))
+        return "E_UNKNOWN";
+    return names[error];
+}
+
+/* set_error - remember the first problem of the current record */
+static void set_error(struct csvr *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_error(struct csvr *r, int code, const char *fmt, ...)
+{
+    if (r->err)
+        return;
+    r->err = code;
+    buf_reset(&r->errtext);
+    va_list ap;
+    va_start(ap, fmt);
+    if (buf_appendf(&r->errtext, "line %ld: ", r->row.lineno) == WB_OK)
+        buf_vappendf(&r->errtext, fmt, ap);
+    va_end(ap);
+}
+
+/* col_name - header name of column i for messages ("cell N" before the header is known) */
+static const char *col_name(const struct csvr *r, size_t i, char *tmp, size_t n)
+{
+    if (!r->in_header && i < r->ncols)
+        return r->hdr[i];
+    snprintf(tmp, n, "%zu", i + 1);
+    return tmp;
+}
+
+/* begin_row - note the start line of a record on its first event */
+static void begin_row(struct csvr *r)
+{
+    if (!r->started) {
+        r->started = 1;
+        r->row.lineno = r->cand;
+    }
+}
+
+/* row_reset - empty the record being built */
+static void row_reset(struct csvr *r)
+{
+    r->started = r->done = 0;
+    r->term = 0;
+    r->nseen = r->ncells = 0;
+    r->err = CSVR_OK;
+    buf_reset(&r->errtext);
+    buf_reset(&r->arena);
+}
+
+/* plain_ascii - 1 if every byte is in 0x01..0x7f */
+static int plain_ascii(const unsigned char *s, size_t n)
+{
+    unsigned char acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= (unsigned char)(s[i] | (unsigned char)(s[i] - 1));
+    return (acc & 0x80) == 0;
+}
+
+/* utf8_seq - length of the valid UTF-8 sequence at s (0 if invalid or NUL) */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c == 0)
+        return 0;
+    if (c < 0x80)
+        return 1;
+    size_t k;
+    unsigned v, min;
+    if ((c & 0xE0) == 0xC0) {
+        k = 1, v = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        k = 2, v = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        k = 3, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n <= k)
+        return 0;
+    for (size_t i = 1; i <= k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    return k + 1;
+}
+
+/* arena_add - append bytes plus a NUL to the row arena, giving their offset */
+static int arena_add(struct csvr *r, const void *p, size_t n, size_t *off)
+{
+    size_t at = r->arena.len;
+    int rc = buf_append(&r->arena, p, n);
+    if (rc == WB_OK)
+        rc = buf_appendc(&r->arena, '\0');
+    if (rc != WB_OK) {
+        r->arena.len = at;
+        if (r->arena.data)
+            r->arena.data[at] = '\0';
+        if (rc == WB_NOMEM)
+            r->fatal = WB_NOMEM;
+        return rc;
+    }
+    *off = at;
+    return WB_OK;
+}
+
+/* fix_utf8 - copy s into the arena with invalid bytes and NULs as U+FFFD; counts them */
+static int fix_utf8(struct csvr *r, const unsigned char *s, size_t n, size_t *off, size_t *bad,
+                    size_t *nul, size_t *first_bad)
+{
+    size_t at = r->arena.len, i = 0;
+    *bad = *nul = 0;
+    while (i < n) {
+        size_t run = i;
+        size_t k;
+        while (run < n && (k = utf8_seq(s + run, n - run)) > 0)
+            run += k;
+        if (run > i && buf_append(&r->arena, s + i, run - i) != WB_OK)
+            goto toobig;
+        if (run >= n)
+            break;
+        if (s[run] == 0)
+            (*nul)++;
+        else if ((*bad)++ == 0)
+            *first_bad = run;
+        if (buf_append(&r->arena, utf8_repl, 3) != WB_OK)
+            goto toobig;
+        i = run + 1;
+    }
+    if (buf_appendc(&r->arena, '\0') != WB_OK)
+        goto toobig;
+    *off = at;
+    return WB_OK;
+toobig:
+    r->arena.len = at;
+    return WB_TOOBIG;
+}
+
+/* conv_cell - iconv s into the arena as UTF-8; bad bytes become U+FFFD and are counted */
+static int conv_cell(struct csvr *r, const unsigned char *s, size_t n, size_t *off, size_t *bad,
+                     size_t *first_bad)
+{
+    char out[4096];
+    size_t at = r->arena.len;
+    char *ip = (char *)s;
+    size_t il = n;
+    *bad = 0;
+    iconv(r->cd, NULL, NULL, NULL, NULL);
+    while (il > 0) {
+        char *op = out;
+        size_t ol = sizeof out;
+        size_t rc = iconv(r->cd, &ip, &il, &op, &ol);
+        int e = errno;
+        if (op > out && buf_append(&r->arena, out, (size_t)(op - out)) != WB_OK)
+            goto toobig;
+        if (rc != (size_t)-1 || e == E2BIG)
+            continue;
+        if ((*bad)++ == 0)
+            *first_bad = (size_t)((unsigned char *)ip - s);
+        if (buf_append(&r->arena, utf8_repl, 3) != WB_OK)
+            goto toobig;
+        ip++;
+        il--;
+    }
+    {
+        char *op = out;
+        size_t ol = sizeof out;
+        iconv(r->cd, NULL, NULL, &op, &ol);
+        if (op > out && buf_append(&r->arena, out, (size_t)(op - out)) != WB_OK)
+            goto toobig;
+    }
+    if (buf_appendc(&r->arena, '\0') != WB_OK)
+        goto toobig;
+    *off = at;
+    return WB_OK;
+toobig:
+    r->arena.len = at;
+    return WB_TOOBIG;
+}
+
+/* is_formula_start - the characters formula neutralisation protects */
+static int is_formula_start(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* too_long - mark the record for a cell over the limit and store it empty */
+static void too_long(struct csvr *r, size_t col, size_t len)
+{
+    char tmp[24];
+    set_error(r, CSVR_E_FIELD_TOO_LONG, "cell in column '%s' is longer than %zu bytes (%zu%s)",
+              col_name(r, col, tmp, sizeof tmp), r->l->max_field, len, r->skipping ? "+" : "");
+}
+
+/* cb_field - libcsv: one cell complete */
+static void cb_field(void *data, size_t len, void *arg)
+{
+    struct csvr *r = arg;
+    const unsigned char *s = data ? data : (const unsigned char *)"";
+    size_t col = r->nseen++;
+    begin_row(r);
+    if (col >= CSVR_MAX_COLUMNS)
+        return;
+    size_t i = r->ncells++;
+    r->cell_off[i] = r->raw_off[i] = EMPTY_OFF;
+    r->raw_len[i] = 0;
+    if (len > r->l->max_field) {
+        too_long(r, col, len);
+        return;
+    }
+    if (arena_add(r, s, len, &r->raw_off[i]) != WB_OK) {
+        set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
+        return;
+    }
+    r->raw_len[i] = len;
+    size_t off = r->raw_off[i];
+    if (!plain_ascii(s, len)) {
+        char tmp[24];
+        size_t bad = 0, nul = 0, first = 0;
+        int rc;
+        if (r->cd == (iconv_t)-1) {
+            rc = fix_utf8(r, s, len, &off, &bad, &nul, &first);
+        } else {
+            nul = memchr(s, '\0', len) != NULL;
+            rc = conv_cell(r, s, len, &off, &bad, &first);
+        }
+        if (rc != WB_OK) {
+            set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
+            return;
+        }
+        if (nul)
+            set_error(r, CSVR_E_NUL, "NUL byte in column '%s'", col_name(r, col, tmp, sizeof tmp));
+        if (bad)
+            set_error(r, CSVR_E_ENCODING,
+                      "byte 0x%02X at offset %zu in column '%s' is not valid %s", s[first], first,
+                      col_name(r, col, tmp, sizeof tmp), r->l->encoding);
+    }
+    const char *c = r->arena.data + off;
+    if (!r->in_header && c[0] == '\'' && is_formula_start(c[1]))
+        off++;
+    r->cell_off[i] = off;
+}
+
+/* cb_row - libcsv: one record complete (c is its terminator, -1 at end of input) */
+static void cb_row(int c, void *arg)
+{
+    struct csvr *r = arg;
+    begin_row(r);
+    r->done = 1;
+    r->term = c;
+}
+
+/* parser_reset - drop whatever libcsv holds of the current record */
+static void parser_reset(struct csvr *r)
+{
+    csv_set_opts(&r->p, (unsigned char)(r->opts & ~CSV_STRICT_FINI));
+    csv_fini(&r->p, NULL, NULL, NULL);
+    csv_set_opts(&r->p, r->opts);
+}
+
+/* fill - read the next chunk; clen 0 at end of input */
+static int fill(struct csvr *r)
+{
+    r->cpos = 0;
+    r->clen = fread(r->chunk, 1, CHUNK, r->in);
+    if (r->clen == 0 && ferror(r->in))
+        return WB_IOERR;
+    return WB_OK;
+}
+
+/* at_end - input exhausted: finish libcsv and the last record */
+static int at_end(struct csvr *r)
+{
+    r->eof = 1;
+    if (r->skipping) {
+        r->skipping = 0;
+        r->done = 1;
+        return WB_OK;
+    }
+    if (r->p.pstate != PS_ROW_NOT_BEGUN && csv_fini(&r->p, cb_field, cb_row, r) != 0) {
+        begin_row(r);
+        set_error(r, CSVR_E_TRUNCATED, "file ends inside a quoted cell");
+        parser_reset(r);
+        r->done = 1;
+    }
+    if (r->fatal)
+        return r->fatal;
+    return r->done ? WB_OK : WB_NOTFOUND;
+}
+
+/* skip - consume the rest of a bad record; 1 when its end was found */
+static int skip(struct csvr *r)
+{
+    const unsigned char *s = r->chunk + r->cpos;
+    size_t n = r->clen - r->cpos, i;
+    unsigned char q = (unsigned char)r->l->quote;
+    for (i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == q && r->skip_toggle)
+            r->skip_inq = !r->skip_inq;
+        else if ((c == '\n' || c == '\r') && !r->skip_inq)
+            break;
+        else if (c == '\n')
+            r->lineno++;
+    }
+    r->cpos += i;
+    if (i == n)
+        return 0;
+    r->skipping = 0;
+    r->done = 1;
+    return 1;
+}
+
+/* next_record - parse up to the end of the next record (WB_OK), or WB_NOTFOUND */
+static int next_record(struct csvr *r)
+{
+    row_reset(r);
+    if (r->eof)
+        return WB_NOTFOUND;
+    for (;;) {
+        if (r->cpos == r->clen) {
+            int rc = fill(r);
+            if (rc != WB_OK)
+                return rc;
+            if (r->clen == 0)
+                return at_end(r);
+        }
+        if (r->skipping) {
+            if (skip(r))
+                return WB_OK;
+            continue;
+        }
+        const unsigned char *s = r->chunk + r->cpos;
+        size_t n = r->clen - r->cpos;
+        const unsigned char *nl = memchr(s, '\n', n);
+        size_t seg = nl ? (size_t)(nl - s) + 1 : n;
+        const unsigned char *cr = memchr(s, '\r', seg);
+        if (cr)
+            seg = (size_t)(cr - s) + 1;
+        if (r->p.pstate == PS_ROW_NOT_BEGUN)
+            r->cand = r->lineno;
+        size_t got = csv_parse(&r->p, s, seg, cb_field, cb_row, r);
+        if (got < seg) {
+            if (csv_error(&r->p) != CSV_EPARSE)
+                return WB_NOMEM;
+            r->cpos += got;
+            begin_row(r);
+            set_error(r, CSVR_E_QUOTE, "malformed quoting (stray %c) near byte %zu of the line",
+                      r->l->quote, got + 1);
+            parser_reset(r);
+            r->skipping = 1;
+            r->skip_toggle = 0;
+            r->skip_inq = 0;
+            continue;
+        }
+        r->cpos += seg;
+        if (s[seg - 1] == '\n')
+            r->lineno++;
+        if (r->fatal)
+            return r->fatal;
+        if (r->done)
+            return WB_OK;
+        int ps = r->p.pstate;
+        if ((ps == PS_FIELD_BEGUN || ps == PS_FIELD_MIGHT_HAVE_ENDED) &&
+            r->p.entry_pos > r->l->max_field) {
+            begin_row(r);
+            r->skipping = 1;
+            too_long(r, r->nseen, r->p.entry_pos);
+            r->skip_toggle = 1;
+            r->skip_inq = ps == PS_FIELD_BEGUN && r->p.quoted;
+            parser_reset(r);
+        }
+    }
+}
+
+/* trim_span - bounds of s without surrounding ASCII white space */
+static const char *trim_span(const char *s, size_t *n)
+{
+    size_t len = strlen(s);
+    while (len && isspace((unsigned char)*s))
+        s++, len--;
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    *n = len;
+    return s;
+}
+
+/* finish_row - check the cell count and publish pointers in r->row */
+static void finish_row(struct csvr *r)
+{
+    if (!r->in_header && r->nseen != r->ncols) {
+        if (r->term == -1)
+            set_error(r, CSVR_E_TRUNCATED,
+                      "file ends mid-row without a line end (%zu cells, the header has %zu)",
+                      r->nseen, r->ncols);
+        else
+            set_error(r, CSVR_E_COLUMNS, "%zu cells, the header has %zu", r->nseen, r->ncols);
+    }
+    for (size_t i = 0; i < r->ncells; i++) {
+        r->cell_p[i] = r->cell_off[i] == EMPTY_OFF ? "" : r->arena.data + r->cell_off[i];
+        r->raw_p[i] = r->raw_off[i] == EMPTY_OFF ? "" : r->arena.data + r->raw_off[i];
+    }
+    size_t nf = r->l->nfields;
+    buf_reset(&r->fieldbuf);
+    for (size_t k = 0; k < nf && !r->in_header; k++) {
+        int col = r->colmap[k];
+        r->field_off[k] = EMPTY_OFF;
+        r->field_p[k] = "";
+        if (col < 0 || (size_t)col >= r->ncells)
+            continue;
+        const char *c = r->cell_p[col];
+        size_t len = strlen(c), tn;
+        const char *t = trim_span(c, &tn);
+        if (tn == len) {
+            r->field_p[k] = c;
+            continue;
+        }
+        size_t at = r->fieldbuf.len;
+        if (buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK)
+            r->field_off[k] = at;
+    }
+    for (size_t k = 0; k < nf && !r->in_header; k++)
+        if (r->field_off[k] != EMPTY_OFF)
+            r->field_p[k] = r->fieldbuf.data + r->field_off[k];
+    r->row.ncells = r->ncells;
+    r->row.cells = r->cell_p;
+    r->row.raw = r->raw_p;
+    r->row.raw_len = r->raw_len;
+    r->row.error = r->err;
+    r->row.error_code = csvr_error_code(r->err);
+    r->row.error_text = r->err ? buf_str(&r->errtext) : "";
+    r->row.fields_ = r->field_p;
+    r->row.nfields_ = nf;
+}
+
+/* csvr_next - next record: WB_OK, WB_NOTFOUND at end, WB_PERMFAIL with row->error set */
+int csvr_next(struct csvr *r, const struct csvr_row **row)
+{
+    *row = NULL;
+    int rc = next_record(r);
+    if (rc != WB_OK)
+        return rc;
+    finish_row(r);
+    *row = &r->row;
+    return r->err ? WB_PERMFAIL : WB_OK;
+}
+
+/* csvr_field - trimmed UTF-8 value of a layout field in a row; "" if absent */
+const char *csvr_field(const struct csvr_row *row, int field_index)
+{
+    if (!row || field_index < 0 || (size_t)field_index >= row->nfields_)
+        return "";
+    return row->fields_[field_index];
+}
+
+/* csvr_header - the header cells as read (UTF-8) */
+const char *const *csvr_header(const struct csvr *r, size_t *n)
+{
+    *n = r->ncols;
+    return (const char *const *)r->hdr;
+}
+
+/* csvr_column - column of a layout field in the file, -1 when the file lacks it */
+int csvr_column(const struct csvr *r, int field_index)
+{
+    if (field_index < 0 || (size_t)field_index >= r->l->nfields)
+        return -1;
+    return r->colmap[field_index];
+}
+
+/* csvr_close - release the reader (does not close the FILE) */
+void csvr_close(struct csvr *r)
+{
+    if (!r)
+        return;
+    csv_free(&r->p);
+    if (r->cd != (iconv_t)-1)
+        iconv_close(r->cd);
+    for (size_t i = 0; r->hdr && i < r->ncols; i++)
+        free(r->hdr[i]);
+    free(r->hdr);
+    free(r->colmap);
+    free(r->field_off);
+    free(r->field_p);
+    free(r->chunk);
+    buf_free(&r->arena);
+    buf_free(&r->errtext);
+    buf_free(&r->fieldbuf);
+    free(r);
+}
+
+/* space_only - libcsv space test when TAB is the delimiter */
+static int space_only(unsigned char c)
+{
+    return c == ' ';
+}
+
+/* read_bom - handle a UTF-8 byte order mark per the layout */
+static int read_bom(struct csvr *r, struct buf *err)
+{
+    while (r->clen < 3) {
+        size_t k = fread(r->chunk + r->clen, 1, CHUNK - r->clen, r->in);
+        if (k == 0) {
+            if (ferror(r->in))
+                return WB_IOERR;
+            break;
+        }
+        r->clen += k;
+    }
+    int has = r->clen >= 3 && memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0;
+    if (has && r->l->bom == LAYOUT_BOM_FORBIDDEN) {
+        buf_appendf(err, "the file starts with a UTF-8 byte order mark, which layout %s forbids",
+                    r->l->name);
+        return WB_PERMFAIL;
+    }
+    if (!has && r->clen > 0 && r->l->bom == LAYOUT_BOM_REQUIRED) {
+        buf_appendf(err, "the file has no UTF-8 byte order mark, which layout %s requires",
+                    r->l->name);
+        return WB_PERMFAIL;
+    }
+    if (has)
+        r->cpos = 3;
+    return WB_OK;
+}
+
+/* wrong_delim_hint - the delimiter a one-cell header seems to use, or 0 */
+static char wrong_delim_hint(const struct csvr *r)
+{
+    static const char cands[] = ",;\t|";
+    if (r->ncols != 1)
+        return 0;
+    for (const char *c = cands; *c; c++)
+        if (*c != r->l->delim && strchr(r->hdr[0], *c))
+            return *c;
+    return 0;
+}
+
+/* delim_name - printable name of a delimiter for messages */
+static const char *delim_name(char c, char *tmp)
+{
+    if (c == '\t')
+        return "tab";
+    tmp[0] = c;
+    tmp[1] = '\0';
+    return tmp;
+}
+
+/* read_header - read the header record and map layout fields to columns */
+static int read_header(struct csvr *r, const char *const *required, size_t nreq, struct buf *err)
+{
+    const struct layout *l = r->l;
+    r->in_header = 1;
+    int rc = next_record(r);
+    if (rc == WB_NOTFOUND) {
+        buf_appendf(err, "the file is empty (no header row)");
+        return WB_PERMFAIL;
+    }
+    if (rc != WB_OK)
+        return rc;
+    finish_row(r);
+    if (r->err) {
+        buf_appendf(err, "header row: %s", buf_str(&r->errtext));
+        return WB_PERMFAIL;
+    }
+    if (r->nseen > CSVR_MAX_COLUMNS) {
+        buf_appendf(err, "header row has %zu columns, more than %d", r->nseen, CSVR_MAX_COLUMNS);
+        return WB_PERMFAIL;
+    }
+    r->hdr = calloc(r->ncells, sizeof *r->hdr);
+    if (!r->hdr)
+        return WB_NOMEM;
+    r->ncols = r->ncells;
+    for (size_t i = 0; i < r->ncols; i++)
+        if (!(r->hdr[i] = strdup(r->cell_p[i])))
+            return WB_NOMEM;
+    r->in_header = 0;
+    /* map fields to columns */
+    int missing = 0;
+    for (size_t k = 0; k < l->nfields; k++) {
+        r->colmap[k] = -1;
+        for (size_t i = 0; i < r->ncols; i++) {
+            size_t tn;
+            const char *t = trim_span(r->hdr[i], &tn);
+            if (tn != strlen(l->fields[k].header) || strncasecmp(t, l->fields[k].header, tn))
+                continue;
+            if (r->colmap[k] >= 0) {
+                buf_appendf(err, "column '%s' appears twice in the header (columns %d and %zu)",
+                            l->fields[k].header, r->colmap[k] + 1, i + 1);
+                return WB_PERMFAIL;
+            }
+            r->colmap[k] = (int)i;
+        }
+    }
+    for (size_t q = 0; q < (required ? nreq : l->nfields); q++) {
+        if (!required && !layout_field_required(l, q))
+            continue;
+        const char *name = required ? required[q] : l->fields[q].name;
+        int k = layout_field_index(l, name);
+        if (k < 0) {
+            buf_appendf(err, "layout %s has no field '%s'", l->name, name);
+            return WB_CONFIG;
+        }
+        if (r->colmap[k] >= 0)
+            continue;
+        buf_appends(err, missing++ ? ", " : "missing column(s): ");
+        buf_appendf(err, "'%s' (field %s)", l->fields[k].header, name);
+    }
+    if (!missing)
+        return WB_OK;
+    buf_appendf(err, "; the header has %zu column(s):", r->ncols);
+    for (size_t i = 0; i < r->ncols && i < 40; i++)
+        buf_appendf(err, "%s '%s'", i ? "," : "", r->hdr[i]);
+    char hint = wrong_delim_hint(r), t1[2], t2[2];
+    if (hint)
+        buf_appendf(err,
+                    " - the header is one cell containing '%s': wrong delimiter? (layout %s "
+                    "expects '%s')",
+                    delim_name(hint, t1), l->name, delim_name(l->delim, t2));
+    return WB_PERMFAIL;
+}
+
+/* csvr_open - read BOM and header; required = logical fields that must be present (NULL: per flow)
+ */
+int csvr_open(struct csvr **rp, const struct layout *l, FILE *in, const char *const *required,
+              size_t nrequired, struct buf *err)
+{
+    *rp = NULL;
+    struct csvr *r = calloc(1, sizeof *r);
+    if (!r)
+        return WB_NOMEM;
+    r->l = l;
+    r->in = in;
+    r->cd = (iconv_t)-1;
+    r->lineno = 1;
+    r->cand = 1;
+    r->row_max = l->max_field * 16 > (1u << 20) ? l->max_field * 16 : (1u << 20);
+    buf_init(&r->arena, r->row_max);
+    buf_init(&r->errtext, ERRTEXT_MAX);
+    buf_init(&r->fieldbuf, r->row_max);
+    r->opts = CSV_STRICT | CSV_STRICT_FINI;
+    int rc = WB_NOMEM;
+    if (csv_init(&r->p, r->opts) != 0)
+        goto fail_noparser;
+    csv_set_delim(&r->p, (unsigned char)l->delim);
+    csv_set_quote(&r->p, (unsigned char)l->quote);
+    csv_set_blk_size(&r->p, 4096);
+    if (l->delim == '\t')
+        csv_set_space_func(&r->p, space_only);
+    r->chunk = malloc(CHUNK);
+    r->colmap = calloc(l->nfields + 1, sizeof *r->colmap);
+    r->field_off = calloc(l->nfields + 1, sizeof *r->field_off);
+    r->field_p = calloc(l->nfields + 1, sizeof *r->field_p);
+    if (!r->chunk || !r->colmap || !r->field_off || !r->field_p)
+        goto fail;
+    if (!l->is_utf8) {
+        r->cd = iconv_open("UTF-8", l->encoding);
+        if (r->cd == (iconv_t)-1) {
+            buf_appendf(err, "cannot convert from %s", l->encoding);
+            rc = WB_CONFIG;
+            goto fail;
+        }
+    }
+    if ((rc = read_bom(r, err)) != WB_OK)
+        goto fail;
+    if ((rc = read_header(r, required, nrequired, err)) != WB_OK)
+        goto fail;
+    *rp = r;
+    return WB_OK;
+fail:
+    csvr_close(r);
+    return rc;
+fail_noparser:
+    free(r);
+    return rc;
+}

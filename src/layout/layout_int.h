@@ -1,0 +1,51 @@
+/*
+ * layout_int.h - layout engine internals shared by layout.c, layout_time.c, csvr.c, csvw.c.
+ *
+ * Owns the definition of struct layout. Not for use outside src/layout/.
+ * Nothing here exits or touches anything but memory.
+ */
+#ifndef WB_LAYOUT_INT_H
+#define WB_LAYOUT_INT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "layout/layout.h"
+
+enum layout_bom { LAYOUT_BOM_OPTIONAL = 0, LAYOUT_BOM_REQUIRED, LAYOUT_BOM_FORBIDDEN };
+
+struct layout_field {
+    char *name;   /* logical name */
+    char *header; /* header text in the file */
+};
+
+struct layout_tzcache; /* per-local-hour UTC offsets, see layout_time.c */
+
+struct layout {
+    char *origin; /* file the layout came from, for messages */
+    char *name;
+    char *flow;
+    char delim;
+    char quote;
+    char *encoding;
+    int is_utf8;
+    int bom;  /* enum layout_bom */
+    int crlf; /* writer line end */
+    char *dt_format;
+    int dt_iso;
+    char *tz;
+    int tz_utc;
+    size_t max_field;
+    struct layout_field *fields;
+    size_t nfields;
+    struct layout_tzcache *tzc; /* mutable cache behind a const layout */
+};
+
+/* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
+int layout_tz_valid(const char *name);
+/* layout_tzcache_new - cache for a layout's zone (NULL on allocation failure) */
+struct layout_tzcache *layout_tzcache_new(void);
+/* layout_tzcache_free - release the cache */
+void layout_tzcache_free(struct layout_tzcache *c);
+
+#endif

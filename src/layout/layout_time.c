@@ -1,0 +1,243 @@
+/*
+ * layout_time.c - strict date-time parsing in a layout's format and time zone.
+ *
+ * Owns the per-layout cache of UTC offsets by local hour. A cache miss
+ * computes the offset with mktime under the layout's TZ (TZ is set and
+ * restored around the call, so this module is not thread-safe); a hit costs
+ * a table look-up, so a file of a million rows in a few hours of local time
+ * pays for a handful of zone look-ups. Ambiguous local times (the repeated
+ * hour when clocks go back) resolve to the earlier instant (summer time);
+ * local times that do not exist (the skipped hour) are rejected.
+ * Returns WB_PERMFAIL for any text that does not match completely; never exits.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/wb.h"
+#include "layout/layout.h"
+#include "layout/layout_int.h"
+
+#define TZC_SLOTS 256
+
+enum { SLOT_EMPTY = 0, SLOT_OK, SLOT_GAP };
+
+struct tzc_slot {
+    long long hour; /* local time / 3600, as if it were UTC */
+    int state;
+    long offset; /* local - UTC, seconds */
+};
+
+struct layout_tzcache {
+    struct tzc_slot slot[TZC_SLOTS];
+};
+
+/* layout_tzcache_new - cache for a layout's zone (NULL on allocation failure) */
+struct layout_tzcache *layout_tzcache_new(void)
+{
+    return calloc(1, sizeof(struct layout_tzcache));
+}
+
+/* layout_tzcache_free - release the cache */
+void layout_tzcache_free(struct layout_tzcache *c)
+{
+    free(c);
+}
+
+/* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
+int layout_tz_valid(const char *name)
+{
+    if (strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0)
+        return 1;
+    size_t n = strlen(name);
+    if (n == 0 || n > 64 || name[0] == '/' || strstr(name, ".."))
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
+            return 0;
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    struct stat st;
+    if (dir && *dir) {
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return 1;
+    }
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* same_wall - 1 if two broken-down times show the same date, hour and minute */
+static int same_wall(const struct tm *a, const struct tm *b)
+{
+    return a->tm_year == b->tm_year && a->tm_mon == b->tm_mon && a->tm_mday == b->tm_mday &&
+           a->tm_hour == b->tm_hour && a->tm_min == b->tm_min;
+}
+
+/* zone_offset - UTC offset of a local wall time in zone tz (SLOT_OK or SLOT_GAP) */
+static int zone_offset(const char *tz, const struct tm *wall, long *offset)
+{
+    const char *cur = getenv("TZ");
+    char *saved = cur ? strdup(cur) : NULL;
+    int state = SLOT_GAP;
+    if (cur && !saved)
+        return SLOT_GAP;
+    setenv("TZ", tz, 1);
+    tzset();
+    struct tm w = *wall;
+    w.tm_sec = 0;
+    time_t as_utc = timegm(&w);
+    for (int dst = 1; dst >= 0; dst--) {
+        struct tm t = *wall, back;
+        t.tm_sec = 0;
+        t.tm_isdst = dst;
+        time_t r = mktime(&t);
+        if (r == (time_t)-1 || !localtime_r(&r, &back))
+            continue;
+        if (same_wall(&back, wall)) {
+            *offset = (long)(as_utc - r);
+            state = SLOT_OK;
+            break;
+        }
+    }
+    if (saved) {
+        setenv("TZ", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+    return state;
+}
+
+/* days_in_month - 28..31 for month 0..11 of year (tm_year) */
+static int days_in_month(int mon, int tm_year)
+{
+    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    long y = (long)tm_year + 1900;
+    if (mon == 1 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return d[mon];
+}
+
+/* wall_valid - 1 if the broken-down time names a real calendar minute */
+static int wall_valid(const struct tm *t)
+{
+    return t->tm_mon >= 0 && t->tm_mon < 12 && t->tm_mday >= 1 &&
+           t->tm_mday <= days_in_month(t->tm_mon, t->tm_year) && t->tm_hour >= 0 &&
+           t->tm_hour < 24 && t->tm_min >= 0 && t->tm_min < 60 && t->tm_sec >= 0 &&
+           t->tm_sec <= 60 && t->tm_year >= 0 && t->tm_year < 8100;
+}
+
+/* local_to_utc - convert a wall time in the layout zone to epoch seconds */
+static int local_to_utc(const struct layout *l, struct tm *wall, time_t *out)
+{
+    time_t as_utc = timegm(wall);
+    if (l->tz_utc) {
+        *out = as_utc;
+        return WB_OK;
+    }
+    long long hour = (long long)as_utc / 3600 - ((long long)as_utc % 3600 < 0);
+    struct tzc_slot *s = &l->tzc->slot[(unsigned long long)hour % TZC_SLOTS];
+    if (s->state == SLOT_EMPTY || s->hour != hour) {
+        long off = 0;
+        s->state = zone_offset(l->tz, wall, &off);
+        s->hour = hour;
+        s->offset = off;
+    }
+    if (s->state != SLOT_OK)
+        return WB_PERMFAIL;
+    *out = as_utc - s->offset;
+    return WB_OK;
+}
+
+/* digits - parse exactly n decimal digits at *p */
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return 0;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return 1;
+}
+
+/* parse_iso - YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm|+hh] */
+static int parse_iso(const struct layout *l, const char *s, time_t *out)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, se, oh = 0, om = 0;
+    memset(&tm, 0, sizeof tm);
+    if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
+        !digits(&s, 2, &d) || *s++ != 'T' || !digits(&s, 2, &h) || *s++ != ':' ||
+        !digits(&s, 2, &mi) || *s++ != ':' || !digits(&s, 2, &se))
+        return WB_PERMFAIL;
+    if (*s == '.' || *s == ',') {
+        s++;
+        if (!isdigit((unsigned char)*s))
+            return WB_PERMFAIL;
+        for (int i = 0; isdigit((unsigned char)*s); i++, s++)
+            if (i >= 9)
+                return WB_PERMFAIL;
+    }
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    if (!wall_valid(&tm))
+        return WB_PERMFAIL;
+    if (*s == '\0')
+        return local_to_utc(l, &tm, out);
+    int sign = 0;
+    if (*s == 'Z' && s[1] == '\0') {
+        *out = timegm(&tm);
+        return WB_OK;
+    }
+    if (*s == '+')
+        sign = 1;
+    else if (*s == '-')
+        sign = -1;
+    else
+        return WB_PERMFAIL;
+    s++;
+    if (!digits(&s, 2, &oh))
+        return WB_PERMFAIL;
+    if (*s == ':')
+        s++;
+    if (*s && !digits(&s, 2, &om))
+        return WB_PERMFAIL;
+    if (*s || oh > 23 || om > 59)
+        return WB_PERMFAIL;
+    *out = timegm(&tm) - sign * (oh * 3600L + om * 60L);
+    return WB_OK;
+}
+
+/* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if bad */
+int layout_parse_time(const struct layout *l, const char *text, time_t *out)
+{
+    if (!text || !*text)
+        return WB_PERMFAIL;
+    if (l->dt_iso)
+        return parse_iso(l, text, out);
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_mday = 1;
+    tm.tm_year = 70;
+    const char *e = strptime(text, l->dt_format, &tm);
+    if (!e || *e || !wall_valid(&tm))
+        return WB_PERMFAIL;
+    if (strstr(l->dt_format, "%z")) {
+        long off = tm.tm_gmtoff;
+        *out = timegm(&tm) - off;
+        return WB_OK;
+    }
+    return local_to_utc(l, &tm, out);
+}
