@@ -6,7 +6,8 @@
 # faults, FATAL on a schema error, then the simulator is stopped.
 #
 # Environment: WB_ROOT (repo root), WB_SHARED (shared dir or empty), WB_TMP
-# (scratch dir). Exit 0 pass, 77 skip (last line says why), other = fail.
+# (scratch dir), optional WB_PYTHON (interpreter). Exit 0 pass, 77 skip (last
+# line says why), other = fail.
 set -u
 ROOT=${WB_ROOT:?WB_ROOT must name the repository root}
 SHARED=${WB_SHARED:-}
@@ -33,7 +34,7 @@ trap 'exit 130' INT TERM HUP
 for t in curl openssl python3; do
     command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
 done
-PY=$(command -v python3)
+PY=${WB_PYTHON:-$(command -v python3)}
 XSD=""
 if [ -n "$SHARED" ] && [ -f "$SHARED/amazon/order-envelope.xsd" ] &&
     command -v xmllint >/dev/null 2>&1; then

@@ -8,9 +8,11 @@ shared/amazon/models (paths, JSON field names, status codes, error shape
 shared/amazon/NOTES.md, rate-limits.md and result-codes.md.
 
 Owns: one HTTP(S) server on 127.0.0.1, its in-memory state (access tokens,
-feed documents, feeds, reports), the state file in --state-dir (written
-atomically: temp, fsync, rename), the processing reports it generates, and the
-record of everything received (GET /_sim/received).
+feed documents, feeds, reports), the state in --state-dir (state.json written
+atomically by temp, fsync, rename at most every 0.2 s and at exit; document
+bodies in docs/, written before the request is answered), the processing
+reports it generates, and the record of everything received
+(GET /_sim/received).
 
 Must never: listen on anything but 127.0.0.1; contact the network (no DNS, no
 outbound sockets; xmllint runs with --nonet); expand XML entities or accept a
@@ -351,6 +353,8 @@ class Sim:
     def __init__(self, args):
         self.args = args
         self.lock = threading.RLock()
+        self.flush_lock = threading.Lock()
+        self.dirty = False
         self.hang_release = threading.Event()
         self.base_url = ""
         self.carriers = None
@@ -423,19 +427,33 @@ class Sim:
                     self.bodies[did] = f.read()
 
     def save(self, doc_id=None):
-        """save - write the state file (and one document body) atomically."""
+        """save - write one document body now; mark the state file dirty."""
         p = self.state_path()
         if not p:
             return
-        os.makedirs(os.path.join(self.args.state_dir, "docs"), exist_ok=True)
-        if doc_id is not None and doc_id in self.bodies:
-            atomic_write(os.path.join(self.args.state_dir, "docs", doc_id),
-                         self.bodies[doc_id])
-        st = {k: getattr(self, k) for k in (
-            "tokens", "docs", "feeds", "feed_order", "reports",
-            "report_order", "accepted_keys", "received_keys", "duplicates",
-            "confirmed", "next_id", "key")}
-        atomic_write(p, json.dumps(st, sort_keys=True).encode("utf-8"))
+        with self.lock:
+            self.dirty = True
+            if doc_id is not None and doc_id in self.bodies:
+                d = os.path.join(self.args.state_dir, "docs")
+                os.makedirs(d, exist_ok=True)
+                atomic_write(os.path.join(d, doc_id), self.bodies[doc_id])
+
+    def flush(self):
+        """flush - write the state file atomically if it changed."""
+        p = self.state_path()
+        if not p:
+            return
+        with self.lock:
+            if not getattr(self, "dirty", False):
+                return
+            self.dirty = False
+            st = json.dumps({k: getattr(self, k) for k in (
+                "tokens", "docs", "feeds", "feed_order", "reports",
+                "report_order", "accepted_keys", "received_keys",
+                "duplicates", "confirmed", "next_id", "key")},
+                sort_keys=True).encode("utf-8")
+        with self.flush_lock:
+            atomic_write(p, st)
 
     # ----- faults --------------------------------------------------------
     @staticmethod
@@ -1916,6 +1934,7 @@ class Server(http.server.ThreadingHTTPServer):
     """Server - threaded HTTP(S) server bound to 127.0.0.1 only."""
 
     daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
     request_queue_size = 64
 
@@ -1931,6 +1950,7 @@ def ticker(sim, stop):
     while not stop.wait(0.2):
         try:
             sim.advance()
+            sim.flush()
         except Exception:
             traceback.print_exc()
 
@@ -2023,8 +2043,8 @@ def main(argv=None):
         stop.set()
         sim.hang_release.set()
         srv.server_close()
-        with sim.lock:
-            sim.save()
+        sim.save()
+        sim.flush()
         log("stopped")
     return 0
 
