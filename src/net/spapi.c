@@ -653,8 +653,8 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
 {
     *out = NULL;
     *n = 0;
-    if (feed_type && !spapi_type_ok(feed_type, 64)) {
-        buf_appendf(err, "getFeeds: invalid feed type");
+    if (!spapi_type_ok(feed_type, 64)) { /* Amazon requires feedTypes on the first page */
+        buf_appendf(err, "getFeeds: a valid feed type is required");
         return WB_BADARG;
     }
     struct buf path, resp;
@@ -672,8 +672,7 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
             buf_appends(&path, "pageSize=100&marketplaceIds=");
             for (int i = 0; i < s->nmarketplaces; i++)
                 buf_appendf(&path, "%s%s", i ? "," : "", s->marketplaces[i]);
-            if (feed_type)
-                buf_appendf(&path, "&feedTypes=%s", feed_type);
+            buf_appendf(&path, "&feedTypes=%s", feed_type);
             if (created_since > 0) {
                 char iso[32];
                 clock_format_iso(created_since, iso, sizeof iso);

@@ -80,7 +80,7 @@ int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id
                       size_t idn, struct buf *err);
 /* spapi_get_feed - getFeed */
 int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out, struct buf *err);
-/* spapi_list_feeds - getFeeds of a type (NULL = all) since a time (0 = any), all pages
+/* spapi_list_feeds - getFeeds of a type (required) since a time (0 = any), all pages
  * up to SPAPI_LIST_PAGES; *out is malloc'd (free it) */
 int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_since,
                      struct spapi_feed **out, size_t *n, struct buf *err);
