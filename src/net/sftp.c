@@ -623,7 +623,7 @@ void sftp_disconnect(struct sftp_conn *c)
 {
     if (!c)
         return;
-    if (c->sftp && !c->dead)
+    if (c->sftp) /* also when dead: it frees the pending-request lists */
         libssh2_sftp_shutdown(c->sftp);
     if (c->sess) {
         if (!c->dead)

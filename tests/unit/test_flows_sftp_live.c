@@ -787,5 +787,8 @@ int main(void)
         cmocka_unit_test_setup(test_pull_server_killed, setup_live),
         cmocka_unit_test_setup(test_hostkey_changed, setup_live),
     };
+    const char *only = getenv("WB_TEST_FILTER");
+    if (only && *only)
+        cmocka_set_test_filter(only);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
