@@ -1,0 +1,28 @@
+/*
+ * lock.h - one daemon per spool, and no daemon as root unless allowed.
+ *
+ * Owns the instance lock file (LOCK_NAME in the spool directory): an
+ * flock(LOCK_EX|LOCK_NB) held for the life of the process, whose content
+ * says who holds it ("pid=N start=ISO host=NAME"). Error contract:
+ * WB_EXISTS when another process holds the lock (who = "held by pid N since
+ * TIME on HOST"), WB_IOERR/WB_NOINPUT for I/O problems, WB_CONFIG from
+ * privs_check_root; never exits. Must never unlink the lock file (that would
+ * let two processes lock two different files of the same name).
+ */
+#ifndef WB_SCHED_LOCK_H
+#define WB_SCHED_LOCK_H
+
+#include "core/buf.h"
+
+#define LOCK_NAME ".lock"
+
+/* lock_acquire - lock the file at path (e.g. spool/.lock), fd stays open while held */
+int lock_acquire(const char *path, int *fd, struct buf *who);
+/* lock_release - drop the lock (closes fd, leaves the file) */
+void lock_release(int *fd);
+/* lock_holder - describe the holder recorded in the lock file, without locking */
+int lock_holder(const char *path, struct buf *who);
+/* privs_check_root - WB_CONFIG with a sentence in err if euid is 0 and not allowed */
+int privs_check_root(int allow_root, struct buf *err);
+
+#endif
