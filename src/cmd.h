@@ -1,0 +1,31 @@
+/*
+ * cmd.h - the sub-command table: name, handler, usage line, one line of help.
+ * `wmsbridge --help` is generated from it. Handlers return a sysexits code;
+ * only main and these handlers decide exit codes.
+ */
+#ifndef WB_CMD_H
+#define WB_CMD_H
+
+struct cmd {
+    const char *name;
+    int (*run)(int argc, char **argv, const char *conf_path);
+    const char *usage;
+    const char *help;
+};
+
+/* the handlers (cmd_*.c) */
+int cmd_convert(int argc, char **argv, const char *conf_path);
+int cmd_run(int argc, char **argv, const char *conf_path);
+int cmd_check(int argc, char **argv, const char *conf_path);
+int cmd_show(int argc, char **argv, const char *conf_path);
+int cmd_rejects(int argc, char **argv, const char *conf_path);
+int cmd_requeue(int argc, char **argv, const char *conf_path);
+int cmd_hold(int argc, char **argv, const char *conf_path);
+int cmd_status(int argc, char **argv, const char *conf_path);
+int cmd_explain(int argc, char **argv, const char *conf_path);
+
+/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors; sysexits code */
+struct wb_env;
+int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool);
+
+#endif

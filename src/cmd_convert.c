@@ -1,0 +1,177 @@
+/*
+ * cmd_convert.c - `wmsbridge convert dispatch`: stdin CSV -> stdout feed XML,
+ * rejects to --rejects. No spool, no ledger, no network. Exit 0 when every
+ * row converted, 65 when rows were rejected (the feed holds the good ones),
+ * 66 when the input is unreadable, 78 for bad layout/maps, 64 for usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "amazon/xsdcheck.h"
+#include "cmd.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/wb.h"
+#include "flows/dispatch.h"
+#include "flows/dispatch_convert.h"
+#include "layout/layout.h"
+#include "maps/carriercodes.h"
+#include "maps/carriers.h"
+#include "maps/skus.h"
+
+struct conv_args {
+    const char *layout, *carriers, *codes, *skus, *rejects, *merchant, *xsd_dir;
+};
+
+/* parse_args - the convert options */
+static int parse_args(int argc, char **argv, struct conv_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->merchant = "MERCHANT";
+    for (int i = 2; i < argc; i++) {
+        const char **slot = NULL;
+        if (!strcmp(argv[i], "--layout"))
+            slot = &a->layout;
+        else if (!strcmp(argv[i], "--carriers"))
+            slot = &a->carriers;
+        else if (!strcmp(argv[i], "--carrier-codes"))
+            slot = &a->codes;
+        else if (!strcmp(argv[i], "--skus"))
+            slot = &a->skus;
+        else if (!strcmp(argv[i], "--rejects"))
+            slot = &a->rejects;
+        else if (!strcmp(argv[i], "--merchant"))
+            slot = &a->merchant;
+        else if (!strcmp(argv[i], "--xsd-dir"))
+            slot = &a->xsd_dir;
+        if (!slot || i + 1 >= argc) {
+            fprintf(stderr, "wmsbridge convert: unknown or incomplete option '%s'\n", argv[i]);
+            return WB_EX_USAGE;
+        }
+        *slot = argv[++i];
+    }
+    if (!a->layout || !a->carriers) {
+        fprintf(stderr, "wmsbridge convert: --layout and --carriers are required\n");
+        return WB_EX_USAGE;
+    }
+    return WB_EX_OK;
+}
+
+/* default_codes - amazon-carrier-codes.txt beside the carriers map */
+static void default_codes(const char *carriers, char *out, size_t n)
+{
+    const char *slash = strrchr(carriers, '/');
+    int dl = slash ? (int)(slash - carriers) : 1;
+    snprintf(out, n, "%.*s/amazon-carrier-codes.txt", dl, slash ? carriers : ".");
+}
+
+/* cmd_convert - see file comment */
+int cmd_convert(int argc, char **argv, const char *conf_path)
+{
+    (void)conf_path;
+    if (argc < 2 || strcmp(argv[1], "dispatch") != 0) {
+        fprintf(stderr, "wmsbridge convert: flows that convert: dispatch\n");
+        return WB_EX_USAGE;
+    }
+    struct conv_args a;
+    int ex = parse_args(argc, argv, &a);
+    if (ex != WB_EX_OK)
+        return ex;
+    char codes_path[4096];
+    if (!a.codes) {
+        default_codes(a.carriers, codes_path, sizeof codes_path);
+        a.codes = codes_path;
+    }
+    struct buf err;
+    buf_init(&err, 64 * 1024);
+    struct layout *l = NULL;
+    struct carriercodes *cc = NULL;
+    struct carriers *cm = NULL;
+    struct skus *sm = NULL;
+    struct xsdcheck *xc = NULL;
+    FILE *rej = NULL;
+    int bad = layout_load(a.layout, &l, &err) != WB_OK;
+    bad |= carriercodes_load(a.codes, &cc, &err) != WB_OK;
+    if (cc)
+        bad |= carriers_load(a.carriers, cc, &cm, &err) != WB_OK;
+    if (a.skus)
+        bad |= skus_load(a.skus, &sm, &err) != WB_OK;
+    if (a.xsd_dir)
+        bad |= xsdcheck_open(&xc, a.xsd_dir, &err) != WB_OK;
+    struct dispatch_rules rules;
+    if (!bad)
+        bad = dispatch_rules_init(&rules, l, cm, sm, NULL, &err) != WB_OK;
+    if (bad) {
+        fprintf(stderr, "%s", buf_str(&err));
+        ex = WB_EX_CONFIG;
+        goto out;
+    }
+    if (a.rejects && !(rej = fopen(a.rejects, "we"))) {
+        perror(a.rejects);
+        ex = WB_EX_CANTCREAT;
+        goto out;
+    }
+    struct stat sb;
+    if (fstat(0, &sb) != 0) {
+        fprintf(stderr, "wmsbridge convert: standard input is not readable\n");
+        ex = WB_EX_NOINPUT;
+        goto out;
+    }
+    /* with --xsd-dir the feed is validated before it is let out */
+    FILE *out = stdout, *tmp = NULL;
+    if (xc && !(out = tmp = tmpfile())) {
+        ex = WB_EX_CANTCREAT;
+        goto out;
+    }
+    struct dispatch_convert_stats st;
+    int rc = dispatch_convert(&rules, stdin, out, rej, a.merchant, &st, &err);
+    if (rej && fclose(rej) != 0 && rc == WB_OK)
+        rc = WB_IOERR;
+    rej = NULL;
+    if (tmp && (rc == WB_OK || rc == WB_PERMFAIL) && st.good) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(tmp));
+        fflush(tmp);
+        if (xsdcheck_file(xc, path, &err) != WB_OK) {
+            fprintf(stderr, "wmsbridge convert: the feed failed schema validation:\n%s",
+                    buf_str(&err));
+            fclose(tmp);
+            ex = WB_EX_SOFTWARE;
+            goto out;
+        }
+        rewind(tmp);
+        char chunk[65536];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, tmp)) > 0)
+            fwrite(chunk, 1, k, stdout);
+    }
+    if (tmp)
+        fclose(tmp);
+    if (fflush(stdout) != 0 && rc == WB_OK)
+        rc = WB_IOERR;
+    fprintf(stderr, "rows=%ld converted=%ld rejected=%ld messages=%ld\n", st.rows, st.good,
+            st.rejected, st.messages);
+    if (err.len)
+        fprintf(stderr, "%s%s", buf_str(&err), err.data[err.len - 1] == '\n' ? "" : "\n");
+    if (rc == WB_OK)
+        ex = WB_EX_OK;
+    else if (rc == WB_PERMFAIL)
+        ex = WB_EX_DATAERR;
+    else if (rc == WB_NOINPUT || (rc == WB_IOERR && st.rows == 0))
+        ex = WB_EX_NOINPUT;
+    else
+        ex = wb_status_exit(rc);
+out:
+    if (rej)
+        fclose(rej);
+    if (xc)
+        xsdcheck_close(xc);
+    skus_free(sm);
+    carriers_free(cm);
+    carriercodes_free(cc);
+    layout_free(l);
+    buf_free(&err);
+    return ex;
+}

@@ -1,0 +1,414 @@
+/*
+ * cmd_ops.c - operator commands: check, show, rejects, requeue, hold,
+ * status, explain. Each loads what it needs, prints for a person (or JSON),
+ * and returns a sysexits code. Never changes a file except by the spool's
+ * renames.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/wb.h"
+#include "flows/env.h"
+#include "flows/feeds.h"
+#include "flows/flow_jobs.h"
+#include "flows/sftp_xfer.h"
+#include "layout/layout.h"
+#include "maps/carriercodes.h"
+#include "maps/carriers.h"
+#include "maps/skus.h"
+#include "net/lwa.h"
+#include "spool/ledger.h"
+#include "spool/spool.h"
+
+/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors */
+int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
+{
+    struct buf errs;
+    buf_init(&errs, 256 * 1024);
+    int rc = env_load(env, conf_path, &errs);
+    if (rc == WB_OK && with_spool)
+        rc = env_open_spool(env, &errs);
+    if (rc != WB_OK)
+        fprintf(stderr, "%s", buf_str(&errs));
+    buf_free(&errs);
+    if (rc == WB_OK)
+        return WB_EX_OK;
+    return rc == WB_CONFIG ? WB_EX_CONFIG : wb_status_exit(rc);
+}
+
+/* cmd_check - validate everything the configuration names, one line per finding */
+int cmd_check(int argc, char **argv, const char *conf_path)
+{
+    (void)argc;
+    (void)argv;
+    struct wb_env env;
+    struct buf errs;
+    buf_init(&errs, 256 * 1024);
+    int rc = env_load(&env, conf_path, &errs);
+    int bad = rc != WB_OK;
+    printf("config     %s: %s\n", conf_path, bad ? "PROBLEMS" : "ok");
+    if (bad)
+        fputs(buf_str(&errs), stdout);
+    if (env.codes)
+        printf("carriers   %zu Amazon carrier codes, %zu WMS services mapped\n",
+               carriercodes_count(env.codes), env.carriers ? carriers_count(env.carriers) : 0);
+    if (env.skus)
+        printf("skus       %zu mapped%s\n", skus_count(env.skus),
+               skus_identity(env.skus) ? ", others map to themselves" : "");
+    if (env.dispatch_layout)
+        printf("layout     %s (%s, %zu fields)\n", layout_name(env.dispatch_layout),
+               layout_encoding(env.dispatch_layout), layout_nfields(env.dispatch_layout));
+    if (env.have_cfg && !bad) {
+        printf("schemas    %s\n", env.xsd ? env.cfg.xsd_dir
+                                          : "xsd_dir not set: structural "
+                                            "checks only");
+        struct buf e2;
+        buf_init(&e2, 4096);
+        struct lwa_creds cr;
+        if (lwa_creds_load(env.cfg.credentials, &cr, &e2) == WB_OK) {
+            printf("credentials %s: ok (mode 0600)\n", env.cfg.credentials);
+            lwa_creds_free(&cr);
+        } else {
+            printf("credentials %s: %s\n", env.cfg.credentials, buf_str(&e2));
+            bad = 1;
+        }
+        buf_free(&e2);
+        for (int i = 0; i < env.cfg.nremotes; i++) {
+            struct buf m;
+            buf_init(&m, 4096);
+            int r = sftp_check(&env.cfg.remotes[i], &m);
+            printf("remote     %s: %s\n", env.cfg.remotes[i].name, r == WB_OK ? "ok" : buf_str(&m));
+            bad |= r != WB_OK;
+            buf_free(&m);
+        }
+    }
+    env_free(&env);
+    buf_free(&errs);
+    return rc == WB_CONFIG || (bad && rc != WB_OK) ? WB_EX_CONFIG : bad ? WB_EX_CONFIG : WB_EX_OK;
+}
+
+/* cmd_show - print the configuration (-n: only non-default settings) */
+int cmd_show(int argc, char **argv, const char *conf_path)
+{
+    struct wb_config c;
+    struct buf errs, out;
+    buf_init(&errs, 64 * 1024);
+    buf_init(&out, 256 * 1024);
+    int rc = conf_load(&c, conf_path, &errs);
+    if (rc != WB_OK) {
+        fputs(buf_str(&errs), stderr);
+        conf_free(&c);
+        buf_free(&errs);
+        buf_free(&out);
+        return WB_EX_CONFIG;
+    }
+    conf_show(&c, argc > 1 && strcmp(argv[1], "-n") == 0, &out);
+    fputs(buf_str(&out), stdout);
+    conf_free(&c);
+    buf_free(&errs);
+    buf_free(&out);
+    return WB_EX_OK;
+}
+
+/* age_text - "3h12m" style age */
+static void age_text(time_t t, char *out, size_t n)
+{
+    long s = (long)(clock_now() - t);
+    if (s < 0)
+        s = 0;
+    if (s < 3600)
+        snprintf(out, n, "%ldm", s / 60);
+    else if (s < 86400)
+        snprintf(out, n, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+    else
+        snprintf(out, n, "%ldd%02ldh", s / 86400, (s % 86400) / 3600);
+}
+
+/* reason_line - the reason: line of a .reason file */
+static void reason_line(const char *dir, const char *name, char *out, size_t n)
+{
+    char p[4400];
+    out[0] = '\0';
+    if (snprintf(p, sizeof p, "%s/%s.reason", dir, name) >= (int)sizeof p)
+        return;
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    if (fs_read_file(p, &b) == WB_OK) {
+        const char *r = strstr(buf_str(&b), "\nreason: ");
+        const char *c = strstr(buf_str(&b), "\ncode: ");
+        char code[40] = "";
+        if (c)
+            sscanf(c + 7, "%39s", code);
+        if (r) {
+            r += 9;
+            size_t k = strcspn(r, "\n");
+            snprintf(out, n, "[%s] %.*s", code, (int)k, r);
+        }
+    }
+    buf_free(&b);
+}
+
+/* list_rejects - one flow's reject directory */
+static int list_rejects(struct wb_env *env, const char *flow, int *count)
+{
+    struct spool_entry *e;
+    size_t n;
+    char dir[4096];
+    int rc = spool_list(&env->spool, SP_REJECT, flow, &e, &n);
+    if (rc != WB_OK)
+        return rc;
+    spool_dir(&env->spool, SP_REJECT, flow, dir, sizeof dir);
+    for (size_t i = 0; i < n; i++) {
+        char age[32], why[600];
+        age_text(e[i].mtime, age, sizeof age);
+        reason_line(dir, e[i].name, why, sizeof why);
+        printf("%-9s %-40s %7s  %s\n", flow, e[i].name, age, *why ? why : "(no .reason file)");
+        (*count)++;
+    }
+    free(e);
+    return WB_OK;
+}
+
+/* flow_dirs - names of the flow directories under a state */
+static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], int max)
+{
+    char dir[4096];
+    spool_dir(&env->spool, st, NULL, dir, sizeof dir);
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && n < max) {
+        if (de->d_name[0] == '.' || strlen(de->d_name) >= 32 || de->d_type != DT_DIR)
+            continue;
+        snprintf(names[n++], 32, "%s", de->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+/* cmd_rejects - list what waits in reject/ with age and reason */
+int cmd_rejects(int argc, char **argv, const char *conf_path)
+{
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex != WB_EX_OK) {
+        env_free(&env);
+        return ex;
+    }
+    char flows[32][32];
+    int nf = argc > 1 ? 1 : flow_dirs(&env, SP_REJECT, flows, 32);
+    if (argc > 1)
+        snprintf(flows[0], sizeof flows[0], "%s", argv[1]);
+    int count = 0;
+    printf("%-9s %-40s %7s  %s\n", "FLOW", "FILE", "AGE", "REASON");
+    for (int i = 0; i < nf; i++)
+        list_rejects(&env, flows[i], &count);
+    printf("%d file(s) waiting in reject/\n", count);
+    env_free(&env);
+    return WB_EX_OK;
+}
+
+/* name_flow_args - NAME [--flow FLOW] */
+static int name_flow_args(int argc, char **argv, const char **name, const char **flow)
+{
+    *name = NULL;
+    *flow = "dispatch";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--flow") && i + 1 < argc)
+            *flow = argv[++i];
+        else if (!*name)
+            *name = argv[i];
+        else
+            return -1;
+    }
+    if (!*name)
+        return -1;
+    /* accept flow/name as written by `rejects` */
+    const char *slash = strchr(*name, '/');
+    if (slash && !strchr(slash + 1, '/')) {
+        static char fbuf[32];
+        snprintf(fbuf, sizeof fbuf, "%.*s", (int)(slash - *name), *name);
+        *flow = fbuf;
+        *name = slash + 1;
+    }
+    return 0;
+}
+
+/* cmd_requeue - move a fixed file from reject/ (or hold/) back to in/ */
+int cmd_requeue(int argc, char **argv, const char *conf_path)
+{
+    const char *name, *flow;
+    if (name_flow_args(argc, argv, &name, &flow) != 0) {
+        fprintf(stderr, "usage: wmsbridge requeue NAME [--flow FLOW]\n");
+        return WB_EX_USAGE;
+    }
+    if (!fs_name_ok(name)) {
+        fprintf(stderr, "wmsbridge requeue: '%s' is not a plain file name\n", name);
+        return WB_EX_USAGE;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex == WB_EX_OK) {
+        int rc = spool_requeue(&env.spool, flow, name);
+        if (rc == WB_OK)
+            printf("%s/%s moved back to in/%s/\n", flow, name, flow);
+        else if (rc == WB_EXISTS)
+            fprintf(stderr, "wmsbridge requeue: in/%s/%s already exists\n", flow, name);
+        else
+            fprintf(stderr, "wmsbridge requeue: %s/%s: %s\n", flow, name,
+                    rc == WB_NOTFOUND ? "not in reject/ or hold/" : wb_status_str(rc));
+        ex = rc == WB_OK ? WB_EX_OK : rc == WB_NOTFOUND ? WB_EX_NOINPUT : wb_status_exit(rc);
+    }
+    env_free(&env);
+    return ex;
+}
+
+/* cmd_hold - park a file of in/ or reject/ in hold/ */
+int cmd_hold(int argc, char **argv, const char *conf_path)
+{
+    const char *name, *flow;
+    if (name_flow_args(argc, argv, &name, &flow) != 0 || !fs_name_ok(name)) {
+        fprintf(stderr, "usage: wmsbridge hold NAME [--flow FLOW]\n");
+        return WB_EX_USAGE;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex == WB_EX_OK) {
+        int rc = spool_hold(&env.spool, SP_IN, flow, name);
+        if (rc == WB_NOTFOUND)
+            rc = spool_hold(&env.spool, SP_REJECT, flow, name);
+        if (rc == WB_OK)
+            printf("%s/%s parked in hold/%s/\n", flow, name, flow);
+        else
+            fprintf(stderr, "wmsbridge hold: %s/%s: %s\n", flow, name, wb_status_str(rc));
+        ex = rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
+    }
+    env_free(&env);
+    return ex;
+}
+
+/* count_dir - files waiting in a state dir of a flow */
+static long count_dir(struct wb_env *env, enum spool_state st, const char *flow)
+{
+    struct spool_entry *e;
+    size_t n = 0;
+    if (spool_list(&env->spool, st, flow, &e, &n) == WB_OK)
+        free(e);
+    return (long)n;
+}
+
+static const char *const feed_state_names[] = {"",          "building", "ready", "submitting",
+                                               "submitted", "done",     "fatal", "cancelled",
+                                               "invalid",   "ambiguous"};
+
+/* cmd_status - queues, feeds in flight, rows by state, jobs */
+int cmd_status(int argc, char **argv, const char *conf_path)
+{
+    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex != WB_EX_OK) {
+        env_free(&env);
+        return ex;
+    }
+    const char *flow = "dispatch";
+    long rows[5], in = count_dir(&env, SP_IN, flow), work = count_dir(&env, SP_WORK, flow),
+                  rej = count_dir(&env, SP_REJECT, flow), hold = count_dir(&env, SP_HOLD, flow);
+    ledger_row_counts(env.ledger, flow, rows);
+    long fcount[10] = {0};
+    for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
+        struct ledger_feed *fv;
+        size_t n;
+        if (ledger_feeds_in_state(env.ledger, s, &fv, &n) == WB_OK) {
+            fcount[s] = (long)n;
+            free(fv);
+        }
+    }
+    long inflight, next;
+    feeds_in_flight(&env, NULL, &inflight, &next);
+    struct ledger_job *jobs = NULL;
+    size_t nj = 0;
+    ledger_job_list(env.ledger, &jobs, &nj);
+    if (json) {
+        printf("{\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
+               "\"rows\":{\"pending\":%ld,\"queued\":%ld,\"confirmed\":%ld,\"rejected\":%ld}}},"
+               "\"feeds\":{",
+               flow, in, work, rej, hold, rows[1], rows[2], rows[3], rows[4]);
+        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+            printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", feed_state_names[s], fcount[s]);
+        printf("},\"jobs\":[");
+        for (size_t i = 0; i < nj; i++)
+            printf("%s{\"name\":\"%s\",\"last_start\":%lld,\"last_end\":%lld,\"outcome\":\"%s\","
+                   "\"next_run\":%lld,\"runs\":%ld}",
+                   i ? "," : "", jobs[i].name, (long long)jobs[i].last_start,
+                   (long long)jobs[i].last_end, wb_status_str(jobs[i].last_outcome),
+                   (long long)jobs[i].next_run, jobs[i].runs);
+        printf("]}\n");
+    } else {
+        printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
+        printf("rows: pending=%ld waiting-for-amazon=%ld confirmed=%ld rejected=%ld\n", rows[1],
+               rows[2], rows[3], rows[4]);
+        printf("feeds:");
+        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+            if (fcount[s])
+                printf(" %s=%ld", feed_state_names[s], fcount[s]);
+        printf("%s\n", inflight ? "" : " (none in flight)");
+        if (nj)
+            printf("%-12s %-20s %-9s %8s %-20s %s\n", "JOB", "LAST RUN", "OUTCOME", "SECONDS",
+                   "NEXT RUN", "RUNS");
+        for (size_t i = 0; i < nj; i++) {
+            char a[32] = "-", b[32] = "-";
+            if (jobs[i].last_start)
+                clock_format_iso(jobs[i].last_start, a, sizeof a);
+            if (jobs[i].next_run)
+                clock_format_iso(jobs[i].next_run, b, sizeof b);
+            printf("%-12s %-20s %-9s %8ld %-20s %ld\n", jobs[i].name, a,
+                   wb_status_str(jobs[i].last_outcome),
+                   (long)(jobs[i].last_end - jobs[i].last_start), b, jobs[i].runs);
+        }
+    }
+    free(jobs);
+    env_free(&env);
+    return WB_EX_OK;
+}
+
+/* cmd_explain - the history of one order (or file) from the ledger */
+int cmd_explain(int argc, char **argv, const char *conf_path)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: wmsbridge explain ORDER-ID|FILE\n");
+        return WB_EX_USAGE;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex == WB_EX_OK) {
+        struct ledger_file f;
+        if (ledger_file_by_name(env.ledger, "dispatch", argv[1], &f) == WB_OK) {
+            long open = 0;
+            ledger_file_open_rows(env.ledger, f.id, &open);
+            static const char *const fs[] = {"",     "claimed",  "parsed",
+                                             "done", "rejected", "duplicate"};
+            char when[32];
+            clock_format_iso(f.created, when, sizeof when);
+            printf("file %s (ledger #%lld) received %s, layout %s, state %s, %ld row(s) not "
+                   "settled\n",
+                   f.name, f.id, when, f.layout, f.state >= 1 && f.state <= 5 ? fs[f.state] : "?",
+                   open);
+        } else {
+            printf("no file named %s in the ledger\n", argv[1]);
+        }
+    }
+    env_free(&env);
+    return ex;
+}

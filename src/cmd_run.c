@@ -1,0 +1,272 @@
+/*
+ * cmd_run.c - `wmsbridge run`: the daemon (schedule, spool watcher, feed
+ * polling, SIGTERM/SIGHUP) or `run --once JOB`. Wires the flows' job table
+ * into the scheduler and the scheduler's state into the ledger. Refuses to
+ * run the daemon as root unless allow_root = yes; one instance per spool.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/wb.h"
+#include "flows/env.h"
+#include "flows/feeds.h"
+#include "flows/flow_jobs.h"
+#include "sched/cron.h"
+#include "sched/daemon.h"
+#include "sched/jobs.h"
+#include "sched/lock.h"
+#include "spool/ledger.h"
+
+struct runner {
+    const char *conf_path;
+    struct wb_env env;
+    struct wb_env old; /* kept alive one reload longer (the scheduler may still point into it) */
+    int have_old;
+    struct sched_entry *entries;
+    size_t nentries;
+    struct sched_entry *old_entries;
+    size_t old_n;
+    char watch_path[4096];
+    struct watch_dir watch;
+};
+
+/* adapter - a scheduler job running a flow job */
+static int adapter(struct job_ctx *ctx, void *arg)
+{
+    struct runner *r = *(struct runner **)arg;
+    const struct flow_job *fj = flow_job_find(job_ctx_name(ctx));
+    if (!fj)
+        return WB_INTERNAL;
+    return fj->run(&r->env, job_ctx_options(ctx), NULL);
+}
+
+static struct runner *the_runner;
+
+/* register_jobs - every flow job into the scheduler's table */
+static int register_jobs(void)
+{
+    size_t n;
+    const struct flow_job *t = flow_jobs(&n);
+    jobs_clear();
+    for (size_t i = 0; i < n; i++) {
+        struct job_def d = {t[i].name, t[i].help, adapter, &the_runner, t[i].timeout};
+        int rc = jobs_register(&d);
+        if (rc != WB_OK)
+            return rc;
+    }
+    return WB_OK;
+}
+
+/* store_get - scheduler state from the ledger */
+static int store_get(void *arg, const char *job, struct sched_job_state *out)
+{
+    struct runner *r = arg;
+    struct ledger_job j;
+    int rc = ledger_job_get(r->env.ledger, job, &j);
+    if (rc != WB_OK)
+        return rc;
+    *out = (struct sched_job_state){j.last_slot,    j.last_start, j.last_end,
+                                    j.last_outcome, j.next_run,   j.runs};
+    return WB_OK;
+}
+
+/* store_put - scheduler state into the ledger */
+static int store_put(void *arg, const char *job, const struct sched_job_state *st)
+{
+    struct runner *r = arg;
+    struct ledger_job j = {.last_slot = st->last_slot,
+                           .last_start = st->last_start,
+                           .last_end = st->last_end,
+                           .last_outcome = st->last_outcome,
+                           .next_run = st->next_run,
+                           .runs = st->runs};
+    snprintf(j.name, sizeof j.name, "%s", job);
+    return ledger_job_put(r->env.ledger, &j);
+}
+
+/* hook_poll - when a job needs to run besides its schedule (feeds in flight, a batch window) */
+static int hook_poll(void *arg, const char *job, time_t now, time_t *when)
+{
+    struct runner *r = arg;
+    *when = 0;
+    if (strcmp(job, "feeds-poll") == 0) {
+        long n, next;
+        int rc = feeds_in_flight(&r->env, NULL, &n, &next);
+        if (rc == WB_OK && n)
+            *when = next > now ? (time_t)next : now;
+        return rc;
+    }
+    if (strcmp(job, "dispatch") == 0) {
+        long count;
+        time_t oldest;
+        int rc = ledger_pending_stats(r->env.ledger, "dispatch", &count, &oldest);
+        if (rc == WB_OK && count)
+            *when = oldest + r->env.cfg.batch_window_seconds;
+        return rc;
+    }
+    return WB_OK;
+}
+
+/* hook_child - in a forked job: use a connection of its own */
+static void hook_child(void *arg, const char *job)
+{
+    (void)job;
+    struct runner *r = arg;
+    r->env.ledger = NULL; /* the parent's handle is left alone, never closed here */
+    r->env.have_spool = 0;
+}
+
+/* load_schedule - the schedule file (jobs registered first) */
+static int load_schedule(const struct wb_config *cfg, struct sched_entry **e, size_t *n)
+{
+    struct buf errs;
+    buf_init(&errs, 64 * 1024);
+    int rc = cron_load(cfg->schedule, e, n, &errs);
+    if (rc != WB_OK)
+        log_error("event=schedule-invalid errors=\"%s\"", buf_str(&errs));
+    buf_free(&errs);
+    return rc;
+}
+
+/* hook_reload - SIGHUP: new config, maps and schedule, or keep the old ones */
+static int hook_reload(void *arg, const struct wb_config **cfg, const struct sched_entry **entries,
+                       size_t *n)
+{
+    struct runner *r = arg;
+    struct wb_env fresh;
+    struct buf errs;
+    buf_init(&errs, 256 * 1024);
+    int rc = env_load(&fresh, r->conf_path, &errs);
+    struct sched_entry *ne = NULL;
+    size_t nn = 0;
+    if (rc == WB_OK)
+        rc = load_schedule(&fresh.cfg, &ne, &nn);
+    if (rc != WB_OK) {
+        log_error("event=reload-failed kept=old-config errors=\"%s\"", buf_str(&errs));
+        env_free(&fresh);
+        buf_free(&errs);
+        return WB_CONFIG;
+    }
+    buf_free(&errs);
+    if (r->have_old) {
+        env_free(&r->old);
+        cron_entries_free(r->old_entries, r->old_n);
+    }
+    r->old = r->env;
+    r->have_old = 1;
+    r->old_entries = r->entries;
+    r->old_n = r->nentries;
+    fresh.ledger = r->old.ledger; /* the connection and spool stay */
+    fresh.spool = r->old.spool;
+    fresh.have_spool = r->old.have_spool;
+    r->old.ledger = NULL;
+    r->old.have_spool = 0;
+    r->env = fresh;
+    r->entries = ne;
+    r->nentries = nn;
+    *cfg = &r->env.cfg;
+    *entries = ne;
+    *n = nn;
+    log_info("event=reloaded config=%s", r->conf_path);
+    return WB_OK;
+}
+
+/* cmd_run - see file comment */
+int cmd_run(int argc, char **argv, const char *conf_path)
+{
+    const char *once = NULL, *options = "";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--once") && i + 1 < argc)
+            once = argv[++i];
+        else if (!strcmp(argv[i], "--options") && i + 1 < argc)
+            options = argv[++i];
+        else if (strcmp(argv[i], "--foreground") != 0) {
+            fprintf(stderr, "usage: wmsbridge run [--once JOB [--options TEXT]] [--foreground]\n");
+            return WB_EX_USAGE;
+        }
+    }
+    static struct runner r;
+    memset(&r, 0, sizeof r);
+    r.conf_path = conf_path;
+    the_runner = &r;
+    int ex = cmd_load_env(&r.env, conf_path, 0);
+    if (ex != WB_EX_OK) {
+        env_free(&r.env);
+        return ex;
+    }
+    int lvl = log_level_parse(r.env.cfg.log_level);
+    log_setup("wmsbridge", lvl < 0 ? LOG_INFO_L : lvl, r.env.cfg.log_syslog);
+    struct buf msg;
+    buf_init(&msg, 1024);
+    if (!once && privs_check_root(r.env.cfg.allow_root, &msg) != WB_OK) {
+        fprintf(stderr, "wmsbridge run: %s\n", buf_str(&msg));
+        buf_free(&msg);
+        env_free(&r.env);
+        return WB_EX_CONFIG;
+    }
+    if (once && !flow_job_find(once)) {
+        fprintf(stderr, "wmsbridge run: unknown job '%s' (jobs:", once);
+        size_t n;
+        const struct flow_job *t = flow_jobs(&n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %s", t[i].name);
+        fprintf(stderr, ")\n");
+        buf_free(&msg);
+        env_free(&r.env);
+        return WB_EX_USAGE;
+    }
+    ex = cmd_load_env(&r.env, conf_path, 1) == WB_EX_OK ? WB_EX_OK : WB_EX_CANTCREAT;
+    int lockfd = -1;
+    char lockpath[4200];
+    fs_join(lockpath, sizeof lockpath, r.env.cfg.spool_dir, LOCK_NAME);
+    if (ex == WB_EX_OK && lock_acquire(lockpath, &lockfd, &msg) != WB_OK) {
+        fprintf(stderr, "wmsbridge run: spool %s is in use: %s\n", r.env.cfg.spool_dir,
+                buf_str(&msg));
+        ex = WB_EX_TEMPFAIL;
+    }
+    buf_free(&msg);
+    if (ex == WB_EX_OK && register_jobs() != WB_OK)
+        ex = WB_EX_SOFTWARE;
+    struct sched_store store = {store_get, store_put, &r};
+    struct sched_hooks hooks = {0};
+    hooks.poll = hook_poll;
+    hooks.reload = hook_reload;
+    hooks.child_init = hook_child;
+    hooks.arg = &r;
+    if (ex == WB_EX_OK && once) {
+        int outcome = WB_OK;
+        int rc = sched_run_once(&r.env.cfg, once, options, &store, &hooks, 1, &outcome);
+        ex = rc != WB_OK ? wb_status_exit(rc) : wb_status_exit(outcome);
+    } else if (ex == WB_EX_OK) {
+        if (load_schedule(&r.env.cfg, &r.entries, &r.nentries) != WB_OK) {
+            ex = WB_EX_CONFIG;
+        } else {
+            spool_dir(&r.env.spool, SP_IN, "dispatch", r.watch_path, sizeof r.watch_path);
+            spool_ensure_flow(&r.env.spool, "dispatch");
+            r.watch = (struct watch_dir){r.watch_path, "dispatch"};
+            hooks.watch_dirs = &r.watch;
+            hooks.nwatch_dirs = 1;
+            log_info("event=start config=%s spool=%s jobs=%zu", conf_path, r.env.cfg.spool_dir,
+                     r.nentries);
+            int rc = sched_run(&r.env.cfg, r.entries, r.nentries, &store, &hooks);
+            log_info("event=stop outcome=%s", wb_status_str(rc));
+            ex = wb_status_exit(rc);
+        }
+    }
+    if (lockfd >= 0)
+        lock_release(&lockfd);
+    cron_entries_free(r.entries, r.nentries);
+    if (r.have_old) {
+        env_free(&r.old);
+        cron_entries_free(r.old_entries, r.old_n);
+    }
+    env_free(&r.env);
+    return ex;
+}

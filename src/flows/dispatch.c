@@ -1,0 +1,285 @@
+/*
+ * dispatch.c - dispatch row rules, ledger payload and message rendering.
+ * Pure: reads a parsed row and the maps, writes through a feed writer.
+ * Reject codes are stable (documented in docs/wmsbridge.1); reasons are
+ * sentences for an operator. Returns WB_PERMFAIL for rejects; never exits.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amazon/feed_xml.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "flows/cells.h"
+#include "flows/dispatch.h"
+#include "layout/layout.h"
+#include "maps/carriers.h"
+#include "maps/skus.h"
+
+static const char *const required[] = {"order_id", "order_item_id", "sku",      "quantity",
+                                       "carrier",  "tracking",      "ship_time"};
+
+/* dispatch_required_fields - logical fields a dispatch layout must have */
+const char *const *dispatch_required_fields(size_t *n)
+{
+    *n = WB_ARRAY_LEN(required);
+    return required;
+}
+
+/* dispatch_rules_init - resolve field indexes of a layout */
+int dispatch_rules_init(struct dispatch_rules *r, const struct layout *l,
+                        const struct carriers *carriers, const struct skus *skus,
+                        const struct wb_config *cfg, struct buf *err)
+{
+    memset(r, 0, sizeof *r);
+    r->layout = l;
+    r->carriers = carriers;
+    r->skus = skus;
+    r->max_age_days = cfg ? cfg->max_ship_age_days : 30;
+    r->max_future_minutes = cfg ? cfg->max_future_minutes : 10;
+    r->now = time(NULL);
+    int *slots[] = {&r->f_order,   &r->f_item,     &r->f_sku, &r->f_qty,
+                    &r->f_carrier, &r->f_tracking, &r->f_time};
+    for (size_t i = 0; i < WB_ARRAY_LEN(required); i++) {
+        *slots[i] = layout_field_index(l, required[i]);
+        if (*slots[i] < 0) {
+            buf_appendf(err, "layout %s has no field '%s' (needed by the dispatch flow)\n",
+                        layout_name(l), required[i]);
+            return WB_CONFIG;
+        }
+    }
+    r->f_method = layout_field_index(l, "ship_method");
+    return WB_OK;
+}
+
+/* reject - fill code/reason and return WB_PERMFAIL */
+static int reject(char *code, size_t coden, const char *c, char *reason, size_t reasonn,
+                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int reject(char *code, size_t coden, const char *c, char *reason, size_t reasonn,
+                  const char *fmt, ...)
+{
+    snprintf(code, coden, "%s", c);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, reasonn, fmt, ap);
+    va_end(ap);
+    return WB_PERMFAIL;
+}
+
+/* shown - a cell value made safe to quote in a reason (bounded, no controls) */
+static const char *shown(const char *s, char *tmp, size_t n)
+{
+    size_t k = 0;
+    for (; *s && k + 4 < n; s++)
+        tmp[k++] = (unsigned char)*s < 0x20 ? '?' : *s;
+    if (*s && n > 4) {
+        memcpy(tmp + k, "...", 3);
+        k += 3;
+    }
+    tmp[k] = '\0';
+    return tmp;
+}
+
+/* order_id_ok - Amazon's 3-7-7 digit shape */
+static int order_id_ok(const char *s)
+{
+    static const int groups[] = {3, 7, 7};
+    for (int g = 0; g < 3; g++) {
+        for (int i = 0; i < groups[g]; i++, s++)
+            if (!isdigit((unsigned char)*s))
+                return 0;
+        if (g < 2 && *s++ != '-')
+            return 0;
+    }
+    return *s == '\0';
+}
+
+/* tracking_ok - plausible carrier tracking number */
+static int tracking_ok(const char *s, const char **why)
+{
+    size_t n = strlen(s);
+    if (n < 6 || n > 64) {
+        *why = "must be 6 to 64 characters";
+        return 0;
+    }
+    int all_same = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && c != '-' && c != ' ') {
+            *why = "may hold only letters, digits, spaces and '-'";
+            return 0;
+        }
+        if (s[i] != s[0])
+            all_same = 0;
+    }
+    if (all_same) {
+        *why = "is a placeholder (one repeated character)";
+        return 0;
+    }
+    return 1;
+}
+
+/* dispatch_check_row - validate one row into rec */
+int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *row,
+                       struct dispatch_rec *rec, char *code, size_t coden, char *reason,
+                       size_t reasonn)
+{
+    char t[96];
+    memset(rec, 0, sizeof *rec);
+    const char *order = csvr_field(row, r->f_order);
+    const char *item = csvr_field(row, r->f_item);
+    const char *sku = csvr_field(row, r->f_sku);
+    const char *qty = csvr_field(row, r->f_qty);
+    const char *carrier = csvr_field(row, r->f_carrier);
+    const char *tracking = csvr_field(row, r->f_tracking);
+    const char *when = csvr_field(row, r->f_time);
+
+    if (!*order)
+        return reject(code, coden, "E_ORDER_ID", reason, reasonn, "the Amazon order id is empty");
+    if (!order_id_ok(order))
+        return reject(code, coden, "E_ORDER_ID", reason, reasonn,
+                      "order id '%s' is not an Amazon order id (3-7-7 digits, e.g. "
+                      "026-1234567-1234567)",
+                      shown(order, t, sizeof t));
+    str_copy(rec->order_id, sizeof rec->order_id, order);
+    size_t il = strlen(item);
+    int item_digits = il > 0 && il <= 20;
+    for (size_t i = 0; i < il && item_digits; i++)
+        item_digits = isdigit((unsigned char)item[i]) != 0;
+    if (!item_digits)
+        return reject(code, coden, "E_ITEM_ID", reason, reasonn,
+                      "order item code '%s' must be Amazon's numeric order item code",
+                      shown(item, t, sizeof t));
+    str_copy(rec->item_code, sizeof rec->item_code, item);
+    if (str_to_long(qty, 1, 9999, &rec->quantity) != WB_OK)
+        return reject(code, coden, "E_QUANTITY", reason, reasonn,
+                      "quantity '%s' is not a whole number from 1 to 9999",
+                      shown(qty, t, sizeof t));
+    if (!*tracking)
+        return reject(code, coden, "E_TRACKING_MISSING", reason, reasonn,
+                      "the tracking number is empty; Amazon needs it to confirm the shipment");
+    const char *why = NULL;
+    if (!tracking_ok(tracking, &why))
+        return reject(code, coden, "E_TRACKING_INVALID", reason, reasonn, "tracking number '%s' %s",
+                      shown(tracking, t, sizeof t), why);
+    str_copy(rec->tracking, sizeof rec->tracking, tracking);
+    if (!*when)
+        return reject(code, coden, "E_SHIP_TIME", reason, reasonn, "the ship time is empty");
+    if (layout_parse_time(r->layout, when, &rec->ship_time) != WB_OK)
+        return reject(code, coden, "E_SHIP_TIME", reason, reasonn,
+                      "ship time '%s' does not match the layout's date format",
+                      shown(when, t, sizeof t));
+    if (rec->ship_time > r->now + r->max_future_minutes * 60)
+        return reject(code, coden, "E_SHIP_TIME_FUTURE", reason, reasonn,
+                      "ship time '%s' is in the future", shown(when, t, sizeof t));
+    if (rec->ship_time < r->now - r->max_age_days * 86400L)
+        return reject(code, coden, "E_SHIP_TIME_OLD", reason, reasonn,
+                      "ship time '%s' is more than %ld days ago (max_ship_age_days)",
+                      shown(when, t, sizeof t), r->max_age_days);
+    const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
+    if (!ce) {
+        char hint[160] = "";
+        if (carriers_suggest(r->carriers, carrier, hint, sizeof hint) != WB_OK)
+            hint[0] = '\0';
+        return reject(code, coden, "E_CARRIER_UNMAPPED", reason, reasonn,
+                      "carrier service '%s' is not in carriers.map; add a line mapping it to an "
+                      "Amazon CarrierCode (or Other with a CarrierName)%s%s",
+                      shown(carrier, t, sizeof t), *hint ? "; " : "", hint);
+    }
+    str_copy(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code);
+    str_copy(rec->carrier_name, sizeof rec->carrier_name, ce->carrier_name ? ce->carrier_name : "");
+    str_copy(rec->ship_method, sizeof rec->ship_method,
+             ce->shipping_method ? ce->shipping_method : "");
+    if (r->f_method >= 0 && *csvr_field(row, r->f_method))
+        str_copy(rec->ship_method, sizeof rec->ship_method, csvr_field(row, r->f_method));
+    if (r->skus) {
+        const char *seller = skus_lookup(r->skus, sku);
+        if (!seller)
+            return reject(code, coden, "E_SKU_UNKNOWN", reason, reasonn,
+                          "SKU '%s' is not in skus.map", shown(sku, t, sizeof t));
+        str_copy(rec->sku, sizeof rec->sku, seller);
+    } else {
+        str_copy(rec->sku, sizeof rec->sku, sku);
+    }
+    return WB_OK;
+}
+
+/* dispatch_key - business key "order|item|tracking" */
+void dispatch_key(const struct dispatch_rec *rec, char *out, size_t n)
+{
+    snprintf(out, n, "%s|%s|%s", rec->order_id, rec->item_code, rec->tracking);
+}
+
+/* dispatch_group_key - message grouping key "order|tracking" */
+void dispatch_group_key(const struct dispatch_rec *rec, char *out, size_t n)
+{
+    snprintf(out, n, "%s|%s", rec->order_id, rec->tracking);
+}
+
+/* dispatch_payload - rec as ledger payload text */
+int dispatch_payload(const struct dispatch_rec *rec, struct buf *out)
+{
+    char qty[24], when[24];
+    snprintf(qty, sizeof qty, "%ld", rec->quantity);
+    snprintf(when, sizeof when, "%lld", (long long)rec->ship_time);
+    const char *cells[] = {rec->order_id,    rec->item_code,    qty,
+                           rec->sku,         rec->carrier_code, rec->carrier_name,
+                           rec->ship_method, rec->tracking,     when};
+    return cells_encode(cells, WB_ARRAY_LEN(cells), out);
+}
+
+/* dispatch_from_payload - rec back from ledger payload text */
+int dispatch_from_payload(const char *payload, struct dispatch_rec *rec)
+{
+    struct cells c = {0};
+    int rc = cells_decode(payload, &c);
+    if (rc == WB_OK && c.n != 9)
+        rc = WB_INTERNAL;
+    long long when = 0;
+    if (rc == WB_OK) {
+        memset(rec, 0, sizeof *rec);
+        str_copy(rec->order_id, sizeof rec->order_id, c.v[0]);
+        str_copy(rec->item_code, sizeof rec->item_code, c.v[1]);
+        if (str_to_long(c.v[2], 1, 9999, &rec->quantity) != WB_OK)
+            rc = WB_INTERNAL;
+        str_copy(rec->sku, sizeof rec->sku, c.v[3]);
+        str_copy(rec->carrier_code, sizeof rec->carrier_code, c.v[4]);
+        str_copy(rec->carrier_name, sizeof rec->carrier_name, c.v[5]);
+        str_copy(rec->ship_method, sizeof rec->ship_method, c.v[6]);
+        str_copy(rec->tracking, sizeof rec->tracking, c.v[7]);
+        char *end;
+        when = strtoll(c.v[8], &end, 10);
+        if (*end)
+            rc = WB_INTERNAL;
+        rec->ship_time = (time_t)when;
+    }
+    cells_free(&c);
+    return rc;
+}
+
+/* dispatch_write_message - one OrderFulfillment message for recs sharing order+tracking */
+int dispatch_write_message(struct feedw *w, long message_id, const struct dispatch_rec *recs,
+                           size_t n)
+{
+    struct fulfillment_item items[64];
+    if (n == 0 || n > WB_ARRAY_LEN(items))
+        return WB_BADARG;
+    for (size_t i = 0; i < n; i++) {
+        items[i].order_item_code = recs[i].item_code;
+        items[i].quantity = recs[i].quantity;
+    }
+    struct fulfillment_msg m = {
+        .message_id = message_id,
+        .amazon_order_id = recs[0].order_id,
+        .fulfillment_date = recs[0].ship_time,
+        .carrier_code = recs[0].carrier_code,
+        .carrier_name = strcmp(recs[0].carrier_code, "Other") == 0 ? recs[0].carrier_name : NULL,
+        .shipping_method = *recs[0].ship_method ? recs[0].ship_method : NULL,
+        .tracking = recs[0].tracking,
+        .items = items,
+        .nitems = n,
+    };
+    return feedw_fulfillment(w, &m);
+}

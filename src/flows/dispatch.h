@@ -1,0 +1,75 @@
+/*
+ * dispatch.h - the dispatch flow: WMS dispatch rows -> Amazon OrderFulfillment.
+ *
+ * A row is validated (order id shape, item code, quantity, tracking, ship
+ * time window, carrier mapped to an exact Amazon CarrierCode or Other +
+ * CarrierName, SKU known) into a struct dispatch_rec, or rejected with a
+ * stable code and a sentence an operator can act on. Rows with the same
+ * order and tracking become one message with several items.
+ *
+ * Owns the dispatch rules and the payload text kept in the ledger. Never
+ * touches the network; returns WB_* codes; never exits.
+ */
+#ifndef WB_DISPATCH_H
+#define WB_DISPATCH_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/conf.h"
+
+struct layout;
+struct csvr_row;
+struct carriers;
+struct carriercodes;
+struct skus;
+struct feedw;
+
+#define DISPATCH_FIELD_MAX 128
+
+struct dispatch_rec {
+    char order_id[24];
+    char item_code[32];
+    long quantity;
+    char sku[48];
+    char carrier_code[DISPATCH_FIELD_MAX];
+    char carrier_name[DISPATCH_FIELD_MAX];
+    char ship_method[DISPATCH_FIELD_MAX];
+    char tracking[72];
+    time_t ship_time;
+};
+
+struct dispatch_rules {
+    const struct layout *layout;
+    const struct carriers *carriers;
+    const struct skus *skus; /* NULL: SKU not checked */
+    long max_age_days;
+    long max_future_minutes;
+    time_t now;
+    int f_order, f_item, f_sku, f_qty, f_carrier, f_tracking, f_time, f_method;
+};
+
+/* dispatch_required_fields - logical fields a dispatch layout must have */
+const char *const *dispatch_required_fields(size_t *n);
+/* dispatch_rules_init - resolve field indexes of a layout; WB_CONFIG if one is missing */
+int dispatch_rules_init(struct dispatch_rules *r, const struct layout *l,
+                        const struct carriers *carriers, const struct skus *skus,
+                        const struct wb_config *cfg, struct buf *err);
+/* dispatch_check_row - validate one row into rec; WB_PERMFAIL with code/reason when rejected */
+int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *row,
+                       struct dispatch_rec *rec, char *code, size_t coden, char *reason,
+                       size_t reasonn);
+/* dispatch_key - business key "order|item|tracking" */
+void dispatch_key(const struct dispatch_rec *rec, char *out, size_t n);
+/* dispatch_group_key - message grouping key "order|tracking" */
+void dispatch_group_key(const struct dispatch_rec *rec, char *out, size_t n);
+/* dispatch_payload - rec as ledger payload text */
+int dispatch_payload(const struct dispatch_rec *rec, struct buf *out);
+/* dispatch_from_payload - rec back from ledger payload text */
+int dispatch_from_payload(const char *payload, struct dispatch_rec *rec);
+/* dispatch_write_message - one OrderFulfillment message for recs sharing order+tracking */
+int dispatch_write_message(struct feedw *w, long message_id, const struct dispatch_rec *recs,
+                           size_t n);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * dispatch_flow.c - the dispatch flow wired into the outbound pipeline:
+ * row classification into ledger payloads, OrderFulfillment rendering from
+ * the ledger, and the `dispatch` job (intake, batch, submit, settle).
+ * Never exits; never reaches into another flow.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "amazon/feed_xml.h"
+#include "core/log.h"
+#include "core/wb.h"
+#include "flows/dispatch.h"
+#include "flows/dispatch_convert.h"
+#include "flows/dispatch_flow.h"
+#include "flows/feeds.h"
+#include "layout/layout.h"
+#include "spool/ledger.h"
+
+/* classify - outflow callback: a dispatch row into key, group and payload */
+static int classify(void *arg, int read_rc, const struct csvr_row *row, struct outflow_verdict *v)
+{
+    const struct dispatch_rules *r = arg;
+    struct dispatch_rec rec;
+    int rc = dispatch_classify(r, read_rc, row, &rec, v->code, sizeof v->code, v->reason,
+                               sizeof v->reason);
+    if (rc != WB_OK)
+        return rc;
+    dispatch_key(&rec, v->key, sizeof v->key);
+    dispatch_group_key(&rec, v->group, sizeof v->group);
+    return dispatch_payload(&rec, &v->payload);
+}
+
+struct render {
+    struct feedw *w;
+    struct dispatch_rec recs[64];
+    size_t n;
+    long msg;
+    long messages;
+    int rc;
+    struct buf *err;
+};
+
+/* render_flush - write the collected message */
+static int render_flush(struct render *r)
+{
+    if (!r->n)
+        return WB_OK;
+    int rc = dispatch_write_message(r->w, r->msg, r->recs, r->n);
+    if (rc != WB_OK)
+        buf_appendf(r->err, "message %ld: %s", r->msg, feedw_error(r->w));
+    r->messages++;
+    r->n = 0;
+    return rc;
+}
+
+/* render_cb - one queued row of the feed, in message order */
+static int render_cb(void *arg, const struct ledger_row_view *v)
+{
+    struct render *r = arg;
+    if (r->n && (v->message_id != r->msg || r->n == WB_ARRAY_LEN(r->recs))) {
+        int rc = render_flush(r);
+        if (rc != WB_OK)
+            return rc;
+    }
+    if (r->n && v->message_id == r->msg) {
+        /* a message with more items than one element can hold: never split silently */
+        if (r->n == WB_ARRAY_LEN(r->recs))
+            return WB_INTERNAL;
+    }
+    r->msg = v->message_id;
+    int rc = dispatch_from_payload(v->payload, &r->recs[r->n]);
+    if (rc != WB_OK) {
+        buf_appendf(r->err, "row %lld: unreadable payload", v->id);
+        return rc;
+    }
+    r->n++;
+    return WB_OK;
+}
+
+/* render - outflow callback: the OrderFulfillment document of a feed */
+static int render(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
+                  struct buf *err)
+{
+    const struct dispatch_flow *df = arg;
+    struct render r = {.err = err};
+    int rc = feedw_open(&r.w, out, "OrderFulfillment", df->merchant_id);
+    if (rc != WB_OK)
+        return rc;
+    rc = ledger_rows_of_feed(lg, feed_id, render_cb, &r);
+    if (rc == WB_OK)
+        rc = render_flush(&r);
+    int crc = feedw_close(r.w);
+    if (rc == WB_OK)
+        rc = crc;
+    *messages = r.messages;
+    return rc;
+}
+
+/* dispatch_flow_init - bind the dispatch flow to loaded maps and layout */
+int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struct buf *err)
+{
+    memset(df, 0, sizeof *df);
+    int rc = dispatch_rules_init(&df->rules, env->dispatch_layout, env->carriers, env->skus,
+                                 &env->cfg, err);
+    if (rc != WB_OK)
+        return rc;
+    df->merchant_id = env->cfg.merchant_id;
+    size_t n;
+    const char *const *req = dispatch_required_fields(&n);
+    df->of = (struct outflow){
+        .flow = "dispatch",
+        .feed_type = "POST_ORDER_FULFILLMENT_DATA",
+        .content_type = "text/xml; charset=UTF-8",
+        .priority = 0,
+        .layout = env->dispatch_layout,
+        .required = req,
+        .nrequired = n,
+        .classify = classify,
+        .render = render,
+        .arg = &df->rules,
+    };
+    df->render_arg = df;
+    return WB_OK;
+}
+
+/* dispatch_flow_run - the dispatch job: intake, batch, submit (when online), settle */
+int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds_client *fc,
+                      int force, struct outflow_stats *st)
+{
+    struct outflow of = df->of;
+    of.arg = &df->rules;
+    df->rules.now = time(NULL);
+    int rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
+    if (rc == WB_OK) {
+        struct outflow ofr = of;
+        ofr.arg = df;
+        ofr.classify = NULL;
+        rc = outflow_build(&ofr, &env->cfg, &env->spool, env->ledger, env->xsd, force, st);
+        if (rc == WB_OK)
+            rc = feeds_handle_invalid(&of, env);
+    }
+    if (rc == WB_OK && fc)
+        rc = feeds_submit_ready(fc, env, &of);
+    if (rc == WB_OK && fc)
+        rc = feeds_poll(fc, env, &of, 0);
+    int src = outflow_settle(&of, &env->spool, env->ledger, st);
+    return rc != WB_OK ? rc : src;
+}

@@ -1,0 +1,28 @@
+/*
+ * dispatch_flow.h - the dispatch flow as a job: WMS dispatch files in
+ * in/dispatch/ become POST_ORDER_FULFILLMENT_DATA feeds; rows settle as
+ * confirmed or rejected. Returns WB_* codes; never exits.
+ */
+#ifndef WB_DISPATCH_FLOW_H
+#define WB_DISPATCH_FLOW_H
+
+#include "flows/dispatch.h"
+#include "flows/env.h"
+#include "flows/outflow.h"
+
+struct feeds_client;
+
+struct dispatch_flow {
+    struct dispatch_rules rules;
+    struct outflow of;
+    const char *merchant_id;
+    void *render_arg;
+};
+
+/* dispatch_flow_init - bind the dispatch flow to loaded maps and layout */
+int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struct buf *err);
+/* dispatch_flow_run - the dispatch job: intake, batch, submit (fc may be NULL: offline), settle */
+int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds_client *fc,
+                      int force, struct outflow_stats *st);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * env.c - loads the configuration and everything it names, validating all
+ * of it and collecting every error. Never exits; never touches the network.
+ */
+#include <string.h>
+
+#include "amazon/xsdcheck.h"
+#include "core/wb.h"
+#include "flows/env.h"
+#include "layout/layout.h"
+#include "maps/carriercodes.h"
+#include "maps/carriers.h"
+#include "maps/resultcodes.h"
+#include "maps/skus.h"
+#include "spool/ledger.h"
+
+/* env_load - config, maps, layouts and schemas */
+int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
+{
+    memset(e, 0, sizeof *e);
+    int rc = conf_load(&e->cfg, conf_path, errs);
+    e->have_cfg = 1;
+    if (rc != WB_OK)
+        return rc;
+    int bad = 0;
+    if (carriercodes_load(e->cfg.carrier_codes, &e->codes, errs) != WB_OK)
+        bad = 1;
+    if (!bad && carriers_load(e->cfg.carriers_map, e->codes, &e->carriers, errs) != WB_OK)
+        bad = 1;
+    if (skus_load(e->cfg.skus_map, &e->skus, errs) != WB_OK)
+        bad = 1;
+    if (resultcodes_load(e->cfg.result_codes, &e->results, errs) != WB_OK)
+        bad = 1;
+    if (layout_load_named(e->cfg.layout_dir, e->cfg.dispatch_layout, &e->dispatch_layout, errs) !=
+        WB_OK)
+        bad = 1;
+    if (e->cfg.xsd_dir && *e->cfg.xsd_dir) {
+        if (xsdcheck_open(&e->xsd, e->cfg.xsd_dir, errs) != WB_OK) {
+            buf_appendf(errs, "%s: xsd_dir: cannot compile the feed schemas in %s\n", e->cfg.path,
+                        e->cfg.xsd_dir);
+            bad = 1;
+        }
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
+
+/* env_open_spool - create/open the spool directories and the ledger */
+int env_open_spool(struct wb_env *e, struct buf *errs)
+{
+    int rc = spool_open(&e->spool, e->cfg.spool_dir);
+    if (rc != WB_OK) {
+        buf_appendf(errs, "spool %s: cannot create: %s\n", e->cfg.spool_dir, wb_status_str(rc));
+        return rc;
+    }
+    e->have_spool = 1;
+    rc = ledger_open(&e->ledger, e->cfg.ledger);
+    if (rc != WB_OK)
+        buf_appendf(errs, "ledger %s: cannot open: %s\n", e->cfg.ledger, wb_status_str(rc));
+    return rc;
+}
+
+/* env_free - release everything */
+void env_free(struct wb_env *e)
+{
+    if (e->ledger)
+        ledger_close(e->ledger);
+    if (e->have_spool)
+        spool_close(&e->spool);
+    if (e->xsd)
+        xsdcheck_close(e->xsd);
+    layout_free(e->dispatch_layout);
+    resultcodes_free(e->results);
+    skus_free(e->skus);
+    carriers_free(e->carriers);
+    carriercodes_free(e->codes);
+    if (e->have_cfg)
+        conf_free(&e->cfg);
+    memset(e, 0, sizeof *e);
+}

@@ -1,0 +1,51 @@
+/*
+ * feeds.h - the Amazon side of every feed-based flow: submit, poll, fetch the
+ * processing report, map it back message by message.
+ *
+ * Exactly once: the intent (state SUBMITTING) is durable before any call;
+ * the Amazon feed id is durable right after createFeed answers. A feed found
+ * in SUBMITTING at start-up was interrupted: getFeeds (same type, created
+ * since the intent) is asked for feeds the ledger does not know; exactly one
+ * is adopted, none means createFeed never happened (submit again), several
+ * means it cannot tell: the feed is held (AMBIGUOUS) and an alert raised,
+ * never resubmitted. Confirmed rows are never put in a feed again.
+ *
+ * Results: a message with an Error result rejects its rows (Amazon's code
+ * and text, written to reject/<flow>/ in the input layout); Warning confirms
+ * with the warning kept; no result confirms. FATAL/CANCELLED release the rows
+ * for a new feed, up to FEEDS_MAX_ATTEMPTS, then reject them (E_FEED_FATAL).
+ * Stuck: a feed not DONE after feed_stuck_minutes raises an alert; while
+ * IN_QUEUE it is cancelled (its rows then go out in a new feed), while
+ * IN_PROGRESS it is left to finish and polled on.
+ * Returns WB_* codes; never exits.
+ */
+#ifndef WB_FEEDS_H
+#define WB_FEEDS_H
+
+#include "core/buf.h"
+#include "core/conf.h"
+
+#define FEEDS_MAX_ATTEMPTS 3
+
+struct wb_env;
+struct outflow;
+struct spapi;
+
+struct feeds_client {
+    struct spapi *api;
+};
+
+/* feeds_client_open - load credentials (mode 0600) and open an SP-API session */
+int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg, struct buf *err);
+/* feeds_client_close - close the session */
+void feeds_client_close(struct feeds_client *fc);
+/* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */
+int feeds_handle_invalid(const struct outflow *of, struct wb_env *env);
+/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds */
+int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct outflow *of);
+/* feeds_poll - poll submitted feeds that are due (all of them if all_now) and settle results */
+int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow *of, int all_now);
+/* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll */
+int feeds_in_flight(struct wb_env *env, const char *flow, long *n, long *next_poll);
+
+#endif

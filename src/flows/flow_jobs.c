@@ -1,0 +1,251 @@
+/*
+ * flow_jobs.c - the job table of the flows and the glue that runs one job:
+ * open the ledger, run the flow, close. Never exits; never decides when
+ * (that is the scheduler's).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/wb.h"
+#include "flows/dispatch_flow.h"
+#include "flows/env.h"
+#include "flows/feeds.h"
+#include "flows/flow_jobs.h"
+#include "flows/sftp_xfer.h"
+#include "spool/ledger.h"
+
+/* with_ledger - open the ledger for the job if the environment has none */
+static int with_ledger(struct wb_env *env, int *opened)
+{
+    *opened = 0;
+    if (env->ledger)
+        return WB_OK;
+    struct buf err;
+    buf_init(&err, 1024);
+    int rc = env_open_spool(env, &err);
+    if (rc != WB_OK)
+        log_error("event=open-spool-failed error=\"%s\"", buf_str(&err));
+    buf_free(&err);
+    *opened = rc == WB_OK;
+    return rc;
+}
+
+/* drop_ledger - close what with_ledger opened */
+static void drop_ledger(struct wb_env *env, int opened)
+{
+    if (!opened)
+        return;
+    ledger_close(env->ledger);
+    env->ledger = NULL;
+    spool_close(&env->spool);
+    env->have_spool = 0;
+}
+
+/* online - an SP-API session unless the environment says offline */
+static int online(struct wb_env *env, struct feeds_client *fc)
+{
+    const char *off = getenv("WB_OFFLINE");
+    if (off && *off == '1')
+        return 0;
+    struct buf err;
+    buf_init(&err, 2048);
+    int rc = feeds_client_open(fc, &env->cfg, &err);
+    if (rc != WB_OK)
+        log_warn("event=offline reason=\"%s\"", buf_str(&err));
+    buf_free(&err);
+    return rc == WB_OK;
+}
+
+/* job_dispatch - intake, batch, submit, poll, settle for dispatch files */
+static int job_dispatch(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+{
+    (void)stop;
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    struct dispatch_flow df;
+    struct buf err;
+    buf_init(&err, 4096);
+    rc = dispatch_flow_init(&df, env, &err);
+    if (rc != WB_OK)
+        log_error("flow=dispatch event=init-failed error=\"%s\"", buf_str(&err));
+    buf_free(&err);
+    struct feeds_client fc;
+    int on = rc == WB_OK && online(env, &fc);
+    int force = options && strstr(options, "flush") != NULL;
+    long long t0 = clock_mono_ms();
+    struct outflow_stats st = {0};
+    if (rc == WB_OK)
+        rc = dispatch_flow_run(&df, env, on ? &fc : NULL, force, &st);
+    log_info("job=dispatch outcome=%s files=%ld rows=%ld good=%ld rejected=%ld dup_files=%ld "
+             "feeds=%ld settled=%ld duration_ms=%lld",
+             wb_status_str(rc), st.files, st.rows, st.good, st.rejected, st.dup_files,
+             st.feeds_built, st.settled_files, clock_mono_ms() - t0);
+    if (on)
+        feeds_client_close(&fc);
+    drop_ledger(env, opened);
+    return rc;
+}
+
+/* job_feeds_poll - submit ready feeds and poll those in flight, for every flow */
+static int job_feeds_poll(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+{
+    (void)stop;
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    struct dispatch_flow df;
+    struct buf err;
+    buf_init(&err, 4096);
+    rc = dispatch_flow_init(&df, env, &err);
+    buf_free(&err);
+    struct feeds_client fc;
+    if (rc == WB_OK && online(env, &fc)) {
+        int all = options && strstr(options, "now") != NULL;
+        rc = feeds_submit_ready(&fc, env, &df.of);
+        int prc = feeds_poll(&fc, env, &df.of, all);
+        if (rc == WB_OK)
+            rc = prc;
+        struct outflow_stats st = {0};
+        int src = outflow_settle(&df.of, &env->spool, env->ledger, &st);
+        if (rc == WB_OK)
+            rc = src;
+        feeds_client_close(&fc);
+    }
+    drop_ledger(env, opened);
+    return rc;
+}
+
+/* job_sftp - pull or push for every remote of that direction */
+static int job_sftp(struct wb_env *env, const char *options, int push)
+{
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    int worst = WB_OK;
+    for (int i = 0; i < env->cfg.nremotes; i++) {
+        const struct wb_remote *r = &env->cfg.remotes[i];
+        if (strcmp(r->direction, push ? "push" : "pull") != 0)
+            continue;
+        if (options && *options && strcmp(options, r->name) != 0)
+            continue;
+        struct buf err;
+        buf_init(&err, 4096);
+        int x;
+        if (push) {
+            struct sftp_push_stats st = {0};
+            x = sftp_push(&env->cfg, r, &env->spool, &st, &err);
+        } else {
+            struct sftp_pull_stats st = {0};
+            x = sftp_pull(&env->cfg, r, &env->spool, env->ledger, &st, &err);
+        }
+        if (x != WB_OK) {
+            log_warn("job=sftp-%s remote=%s outcome=%s error=\"%s\"", push ? "push" : "pull",
+                     r->name, wb_status_str(x), buf_str(&err));
+            worst = x;
+        }
+        buf_free(&err);
+    }
+    drop_ledger(env, opened);
+    return worst;
+}
+
+/* job_sftp_pull - see job_sftp */
+static int job_sftp_pull(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+{
+    (void)stop;
+    return job_sftp(env, options, 0);
+}
+
+/* job_sftp_push - see job_sftp */
+static int job_sftp_push(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+{
+    (void)stop;
+    return job_sftp(env, options, 1);
+}
+
+/* purge_dir - remove regular files older than cutoff below dir (recursively, no symlinks) */
+static long purge_dir(const char *dir, time_t cutoff, int depth)
+{
+    long n = 0;
+    DIR *d = opendir(dir);
+    if (!d || depth > 3) {
+        if (d)
+            closedir(d);
+        return 0;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' &&
+            (!de->d_name[1] || de->d_name[1] == '.' || !strcmp(de->d_name, ".keep")))
+            continue;
+        char p[4400];
+        if (fs_join(p, sizeof p, dir, de->d_name) != WB_OK)
+            continue;
+        struct stat sb;
+        if (lstat(p, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            n += purge_dir(p, cutoff, depth + 1);
+            rmdir(p); /* only succeeds once empty */
+        } else if (S_ISREG(sb.st_mode) && sb.st_mtime < cutoff && unlink(p) == 0) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* job_purge - retention of done/, sent/, reports/, feeds/ and settled ledger rows */
+static int job_purge(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+{
+    (void)options;
+    (void)stop;
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    time_t cutoff = clock_now() - env->cfg.retention_days * 86400L;
+    static const enum spool_state states[] = {SP_DONE, SP_SENT, SP_REPORTS, SP_FEEDS};
+    long files = 0, rows = 0;
+    for (size_t i = 0; i < WB_ARRAY_LEN(states); i++) {
+        char dir[4096];
+        if (spool_dir(&env->spool, states[i], NULL, dir, sizeof dir) == WB_OK)
+            files += purge_dir(dir, cutoff, 0);
+    }
+    rc = ledger_purge(env->ledger, cutoff, &rows);
+    log_info("job=purge outcome=%s files=%ld ledger_rows=%ld retention_days=%ld", wb_status_str(rc),
+             files, rows, env->cfg.retention_days);
+    drop_ledger(env, opened);
+    return rc;
+}
+
+static const struct flow_job table[] = {
+    {"dispatch", "take WMS dispatch files, build and submit fulfillment feeds", job_dispatch, 0},
+    {"feeds-poll", "submit ready feeds, poll feeds in flight, settle results", job_feeds_poll, 0},
+    {"sftp-pull", "fetch complete files from the WMS SFTP server into in/", job_sftp_pull, 0},
+    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0},
+    {"purge", "retention: old done/ sent/ reports/ feeds/ files and ledger rows", job_purge, 0},
+};
+
+/* flow_jobs - the table */
+const struct flow_job *flow_jobs(size_t *n)
+{
+    *n = WB_ARRAY_LEN(table);
+    return table;
+}
+
+/* flow_job_find - a job by name */
+const struct flow_job *flow_job_find(const char *name)
+{
+    for (size_t i = 0; i < WB_ARRAY_LEN(table); i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}

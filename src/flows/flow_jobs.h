@@ -1,0 +1,28 @@
+/*
+ * flow_jobs.h - the jobs the flows offer to the scheduler and to `run --once`:
+ * dispatch, feeds-poll, sftp-pull, sftp-push, purge. One table; a new flow
+ * adds rows here and nothing else changes. Each job opens what it needs from
+ * the loaded environment (a forked job opens its own ledger connection).
+ * Returns WB_* codes; never exits.
+ */
+#ifndef WB_FLOW_JOBS_H
+#define WB_FLOW_JOBS_H
+
+#include <signal.h>
+#include <stddef.h>
+
+struct wb_env;
+
+struct flow_job {
+    const char *name;
+    const char *help;
+    int (*run)(struct wb_env *env, const char *options, volatile sig_atomic_t *stop);
+    int timeout; /* default seconds; 0 = job_timeout from the config */
+};
+
+/* flow_jobs - the table */
+const struct flow_job *flow_jobs(size_t *n);
+/* flow_job_find - a job by name, NULL if there is none */
+const struct flow_job *flow_job_find(const char *name);
+
+#endif

@@ -1,0 +1,585 @@
+/*
+ * outflow.c - intake, feed building and settling for outbound flows
+ * (pipeline and crash rules in outflow.h). Owns the order of durable steps.
+ * Returns WB_* codes; never exits; never sends anything (net is feeds.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "amazon/xsdcheck.h"
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "flows/cells.h"
+#include "flows/outflow.h"
+#include "flows/rejects.h"
+#include "layout/layout.h"
+#include "spool/ledger.h"
+#include "spool/spool.h"
+
+/* reject_name - deterministic reject file name for a file id */
+static void reject_name(const char *name, long long id, const char *tag, char *out, size_t n)
+{
+    char stem[160];
+    str_copy(stem, sizeof stem, name);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    snprintf(out, n, "%s-%s-%lld.csv", stem, tag, id);
+}
+
+/* reason_summary - the .reason text for a reject file */
+static void write_reason(struct spool *sp, const char *flow, const char *rname, const char *src,
+                         long n, const char *first_code, const char *first_reason)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "%ld row(s) of %s were rejected; each row carries its reject_code and "
+             "reject_reason (first: %s: %s). Fix the rows and run 'wmsbridge requeue %s' or "
+             "drop the file into in/%s/ again.",
+             n, src, first_code, first_reason, rname, flow);
+    if (spool_write_reason(sp, flow, rname, first_code, text) != WB_OK)
+        log_warn("file=%s event=reason-write-failed", rname);
+}
+
+/* reject_whole - a file that cannot be read at all goes to reject/ */
+static int reject_whole(const struct outflow *of, struct spool *sp, struct ledger *lg, long long id,
+                        const char *name, const char *code, const char *reason,
+                        struct outflow_stats *st)
+{
+    st->bad_files++;
+    log_warn("file=%s flow=%s event=file-rejected code=%s reason=\"%s\"", name, of->flow, code,
+             reason);
+    int rc = spool_reject_file(sp, of->flow, name, code, reason);
+    if (rc == WB_OK && id)
+        rc = ledger_file_set_state(lg, id, LF_REJECTED);
+    return rc;
+}
+
+struct ingest {
+    const struct outflow *of;
+    struct ledger *lg;
+    long long file_id;
+    struct rejectw rw;
+    int have_rw;
+    char rname[256];
+    char first_code[32];
+    char first_reason[512];
+    struct buf raw;
+    struct outflow_verdict v;
+};
+
+/* note_reject - one rejected row: reject file and ledger */
+static int note_reject(struct ingest *g, const struct csvr_row *row, const char *key_hint,
+                       struct outflow_stats *st)
+{
+    st->rejected++;
+    if (!g->first_code[0]) {
+        str_copy(g->first_code, sizeof g->first_code, g->v.code);
+        str_copy(g->first_reason, sizeof g->first_reason, g->v.reason);
+    }
+    int rc = rejectw_row(&g->rw, row->cells, row->ncells, g->v.code, g->v.reason);
+    if (rc != WB_OK)
+        return rc;
+    char key[300];
+    snprintf(key, sizeof key, "#%lld:%ld:%s", g->file_id, row->lineno, key_hint);
+    long long rid;
+    buf_reset(&g->raw);
+    if ((rc = cells_encode(row->cells, row->ncells, &g->raw)) != WB_OK)
+        return rc;
+    rc = ledger_row_add(g->lg, g->file_id, g->of->flow, key, row->lineno, LR_PENDING, "", "",
+                        buf_str(&g->raw), &rid);
+    if (rc == WB_OK)
+        rc = ledger_row_reject(g->lg, rid, g->v.code, g->v.reason);
+    return rc;
+}
+
+/* ingest_rows - parse every row of an open reader into the ledger (inside a transaction) */
+static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
+                       struct outflow_stats *st)
+{
+    const struct csvr_row *row;
+    int rc = WB_OK;
+    for (;;) {
+        int r = csvr_next(rd, &row);
+        if (r == WB_NOTFOUND)
+            break;
+        if (r != WB_OK && r != WB_PERMFAIL)
+            return r;
+        st->rows++;
+        buf_reset(&g->v.payload);
+        g->v.key[0] = g->v.group[0] = g->v.code[0] = g->v.reason[0] = '\0';
+        int v = g->of->classify(g->of->arg, r, row, &g->v);
+        if (v == WB_OK) {
+            struct ledger_row prev;
+            int f = ledger_row_find(g->lg, g->of->flow, g->v.key, &prev);
+            if (f == WB_OK) {
+                struct ledger_file pf;
+                if (prev.file_id == g->file_id) {
+                    snprintf(g->v.code, sizeof g->v.code, "E_DUPLICATE_ROW");
+                    snprintf(g->v.reason, sizeof g->v.reason,
+                             "same order, item and tracking as line %ld of this file", prev.lineno);
+                } else {
+                    int have = ledger_file_get(g->lg, prev.file_id, &pf) == WB_OK;
+                    snprintf(g->v.code, sizeof g->v.code, "E_ALREADY_SENT");
+                    snprintf(g->v.reason, sizeof g->v.reason,
+                             "already received in file %s line %ld (%s); not sent again",
+                             have ? pf.name : "?", prev.lineno,
+                             prev.state == LR_CONFIRMED ? "confirmed by Amazon"
+                                                        : "waiting for Amazon");
+                }
+                v = WB_PERMFAIL;
+            } else if (f != WB_NOTFOUND) {
+                return f;
+            }
+        }
+        if (v != WB_OK) {
+            if ((rc = note_reject(g, row, v == WB_PERMFAIL ? "" : "x", st)) != WB_OK)
+                return rc;
+            continue;
+        }
+        buf_reset(&g->raw);
+        if ((rc = cells_encode(row->cells, row->ncells, &g->raw)) != WB_OK)
+            return rc;
+        rc = ledger_row_add(g->lg, g->file_id, g->of->flow, g->v.key, row->lineno, LR_PENDING,
+                            buf_str(&g->v.payload), g->v.group, buf_str(&g->raw), NULL);
+        if (rc != WB_OK)
+            return rc;
+        st->good++;
+    }
+    (void)name;
+    return WB_OK;
+}
+
+/* ingest_file - parse one claimed file of work/ (file_id 0: new) */
+static int ingest_file(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
+                       struct ledger *lg, const char *name, long long file_id,
+                       struct outflow_stats *st)
+{
+    (void)cfg;
+    char wdir[4096], path[4400], digest[65];
+    int rc = spool_dir(sp, SP_WORK, of->flow, wdir, sizeof wdir);
+    if (rc == WB_OK)
+        rc = fs_join(path, sizeof path, wdir, name);
+    if (rc == WB_OK)
+        rc = fs_sha256_file(path, digest);
+    if (rc != WB_OK)
+        return rc;
+    st->files++;
+    if (!file_id) {
+        struct ledger_file prev;
+        rc = ledger_file_by_digest(lg, of->flow, digest, &prev);
+        if (rc == WB_OK) {
+            char reason[700], when[32];
+            clock_format_iso(prev.created, when, sizeof when);
+            snprintf(reason, sizeof reason,
+                     "same content as %s received %s (ledger file #%lld); nothing was sent again",
+                     prev.name, when, prev.id);
+            st->dup_files++;
+            long long id;
+            if ((rc = ledger_file_add(lg, of->flow, name, digest, &id)) != WB_OK)
+                return rc;
+            rc = reject_whole(of, sp, lg, id, name, "E_DUPLICATE_FILE", reason, st);
+            st->bad_files--;
+            if (rc == WB_OK)
+                rc = ledger_file_set_state(lg, id, LF_DUPLICATE);
+            return rc;
+        }
+        if (rc != WB_NOTFOUND)
+            return rc;
+        if ((rc = ledger_file_add(lg, of->flow, name, digest, &file_id)) != WB_OK)
+            return rc;
+    }
+    log_info("file=%s flow=%s event=parse file_id=%lld", name, of->flow, file_id);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!in) {
+        if (fd >= 0)
+            close(fd);
+        return wb_errno_status(errno);
+    }
+    struct buf err;
+    buf_init(&err, 4096);
+    struct csvr *rd = NULL;
+    rc = csvr_open(&rd, of->layout, in, of->required, of->nrequired, &err);
+    if (rc != WB_OK) {
+        fclose(in);
+        char reason[600];
+        snprintf(reason, sizeof reason, "%s", buf_str(&err));
+        str_trim(reason);
+        buf_free(&err);
+        if (rc != WB_PERMFAIL)
+            return rc;
+        return reject_whole(of, sp, lg, file_id, name, "E_FILE", reason, st);
+    }
+    buf_free(&err);
+    struct ingest g = {.of = of, .lg = lg, .file_id = file_id};
+    buf_init(&g.raw, 4 * 1024 * 1024);
+    buf_init(&g.v.payload, 64 * 1024);
+    size_t nh;
+    const char *const *hdr = csvr_header(rd, &nh);
+    char rdir[4096];
+    reject_name(name, file_id, "rejects", g.rname, sizeof g.rname);
+    rc = spool_dir(sp, SP_REJECT, of->flow, rdir, sizeof rdir);
+    if (rc == WB_OK)
+        rc = rejectw_open_spool(&g.rw, of->layout, rdir, g.rname, hdr, nh);
+    if (rc == WB_OK) {
+        g.have_rw = 1;
+        rc = ledger_begin(lg);
+    }
+    if (rc == WB_OK) {
+        struct buf h;
+        buf_init(&h, 1024 * 1024);
+        rc = cells_encode(hdr, nh, &h);
+        if (rc == WB_OK)
+            rc = ledger_file_set_layout(lg, file_id, layout_name(of->layout), buf_str(&h));
+        buf_free(&h);
+    }
+    long rejected_before = st->rejected;
+    if (rc == WB_OK)
+        rc = ingest_rows(&g, rd, name, st);
+    long nrej = st->rejected - rejected_before;
+    /* the reject file is durable before the ledger says the rows are rejected */
+    if (rc == WB_OK && nrej > 0) {
+        rc = rejectw_close(&g.rw);
+        g.have_rw = 0;
+        if (rc == WB_OK)
+            write_reason(sp, of->flow, g.rname, name, nrej, g.first_code, g.first_reason);
+    } else if (g.have_rw) {
+        rejectw_abort(&g.rw);
+        g.have_rw = 0;
+    }
+    if (rc == WB_OK)
+        rc = ledger_file_set_state(lg, file_id, LF_PARSED);
+    if (rc == WB_OK)
+        rc = ledger_commit(lg);
+    else
+        ledger_rollback(lg);
+    if (g.have_rw)
+        rejectw_abort(&g.rw);
+    csvr_close(rd);
+    fclose(in);
+    buf_free(&g.raw);
+    buf_free(&g.v.payload);
+    if (rc == WB_OK)
+        log_info("file=%s flow=%s event=parsed file_id=%lld rejected=%ld", name, of->flow, file_id,
+                 nrej);
+    return rc;
+}
+
+/* recover_work - files left in work/ by a crash are put back on their path */
+static int recover_work(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
+                        struct ledger *lg, struct outflow_stats *st)
+{
+    struct spool_entry *e;
+    size_t n;
+    int rc = spool_list(sp, SP_WORK, of->flow, &e, &n);
+    if (rc != WB_OK)
+        return rc;
+    for (size_t i = 0; i < n && rc == WB_OK; i++) {
+        struct ledger_file f;
+        int fr = ledger_file_by_name(lg, of->flow, e[i].name, &f);
+        if (fr == WB_NOTFOUND || (fr == WB_OK && f.state == LF_CLAIMED)) {
+            log_info("file=%s flow=%s event=recover-parse", e[i].name, of->flow);
+            rc = ingest_file(of, cfg, sp, lg, e[i].name, fr == WB_OK ? f.id : 0, st);
+        } else if (fr == WB_OK && (f.state == LF_REJECTED || f.state == LF_DUPLICATE)) {
+            rc = spool_reject_file(sp, of->flow, e[i].name, "E_FILE", "recovered after restart");
+        } else if (fr != WB_OK) {
+            rc = fr;
+        }
+    }
+    free(e);
+    return rc;
+}
+
+/* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
+int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
+                   struct ledger *lg, struct outflow_stats *st)
+{
+    int rc = spool_ensure_flow(sp, of->flow);
+    if (rc == WB_OK)
+        rc = recover_work(of, cfg, sp, lg, st);
+    if (rc != WB_OK)
+        return rc;
+    struct spool_entry *e;
+    size_t n;
+    if ((rc = spool_list(sp, SP_IN, of->flow, &e, &n)) != WB_OK)
+        return rc;
+    time_t now = clock_now();
+    for (size_t i = 0; i < n && rc == WB_OK; i++) {
+        if (!spool_ready(&e[i], cfg->settle_seconds, now))
+            continue;
+        int c = spool_claim(sp, of->flow, e[i].name);
+        if (c == WB_NOTFOUND)
+            continue; /* taken by someone else or gone */
+        if (c != WB_OK) {
+            log_warn("file=%s flow=%s event=claim-failed status=%s", e[i].name, of->flow,
+                     wb_status_str(c));
+            continue;
+        }
+        log_info("file=%s flow=%s event=claim size=%lld", e[i].name, of->flow, e[i].size);
+        rc = ingest_file(of, cfg, sp, lg, e[i].name, 0, st);
+    }
+    free(e);
+    return rc;
+}
+
+struct collect {
+    long long *ids;
+    char **groups;
+    size_t n, cap;
+};
+
+/* collect_cb - remember pending row ids and group keys */
+static int collect_cb(void *arg, const struct ledger_row_view *r)
+{
+    struct collect *c = arg;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 256;
+        long long *ni = realloc(c->ids, nc * sizeof *ni);
+        if (!ni)
+            return WB_NOMEM;
+        c->ids = ni;
+        char **ng = realloc(c->groups, nc * sizeof *ng);
+        if (!ng)
+            return WB_NOMEM;
+        c->groups = ng;
+        c->cap = nc;
+    }
+    c->groups[c->n] = strdup(r->group_key);
+    if (!c->groups[c->n])
+        return WB_NOMEM;
+    c->ids[c->n++] = r->id;
+    return WB_OK;
+}
+
+/* collect_free - release */
+static void collect_free(struct collect *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->groups[i]);
+    free(c->groups);
+    free(c->ids);
+}
+
+/* render_feed - write and validate the document of a BUILDING feed */
+static int render_feed(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                       struct xsdcheck *xc, struct ledger_feed *f)
+{
+    char dir[4096], path[4400];
+    int rc = spool_dir(sp, SP_FEEDS, NULL, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    snprintf(f->doc_name, sizeof f->doc_name, "%06lld-%s.xml", f->id, f->feed_type);
+    struct afile af;
+    if ((rc = afile_open(&af, dir, f->doc_name, 0640)) != WB_OK)
+        return rc;
+    struct buf err;
+    buf_init(&err, 8192);
+    long messages = 0;
+    rc = of->render(of->arg, lg, f->id, af.fp, &messages, &err);
+    if (rc == WB_OK)
+        rc = afile_commit(&af);
+    else
+        afile_abort(&af);
+    if (rc == WB_OK && xc) {
+        fs_join(path, sizeof path, dir, f->doc_name);
+        int v = xsdcheck_file(xc, path, &err);
+        if (v == WB_PERMFAIL) {
+            f->state = LFD_INVALID;
+            snprintf(f->last_error, sizeof f->last_error, "schema: %s", buf_str(&err));
+            log_error("feed=%lld flow=%s event=schema-invalid error=\"%s\"", f->id, of->flow,
+                      f->last_error);
+            buf_free(&err);
+            return WB_PERMFAIL;
+        }
+        rc = v;
+    }
+    if (rc == WB_OK) {
+        f->state = LFD_READY;
+        f->messages = messages;
+    } else if (rc == WB_PERMFAIL) {
+        f->state = LFD_INVALID;
+        snprintf(f->last_error, sizeof f->last_error, "render: %s", buf_str(&err));
+    }
+    buf_free(&err);
+    return rc;
+}
+
+/* outflow_build - turn pending rows into feed documents */
+int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
+                  struct ledger *lg, struct xsdcheck *xc, int force, struct outflow_stats *st)
+{
+    /* feeds left half-built by a crash are rendered again first */
+    struct ledger_feed *fv;
+    size_t nf;
+    int rc = ledger_feeds_in_state(lg, LFD_BUILDING, &fv, &nf);
+    if (rc != WB_OK)
+        return rc;
+    for (size_t i = 0; i < nf && rc == WB_OK; i++)
+        if (strcmp(fv[i].flow, of->flow) == 0) {
+            int r = render_feed(of, sp, lg, xc, &fv[i]);
+            rc = ledger_feed_put(lg, &fv[i]);
+            if (r != WB_OK && r != WB_PERMFAIL && rc == WB_OK)
+                rc = r;
+        }
+    free(fv);
+    while (rc == WB_OK) {
+        long count;
+        time_t oldest;
+        if ((rc = ledger_pending_stats(lg, of->flow, &count, &oldest)) != WB_OK || count == 0)
+            break;
+        if (!force && count < cfg->batch_max_messages &&
+            clock_now() - oldest < cfg->batch_window_seconds) {
+            log_debug("flow=%s event=batch-wait pending=%ld", of->flow, count);
+            break;
+        }
+        struct collect c = {0};
+        long long feed_id = 0;
+        rc = ledger_begin(lg);
+        if (rc == WB_OK)
+            rc = ledger_rows_pending(lg, of->flow, cfg->batch_max_messages, collect_cb, &c);
+        if (rc == WB_OK)
+            rc = ledger_feed_create(lg, of->flow, of->feed_type, of->priority, &feed_id);
+        long msg = 0;
+        for (size_t i = 0; rc == WB_OK && i < c.n; i++) {
+            if (i == 0 || strcmp(c.groups[i], c.groups[i - 1]) != 0)
+                msg++;
+            rc = ledger_row_assign(lg, c.ids[i], feed_id, msg);
+        }
+        if (rc == WB_OK)
+            rc = ledger_commit(lg);
+        else
+            ledger_rollback(lg);
+        collect_free(&c);
+        if (rc != WB_OK)
+            break;
+        struct ledger_feed f;
+        if ((rc = ledger_feed_get(lg, feed_id, &f)) != WB_OK)
+            break;
+        int r = render_feed(of, sp, lg, xc, &f);
+        if ((rc = ledger_feed_put(lg, &f)) != WB_OK)
+            break;
+        st->feeds_built++;
+        log_info("feed=%lld flow=%s event=built messages=%ld doc=%s state=%s", f.id, of->flow,
+                 f.messages, f.doc_name, f.state == LFD_READY ? "ready" : "invalid");
+        if (r != WB_OK && r != WB_PERMFAIL)
+            rc = r;
+    }
+    return rc;
+}
+
+/* outflow_settle - files whose every row is settled move to done/ */
+int outflow_settle(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                   struct outflow_stats *st)
+{
+    long long *ids;
+    size_t n;
+    int rc = ledger_files_in_state(lg, of->flow, LF_PARSED, &ids, &n);
+    for (size_t i = 0; i < n && rc == WB_OK; i++) {
+        long open;
+        struct ledger_file f;
+        if ((rc = ledger_file_open_rows(lg, ids[i], &open)) != WB_OK || open)
+            continue;
+        if ((rc = ledger_file_get(lg, ids[i], &f)) != WB_OK)
+            break;
+        int m = spool_finish(sp, of->flow, f.name);
+        if (m != WB_OK && m != WB_NOTFOUND) {
+            rc = m;
+            break;
+        }
+        rc = ledger_file_set_state(lg, f.id, LF_DONE);
+        st->settled_files++;
+        log_info("file=%s flow=%s event=settled file_id=%lld", f.name, of->flow, f.id);
+    }
+    free(ids);
+    return rc;
+}
+
+struct rowsel {
+    const long long *ids;
+    size_t n;
+    struct rejectw *rw;
+    struct cells cells;
+    long written;
+    char first_code[32];
+    char first_reason[512];
+};
+
+/* id_cmp - order row ids */
+static int id_cmp(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* reject_cb - write a rejected row of a file when it is one of the selected (sorted) ids */
+static int reject_cb(void *arg, const struct ledger_row_view *r)
+{
+    struct rowsel *s = arg;
+    if (!bsearch(&r->id, s->ids, s->n, sizeof *s->ids, id_cmp))
+        return WB_OK;
+    int rc = cells_decode(r->raw, &s->cells);
+    if (rc != WB_OK)
+        return rc;
+    if (!s->first_code[0]) {
+        str_copy(s->first_code, sizeof s->first_code, r->reject_code);
+        str_copy(s->first_reason, sizeof s->first_reason, r->reject_reason);
+    }
+    s->written++;
+    return rejectw_row(s->rw, (const char *const *)s->cells.v, s->cells.n, r->reject_code,
+                       r->reject_reason);
+}
+
+/* outflow_reject_rows - write rejected rows of a file to reject/<flow>/NAME */
+int outflow_reject_rows(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                        long long file_id, const long long *row_ids, size_t nrows, const char *name)
+{
+    char *hdr = NULL, dir[4096];
+    struct ledger_file f;
+    int rc = ledger_file_get(lg, file_id, &f);
+    if (rc == WB_OK)
+        rc = ledger_file_header(lg, file_id, &hdr);
+    if (rc == WB_OK)
+        rc = spool_dir(sp, SP_REJECT, of->flow, dir, sizeof dir);
+    if (rc != WB_OK) {
+        free(hdr);
+        return rc;
+    }
+    struct cells h = {0};
+    struct rejectw rw;
+    rc = cells_decode(hdr, &h);
+    free(hdr);
+    if (rc == WB_OK)
+        rc = rejectw_open_spool(&rw, of->layout, dir, name, (const char *const *)h.v, h.n);
+    if (rc != WB_OK) {
+        cells_free(&h);
+        return rc;
+    }
+    long long *sorted = malloc((nrows ? nrows : 1) * sizeof *sorted);
+    if (!sorted) {
+        rejectw_abort(&rw);
+        cells_free(&h);
+        return WB_NOMEM;
+    }
+    memcpy(sorted, row_ids, nrows * sizeof *sorted);
+    qsort(sorted, nrows, sizeof *sorted, id_cmp);
+    struct rowsel s = {.ids = sorted, .n = nrows, .rw = &rw};
+    rc = ledger_rows_of_file(lg, file_id, LR_REJECTED, reject_cb, &s);
+    free(sorted);
+    if (rc == WB_OK)
+        rc = rejectw_close(&rw);
+    else
+        rejectw_abort(&rw);
+    if (rc == WB_OK)
+        write_reason(sp, of->flow, name, f.name, s.written, s.first_code, s.first_reason);
+    cells_free(&s.cells);
+    cells_free(&h);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * outflow.h - the generic WMS -> Amazon pipeline shared by every outbound flow
+ * (dispatch today; inventory and acks plug in the same way).
+ *
+ *   in/<flow>/F --claim--> work/<flow>/F --parse+validate--> ledger rows (pending)
+ *                                        \--> reject/<flow>/F-rejects-<id>.csv (+ .reason)
+ *   pending rows --outflow_build--> feeds/<id>-<type>.xml (validated) --submit--> Amazon
+ *   every row of F confirmed or rejected --outflow_settle--> done/<date>/<flow>/F
+ *
+ * A flow supplies its layout, the fields it needs, a row classifier (business
+ * key, group key, payload or a reject) and a document renderer. Crash safety:
+ * the file record is committed before parsing, reject files have
+ * deterministic names and are replaced on a re-run, rows and the file state
+ * commit in one transaction, so a restart re-parses a half-done file exactly
+ * once. Returns WB_* codes; never exits.
+ */
+#ifndef WB_OUTFLOW_H
+#define WB_OUTFLOW_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/conf.h"
+
+struct spool;
+struct ledger;
+struct layout;
+struct csvr_row;
+struct xsdcheck;
+
+struct outflow_verdict {
+    char key[256];
+    char group[256];
+    struct buf payload;
+    char code[32];
+    char reason[512];
+};
+
+struct outflow {
+    const char *flow;
+    const char *feed_type;
+    const char *content_type;
+    int priority; /* 0 = tracking (first when quota is short) */
+    const struct layout *layout;
+    const char *const *required;
+    size_t nrequired;
+    /* classify - WB_OK filling key/group/payload, or WB_PERMFAIL filling code/reason */
+    int (*classify)(void *arg, int read_rc, const struct csvr_row *row, struct outflow_verdict *v);
+    /* render - write the document of a feed from its rows; *messages set */
+    int (*render)(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
+                  struct buf *err);
+    void *arg;
+};
+
+struct outflow_stats {
+    long files;
+    long dup_files;
+    long bad_files;
+    long rows;
+    long good;
+    long rejected;
+    long feeds_built;
+    long settled_files;
+};
+
+/* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
+int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
+                   struct ledger *lg, struct outflow_stats *st);
+/* outflow_build - turn pending rows into feed documents (all now if force, else by window) */
+int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
+                  struct ledger *lg, struct xsdcheck *xc, int force, struct outflow_stats *st);
+/* outflow_settle - files whose every row is settled move to done/ */
+int outflow_settle(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                   struct outflow_stats *st);
+/* outflow_reject_rows - write the given rows of a file (already marked rejected in the open
+ * transaction) to reject/<flow>/NAME in the input layout, with a .reason file */
+int outflow_reject_rows(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                        long long file_id, const long long *row_ids, size_t nrows,
+                        const char *name);
+
+#endif

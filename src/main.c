@@ -1,0 +1,82 @@
+/*
+ * main.c - the wmsbridge command line: global options, the sub-command
+ * table, --help generated from it. The only place (with the cmd_*
+ * handlers) that decides exit codes (sysexits).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "amazon/amazon_xml.h"
+#include "cmd.h"
+#include "core/log.h"
+#include "core/wb.h"
+
+static const struct cmd commands[] = {
+    {"run", cmd_run, "run [--once JOB [--options TEXT]] [--foreground]",
+     "daemon: watch spools, run the schedule, poll feeds; or run one job and exit"},
+    {"convert", cmd_convert,
+     "convert dispatch --layout F --carriers F [--carrier-codes F] [--skus F] [--rejects F] "
+     "[--merchant ID] [--xsd-dir D] < in.csv > feed.xml",
+     "pure conversion, no spool, no network (exit 0 all rows, 65 some rejected, 66 no input)"},
+    {"check", cmd_check, "check", "validate config, maps, layouts, schemas, credentials, remotes"},
+    {"show", cmd_show, "show [-n]", "print the configuration (-n: only non-default settings)"},
+    {"status", cmd_status, "status [--json]", "queues, feeds in flight, rows by state, jobs"},
+    {"rejects", cmd_rejects, "rejects [FLOW]", "list what waits in reject/ with age and reason"},
+    {"requeue", cmd_requeue, "requeue NAME [--flow FLOW]",
+     "move a fixed file from reject/ (or hold/) back to in/"},
+    {"hold", cmd_hold, "hold NAME [--flow FLOW]", "park a file of in/ or reject/ in hold/"},
+    {"explain", cmd_explain, "explain ORDER-ID|FILE", "the history of one order or file"},
+};
+
+/* usage - print the generated help */
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: wmsbridge [-c CONFIG] [-v] COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < WB_ARRAY_LEN(commands); i++)
+        fprintf(f, "  %-9s %s\n            %s\n", commands[i].name, commands[i].help,
+                commands[i].usage);
+    fprintf(f, "\nCONFIG defaults to $WB_CONFIG, else /etc/wmsbridge/wmsbridge.conf.\n"
+               "Exit codes: 0 ok, 64 usage, 65 data rejected, 66 no input, 75 try again, "
+               "78 configuration.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf = getenv("WB_CONFIG");
+    if (!conf || !*conf)
+        conf = "/etc/wmsbridge/wmsbridge.conf";
+    int level = LOG_INFO_L;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+            conf = argv[++i];
+        else if (strcmp(argv[i], "-v") == 0)
+            level = LOG_DEBUG_L;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return WB_EX_OK;
+        } else {
+            fprintf(stderr, "wmsbridge: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return WB_EX_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return WB_EX_USAGE;
+    }
+    log_setup("wmsbridge", level, 0);
+    amazon_xml_init();
+    for (size_t k = 0; k < WB_ARRAY_LEN(commands); k++)
+        if (strcmp(argv[i], commands[k].name) == 0) {
+            int rc = commands[k].run(argc - i, argv + i, conf);
+            xmlCleanupParser();
+            return rc;
+        }
+    fprintf(stderr, "wmsbridge: unknown command '%s'\n", argv[i]);
+    usage(stderr);
+    return WB_EX_USAGE;
+}
