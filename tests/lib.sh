@@ -1,0 +1,129 @@
+# lib.sh - shell helpers shared by the integration tests, stress runs and the
+# demo: start the SP-API simulator on loopback with a throw-away CA, write a
+# spool configuration pointing at it, and generate WMS dispatch files.
+# Sourced, not run. Everything it starts is stopped by wb_cleanup (trap it).
+
+WB_ROOT=${WB_ROOT:-$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)}
+WB_PY=${WB_PY:-python3}
+WB_PIDS=""
+
+# wb_cleanup - stop everything started here
+wb_cleanup() {
+    for p in $WB_PIDS; do kill "$p" 2>/dev/null; done
+    for p in $WB_PIDS; do wait "$p" 2>/dev/null; done
+    WB_PIDS=""
+}
+
+# wb_shared - the shared reference dir (Amazon XSDs) or empty
+wb_shared() {
+    if [ -n "${WB_SHARED:-}" ] && [ -f "$WB_SHARED/amazon/order-envelope.xsd" ]; then
+        echo "$WB_SHARED"
+    elif [ -f "$WB_ROOT/../shared/amazon/order-envelope.xsd" ]; then
+        (cd "$WB_ROOT/../shared" && pwd)
+    fi
+}
+
+# wb_start_sim DIR [sim args...] - HTTPS simulator; sets SIM_PORT SIM_PID SIM_URL SIM_CA
+wb_start_sim() {
+    d=$1; shift
+    mkdir -p "$d"
+    [ -f "$d/ca.pem" ] || sh "$WB_ROOT/tests/sim/mkcert.sh" "$d" || return 1
+    sh_xsd=""
+    s=$(wb_shared)
+    [ -n "$s" ] && sh_xsd="--xsd $s/amazon/order-envelope.xsd"
+    rm -f "$d/port"
+    # shellcheck disable=SC2086
+    $WB_PY "$WB_ROOT/tests/sim/spapi_sim.py" --port 0 --port-file "$d/port" \
+        --tls-cert "$d/server.pem" --tls-key "$d/server.key" --state-dir "$d/state" \
+        --carrier-codes "$WB_ROOT/etc/amazon-carrier-codes.txt" $sh_xsd --quiet "$@" \
+        >"$d/sim.log" 2>&1 &
+    SIM_PID=$!
+    WB_PIDS="$WB_PIDS $SIM_PID"
+    i=0
+    while [ ! -s "$d/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -s "$d/port" ] || { echo "simulator did not start:"; cat "$d/sim.log"; return 1; }
+    SIM_PORT=$(cat "$d/port")
+    SIM_URL="https://127.0.0.1:$SIM_PORT"
+    SIM_CA="$d/ca.pem"
+}
+
+# wb_sim_ctl PATH [JSON] - GET (no JSON) or POST to the simulator's control API
+wb_sim_ctl() {
+    if [ $# -gt 1 ]; then
+        curl -sS --cacert "$SIM_CA" -X POST -H 'Content-Type: application/json' \
+            --data "$2" "$SIM_URL$1"
+    else
+        curl -sS --cacert "$SIM_CA" "$SIM_URL$1"
+    fi
+}
+
+# wb_make_config DIR [extra conf lines...] - spool, maps, layouts and sim endpoints under DIR
+wb_make_config() {
+    d=$1; shift
+    mkdir -p "$d/etc" "$d/spool"
+    cp "$WB_ROOT/etc/carriers.map" "$WB_ROOT/etc/amazon-carrier-codes.txt" \
+        "$WB_ROOT/etc/result-codes.map" "$d/etc/"
+    printf '* = identity\n' >"$d/etc/skus.map"
+    umask 077
+    cat >"$d/etc/credentials" <<CRED
+client_id = amzn1.application-oa2-client.wmsbridgesim
+client_secret = wmsbridge-sim-secret
+refresh_token = Atzr|wmsbridge-sim-refresh-token
+CRED
+    umask 022
+    s=$(wb_shared)
+    cat >"$d/etc/wmsbridge.conf" <<CONF
+merchant_id = A2DEMO0SELLER
+spool_dir = $d/spool
+ledger = $d/spool/ledger.db
+layout_dir = $WB_ROOT/formats
+xsd_dir = ${s:+$s/amazon}
+sp_api_endpoint = ${SIM_URL:-https://127.0.0.1:9}
+lwa_endpoint = ${SIM_URL:-https://127.0.0.1:9}/auth/o2/token
+ca_file = ${SIM_CA:-}
+settle_seconds = 0
+batch_window_seconds = 0
+feed_poll_seconds = 1
+allow_root = yes
+schedule = $d/etc/schedule
+CONF
+    for line in "$@"; do echo "$line" >>"$d/etc/wmsbridge.conf"; done
+    cat >"$d/etc/schedule" <<SCHED
+@every 2s dispatch
+@every 1s feeds-poll
+0 3 * * * purge
+SCHED
+    WB_CONF="$d/etc/wmsbridge.conf"
+}
+
+# wb_gen_dispatch FILE ROWS [SEED] [BAD_PERCENT] - a UTF-8 dispatch file with shipped-recently times
+wb_gen_dispatch() {
+    $WB_PY "$WB_ROOT/bench/gen_dispatch.py" --rows "$2" --seed "${3:-1}" --bad "${4:-0}" \
+        --out "$1"
+}
+
+# wb_drop FILE FLOWDIR - drop a file the way a WMS should: temp name, then rename
+wb_drop() {
+    base=$(basename "$1")
+    cp "$1" "$2/.$base.part" && mv "$2/.$base.part" "$2/$base"
+}
+
+# wb_settle BIN CONF [MAX_ROUNDS] - run dispatch + feeds-poll until nothing is in flight
+wb_settle() {
+    bin=$1; conf=$2; max=${3:-120}
+    r=0
+    while [ $r -lt "$max" ]; do
+        "$bin" -c "$conf" run --once dispatch --options flush >>"${WB_LOG:-/dev/null}" 2>&1
+        "$bin" -c "$conf" run --once feeds-poll --options now >>"${WB_LOG:-/dev/null}" 2>&1
+        st=$("$bin" -c "$conf" status --json 2>/dev/null)
+        case $st in
+        *'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
+            in=$(echo "$st" | sed 's/.*"in":\([0-9]*\).*/\1/')
+            work=$(echo "$st" | sed 's/.*"work":\([0-9]*\).*/\1/')
+            [ "$in" = 0 ] && [ "$work" = 0 ] && return 0 ;;
+        esac
+        r=$((r + 1))
+        sleep 1
+    done
+    return 1
+}
