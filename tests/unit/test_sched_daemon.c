@@ -562,6 +562,41 @@ static void test_watch_and_poll(void **state)
         fail_msg("%s", buf_str(&logs));
 }
 
+static time_t dst_end;
+
+/* drive_dst - five fake minutes per tick until dst_end */
+static int drive_dst(void)
+{
+    if (fake_now >= dst_end)
+        return 1;
+    set_now(fake_now + 300);
+    return 0;
+}
+
+/* test_dst_daemon - a 01:30 London daily job runs exactly once on both 2026 DST days */
+static void test_dst_daemon(void **state)
+{
+    (void)state;
+    size_t n;
+    struct sched_entry *v = parse("30 1 * * * quick\n", &n);
+    cfg.time_zone = "Europe/London";
+    driver = drive_dst;
+    set_now(1774738800);  /* 2026-03-28T23:00Z */
+    dst_end = 1774756800; /* 2026-03-29T04:00Z */
+    assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
+    assert_int_equal(count_in(job_log("quick"), "start"), 1);
+    assert_non_null(strstr(job_log("quick"), "slot=1774746000")); /* 01:00Z = 02:00 BST */
+    unlink(path_of("quick.log"));
+    sched_memstore_init(&mem, &store);
+    ticks = 0;
+    set_now(1792882800);  /* 2026-10-24T23:00Z */
+    dst_end = 1792900800; /* 2026-10-25T04:00Z */
+    assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
+    assert_int_equal(count_in(job_log("quick"), "start"), 1);
+    assert_non_null(strstr(job_log("quick"), "slot=1792888200")); /* 00:30Z = 01:30 BST */
+    cron_entries_free(v, n);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -573,6 +608,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sighup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_and_poll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dst_daemon, setup, teardown),
     };
     for (size_t i = 0; i < WB_ARRAY_LEN(defs); i++)
         if (jobs_register(&defs[i]) != WB_OK)
