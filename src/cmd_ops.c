@@ -189,9 +189,10 @@ static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], 
         return 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL && n < max) {
-        if (de->d_name[0] == '.' || strlen(de->d_name) >= 32 || de->d_type != DT_DIR)
+        size_t k = strlen(de->d_name);
+        if (de->d_name[0] == '.' || k >= 32 || de->d_type != DT_DIR)
             continue;
-        snprintf(names[n++], 32, "%s", de->d_name);
+        memcpy(names[n++], de->d_name, k + 1);
     }
     closedir(d);
     return n;

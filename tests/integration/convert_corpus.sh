@@ -1,0 +1,80 @@
+#!/bin/sh
+# convert_corpus.sh - every case of tests/data/convert through
+# `wmsbridge convert dispatch`: exit code, messages, reject codes, formula
+# neutralisation, and XSD validation of every feed written.
+set -u
+. "$WB_ROOT/tests/lib.sh"
+DATA="$WB_ROOT/tests/data/convert"
+S=$(wb_shared)
+now=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+legacy=$(TZ=Europe/London date -d '-1 hour' +'%d/%m/%Y %H:%M')
+fail=0
+n=0
+for c in "$DATA"/*/; do
+    c=${c%/}
+    name=$(basename "$c")
+    exp="$c/expect"
+    [ -f "$exp" ] || continue
+    n=$((n + 1))
+    get() { sed -n "s/^$1=//p" "$exp"; }
+    layout=$(get layout)
+    layout=${layout:-dispatch-utf8}
+    in="$WB_TMP/$name.csv"
+    case $(get generate) in
+    huge_field)
+        { head -n 1 "$DATA/good/in.csv"
+          printf '026-1234567-1234567,12345678901234,'
+          head -c 1048576 /dev/zero | tr '\0' 'x'
+          printf ',1,RM24,JD014600003828394,@NOW@\n026-1234567-1234568,12345678901234,SKU-1,1,RM24,JD014600003828395,@NOW@\n'
+        } | sed "s|@NOW@|$now|g" >"$in" ;;
+    *) sed "s|@NOW@|$now|g; s|@LEGACY@|$legacy|g" "$c/in.csv" >"$in" ;;
+    esac
+    out="$WB_TMP/$name.xml"
+    rej="$WB_TMP/$name.rej.csv"
+    "$WB_BIN" convert dispatch --layout "$WB_ROOT/formats/$layout.layout" \
+        --carriers "$WB_ROOT/etc/carriers.map" --rejects "$rej" --merchant M1 \
+        <"$in" >"$out" 2>"$WB_TMP/$name.err"
+    rc=$?
+    bad=""
+    [ "$rc" = "$(get exit)" ] || bad="$bad exit=$rc(want $(get exit))"
+    fe=$(get file_error)
+    if [ -n "$fe" ]; then
+        grep -qi "$fe" "$WB_TMP/$name.err" || bad="$bad stderr lacks '$fe'"
+        [ -s "$out" ] && bad="$bad feed-written"
+    fi
+    m=$(get messages)
+    if [ -n "$m" ]; then
+        got=$(grep -o '<MessageID>' "$out" | wc -l)
+        [ "$got" = "$m" ] || bad="$bad messages=$got(want $m)"
+    fi
+    if grep -q '^codes=' "$exp"; then
+        want=$(get codes)
+        got=$(python3 - "$rej" <<'PY'
+import csv, sys
+try:
+    rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8", errors="replace")))
+except FileNotFoundError:
+    rows = []
+print(",".join(r[-2] for r in rows[1:]))
+PY
+)
+        [ "$got" = "$want" ] || bad="$bad codes=[$got](want [$want])"
+    fi
+    if [ "$(get no_formula)" = 1 ]; then
+        cut -d, -f1-7 "$rej" | grep -qE '(^|,)[=+@-]' && bad="$bad formula-cell-in-rejects"
+    fi
+    if [ -s "$out" ] && [ -n "$S" ]; then
+        xmllint --noout --nonet --schema "$S/amazon/order-envelope.xsd" "$out" \
+            >"$WB_TMP/$name.xsd" 2>&1 || bad="$bad xsd-invalid: $(tail -n 2 "$WB_TMP/$name.xsd")"
+    fi
+    if [ -n "$bad" ]; then
+        echo "FAIL $name:$bad"
+        sed 's/^/    /' "$WB_TMP/$name.err" | head -5
+        fail=$((fail + 1))
+    else
+        echo "ok   $name"
+    fi
+done
+[ -z "$S" ] && echo "note: shared Amazon schemas not found; feeds were not XSD-validated"
+echo "$n cases, $fail failed"
+[ "$n" -gt 0 ] && [ "$fail" -eq 0 ]
