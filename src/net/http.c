@@ -253,6 +253,9 @@ static int map_curl(CURLcode cc, const struct xfer *x, const char *detail, const
                 buf_appendf(err, "%s: response body is larger than allowed", where);
             else if (x->sink_rc == WB_IOERR && cc == CURLE_READ_ERROR)
                 buf_appendf(err, "%s: reading the upload file failed", where);
+            else
+                buf_appendf(err, "%s: the receiver stopped the transfer: %s", where,
+                            wb_status_str(x->sink_rc));
             return x->sink_rc;
         }
         buf_appendf(err, "%s: transfer aborted: %s", where, clean);
@@ -414,8 +417,10 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
         return rc;
     }
     rs->status = status;
-    log_debug("event=http method=%s url=%s status=%ld bytes=%lld ms=%ld request_id=%s",
+    long fresh = 0;
+    curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &fresh);
+    log_debug("event=http method=%s url=%s status=%ld bytes=%lld ms=%ld conn=%s request_id=%s",
               rq->method ? rq->method : "GET", safe, status, rs->bytes, rs->ms,
-              rs->request_id[0] ? rs->request_id : "-");
+              fresh ? "new" : "reused", rs->request_id[0] ? rs->request_id : "-");
     return WB_OK;
 }

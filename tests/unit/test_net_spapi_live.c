@@ -10,7 +10,8 @@
  * 500/503 retries and escalation, createFeed not resent after an ambiguous
  * 500, expired-token refresh on 401 and 403, a GZIP result document, terminal
  * 400/404 with Amazon's error code, a hung server timing out, a report
- * lifecycle, and TLS failure when the CA is not given. Touches nothing
+ * lifecycle, no secret in any debug log line, and TLS failure when the CA is
+ * not given. Touches nothing
  * outside WB_SIM_WORK.
  */
 #include <setjmp.h>
@@ -517,6 +518,54 @@ static void test_report(void **state)
     buf_free(&err);
 }
 
+static struct buf logged;
+
+/* capture - log sink that keeps every line */
+static void capture(int level, const char *line, void *arg)
+{
+    (void)level;
+    (void)arg;
+    buf_appends(&logged, line);
+    buf_appendc(&logged, '\n');
+}
+
+/* test_no_secrets_in_logs - debug logs of a whole lifecycle hold no token, secret or signature */
+static void test_no_secrets_in_logs(void **state)
+{
+    (void)state;
+    if (!live())
+        skip();
+    faults("{\"gzip\":true}");
+    buf_init(&logged, 16 << 20);
+    log_set_min(LOG_DEBUG_L);
+    log_set_sink(capture, NULL);
+    struct spapi *s = open_session(3, 10);
+    struct buf err;
+    buf_init(&err, 4096);
+    char id[64];
+    assert_int_equal(submit(s, 500, id, sizeof id, &err), WB_OK);
+    faults("{\"expire_tokens\":true,\"gzip\":true}");
+    struct spapi_feed f;
+    assert_int_equal(wait_done(s, id, &f, &err), WB_OK);
+    assert_int_equal(spapi_get_feed_document(s, f.result_doc_id, work, "secret-check.xml", &err),
+                     WB_OK);
+    spapi_close(s);
+    log_set_sink(NULL, NULL);
+    log_set_min(LOG_WARN_L);
+    const char *l = buf_str(&logged);
+    assert_non_null(strstr(l, "op=createFeed"));
+    assert_non_null(strstr(l, "event=token_refresh"));
+    assert_null(strstr(l, "Atza|"));
+    assert_null(strstr(l, "Atzr|"));
+    assert_null(strstr(l, "wmsbridge-sim-secret"));
+    assert_null(strstr(l, "sig="));
+    assert_null(strstr(l, "expires="));
+    assert_null(strstr(buf_str(&err), "sig="));
+    faults("{}");
+    buf_free(&logged);
+    buf_free(&err);
+}
+
 /* test_tls_needs_ca - without the test CA the handshake must fail (verification is on) */
 static void test_tls_needs_ca(void **state)
 {
@@ -549,11 +598,17 @@ int main(void)
     const char *lv = getenv("WB_LOG_LEVEL");
     log_setup("test_net_spapi_live", lv ? log_level_parse(lv) : LOG_WARN_L, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_token),        cmocka_unit_test(test_lifecycle_10),
-        cmocka_unit_test(test_429_storm),    cmocka_unit_test(test_5xx),
-        cmocka_unit_test(test_expired_401),  cmocka_unit_test(test_expired_403),
-        cmocka_unit_test(test_gzip_result),  cmocka_unit_test(test_terminal),
-        cmocka_unit_test(test_timeout),      cmocka_unit_test(test_report),
+        cmocka_unit_test(test_token),
+        cmocka_unit_test(test_lifecycle_10),
+        cmocka_unit_test(test_429_storm),
+        cmocka_unit_test(test_5xx),
+        cmocka_unit_test(test_expired_401),
+        cmocka_unit_test(test_expired_403),
+        cmocka_unit_test(test_gzip_result),
+        cmocka_unit_test(test_terminal),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_report),
+        cmocka_unit_test(test_no_secrets_in_logs),
         cmocka_unit_test(test_tls_needs_ca),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
