@@ -415,8 +415,10 @@ int procreport_parse_flat(const char *data, size_t len, struct proc_report *out,
             else
                 state = HEADER;
         }
-        if (state == PREAMBLE && lineno > 1 && blank(p, e)) {
+        if (state == PREAMBLE && blank(p, e)) {
             state = HEADER;
+        } else if (state == PREAMBLE && header_cols(p, e, cols)) {
+            state = ROWS; /* no blank line before the column header */
         } else if (state == PREAMBLE) {
             preamble_line(p, e, out, seen);
         } else if (state == HEADER && !blank(p, e)) {

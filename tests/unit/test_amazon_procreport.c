@@ -397,6 +397,15 @@ static void test_flat(void **state)
     assert_int_equal(r.successful, 1);
     procreport_free(&r);
 
+    const char *tight = "Feed Processing Summary:\n\tNumber of records processed\t\t2\n"
+                        "original-record-number\tsku\terror-code\terror-type\terror-message\n"
+                        "1\tS1\t8560\tError\tbad\n";
+    parse_ok(tight, strlen(tight), &r);
+    assert_int_equal(r.processed, 2);
+    assert_int_equal(r.nresults, 1);
+    assert_int_equal(r.with_error, 1);
+    procreport_free(&r);
+
     PARSE_BAD("Service Unavailable", "not a flat-file");
     PARSE_BAD("Feed Processing Summary:\n\tNumber of records processed\t\t1\n\nhello\tworld\n",
               "not a flat-file");
