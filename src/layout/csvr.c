@@ -322,7 +322,7 @@ static void cb_field(void *data, size_t len, void *arg)
                       col_name(r, col, tmp, sizeof tmp), r->l->encoding);
     }
     const char *c = r->arena.data + off;
-    if (!r->in_header && c[0] == '\'' && is_formula_start(c[1]))
+    if (c[0] == '\'' && is_formula_start(c[1]))
         off++;
     r->cell_off[i] = off;
 }

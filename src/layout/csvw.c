@@ -3,7 +3,8 @@
  *
  * Owns one writer: a row buffer (UTF-8), an output buffer of about 64 KiB and
  * an iconv descriptor for non-UTF-8 layouts. Cells are quoted when they hold
- * the delimiter, the quote, CR or LF, or start or end with white space;
+ * the delimiter, the quote, CR or LF, or start or end with white space (and
+ * a row of one empty cell is written as "" so it is not a blank line);
  * characters the target encoding lacks become '?'. With neutralisation on,
  * a cell starting with = + - @ TAB or CR gets one leading apostrophe.
  *
@@ -31,6 +32,7 @@ struct csvw {
     int neutralise;
     iconv_t cd; /* UTF-8 -> layout encoding; (iconv_t)-1 for UTF-8 */
     int err;    /* first error, sticky */
+    int alone;  /* the cell being added is the only one in its row */
     struct buf row;
     struct buf ob;
 };
@@ -130,11 +132,12 @@ static int add_cell(struct csvw *w, const char *s, size_t n)
     int neut =
         w->neutralise && n > 0 &&
         (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
-    int q = needs_quotes(w, s, n);
+    int apos_is_quote = w->l->quote == '\'';
+    int q = needs_quotes(w, s, n) || (n == 0 && w->alone) || (neut && apos_is_quote);
     if (q)
         rc = buf_appendc(&w->row, w->l->quote);
     if (rc == WB_OK && neut)
-        rc = buf_appendc(&w->row, '\'');
+        rc = buf_append(&w->row, "''", apos_is_quote ? 2 : 1);
     if (rc != WB_OK)
         return rc;
     if (!q)
@@ -160,6 +163,7 @@ static int emit_row(struct csvw *w, const char *const *cells, const size_t *lens
         return w->err;
     buf_reset(&w->row);
     int rc = WB_OK;
+    w->alone = n == 1;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
         const char *c = cells[i] ? cells[i] : "";
         size_t len = lens ? lens[i] : strlen(c);

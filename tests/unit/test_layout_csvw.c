@@ -76,6 +76,45 @@ static void test_formula_round_trip(void **state)
     layout_free(l);
 }
 
+/* test_apostrophe_quote - neutralising when the quote character is the apostrophe itself */
+static void test_apostrophe_quote(void **state)
+{
+    (void)state;
+    struct layout *l = tl_layout("name = x\nflow = other\nquote = '\ndelimiter = tab\n"
+                                 "field a = A\nfield b = B\nfield c = C\n");
+    const char *cells[] = {"\tQ", "=1", "it's"};
+    size_t n;
+    char *out = write_rows(l, 1, cells, 3, &n);
+    assert_string_equal(out, "A\tB\tC\n'''\tQ'\t'''=1'\t'it''s'\n");
+    FILE *f = tl_file(out, n);
+    struct csvr *r;
+    struct buf err;
+    buf_init(&err, 1024);
+    assert_int_equal(csvr_open(&r, l, f, NULL, 0, &err), WB_OK);
+    const struct csvr_row *row;
+    assert_int_equal(csvr_next(r, &row), WB_OK);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(row->cells[i], cells[i]);
+    csvr_close(r);
+    fclose(f);
+    free(out);
+    buf_free(&err);
+    layout_free(l);
+}
+
+/* test_lone_empty_cell - a row of one empty cell is not written as a blank line */
+static void test_lone_empty_cell(void **state)
+{
+    (void)state;
+    struct layout *l = tl_layout("name = x\nflow = other\nfield a = A\n");
+    const char *cells[] = {""};
+    size_t n;
+    char *out = write_rows(l, 0, cells, 1, &n);
+    assert_string_equal(out, "A\n\"\"\n");
+    free(out);
+    layout_free(l);
+}
+
 /* test_legacy_out - windows-1252 output with CRLF; missing characters become '?' */
 static void test_legacy_out(void **state)
 {
@@ -160,9 +199,10 @@ static void test_nospace(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quoting),    cmocka_unit_test(test_formula_round_trip),
-        cmocka_unit_test(test_legacy_out), cmocka_unit_test(test_bom_out),
-        cmocka_unit_test(test_nospace),
+        cmocka_unit_test(test_quoting),         cmocka_unit_test(test_formula_round_trip),
+        cmocka_unit_test(test_legacy_out),      cmocka_unit_test(test_bom_out),
+        cmocka_unit_test(test_nospace),         cmocka_unit_test(test_apostrophe_quote),
+        cmocka_unit_test(test_lone_empty_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
