@@ -672,6 +672,7 @@ int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, siz
     if (!h)
         return map_sftp(c, "opening directory", dir, err);
     size_t cap = 64, cnt = 0;
+    int too_long = 0;
     struct sftp_entry *v = malloc(cap * sizeof *v);
     char *name = malloc(4096);
     if (!v || !name) {
@@ -684,7 +685,7 @@ int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, siz
         int k = libssh2_sftp_readdir_ex(h, name, 4096, NULL, 0, &a);
         if (k == 0)
             break;
-        if (k == LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
+        if (k == LIBSSH2_ERROR_BUFFER_TOO_SMALL && ++too_long < 1000) {
             log_warn("remote=%s dir=%s event=refused reason=\"name longer than 4095 bytes\"",
                      c->where, dir);
             continue;

@@ -432,16 +432,42 @@ static void test_pull_refuses_unsafe(void **state)
     fx_free(f);
 }
 
-/* test_pull_server_killed - sshd killed mid-download: nothing in in/, later pull completes */
-static void test_pull_server_killed(void **state)
+/* fork_killer - child that stops the server once a dot-named file in dir holds min bytes */
+static pid_t fork_killer(const char *dir, long long min)
 {
-    (void)state;
-    NEED_LIVE();
-    struct fixture *f = fx_new("killed", "dispatch", "pull");
-    const long long size = 256LL * 1024 * 1024;
-    char p[2400];
-    snprintf(p, sizeof p, "%s/big.csv", f->remote_dir);
-    FILE *fp = fopen(p, "w");
+    pid_t p = fork();
+    assert_true(p >= 0);
+    if (p != 0)
+        return p;
+    for (int i = 0; i < 60000; i++) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        long long seen = 0;
+        while (d && (de = readdir(d)) != NULL) {
+            struct stat sb;
+            char q[4096];
+            if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
+                strcmp(de->d_name, "..") == 0)
+                continue;
+            snprintf(q, sizeof q, "%s/%s", dir, de->d_name);
+            if (stat(q, &sb) == 0 && sb.st_size > seen)
+                seen = sb.st_size;
+        }
+        if (d)
+            closedir(d);
+        if (seen >= min) {
+            execl("/bin/sh", "sh", L.ctl, "stop", (char *)NULL);
+            _exit(127);
+        }
+        usleep(1000);
+    }
+    _exit(2);
+}
+
+/* write_big - a file of size bytes of numbered lines, mtime a minute ago */
+static void write_big(const char *path, long long size)
+{
+    FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     char *chunk = malloc((1 << 20) + 1);
     assert_non_null(chunk);
@@ -453,40 +479,25 @@ static void test_pull_server_killed(void **state)
     free(chunk);
     assert_int_equal(fclose(fp), 0);
     struct timeval tv[2] = {{time(NULL) - 60, 0}, {time(NULL) - 60, 0}};
-    assert_int_equal(utimes(p, tv), 0);
+    assert_int_equal(utimes(path, tv), 0);
+}
+
+/* test_pull_server_killed - sshd killed mid-download: nothing in in/, later pull completes */
+static void test_pull_server_killed(void **state)
+{
+    (void)state;
+    NEED_LIVE();
+    struct fixture *f = fx_new("killed", "dispatch", "pull");
+    const long long size = 256LL * 1024 * 1024;
+    char p[2400];
+    snprintf(p, sizeof p, "%s/big.csv", f->remote_dir);
+    write_big(p, size);
     char want[65], got[65];
     assert_int_equal(fs_sha256_file(p, want), WB_OK);
 
     char in[1200];
     in_dir(f, "dispatch", in, sizeof in);
-    pid_t killer = fork();
-    assert_true(killer >= 0);
-    if (killer == 0) {
-        /* wait until the temp file in in/ holds some bytes, then kill the server */
-        for (int i = 0; i < 60000; i++) {
-            DIR *d = opendir(in);
-            struct dirent *de;
-            long long seen = 0;
-            while (d && (de = readdir(d)) != NULL) {
-                struct stat sb;
-                char q[2400];
-                if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(q, sizeof q, "%s/%s", in, de->d_name);
-                if (stat(q, &sb) == 0)
-                    seen = sb.st_size;
-            }
-            if (d)
-                closedir(d);
-            if (seen >= 2 * 1024 * 1024) {
-                execl("/bin/sh", "sh", L.ctl, "stop", (char *)NULL);
-                _exit(127);
-            }
-            usleep(1000);
-        }
-        _exit(2);
-    }
+    pid_t killer = fork_killer(in, 2 * 1024 * 1024);
     struct sftp_pull_stats st;
     struct buf err;
     buf_init(&err, 4096);
@@ -721,6 +732,49 @@ static void test_key_mode_and_check(void **state)
     fx_free(f);
 }
 
+/* test_push_server_killed - sshd killed mid-upload: file stays in out/, later push completes */
+static void test_push_server_killed(void **state)
+{
+    (void)state;
+    NEED_LIVE();
+    struct fixture *f = fx_new("pushkill", "orders", "push");
+    char out[1200], sent[1200], p[2400], want[65], got[65];
+    assert_int_equal(spool_ensure_flow(&f->sp, "orders"), WB_OK);
+    assert_int_equal(spool_dir(&f->sp, SP_OUT, "orders", out, sizeof out), WB_OK);
+    assert_int_equal(spool_dir(&f->sp, SP_SENT, "orders", sent, sizeof sent), WB_OK);
+    snprintf(p, sizeof p, "%s/big.csv", out);
+    write_big(p, 128LL * 1024 * 1024);
+    assert_int_equal(fs_sha256_file(p, want), WB_OK);
+    pid_t killer = fork_killer(f->remote_dir, 2 * 1024 * 1024);
+    struct sftp_push_stats st;
+    struct buf err;
+    buf_init(&err, 4096);
+    int rc = sftp_push(&f->cfg, &f->r, &f->sp, &st, &err);
+    int status;
+    waitpid(killer, &status, 0);
+    fprintf(stderr, "push with the server killed: %s: %s\n", wb_status_str(rc), buf_str(&err));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(rc, WB_TEMPFAIL);
+    assert_int_equal(st.sent, 0);
+    assert_true(exists(out, "big.csv"));
+    assert_false(exists(f->remote_dir, "big.csv"));
+    assert_int_equal(ctl("start"), 0);
+    buf_reset(&err);
+    assert_int_equal(sftp_push(&f->cfg, &f->r, &f->sp, &st, &err), WB_OK);
+    assert_int_equal(st.sent, 1);
+    assert_false(exists(out, "big.csv")); /* moved to sent/ */
+    snprintf(p, sizeof p, "%s/big.csv", f->remote_dir);
+    assert_int_equal(fs_sha256_file(p, got), WB_OK);
+    assert_string_equal(got, want);
+    assert_int_equal(count_dir(f->remote_dir, "."), 0); /* the stale .part was replaced */
+    assert_true(exists(sent, "big.csv"));
+    unlink(p);
+    snprintf(p, sizeof p, "%s/big.csv", sent);
+    unlink(p);
+    buf_free(&err);
+    fx_free(f);
+}
+
 /* test_hostkey_changed - a regenerated host key is refused, a pin of the new key accepted */
 static void test_hostkey_changed(void **state)
 {
@@ -785,6 +839,7 @@ int main(void)
         cmocka_unit_test_setup(test_key_mode_and_check, setup_live),
         cmocka_unit_test_setup(test_bulk_2000, setup_live),
         cmocka_unit_test_setup(test_pull_server_killed, setup_live),
+        cmocka_unit_test_setup(test_push_server_killed, setup_live),
         cmocka_unit_test_setup(test_hostkey_changed, setup_live),
     };
     const char *only = getenv("WB_TEST_FILTER");
