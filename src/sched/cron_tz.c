@@ -8,9 +8,13 @@
  * err for bad names or files, WB_NOMEM; never exits. Must never call
  * setenv("TZ"), tzset() or localtime(): the offset is computed here, purely.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/fsutil.h"
@@ -377,6 +381,36 @@ static int name_ok(const char *name)
     return 1;
 }
 
+/* read_zone_file - whole zone file into b; follows symlinks (tzdata links zones, e.g. UTC) */
+static int read_zone_file(const char *path, struct buf *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return WB_NOINPUT;
+    struct stat st;
+    int rc = WB_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return WB_NOINPUT;
+    }
+    char chunk[8192];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = WB_IOERR;
+            break;
+        }
+        if (n == 0)
+            break;
+        if ((rc = buf_append(b, chunk, (size_t)n)) != WB_OK)
+            break;
+    }
+    close(fd);
+    return rc;
+}
+
 /* load_zone - read and parse the zone file for name */
 static int load_zone(const char *name, struct cron_tz **out, struct buf *err)
 {
@@ -392,7 +426,7 @@ static int load_zone(const char *name, struct cron_tz **out, struct buf *err)
     struct buf b;
     buf_init(&b, TZ_FILE_MAX);
     if (rc == WB_OK)
-        rc = fs_read_file(path, &b);
+        rc = read_zone_file(path, &b);
     if (rc != WB_OK) {
         buf_free(&b);
         if (strcmp(name, "UTC") == 0 || strcmp(name, "GMT") == 0 || strcmp(name, "Etc/UTC") == 0) {
@@ -405,7 +439,7 @@ static int load_zone(const char *name, struct cron_tz **out, struct buf *err)
             buf_appendf(err, "unknown time zone \"%s\" (no file %s)", name, path);
         return WB_CONFIG;
     }
-    int prc = parse_tzif(z, (const unsigned char *)b.data, b.len);
+    int prc = b.data ? parse_tzif(z, (const unsigned char *)b.data, b.len) : -1;
     buf_free(&b);
     if (prc != 0) {
         zone_free(z);

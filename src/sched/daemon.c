@@ -53,6 +53,7 @@
 
 #define DEFAULT_TICK_MS 1000
 #define DEFAULT_GRACE_MS 10000
+#define POLL_MIN_GAP_MS 1000 /* a poll trigger waits this long after the job's last run */
 
 enum trigger { TRIG_SCHEDULE, TRIG_CATCHUP, TRIG_FILE, TRIG_POLL, TRIG_MANUAL };
 static const char *const trigger_names[] = {"schedule", "catch-up", "file", "poll", "manual"};
@@ -62,7 +63,7 @@ static volatile sig_atomic_t child_stop; /* set by the SIGTERM handler of a job 
 struct runner {
     const struct job_def *def;
     pid_t pid;
-    long long start_ms, deadline_ms, kill_ms;
+    long long start_ms, deadline_ms, kill_ms, end_ms;
     time_t slot;
     int timed_out, term_sent, kill_sent, stopping;
     int pending; /* file/poll trigger waiting for the current run to end */
@@ -83,6 +84,7 @@ struct loop {
     struct watch *watch;
     long grace_ms;
     int stopping;
+    int daemon; /* 1 in sched_run: next_run is known and published */
 };
 
 /* sched_outcome_str - short name of an outcome for logs and status */
@@ -181,7 +183,7 @@ static void child_main(struct loop *L, const struct job_def *def, const char *op
     if (L->hooks && L->hooks->child_init)
         L->hooks->child_init(L->hooks->arg, def->name);
     int rc = run_job(L->cfg, def, options, slot, deadline_ms);
-    _exit(rc >= 0 && rc < 256 ? rc : WB_INTERNAL);
+    _exit(rc >= 0 && rc < WB_STATUS_MAX ? rc : WB_INTERNAL);
 }
 
 /* job_next - earliest next slot of the entries of job (0 = none) */
@@ -224,7 +226,8 @@ static void start_run(struct loop *L, struct runner *r, time_t slot, const char 
         st.last_slot = slot;
     st.last_start = now;
     st.last_outcome = SCHED_OUT_RUNNING;
-    st.next_run = job_next(L, r->def->name);
+    if (L->daemon)
+        st.next_run = job_next(L, r->def->name);
     st.runs++;
     state_put(L->store, r->def->name, &st);
 
@@ -270,9 +273,11 @@ static int finish_run(struct loop *L, struct runner *r, int status)
     state_get(L->store, r->def->name, &st);
     st.last_end = clock_now();
     st.last_outcome = outcome;
-    st.next_run = job_next(L, r->def->name);
+    if (L->daemon)
+        st.next_run = job_next(L, r->def->name);
     state_put(L->store, r->def->name, &st);
-    long long ms = clock_mono_ms() - r->start_ms;
+    r->end_ms = clock_mono_ms();
+    long long ms = r->end_ms - r->start_ms;
     int lvl = outcome == WB_OK ? LOG_INFO_L : LOG_WARN_L;
     if (WIFSIGNALED(status))
         log_msg(lvl, "job=%s event=end pid=%ld outcome=%s signal=%d ms=%lld", r->def->name,
@@ -423,6 +428,21 @@ static int init_slots(struct loop *L, int catch_up)
     return WB_OK;
 }
 
+/* publish_next - store each scheduled job's next slot (for status), where it changed */
+static void publish_next(struct loop *L)
+{
+    for (size_t i = 0; i < L->nrun; i++) {
+        const char *job = L->run[i].def->name;
+        time_t nx = job_next(L, job);
+        struct sched_job_state st;
+        int have = state_get(L->store, job, &st) == WB_OK;
+        if ((have || nx) && st.next_run != nx) {
+            st.next_run = nx;
+            state_put(L->store, job, &st);
+        }
+    }
+}
+
 /* record_lost - runs left RUNNING by a daemon that died are marked LOST */
 static void record_lost(struct loop *L)
 {
@@ -513,7 +533,8 @@ static time_t ask_polls(struct loop *L, time_t now)
         if (L->hooks->poll(L->hooks->arg, job, now, &when) != WB_OK || when <= 0)
             continue;
         if (when <= now) {
-            if (L->run[i].pid <= 0)
+            const struct runner *r = &L->run[i];
+            if (r->pid <= 0 && (!r->end_ms || clock_mono_ms() - r->end_ms >= POLL_MIN_GAP_MS))
                 trigger(L, job, TRIG_POLL);
         } else if (!earliest || when < earliest) {
             earliest = when;
@@ -544,6 +565,8 @@ static void do_reload(struct loop *L)
     L->n = n;
     if (sched_changed && init_slots(L, 0) != WB_OK)
         log_error("event=reload result=partial reason=nomem");
+    if (sched_changed)
+        publish_next(L);
     log_info("event=reload result=ok entries=%zu", L->n);
 }
 
@@ -632,11 +655,13 @@ int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, si
         loop_close(&L);
         return rc;
     }
+    L.daemon = 1;
     record_lost(&L);
     if ((rc = init_slots(&L, 1)) != WB_OK) {
         loop_close(&L);
         return rc;
     }
+    publish_next(&L);
     log_info("event=sched_start entries=%zu jobs=%zu watch_dirs=%zu tz=%s", L.n, L.nrun,
              hooks ? hooks->nwatch_dirs : 0, cfg->time_zone ? cfg->time_zone : "UTC");
     long long next_scan_ms = clock_mono_ms(); /* files that came while we were down */

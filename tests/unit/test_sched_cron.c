@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -225,6 +227,10 @@ static void test_next_basic(void **state)
                      utc(2045, 12, 11, 2, 30));
     assert_int_equal(next("0 12 * * *", "Australia/Sydney", utc(2045, 1, 10, 12, 0)),
                      utc(2045, 1, 11, 1, 0));
+    /* linked zone names (tzdata symlinks) load like their targets */
+    assert_int_equal(next("0 9 * * *", "US/Eastern", utc(2026, 1, 10, 12, 0)),
+                     utc(2026, 1, 10, 14, 0));
+    assert_int_equal(next("30 2 * * *", "GB", utc(2026, 7, 10, 12, 0)), utc(2026, 7, 11, 1, 30));
     struct cron_entry e = spec("* * * * *");
     time_t t;
     assert_int_equal(cron_next(&e, "No/Such_Zone", 0, &t), WB_CONFIG);
@@ -340,6 +346,35 @@ static void test_prev(void **state)
     assert_int_equal(p, utc(2026, 11, 23, 9, 24));
 }
 
+/* test_example_schedule - etc/schedule as shipped parses against the production job names */
+static void test_example_schedule(void **state)
+{
+    (void)state;
+    const char *root = getenv("WB_ROOT");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/etc/schedule", root && *root ? root : ".");
+    struct sched_entry *v;
+    size_t n;
+    struct buf errs;
+    buf_init(&errs, 4096);
+    int rc = cron_load(path, &v, &n, &errs);
+    if (rc == WB_NOINPUT) {
+        buf_free(&errs);
+        skip();
+    }
+    if (rc != WB_OK)
+        fail_msg("%s", buf_str(&errs));
+    assert_int_equal(n, 5);
+    assert_string_equal(v[0].job, "dispatch");
+    assert_string_equal(v[4].job, "purge");
+    /* purge at 02:30 London: 02:30Z in winter */
+    time_t t;
+    assert_int_equal(cron_next(&v[4].when, "Europe/London", utc(2026, 11, 23, 9, 25), &t), WB_OK);
+    assert_int_equal(t, utc(2026, 11, 24, 2, 30));
+    cron_entries_free(v, n);
+    buf_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,7 +382,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_load_missing),
         cmocka_unit_test(test_next_basic),   cmocka_unit_test(test_dst_spring),
         cmocka_unit_test(test_dst_autumn),   cmocka_unit_test(test_every),
-        cmocka_unit_test(test_prev),
+        cmocka_unit_test(test_prev),         cmocka_unit_test(test_example_schedule),
     };
     return cmocka_run_group_tests(tests, setup_jobs, teardown_jobs);
 }

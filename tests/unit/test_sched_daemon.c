@@ -382,16 +382,27 @@ static void test_catch_up(void **state)
     cron_entries_free(v, n);
 }
 
-/* test_no_catch_up_first_start - a job that never ran waits for its first slot */
+/* test_no_catch_up_first_start - a job that never ran waits for its first slot; lost runs */
 static void test_no_catch_up_first_start(void **state)
 {
     (void)state;
     size_t n;
     struct sched_entry *v = parse("*/5 * * * * quick\n", &n);
+    struct sched_job_state st = {0};
+    st.last_start = T0 - 7200;
+    st.last_outcome = SCHED_OUT_RUNNING; /* the previous daemon died during a run */
+    store.put(store.arg, "slow", &st);
     driver = NULL;
     ticks = 2950; /* the safety net in test_poll stops the loop after 50 ticks */
     assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
     assert_string_equal(job_log("quick"), "");
+    st = get_state("quick"); /* the next slot is published for status */
+    assert_int_equal(st.runs, 0);
+    assert_int_equal(st.last_slot, 0);
+    assert_int_equal(st.next_run, T0 + 150);
+    st = get_state("slow");
+    assert_int_equal(st.last_outcome, SCHED_OUT_LOST);
+    assert_non_null(strstr(buf_str(&logs), "job=slow event=lost_run"));
     cron_entries_free(v, n);
 }
 
@@ -401,7 +412,8 @@ static int drive_timeout(void)
     if (ticks == 1)
         set_now(fake_now + 60);
     struct sched_job_state st;
-    return store.get(store.arg, "hang", &st) == WB_OK && st.last_outcome != SCHED_OUT_RUNNING;
+    return store.get(store.arg, "hang", &st) == WB_OK && st.runs > 0 &&
+           st.last_outcome != SCHED_OUT_RUNNING;
 }
 
 /* test_timeout_daemon - a hung job is SIGTERMed at its deadline, SIGKILLed after grace */
