@@ -314,6 +314,8 @@ static int setup(struct http *h, const struct http_req *rq, struct xfer *x, stru
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_CONNECTTIMEOUT, connect);
     SET(CURLOPT_TIMEOUT, timeout);
+    SET(CURLOPT_LOW_SPEED_LIMIT, 1L); /* a stalled transfer ends after http_timeout */
+    SET(CURLOPT_LOW_SPEED_TIME, h->timeout_s);
     SET(CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
     SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);

@@ -44,6 +44,7 @@ struct spapi {
     struct lwa_cache tok;
     struct ratelimit *rl;
     struct http *http;
+    long transfer_timeout_s; /* uploads and downloads: 10 x http_timeout */
     struct retry_policy pol;
     int prio;
     long max_wait_ms;
@@ -165,6 +166,7 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
         goto fail;
     if ((rc = http_open(&s->http, cfg, err)) != WB_OK)
         goto fail;
+    s->transfer_timeout_s = (cfg->http_timeout > 0 ? cfg->http_timeout : 60) * 10;
     s->pol.max_retries = cfg->retry_max >= 0 ? cfg->retry_max : 0;
     s->pol.base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 500;
     s->pol.cap_ms = cfg->retry_cap_ms > 0 ? cfg->retry_cap_ms : 60000;
@@ -360,9 +362,12 @@ static int call(struct spapi *s, struct call *c, struct buf *err)
             log_info("op=%s event=token_refresh status=%ld", c->op, rs.status);
             continue;
         }
-        if (v == RETRY_AUTH) {
-            buf_appendf(err, "%s: access token refused after a refresh: %s", c->op, buf_str(&why));
-            rc = WB_PERMFAIL;
+        if (v == RETRY_AUTH) { /* not the content's fault: an operator must look */
+            buf_appendf(err,
+                        "%s: access token refused after a refresh (check the application's "
+                        "authorization and the credentials file): %s",
+                        c->op, buf_str(&why));
+            rc = WB_CONFIG;
             goto done;
         }
         if (v == RETRY_FATAL) {
@@ -532,7 +537,7 @@ int spapi_upload(struct spapi *s, const char *url, const char *content_type, con
                               .upload = f,
                               .upload_len = size,
                               .resp = &resp,
-                              .timeout_s = 0};
+                              .timeout_s = s->transfer_timeout_s};
         rc = http_request(s->http, &rq, &rs, &herr);
         s->st.requests++;
         if (rc == WB_OK) {
@@ -900,7 +905,7 @@ static int download(struct spapi *s, const char *op, const char *doc_id, const c
                               .resp = &errbody,
                               .sink = dl_sink,
                               .sink_arg = &d,
-                              .timeout_s = 0};
+                              .timeout_s = s->transfer_timeout_s};
         rc = http_request(s->http, &rq, &rs, &herr);
         s->st.requests++;
         if (d.zinit)

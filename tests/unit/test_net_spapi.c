@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -518,6 +521,127 @@ static void test_open_refuses_insecure(void **state)
     buf_free(&err);
 }
 
+static char closed_ep[64], closed_lwa[96];
+
+/* closed_port - a loopback port nobody listens on (bound, then released) */
+static int closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* loopback_cfg - a config whose endpoints are a closed loopback port */
+static void loopback_cfg(struct wb_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    int port = closed_port();
+    snprintf(closed_ep, sizeof closed_ep, "http://127.0.0.1:%d", port);
+    snprintf(closed_lwa, sizeof closed_lwa, "http://127.0.0.1:%d/auth/o2/token", port);
+    cfg->sp_api_endpoint = closed_ep;
+    cfg->lwa_endpoint = closed_lwa;
+    cfg->marketplace_ids = "A1F83G8C2ARO7P";
+    cfg->ca_file = "";
+    cfg->tls_verify = 1;
+    cfg->http_timeout = 2;
+    cfg->retry_max = 2;
+    cfg->retry_base_ms = 1;
+    cfg->retry_cap_ms = 5;
+}
+
+/* test_local_throttle - an empty bucket answers WB_AGAIN with the wait, before any request */
+static void test_local_throttle(void **state)
+{
+    (void)state;
+    struct wb_config cfg;
+    loopback_cfg(&cfg);
+    struct lwa_creds c = {"id", "secret", "refresh"};
+    struct spapi *s;
+    struct buf err;
+    buf_init(&err, 1024);
+    assert_int_equal(spapi_open(&s, &cfg, &c, &err), WB_OK);
+    spapi_set_max_wait(s, 0);
+    assert_int_equal(ratelimit_drain(spapi_ratelimit(s), "getFeed"), WB_OK);
+    struct spapi_feed f;
+    assert_int_equal(spapi_get_feed(s, "123", &f, &err), WB_AGAIN);
+    assert_true(spapi_last_wait_ms(s) > 0);
+    assert_non_null(strstr(buf_str(&err), "rate limit"));
+    struct spapi_stats st;
+    spapi_stats(s, &st);
+    assert_int_equal(st.requests, 0);
+    spapi_close(s);
+    buf_free(&err);
+}
+
+/* test_connection_refused - transport errors retry retry_max times, then WB_TEMPFAIL */
+static void test_connection_refused(void **state)
+{
+    (void)state;
+    struct wb_config cfg;
+    loopback_cfg(&cfg);
+    struct lwa_creds c = {"id", "secret", "refresh"};
+    struct spapi *s;
+    struct buf err;
+    buf_init(&err, 2048);
+    assert_int_equal(spapi_open(&s, &cfg, &c, &err), WB_OK);
+    struct spapi_feed f;
+    assert_int_equal(spapi_get_feed(s, "123", &f, &err), WB_TEMPFAIL);
+    assert_non_null(strstr(buf_str(&err), "gave up after 3 attempts"));
+    assert_non_null(strstr(buf_str(&err), "connection failed"));
+    assert_null(strstr(buf_str(&err), "secret"));
+    struct spapi_stats st;
+    spapi_stats(s, &st);
+    assert_int_equal(st.retries, 2);
+    /* presigned URLs: https, or plain http to loopback only */
+    buf_reset(&err);
+    assert_int_equal(spapi_upload(s, "http://example.com/u?sig=1", "text/xml", "/dev/null", &err),
+                     WB_BADARG);
+    assert_null(strstr(buf_str(&err), "sig=1"));
+    assert_int_equal(spapi_upload(s, "https://h/u", "text/xml", "/nonexistent", &err), WB_NOINPUT);
+    spapi_close(s);
+    buf_free(&err);
+}
+
+/* test_http_refusals - schemes other than http(s) and an unreadable ca_file */
+static void test_http_refusals(void **state)
+{
+    (void)state;
+    struct wb_config cfg;
+    loopback_cfg(&cfg);
+    struct http *h;
+    struct buf err, resp;
+    buf_init(&err, 1024);
+    buf_init(&resp, 1024);
+    assert_int_equal(http_open(&h, &cfg, &err), WB_OK);
+    struct http_req rq = {.method = "GET", .url = "file:///etc/passwd", .resp = &resp};
+    struct http_resp rs;
+    assert_int_equal(http_request(h, &rq, &rs, &err), WB_BADARG);
+    rq.url = "gopher://127.0.0.1/x";
+    assert_int_equal(http_request(h, &rq, &rs, &err), WB_BADARG);
+    char url[128];
+    snprintf(url, sizeof url, "%s/x?token=abc", closed_ep);
+    rq.url = url;
+    buf_reset(&err);
+    assert_int_equal(http_request(h, &rq, &rs, &err), WB_TEMPFAIL);
+    assert_null(strstr(buf_str(&err), "token=abc"));
+    assert_int_equal(rs.status, 0);
+    http_close(h);
+    cfg.ca_file = "/nonexistent/ca.pem";
+    buf_reset(&err);
+    assert_int_equal(http_open(&h, &cfg, &err), WB_CONFIG);
+    assert_non_null(strstr(buf_str(&err), "/nonexistent/ca.pem"));
+    buf_free(&err);
+    buf_free(&resp);
+}
+
 /* main - run the group */
 int main(void)
 {
@@ -537,6 +661,9 @@ int main(void)
         cmocka_unit_test(test_creds_file),
         cmocka_unit_test(test_token_parse),
         cmocka_unit_test(test_open_refuses_insecure),
+        cmocka_unit_test(test_local_throttle),
+        cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_http_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
