@@ -135,6 +135,15 @@ static long backoff_ms(const struct wb_config *cfg, int attempt)
     return d / 2 + (long)((seed >> 8) % (unsigned long)(d / 2 + 1));
 }
 
+/* note_attempts - after failed retries, say how many and what went wrong first */
+static void note_attempts(struct buf *err, const struct buf *first, int rc, int attempts)
+{
+    if (rc == WB_TEMPFAIL && attempts > 1 && first->len && strcmp(first->data, buf_str(err)) != 0)
+        buf_appendf(err, " (after %d attempts; first failure: %s)", attempts, buf_str(first));
+    else if (rc == WB_TEMPFAIL && attempts > 1)
+        buf_appendf(err, " (after %d attempts)", attempts);
+}
+
 /* remote_join - dir + "/" + name for a remote path ("" or "." dir keeps it relative) */
 static int remote_join(char *out, size_t n, const char *dir, const char *name)
 {
@@ -384,16 +393,23 @@ int sftp_pull(const struct wb_config *cfg, const struct wb_remote *r, struct spo
                     wb_status_str(rc));
         return rc;
     }
+    struct buf first;
+    buf_init(&first, 2048);
     for (int attempt = 1;; attempt++) {
         buf_reset(err);
         rc = pull_pass(r, indir, lg, st, err);
-        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS)
+        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS) {
+            note_attempts(err, &first, rc, attempt);
             break;
+        }
         long d = backoff_ms(cfg, attempt);
         log_warn("remote=%s event=pull_retry attempt=%d delay_ms=%ld reason=\"%s\"", r->name,
                  attempt, d, buf_str(err));
+        if (attempt == 1)
+            buf_appends(&first, buf_str(err));
         sleep_ms(d);
     }
+    buf_free(&first);
     log_info("remote=%s event=pull_done status=%s listed=%ld taken=%ld duplicates=%ld "
              "waiting=%ld refused=%ld failed=%ld bytes=%lld",
              r->name, wb_status_str(rc), st->listed, st->taken, st->duplicates, st->waiting,
@@ -567,16 +583,23 @@ int sftp_push(const struct wb_config *cfg, const struct wb_remote *r, struct spo
                     wb_status_str(rc));
         return rc;
     }
+    struct buf first;
+    buf_init(&first, 2048);
     for (int attempt = 1;; attempt++) {
         buf_reset(err);
         rc = push_pass(r, sp, outdir, st, err);
-        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS)
+        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS) {
+            note_attempts(err, &first, rc, attempt);
             break;
+        }
         long d = backoff_ms(cfg, attempt);
         log_warn("remote=%s event=push_retry attempt=%d delay_ms=%ld reason=\"%s\"", r->name,
                  attempt, d, buf_str(err));
+        if (attempt == 1)
+            buf_appends(&first, buf_str(err));
         sleep_ms(d);
     }
+    buf_free(&first);
     log_info("remote=%s event=push_done status=%s sent=%ld already=%ld failed=%ld bytes=%lld",
              r->name, wb_status_str(rc), st->sent, st->already, st->failed, st->bytes);
     return rc;
