@@ -350,7 +350,7 @@ static void test_pull_growing_file(void **state)
     struct fixture *f = fx_new("growing", "dispatch", "pull");
     char p[2400];
     snprintf(p, sizeof p, "%s/slow.csv", f->remote_dir);
-    int lines = 40;
+    int lines = 80; /* 8 s of appending, a line every 100 ms */
     pid_t w = fork();
     assert_true(w >= 0);
     if (w == 0) {
@@ -370,12 +370,14 @@ static void test_pull_growing_file(void **state)
     buf_init(&err, 4096);
     char in[1200];
     in_dir(f, "dispatch", in, sizeof in);
+    int status;
     for (int round = 0; round < 2; round++) {
         assert_int_equal(sftp_pull(&f->cfg, &f->r, &f->sp, f->lg, &st, &err), WB_OK);
+        /* only meaningful while the writer is still appending */
+        assert_int_equal(waitpid(w, &status, WNOHANG), 0);
         assert_int_equal(st.taken, 0);
         assert_int_equal(count_dir(in, NULL), 0);
     }
-    int status;
     assert_int_equal(waitpid(w, &status, 0), w);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     sleep(2);
