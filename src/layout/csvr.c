@@ -15,7 +15,6 @@
  * at the end, WB_PERMFAIL with the row and its error set, or WB_IOERR/WB_NOMEM.
  * Never exits; never reads past the FILE it is given; never closes it.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
@@ -65,6 +64,7 @@ struct csvr {
     struct buf errtext;
     struct buf arena;
     size_t cell_off[CSVR_MAX_COLUMNS], raw_off[CSVR_MAX_COLUMNS], raw_len[CSVR_MAX_COLUMNS];
+    size_t cell_len[CSVR_MAX_COLUMNS];
     const char *cell_p[CSVR_MAX_COLUMNS], *raw_p[CSVR_MAX_COLUMNS];
     struct buf fieldbuf;
     size_t *field_off;
@@ -175,6 +175,13 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 static int arena_add(struct csvr *r, const void *p, size_t n, size_t *off)
 {
     size_t at = r->arena.len;
+    if (r->arena.cap - at > n + 1) { /* fast path: room already there */
+        memcpy(r->arena.data + at, p, n);
+        r->arena.data[at + n] = '\0';
+        r->arena.len = at + n + 1;
+        *off = at;
+        return WB_OK;
+    }
     int rc = buf_append(&r->arena, p, n);
     if (rc == WB_OK)
         rc = buf_appendc(&r->arena, '\0');
@@ -289,7 +296,7 @@ static void cb_field(void *data, size_t len, void *arg)
         return;
     size_t i = r->ncells++;
     r->cell_off[i] = r->raw_off[i] = EMPTY_OFF;
-    r->raw_len[i] = 0;
+    r->raw_len[i] = r->cell_len[i] = 0;
     if (len > r->l->max_field) {
         too_long(r, col, len);
         return;
@@ -299,7 +306,7 @@ static void cb_field(void *data, size_t len, void *arg)
         return;
     }
     r->raw_len[i] = len;
-    size_t off = r->raw_off[i];
+    size_t off = r->raw_off[i], clen = len;
     if (!plain_ascii(s, len)) {
         char tmp[24];
         size_t bad = 0, nul = 0, first = 0;
@@ -310,6 +317,7 @@ static void cb_field(void *data, size_t len, void *arg)
             nul = memchr(s, '\0', len) != NULL;
             rc = conv_cell(r, s, len, &off, &bad, &first);
         }
+        clen = r->arena.len - 1 - off;
         if (rc != WB_OK) {
             set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
             return;
@@ -323,8 +331,9 @@ static void cb_field(void *data, size_t len, void *arg)
     }
     const char *c = r->arena.data + off;
     if (c[0] == '\'' && is_formula_start(c[1]))
-        off++;
+        off++, clen--;
     r->cell_off[i] = off;
+    r->cell_len[i] = clen;
 }
 
 /* cb_row - libcsv: one record complete (c is its terminator, -1 at end of input) */
@@ -459,13 +468,18 @@ static int next_record(struct csvr *r)
     }
 }
 
-/* trim_span - bounds of s without surrounding ASCII white space */
-static const char *trim_span(const char *s, size_t *n)
+/* is_ws - ASCII white space */
+static int is_ws(char c)
 {
-    size_t len = strlen(s);
-    while (len && isspace((unsigned char)*s))
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* trim_span - bounds of the len bytes at s without surrounding ASCII white space */
+static const char *trim_span(const char *s, size_t len, size_t *n)
+{
+    while (len && is_ws(*s))
         s++, len--;
-    while (len && isspace((unsigned char)s[len - 1]))
+    while (len && is_ws(s[len - 1]))
         len--;
     *n = len;
     return s;
@@ -495,12 +509,12 @@ static void finish_row(struct csvr *r)
         if (col < 0 || (size_t)col >= r->ncells)
             continue;
         const char *c = r->cell_p[col];
-        size_t len = strlen(c), tn;
-        const char *t = trim_span(c, &tn);
-        if (tn == len) {
+        size_t len = r->cell_len[col], tn;
+        if (len == 0 || (!is_ws(c[0]) && !is_ws(c[len - 1]))) {
             r->field_p[k] = c;
             continue;
         }
+        const char *t = trim_span(c, len, &tn);
         size_t at = r->fieldbuf.len;
         if (buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK)
             r->field_off[k] = at;
@@ -666,7 +680,7 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
         r->colmap[k] = -1;
         for (size_t i = 0; i < r->ncols; i++) {
             size_t tn;
-            const char *t = trim_span(r->hdr[i], &tn);
+            const char *t = trim_span(r->hdr[i], strlen(r->hdr[i]), &tn);
             if (tn != strlen(l->fields[k].header) || strncasecmp(t, l->fields[k].header, tn))
                 continue;
             if (r->colmap[k] >= 0) {
@@ -705,12 +719,10 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
     return WB_PERMFAIL;
 }
 
-/* csvr_open - read BOM and header; required = logical fields that must be present (NULL: per flow)
- */
-int csvr_open(struct csvr **rp, const struct layout *l, FILE *in, const char *const *required,
-              size_t nrequired, struct buf *err)
+/* open_reader - csvr_open with an error buffer that is never NULL */
+static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
+                       const char *const *required, size_t nrequired, struct buf *err)
 {
-    *rp = NULL;
     struct csvr *r = calloc(1, sizeof *r);
     if (!r)
         return WB_NOMEM;
@@ -757,5 +769,19 @@ fail:
     return rc;
 fail_noparser:
     free(r);
+    return rc;
+}
+
+/* csvr_open - read BOM and header; required = fields that must be present (NULL: per flow) */
+int csvr_open(struct csvr **rp, const struct layout *l, FILE *in, const char *const *required,
+              size_t nrequired, struct buf *err)
+{
+    *rp = NULL;
+    if (err)
+        return open_reader(rp, l, in, required, nrequired, err);
+    struct buf scratch;
+    buf_init(&scratch, ERRTEXT_MAX);
+    int rc = open_reader(rp, l, in, required, nrequired, &scratch);
+    buf_free(&scratch);
     return rc;
 }
