@@ -298,6 +298,15 @@ static int map_curl(CURLcode cc, const struct xfer *x, const char *detail, const
     }
 }
 
+/* free_headers - wipe (they may carry an access token) and free a header list */
+static void free_headers(struct curl_slist *hdrs)
+{
+    for (struct curl_slist *p = hdrs; p; p = p->next)
+        if (p->data)
+            explicit_bzero(p->data, strlen(p->data));
+    curl_slist_free_all(hdrs);
+}
+
 /* setup - apply the fixed policy and this request's options to the handle */
 static int setup(struct http *h, const struct http_req *rq, struct xfer *x, struct curl_slist *hdrs,
                  char *errbuf)
@@ -375,7 +384,7 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     for (const char *const *hp = rq->headers; hp && *hp; hp++) {
         struct curl_slist *n = curl_slist_append(hdrs, *hp);
         if (!n) {
-            curl_slist_free_all(hdrs);
+            free_headers(hdrs);
             return WB_NOMEM;
         }
         hdrs = n;
@@ -383,7 +392,7 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     if (rq->upload || rq->body) { /* no "Expect: 100-continue" round trip */
         struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
         if (!n) {
-            curl_slist_free_all(hdrs);
+            free_headers(hdrs);
             return WB_NOMEM;
         }
         hdrs = n;
@@ -394,7 +403,7 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     curl_easy_reset(h->curl); /* keeps the connection cache: keep-alive */
     int rc = setup(h, rq, &x, hdrs, errbuf);
     if (rc != WB_OK) {
-        curl_slist_free_all(hdrs);
+        free_headers(hdrs);
         buf_appendf(err, "%s: libcurl refused an option", safe);
         return rc;
     }
@@ -406,7 +415,7 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
     rs->maybe_sent = sent > 0 || status > 0;
-    curl_slist_free_all(hdrs);
+    free_headers(hdrs);
     curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
     if (cc != CURLE_OK) {
         char where[300];

@@ -279,8 +279,8 @@ static int call(struct spapi *s, struct call *c, struct buf *err)
     long long t0 = clock_mono_ms();
     struct http_resp rs;
     struct buf why, herr;
-    buf_init(&why, 1024);
-    buf_init(&herr, 1024);
+    buf_init(&why, 8192); /* room for herr or "HTTP n" + amz + request id */
+    buf_init(&herr, 2048);
     memset(&rs, 0, sizeof rs);
     s->st.calls++;
     s->unknown = 0;
@@ -344,7 +344,7 @@ static int call(struct spapi *s, struct call *c, struct buf *err)
             ratelimit_header(s->rl, c->op, rs.rate_limit);
         int token_error = 0;
         struct buf amz;
-        buf_init(&amz, 2048);
+        buf_init(&amz, 4096);
         if (rs.status < 200 || rs.status >= 300)
             spapi_parse_errors(buf_str(c->resp), c->resp->len, &amz, &token_error);
         int v = retry_classify(rs.status, WB_OK, token_error);
@@ -678,6 +678,9 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
             for (int i = 0; i < s->nmarketplaces; i++)
                 buf_appendf(&path, "%s%s", i ? "," : "", s->marketplaces[i]);
             buf_appendf(&path, "&feedTypes=%s", feed_type);
+            time_t oldest = clock_now() - 89L * 86400; /* Amazon keeps feeds 90 days */
+            if (created_since > 0 && created_since < oldest)
+                created_since = oldest;
             if (created_since > 0) {
                 char iso[32];
                 clock_format_iso(created_since, iso, sizeof iso);
