@@ -11,6 +11,7 @@
  * Returns WB_PERMFAIL for any text that does not match completely; never exits.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +47,21 @@ void layout_tzcache_free(struct layout_tzcache *c)
     free(c);
 }
 
+/* is_tzif - 1 if path is a regular file in TZif format */
+static int is_tzif(const char *path)
+{
+    struct stat st;
+    char magic[4];
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    return n == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+}
+
 /* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
 int layout_tz_valid(const char *name)
 {
@@ -59,14 +75,13 @@ int layout_tz_valid(const char *name)
             return 0;
     const char *dir = getenv("TZDIR");
     char path[512];
-    struct stat st;
     if (dir && *dir) {
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        if (is_tzif(path))
             return 1;
     }
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return is_tzif(path);
 }
 
 /* same_wall - 1 if two broken-down times show the same date, hour and minute */

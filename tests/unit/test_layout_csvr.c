@@ -9,6 +9,7 @@
  */
 #include "layout_testutil.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 
 /* reader state for one test */
@@ -483,7 +484,7 @@ static void test_tab_delimiter(void **state)
     rd_close(&t);
 }
 
-/* test_many_rows - a long file streams with steady results */
+/* test_many_rows - a long file streams with steady results and steady memory */
 static void test_many_rows(void **state)
 {
     (void)state;
@@ -498,14 +499,21 @@ static void test_many_rows(void **state)
     const struct csvr_row *row;
     long n = 0;
     int rc;
+    size_t heap_early = 0;
     while ((rc = csvr_next(t.r, &row)) == WB_OK) {
         time_t when;
+        if (n == 1000)
+            heap_early = mallinfo2().uordblks;
         assert_int_equal(row->lineno, n + 2);
         assert_int_equal(layout_parse_time(t.l, F(row, "ship_time"), &when), WB_OK);
         n++;
     }
     assert_int_equal(rc, WB_NOTFOUND);
     assert_int_equal(n, 100000);
+    /* memory does not grow with the number of rows (skipped where mallinfo2 reads 0) */
+    size_t heap_late = mallinfo2().uordblks;
+    if (heap_early)
+        assert_true(heap_late < heap_early + 65536);
     rd_close(&t);
     buf_free(&b);
 }

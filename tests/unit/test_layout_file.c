@@ -149,6 +149,12 @@ static void test_flow_fields(void **state)
     e = load_errs("name = x\nflow = other\nencoding = latin1\nbom = required\nfield a = A\n");
     expect_err(e, "t.layout:4: bom = required needs encoding UTF-8");
     free(e);
+    e = load_errs("name = x\nflow = other\ntime_zone = zone.tab\nfield a = A\n");
+    expect_err(e, "t.layout:3: unknown time zone 'zone.tab'");
+    free(e);
+    e = load_errs("name = x\nflow = other\ntime_zone = ../../etc/passwd\nfield a = A\n");
+    expect_err(e, "t.layout:3: unknown time zone");
+    free(e);
     e = load_errs("name = x\nflow = other\nfield a = \xff\xfe\n");
     expect_err(e, "t.layout:3: header text of field a is not valid UTF-8");
     free(e);
