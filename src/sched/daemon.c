@@ -108,7 +108,7 @@ const char *sched_outcome_str(int outcome)
     }
 }
 
-/* iso - format an epoch for a log line (one static buffer per call site rotation) */
+/* iso - format an epoch for a log line into out ("-" for none) */
 static const char *iso(time_t t, char *out, size_t n)
 {
     if (t <= 0) {
@@ -603,7 +603,7 @@ static long wait_ms(const struct loop *L, time_t now, time_t poll_at, long long 
             w = (L->next[i] - now) * 1000LL;
     if (poll_at && (poll_at - now) * 1000LL < w)
         w = (poll_at - now) * 1000LL;
-    if (L->watch && next_scan_ms - mono < w)
+    if (L->watch && !L->stopping && next_scan_ms - mono < w)
         w = next_scan_ms - mono;
     for (size_t i = 0; i < L->nrun; i++) {
         const struct runner *r = &L->run[i];

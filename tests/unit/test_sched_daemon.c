@@ -262,7 +262,7 @@ static int setup(void **state)
     memset(&hooks, 0, sizeof hooks);
     hooks.poll = test_poll;
     hooks.reload = test_reload;
-    hooks.tick_ms = 10;
+    hooks.tick_ms = 5;
     hooks.grace_ms = 200;
     ticks = 0;
     driver = NULL;
@@ -411,9 +411,10 @@ static int drive_timeout(void)
 {
     if (ticks == 1)
         set_now(fake_now + 60);
-    struct sched_job_state st;
+    struct sched_job_state st, st2;
     return store.get(store.arg, "hang", &st) == WB_OK && st.runs > 0 &&
-           st.last_outcome != SCHED_OUT_RUNNING;
+           st.last_outcome != SCHED_OUT_RUNNING && store.get(store.arg, "late", &st2) == WB_OK &&
+           st2.runs > 0 && st2.last_outcome != SCHED_OUT_RUNNING;
 }
 
 /* test_timeout_daemon - a hung job is SIGTERMed at its deadline, SIGKILLed after grace */
@@ -421,7 +422,7 @@ static void test_timeout_daemon(void **state)
 {
     (void)state;
     size_t n;
-    struct sched_entry *v = parse("@every 1m hang\n", &n);
+    struct sched_entry *v = parse("@every 1m hang\n@every 1m late\n", &n);
     driver = drive_timeout;
     long long t = clock_mono_ms();
     assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
@@ -431,6 +432,10 @@ static void test_timeout_daemon(void **state)
     assert_int_equal(st.last_outcome, SCHED_OUT_TIMEOUT);
     assert_non_null(strstr(buf_str(&logs), "job=hang event=timeout"));
     assert_non_null(strstr(buf_str(&logs), "job=hang event=kill"));
+    /* the cooperative one saw should_stop at its deadline and finished its step */
+    assert_int_equal(get_state("late").last_outcome, SCHED_OUT_TIMEOUT);
+    assert_non_null(strstr(job_log("late"), "stopped at deadline"));
+    assert_null(strstr(buf_str(&logs), "job=late event=kill"));
     cron_entries_free(v, n);
 }
 
@@ -457,15 +462,12 @@ static void test_run_once(void **state)
     assert_int_equal(get_state("crash").last_outcome, SCHED_OUT_CRASHED);
 
     long long t = clock_mono_ms();
-    assert_int_equal(sched_run_once(&cfg, "hang", NULL, &store, &hooks, 0, &out), WB_TEMPFAIL);
-    assert_int_equal(out, SCHED_OUT_TIMEOUT);
-    assert_int_equal(get_state("hang").last_outcome, SCHED_OUT_TIMEOUT);
     /* a cooperative job sees should_stop at its deadline and finishes its step */
     assert_int_equal(sched_run_once(&cfg, "late", NULL, &store, &hooks, 0, &out), WB_TEMPFAIL);
     assert_int_equal(out, SCHED_OUT_TIMEOUT);
     assert_non_null(strstr(job_log("late"), "stopped at deadline"));
     t = clock_mono_ms() - t;
-    assert_true(t >= 2000 && t < 6000);
+    assert_true(t >= 1000 && t < 4000);
 
     assert_int_equal(sched_run_once(&cfg, "nosuch", NULL, &store, &hooks, 0, &out), WB_NOTFOUND);
     assert_int_equal(sched_run_once(&cfg, "quick", NULL, NULL, NULL, 0, NULL), WB_OK);
@@ -574,14 +576,43 @@ static void test_watch_and_poll(void **state)
         fail_msg("%s", buf_str(&logs));
 }
 
+/* drive_late_dir - create the watched directory and a file after start */
+static int drive_late_dir(void)
+{
+    if (ticks == 5) {
+        assert_int_equal(mkdir(path_of("in"), 0700), 0);
+        assert_int_equal(fs_write_file(path_of("in"), "a.csv", "x\n", 2), WB_OK);
+    }
+    return strstr(job_log("filejob"), "end") != NULL;
+}
+
+/* test_watch_late_dir - a directory missing at start is picked up by the rescan */
+static void test_watch_late_dir(void **state)
+{
+    (void)state;
+    char indir[400];
+    snprintf(indir, sizeof indir, "%s", path_of("in"));
+    struct watch_dir wd[] = {{indir, "filejob"}};
+    hooks.watch_dirs = wd;
+    hooks.nwatch_dirs = 1;
+    cfg.rescan_seconds = 1;
+    driver = drive_late_dir;
+    long long t = clock_mono_ms();
+    assert_int_equal(sched_run(&cfg, NULL, 0, &store, &hooks), WB_OK);
+    t = clock_mono_ms() - t;
+    assert_true(t < 3000);
+    assert_int_equal(count_in(job_log("filejob"), "start"), 1);
+    assert_non_null(strstr(buf_str(&logs), "event=watch_failed job=filejob"));
+}
+
 static time_t dst_end;
 
-/* drive_dst - five fake minutes per tick until dst_end */
+/* drive_dst - fifteen fake minutes per tick until dst_end */
 static int drive_dst(void)
 {
     if (fake_now >= dst_end)
         return 1;
-    set_now(fake_now + 300);
+    set_now(fake_now + 900);
     return 0;
 }
 
@@ -620,6 +651,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sighup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_and_poll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_late_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dst_daemon, setup, teardown),
     };
     for (size_t i = 0; i < WB_ARRAY_LEN(defs); i++)
