@@ -1,68 +1,27 @@
 /*
- * spapi.c - SP-API operations over http, lwa, ratelimit and retry.
+ * spapi.c - SP-API session and operations over http, lwa, ratelimit and retry.
  *
- * Owns the session (endpoints, credentials copy, token cache, buckets, HTTP
- * handle) and the one call loop every operation goes through: bucket, token,
- * request, classify, refresh once / back off / give up. Documents are
- * streamed (gunzip bounded by SPAPI_DOC_MAX) into an afile and committed only
- * when complete. Returns WB_* with one sentence in err; never logs or returns
- * tokens, secrets or presigned URLs; never exits.
+ * Owns the session (endpoints, marketplace ids, credentials copy, token
+ * cache, buckets, HTTP handle) and the one call loop every operation goes
+ * through: bucket, token, request, classify, refresh once / back off / give
+ * up. Feeds and reports operations live here; documents (upload, download,
+ * gunzip) in spapi_doc.c. Returns WB_* with one sentence in err; never logs
+ * or returns tokens, secrets or presigned URLs; never exits.
  */
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "core/clock.h"
-#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "net/http.h"
 #include "net/retry.h"
 #include "net/spapi.h"
-
-#define RESP_MAX (4L * 1024 * 1024)
-#define ERRBODY_MAX (64 * 1024)
-#define MARKETPLACES_MAX 25
-#define FEEDS_MAX 2000
-
-struct spapi {
-    char *endpoint;     /* no trailing '/' */
-    char *lwa_endpoint; /* token URL */
-    char *marketplaces[MARKETPLACES_MAX];
-    int nmarketplaces;
-    int allow_http; /* presigned URLs may be plain http (loopback endpoint) */
-    struct lwa_creds creds;
-    struct lwa_cache tok;
-    struct ratelimit *rl;
-    struct http *http;
-    long transfer_timeout_s; /* uploads and downloads: 10 x http_timeout */
-    struct retry_policy pol;
-    int prio;
-    long max_wait_ms;
-    long last_wait_ms;
-    int unknown;
-    struct spapi_stats st;
-};
-
-struct call {
-    const char *op;     /* usage plan name, e.g. "getFeed" */
-    const char *method; /* GET, POST, DELETE */
-    const char *path;   /* path and query, starting with '/' */
-    const char *body;   /* JSON body or NULL */
-    int idempotent;
-    const char *item; /* "feed_id=..." for the log line, or "" */
-    struct buf *resp; /* response body */
-    long status;
-};
+#include "net/spapi_impl.h"
 
 /* loopback_url - 1 if the URL's host is 127.0.0.0/8, ::1 or localhost */
 static int loopback_url(const char *url)
@@ -78,8 +37,8 @@ static int loopback_url(const char *url)
     return 0;
 }
 
-/* url_allowed - https anywhere, plain http only to loopback (tests, simulator) */
-static int url_allowed(const char *url)
+/* spapi_url_allowed - https anywhere, plain http only to loopback (tests, simulator) */
+int spapi_url_allowed(const char *url)
 {
     return http_url_is_https(url) ||
            (url && strncasecmp(url, "http://", 7) == 0 && loopback_url(url));
@@ -114,9 +73,9 @@ static int parse_marketplaces(struct spapi *s, const char *list, struct buf *err
         int ok = n <= 32;
         for (size_t i = 0; ok && i < n; i++)
             ok = (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9');
-        if (!ok || s->nmarketplaces >= MARKETPLACES_MAX) {
+        if (!ok || s->nmarketplaces >= SPAPI_MARKETPLACES_MAX) {
             buf_appendf(err, "marketplace_ids: '%.*s' is not a marketplace id (or more than %d)",
-                        (int)(n > 40 ? 40 : n), p, MARKETPLACES_MAX);
+                        (int)(n > 40 ? 40 : n), p, SPAPI_MARKETPLACES_MAX);
             return WB_CONFIG;
         }
         char *m = strndup(p, n);
@@ -138,7 +97,7 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
 {
     *out = NULL;
     const char *ep = cfg->sp_api_endpoint, *lwa = cfg->lwa_endpoint;
-    if (!ep || !url_allowed(ep) || !lwa || !url_allowed(lwa)) {
+    if (!ep || !spapi_url_allowed(ep) || !lwa || !spapi_url_allowed(lwa)) {
         buf_appendf(err, "sp_api_endpoint and lwa_endpoint must be https:// URLs "
                          "(plain http only to a loopback address)");
         return WB_CONFIG;
@@ -154,7 +113,6 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
     size_t n = strlen(s->endpoint);
     while (n > 8 && s->endpoint[n - 1] == '/')
         s->endpoint[--n] = '\0';
-    s->allow_http = !http_url_is_https(ep);
     if ((rc = parse_marketplaces(s, cfg->marketplace_ids, err)) != WB_OK)
         goto fail;
     if ((rc = dup_creds(&s->creds, creds)) != WB_OK) {
@@ -232,9 +190,9 @@ struct ratelimit *spapi_ratelimit(struct spapi *s)
     return s->rl;
 }
 
-/* backoff - sleep before retry number *attempt, or WB_TEMPFAIL when retries are spent */
-static int backoff(struct spapi *s, int *attempt, long retry_after_ms, const char *op,
-                   const char *why, struct buf *err)
+/* spapi_backoff - sleep before retry number *attempt, or WB_TEMPFAIL when retries are spent */
+int spapi_backoff(struct spapi *s, int *attempt, long retry_after_ms, const char *op,
+                  const char *why, struct buf *err)
 {
     if (*attempt >= s->pol.max_retries) {
         buf_appendf(err, "%s: gave up after %d attempts: %s", op, *attempt + 1, why);
@@ -271,8 +229,8 @@ static int take_token(struct spapi *s, const char *op, struct buf *err)
     return rc;
 }
 
-/* call - one SP-API operation with bucket, token, refresh-once and backoff */
-static int call(struct spapi *s, struct call *c, struct buf *err)
+/* spapi_call - one SP-API operation with bucket, token, refresh-once and backoff */
+int spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
 {
     char url[4096], hdr_token[LWA_TOKEN_MAX + 32];
     int attempt = 0, refreshed = 0, force = 0, rc;
@@ -302,7 +260,7 @@ static int call(struct spapi *s, struct call *c, struct buf *err)
         if (rc == WB_TEMPFAIL) {
             s->st.requests++;
             buf_appends(&why, buf_str(&herr));
-            if ((rc = backoff(s, &attempt, -1, c->op, buf_str(&why), err)) != WB_OK)
+            if ((rc = spapi_backoff(s, &attempt, -1, c->op, buf_str(&why), err)) != WB_OK)
                 goto done;
             continue;
         }
@@ -331,7 +289,7 @@ static int call(struct spapi *s, struct call *c, struct buf *err)
                 goto done;
             }
             buf_appends(&why, buf_str(&herr));
-            if ((rc = backoff(s, &attempt, -1, c->op, buf_str(&why), err)) != WB_OK)
+            if ((rc = spapi_backoff(s, &attempt, -1, c->op, buf_str(&why), err)) != WB_OK)
                 goto done;
             continue;
         }
@@ -385,7 +343,8 @@ static int call(struct spapi *s, struct call *c, struct buf *err)
             rc = WB_TEMPFAIL;
             goto done;
         }
-        if ((rc = backoff(s, &attempt, rs.retry_after_ms, c->op, buf_str(&why), err)) != WB_OK)
+        if ((rc = spapi_backoff(s, &attempt, rs.retry_after_ms, c->op, buf_str(&why), err)) !=
+            WB_OK)
             goto done;
     }
 done:
@@ -418,8 +377,8 @@ static char *dump(json_t *o)
     return p;
 }
 
-/* content_type_ok - printable, no separators that could split a header */
-static int content_type_ok(const char *ct)
+/* spapi_content_type_ok - printable, no separators that could split a header */
+int spapi_content_type_ok(const char *ct)
 {
     size_t n = ct ? strlen(ct) : 0;
     if (n == 0 || n > 200)
@@ -434,7 +393,7 @@ static int content_type_ok(const char *ct)
 int spapi_create_feed_document(struct spapi *s, const char *content_type, char *doc_id, size_t idn,
                                struct buf *url, struct buf *err)
 {
-    if (!content_type_ok(content_type)) {
+    if (!spapi_content_type_ok(content_type)) {
         buf_appendf(err, "createFeedDocument: content type is empty or has control characters");
         return WB_BADARG;
     }
@@ -442,20 +401,20 @@ int spapi_create_feed_document(struct spapi *s, const char *content_type, char *
     if (!body)
         return WB_NOMEM;
     struct buf resp;
-    buf_init(&resp, RESP_MAX);
-    struct call c = {.op = "createFeedDocument",
-                     .method = "POST",
-                     .path = "/feeds/2021-06-30/documents",
-                     .body = body,
-                     .idempotent = 1,
-                     .item = "",
-                     .resp = &resp};
-    int rc = call(s, &c, err);
+    buf_init(&resp, SPAPI_RESP_MAX);
+    struct spapi_req c = {.op = "createFeedDocument",
+                          .method = "POST",
+                          .path = "/feeds/2021-06-30/documents",
+                          .body = body,
+                          .idempotent = 1,
+                          .item = "",
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
     int gz;
     if (rc == WB_OK) {
         rc = spapi_parse_document(buf_str(&resp), resp.len, "feedDocumentId", doc_id, idn, url, &gz,
                                   err);
-        if (rc == WB_OK && !url_allowed(buf_str(url))) {
+        if (rc == WB_OK && !spapi_url_allowed(buf_str(url))) {
             buf_appendf(err, "createFeedDocument: upload URL is not https");
             rc = WB_PERMFAIL;
         }
@@ -464,108 +423,6 @@ int spapi_create_feed_document(struct spapi *s, const char *content_type, char *
     }
     free(body);
     buf_free(&resp);
-    return rc;
-}
-
-/* open_upload - open a regular file for streaming, with its size */
-static FILE *open_upload(const char *path, long long *size, struct buf *err)
-{
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        buf_appendf(err, "upload: %s is not a readable regular file: %s", path,
-                    fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        buf_appendf(err, "upload: %s: %s", path, strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    *size = (long long)st.st_size;
-    return f;
-}
-
-/* presigned_verdict - status of a presigned URL transfer to WB_OK / retry (-1) / a failure */
-static int presigned_verdict(long status)
-{
-    if (status >= 200 && status < 300)
-        return WB_OK;
-    if (status == 429 || status == 408 || status >= 500)
-        return -1;
-    if (status == 403)
-        return WB_TEMPFAIL; /* the URL expired (5 min): the caller starts over */
-    return WB_PERMFAIL;
-}
-
-/* spapi_upload - PUT a file to a presigned URL (no access token) */
-int spapi_upload(struct spapi *s, const char *url, const char *content_type, const char *path,
-                 struct buf *err)
-{
-    if (!url_allowed(url)) {
-        buf_appendf(err, "upload: URL is not https");
-        return WB_BADARG;
-    }
-    if (!content_type_ok(content_type)) {
-        buf_appendf(err, "upload: content type is empty or has control characters");
-        return WB_BADARG;
-    }
-    long long size = 0;
-    FILE *f = open_upload(path, &size, err);
-    if (!f)
-        return WB_NOINPUT;
-    char ct[256];
-    snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
-    const char *hdrs[] = {ct, NULL};
-    struct buf resp, herr;
-    buf_init(&resp, ERRBODY_MAX);
-    buf_init(&herr, 1024);
-    struct http_resp rs;
-    memset(&rs, 0, sizeof rs);
-    int attempt = 0, rc;
-    long long t0 = clock_mono_ms();
-    s->st.calls++;
-    for (;;) {
-        buf_reset(&resp);
-        buf_reset(&herr);
-        struct http_req rq = {.method = "PUT",
-                              .url = url,
-                              .headers = hdrs,
-                              .upload = f,
-                              .upload_len = size,
-                              .resp = &resp,
-                              .timeout_s = s->transfer_timeout_s};
-        rc = http_request(s->http, &rq, &rs, &herr);
-        s->st.requests++;
-        if (rc == WB_OK) {
-            int v = presigned_verdict(rs.status);
-            if (v == WB_OK)
-                break;
-            buf_appendf(&herr, "HTTP %ld", rs.status);
-            if (v != -1) {
-                buf_appendf(err, "upload: %s%s", buf_str(&herr),
-                            v == WB_TEMPFAIL ? " (URL refused, it may have expired)" : "");
-                rc = v;
-                break;
-            }
-            rc = WB_TEMPFAIL;
-        }
-        if (rc != WB_TEMPFAIL) {
-            buf_appendf(err, "upload: %s", buf_str(&herr));
-            break;
-        }
-        if ((rc = backoff(s, &attempt, rs.retry_after_ms, "upload", buf_str(&herr), err)) != WB_OK)
-            break;
-    }
-    fclose(f);
-    log_msg(rc == WB_OK ? LOG_INFO_L : LOG_WARN_L,
-            "op=upload status=%ld bytes=%lld attempts=%d ms=%lld result=%s", rs.status, size,
-            attempt + 1, clock_mono_ms() - t0, wb_status_str(rc));
-    buf_free(&resp);
-    buf_free(&herr);
     return rc;
 }
 
@@ -584,17 +441,17 @@ int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id
     if (!body)
         return WB_NOMEM;
     struct buf resp;
-    buf_init(&resp, RESP_MAX);
+    buf_init(&resp, SPAPI_RESP_MAX);
     char item[200];
     snprintf(item, sizeof item, "doc_id=%s feed_type=%s", doc_id, feed_type);
-    struct call c = {.op = "createFeed",
-                     .method = "POST",
-                     .path = "/feeds/2021-06-30/feeds",
-                     .body = body,
-                     .idempotent = 0,
-                     .item = item,
-                     .resp = &resp};
-    int rc = call(s, &c, err);
+    struct spapi_req c = {.op = "createFeed",
+                          .method = "POST",
+                          .path = "/feeds/2021-06-30/feeds",
+                          .body = body,
+                          .idempotent = 0,
+                          .item = item,
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
     if (rc == WB_OK) {
         rc = spapi_parse_id(buf_str(&resp), resp.len, "feedId", feed_id, idn, err);
         if (rc == WB_OK)
@@ -620,14 +477,14 @@ int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out,
     snprintf(path, sizeof path, "/feeds/2021-06-30/feeds/%s", feed_id);
     snprintf(item, sizeof item, "feed_id=%s", feed_id);
     struct buf resp;
-    buf_init(&resp, RESP_MAX);
-    struct call c = {.op = "getFeed",
-                     .method = "GET",
-                     .path = path,
-                     .idempotent = 1,
-                     .item = item,
-                     .resp = &resp};
-    int rc = call(s, &c, err);
+    buf_init(&resp, SPAPI_RESP_MAX);
+    struct spapi_req c = {.op = "getFeed",
+                          .method = "GET",
+                          .path = path,
+                          .idempotent = 1,
+                          .item = item,
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
     if (rc == WB_OK)
         rc = spapi_parse_feed(buf_str(&resp), resp.len, out, err);
     if (rc == WB_OK && strcmp(out->feed_id, feed_id) != 0) {
@@ -664,7 +521,7 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
     }
     struct buf path, resp;
     buf_init(&path, 8192);
-    buf_init(&resp, RESP_MAX);
+    buf_init(&resp, SPAPI_RESP_MAX);
     char next[4096] = "";
     int rc = WB_OK;
     for (int page = 0; page < SPAPI_LIST_PAGES; page++) {
@@ -690,15 +547,16 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
         }
         if (rc != WB_OK)
             break;
-        struct call c = {.op = "getFeeds",
-                         .method = "GET",
-                         .path = buf_str(&path),
-                         .idempotent = 1,
-                         .item = "",
-                         .resp = &resp};
-        if ((rc = call(s, &c, err)) != WB_OK)
+        struct spapi_req c = {.op = "getFeeds",
+                              .method = "GET",
+                              .path = buf_str(&path),
+                              .idempotent = 1,
+                              .item = "",
+                              .resp = &resp};
+        if ((rc = spapi_call(s, &c, err)) != WB_OK)
             break;
-        rc = spapi_parse_feeds(buf_str(&resp), resp.len, out, n, FEEDS_MAX, next, sizeof next, err);
+        rc = spapi_parse_feeds(buf_str(&resp), resp.len, out, n, SPAPI_FEEDS_MAX, next, sizeof next,
+                               err);
         if (rc != WB_OK || !next[0])
             break;
     }
@@ -725,14 +583,14 @@ int spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err)
     snprintf(path, sizeof path, "/feeds/2021-06-30/feeds/%s", feed_id);
     snprintf(item, sizeof item, "feed_id=%s", feed_id);
     struct buf resp;
-    buf_init(&resp, RESP_MAX);
-    struct call c = {.op = "cancelFeed",
-                     .method = "DELETE",
-                     .path = path,
-                     .idempotent = 1,
-                     .item = item,
-                     .resp = &resp};
-    int rc = call(s, &c, err);
+    buf_init(&resp, SPAPI_RESP_MAX);
+    struct spapi_req c = {.op = "cancelFeed",
+                          .method = "DELETE",
+                          .path = path,
+                          .idempotent = 1,
+                          .item = item,
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
     buf_free(&resp);
     return rc;
 }
@@ -760,17 +618,17 @@ int spapi_create_report(struct spapi *s, const char *report_type, time_t start, 
     if (!body)
         return WB_NOMEM;
     struct buf resp;
-    buf_init(&resp, RESP_MAX);
+    buf_init(&resp, SPAPI_RESP_MAX);
     char item[160];
     snprintf(item, sizeof item, "report_type=%s", report_type);
-    struct call c = {.op = "createReport",
-                     .method = "POST",
-                     .path = "/reports/2021-06-30/reports",
-                     .body = body,
-                     .idempotent = 0,
-                     .item = item,
-                     .resp = &resp};
-    int rc = call(s, &c, err);
+    struct spapi_req c = {.op = "createReport",
+                          .method = "POST",
+                          .path = "/reports/2021-06-30/reports",
+                          .body = body,
+                          .idempotent = 0,
+                          .item = item,
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
     if (rc == WB_OK) {
         rc = spapi_parse_id(buf_str(&resp), resp.len, "reportId", report_id, idn, err);
         if (rc == WB_OK)
@@ -796,14 +654,14 @@ int spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report
     snprintf(path, sizeof path, "/reports/2021-06-30/reports/%s", report_id);
     snprintf(item, sizeof item, "report_id=%s", report_id);
     struct buf resp;
-    buf_init(&resp, RESP_MAX);
-    struct call c = {.op = "getReport",
-                     .method = "GET",
-                     .path = path,
-                     .idempotent = 1,
-                     .item = item,
-                     .resp = &resp};
-    int rc = call(s, &c, err);
+    buf_init(&resp, SPAPI_RESP_MAX);
+    struct spapi_req c = {.op = "getReport",
+                          .method = "GET",
+                          .path = path,
+                          .idempotent = 1,
+                          .item = item,
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
     if (rc == WB_OK)
         rc = spapi_parse_report(buf_str(&resp), resp.len, out, err);
     if (rc == WB_OK && strcmp(out->report_id, report_id) != 0) {
@@ -812,211 +670,4 @@ int spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report
     }
     buf_free(&resp);
     return rc;
-}
-
-struct dl {
-    struct afile *af;
-    int gzip;
-    int zinit;
-    int zend; /* the last gzip member ended */
-    z_stream z;
-    long long out; /* bytes written */
-    long long max;
-    int fail; /* WB_* of the first sink failure */
-};
-
-/* dl_write - write decoded bytes to the afile within the size cap */
-static int dl_write(struct dl *d, const void *p, size_t n)
-{
-    if (d->out + (long long)n > d->max) {
-        d->fail = WB_TOOBIG;
-        return WB_TOOBIG;
-    }
-    d->out += (long long)n;
-    int rc = afile_write(d->af, p, n);
-    if (rc != WB_OK)
-        d->fail = rc;
-    return rc;
-}
-
-/* dl_sink - body bytes of a document: gunzip (bounded) or copy into the afile */
-static int dl_sink(void *arg, const void *p, size_t n)
-{
-    struct dl *d = arg;
-    if (!d->gzip)
-        return dl_write(d, p, n);
-    unsigned char out[65536];
-    d->z.next_in = (unsigned char *)(uintptr_t)p;
-    d->z.avail_in = (uInt)n;
-    while (d->z.avail_in > 0) {
-        if (d->zend) { /* another gzip member follows */
-            if (inflateReset(&d->z) != Z_OK)
-                return d->fail = WB_PERMFAIL;
-            d->zend = 0;
-        }
-        d->z.next_out = out;
-        d->z.avail_out = sizeof out;
-        int zr = inflate(&d->z, Z_NO_FLUSH);
-        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-            return d->fail = WB_PERMFAIL;
-        size_t got = sizeof out - d->z.avail_out;
-        if (got && dl_write(d, out, got) != WB_OK)
-            return d->fail;
-        if (zr == Z_STREAM_END)
-            d->zend = 1;
-        else if (zr == Z_BUF_ERROR && got == 0)
-            break;
-    }
-    return WB_OK;
-}
-
-/* download - fetch a presigned document URL into dest_dir/dest_name atomically */
-static int download(struct spapi *s, const char *op, const char *doc_id, const char *url, int gzip,
-                    const char *dest_dir, const char *dest_name, struct buf *err)
-{
-    struct buf errbody, herr;
-    buf_init(&errbody, ERRBODY_MAX);
-    buf_init(&herr, 1024);
-    struct http_resp rs;
-    memset(&rs, 0, sizeof rs);
-    int attempt = 0, rc;
-    long long t0 = clock_mono_ms();
-    struct dl d;
-    for (;;) {
-        struct afile af;
-        memset(&d, 0, sizeof d);
-        buf_reset(&errbody);
-        buf_reset(&herr);
-        if ((rc = afile_open(&af, dest_dir, dest_name, 0)) != WB_OK) {
-            buf_appendf(err, "%s: cannot create %s in %s: %s", op, dest_name, dest_dir,
-                        wb_status_str(rc));
-            break;
-        }
-        d.af = &af;
-        d.gzip = gzip;
-        d.max = SPAPI_DOC_MAX;
-        if (gzip) {
-            if (inflateInit2(&d.z, 15 + 16) != Z_OK) {
-                afile_abort(&af);
-                rc = WB_NOMEM;
-                break;
-            }
-            d.zinit = 1;
-        }
-        struct http_req rq = {.method = "GET",
-                              .url = url,
-                              .resp = &errbody,
-                              .sink = dl_sink,
-                              .sink_arg = &d,
-                              .timeout_s = s->transfer_timeout_s};
-        rc = http_request(s->http, &rq, &rs, &herr);
-        s->st.requests++;
-        if (d.zinit)
-            inflateEnd(&d.z);
-        int v = rc;
-        if (rc == WB_OK) {
-            v = presigned_verdict(rs.status);
-            if (v == WB_OK && gzip && !d.zend) {
-                buf_appendf(err, "%s: doc_id=%s: gzip document is truncated or corrupt", op,
-                            doc_id);
-                v = WB_PERMFAIL;
-            } else if (v == -1 || v != WB_OK) {
-                buf_appendf(&herr, "HTTP %ld", rs.status);
-                if (v != -1)
-                    buf_appendf(err, "%s: doc_id=%s: download %s%s", op, doc_id, buf_str(&herr),
-                                v == WB_TEMPFAIL ? " (URL refused, it may have expired)" : "");
-            }
-        } else if (rc == WB_PERMFAIL && d.fail == WB_PERMFAIL) {
-            buf_appendf(err, "%s: doc_id=%s: gzip document is corrupt", op, doc_id);
-        } else if (rc == WB_TOOBIG) {
-            buf_appendf(err, "%s: doc_id=%s: document is larger than %ld bytes", op, doc_id,
-                        SPAPI_DOC_MAX);
-        } else if (rc != WB_TEMPFAIL) {
-            buf_appendf(err, "%s: doc_id=%s: %s", op, doc_id, buf_str(&herr));
-        }
-        if (v == WB_OK) {
-            rc = afile_commit(&af);
-            if (rc != WB_OK)
-                buf_appendf(err, "%s: writing %s/%s failed: %s", op, dest_dir, dest_name,
-                            wb_status_str(rc));
-            break;
-        }
-        afile_abort(&af);
-        if (v != -1 && v != WB_TEMPFAIL) {
-            rc = v;
-            break;
-        }
-        if (v == WB_TEMPFAIL && rc == WB_OK) { /* presigned URL refused */
-            rc = WB_TEMPFAIL;
-            break;
-        }
-        if ((rc = backoff(s, &attempt, rs.retry_after_ms, op, buf_str(&herr), err)) != WB_OK)
-            break;
-    }
-    log_msg(rc == WB_OK ? LOG_INFO_L : LOG_WARN_L,
-            "doc_id=%s op=%s_download status=%ld gzip=%d bytes=%lld attempts=%d ms=%lld "
-            "result=%s",
-            doc_id, op, rs.status, gzip, d.out, attempt + 1, clock_mono_ms() - t0,
-            wb_status_str(rc));
-    buf_free(&errbody);
-    buf_free(&herr);
-    return rc;
-}
-
-/* get_document - getFeedDocument / getReportDocument, then download */
-static int get_document(struct spapi *s, const char *op, const char *prefix, const char *idkey,
-                        const char *doc_id, const char *dest_dir, const char *dest_name,
-                        struct buf *err)
-{
-    if (!spapi_id_ok(doc_id)) {
-        buf_appendf(err, "%s: invalid document id", op);
-        return WB_BADARG;
-    }
-    if (!dest_dir || !dest_name || !fs_name_ok(dest_name)) {
-        buf_appendf(err, "%s: doc_id=%s: unsafe destination file name", op, doc_id);
-        return WB_BADARG;
-    }
-    char path[256], item[160], id[SPAPI_ID_MAX + 1];
-    snprintf(path, sizeof path, "%s%s", prefix, doc_id);
-    snprintf(item, sizeof item, "doc_id=%s", doc_id);
-    struct buf resp, url;
-    buf_init(&resp, RESP_MAX);
-    buf_init(&url, 16 * 1024);
-    struct call c = {
-        .op = op, .method = "GET", .path = path, .idempotent = 1, .item = item, .resp = &resp};
-    int gzip = 0;
-    int rc = call(s, &c, err);
-    if (rc == WB_OK)
-        rc = spapi_parse_document(buf_str(&resp), resp.len, idkey, id, sizeof id, &url, &gzip, err);
-    if (rc == WB_OK && strcmp(id, doc_id) != 0) {
-        buf_appendf(err, "%s: answer is about another document", op);
-        rc = WB_PERMFAIL;
-    }
-    if (rc == WB_OK && !url_allowed(buf_str(&url))) {
-        buf_appendf(err, "%s: doc_id=%s: download URL is not https", op, doc_id);
-        rc = WB_PERMFAIL;
-    }
-    if (rc == WB_OK)
-        rc = download(s, op, doc_id, buf_str(&url), gzip, dest_dir, dest_name, err);
-    if (url.data)
-        explicit_bzero(url.data, url.cap);
-    buf_free(&url);
-    buf_free(&resp);
-    return rc;
-}
-
-/* spapi_get_feed_document - getFeedDocument, download, gunzip, write atomically */
-int spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
-                            const char *dest_name, struct buf *err)
-{
-    return get_document(s, "getFeedDocument", "/feeds/2021-06-30/documents/", "feedDocumentId",
-                        doc_id, dest_dir, dest_name, err);
-}
-
-/* spapi_get_report_document - getReportDocument, download, gunzip, write atomically */
-int spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
-                              const char *dest_name, struct buf *err)
-{
-    return get_document(s, "getReportDocument", "/reports/2021-06-30/documents/",
-                        "reportDocumentId", doc_id, dest_dir, dest_name, err);
 }
