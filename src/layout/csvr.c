@@ -438,10 +438,17 @@ static int next_record(struct csvr *r)
         if (got < seg) {
             if (csv_error(&r->p) != CSV_EPARSE)
                 return WB_NOMEM;
+            char tmp[24];
             r->cpos += got;
             begin_row(r);
-            set_error(r, CSVR_E_QUOTE, "malformed quoting (stray %c) near byte %zu of the line",
-                      r->l->quote, got + 1);
+            if (r->p.quoted)
+                set_error(r, CSVR_E_QUOTE, "text after the closing %c of a cell in column '%s'",
+                          r->l->quote, col_name(r, r->nseen, tmp, sizeof tmp));
+            else
+                set_error(r, CSVR_E_QUOTE,
+                          "%c inside a cell that does not start with %c, in "
+                          "column '%s' (double it and quote the cell)",
+                          r->l->quote, r->l->quote, col_name(r, r->nseen, tmp, sizeof tmp));
             parser_reset(r);
             r->skipping = 1;
             r->skip_toggle = 0;

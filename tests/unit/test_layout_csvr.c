@@ -408,8 +408,11 @@ static void test_columns_and_quotes(void **state)
     assert_string_equal(row->cells[7], "extra");
     row = next_bad(&t, CSVR_E_QUOTE);
     assert_int_equal(row->lineno, 4);
+    expect_in(row->error_text, "line 4: \" inside a cell that does not start with \", in column "
+                               "'sku'");
     row = next_bad(&t, CSVR_E_QUOTE);
     assert_int_equal(row->lineno, 5);
+    expect_in(row->error_text, "line 5: text after the closing \" of a cell in column 'sku'");
     row = next_ok(&t);
     assert_int_equal(row->lineno, 6);
     assert_string_equal(F(row, "sku"), "OK");
