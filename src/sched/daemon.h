@@ -50,7 +50,9 @@ struct sched_store {
 struct sched_hooks {
     const struct watch_dir *watch_dirs; /* in/<flow>/ directories and the job each one starts */
     size_t nwatch_dirs;
-    /* poll - when does job next need to run (feeds in flight, backoff)? *when = 0: no need */
+    /* poll - when does job next need to run (feeds in flight, backoff)? *when = 0: no need;
+     * a time <= now starts the job if it is idle and ended at least 1 s ago, so after a run
+     * the answer must move into the future (the loop asks every tick, keep it cheap) */
     int (*poll)(void *arg, const char *job, time_t now, time_t *when);
     /* reload - SIGHUP: reread config/maps/schedule; may replace *cfg and *entries (the
      * caller owns both and keeps the old ones alive until it replaces them again);
