@@ -457,8 +457,10 @@ int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id
         if (rc == WB_OK)
             log_info("feed_id=%s op=createFeed status=%ld doc_id=%s event=created", feed_id,
                      c.status, doc_id);
-        else
-            s->unknown = 1; /* accepted, but we cannot say under which id */
+        else { /* accepted, but we cannot say under which id: never a reject */
+            s->unknown = 1;
+            rc = WB_TEMPFAIL;
+        }
     }
     free(body);
     buf_free(&resp);
@@ -633,8 +635,10 @@ int spapi_create_report(struct spapi *s, const char *report_type, time_t start, 
         rc = spapi_parse_id(buf_str(&resp), resp.len, "reportId", report_id, idn, err);
         if (rc == WB_OK)
             log_info("report_id=%s op=createReport status=%ld event=created", report_id, c.status);
-        else
+        else {
             s->unknown = 1;
+            rc = WB_TEMPFAIL;
+        }
     }
     free(body);
     buf_free(&resp);

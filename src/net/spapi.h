@@ -18,7 +18,8 @@
  *   401/403 token error again after the refresh -> WB_CONFIG (authorization problem)
  * createFeed and createReport are not idempotent: after a 500/502/504 or a
  * timeout once the request may have been sent they are not resent; they
- * return WB_TEMPFAIL and spapi_outcome_unknown() is 1 (check getFeeds first).
+ * return WB_TEMPFAIL and spapi_outcome_unknown() is 1 (check getFeeds first);
+ * so does a 2xx answer whose new id cannot be read.
  * TLS failures are WB_CONFIG. Every external identifier used in a URL path
  * is checked ([A-Za-z0-9._-]{1,128}) before use.
  *
