@@ -222,7 +222,13 @@ int cmd_run(int argc, char **argv, const char *conf_path)
         env_free(&r.env);
         return WB_EX_USAGE;
     }
-    ex = cmd_load_env(&r.env, conf_path, 1) == WB_EX_OK ? WB_EX_OK : WB_EX_CANTCREAT;
+    struct buf serr;
+    buf_init(&serr, 4096);
+    if (env_open_spool(&r.env, &serr) != WB_OK) {
+        fprintf(stderr, "wmsbridge run: %s", buf_str(&serr));
+        ex = WB_EX_CANTCREAT;
+    }
+    buf_free(&serr);
     int lockfd = -1;
     char lockpath[4200];
     fs_join(lockpath, sizeof lockpath, r.env.cfg.spool_dir, LOCK_NAME);

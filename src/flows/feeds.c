@@ -359,7 +359,8 @@ static int result_cmp(const void *a, const void *b)
 static int apply_report(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                         struct proc_report *rep)
 {
-    qsort(rep->results, rep->nresults, sizeof *rep->results, result_cmp);
+    if (rep->nresults)
+        qsort(rep->results, rep->nresults, sizeof *rep->results, result_cmp);
     struct rowlist rl = {0}, rej = {0};
     long confirmed = 0, warned = 0;
     int rc = ledger_begin(env->ledger);
@@ -370,7 +371,9 @@ static int apply_report(const struct outflow *of, struct wb_env *env, struct led
     for (size_t i = 0; rc == WB_OK && i < rl.n; i++) {
         struct proc_result key = {.message_id = rl.v[i].message_id};
         struct proc_result *hit =
-            bsearch(&key, rep->results, rep->nresults, sizeof *rep->results, result_cmp);
+            rep->nresults ? bsearch(&key, rep->results, rep->nresults, sizeof *rep->results,
+                                    result_cmp)
+                          : NULL;
         if (!hit) {
             rc = ledger_row_confirm(env->ledger, rl.v[i].id, NULL);
             confirmed++;

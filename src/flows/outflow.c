@@ -523,7 +523,7 @@ static int id_cmp(const void *a, const void *b)
 static int reject_cb(void *arg, const struct ledger_row_view *r)
 {
     struct rowsel *s = arg;
-    if (!bsearch(&r->id, s->ids, s->n, sizeof *s->ids, id_cmp))
+    if (!s->n || !bsearch(&r->id, s->ids, s->n, sizeof *s->ids, id_cmp))
         return WB_OK;
     int rc = cells_decode(r->raw, &s->cells);
     if (rc != WB_OK)
@@ -568,8 +568,10 @@ int outflow_reject_rows(const struct outflow *of, struct spool *sp, struct ledge
         cells_free(&h);
         return WB_NOMEM;
     }
-    memcpy(sorted, row_ids, nrows * sizeof *sorted);
-    qsort(sorted, nrows, sizeof *sorted, id_cmp);
+    if (nrows) {
+        memcpy(sorted, row_ids, nrows * sizeof *sorted);
+        qsort(sorted, nrows, sizeof *sorted, id_cmp);
+    }
     struct rowsel s = {.ids = sorted, .n = nrows, .rw = &rw};
     rc = ledger_rows_of_file(lg, file_id, LR_REJECTED, reject_cb, &s);
     free(sorted);
