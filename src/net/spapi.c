@@ -124,6 +124,7 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
         goto fail;
     if ((rc = http_open(&s->http, cfg, err)) != WB_OK)
         goto fail;
+    s->doc_max = SPAPI_DOC_MAX;
     s->transfer_timeout_s = (cfg->http_timeout > 0 ? cfg->http_timeout : 60) * 10;
     s->pol.max_retries = cfg->retry_max >= 0 ? cfg->retry_max : 0;
     s->pol.base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 500;
@@ -163,6 +164,12 @@ void spapi_set_priority(struct spapi *s, int prio)
 void spapi_set_max_wait(struct spapi *s, long ms)
 {
     s->max_wait_ms = ms < 0 ? 0 : ms;
+}
+
+/* spapi_set_doc_max - cap on a downloaded document's decoded size (bytes) */
+void spapi_set_doc_max(struct spapi *s, long long bytes)
+{
+    s->doc_max = bytes > 0 ? bytes : SPAPI_DOC_MAX;
 }
 
 /* spapi_last_wait_ms - after WB_AGAIN: how long until the bucket has a token */

@@ -62,6 +62,8 @@ void spapi_close(struct spapi *s);
 void spapi_set_priority(struct spapi *s, int prio);
 /* spapi_set_max_wait - longest a call may block for a rate-limit token (ms) */
 void spapi_set_max_wait(struct spapi *s, long ms);
+/* spapi_set_doc_max - cap on a downloaded document's decoded size (default SPAPI_DOC_MAX) */
+void spapi_set_doc_max(struct spapi *s, long long bytes);
 /* spapi_last_wait_ms - after WB_AGAIN: how long until the bucket has a token */
 long spapi_last_wait_ms(const struct spapi *s);
 /* spapi_outcome_unknown - 1 if the last create call may have succeeded despite failing */

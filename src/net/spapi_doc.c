@@ -2,7 +2,7 @@
  * spapi_doc.c - SP-API documents: upload to and download from presigned URLs.
  *
  * Owns the streaming of feed documents (PUT from a file, no access token) and
- * of result and report documents (GET, gunzip bounded by SPAPI_DOC_MAX, into
+ * of result and report documents (GET, gunzip bounded by the session's document cap, into
  * an afile committed only when complete: temp + fsync + rename). Retries 5xx,
  * 429 and transport errors with the session's backoff; a refused presigned URL
  * (403, it expires after 5 minutes) is WB_TEMPFAIL so the caller starts over.
@@ -208,7 +208,7 @@ static int download(struct spapi *s, const char *op, const char *doc_id, const c
         }
         d.af = &af;
         d.gzip = gzip;
-        d.max = SPAPI_DOC_MAX;
+        d.max = s->doc_max;
         if (gzip) {
             if (inflateInit2(&d.z, 15 + 16) != Z_OK) {
                 afile_abort(&af);
@@ -243,8 +243,8 @@ static int download(struct spapi *s, const char *op, const char *doc_id, const c
         } else if (rc == WB_PERMFAIL && d.fail == WB_PERMFAIL) {
             buf_appendf(err, "%s: doc_id=%s: gzip document is corrupt", op, doc_id);
         } else if (rc == WB_TOOBIG) {
-            buf_appendf(err, "%s: doc_id=%s: document is larger than %ld bytes", op, doc_id,
-                        SPAPI_DOC_MAX);
+            buf_appendf(err, "%s: doc_id=%s: document is larger than %lld bytes", op, doc_id,
+                        s->doc_max);
         } else if (rc != WB_TEMPFAIL) {
             buf_appendf(err, "%s: doc_id=%s: %s", op, doc_id, buf_str(&herr));
         }

@@ -30,6 +30,7 @@ struct spapi {
     struct ratelimit *rl;
     struct http *http;
     long transfer_timeout_s; /* uploads and downloads: 10 x http_timeout */
+    long long doc_max;       /* decoded document size cap */
     struct retry_policy pol;
     int prio;
     long max_wait_ms;
