@@ -189,6 +189,7 @@ void spapi_stats(const struct spapi *s, struct spapi_stats *out)
 {
     *out = s->st;
     out->refreshes = s->tok.refreshes;
+    out->requests += s->tok.refreshes; /* successful token requests; failed ones are counted */
 }
 
 /* spapi_ratelimit - the session's buckets */
