@@ -27,8 +27,7 @@ struct retry_policy {
 int retry_classify(long status, int transport_rc, int token_error);
 /* retry_backoff_ms - full-jitter delay before retry number attempt (0-based), rnd in [0,1) */
 long retry_backoff_ms(const struct retry_policy *p, int attempt, double rnd);
-/* retry_delay_ms - delay honouring Retry-After (ms, -1 if absent); uses an internal random source
- */
+/* retry_delay_ms - full-jitter delay, or Retry-After (ms, -1 = absent) when longer */
 long retry_delay_ms(const struct retry_policy *p, int attempt, long retry_after_ms);
 /* retry_seed - seed the internal random source (tests) */
 void retry_seed(unsigned long long seed);
