@@ -25,6 +25,7 @@
 #include <csv.h>
 
 #include "core/buf.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "layout/layout.h"
 #include "layout/layout_int.h"
@@ -45,7 +46,12 @@ struct csvr {
     FILE *in;
     struct csv_parser p;
     unsigned char opts;
-    iconv_t cd; /* (iconv_t)-1 for UTF-8 layouts */
+    iconv_t cd;  /* (iconv_t)-1 for UTF-8 layouts */
+    int have_sb; /* single-byte encoding: sb[] maps 0x80..0xFF, no iconv per cell */
+    struct {
+        unsigned char len; /* 0: not a character of the encoding */
+        char utf8[4];
+    } sb[128];
     unsigned char *chunk;
     size_t clen, cpos;
     int eof;         /* input exhausted and libcsv finished */
@@ -229,6 +235,71 @@ toobig:
     return WB_TOOBIG;
 }
 
+/* build_sb - for single-byte encodings, the UTF-8 of each byte 0x80..0xFF (once per reader) */
+static void build_sb(struct csvr *r)
+{
+    for (int b = 0x80; b <= 0xFF; b++) {
+        char in = (char)b, out[8];
+        char *ip = &in, *op = out;
+        size_t il = 1, ol = sizeof out;
+        iconv(r->cd, NULL, NULL, NULL, NULL);
+        size_t rc = iconv(r->cd, &ip, &il, &op, &ol);
+        if (rc == (size_t)-1 && errno == EINVAL)
+            return; /* a lead byte: multi-byte encoding, keep iconv */
+        size_t k = (size_t)(op - out);
+        if (rc == (size_t)-1 || k == 0 || k > 4 || !str_utf8_valid(out, k)) {
+            r->sb[b - 0x80].len = 0;
+            continue;
+        }
+        memcpy(r->sb[b - 0x80].utf8, out, k);
+        r->sb[b - 0x80].len = (unsigned char)k;
+    }
+    r->have_sb = 1;
+}
+
+/* sb_cell - convert s with the single-byte table; bad bytes become U+FFFD and are counted */
+static int sb_cell(struct csvr *r, const unsigned char *s, size_t n, size_t *off, size_t *bad,
+                   size_t *first_bad)
+{
+    char out[4096];
+    size_t at = r->arena.len, k = 0;
+    *bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k > sizeof out - 4) {
+            if (buf_append(&r->arena, out, k) != WB_OK)
+                goto toobig;
+            k = 0;
+        }
+        unsigned char c = s[i];
+        if (c < 0x80 && c != 0) {
+            out[k++] = (char)c;
+            continue;
+        }
+        if (c == 0) { /* reported as E_NUL by the caller */
+            memcpy(out + k, utf8_repl, 3);
+            k += 3;
+            continue;
+        }
+        unsigned len = r->sb[c - 0x80].len;
+        const char *u = r->sb[c - 0x80].utf8;
+        if (len == 0) {
+            if ((*bad)++ == 0)
+                *first_bad = i;
+            u = utf8_repl;
+            len = 3;
+        }
+        memcpy(out + k, u, len);
+        k += len;
+    }
+    if (buf_append(&r->arena, out, k) != WB_OK || buf_appendc(&r->arena, '\0') != WB_OK)
+        goto toobig;
+    *off = at;
+    return WB_OK;
+toobig:
+    r->arena.len = at;
+    return WB_TOOBIG;
+}
+
 /* conv_cell - iconv s into the arena as UTF-8; bad bytes become U+FFFD and are counted */
 static int conv_cell(struct csvr *r, const unsigned char *s, size_t n, size_t *off, size_t *bad,
                      size_t *first_bad)
@@ -315,7 +386,8 @@ static void cb_field(void *data, size_t len, void *arg)
             rc = fix_utf8(r, s, len, &off, &bad, &nul, &first);
         } else {
             nul = memchr(s, '\0', len) != NULL;
-            rc = conv_cell(r, s, len, &off, &bad, &first);
+            rc = r->have_sb ? sb_cell(r, s, len, &off, &bad, &first)
+                            : conv_cell(r, s, len, &off, &bad, &first);
         }
         clen = r->arena.len - 1 - off;
         if (rc != WB_OK) {
@@ -764,6 +836,7 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
             rc = WB_CONFIG;
             goto fail;
         }
+        build_sb(r);
     }
     if ((rc = read_bom(r, err)) != WB_OK)
         goto fail;

@@ -243,7 +243,8 @@ static void test_nul_bytes(void **state)
     /* windows-1252 too */
     const char leg[] = LEGACY_HEADER "1;2;X\0;4;5;6;7\r\n";
     assert_int_equal(rd_open(&t, LEGACY_LAYOUT, leg, sizeof leg - 1), WB_OK);
-    next_bad(&t, CSVR_E_NUL);
+    row = next_bad(&t, CSVR_E_NUL);
+    assert_string_equal(row->cells[2], "X\xEF\xBF\xBD");
     at_end(&t);
     rd_close(&t);
 }
@@ -443,6 +444,25 @@ static void test_legacy_1252(void **state)
     rd_close(&t);
 }
 
+/* test_multibyte_encoding - a multi-byte ASCII-compatible encoding goes through iconv */
+static void test_multibyte_encoding(void **state)
+{
+    (void)state;
+    const char *lay = "name = x\nflow = other\nencoding = EUC-JP\nfield a = A\nfield b = B\n";
+    const char in[] = "A,B\n\xC6\xFC\xCB\xDC,ok\nbad\xFF,x\ncut\xC6,y\n";
+    struct rd t;
+    assert_int_equal(rd_open(&t, lay, in, sizeof in - 1), WB_OK);
+    const struct csvr_row *row = next_ok(&t);
+    assert_string_equal(row->cells[0], "\xE6\x97\xA5\xE6\x9C\xAC");
+    row = next_bad(&t, CSVR_E_ENCODING);
+    expect_in(row->error_text, "byte 0xFF at offset 3 in column 'A' is not valid EUC-JP");
+    assert_string_equal(row->cells[0], "bad\xEF\xBF\xBD");
+    row = next_bad(&t, CSVR_E_ENCODING);
+    assert_string_equal(row->cells[1], "y");
+    at_end(&t);
+    rd_close(&t);
+}
+
 /* test_formula_strip - one apostrophe before = + - @ TAB CR is removed, others kept */
 static void test_formula_strip(void **state)
 {
@@ -539,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_legacy_1252),
         cmocka_unit_test(test_formula_strip),
         cmocka_unit_test(test_tab_delimiter),
+        cmocka_unit_test(test_multibyte_encoding),
         cmocka_unit_test(test_many_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
