@@ -265,6 +265,7 @@ static int key_value(struct lparse *p, char *key, const char *v)
         if (!set_once(p, K_DTF, key))
             return WB_OK;
         l->dt_iso = strcmp(v, "iso8601") == 0;
+        l->dt_fast = !l->dt_iso && layout_time_fast_ok(v);
         if (!l->dt_iso && !strchr(v, '%'))
             perr(p, p->lineno, "datetime_format must be 'iso8601' or a strptime format");
         return set_str(&l->dt_format, v);

@@ -33,6 +33,7 @@ struct layout {
     int crlf; /* writer line end */
     char *dt_format;
     int dt_iso;
+    int dt_fast; /* numeric format parsed without strptime */
     char *tz;
     int tz_utc;
     size_t max_field;
@@ -43,6 +44,8 @@ struct layout {
 
 /* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
 int layout_tz_valid(const char *name);
+/* layout_time_fast_ok - 1 if fmt uses only %d %e %m %Y %y %H %M %S %% (parsed without strptime) */
+int layout_time_fast_ok(const char *fmt);
 /* layout_tzcache_new - cache for a layout's zone (NULL on allocation failure) */
 struct layout_tzcache *layout_tzcache_new(void);
 /* layout_tzcache_free - release the cache */

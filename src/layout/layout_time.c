@@ -146,10 +146,23 @@ static int wall_valid(const struct tm *t)
            t->tm_sec <= 60 && t->tm_year >= 0 && t->tm_year < 8100;
 }
 
+/* civil_to_epoch - seconds since 1970 of a valid broken-down UTC time (no libc call) */
+static time_t civil_to_epoch(const struct tm *t)
+{
+    long long y = (long long)t->tm_year + 1900, m = t->tm_mon + 1, d = t->tm_mday;
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097 + doe - 719468;
+    return (time_t)(days * 86400 + t->tm_hour * 3600LL + t->tm_min * 60LL + t->tm_sec);
+}
+
 /* local_to_utc - convert a wall time in the layout zone to epoch seconds */
 static int local_to_utc(const struct layout *l, struct tm *wall, time_t *out)
 {
-    time_t as_utc = timegm(wall);
+    time_t as_utc = civil_to_epoch(wall);
     if (l->tz_utc) {
         *out = as_utc;
         return WB_OK;
@@ -213,7 +226,7 @@ static int parse_iso(const struct layout *l, const char *s, time_t *out)
         return local_to_utc(l, &tm, out);
     int sign = 0;
     if (*s == 'Z' && s[1] == '\0') {
-        *out = timegm(&tm);
+        *out = civil_to_epoch(&tm);
         return WB_OK;
     }
     if (*s == '+')
@@ -231,8 +244,92 @@ static int parse_iso(const struct layout *l, const char *s, time_t *out)
         return WB_PERMFAIL;
     if (*s || oh > 23 || om > 59)
         return WB_PERMFAIL;
-    *out = timegm(&tm) - sign * (oh * 3600L + om * 60L);
+    *out = civil_to_epoch(&tm) - sign * (oh * 3600L + om * 60L);
     return WB_OK;
+}
+
+/* number - 1..maxd decimal digits at *p into out */
+static int number(const char **p, int maxd, int *out)
+{
+    int v = 0, k = 0;
+    while (k < maxd && (*p)[k] >= '0' && (*p)[k] <= '9')
+        v = v * 10 + ((*p)[k++] - '0');
+    *p += k;
+    *out = v;
+    return k > 0;
+}
+
+/* layout_time_fast_ok - 1 if fmt uses only %d %e %m %Y %y %H %M %S %% (parsed without strptime) */
+int layout_time_fast_ok(const char *fmt)
+{
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%')
+            continue;
+        f++;
+        if (!*f || !strchr("demYyHMS%", *f))
+            return 0;
+    }
+    return 1;
+}
+
+/* fast_parse - strptime for numeric formats: same fields, exact digits for %Y and %y */
+static int fast_parse(const char *fmt, const char *s, struct tm *tm)
+{
+    int v;
+    for (const char *f = fmt; *f; f++) {
+        if (isspace((unsigned char)*f)) {
+            while (isspace((unsigned char)*s))
+                s++;
+            continue;
+        }
+        if (*f != '%' || f[1] == '%') {
+            f += *f == '%';
+            if (*s++ != *f)
+                return 0;
+            continue;
+        }
+        const char *start = s;
+        switch (*++f) {
+        case 'e':
+            if (*s == ' ')
+                s++;
+            /* fall through */
+        case 'd':
+            if (!number(&s, 2, &tm->tm_mday))
+                return 0;
+            break;
+        case 'm':
+            if (!number(&s, 2, &v))
+                return 0;
+            tm->tm_mon = v - 1;
+            break;
+        case 'Y':
+            if (!number(&s, 4, &v) || s - start != 4)
+                return 0;
+            tm->tm_year = v - 1900;
+            break;
+        case 'y':
+            if (!number(&s, 2, &v) || s - start != 2)
+                return 0;
+            tm->tm_year = v < 69 ? v + 100 : v;
+            break;
+        case 'H':
+            if (!number(&s, 2, &tm->tm_hour))
+                return 0;
+            break;
+        case 'M':
+            if (!number(&s, 2, &tm->tm_min))
+                return 0;
+            break;
+        case 'S':
+            if (!number(&s, 2, &tm->tm_sec))
+                return 0;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return *s == '\0';
 }
 
 /* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if bad */
@@ -246,6 +343,11 @@ int layout_parse_time(const struct layout *l, const char *text, time_t *out)
     memset(&tm, 0, sizeof tm);
     tm.tm_mday = 1;
     tm.tm_year = 70;
+    if (l->dt_fast) {
+        if (!fast_parse(l->dt_format, text, &tm) || !wall_valid(&tm))
+            return WB_PERMFAIL;
+        return local_to_utc(l, &tm, out);
+    }
     const char *e = strptime(text, l->dt_format, &tm);
     if (!e || *e || !wall_valid(&tm))
         return WB_PERMFAIL;

@@ -225,6 +225,22 @@ static void test_time_iso(void **state)
     for (size_t i = 0; i < WB_ARRAY_LEN(bad); i++)
         if (layout_parse_time(l, bad[i], &t) != WB_PERMFAIL)
             fail_msg("'%s' should not parse", bad[i]);
+    /* calendar arithmetic agrees with timegm over three centuries */
+    for (int y = 1900; y < 2200; y++)
+        for (int m = 1; m <= 12; m++)
+            for (int d = 1; d <= 29; d += 27) {
+                char text[40];
+                struct tm tm = {.tm_year = y - 1900,
+                                .tm_mon = m - 1,
+                                .tm_mday = d,
+                                .tm_hour = 23,
+                                .tm_min = 59,
+                                .tm_sec = 58};
+                if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+                    continue;
+                snprintf(text, sizeof text, "%04d-%02d-%02dT23:59:58Z", y, m, d);
+                assert_int_equal(parse_ok(l, text), timegm(&tm));
+            }
     layout_free(l);
 }
 
@@ -266,6 +282,47 @@ static void test_time_london_dst(void **state)
     unsetenv("TZ");
 }
 
+/* parse_fmt - parse text with a one-off UTC layout using datetime_format fmt */
+static int parse_fmt(const char *fmt, const char *text, time_t *t)
+{
+    char lay[256];
+    snprintf(lay, sizeof lay, "name = x\nflow = other\ndatetime_format = %s\nfield a = A\n", fmt);
+    struct layout *l = tl_layout(lay);
+    int rc = layout_parse_time(l, text, t);
+    layout_free(l);
+    return rc;
+}
+
+/* test_time_formats - numeric formats (own parser) and others (strptime) */
+static void test_time_formats(void **state)
+{
+    (void)state;
+    time_t t;
+    assert_int_equal(parse_fmt("%Y-%m-%d %H:%M:%S", "2026-11-20 14:03:00", &t), WB_OK);
+    assert_int_equal(t, 1795183380);
+    assert_int_equal(parse_fmt("%d.%m.%y %H%M", "20.11.26 1403", &t), WB_OK);
+    assert_int_equal(t, 1795183380);
+    assert_int_equal(parse_fmt("%e/%m/%Y %H:%M 100%%", " 20/11/2026 14:03 100%", &t), WB_OK);
+    assert_int_equal(t, 1795183380);
+    assert_int_equal(parse_fmt("%d/%m/%Y  %H:%M", "20/11/2026 14:03", &t), WB_OK);
+    assert_int_equal(parse_fmt("%d %b %Y %H:%M", "20 Nov 2026 14:03", &t), WB_OK);
+    assert_int_equal(t, 1795183380);
+    assert_int_equal(parse_fmt("%Y-%m-%d %H:%M:%S %z", "2026-11-20 15:03:00 +0100", &t), WB_OK);
+    assert_int_equal(t, 1795183380);
+    const char *bad[][2] = {{"%Y-%m-%d", "26-11-20"},
+                            {"%Y-%m-%d", "2026-11-20x"},
+                            {"%Y-%m-%d", "2026-1120"},
+                            {"%d/%m/%Y", "20/13/2026"},
+                            {"%d/%m/%Y", "/11/2026"},
+                            {"%d/%m/%Y %H:%M", "20/11/2026 14:"},
+                            {"%d %b %Y", "20 Nox 2026"},
+                            {"%y%m%d", "2611"},
+                            {"%d/%m/%Y %H:%M", "20/11/2026 24:00"}};
+    for (size_t i = 0; i < WB_ARRAY_LEN(bad); i++)
+        if (parse_fmt(bad[i][0], bad[i][1], &t) != WB_PERMFAIL)
+            fail_msg("'%s' should not parse with '%s'", bad[i][1], bad[i][0]);
+}
+
 /* test_time_speed - a million cached local-time parses stay fast (no zone look-up per row) */
 static void test_time_speed(void **state)
 {
@@ -291,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_errors_with_lines), cmocka_unit_test(test_flow_fields),
         cmocka_unit_test(test_comments),          cmocka_unit_test(test_time_iso),
         cmocka_unit_test(test_time_london_dst),   cmocka_unit_test(test_time_speed),
+        cmocka_unit_test(test_time_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
