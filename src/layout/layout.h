@@ -24,6 +24,19 @@
  * For flow = dispatch the logical names are order_id, order_item_id, sku,
  * quantity, carrier, tracking, ship_time (all required) and ship_method.
  *
+ * Dates: iso8601 is YYYY-MM-DDThh:mm:ss[.frac] then Z, +hh:mm, +hhmm, +hh or
+ * nothing (= layout zone). Formats using only %d %e %m %Y %y %H %M %S %% are
+ * parsed directly (%Y exactly 4 digits); others go through strptime(3). The
+ * whole text must match. Local times convert with a per-hour offset cache;
+ * the repeated hour in autumn takes the earlier (summer time) instant, the
+ * skipped hour in spring is refused. A cache miss sets TZ briefly and puts
+ * it back, so date parsing is not thread-safe.
+ *
+ * Reading: header names match layout headers after trimming, ignoring ASCII
+ * case; extra columns are kept. Memory is one 64 KiB chunk plus one row,
+ * whatever the number of rows. Unquoted cells lose surrounding spaces (and
+ * tabs unless TAB is the delimiter); csvr_field also trims quoted cells.
+ *
  * Error contract: layout_* loaders return WB_CONFIG and append one
  * "file:line: text" line per problem to errs; the reader returns
  * WB_PERMFAIL for bad content (with a sentence for an operator), WB_IOERR /
