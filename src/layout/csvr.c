@@ -368,7 +368,9 @@ static void cb_field(void *data, size_t len, void *arg)
     size_t i = r->ncells++;
     r->cell_off[i] = r->raw_off[i] = EMPTY_OFF;
     r->raw_len[i] = r->cell_len[i] = 0;
-    if (len > r->l->max_field) {
+    /* one neutralising apostrophe does not count against the limit */
+    size_t limit = r->l->max_field + (len > 1 && s[0] == '\'' && is_formula_start((char)s[1]));
+    if (len > limit) {
         too_long(r, col, len);
         return;
     }
@@ -536,7 +538,7 @@ static int next_record(struct csvr *r)
             return WB_OK;
         int ps = r->p.pstate;
         if ((ps == PS_FIELD_BEGUN || ps == PS_FIELD_MIGHT_HAVE_ENDED) &&
-            r->p.entry_pos > r->l->max_field) {
+            r->p.entry_pos > r->l->max_field + 1) {
             begin_row(r);
             r->skipping = 1;
             too_long(r, r->nseen, r->p.entry_pos);

@@ -196,6 +196,7 @@ static void test_nospace(void **state)
     layout_free(l);
 }
 
+/* main - run this file's cmocka tests */
 int main(void)
 {
     const struct CMUnitTest tests[] = {

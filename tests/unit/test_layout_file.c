@@ -341,6 +341,7 @@ static void test_time_speed(void **state)
     layout_free(l);
 }
 
+/* main - run this file's cmocka tests */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
