@@ -854,7 +854,7 @@ fail_noparser:
     return rc;
 }
 
-/* csvr_open - read BOM and header; required = fields that must be present (NULL: per flow) */
+/* csvr_open - read BOM and header; required: fields to insist on (NULL: layout_field_required) */
 int csvr_open(struct csvr **rp, const struct layout *l, FILE *in, const char *const *required,
               size_t nrequired, struct buf *err)
 {

@@ -545,8 +545,7 @@ const char *layout_field_header(const struct layout *l, size_t i)
     return i < l->nfields ? l->fields[i].header : NULL;
 }
 
-/* layout_field_required - 1 if field i is required by the layout's flow (all are for unknown flows)
- */
+/* layout_field_required - 1 if the flow requires field i (all do for unknown flows) */
 int layout_field_required(const struct layout *l, size_t i)
 {
     if (i >= l->nfields)

@@ -85,8 +85,7 @@ size_t layout_nfields(const struct layout *l);
 const char *layout_field_name(const struct layout *l, size_t i);
 /* layout_field_header - header text of field i (NULL when out of range) */
 const char *layout_field_header(const struct layout *l, size_t i);
-/* layout_field_required - 1 if field i is required by the layout's flow (all are for unknown flows)
- */
+/* layout_field_required - 1 if the flow requires field i (all do for unknown flows) */
 int layout_field_required(const struct layout *l, size_t i);
 /* layout_field_index - index of a logical field, -1 if the layout has no such field */
 int layout_field_index(const struct layout *l, const char *field);
@@ -120,8 +119,7 @@ struct csvr_row {
 
 struct csvr;
 
-/* csvr_open - read BOM and header; required = logical fields that must be present
- * (NULL: the fields layout_field_required names) */
+/* csvr_open - read BOM and header; required: fields to insist on (NULL: layout_field_required) */
 int csvr_open(struct csvr **r, const struct layout *l, FILE *in, const char *const *required,
               size_t nrequired, struct buf *err);
 /* csvr_next - next record: WB_OK, WB_NOTFOUND at end, WB_PERMFAIL with row->error set */
