@@ -449,6 +449,7 @@ static int at_end(struct csvr *r)
     if (r->p.pstate != PS_ROW_NOT_BEGUN && csv_fini(&r->p, cb_field, cb_row, r) != 0) {
         begin_row(r);
         set_error(r, CSVR_E_TRUNCATED, "file ends inside a quoted cell");
+        cb_field(r->p.entry_buf, r->p.entry_pos, r); /* keep what there is of it */
         parser_reset(r);
         r->done = 1;
     }

@@ -303,7 +303,34 @@ static int key_value(struct lparse *p, char *key, const char *v)
     return WB_OK;
 }
 
-/* encoding_ok - 1 if iconv knows enc and it maps ASCII to itself */
+/* conv_n - iconv n bytes; 1 if they convert completely (state reset first) */
+static int conv_n(iconv_t cd, const char *in, size_t n)
+{
+    char buf[8], out[32];
+    char *ip = buf, *op = out;
+    size_t il = n, ol = sizeof out;
+    memcpy(buf, in, n);
+    iconv(cd, NULL, NULL, NULL, NULL);
+    return iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && il == 0;
+}
+
+/* ascii_trail_free - 0 if a multi-byte character of cd can end in an ASCII byte */
+static int ascii_trail_free(iconv_t cd)
+{
+    for (int lead = 0x80; lead <= 0xFF; lead++) {
+        char one = (char)lead;
+        if (conv_n(cd, &one, 1))
+            continue; /* a character by itself */
+        for (int trail = 0x20; trail < 0x7F; trail++) {
+            char two[2] = {(char)lead, (char)trail};
+            if (conv_n(cd, two, 2))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* encoding_ok - 1 if iconv knows enc, maps ASCII to itself and never hides ASCII in characters */
 static int encoding_ok(const char *enc)
 {
     static const char probe[] = "\t\r\n !\"#'+,-.0123456789;=@AZ_az|~";
@@ -315,9 +342,10 @@ static int encoding_ok(const char *enc)
     char *ip = in, *op = out;
     size_t il = sizeof probe - 1, ol = sizeof out;
     size_t r = iconv(cd, &ip, &il, &op, &ol);
+    int ok = r != (size_t)-1 && il == 0 && (size_t)(op - out) == sizeof probe - 1 &&
+             memcmp(out, probe, sizeof probe - 1) == 0 && ascii_trail_free(cd);
     iconv_close(cd);
-    return r != (size_t)-1 && il == 0 && (size_t)(op - out) == sizeof probe - 1 &&
-           memcmp(out, probe, sizeof probe - 1) == 0;
+    return ok;
 }
 
 /* validate - whole-layout checks after all lines are read */
@@ -337,8 +365,8 @@ static void validate(struct lparse *p)
         l->is_utf8 = 1;
     else if (!encoding_ok(l->encoding))
         perr(p, p->lines[K_ENC],
-             "encoding '%s' is unknown to iconv or not ASCII compatible (UTF-16/32 are not "
-             "supported)",
+             "encoding '%s' is unknown to iconv or not ASCII compatible (UTF-16/32, "
+             "Shift_JIS, Big5, GB18030 are not supported)",
              l->encoding);
     if (l->bom == LAYOUT_BOM_REQUIRED && !l->is_utf8)
         perr(p, p->lines[K_BOM], "bom = required needs encoding UTF-8");

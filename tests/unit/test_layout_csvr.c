@@ -387,6 +387,8 @@ static void test_truncated(void **state)
     const struct csvr_row *row = next_bad(&t, CSVR_E_TRUNCATED);
     assert_int_equal(row->lineno, 3);
     expect_in(row->error_text, "inside a quoted cell");
+    assert_int_equal(row->ncells, 3);
+    assert_string_equal(row->cells[2], "B,1,c,t,s\n");
     at_end(&t);
     rd_close(&t);
     in = UTF8_HEADER "1,2,A,1,c,t,s\n3,4,B,1";

@@ -132,6 +132,7 @@ static void test_errors_with_lines(void **state)
 static void test_flow_fields(void **state)
 {
     (void)state;
+    struct layout *l;
     char *e = load_errs("name = x\nflow = dispatch\nfield order_id = A\nfield odrer_item = B\n");
     expect_err(e, "flow dispatch needs 'field sku = <header>'");
     expect_err(e, "flow dispatch needs 'field order_item_id = <header>'");
@@ -146,6 +147,11 @@ static void test_flow_fields(void **state)
     e = load_errs("name = x\nflow = other\nencoding = UTF-16\nfield a = A\n");
     expect_err(e, "t.layout:3: encoding 'UTF-16' is unknown to iconv or not ASCII compatible");
     free(e);
+    e = load_errs("name = x\nflow = other\nencoding = SHIFT_JIS\nfield a = A\n");
+    expect_err(e, "t.layout:3: encoding 'SHIFT_JIS' is unknown to iconv or not ASCII compatible");
+    free(e);
+    l = tl_layout("name = x\nflow = other\nencoding = EUC-JP\nfield a = A\n");
+    layout_free(l);
     e = load_errs("name = x\nflow = other\nencoding = latin1\nbom = required\nfield a = A\n");
     expect_err(e, "t.layout:4: bom = required needs encoding UTF-8");
     free(e);
@@ -158,7 +164,7 @@ static void test_flow_fields(void **state)
     e = load_errs("name = x\nflow = other\nfield a = \xff\xfe\n");
     expect_err(e, "t.layout:3: header text of field a is not valid UTF-8");
     free(e);
-    struct layout *l = NULL;
+    l = NULL;
     struct buf errs;
     buf_init(&errs, 1024);
     assert_int_equal(layout_parse_text("name = x\0", 9, "nul.layout", &l, &errs), WB_CONFIG);
