@@ -108,12 +108,22 @@ static void set_error(struct csvr *r, int code, const char *fmt, ...)
     va_end(ap);
 }
 
-/* col_name - header name of column i for messages ("cell N" before the header is known) */
+/* col_name - "'Name'" of column i for messages (its number before the header is known) */
 static const char *col_name(const struct csvr *r, size_t i, char *tmp, size_t n)
 {
-    if (!r->in_header && i < r->ncols)
-        return r->hdr[i];
-    snprintf(tmp, n, "%zu", i + 1);
+    if (r->in_header || i >= r->ncols) {
+        snprintf(tmp, n, "%zu", i + 1);
+        return tmp;
+    }
+    const char *name = r->hdr[i];
+    size_t len = strlen(name), max = n - 6;
+    if (len <= max) {
+        snprintf(tmp, n, "'%s'", name);
+        return tmp;
+    }
+    while (max > 0 && ((unsigned char)name[max] & 0xC0) == 0x80)
+        max--; /* do not cut a UTF-8 character */
+    snprintf(tmp, n, "'%.*s...'", (int)max, name);
     return tmp;
 }
 
@@ -351,8 +361,8 @@ static int is_formula_start(char c)
 /* too_long - mark the record for a cell over the limit and store it empty */
 static void too_long(struct csvr *r, size_t col, size_t len)
 {
-    char tmp[24];
-    set_error(r, CSVR_E_FIELD_TOO_LONG, "cell in column '%s' is longer than %zu bytes (%zu%s)",
+    char tmp[80];
+    set_error(r, CSVR_E_FIELD_TOO_LONG, "cell in column %s is longer than %zu bytes (%zu%s)",
               col_name(r, col, tmp, sizeof tmp), r->l->max_field, len, r->skipping ? "+" : "");
 }
 
@@ -381,7 +391,7 @@ static void cb_field(void *data, size_t len, void *arg)
     r->raw_len[i] = len;
     size_t off = r->raw_off[i], clen = len;
     if (!plain_ascii(s, len)) {
-        char tmp[24];
+        char tmp[80];
         size_t bad = 0, nul = 0, first = 0;
         int rc;
         if (r->cd == (iconv_t)-1) {
@@ -397,11 +407,10 @@ static void cb_field(void *data, size_t len, void *arg)
             return;
         }
         if (nul)
-            set_error(r, CSVR_E_NUL, "NUL byte in column '%s'", col_name(r, col, tmp, sizeof tmp));
+            set_error(r, CSVR_E_NUL, "NUL byte in column %s", col_name(r, col, tmp, sizeof tmp));
         if (bad)
-            set_error(r, CSVR_E_ENCODING,
-                      "byte 0x%02X at offset %zu in column '%s' is not valid %s", s[first], first,
-                      col_name(r, col, tmp, sizeof tmp), r->l->encoding);
+            set_error(r, CSVR_E_ENCODING, "byte 0x%02X at offset %zu in column %s is not valid %s",
+                      s[first], first, col_name(r, col, tmp, sizeof tmp), r->l->encoding);
     }
     const char *c = r->arena.data + off;
     if (c[0] == '\'' && is_formula_start(c[1]))
@@ -513,16 +522,16 @@ static int next_record(struct csvr *r)
         if (got < seg) {
             if (csv_error(&r->p) != CSV_EPARSE)
                 return WB_NOMEM;
-            char tmp[24];
+            char tmp[80];
             r->cpos += got;
             begin_row(r);
             if (r->p.quoted)
-                set_error(r, CSVR_E_QUOTE, "text after the closing %c of a cell in column '%s'",
+                set_error(r, CSVR_E_QUOTE, "text after the closing %c of a cell in column %s",
                           r->l->quote, col_name(r, r->nseen, tmp, sizeof tmp));
             else
                 set_error(r, CSVR_E_QUOTE,
                           "%c inside a cell that does not start with %c, in "
-                          "column '%s' (double it and quote the cell)",
+                          "column %s (double it and quote the cell)",
                           r->l->quote, r->l->quote, col_name(r, r->nseen, tmp, sizeof tmp));
             parser_reset(r);
             r->skipping = 1;
@@ -791,7 +800,7 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
         return WB_OK;
     buf_appendf(err, "; the header has %zu column(s):", r->ncols);
     for (size_t i = 0; i < r->ncols && i < 40; i++)
-        buf_appendf(err, "%s '%s'", i ? "," : "", r->hdr[i]);
+        buf_appendf(err, "%s '%.60s'", i ? "," : "", r->hdr[i]);
     char hint = wrong_delim_hint(r), t1[2], t2[2];
     if (hint)
         buf_appendf(err,

@@ -221,7 +221,23 @@ static void test_bad_utf8(void **state)
     rd_close(&t);
     /* in the header it is fatal for the file */
     const char hdr[] = "amazon_order_id,order_item_id,sk\xFC,quantity\n";
-    open_fails(UTF8_LAYOUT, hdr, sizeof hdr - 1, "header row: line 1: byte 0xFC");
+    open_fails(UTF8_LAYOUT, hdr, sizeof hdr - 1,
+               "header row: line 1: byte 0xFC at offset 2 in column 3 is not valid UTF-8");
+    /* long column names are shortened in messages */
+    struct buf b;
+    buf_init(&b, 8192);
+    buf_appends(&b, "amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,"
+                    "ship_time,");
+    for (int i = 0; i < 2000; i++)
+        buf_appendc(&b, 'N');
+    buf_appends(&b, "\n1,2,3,4,5,6,7,\xFF\n");
+    struct rd t2;
+    assert_int_equal(rd_open(&t2, UTF8_LAYOUT, b.data, b.len), WB_OK);
+    row = next_bad(&t2, CSVR_E_ENCODING);
+    expect_in(row->error_text, "line 2: byte 0xFF at offset 0 in column 'NNNNN");
+    expect_in(row->error_text, "NNN...' is not valid UTF-8");
+    rd_close(&t2);
+    buf_free(&b);
 }
 
 /* test_nul_bytes - a NUL byte is reported, the row still returned */
