@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <csv.h>
 
@@ -44,6 +45,7 @@ static const char utf8_repl[] = "\xEF\xBF\xBD"; /* U+FFFD */
 struct csvr {
     const struct layout *l;
     FILE *in;
+    FILE *owned; /* the stream csvr_open_fd made, closed by csvr_close */
     struct csv_parser p;
     unsigned char opts;
     iconv_t cd;  /* (iconv_t)-1 for UTF-8 layouts */
@@ -659,7 +661,7 @@ int csvr_column(const struct csvr *r, int field_index)
     return r->colmap[field_index];
 }
 
-/* csvr_close - release the reader (does not close the FILE) */
+/* csvr_close - release the reader (closes only a stream csvr_open_fd made) */
 void csvr_close(struct csvr *r)
 {
     if (!r)
@@ -677,6 +679,8 @@ void csvr_close(struct csvr *r)
     buf_free(&r->arena);
     buf_free(&r->errtext);
     buf_free(&r->fieldbuf);
+    if (r->owned)
+        fclose(r->owned);
     free(r);
 }
 
@@ -876,4 +880,27 @@ int csvr_open(struct csvr **rp, const struct layout *l, FILE *in, const char *co
     int rc = open_reader(rp, l, in, required, nrequired, &scratch);
     buf_free(&scratch);
     return rc;
+}
+
+/* csvr_open_fd - csvr_open over a file descriptor (duplicated; the caller keeps fd) */
+int csvr_open_fd(struct csvr **rp, const struct layout *l, int fd, const char *const *required,
+                 size_t nrequired, struct buf *err)
+{
+    *rp = NULL;
+    int dfd = dup(fd);
+    if (dfd < 0)
+        return wb_errno_status(errno);
+    FILE *f = fdopen(dfd, "rb");
+    if (!f) {
+        int e = errno;
+        close(dfd);
+        return wb_errno_status(e);
+    }
+    int rc = csvr_open(rp, l, f, required, nrequired, err);
+    if (rc != WB_OK) {
+        fclose(f);
+        return rc;
+    }
+    (*rp)->owned = f;
+    return WB_OK;
 }

@@ -122,6 +122,9 @@ struct csvr;
 /* csvr_open - read BOM and header; required: fields to insist on (NULL: layout_field_required) */
 int csvr_open(struct csvr **r, const struct layout *l, FILE *in, const char *const *required,
               size_t nrequired, struct buf *err);
+/* csvr_open_fd - csvr_open over a file descriptor (duplicated; the caller keeps fd) */
+int csvr_open_fd(struct csvr **r, const struct layout *l, int fd, const char *const *required,
+                 size_t nrequired, struct buf *err);
 /* csvr_next - next record: WB_OK, WB_NOTFOUND at end, WB_PERMFAIL with row->error set */
 int csvr_next(struct csvr *r, const struct csvr_row **row);
 /* csvr_field - trimmed UTF-8 value of a layout field in a row; "" if absent */
@@ -130,7 +133,7 @@ const char *csvr_field(const struct csvr_row *row, int field_index);
 const char *const *csvr_header(const struct csvr *r, size_t *n);
 /* csvr_column - column of a layout field in the file, -1 when the file lacks it */
 int csvr_column(const struct csvr *r, int field_index);
-/* csvr_close - release the reader (does not close the FILE) */
+/* csvr_close - release the reader (closes only a stream csvr_open_fd made) */
 void csvr_close(struct csvr *r);
 /* csvr_error_code - "E_ENCODING" etc. for an enum csvr_error, NULL for CSVR_OK */
 const char *csvr_error_code(int error);

@@ -11,6 +11,7 @@
 
 #include <malloc.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* reader state for one test */
 struct rd {
@@ -470,6 +471,28 @@ static void test_legacy_1252(void **state)
     rd_close(&t);
 }
 
+/* test_fd_pipe - reading from a pipe through a file descriptor */
+static void test_fd_pipe(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char *in = UTF8_HEADER "1,2,PIPE,1,c,t,s\n";
+    assert_int_equal(write(fds[1], in, strlen(in)), (ssize_t)strlen(in));
+    close(fds[1]);
+    struct layout *l = tl_layout(UTF8_LAYOUT);
+    struct csvr *r;
+    assert_int_equal(csvr_open_fd(&r, l, fds[0], NULL, 0, NULL), WB_OK);
+    close(fds[0]); /* the reader holds its own copy */
+    const struct csvr_row *row;
+    assert_int_equal(csvr_next(r, &row), WB_OK);
+    assert_string_equal(row->cells[2], "PIPE");
+    assert_int_equal(csvr_next(r, &row), WB_NOTFOUND);
+    csvr_close(r);
+    assert_int_equal(csvr_open_fd(&r, l, -1, NULL, 0, NULL), WB_IOERR);
+    layout_free(l);
+}
+
 /* test_multibyte_encoding - a multi-byte ASCII-compatible encoding goes through iconv */
 static void test_multibyte_encoding(void **state)
 {
@@ -587,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_formula_strip),
         cmocka_unit_test(test_tab_delimiter),
         cmocka_unit_test(test_multibyte_encoding),
+        cmocka_unit_test(test_fd_pipe),
         cmocka_unit_test(test_many_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
