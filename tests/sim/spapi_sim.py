@@ -98,11 +98,28 @@ GET /_sim/received returns
 For messages without Items the item part of the key is empty. Listings
 messages carry items [[sku, quantity]] and no keys.
 
+Login with Amazon: client id, client secret and refresh token must equal
+--client-id/--client-secret/--refresh-token (defaults DEFAULT_CLIENT_ID,
+DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN below). A wrong client id or
+secret -> 401 invalid_client, a wrong refresh token -> 400 invalid_grant (as
+LWA answers). Access tokens ("Atza|...") are random and live --token-seconds.
+Missing or unknown token -> 403 Unauthorized; expired -> 403 Unauthorized
+"The access token you provided has expired." (or 401 with expired_status).
+
 Faults (--faults JSON or one flag per key at start; GET/POST /_sim/faults;
 POST /_sim/reset): see FAULT_DEFAULTS. Decisions use one seeded RNG, drawn
 four times per SP-API request, so a run with the same requests is repeatable.
 Faults apply to SP-API paths; "auth_faults" and "s3_faults" extend the 5xx,
 slow and timeout faults to /auth/o2/token and to the presigned URLs.
+  POST /_sim/faults {"rate429": 0.2, "seed": 42}  merge keys, answer all keys
+  GET  /_sim/faults                               current settings
+  POST /_sim/reset {"faults": true, "state": true, "tokens": false,
+                    "buckets": true}              (these are the defaults)
+       faults -> FAULT_DEFAULTS; state -> no feeds, documents, reports or
+       records (tokens kept unless "tokens": true); buckets refilled; hung
+       requests released.
+  GET  /_sim/received                             see above
+  GET  /_sim/health  {"ok": true, "pid": N, "url": "https://127.0.0.1:P"}
 """
 
 import argparse
@@ -1993,6 +2010,10 @@ def main(argv=None):
         ap.error("--tls-cert and --tls-key go together")
     if args.rate_scale <= 0 or args.process_seconds < 0:
         ap.error("--rate-scale must be > 0, --process-seconds >= 0")
+    for name in ("xsd", "carrier_codes", "tls_cert", "tls_key"):
+        v = getattr(args, name)
+        if v and not os.path.isfile(v):
+            ap.error("--%s %s: no such file" % (name.replace("_", "-"), v))
     if args.state_dir:
         os.makedirs(args.state_dir, exist_ok=True)
     try:
@@ -2009,8 +2030,14 @@ def main(argv=None):
 
     srv = Server(("127.0.0.1", args.port), Handler, bind_and_activate=False)
     srv.sim = sim
-    srv.server_bind()
-    srv.server_activate()
+    try:
+        srv.server_bind()
+        srv.server_activate()
+    except OSError as e:
+        srv.server_close()
+        sys.stderr.write("spapi_sim: cannot listen on 127.0.0.1:%d: %s\n"
+                         % (args.port, e))
+        return 1
     scheme = "http"
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
