@@ -1362,6 +1362,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120
 
+    def setup(self):
+        """setup - stream setup plus TCP_NODELAY on the connection."""
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
+                                       1)
+        except OSError:
+            pass
+
     def log_message(self, fmt, *a):
         """log_message - silence the base class; dispatch logs itself."""
 
@@ -1432,9 +1441,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.op is not None:
             self.send_header("x-amzn-RateLimit-Limit", self.rate_header)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
+        # headers and body in one write: no Nagle/delayed-ACK stall
+        self._headers_buffer.append(b"\r\n")
         if data and self.command != "HEAD":
-            self.wfile.write(data)
+            self._headers_buffer.append(data)
+        self.flush_headers()
 
     def hang(self):
         """hang - accept, say nothing for hang_ms, then close the connection."""
