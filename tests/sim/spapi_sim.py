@@ -67,9 +67,11 @@ Processing rules for POST_ORDER_FULFILLMENT_DATA (deterministic):
     always accepted) -> Error 18060 (sim-chosen code); CarrierCode "Other"
     without CarrierName -> Error 18060 as well. A message can thus get two or
     more Results.
-  - a message with no error whose order+tracking was already accepted
+  - a message with no error whose every business key (order|item|tracking,
+    one per Item; order||tracking without Items) was already accepted
     (earlier feed, or earlier message of the same feed) -> Warning 5001
-    "skipped: repeats an earlier feed"; recorded in "duplicates".
+    "skipped: repeats an earlier feed"; recorded in "duplicates". Another
+    item of the same order under the same tracking number is not a repeat.
   - AdditionalInfo (AmazonOrderID) is left out when MessageID % 3 == 0.
   - fault fatal_next: the feed ends FATAL with Error 10001 (sim-chosen,
     internal error, resubmit).
@@ -785,8 +787,11 @@ class Sim:
         for m in f["messages"]:
             res = list(m.get("problems", []))
             if not res and f["feedType"] == "POST_ORDER_FULFILLMENT_DATA":
-                dk = "%s|%s" % (m["order_id"], m.get("tracking") or "")
-                first = self.confirmed.get(dk)
+                keys = m.get("keys") or []
+                firsts = [self.confirmed.get(k) for k in keys]
+                first = firsts[0] if keys and all(firsts) else None
+                dk = keys[0] if len(keys) == 1 else "%s|%s" % (
+                    m["order_id"], m.get("tracking") or "")
                 if first is not None:
                     where = ("an earlier message of this feed"
                              if first == f["feedId"]
@@ -801,7 +806,8 @@ class Sim:
                         "feedId": f["feedId"], "message_id": m["message_id"],
                         "key": dk, "first_feedId": first})
                 else:
-                    self.confirmed[dk] = f["feedId"]
+                    for k in keys:
+                        self.confirmed.setdefault(k, f["feedId"])
             errs = [r for r in res if r[0] == "Error"]
             m["codes"] = [r[1] for r in res]
             if errs:
