@@ -214,7 +214,8 @@ expect "$st" 200 "set gzip fault"
 feed_xml "$TMP/feed2.xml" \
     "1:026-1234567-1234567:UPS:1Z999AA10123456784:12345678901234:1" \
     "2:026-7777777-7777777:FedEx:F1:12345678901237:1" \
-    "3:026-7777777-7777778:DPD:D1:12345678901238:60"
+    "3:026-7777777-7777778:DPD:D1:12345678901238:60" \
+    "4:026-1234567-1234567:UPS:1Z999AA10123456784:12345678901299:1"
 submit "$TMP/feed2.xml"
 wait_feed
 expect "$STATUS" DONE "feed 2 status"
@@ -224,7 +225,7 @@ expect "$(report '[(r["MessageID"], r["ResultCode"], r["ResultMessageCode"]) for
     "[('1', 'Warning', '5001'), ('2', 'Error', '18060'), ('3', 'Error', '18034')]" \
     "duplicate warning, carrier and quantity errors"
 expect "$(report 's["MessagesProcessed"], s["MessagesSuccessful"], s["MessagesWithError"], s["MessagesWithWarning"]')" \
-    "(3, 1, 2, 1)" "ProcessingSummary of feed 2"
+    "(4, 2, 2, 1)" "ProcessingSummary of feed 2 (another item, same tracking: accepted)"
 req POST /_sim/faults -d '{"gzip": false}' >/dev/null
 
 st=$(req GET /_sim/received)
