@@ -2,8 +2,9 @@
 # sim_selftest.sh - self-test of the SP-API simulator (tests/sim/spapi_sim.py)
 # over HTTPS with curl: LWA token, createFeedDocument, upload, createFeed,
 # getFeed until DONE, getFeedDocument, download, processing report checks,
-# duplicate warning with a GZIP result, getFeeds, 429 and expired-token
-# faults, FATAL on a schema error, then the simulator is stopped.
+# duplicate warning with a GZIP result, confirmShipment, getFeeds, 429 and
+# expired-token faults, FATAL on a schema error, the getFeedDocument token
+# bucket, then the simulator is stopped.
 #
 # Environment: WB_ROOT (repo root), WB_SHARED (shared dir or empty), WB_TMP
 # (scratch dir), optional WB_PYTHON (interpreter). Exit 0 pass, 77 skip (last
@@ -236,6 +237,21 @@ expect "$(jget 'd["accepted_keys"]["026-1234567-1234567|12345678901234|1Z999AA10
     2 "accepted_keys counts the resend"
 expect "$(jget '[(x["feedId"], x["message_id"], x["first_feedId"]) for x in d["duplicates"]]')" \
     "[('$FEED', 1, '$FEED1')]" "duplicates"
+
+# --- confirmShipment: 204, repeat 400, unknown order 404 ----------------------
+CS='{"marketplaceId":"A1F83G8C2ARO7P","packageDetail":{"packageReferenceId":"1","carrierCode":"UPS","trackingNumber":"1ZCS1","shipDate":"2026-11-23T09:00:00Z","orderItems":[{"orderItemId":"12345678900000","quantity":1}]}}'
+st=$(api POST /orders/v0/orders/026-1000001-1000001/shipmentConfirmation \
+    -H 'Content-Type: application/json' -d "$CS")
+expect "$st" 204 "confirmShipment"
+st=$(api POST /orders/v0/orders/026-1000001-1000001/shipmentConfirmation \
+    -H 'Content-Type: application/json' -d "$CS")
+expect "$st" 400 "confirmShipment repeated"
+st=$(api POST /orders/v0/orders/026-1000001-9990001/shipmentConfirmation \
+    -H 'Content-Type: application/json' -d "$CS")
+expect "$st" 404 "confirmShipment of an unknown order"
+req GET /_sim/received >/dev/null
+expect "$(jget '[(c["result"], c["status"]) for c in d["calls"]], d["accepted_keys"]["026-1000001-1000001|12345678900000|1ZCS1"]')" \
+    "([('accepted', 204), ('warning', 400), ('error', 404)], 1)" "confirmShipment calls"
 
 # --- getFeeds (recovery lookup) ------------------------------------------------
 st=$(api GET "/feeds/2021-06-30/feeds?feedTypes=POST_ORDER_FULFILLMENT_DATA&pageSize=1&processingStatuses=DONE,IN_QUEUE")

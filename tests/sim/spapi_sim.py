@@ -41,6 +41,7 @@ Endpoints (SP-API; all need header x-amz-access-token):
   DELETE /reports/2021-06-30/reports/{id}       cancelReport
   GET    /reports/2021-06-30/documents/{id}     getReportDocument
   GET    /orders/v0/orders, /orders/v0/orders/{id}, /orders/v0/orders/{id}/orderItems
+  POST   /orders/v0/orders/{id}/shipmentConfirmation  confirmShipment -> 204
   POST   /tokens/2021-03-01/restrictedDataToken
 Others: POST /auth/o2/token (Login with Amazon), PUT /_upload/{id}?expires&sig
 (presigned upload, no token), GET /_download/{id}?expires&sig (presigned
@@ -85,6 +86,11 @@ JSON_LISTINGS_FEED gets a JSON report (header, issues[], summary):
   "UNKNOWN" on PATCH/PARTIAL_UPDATE/DELETE -> ERROR 4000003; a
   fulfillment_availability quantity that is not an integer >= 0 -> ERROR
   99022 (attributeName fulfillment_availability). Codes are sim-chosen.
+confirmShipment applies the same order, carrier, quantity and repeat rules
+synchronously: unknown order -> 404 NotFound; bad carrier or quantity, or a
+repeat of already accepted keys -> 400 InvalidInput (a repeat is also listed
+in "duplicates" with "operation": "confirmShipment"); success -> 204 and the
+keys count in accepted_keys like feed messages. Each call is in "calls".
 Retired feed types (POST_INVENTORY_AVAILABILITY_DATA, POST_PRODUCT_DATA, ...)
 are refused by createFeed with 400 InvalidInput.
 
@@ -94,6 +100,8 @@ GET /_sim/received returns
                           "items":[[code,qty],...],
                           "result":"pending|accepted|error|warning|cancelled",
                           "codes":[...]}]}],
+   "calls":[{"operation":"confirmShipment","order_id","tracking","carrier",
+             "package","items","result","status"}],
    "accepted_keys":{"order|item|tracking": n},   (accepted or warning-only)
    "received_keys":{"order|item|tracking": n},   (every message received)
    "duplicates":[{"feedId","message_id","key","first_feedId"}]}
@@ -168,6 +176,8 @@ OPS = [
     ("GET", r"/orders/v0/orders/(?P<id>[^/]+)", "getOrder", 0.5, 30),
     ("GET", r"/orders/v0/orders/(?P<id>[^/]+)/orderItems", "getOrderItems",
      0.5, 30),
+    ("POST", r"/orders/v0/orders/(?P<id>[^/]+)/shipmentConfirmation",
+     "confirmShipment", 2, 10),
     ("POST", r"/tokens/2021-03-01/restrictedDataToken",
      "createRestrictedDataToken", 1, 10),
 ]
@@ -412,6 +422,7 @@ class Sim:
         self.received_keys = {}
         self.duplicates = []
         self.confirmed = {}
+        self.calls = []
         self.next_id = int(time.time()) * 10
         self.key = secrets.token_hex(16)
         self.seed_settlement()
@@ -436,7 +447,7 @@ class Sim:
             st = json.loads(f.read().decode("utf-8"))
         for k in ("tokens", "docs", "feeds", "feed_order", "reports",
                   "report_order", "accepted_keys", "received_keys",
-                  "duplicates", "confirmed", "next_id", "key"):
+                  "duplicates", "confirmed", "calls", "next_id", "key"):
             if k in st:
                 setattr(self, k, st[k])
         for did in self.docs:
@@ -469,7 +480,7 @@ class Sim:
             st = json.dumps({k: getattr(self, k) for k in (
                 "tokens", "docs", "feeds", "feed_order", "reports",
                 "report_order", "accepted_keys", "received_keys",
-                "duplicates", "confirmed", "next_id", "key")},
+                "duplicates", "confirmed", "calls", "next_id", "key")},
                 sort_keys=True).encode("utf-8")
         with self.flush_lock:
             atomic_write(p, st)
@@ -915,9 +926,62 @@ class Sim:
                     "messages": [{k: m.get(k) for k in (
                         "message_id", "order_id", "tracking", "carrier",
                         "items", "result", "codes")} for m in f["messages"]]})
-            return {"feeds": feeds, "accepted_keys": self.accepted_keys,
+            return {"feeds": feeds, "calls": self.calls,
+                    "accepted_keys": self.accepted_keys,
                     "received_keys": self.received_keys,
                     "duplicates": self.duplicates}
+
+    def confirm_shipment(self, oid, pkg, carriers):
+        """confirm_shipment - the confirmShipment rules; raises Reply on error."""
+        items = [[str(i.get("orderItemId")), i.get("quantity")]
+                 for i in pkg["orderItems"]]
+        trk = pkg["trackingNumber"]
+        keys = ["%s|%s|%s" % (oid, c, trk) for c, _ in items]
+        call = {"operation": "confirmShipment", "order_id": oid,
+                "tracking": trk, "carrier": pkg["carrierCode"],
+                "package": pkg["packageReferenceId"], "items": items,
+                "result": "error", "status": 400}
+        with self.lock:
+            self.calls.append(call)
+            for k in keys:
+                self.received_keys[k] = self.received_keys.get(k, 0) + 1
+            self.save()
+            if not ORDER_ID_RE.match(oid) or \
+                    oid.split("-")[2].startswith("999"):
+                call["status"] = 404
+                raise Reply(404, errors("NotFound", "The specified resource "
+                                        "does not exist.", "Order %s was "
+                                        "not found." % oid))
+            bad = None
+            cc = pkg["carrierCode"]
+            if cc == "Other" and not pkg.get("carrierName"):
+                bad = "carrierName is required when carrierCode is Other."
+            elif carriers is not None and cc != "Other" and cc not in carriers:
+                bad = "carrierCode %s is not a valid carrier code." % cc
+            for code, q in items:
+                if not isinstance(q, int) or isinstance(q, bool) or q < 1:
+                    bad = "quantity of orderItemId %s must be a positive " \
+                        "integer." % code
+                elif q > 50:
+                    bad = ("quantity %d of orderItemId %s is greater than "
+                           "the quantity ordered." % (q, code))
+            if bad:
+                raise Reply(400, errors("InvalidInput", "Invalid Input", bad))
+            firsts = [self.confirmed.get(k) for k in keys]
+            if keys and all(firsts):
+                self.duplicates.append({
+                    "feedId": None, "operation": "confirmShipment",
+                    "message_id": None, "key": keys[0],
+                    "first_feedId": firsts[0]})
+                call["result"] = "warning"
+                raise Reply(400, errors(
+                    "InvalidInput", "Invalid Input", "The shipment of order "
+                    "%s with tracking number %s has already been confirmed."
+                    % (oid, trk)))
+            for k in keys:
+                self.confirmed.setdefault(k, "confirmShipment")
+                self.accepted_keys[k] = self.accepted_keys.get(k, 0) + 1
+            call["result"], call["status"] = "accepted", 204
 
 
 def s3_error(code, message):
@@ -1908,6 +1972,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         i = self.order_index(m.group("id"))
         return 200, {"payload": {"AmazonOrderId": m.group("id"),
                                  "OrderItems": order_items_json(i)}}
+
+    def op_confirmShipment(self, m, q, body):
+        """op_confirmShipment - confirm one package of one order (204)."""
+        d = self.json_body(body)
+        pkg = d.get("packageDetail")
+        bad = None
+        if not isinstance(d.get("marketplaceId"), str) or \
+                not isinstance(pkg, dict):
+            bad = "marketplaceId and packageDetail are required"
+        else:
+            for k in ("packageReferenceId", "carrierCode", "trackingNumber",
+                      "shipDate"):
+                if not isinstance(pkg.get(k), str) or not pkg[k]:
+                    bad = "packageDetail.%s is required" % k
+            if not bad and parse_iso(pkg["shipDate"]) is None:
+                bad = "packageDetail.shipDate is not an ISO 8601 date-time"
+            its = pkg.get("orderItems")
+            if not bad and (not isinstance(its, list) or not its or not all(
+                    isinstance(i, dict) and i.get("orderItemId")
+                    for i in its)):
+                bad = "packageDetail.orderItems needs orderItemId and quantity"
+        if bad:
+            raise Reply(400, errors("InvalidInput", "Invalid Input", bad))
+        sim = self.server.sim
+        sim.confirm_shipment(m.group("id"), pkg, sim.carriers)
+        return 204, None
 
     def op_createRestrictedDataToken(self, m, q, body):
         """op_createRestrictedDataToken - an RDT usable as an access token."""
