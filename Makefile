@@ -14,7 +14,8 @@
 #   make install PREFIX=/usr/local DESTDIR=
 
 VARIANT ?= release
-B := build/$(VARIANT)
+BUILD ?= build
+B := $(BUILD)/$(VARIANT)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -73,10 +74,11 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 unit_group = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB := $(BUILD)/fuzz/libwmsbridge.a
 FUZZ_SECONDS ?= 60
 
-.PHONY: all unit check check-quick demo fuzz fuzz-build stress bench install clean deps \
+.PHONY: all unit check check-quick demo fuzz fuzz-build fuzz-bins stress bench install clean deps \
         format format-check lint $(addprefix unit-,$(GROUPS))
 
 all: $(BIN)
@@ -116,34 +118,39 @@ deps:
 check: deps
 	$(MAKE) VARIANT=asan all unit
 	$(MAKE) fuzz-build
-	@sh tests/run.sh build/asan
+	@WB_FUZZ_DIR=$(BUILD)/fuzz/fuzz sh tests/run.sh $(BUILD)/asan
 
 check-quick:
 	$(MAKE) VARIANT=asan all unit
-	@WB_SKIP_SLOW=1 sh tests/run.sh build/asan
+	@WB_SKIP_SLOW=1 sh tests/run.sh $(BUILD)/asan
 
 demo: deps
 	$(MAKE) VARIANT=release all
-	@sh scripts/demo.sh build/release
+	@sh scripts/demo.sh $(BUILD)/release
 
-build/fuzz/fuzz/%: tests/fuzz/%.c
-	$(MAKE) VARIANT=fuzz build/fuzz/libwmsbridge.a
+# Fuzz binaries link the fuzz-variant library; it is brought up to date first so a
+# change anywhere in src/ rebuilds every target.
+$(BUILD)/fuzz/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
-	    build/fuzz/libwmsbridge.a $(LIBS)
+	    $(FUZZ_LIB) $(LIBS)
 
-fuzz-build: $(FUZZ_BINS)
+fuzz-build:
+	$(MAKE) VARIANT=fuzz $(FUZZ_LIB)
+	$(MAKE) fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
 
 fuzz: deps fuzz-build
-	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+	@WB_FUZZ_DIR=$(BUILD)/fuzz/fuzz sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 stress: deps
 	$(MAKE) VARIANT=asan all
-	@WB_STRESS=1 sh tests/run.sh build/asan stress
+	@WB_STRESS=1 sh tests/run.sh $(BUILD)/asan stress
 
 bench: deps
 	$(MAKE) VARIANT=release all
-	@sh bench/run.sh build/release
+	@sh bench/run.sh $(BUILD)/release
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/wmsbridge/formats \
@@ -162,6 +169,6 @@ format-check:
 	@sh scripts/checksrc.sh
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

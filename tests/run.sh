@@ -54,7 +54,7 @@ else
         run_one "integration/$(basename "$t" .sh)" sh "$t"
     done
     if [ -z "${WB_SKIP_SLOW:-}" ]; then
-        for f in "$ROOT"/build/fuzz/fuzz/fuzz_*; do
+        for f in "${WB_FUZZ_DIR:-$ROOT/build/fuzz/fuzz}"/fuzz_*; do
             [ -x "$f" ] || continue
             n=$(basename "$f")
             run_one "fuzz/$n" sh "$ROOT/tests/fuzz/smoke.sh" "$f" "${WB_FUZZ_SMOKE_SECONDS:-10}"
