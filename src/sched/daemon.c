@@ -82,6 +82,7 @@ struct loop {
     int sigfd;
     sigset_t oldmask;
     struct watch *watch;
+    long long next_scan_ms; /* next listing of the watched directories */
     long grace_ms;
     int stopping;
     int daemon; /* 1 in sched_run: next_run is known and published */
@@ -543,6 +544,20 @@ static time_t ask_polls(struct loop *L, time_t now)
     return earliest;
 }
 
+/* reopen_watch - after a reload: watch what hooks->watch_dirs name now, list them at once */
+static void reopen_watch(struct loop *L)
+{
+    watch_close(L->watch);
+    L->watch = NULL;
+    if (L->hooks->nwatch_dirs &&
+        watch_open(&L->watch, L->hooks->watch_dirs, L->hooks->nwatch_dirs) != WB_OK)
+        log_error("event=reload result=partial reason=watch_nomem fallback=none");
+    for (size_t i = 0; i < L->hooks->nwatch_dirs; i++)
+        log_info("dir=%s event=watch job=%s", L->hooks->watch_dirs[i].dir,
+                 L->hooks->watch_dirs[i].job);
+    L->next_scan_ms = clock_mono_ms();
+}
+
 /* do_reload - SIGHUP: let the caller reload; adopt what it hands back */
 static void do_reload(struct loop *L)
 {
@@ -567,6 +582,7 @@ static void do_reload(struct loop *L)
         log_error("event=reload result=partial reason=nomem");
     if (sched_changed)
         publish_next(L);
+    reopen_watch(L);
     log_info("event=reload result=ok entries=%zu", L->n);
 }
 
@@ -644,7 +660,6 @@ int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, si
     L.sigfd = -1;
     L.grace_ms = hooks && hooks->grace_ms > 0 ? hooks->grace_ms : DEFAULT_GRACE_MS;
     long tick = hooks && hooks->tick_ms > 0 ? hooks->tick_ms : DEFAULT_TICK_MS;
-    long rescan_ms = (cfg->rescan_seconds > 0 ? cfg->rescan_seconds : 30) * 1000L;
     int rc;
     if ((rc = runners_open(&L)) != WB_OK || (rc = signals_open(&L)) != WB_OK) {
         loop_close(&L);
@@ -664,7 +679,7 @@ int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, si
     publish_next(&L);
     log_info("event=sched_start entries=%zu jobs=%zu watch_dirs=%zu tz=%s", L.n, L.nrun,
              hooks ? hooks->nwatch_dirs : 0, cfg->time_zone ? cfg->time_zone : "UTC");
-    long long next_scan_ms = clock_mono_ms(); /* files that came while we were down */
+    L.next_scan_ms = clock_mono_ms(); /* files that came while we were down */
     for (;;) {
         reap(&L);
         long long mono = clock_mono_ms();
@@ -672,9 +687,10 @@ int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, si
         if (L.stopping && running_count(&L) == 0)
             break;
         time_t now = clock_now();
-        if (L.watch && !L.stopping && mono >= next_scan_ms) {
+        if (L.watch && !L.stopping && mono >= L.next_scan_ms) {
             watch_scan(L.watch, file_hit, &L);
-            next_scan_ms = mono + rescan_ms;
+            L.next_scan_ms =
+                mono + (L.cfg->rescan_seconds > 0 ? L.cfg->rescan_seconds : 30) * 1000LL;
         }
         time_t poll_at = ask_polls(&L, now);
         run_due(&L, now);
@@ -686,7 +702,7 @@ int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, si
             pfd[np].fd = watch_fd(L.watch);
             pfd[np++].events = POLLIN;
         }
-        long w = wait_ms(&L, now, poll_at, next_scan_ms, tick);
+        long w = wait_ms(&L, now, poll_at, L.next_scan_ms, tick);
         int pr = poll(pfd, np, (int)(w > 86400000L ? 86400000L : w));
         if (pr < 0 && errno != EINTR) {
             log_error("event=poll_failed error=\"%s\"", strerror(errno));

@@ -55,8 +55,9 @@ struct sched_hooks {
      * the answer must move into the future (the loop asks every tick, keep it cheap) */
     int (*poll)(void *arg, const char *job, time_t now, time_t *when);
     /* reload - SIGHUP: reread config/maps/schedule; may replace *cfg and *entries (the
-     * caller owns both and keeps the old ones alive until it replaces them again);
-     * a non-WB_OK return means "kept the old configuration" */
+     * caller owns both and keeps the old ones alive until it replaces them again) and
+     * change what watch_dirs names: after WB_OK the watcher is reopened from watch_dirs
+     * and listed at once; a non-WB_OK return means "kept the old configuration" */
     int (*reload)(void *arg, const struct wb_config **cfg, const struct sched_entry **entries,
                   size_t *n);
     /* child_init - in each forked child before the job runs (e.g. reopen the ledger) */

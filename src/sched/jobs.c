@@ -122,3 +122,9 @@ long long job_ctx_deadline_ms(const struct job_ctx *c)
 {
     return c ? c->deadline_ms : 0;
 }
+
+/* job_ctx_stop_flag - the flag a SIGTERM sets, NULL if none */
+volatile sig_atomic_t *job_ctx_stop_flag(const struct job_ctx *c)
+{
+    return c ? c->stop : NULL;
+}

@@ -12,6 +12,7 @@
 #ifndef WB_SCHED_JOBS_H
 #define WB_SCHED_JOBS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -55,5 +56,8 @@ const char *job_ctx_name(const struct job_ctx *c);
 time_t job_ctx_slot(const struct job_ctx *c);
 /* job_ctx_deadline_ms - monotonic deadline (clock_mono_ms), 0 if none */
 long long job_ctx_deadline_ms(const struct job_ctx *c);
+/* job_ctx_stop_flag - the flag a SIGTERM sets (a forked job also gets SIGTERM at its deadline),
+ * for code below the job that cannot see the context; NULL if none */
+volatile sig_atomic_t *job_ctx_stop_flag(const struct job_ctx *c);
 
 #endif
