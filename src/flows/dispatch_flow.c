@@ -132,7 +132,8 @@ int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds
     of.arg = &df->rules;
     df->rules.now = time(NULL);
     int rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
-    if (rc == WB_OK) {
+    int stopping = outflow_stopping(&of); /* the rest waits for the next run */
+    if (rc == WB_OK && !stopping) {
         struct outflow ofr = of;
         ofr.arg = df;
         ofr.classify = NULL;
@@ -140,9 +141,9 @@ int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds
         if (rc == WB_OK)
             rc = feeds_handle_invalid(&of, env);
     }
-    if (rc == WB_OK && fc)
+    if (rc == WB_OK && fc && !stopping)
         rc = feeds_submit_ready(fc, env, &of);
-    if (rc == WB_OK && fc)
+    if (rc == WB_OK && fc && !outflow_stopping(&of))
         rc = feeds_poll(fc, env, &of, 0);
     int src = outflow_settle(&of, &env->spool, env->ledger, st);
     return rc != WB_OK ? rc : src;

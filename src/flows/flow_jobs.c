@@ -66,7 +66,6 @@ static int online(struct wb_env *env, struct feeds_client *fc)
 /* job_dispatch - intake, batch, submit, poll, settle for dispatch files */
 static int job_dispatch(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
 {
-    (void)stop;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
@@ -77,6 +76,7 @@ static int job_dispatch(struct wb_env *env, const char *options, volatile sig_at
     if (rc != WB_OK)
         log_error("flow=dispatch event=init-failed error=\"%s\"", buf_str(&err));
     buf_free(&err);
+    df.of.stop = stop;
     struct feeds_client fc;
     int on = rc == WB_OK && online(env, &fc);
     int force = options && strstr(options, "flush") != NULL;
@@ -97,7 +97,6 @@ static int job_dispatch(struct wb_env *env, const char *options, volatile sig_at
 /* job_feeds_poll - submit ready feeds and poll those in flight, for every flow */
 static int job_feeds_poll(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
 {
-    (void)stop;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
@@ -109,8 +108,9 @@ static int job_feeds_poll(struct wb_env *env, const char *options, volatile sig_
     struct feeds_client fc;
     if (rc == WB_OK && online(env, &fc)) {
         int all = options && strstr(options, "now") != NULL;
+        df.of.stop = stop;
         rc = feeds_submit_ready(&fc, env, &df.of);
-        int prc = feeds_poll(&fc, env, &df.of, all);
+        int prc = outflow_stopping(&df.of) ? WB_OK : feeds_poll(&fc, env, &df.of, all);
         if (rc == WB_OK)
             rc = prc;
         struct outflow_stats st = {0};

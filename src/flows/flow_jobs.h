@@ -16,6 +16,8 @@ struct wb_env;
 struct flow_job {
     const char *name;
     const char *help;
+    /* run - stop is NULL or set once the job must stop (SIGTERM, timeout): the job finishes
+     * the file it is on, starts no other and returns */
     int (*run)(struct wb_env *env, const char *options, volatile sig_atomic_t *stop);
     int timeout; /* default seconds; 0 = job_timeout from the config */
 };

@@ -313,6 +313,10 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
         return rc;
     time_t now = clock_now();
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
+        if (outflow_stopping(of)) {
+            log_info("flow=%s event=intake-stopped left=%zu", of->flow, n - i);
+            break;
+        }
         if (!spool_ready(&e[i], cfg->settle_seconds, now))
             continue;
         int c = spool_claim(sp, of->flow, e[i].name);

@@ -17,6 +17,7 @@
 #ifndef WB_OUTFLOW_H
 #define WB_OUTFLOW_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -51,7 +52,13 @@ struct outflow {
     int (*render)(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
                   struct buf *err);
     void *arg;
+    /* stop - NULL, or a flag set once the job must stop (SIGTERM, timeout): intake finishes
+     * the file it is on and claims no other */
+    volatile sig_atomic_t *stop;
 };
+
+/* outflow_stopping - 1 once of->stop is set */
+#define outflow_stopping(of) ((of)->stop && *(of)->stop)
 
 struct outflow_stats {
     long files;
