@@ -6,6 +6,8 @@
 #ifndef WB_CMD_H
 #define WB_CMD_H
 
+#include <stddef.h>
+
 struct cmd {
     const char *name;
     int (*run)(int argc, char **argv, const char *conf_path);
@@ -23,6 +25,12 @@ int cmd_requeue(int argc, char **argv, const char *conf_path);
 int cmd_hold(int argc, char **argv, const char *conf_path);
 int cmd_status(int argc, char **argv, const char *conf_path);
 int cmd_explain(int argc, char **argv, const char *conf_path);
+
+/* cmd_schedule_check - parse cfg's schedule against the job table (cmd_run.c); WB_* status,
+ * "file:line: text" problems in errs, the number of entries in *entries */
+struct wb_config;
+struct buf;
+int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf *errs);
 
 /* cmd_load_env - load config+maps (and the spool when with_spool); prints errors; sysexits code */
 struct wb_env;

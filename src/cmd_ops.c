@@ -26,6 +26,7 @@
 #include "maps/carriers.h"
 #include "maps/skus.h"
 #include "net/lwa.h"
+#include "sched/daemon.h"
 #include "spool/ledger.h"
 #include "spool/spool.h"
 
@@ -67,6 +68,21 @@ int cmd_check(int argc, char **argv, const char *conf_path)
     if (env.dispatch_layout)
         printf("layout     %s (%s, %zu fields)\n", layout_name(env.dispatch_layout),
                layout_encoding(env.dispatch_layout), layout_nfields(env.dispatch_layout));
+    if (env.have_cfg) {
+        struct buf se;
+        buf_init(&se, 64 * 1024);
+        size_t ne = 0;
+        if (cmd_schedule_check(&env.cfg, &ne, &se) == WB_OK) {
+            printf("schedule   %s: %zu entries\n", env.cfg.schedule, ne);
+        } else {
+            const char *t = buf_str(&se);
+            size_t tl = strlen(t);
+            printf("schedule   %s: PROBLEMS\n%s%s", env.cfg.schedule, t,
+                   tl && t[tl - 1] != '\n' ? "\n" : "");
+            bad = 1;
+        }
+        buf_free(&se);
+    }
     if (env.have_cfg && !bad) {
         printf("schemas    %s\n", env.xsd ? env.cfg.xsd_dir
                                           : "xsd_dir not set: structural "
@@ -313,6 +329,15 @@ static const char *const feed_state_names[] = {"",          "building", "ready",
                                                "submitted", "done",     "fatal", "cancelled",
                                                "invalid",   "ambiguous"};
 
+/* job_seconds - duration of a job's last finished run, -1 while running or never run */
+static long long job_seconds(const struct ledger_job *j)
+{
+    if (!j->runs || !j->last_start || j->last_outcome == SCHED_OUT_RUNNING ||
+        j->last_end < j->last_start)
+        return -1;
+    return (long long)(j->last_end - j->last_start);
+}
+
 /* cmd_status - queues, feeds in flight, rows by state, jobs */
 int cmd_status(int argc, char **argv, const char *conf_path)
 {
@@ -351,10 +376,10 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("},\"jobs\":[");
         for (size_t i = 0; i < nj; i++)
             printf("%s{\"name\":\"%s\",\"last_start\":%lld,\"last_end\":%lld,\"outcome\":\"%s\","
-                   "\"next_run\":%lld,\"runs\":%ld}",
+                   "\"duration\":%lld,\"next_run\":%lld,\"runs\":%ld}",
                    i ? "," : "", jobs[i].name, (long long)jobs[i].last_start,
-                   (long long)jobs[i].last_end, wb_status_str(jobs[i].last_outcome),
-                   (long long)jobs[i].next_run, jobs[i].runs);
+                   (long long)jobs[i].last_end, sched_outcome_str(jobs[i].last_outcome),
+                   (long long)job_seconds(&jobs[i]), (long long)jobs[i].next_run, jobs[i].runs);
         printf("]}\n");
     } else {
         printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
@@ -374,9 +399,12 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                 clock_format_iso(jobs[i].last_start, a, sizeof a);
             if (jobs[i].next_run)
                 clock_format_iso(jobs[i].next_run, b, sizeof b);
-            printf("%-12s %-20s %-9s %8ld %-20s %ld\n", jobs[i].name, a,
-                   wb_status_str(jobs[i].last_outcome),
-                   (long)(jobs[i].last_end - jobs[i].last_start), b, jobs[i].runs);
+            char d[24] = "-";
+            if (job_seconds(&jobs[i]) >= 0)
+                snprintf(d, sizeof d, "%lld", (long long)job_seconds(&jobs[i]));
+            printf("%-12s %-20s %-9s %8s %-20s %ld\n", jobs[i].name, a,
+                   jobs[i].runs ? sched_outcome_str(jobs[i].last_outcome) : "-", d, b,
+                   jobs[i].runs);
         }
     }
     free(jobs);

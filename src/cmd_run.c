@@ -3,6 +3,11 @@
  * polling, SIGTERM/SIGHUP) or `run --once JOB`. Wires the flows' job table
  * into the scheduler and the scheduler's state into the ledger. Refuses to
  * run the daemon as root unless allow_root = yes; one instance per spool.
+ * Every job runs in a child process, `run --once` too: at job_timeout it
+ * gets SIGTERM (the flow finishes its file and starts no other), and
+ * SIGKILL job_grace_seconds later. SIGHUP rereads config, maps and schedule
+ * and moves the spool watch (and the spool lock and ledger, when spool_dir
+ * or ledger changed); a broken new config is logged and the old one kept.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +40,7 @@ struct runner {
     size_t old_n;
     char watch_path[4096];
     struct watch_dir watch;
+    int lockfd;
 };
 
 /* adapter - a scheduler job running a flow job */
@@ -44,7 +50,7 @@ static int adapter(struct job_ctx *ctx, void *arg)
     const struct flow_job *fj = flow_job_find(job_ctx_name(ctx));
     if (!fj)
         return WB_INTERNAL;
-    return fj->run(&r->env, job_ctx_options(ctx), NULL);
+    return fj->run(&r->env, job_ctx_options(ctx), job_ctx_stop_flag(ctx));
 }
 
 static struct runner *the_runner;
@@ -135,6 +141,40 @@ static int load_schedule(const struct wb_config *cfg, struct sched_entry **e, si
     return rc;
 }
 
+/* set_watch - the in/ directory of the dispatch flow in the spool of r->env */
+static int set_watch(struct runner *r)
+{
+    int rc = spool_ensure_flow(&r->env.spool, "dispatch");
+    if (rc == WB_OK)
+        rc = spool_dir(&r->env.spool, SP_IN, "dispatch", r->watch_path, sizeof r->watch_path);
+    r->watch = (struct watch_dir){r->watch_path, "dispatch"};
+    return rc;
+}
+
+/* same_str - both NULL or equal */
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* move_spool - fresh names another spool or ledger: open it and take its lock first */
+static int move_spool(struct wb_env *fresh, int *lockfd, struct buf *errs)
+{
+    int rc = env_open_spool(fresh, errs);
+    if (rc != WB_OK)
+        return rc;
+    char lockpath[4200];
+    struct buf who;
+    buf_init(&who, 1024);
+    rc = fs_join(lockpath, sizeof lockpath, fresh->cfg.spool_dir, LOCK_NAME);
+    if (rc == WB_OK)
+        rc = lock_acquire(lockpath, lockfd, &who);
+    if (rc != WB_OK)
+        buf_appendf(errs, "spool %s is in use: %s", fresh->cfg.spool_dir, buf_str(&who));
+    buf_free(&who);
+    return rc;
+}
+
 /* hook_reload - SIGHUP: new config, maps and schedule, or keep the old ones */
 static int hook_reload(void *arg, const struct wb_config **cfg, const struct sched_entry **entries,
                        size_t *n)
@@ -148,8 +188,14 @@ static int hook_reload(void *arg, const struct wb_config **cfg, const struct sch
     size_t nn = 0;
     if (rc == WB_OK)
         rc = load_schedule(&fresh.cfg, &ne, &nn);
+    int moved = rc == WB_OK && (!same_str(fresh.cfg.spool_dir, r->env.cfg.spool_dir) ||
+                                !same_str(fresh.cfg.ledger, r->env.cfg.ledger));
+    int newlock = -1;
+    if (moved)
+        rc = move_spool(&fresh, &newlock, &errs);
     if (rc != WB_OK) {
         log_error("event=reload-failed kept=old-config errors=\"%s\"", buf_str(&errs));
+        cron_entries_free(ne, nn);
         env_free(&fresh);
         buf_free(&errs);
         return WB_CONFIG;
@@ -163,19 +209,40 @@ static int hook_reload(void *arg, const struct wb_config **cfg, const struct sch
     r->have_old = 1;
     r->old_entries = r->entries;
     r->old_n = r->nentries;
-    fresh.ledger = r->old.ledger; /* the connection and spool stay */
-    fresh.spool = r->old.spool;
-    fresh.have_spool = r->old.have_spool;
-    r->old.ledger = NULL;
-    r->old.have_spool = 0;
+    if (moved) { /* the old ledger and spool close with r->old on the next reload or at exit */
+        lock_release(&r->lockfd);
+        r->lockfd = newlock;
+        log_info("event=spool-moved spool=%s ledger=%s", fresh.cfg.spool_dir, fresh.cfg.ledger);
+    } else { /* the connection and spool stay */
+        fresh.ledger = r->old.ledger;
+        fresh.spool = r->old.spool;
+        fresh.have_spool = r->old.have_spool;
+        r->old.ledger = NULL;
+        r->old.have_spool = 0;
+    }
     r->env = fresh;
     r->entries = ne;
     r->nentries = nn;
+    if (set_watch(r) != WB_OK)
+        log_warn("dir=%s event=watch-dir-failed", r->watch_path);
     *cfg = &r->env.cfg;
     *entries = ne;
     *n = nn;
     log_info("event=reloaded config=%s", r->conf_path);
     return WB_OK;
+}
+
+/* cmd_schedule_check - parse the schedule of cfg against the job table; problems into errs */
+int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf *errs)
+{
+    struct sched_entry *e = NULL;
+    size_t n = 0;
+    int rc = register_jobs();
+    if (rc == WB_OK)
+        rc = cron_load(cfg->schedule, &e, &n, errs);
+    cron_entries_free(e, n);
+    *entries = n;
+    return rc;
 }
 
 /* cmd_run - see file comment */
@@ -195,6 +262,7 @@ int cmd_run(int argc, char **argv, const char *conf_path)
     static struct runner r;
     memset(&r, 0, sizeof r);
     r.conf_path = conf_path;
+    r.lockfd = -1;
     the_runner = &r;
     int ex = cmd_load_env(&r.env, conf_path, 0);
     if (ex != WB_EX_OK) {
@@ -229,15 +297,17 @@ int cmd_run(int argc, char **argv, const char *conf_path)
         ex = WB_EX_CANTCREAT;
     }
     buf_free(&serr);
-    int lockfd = -1;
     char lockpath[4200];
     fs_join(lockpath, sizeof lockpath, r.env.cfg.spool_dir, LOCK_NAME);
-    if (ex == WB_EX_OK && lock_acquire(lockpath, &lockfd, &msg) != WB_OK) {
+    if (ex == WB_EX_OK && lock_acquire(lockpath, &r.lockfd, &msg) != WB_OK) {
         fprintf(stderr, "wmsbridge run: spool %s is in use: %s\n", r.env.cfg.spool_dir,
                 buf_str(&msg));
         ex = WB_EX_TEMPFAIL;
     }
     buf_free(&msg);
+    long swept = 0;
+    if (ex == WB_EX_OK && spool_sweep_temps(&r.env.spool, &swept) == WB_OK && swept)
+        log_info("event=recover-temps removed=%ld why=\"left by a killed writer\"", swept);
     if (ex == WB_EX_OK && register_jobs() != WB_OK)
         ex = WB_EX_SOFTWARE;
     struct sched_store store = {store_get, store_put, &r};
@@ -246,17 +316,16 @@ int cmd_run(int argc, char **argv, const char *conf_path)
     hooks.reload = hook_reload;
     hooks.child_init = hook_child;
     hooks.arg = &r;
+    hooks.grace_ms = r.env.cfg.job_grace_seconds * 1000L;
     if (ex == WB_EX_OK && once) {
         int outcome = WB_OK;
-        int rc = sched_run_once(&r.env.cfg, once, options, &store, &hooks, 1, &outcome);
+        int rc = sched_run_once(&r.env.cfg, once, options, &store, &hooks, 0, &outcome);
         ex = rc != WB_OK ? wb_status_exit(rc) : wb_status_exit(outcome);
     } else if (ex == WB_EX_OK) {
         if (load_schedule(&r.env.cfg, &r.entries, &r.nentries) != WB_OK) {
             ex = WB_EX_CONFIG;
         } else {
-            spool_dir(&r.env.spool, SP_IN, "dispatch", r.watch_path, sizeof r.watch_path);
-            spool_ensure_flow(&r.env.spool, "dispatch");
-            r.watch = (struct watch_dir){r.watch_path, "dispatch"};
+            set_watch(&r);
             hooks.watch_dirs = &r.watch;
             hooks.nwatch_dirs = 1;
             log_info("event=start config=%s spool=%s jobs=%zu", conf_path, r.env.cfg.spool_dir,
@@ -266,8 +335,7 @@ int cmd_run(int argc, char **argv, const char *conf_path)
             ex = wb_status_exit(rc);
         }
     }
-    if (lockfd >= 0)
-        lock_release(&lockfd);
+    lock_release(&r.lockfd);
     cron_entries_free(r.entries, r.nentries);
     if (r.have_old) {
         env_free(&r.old);

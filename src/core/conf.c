@@ -79,6 +79,8 @@ static const struct conf_param params[] = {
     {"retention_days", CONF_INT, "90", OFF(retention_days), 1, 36500,
      "purge keeps done/ sent/ reports/ this long"},
     {"job_timeout", CONF_INT, "900", OFF(job_timeout), 1, 86400, "seconds before a job is stopped"},
+    {"job_grace_seconds", CONF_INT, "10", OFF(job_grace_seconds), 1, 3600,
+     "a job told to stop (timeout, SIGTERM) is killed after this"},
     {"rescan_seconds", CONF_INT, "30", OFF(rescan_seconds), 1, 3600,
      "periodic spool rescan besides inotify"},
 };

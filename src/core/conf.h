@@ -85,6 +85,7 @@ struct wb_config {
     long retry_cap_ms;
     long retention_days;
     long job_timeout;
+    long job_grace_seconds;
     long rescan_seconds;
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
