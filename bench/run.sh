@@ -1,0 +1,147 @@
+#!/bin/sh
+# run.sh - the dispatch conversion benchmark, with its baselines from the same run.
+#
+# usage: sh bench/run.sh BUILD_DIR        (make bench: sh bench/run.sh build/release)
+#
+# Generates WB_BENCH_ROWS (default 1,000,000) dispatch rows into bench/out/
+# (kept and reused while the parameters match and the ship times are fresh)
+# and measures on the same file:
+#   ours   wmsbridge convert dispatch (BUILD_DIR/wmsbridge)
+#   python bench/baseline_convert.py, the same conversion in plain Python 3
+#   floor  bench/parse_floor.c, libcsv reading and counting cells, nothing else
+# plus the peak RSS of ours at WB_BENCH_SMALL_ROWS (default 100,000) and at
+# the full size, to show memory does not grow with the row count. Feeds go
+# to /dev/null. Each measurement is the best of WB_BENCH_REPS (default 3)
+# runs; the ratios use CPU time (user+system), which a busy machine disturbs
+# less than wall time (both are printed). Before timing, ours and python
+# convert a small sample with bad rows and must agree (messages, rejects,
+# and the feed text). Targets print PASS or FAIL; the exit status is 0
+# unless a program crashed or the outputs disagree. Owns bench/ except
+# bench/api_calls.sh, which runs last when present.
+set -u
+BUILD=${1:?usage: sh bench/run.sh BUILD_DIR}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$BUILD" && pwd)
+BIN=$BUILD/wmsbridge
+OUT=$ROOT/bench/out
+ROWS=${WB_BENCH_ROWS:-1000000}
+SMALL=${WB_BENCH_SMALL_ROWS:-100000}
+REPS=${WB_BENCH_REPS:-3}
+SEED=42
+PY=${PYTHON:-python3}
+MEASURE="$PY $ROOT/bench/measure.py"
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$BIN" ] || die "no $BIN (make VARIANT=release all first)"
+mkdir -p "$OUT" "$BUILD/bench" || die "cannot create $OUT"
+
+# the floor program, built into the build directory
+FLOOR=$BUILD/bench/parse_floor
+if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor.c" -nt "$FLOOR" ]; then
+    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor.c" -lcsv ||
+        die "cannot build parse_floor"
+fi
+
+# maps and layout as the tests use them: carriers.map, skus.map with identity
+ETC=$OUT/etc
+mkdir -p "$ETC"
+cp "$ROOT/etc/carriers.map" "$ROOT/etc/amazon-carrier-codes.txt" "$ETC/"
+printf '* = identity\n' >"$ETC/skus.map"
+LAYOUT=$ROOT/formats/dispatch-utf8.layout
+OURS="$BIN convert dispatch --layout $LAYOUT --carriers $ETC/carriers.map --skus $ETC/skus.map"
+PYCONV="$PY $ROOT/bench/baseline_convert.py --layout $LAYOUT --carriers $ETC/carriers.map"
+
+# gen ROWS BAD - path of a generated file, made unless a fresh one is there
+# (ship times lie in the day before generation; the age limit is 30 days)
+gen() {
+    f=$OUT/dispatch-r$1-s$SEED-b$2.csv
+    stamp="rows=$1 seed=$SEED bad=$2 gen=$(cksum <"$ROOT/bench/gen_dispatch.py")"
+    if [ -f "$f" ] && [ "$(cat "$f.params" 2>/dev/null)" = "$stamp" ] &&
+        [ -z "$(find "$f" -mtime +20)" ]; then
+        echo "$f"
+        return
+    fi
+    echo "bench: generating $1 rows into $f" >&2
+    "$PY" "$ROOT/bench/gen_dispatch.py" --rows "$1" --seed "$SEED" --bad "$2" --out "$f.tmp" &&
+        mv "$f.tmp" "$f" && echo "$stamp" >"$f.params" || die "generator failed"
+    echo "$f"
+}
+
+# field KEY LINE - value of KEY= in a measure.py line
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# measure LABEL REPS INPUT CMD... - run and check the exit status; sets M
+measure() {
+    label=$1 reps=$2 input=$3
+    shift 3
+    M=$($MEASURE "$reps" "$input" /dev/null -- "$@" 2>"$OUT/$label.err") ||
+        die "$label: measuring failed"
+    rc=$(field rc "$M")
+    case $rc in
+    0 | 65) ;;
+    *) cat "$OUT/$label.err" >&2; die "$label: exit status $rc" ;;
+    esac
+}
+
+# 1. the baseline does the same work: compare on a sample with bad rows
+sample=$(gen 20000 3)
+$OURS <"$sample" >"$OUT/sample-ours.xml" 2>"$OUT/sample-ours.err"
+[ $? -le 65 ] || die "ours crashed on the sample"
+$PYCONV <"$sample" >"$OUT/sample-python.xml" 2>"$OUT/sample-python.err" ||
+    [ $? -eq 65 ] || die "python baseline failed on the sample"
+so=$(tail -n 1 "$OUT/sample-ours.err")
+sp=$(tail -n 1 "$OUT/sample-python.err")
+echo "sample (20000 rows, 3% bad):"
+echo "  ours:   $so"
+echo "  python: $sp"
+[ "$so" = "$sp" ] || die "ours and the python baseline disagree on the sample counts"
+if cmp -s "$OUT/sample-ours.xml" "$OUT/sample-python.xml"; then
+    echo "  feeds:  identical"
+else
+    die "ours and the python baseline write different feeds for the sample"
+fi
+
+# 2. timings on the big file, peak RSS at both sizes
+big=$(gen "$ROWS" 0)
+small=$(gen "$SMALL" 0)
+echo "timings: best of $REPS runs each, CPU = user+system seconds (ratios use CPU)"
+measure ours "$REPS" "$big" $OURS
+ours=$M
+measure python "$REPS" "$big" $PYCONV
+python=$M
+measure floor "$REPS" "$big" "$FLOOR"
+floor=$M
+measure ours-small "$REPS" "$small" $OURS
+oursmall=$M
+
+oc=$(field cpu "$ours") pc=$(field cpu "$python") fc=$(field cpu "$floor")
+printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
+    ours "$ROWS" "$oc" "$(field wall "$ours")" "$(field rss_kb "$ours")" \
+    python "$ROWS" "$pc" "$(field wall "$python")" "$(field rss_kb "$python")" \
+    floor "$ROWS" "$fc" "$(field wall "$floor")" "$(field rss_kb "$floor")" \
+    ours "$SMALL" "$(field cpu "$oursmall")" "$(field wall "$oursmall")" \
+    "$(field rss_kb "$oursmall")"
+
+[ -n "$(field approx "$ours")" ] &&
+    echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
+
+# verdict LABEL VALUE OP LIMIT - one target line
+verdict() {
+    awk -v l="$1" -v v="$2" -v op="$3" -v lim="$4" -v unit="$5" 'BEGIN {
+        ok = (op == ">=") ? v >= lim : (op == "<=") ? v <= lim : v < lim
+        printf "  %-28s %10.2f%s  target %s %s%s  %s\n", l, v, unit, op, lim, unit,
+            ok ? "PASS" : "FAIL" }'
+}
+echo "targets:"
+verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x
+verdict "ours / floor (CPU)" "$(awk -v a="$oc" -v b="$fc" 'BEGIN{print (b>0)?a/b:0}')" "<=" 2 x
+verdict "peak RSS at $SMALL rows" "$(awk -v k="$(field rss_kb "$oursmall")" 'BEGIN{print k/1024}')" \
+    "<" 16 " MiB"
+verdict "peak RSS at $ROWS rows" "$(awk -v k="$(field rss_kb "$ours")" 'BEGIN{print k/1024}')" \
+    "<" 16 " MiB"
+
+if [ -f "$ROOT/bench/api_calls.sh" ]; then
+    echo "api calls:"
+    sh "$ROOT/bench/api_calls.sh" "$BUILD" || die "bench/api_calls.sh failed"
+fi
+exit 0
