@@ -323,3 +323,93 @@ int spool_mark_sent(const struct spool *s, const char *flow, const char *name)
     char final[256];
     return move_unique(s, SP_OUT, flow, SP_SENT, flow, name, final, sizeof final);
 }
+
+/* afile_temp_pid - pid of an afile temp name ".NAME.PID.SEQ.tmp", else 0 */
+static long afile_temp_pid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 9 || name[0] != '.' || strcmp(name + n - 4, ".tmp") != 0)
+        return 0;
+    size_t i = n - 4, dots = 0, end = i;
+    long pid = 0;
+    while (i > 1 && dots < 2) {
+        char c = name[--i];
+        if (c == '.') {
+            if (i + 1 == end)
+                return 0; /* empty number */
+            if (++dots == 2) {
+                char num[24];
+                if (end - i - 1 >= sizeof num)
+                    return 0;
+                memcpy(num, name + i + 1, end - i - 1);
+                num[end - i - 1] = '\0';
+                char *e;
+                pid = strtol(num, &e, 10);
+                if (*e || pid <= 0)
+                    return 0;
+            }
+            end = i;
+        } else if (c < '0' || c > '9') {
+            return 0;
+        }
+    }
+    return dots == 2 && i > 1 ? pid : 0;
+}
+
+/* sweep_dir - unlink afile temps in one directory (the lock holder has no writer running yet) */
+static long sweep_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    long n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        long pid = afile_temp_pid(de->d_name);
+        if (pid <= 0 || pid == (long)getpid())
+            continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+            unlinkat(dirfd(d), de->d_name, 0) == 0)
+            n++;
+    }
+    if (n)
+        fsync(dirfd(d));
+    closedir(d);
+    return n;
+}
+
+/*
+ * spool_sweep_temps - temps of our writers in feeds/, reports/, reject/ and out/ of every flow.
+ * Only the holder of the instance lock writes there, and it calls this before starting any
+ * job, so every such temp belongs to a writer that was killed. in/ is left alone: its temps
+ * may be the WMS's own files still being written.
+ */
+int spool_sweep_temps(const struct spool *s, long *removed)
+{
+    static const enum spool_state flat[] = {SP_FEEDS, SP_REPORTS};
+    static const enum spool_state per_flow[] = {SP_REJECT, SP_OUT};
+    char dir[4096], sub[4400];
+    *removed = 0;
+    for (size_t i = 0; i < WB_ARRAY_LEN(flat); i++)
+        if (spool_dir(s, flat[i], NULL, dir, sizeof dir) == WB_OK)
+            *removed += sweep_dir(dir);
+    for (size_t i = 0; i < WB_ARRAY_LEN(per_flow); i++) {
+        if (spool_dir(s, per_flow[i], NULL, dir, sizeof dir) != WB_OK)
+            continue;
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            struct stat sb;
+            if (!fs_name_ok(de->d_name) ||
+                fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !S_ISDIR(sb.st_mode) || fs_join(sub, sizeof sub, dir, de->d_name) != WB_OK)
+                continue;
+            *removed += sweep_dir(sub);
+        }
+        closedir(d);
+    }
+    return WB_OK;
+}

@@ -9,6 +9,7 @@
  *   reject/<flow>/NAME --spool_requeue--> in/<flow>/NAME
  *   any --spool_hold--> hold/NAME ; our unreadable files --spool_corrupt--> corrupt/NAME
  *   out/<flow>/NAME --spool_mark_sent--> sent/<flow>/NAME
+ *   .NAME.PID.SEQ.tmp of a dead writer --spool_sweep_temps--> (removed, at start-up)
  *
  * Every transition is a durable rename (fs_move: rename + fsync of both
  * directories) that never replaces an existing file. Names from outside are
@@ -79,6 +80,8 @@ int spool_hold(const struct spool *s, enum spool_state from, const char *flow, c
 int spool_corrupt(const struct spool *s, enum spool_state from, const char *flow, const char *name);
 /* spool_mark_sent - out/<flow>/name -> sent/<flow>/name */
 int spool_mark_sent(const struct spool *s, const char *flow, const char *name);
+/* spool_sweep_temps - remove temp files a killed writer of ours left (caller holds the lock) */
+int spool_sweep_temps(const struct spool *s, long *removed);
 /* spool_unique_name - a name not present in dir: base, base.1, base.2 ... */
 int spool_unique_name(const char *dir, const char *base, char *out, size_t n);
 
