@@ -83,24 +83,33 @@ FUZZ_SECONDS ?= 60
 
 all: $(BIN)
 
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
+say = $(if $(V),,@echo "  $(1) $(2)")
+
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libwmsbridge.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(CMD_OBJS) $(B)/libwmsbridge.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(B)/libwmsbridge.a $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(B)/libwmsbridge.a $(LIBS)
 
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 define unit_rule
 $(B)/tests/$(basename $(notdir $(1))): $(B)/tests/$(basename $(notdir $(1))).o $(call objs_closure,$(call unit_group,$(1)))
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS) $$(CMOCKA_LIBS)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS) $$(CMOCKA_LIBS)
 unit-$(call unit_group,$(1)): $(B)/tests/$(basename $(notdir $(1)))
 endef
 $(foreach t,$(UNIT_SRCS),$(eval $(call unit_rule,$(t))))
@@ -132,7 +141,8 @@ demo: deps
 # change anywhere in src/ rebuilds every target.
 $(BUILD)/fuzz/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
+	$(call say,FUZZ,$@)
+	$(Q)clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 	    $(FUZZ_LIB) $(LIBS)
 
 fuzz-build:

@@ -78,7 +78,7 @@ static void check_schema(const char *path, int want_valid)
 static char *text_of(const char *path, const char *name)
 {
     /* the amazon group's entity loader refuses files: parse from memory */
-    size_t len;
+    size_t len = 0;
     char *data = tu_read(path, &len);
     assert_non_null(data);
     xmlDocPtr doc = xmlReadMemory(data, (int)len, "feed.xml", NULL, XML_PARSE_NONET);

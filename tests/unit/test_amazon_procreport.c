@@ -273,7 +273,7 @@ static void test_json_shared_example(void **state)
         skip();
     snprintf(path, sizeof(path),
              "%s/amazon/json/listings-feed-processing-report-schema-v2.example.json", shared);
-    size_t len;
+    size_t len = 0;
     char *data = tu_read(path, &len);
     if (!data)
         skip();

@@ -257,7 +257,8 @@ static void test_lifecycle_10(void **state)
         assert_string_equal(f.status, "DONE");
         assert_true(f.result_doc_id[0] != '\0');
         char name[96];
-        snprintf(name, sizeof name, "report-%s.xml", ids[i]);
+        int nl = snprintf(name, sizeof name, "report-%.80s.xml", ids[i]);
+        assert_true(nl > 0 && (size_t)nl < sizeof name);
         int rc = spapi_get_feed_document(s, f.result_doc_id, work, name, &err);
         if (rc != WB_OK)
             print_error("document: %s\n", buf_str(&err));
