@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "amazon/procreport.h"
 #include "core/clock.h"
@@ -370,10 +372,9 @@ static int apply_report(const struct outflow *of, struct wb_env *env, struct led
     buf_init(&text, 8192);
     for (size_t i = 0; rc == WB_OK && i < rl.n; i++) {
         struct proc_result key = {.message_id = rl.v[i].message_id};
-        struct proc_result *hit =
-            rep->nresults ? bsearch(&key, rep->results, rep->nresults, sizeof *rep->results,
-                                    result_cmp)
-                          : NULL;
+        struct proc_result *hit = rep->nresults ? bsearch(&key, rep->results, rep->nresults,
+                                                          sizeof *rep->results, result_cmp)
+                                                : NULL;
         if (!hit) {
             rc = ledger_row_confirm(env->ledger, rl.v[i].id, NULL);
             confirmed++;
@@ -451,8 +452,16 @@ static int fetch_report(struct feeds_client *fc, struct wb_env *env, struct ledg
         rc = procreport_parse(data.data, data.len, rep, err);
     buf_free(&data);
     if (rc == WB_PERMFAIL) {
-        /* our stored copy of Amazon's answer is unreadable: keep it for inspection */
-        spool_corrupt(&env->spool, SP_REPORTS, NULL, f->report_name);
+        /* our stored copy of Amazon's answer is unreadable: keep the first copy for
+           inspection; a later download of the same document is dropped, so polling
+           never fills corrupt/ */
+        char cdir[4096], cpath[4400];
+        struct stat sb;
+        if (spool_dir(&env->spool, SP_CORRUPT, NULL, cdir, sizeof cdir) == WB_OK &&
+            fs_join(cpath, sizeof cpath, cdir, f->report_name) == WB_OK && lstat(cpath, &sb) == 0)
+            unlink(path);
+        else
+            spool_corrupt(&env->spool, SP_REPORTS, NULL, f->report_name);
     }
     return rc;
 }
@@ -481,6 +490,16 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
         if (*f->result_doc_id) {
             rc = fetch_report(fc, env, f, &rep, &err);
             have = rc == WB_OK;
+            if (rc == WB_PERMFAIL) {
+                char item[32];
+                snprintf(item, sizeof item, "feed-%lld", f->id);
+                log_warn("feed=%lld amazon_feed=%s event=report-unreadable kept=corrupt/%s "
+                         "reason=\"%s\"",
+                         f->id, f->amazon_feed_id, f->report_name, buf_str(&err));
+                if (!f->alerted)
+                    alert_raise(env, "feed-report-unreadable", item, buf_str(&err));
+                f->alerted = 1;
+            }
         }
         if (strcmp(af.status, "DONE") == 0) {
             if (have)
@@ -497,7 +516,12 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
             rc = release_or_reject(of, env, f, LFD_FATAL, why);
         }
         procreport_free(&rep);
-        if (rc != WB_OK) {
+        if (rc == WB_PERMFAIL) {
+            /* an unreadable report will not change: ask again rarely */
+            long delay = env->cfg.feed_poll_seconds << (f->polls < 4 ? f->polls : 4);
+            f->next_poll = now + (delay > 600 ? 600 : delay);
+            ledger_feed_put(env->ledger, f);
+        } else if (rc != WB_OK) {
             f->next_poll = now + env->cfg.feed_poll_seconds;
             ledger_feed_put(env->ledger, f);
         }

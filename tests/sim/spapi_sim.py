@@ -129,6 +129,12 @@ slow and timeout faults to /auth/o2/token and to the presigned URLs.
        records (tokens kept unless "tokens": true); buckets refilled; hung
        requests released.
   GET  /_sim/received                             see above
+  GET  /_sim/stats    {"ops": {operation: {status: n}}, "injected": {kind: n}}
+       every request answered since start or the last reset of the state:
+       SP-API operations by name, "token" (LWA), "upload", "download"; status
+       is the HTTP code or "hang". "injected" counts the faults the simulator
+       chose (429, 500, 503, hang, slow, expired_token, fatal_feed,
+       stuck_feed, gzip_document); "throttled" counts real quota 429s.
   GET  /_sim/health  {"ok": true, "pid": N, "url": "https://127.0.0.1:P"}
 """
 
@@ -197,6 +203,8 @@ FAULT_DEFAULTS = {
     "seed": 0,              # seed of the fault RNG (setting it reseeds)
     "auth_faults": False,   # 5xx/slow/timeout also on /auth/o2/token
     "s3_faults": False,     # 5xx/slow/timeout also on /_upload, /_download
+    "result_body": "",      # non-empty: the text of every XML feed's result
+                            # document from now on (hostile-input tests)
 }
 
 DEFAULT_CLIENT_ID = "amzn1.application-oa2-client.wmsbridgesim"
@@ -423,6 +431,7 @@ class Sim:
         self.duplicates = []
         self.confirmed = {}
         self.calls = []
+        self.stats = {"ops": {}, "injected": {}, "throttled": 0}
         self.next_id = int(time.time()) * 10
         self.key = secrets.token_hex(16)
         self.seed_settlement()
@@ -497,7 +506,11 @@ class Sim:
                 raise ValueError("unknown fault key %r (known: %s)" % (
                     k, ", ".join(sorted(FAULT_DEFAULTS))))
             dv = FAULT_DEFAULTS[k]
-            if isinstance(dv, bool):
+            if isinstance(dv, str):
+                if not isinstance(v, str):
+                    raise ValueError("%s must be a string" % k)
+                out[k] = v
+            elif isinstance(dv, bool):
                 if isinstance(v, str):
                     v = v.lower() in ("1", "true", "yes", "on")
                 out[k] = bool(v)
@@ -534,6 +547,18 @@ class Sim:
         for t in self.tokens:
             self.tokens[t] = min(self.tokens[t], now - 1)
         self.save()
+
+    def count(self, kind):
+        """count - one injected fault of this kind, for GET /_sim/stats."""
+        with self.lock:
+            inj = self.stats["injected"]
+            inj[kind] = inj.get(kind, 0) + 1
+
+    def count_call(self, op, status):
+        """count_call - one answered request of an operation, by status."""
+        with self.lock:
+            byst = self.stats["ops"].setdefault(op, {})
+            byst[str(status)] = byst.get(str(status), 0) + 1
 
     def decide(self):
         """decide - draw this request's fault: hang, 500, 503, 429 or None."""
@@ -627,6 +652,7 @@ class Sim:
             if body is not None:
                 if compress:
                     body = gzip.compress(body)
+                    self.count("gzip_document")
                 self.bodies[did] = body
                 doc["size"] = len(body)
             self.docs[did] = doc
@@ -717,9 +743,11 @@ class Sim:
             if self.faults["fatal_next"] > 0:
                 self.faults["fatal_next"] -= 1
                 fate = "fatal"
+                self.count("fatal_feed")
             elif self.faults["stuck_next"] > 0:
                 self.faults["stuck_next"] -= 1
                 fate = "stuck"
+                self.count("stuck_feed")
             fid = self.new_id()
             f = {"feedId": fid, "feedType": spec["feedType"],
                  "marketplaceIds": spec["marketplaceIds"],
@@ -844,6 +872,8 @@ class Sim:
                 results.append((mid, r[0], r[1], r[2], info))
         n = len(f["messages"])
         body = xml_report(f, n, n - n_err, n_err, n_warn, results)
+        if self.faults["result_body"]:
+            body = self.faults["result_body"].encode("utf-8")
         f["resultFeedDocumentId"] = self.create_doc(
             "feed-result", "text/xml", body, self.faults["gzip"])
 
@@ -1533,7 +1563,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sim = self.server.sim
         d = sim.decide()
         if sim.faults["slow_ms"]:
+            sim.count("slow")
             time.sleep(sim.faults["slow_ms"] / 1000.0)
+        if d is not None and (d != 429 or kind == "spapi"):
+            sim.count(str(d))
         if d == "hang":
             self.hang()
             return True
@@ -1589,6 +1622,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.status is None:
                 self.reply(500, errors("InternalFailure", "We encountered an "
                                        "internal error. Please try again."))
+        if not path.startswith("/_sim/"):
+            op = self.op
+            if op is None:
+                op = {"/auth/o2/token": "token"}.get(path) or (
+                    "upload" if path.startswith("/_upload/") else
+                    "download" if path.startswith("/_download/") else "other")
+            sim.count_call(op, self.status)
         if not sim.args.quiet:
             sys.stderr.write("spapi_sim: %s %s %s %s\n" % (
                 time.strftime("%H:%M:%S"), method, path, self.status))
@@ -1640,9 +1680,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "expired": "The access token you provided has "
                        "expired."}[ts]
             st = sim.faults["expired_status"] if ts == "expired" else 403
+            if ts == "expired":
+                sim.count("expired_token")
             raise Reply(st, errors("Unauthorized", "Access to requested "
                                    "resource is denied.", details))
         if not sim.bucket(op, rate, burst):
+            with sim.lock:
+                sim.stats["throttled"] += 1
             return self.quota()
         st, obj = getattr(self, "op_" + op)(m, q, body)
         self.reply(st, obj)
@@ -2012,7 +2056,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ----- control API ---------------------------------------------------
     def control(self, method, path, body):
-        """control - /_sim/faults, /_sim/reset, /_sim/received, /_sim/health."""
+        """control - /_sim/faults, reset, received, stats, health."""
         sim = self.server.sim
         try:
             d = json.loads(body.decode("utf-8")) if body.strip() else {}
@@ -2047,6 +2091,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, {"reset": True})
         if path == "/_sim/received" and method == "GET":
             return self.reply(200, sim.received())
+        if path == "/_sim/stats" and method == "GET":
+            with sim.lock:
+                return self.reply(200, json.loads(json.dumps(sim.stats)))
         if path == "/_sim/health" and method == "GET":
             return self.reply(200, {"ok": True, "pid": os.getpid(),
                                     "url": sim.base_url})
