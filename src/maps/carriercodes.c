@@ -33,8 +33,9 @@ void carriercodes_free(struct carriercodes *c)
 }
 
 /* add_code - put one value into both tables; warns about duplicates */
-static int add_code(struct carriercodes *c, struct mapfile *mf, const char *code)
+static int add_code(void *ctx, struct mapfile *mf, char *code)
 {
+    struct carriercodes *c = ctx;
     void *prev = strmap_get(c->codes, code);
     if (prev) {
         mapfile_warn(mf, "carrier code '%s' already listed at line %zu", code,
@@ -68,16 +69,7 @@ int carriercodes_parse_text(const char *name, const char *text, size_t len,
     }
     struct mapfile mf;
     mapfile_init(&mf, name, text, len, errs);
-    char *line;
-    int rc = WB_OK;
-    while (rc == WB_OK && mapfile_next(&mf, &line))
-        rc = add_code(c, &mf, line);
-    if (rc == WB_TOOBIG) {
-        mapfile_error(&mf, "too many carrier codes");
-        rc = WB_OK;
-    }
-    if (rc == WB_OK && mapfile_errors(&mf))
-        rc = WB_CONFIG;
+    int rc = mapfile_each(&mf, add_code, c, "too many carrier codes");
     if (rc != WB_OK) {
         carriercodes_free(c);
         return rc;
@@ -86,17 +78,17 @@ int carriercodes_parse_text(const char *name, const char *text, size_t len,
     return WB_OK;
 }
 
+/* parse_text - carriercodes_parse_text with an untyped result pointer, for mapfile_load */
+static int parse_text(const char *name, const char *text, size_t len, void *out, struct buf *errs)
+{
+    return carriercodes_parse_text(name, text, len, out, errs);
+}
+
 /* carriercodes_load - read the code list at path into *out */
 int carriercodes_load(const char *path, struct carriercodes **out, struct buf *errs)
 {
-    struct buf b;
     *out = NULL;
-    int rc = mapfile_read(path, &b, errs);
-    if (rc != WB_OK)
-        return rc;
-    rc = carriercodes_parse_text(path, b.data, b.len, out, errs);
-    buf_free(&b);
-    return rc;
+    return mapfile_load(path, parse_text, out, errs);
 }
 
 /* carriercodes_has - 1 if code is on the list exactly (case-sensitive), else 0 */

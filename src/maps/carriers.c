@@ -240,6 +240,26 @@ static void check_services(struct carriers *m, struct mapfile *mf)
     }
 }
 
+/* reading - what parse_line needs while a carrier map is read */
+struct reading {
+    struct carriers *m;
+    const struct carriercodes *codes;
+    enum section sec;
+};
+
+/* parse_line - one line of a carrier map: a section header or an entry of the current section */
+static int parse_line(void *ctx, struct mapfile *mf, char *line)
+{
+    struct reading *rd = ctx;
+    if (line[0] == '[') {
+        section_of(mf, line, &rd->sec);
+        return WB_OK;
+    }
+    if (rd->sec == SEC_DISPATCH)
+        return add_dispatch(rd->m, mf, rd->codes, line);
+    return add_ship_service(rd->m, mf, line);
+}
+
 /* carriers_parse_text - same as carriers_load for len bytes of text named name */
 int carriers_parse_text(const char *name, const char *text, size_t len,
                         const struct carriercodes *codes, struct carriers **out, struct buf *errs)
@@ -259,25 +279,12 @@ int carriers_parse_text(const char *name, const char *text, size_t len,
     }
     struct mapfile mf;
     mapfile_init(&mf, name, text, len, errs);
-    enum section sec = SEC_DISPATCH;
-    char *line;
-    int rc = WB_OK;
-    while (rc == WB_OK && mapfile_next(&mf, &line)) {
-        if (line[0] == '[')
-            section_of(&mf, line, &sec);
-        else if (sec == SEC_DISPATCH)
-            rc = add_dispatch(m, &mf, codes, line);
-        else
-            rc = add_ship_service(m, &mf, line);
-    }
-    if (rc == WB_TOOBIG) {
-        mapfile_error(&mf, "too many entries");
-        rc = WB_OK;
-    }
-    if (rc == WB_OK)
+    struct reading rd = {m, codes, SEC_DISPATCH};
+    int rc = mapfile_each(&mf, parse_line, &rd, "too many entries");
+    if (rc == WB_OK || rc == WB_CONFIG) {
         check_services(m, &mf);
-    if (rc == WB_OK && mapfile_errors(&mf))
-        rc = WB_CONFIG;
+        rc = mapfile_errors(&mf) ? WB_CONFIG : WB_OK;
+    }
     if (rc != WB_OK) {
         carriers_free(m);
         return rc;

@@ -40,6 +40,34 @@ int mapfile_read(const char *path, struct buf *b, struct buf *errs)
     return WB_CONFIG;
 }
 
+/* mapfile_each - hand every remaining line to fn; see mapfile.h */
+int mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx, const char *too_many)
+{
+    char *line;
+    int rc = WB_OK;
+    while (rc == WB_OK && mapfile_next(mf, &line))
+        rc = fn(ctx, mf, line);
+    if (rc == WB_TOOBIG) {
+        mapfile_error(mf, "%s", too_many);
+        rc = WB_OK;
+    }
+    if (rc == WB_OK && mapfile_errors(mf))
+        rc = WB_CONFIG;
+    return rc;
+}
+
+/* mapfile_load - read path and hand its text to fn */
+int mapfile_load(const char *path, mapfile_text_fn fn, void *out, struct buf *errs)
+{
+    struct buf b;
+    int rc = mapfile_read(path, &b, errs);
+    if (rc != WB_OK)
+        return rc;
+    rc = fn(path, b.data, b.len, out, errs);
+    buf_free(&b);
+    return rc;
+}
+
 /* mapfile_init - start reading len bytes of text named name */
 void mapfile_init(struct mapfile *mf, const char *name, const char *text, size_t len,
                   struct buf *errs)

@@ -45,6 +45,16 @@ void mapfile_error_at(struct mapfile *mf, size_t lineno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* mapfile_warn - report "file:line: warning: text" (not counted as an error) */
 void mapfile_warn(struct mapfile *mf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* mapfile_line_fn - a parser's handler for one meaningful line; WB_TOOBIG means a limit was hit */
+typedef int (*mapfile_line_fn)(void *ctx, struct mapfile *mf, char *line);
+/* mapfile_each - hand every remaining line to fn until it fails; WB_TOOBIG is reported on that
+ * line as too_many and ends the reading; then WB_CONFIG when any line was reported bad */
+int mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx, const char *too_many);
+/* mapfile_text_fn - a parser's parse_text, its typed result pointer passed as out */
+typedef int (*mapfile_text_fn)(const char *name, const char *text, size_t len, void *out,
+                               struct buf *errs);
+/* mapfile_load - read path (bounded) and hand its text, named path, to fn */
+int mapfile_load(const char *path, mapfile_text_fn fn, void *out, struct buf *errs);
 /* mapfile_errors - number of errors reported so far */
 size_t mapfile_errors(const struct mapfile *mf);
 /* mapfile_split - split line at sep into at most max trimmed fields; returns the count */

@@ -128,8 +128,9 @@ static int add_range(struct resultcodes *m, struct mapfile *mf, char *key, const
 }
 
 /* parse_line - one "code | hint" or "low-high | hint" line */
-static int parse_line(struct resultcodes *m, struct mapfile *mf, char *line)
+static int parse_line(void *ctx, struct mapfile *mf, char *line)
 {
+    struct resultcodes *m = ctx;
     char *bar = strchr(line, '|');
     if (!bar) {
         mapfile_error(mf, "expected 'code | hint' or 'low-high | hint'");
@@ -177,22 +178,19 @@ int resultcodes_parse_text(const char *name, const char *text, size_t len, struc
         return WB_NOMEM;
     struct mapfile mf;
     mapfile_init(&mf, name, text, len, errs);
-    char *line;
-    int rc = WB_OK;
-    while (rc == WB_OK && mapfile_next(&mf, &line))
-        rc = parse_line(m, &mf, line);
-    if (rc == WB_TOOBIG) {
-        mapfile_error(&mf, "too many result codes");
-        rc = WB_OK;
-    }
-    if (rc == WB_OK && mapfile_errors(&mf))
-        rc = WB_CONFIG;
+    int rc = mapfile_each(&mf, parse_line, m, "too many result codes");
     if (rc != WB_OK) {
         resultcodes_free(m);
         return rc;
     }
     *out = m;
     return WB_OK;
+}
+
+/* parse_text - resultcodes_parse_text with an untyped result pointer, for mapfile_load */
+static int parse_text(const char *name, const char *text, size_t len, void *out, struct buf *errs)
+{
+    return resultcodes_parse_text(name, text, len, out, errs);
 }
 
 /* resultcodes_load - read hints at path; a missing file gives WB_OK and an empty map */
@@ -207,13 +205,7 @@ int resultcodes_load(const char *path, struct resultcodes **out, struct buf *err
         (*out)->missing = 1;
         return WB_OK;
     }
-    struct buf b;
-    int rc = mapfile_read(path, &b, errs);
-    if (rc != WB_OK)
-        return rc;
-    rc = resultcodes_parse_text(path, b.data, b.len, out, errs);
-    buf_free(&b);
-    return rc;
+    return mapfile_load(path, parse_text, out, errs);
 }
 
 /* resultcodes_hint - operator hint for a result code (blanks trimmed), NULL if none */

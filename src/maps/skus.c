@@ -130,8 +130,9 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
 }
 
 /* parse_line - one meaningful line: a pair or the identity directive */
-static int parse_line(struct skus *m, struct mapfile *mf, char *line)
+static int parse_line(void *ctx, struct mapfile *mf, char *line)
 {
+    struct skus *m = ctx;
     char *f[3];
     size_t n = split_fields(line, f, 3);
     if (n >= 1 && strcmp(f[0], "*") == 0) {
@@ -171,16 +172,7 @@ int skus_parse_text(const char *name, const char *text, size_t len, struct skus 
     }
     struct mapfile mf;
     mapfile_init(&mf, name, text, len, errs);
-    char *line;
-    int rc = WB_OK;
-    while (rc == WB_OK && mapfile_next(&mf, &line))
-        rc = parse_line(m, &mf, line);
-    if (rc == WB_TOOBIG) {
-        mapfile_error(&mf, "too many SKUs");
-        rc = WB_OK;
-    }
-    if (rc == WB_OK && mapfile_errors(&mf))
-        rc = WB_CONFIG;
+    int rc = mapfile_each(&mf, parse_line, m, "too many SKUs");
     if (rc != WB_OK) {
         skus_free(m);
         return rc;
@@ -189,17 +181,17 @@ int skus_parse_text(const char *name, const char *text, size_t len, struct skus 
     return WB_OK;
 }
 
+/* parse_text - skus_parse_text with an untyped result pointer, for mapfile_load */
+static int parse_text(const char *name, const char *text, size_t len, void *out, struct buf *errs)
+{
+    return skus_parse_text(name, text, len, out, errs);
+}
+
 /* skus_load - read the SKU map at path into *out */
 int skus_load(const char *path, struct skus **out, struct buf *errs)
 {
-    struct buf b;
     *out = NULL;
-    int rc = mapfile_read(path, &b, errs);
-    if (rc != WB_OK)
-        return rc;
-    rc = skus_parse_text(path, b.data, b.len, out, errs);
-    buf_free(&b);
-    return rc;
+    return mapfile_load(path, parse_text, out, errs);
 }
 
 /* skus_lookup - seller SKU for a WMS SKU; NULL when unknown and not identity */
