@@ -5,7 +5,7 @@ set -eu
 PKGS="make gcc clang libclang-rt-14-dev pkg-config libcsv-dev libxml2-dev libxml2-utils
 libcurl4-openssl-dev libssl-dev libssh2-1-dev zlib1g-dev libsqlite3-dev sqlite3 libjansson-dev
 libcmocka-dev openssh-server openssh-client openssl python3 valgrind tzdata ca-certificates
-iproute2 procps time"
+iproute2 procps time groff-base"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
