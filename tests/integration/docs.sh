@@ -13,6 +13,8 @@
 #   - every reject code (E_*) in src/ and every environment variable read
 #     with getenv(); every sysexits code of src/core/wb.h that src/ uses;
 #   - every layout key of src/layout/layout.c and logical dispatch field;
+#   - every alert kind raised in src/ (under alert_command, and in
+#     docs/operations.md);
 # then lints the pages (groff -ww, man --warnings; skipped if not
 # installed), checks that `make install` installs every page, that the
 # documents README.md names exist, and that relative links in docs/*.md
@@ -245,6 +247,21 @@ for n, v in re.findall(r"#define (WB_EX_\w+) (\d+)", read(os.path.join(root, "sr
     if n in used and not re.search(r"^\.B %s$" % v, exsec, re.M):
         fail("wmsbridge.1: exit code %s (%s) is not in EXIT STATUS" % (v, n))
 
+# ---- alert kinds ----
+kinds = set()
+for d, _, files in os.walk(os.path.join(root, "src")):
+    for f in files:
+        if f.endswith(".c"):
+            kinds.update(re.findall(r'alert_raise\(\w+, "([a-z-]+)"', read(os.path.join(d, f))))
+if not kinds:
+    fail("no alert kinds found in src/ (alert_raise calls)")
+alert_text = re.search(r"^\.B alert_command$(.*?)^\.TP", man5, re.M | re.S)
+for k in sorted(kinds):
+    if not alert_text or k not in alert_text.group(1):
+        fail("wmsbridge.conf.5: alert kind %s is not listed under alert_command" % k)
+    if "`%s`" % k not in ops:
+        fail("docs/operations.md: alert kind %s is not in the alerts table" % k)
+
 # ---- layout keys and fields ----
 lay = read(os.path.join(root, "src/layout/layout.c"))
 lsec = section(man5, "LAYOUT FILES")
@@ -287,7 +304,8 @@ for line in read(os.path.join(tmp, "lint.txt")).splitlines():
 for f in fails:
     print("FAIL:", f)
 print("docs: %d parameters, %d remote keys, %d commands, %d options, %d jobs, %d reject codes, "
-      "%d environment variables checked; %d problem(s)"
-      % (len(top), len(remote), len(cmds), len(opts), len(jobs), len(codes), len(envs), len(fails)))
+      "%d alert kinds, %d environment variables checked; %d problem(s)"
+      % (len(top), len(remote), len(cmds), len(opts), len(jobs), len(codes), len(kinds), len(envs),
+         len(fails)))
 sys.exit(1 if fails else 0)
 PYEOF
