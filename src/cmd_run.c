@@ -62,7 +62,7 @@ static int register_jobs(void)
     const struct flow_job *t = flow_jobs(&n);
     jobs_clear();
     for (size_t i = 0; i < n; i++) {
-        struct job_def d = {t[i].name, t[i].help, adapter, &the_runner, t[i].timeout};
+        struct job_def d = {t[i].name, t[i].help, adapter, &the_runner, t[i].timeout, t[i].group};
         int rc = jobs_register(&d);
         if (rc != WB_OK)
             return rc;

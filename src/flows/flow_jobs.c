@@ -226,12 +226,16 @@ static int job_purge(struct wb_env *env, const char *options, volatile sig_atomi
     return rc;
 }
 
+/* dispatch, feeds-poll and purge all submit, settle or remove feeds: one at a time */
 static const struct flow_job table[] = {
-    {"dispatch", "take WMS dispatch files, build and submit fulfillment feeds", job_dispatch, 0},
-    {"feeds-poll", "submit ready feeds, poll feeds in flight, settle results", job_feeds_poll, 0},
-    {"sftp-pull", "fetch complete files from the WMS SFTP server into in/", job_sftp_pull, 0},
-    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0},
-    {"purge", "retention: old done/ sent/ reports/ feeds/ files and ledger rows", job_purge, 0},
+    {"dispatch", "take WMS dispatch files, build and submit fulfillment feeds", job_dispatch, 0,
+     "feeds"},
+    {"feeds-poll", "submit ready feeds, poll feeds in flight, settle results", job_feeds_poll, 0,
+     "feeds"},
+    {"sftp-pull", "fetch complete files from the WMS SFTP server into in/", job_sftp_pull, 0, NULL},
+    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0, NULL},
+    {"purge", "retention: old done/ sent/ reports/ feeds/ files and ledger rows", job_purge, 0,
+     "feeds"},
 };
 
 /* flow_jobs - the table */

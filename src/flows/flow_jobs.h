@@ -19,7 +19,8 @@ struct flow_job {
     /* run - stop is NULL or set once the job must stop (SIGTERM, timeout): the job finishes
      * the file it is on, starts no other and returns */
     int (*run)(struct wb_env *env, const char *options, volatile sig_atomic_t *stop);
-    int timeout; /* default seconds; 0 = job_timeout from the config */
+    int timeout;       /* default seconds; 0 = job_timeout from the config */
+    const char *group; /* jobs of one group never run at once (they share feed state) */
 };
 
 /* flow_jobs - the table */

@@ -29,6 +29,8 @@
  *
  *   slot due while RUNNING/STOPPING: skip_slot() logs and drops it (not queued);
  *   file or poll trigger while busy: remembered once, started after the run ends;
+ *   anything due while another job of the same group runs: remembered once (with
+ *   its slot), started once no job of the group runs (group_busy());
  *   after downtime: the latest missed slot runs once (init_slots, from last_slot).
  *
  * Error contract: WB_OK after an orderly stop; WB_IOERR when signalfd/poll
@@ -66,8 +68,9 @@ struct runner {
     long long start_ms, deadline_ms, kill_ms, end_ms;
     time_t slot;
     int timed_out, term_sent, kill_sent, stopping;
-    int pending; /* file/poll trigger waiting for the current run to end */
+    int pending; /* trigger waiting for the current run (or its group) to end */
     int pending_trig;
+    time_t pending_slot; /* schedule slot of a deferred scheduled run, 0 = none */
 };
 
 struct loop {
@@ -459,6 +462,29 @@ static void record_lost(struct loop *L)
     }
 }
 
+/* group_busy - the running job of r's group other than r, or NULL */
+static const struct runner *group_busy(const struct loop *L, const struct runner *r)
+{
+    const char *g = r->def->group;
+    if (!g || !*g)
+        return NULL;
+    for (size_t i = 0; i < L->nrun; i++) {
+        const struct runner *o = &L->run[i];
+        if (o != r && o->pid > 0 && o->def->group && strcmp(o->def->group, g) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* defer - remember a run of r until it (or its group) is free */
+static void defer(struct runner *r, enum trigger trig, time_t slot)
+{
+    if (!r->pending || slot)
+        r->pending_slot = slot;
+    r->pending = 1;
+    r->pending_trig = trig;
+}
+
 /* trigger - a file or poll asks for job: start it, or remember it while busy */
 static void trigger(struct loop *L, const char *job, enum trigger trig)
 {
@@ -469,11 +495,10 @@ static void trigger(struct loop *L, const char *job, enum trigger trig)
     }
     if (L->stopping)
         return;
-    if (r->pid > 0) {
+    if (r->pid > 0 || group_busy(L, r)) {
         if (!r->pending)
             log_debug("job=%s event=trigger_pending trigger=%s", job, trigger_names[trig]);
-        r->pending = 1;
-        r->pending_trig = trig;
+        defer(r, trig, 0);
         return;
     }
     start_run(L, r, 0, job_options(L, job), trig);
@@ -511,13 +536,23 @@ static void run_due(struct loop *L, time_t now)
             skip_slot(e, r, slot);
             continue;
         }
+        const struct runner *o = group_busy(L, r);
+        if (o) {
+            char b[32];
+            log_info("job=%s event=deferred reason=group_busy group=%s running=%s slot=%s", e->job,
+                     r->def->group, o->def->name, iso(slot, b, sizeof b));
+            defer(r, late ? TRIG_CATCHUP : TRIG_SCHEDULE, slot);
+            continue;
+        }
         start_run(L, r, slot, e->options, late ? TRIG_CATCHUP : TRIG_SCHEDULE);
     }
     for (size_t i = 0; i < L->nrun && !L->stopping; i++) {
         struct runner *r = &L->run[i];
-        if (r->pending && r->pid <= 0) {
+        if (r->pending && r->pid <= 0 && !group_busy(L, r)) {
             r->pending = 0;
-            start_run(L, r, 0, job_options(L, r->def->name), (enum trigger)r->pending_trig);
+            start_run(L, r, r->pending_slot, job_options(L, r->def->name),
+                      (enum trigger)r->pending_trig);
+            r->pending_slot = 0;
         }
     }
 }

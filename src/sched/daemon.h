@@ -3,7 +3,8 @@
  *
  * Owns running jobs: each run is a forked child (so a hung job can be stopped
  * with SIGTERM, then SIGKILL after a grace period, and a crashing job cannot
- * take the daemon down). Jobs of one name never overlap. Job state (last
+ * take the daemon down). Jobs of one name never overlap, nor do jobs of one
+ * group (job_def.group): a job whose group is busy waits until it is free. Job state (last
  * slot, start, end, outcome, next run, run count) lives behind struct
  * sched_store so the ledger can keep it; the daemon itself keeps none across
  * restarts. Error contract: sched_run returns WB_OK after an orderly stop

@@ -29,6 +29,7 @@ struct job_def {
     int (*run)(struct job_ctx *ctx, void *arg); /* returns a WB_* status */
     void *arg;
     int default_timeout; /* seconds; 0 = the config's job_timeout */
+    const char *group;   /* jobs of one group never run at the same time (NULL: no group) */
 };
 
 /* jobs_register - add a job (copied; strings are not); duplicate name -> WB_CONFIG */

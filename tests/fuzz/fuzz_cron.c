@@ -35,7 +35,7 @@ static void register_jobs(void)
     if (done)
         return;
     for (size_t i = 0; i < WB_ARRAY_LEN(names); i++) {
-        struct job_def d = {names[i], "fuzz", noop, NULL, 0};
+        struct job_def d = {names[i], "fuzz", noop, NULL, 0, NULL};
         jobs_register(&d);
     }
     done = 1;

@@ -70,7 +70,7 @@ static int setup_jobs(void **state)
     static const char *const names[] = {"dispatch", "feeds-poll", "sftp-pull", "sftp-push",
                                         "purge"};
     for (size_t i = 0; i < WB_ARRAY_LEN(names); i++) {
-        struct job_def d = {names[i], "fake", noop_job, NULL, 0};
+        struct job_def d = {names[i], "fake", noop_job, NULL, 0, NULL};
         if (jobs_register(&d) != WB_OK)
             return -1;
     }
@@ -95,11 +95,11 @@ static void test_jobs_table(void **state)
     assert_int_equal(jobs_count(), 5);
     assert_string_equal(jobs_at(4)->name, "purge");
     assert_null(jobs_at(5));
-    struct job_def dup = {"dispatch", "again", noop_job, NULL, 0};
+    struct job_def dup = {"dispatch", "again", noop_job, NULL, 0, NULL};
     assert_int_equal(jobs_register(&dup), WB_CONFIG);
-    struct job_def bad = {"Bad Name", "x", noop_job, NULL, 0};
+    struct job_def bad = {"Bad Name", "x", noop_job, NULL, 0, NULL};
     assert_int_equal(jobs_register(&bad), WB_CONFIG);
-    struct job_def norun = {"x", "x", NULL, NULL, 0};
+    struct job_def norun = {"x", "x", NULL, NULL, 0, NULL};
     assert_int_equal(jobs_register(&norun), WB_BADARG);
     assert_int_equal(jobs_count(), 5);
 }

@@ -194,12 +194,29 @@ static int fail_job(struct job_ctx *ctx, void *arg)
     return WB_PERMFAIL;
 }
 
+/* gslow_job - like slow_job, in group "g", notes under its own name */
+static int gslow_job(struct job_ctx *ctx, void *arg)
+{
+    (void)arg;
+    note(job_ctx_name(ctx), "start");
+    while (!exists("release") && !job_ctx_should_stop(ctx))
+        usleep(2000);
+    note(job_ctx_name(ctx), "end");
+    return WB_OK;
+}
+
 static const struct job_def defs[] = {
-    {"quick", "notes start", quick_job, NULL, 0}, {"slow", "waits", slow_job, NULL, 0},
-    {"coop", "until stop", coop_job, NULL, 0},    {"hang", "hangs", hang_job, NULL, 1},
-    {"late", "slow", late_job, NULL, 1},          {"crash", "aborts", crash_job, NULL, 0},
-    {"fail", "permfail", fail_job, NULL, 0},      {"poller", "polled", quick_job, NULL, 0},
-    {"filejob", "files", quick_job, NULL, 0},
+    {"quick", "notes start", quick_job, NULL, 0, NULL},
+    {"slow", "waits", slow_job, NULL, 0, NULL},
+    {"coop", "until stop", coop_job, NULL, 0, NULL},
+    {"hang", "hangs", hang_job, NULL, 1, NULL},
+    {"late", "slow", late_job, NULL, 1, NULL},
+    {"crash", "aborts", crash_job, NULL, 0, NULL},
+    {"fail", "permfail", fail_job, NULL, 0, NULL},
+    {"poller", "polled", quick_job, NULL, 0, NULL},
+    {"filejob", "files", quick_job, NULL, 0, NULL},
+    {"gslow", "group g, waits", gslow_job, NULL, 0, "g"},
+    {"gquick", "group g, quick", quick_job, NULL, 0, "g"},
 };
 
 static time_t poll_when; /* what the poll hook answers for "poller" */
@@ -207,6 +224,8 @@ static int reloads;
 static int reload_rc = WB_OK;
 static const struct sched_entry *reload_entries;
 static size_t reload_n;
+static char watchdir[400];   /* the watched directory of the watch tests */
+static int reload_moves_dir; /* the reload hook points watchdir at tmpdir/in2 */
 
 /* test_poll - the loop's poll hook; also drives the test once per iteration */
 static int test_poll(void *arg, const char *job, time_t now, time_t *when)
@@ -231,6 +250,8 @@ static int test_reload(void *arg, const struct wb_config **c, const struct sched
     (void)arg;
     (void)c;
     reloads++;
+    if (reload_rc == WB_OK && reload_moves_dir)
+        snprintf(watchdir, sizeof watchdir, "%s", path_of("in2"));
     if (reload_rc == WB_OK && reload_entries) {
         *e = reload_entries;
         *n = reload_n;
@@ -270,6 +291,7 @@ static int setup(void **state)
     reloads = 0;
     reload_rc = WB_OK;
     reload_entries = NULL;
+    reload_moves_dir = 0;
     return 0;
 }
 
@@ -278,9 +300,9 @@ static int teardown(void **state)
 {
     (void)state;
     char cmd[400];
-    const char *files[] = {"now",         "quick.log", "slow.log", "coop.log",
-                           "hang.log",    "late.log",  "release",  "poller.log",
-                           "filejob.log", "in/a.csv",  "in"};
+    const char *files[] = {"now",         "quick.log", "slow.log",   "coop.log",  "hang.log",
+                           "late.log",    "release",   "poller.log", "gslow.log", "gquick.log",
+                           "filejob.log", "in/a.csv",  "in",         "in2/a.csv", "in2"};
     for (size_t i = 0; i < WB_ARRAY_LEN(files); i++) {
         snprintf(cmd, sizeof cmd, "%s/%s", tmpdir, files[i]);
         if (unlink(cmd) != 0)
@@ -640,6 +662,113 @@ static void test_dst_daemon(void **state)
     cron_entries_free(v, n);
 }
 
+static int quick_seen_at_release; /* gquick had started when gslow was released */
+
+/* drive_group - both slots due at once; release the slow one after a while */
+static int drive_group(void)
+{
+    if (ticks == 1)
+        set_now(fake_now + 60);
+    if (ticks == 30) {
+        quick_seen_at_release = strstr(job_log("gquick"), "start") != NULL;
+        FILE *f = fopen(path_of("release"), "w");
+        if (f)
+            fclose(f);
+    }
+    return ticks > 30 && strstr(job_log("gquick"), "end") != NULL;
+}
+
+/* test_group_exclusive - jobs of one group never overlap; the deferred slot runs once, after */
+static void test_group_exclusive(void **state)
+{
+    (void)state;
+    size_t n;
+    struct sched_entry *v = parse("@every 1m gslow\n@every 1m gquick\n", &n);
+    driver = drive_group;
+    assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
+    assert_false(quick_seen_at_release);
+    assert_int_equal(count_in(job_log("gslow"), "start"), 1);
+    assert_int_equal(count_in(job_log("gquick"), "start"), 1);
+    time_t slot = (T0 / 60 + 1) * 60;
+    char want[64];
+    snprintf(want, sizeof want, "slot=%lld", (long long)slot);
+    assert_non_null(strstr(job_log("gquick"), want)); /* the deferred run keeps its slot */
+    assert_int_equal(get_state("gquick").last_slot, slot);
+    assert_non_null(strstr(buf_str(&logs), "job=gquick event=deferred reason=group_busy group=g "
+                                           "running=gslow"));
+    /* deferred once, started once */
+    assert_int_equal(count_in(buf_str(&logs), "job=gquick event=start"), 1);
+    cron_entries_free(v, n);
+}
+
+/* test_catch_up_dst_days - down over a DST change: a 01:30 London job runs once, for the last
+ * missed day, in both directions */
+static void test_catch_up_dst_days(void **state)
+{
+    (void)state;
+    size_t n;
+    struct sched_entry *v = parse("30 1 * * * quick\n", &n);
+    cfg.time_zone = "Europe/London";
+    struct sched_job_state st = {0};
+    st.last_slot = 1774575000; /* 2026-03-27T01:30Z = 01:30 GMT, then down over the spring jump */
+    st.last_outcome = WB_OK;
+    store.put(store.arg, "quick", &st);
+    set_now(1774872000); /* 2026-03-30T12:00Z */
+    driver = drive_until_quick_done;
+    assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
+    assert_int_equal(count_in(job_log("quick"), "start"), 1);
+    st = get_state("quick");
+    assert_int_equal(st.last_slot, 1774830600); /* 2026-03-30T00:30Z = 01:30 BST */
+    assert_int_equal(st.next_run, 1774917000);  /* 2026-03-31T00:30Z */
+
+    unlink(path_of("quick.log"));
+    sched_memstore_init(&mem, &store);
+    ticks = 0;
+    st = (struct sched_job_state){0};
+    st.last_slot = 1792801800; /* 2026-10-24T00:30Z = 01:30 BST, then down over the fall back */
+    st.last_outcome = WB_OK;
+    store.put(store.arg, "quick", &st);
+    set_now(1793102400); /* 2026-10-27T12:00Z */
+    assert_int_equal(sched_run(&cfg, v, n, &store, &hooks), WB_OK);
+    assert_int_equal(count_in(job_log("quick"), "start"), 1);
+    st = get_state("quick");
+    assert_int_equal(st.last_slot, 1793064600); /* 2026-10-27T01:30Z = 01:30 GMT */
+    assert_int_equal(st.next_run, 1793151000);  /* 2026-10-28T01:30Z */
+    cron_entries_free(v, n);
+}
+
+/* drive_watch_reload - SIGHUP moves the watch to in2/, then a file is dropped there */
+static int drive_watch_reload(void)
+{
+    if (ticks == 3)
+        kill(getpid(), SIGHUP);
+    if (ticks == 15)
+        assert_int_equal(fs_write_file(path_of("in2"), "a.csv", "x\n", 2), WB_OK);
+    return strstr(job_log("filejob"), "end") != NULL || ticks > 400;
+}
+
+/* test_watch_reload - after a reload the watcher follows the directories the hook names */
+static void test_watch_reload(void **state)
+{
+    (void)state;
+    assert_int_equal(mkdir(path_of("in"), 0700), 0);
+    assert_int_equal(mkdir(path_of("in2"), 0700), 0);
+    snprintf(watchdir, sizeof watchdir, "%s", path_of("in"));
+    struct watch_dir wd[] = {{watchdir, "filejob"}};
+    hooks.watch_dirs = wd;
+    hooks.nwatch_dirs = 1;
+    cfg.rescan_seconds = 3600; /* inotify on the new directory, not a rescan */
+    reload_moves_dir = 1;
+    driver = drive_watch_reload;
+    assert_int_equal(sched_run(&cfg, NULL, 0, &store, &hooks), WB_OK);
+    assert_int_equal(reloads, 1);
+    assert_int_equal(count_in(job_log("filejob"), "start"), 1);
+    assert_true(ticks <= 400);
+    char want[512];
+    snprintf(want, sizeof want, "dir=%s event=watch job=filejob", path_of("in2"));
+    assert_non_null(strstr(buf_str(&logs), want));
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -653,6 +782,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_and_poll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_late_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dst_daemon, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_exclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catch_up_dst_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_reload, setup, teardown),
     };
     for (size_t i = 0; i < WB_ARRAY_LEN(defs); i++)
         if (jobs_register(&defs[i]) != WB_OK)
