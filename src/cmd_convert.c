@@ -119,6 +119,9 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         ex = WB_EX_NOINPUT;
         goto out;
     }
+    /* the feed is large: write it in big blocks rather than a system call per 4 KiB */
+    static char outbuf[1 << 16]; /* glibc ignores the size unless given the buffer */
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     /* with --xsd-dir the feed is validated before it is let out */
     FILE *out = stdout, *tmp = NULL;
     if (xc && !(out = tmp = tmpfile())) {

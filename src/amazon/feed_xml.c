@@ -2,10 +2,14 @@
  * feed_xml.c - streaming writer of Amazon XML feed documents.
  *
  * Owns one AmazonEnvelope (Header, MessageType, Messages) written through
- * libxml2's xmlTextWriter to a caller's FILE*; libxml2 does all escaping and
- * its output buffer is flushed in small chunks, so memory does not grow with
- * the number of messages. Every field of a message is checked before any of
- * it is written, so a refused message leaves the document well formed.
+ * libxml2's xmlTextWriter to a caller's FILE*; its output buffer is flushed
+ * in small chunks, so memory does not grow with the number of messages. An
+ * OrderFulfillment message (the bulk of a dispatch feed) is composed as text
+ * in one reused buffer, in the writer's own layout, and handed to the writer
+ * in one piece; a value holding a character XML must escape goes through
+ * libxml2's xmlEncodeSpecialChars, so libxml2 still does all escaping. Every
+ * field of a message is checked before any of it is written, so a refused
+ * message leaves the document well formed.
  * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
  * "Other" without CarrierName, bad dates or quantities), WB_BADARG for caller
  * errors, WB_NOSPACE / WB_IOERR for write errors, which are sticky.
@@ -36,7 +40,14 @@ struct feedw {
     long last_id;
     size_t count;
     char why[256]; /* reason of the last refusal */
+    char *m;       /* text of the message being composed */
+    size_t mlen, mcap;
+    long long day;    /* days since the epoch of daytext */
+    char daytext[12]; /* "YYYY-MM-DD" of day, "" before the first date */
 };
+
+/* largest text of one message; its values are bounded by the caller's rows */
+#define MSG_MAX ((size_t)16 << 20)
 
 /* refuse - remember why a call failed and return rc */
 static int refuse(struct feedw *w, int rc, const char *why, const char *field)
@@ -49,7 +60,13 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 /* text_ok - 1 if s is well-formed UTF-8 that XML 1.0 accepts, without control characters */
 static int text_ok(const char *s)
 {
-    size_t n = strlen(s);
+    int other = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
+        other |= (*p < 0x20) | (*p >= 0x80);
+    if (!other)
+        return 1; /* printable ASCII, the usual case */
+    size_t n = (size_t)(p - (const unsigned char *)s);
     if (!str_utf8_valid(s, n))
         return 0;
     for (size_t i = 0; i < n; i++) {
@@ -154,6 +171,110 @@ static int elem_long(struct feedw *w, const char *name, long v)
     return elem(w, name, num);
 }
 
+/* room - make space for n more bytes of message text */
+static int room(struct feedw *w, size_t n)
+{
+    if (n > MSG_MAX - w->mlen)
+        return WB_TOOBIG;
+    if (w->mlen + n <= w->mcap)
+        return WB_OK;
+    size_t cap = w->mcap ? w->mcap : 4096;
+    while (cap < w->mlen + n)
+        cap *= 2;
+    char *p = realloc(w->m, cap);
+    if (!p)
+        return WB_NOMEM;
+    w->m = p;
+    w->mcap = cap;
+    return WB_OK;
+}
+
+/* put - append n bytes to the message being composed */
+static int put(struct feedw *w, const char *p, size_t n)
+{
+    int rc = room(w, n);
+    if (rc != WB_OK)
+        return rc;
+    memcpy(w->m + w->mlen, p, n);
+    w->mlen += n;
+    return WB_OK;
+}
+
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+/* put_elem - append open, text escaped for content (checked by text_ok before), close */
+static int put_elem(struct feedw *w, const char *open, size_t olen, const char *close, size_t clen,
+                    const char *text)
+{
+    int special = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    for (; *p; p++)
+        special |= (*p == '&') | (*p == '<') | (*p == '>') | (*p == '"');
+    size_t tlen = (size_t)(p - (const unsigned char *)text);
+    xmlChar *e = NULL;
+    if (special) {
+        if (!(e = xmlEncodeSpecialChars(NULL, BAD_CAST text)))
+            return WB_NOMEM;
+        text = (const char *)e;
+        tlen = strlen(text);
+    }
+    int rc = WB_TOOBIG;
+    if (tlen < MSG_MAX && (rc = room(w, olen + tlen + clen)) == WB_OK) {
+        char *d = w->m + w->mlen;
+        memcpy(d, open, olen);
+        memcpy(d + olen, text, tlen);
+        memcpy(d + olen + tlen, close, clen);
+        w->mlen += olen + tlen + clen;
+    }
+    xmlFree(e);
+    return rc;
+}
+
+/* ELEM - one element on its own line: indent, tag name and text */
+#define ELEM(w, indent, name, text)                                                                \
+    put_elem((w), indent "<" name ">", sizeof(indent "<" name ">") - 1, "</" name ">\n",           \
+             sizeof("</" name ">\n") - 1, (text))
+
+/* decimal - v >= 0 in decimal at the end of buf[32], returns its start */
+static const char *decimal(long v, char *buf)
+{
+    char *p = buf + 31;
+    unsigned long u = v < 0 ? 0 : (unsigned long)v;
+    *p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    return p;
+}
+
+/* format_date - t as "YYYY-MM-DDThh:mm:ssZ"; the calendar day is computed once per day */
+static int format_date(struct feedw *w, time_t t, char *date, size_t date_len)
+{
+    long long day = (long long)t / 86400, sec = (long long)t % 86400;
+    if (sec < 0)
+        day--, sec += 86400;
+    if (!w->daytext[0] || day != w->day) {
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999 ||
+            strftime(w->daytext, sizeof(w->daytext), "%Y-%m-%d", &tm) == 0) {
+            w->daytext[0] = '\0';
+            return WB_PERMFAIL;
+        }
+        w->day = day;
+    }
+    if (date_len < 21)
+        return WB_PERMFAIL;
+    memcpy(date, w->daytext, 10);
+    int h = (int)(sec / 3600), m = (int)(sec / 60 % 60), s = (int)(sec % 60);
+    char *p = date + 10;
+    *p++ = 'T';
+    *p++ = (char)('0' + h / 10), *p++ = (char)('0' + h % 10), *p++ = ':';
+    *p++ = (char)('0' + m / 10), *p++ = (char)('0' + m % 10), *p++ = ':';
+    *p++ = (char)('0' + s / 10), *p++ = (char)('0' + s % 10), *p++ = 'Z';
+    *p = '\0';
+    return WB_OK;
+}
+
 /* feedw_open - start an envelope of message_type */
 int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const char *merchant_id)
 {
@@ -246,10 +367,7 @@ static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, c
         if (m->items[i].quantity < 1)
             return refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity");
     }
-    struct tm tm;
-    time_t t = m->fulfillment_date;
-    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999 ||
-        strftime(date, date_len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    if (format_date(w, m->fulfillment_date, date, date_len) != WB_OK)
         return refuse(w, WB_PERMFAIL, "out of range", "FulfillmentDate");
     return WB_OK;
 }
@@ -265,31 +383,33 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
         (rc = fulfillment_check(w, m, date, sizeof(date))) != WB_OK)
         return rc;
 
-    if ((rc = start(w, "Message")) != WB_OK ||
-        (rc = elem_long(w, "MessageID", m->message_id)) != WB_OK ||
-        (rc = start(w, "OrderFulfillment")) != WB_OK ||
-        (rc = elem(w, "AmazonOrderID", m->amazon_order_id)) != WB_OK ||
-        (rc = elem(w, "FulfillmentDate", date)) != WB_OK ||
-        (rc = start(w, "FulfillmentData")) != WB_OK ||
-        (rc = elem(w, "CarrierCode", m->carrier_code)) != WB_OK)
-        return rc;
-    if (present(m->carrier_name) && (rc = elem(w, "CarrierName", m->carrier_name)) != WB_OK)
-        return rc;
-    if (present(m->shipping_method) &&
-        (rc = elem(w, "ShippingMethod", m->shipping_method)) != WB_OK)
-        return rc;
-    if (present(m->tracking) && (rc = elem(w, "ShipperTrackingNumber", m->tracking)) != WB_OK)
-        return rc;
-    if ((rc = end(w)) != WB_OK)
-        return rc;
+    /* the same text the writer makes with indentation on, two spaces a level */
+    char num[32];
+    w->mlen = 0;
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", decimal(m->message_id, num))) != WB_OK ||
+        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", m->amazon_order_id)) !=
+            WB_OK ||
+        (rc = ELEM(w, "      ", "FulfillmentDate", date)) != WB_OK ||
+        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", m->carrier_code)) !=
+            WB_OK ||
+        (present(m->carrier_name) &&
+         (rc = ELEM(w, "        ", "CarrierName", m->carrier_name)) != WB_OK) ||
+        (present(m->shipping_method) &&
+         (rc = ELEM(w, "        ", "ShippingMethod", m->shipping_method)) != WB_OK) ||
+        (present(m->tracking) &&
+         (rc = ELEM(w, "        ", "ShipperTrackingNumber", m->tracking)) != WB_OK) ||
+        (rc = PUT_LIT(w, "      </FulfillmentData>\n")) != WB_OK)
+        return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
     for (size_t i = 0; i < m->nitems; i++) {
-        if ((rc = start(w, "Item")) != WB_OK ||
-            (rc = elem(w, "AmazonOrderItemCode", m->items[i].order_item_code)) != WB_OK ||
-            (rc = elem_long(w, "Quantity", m->items[i].quantity)) != WB_OK ||
-            (rc = end(w)) != WB_OK)
-            return rc;
+        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode",
+                       m->items[i].order_item_code)) != WB_OK ||
+            (rc = ELEM(w, "        ", "Quantity", decimal(m->items[i].quantity, num))) != WB_OK ||
+            (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
+            return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
     }
-    if ((rc = end(w)) != WB_OK || (rc = end(w)) != WB_OK)
+    if ((rc = PUT_LIT(w, "    </OrderFulfillment>\n  </Message>\n")) != WB_OK)
+        return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
+    if ((rc = wcheck(w, xmlTextWriterWriteRawLen(w->tw, BAD_CAST w->m, (int)w->mlen))) != WB_OK)
         return rc;
     w->last_id = m->message_id;
     w->count++;
@@ -349,6 +469,7 @@ int feedw_close(struct feedw *w)
     }
     xmlFreeTextWriter(w->tw); /* closes the output buffer: out_close flushes the FILE* */
     int rc = w->rc;
+    free(w->m);
     free(w);
     return rc;
 }

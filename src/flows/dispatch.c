@@ -209,7 +209,20 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
 /* dispatch_key - business key "order|item|tracking" */
 void dispatch_key(const struct dispatch_rec *rec, char *out, size_t n)
 {
-    snprintf(out, n, "%s|%s|%s", rec->order_id, rec->item_code, rec->tracking);
+    const char *parts[] = {rec->order_id, rec->item_code, rec->tracking};
+    size_t k = 0;
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < WB_ARRAY_LEN(parts); i++) { /* snprintf "%s|%s|%s", without its cost */
+        if (i && k + 1 < n)
+            out[k++] = '|';
+        size_t len = strlen(parts[i]);
+        if (len > n - 1 - k)
+            len = n - 1 - k;
+        memcpy(out + k, parts[i], len);
+        k += len;
+    }
+    out[k] = '\0';
 }
 
 /* dispatch_group_key - message grouping key "order|tracking" */

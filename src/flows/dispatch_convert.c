@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "amazon/feed_xml.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/dispatch.h"
 #include "flows/dispatch_convert.h"
@@ -56,6 +57,17 @@ static int same_group(const struct conv *c, const struct dispatch_rec *r)
     const struct dispatch_rec *g = &c->group[0];
     return strcmp(g->order_id, r->order_id) == 0 && strcmp(g->tracking, r->tracking) == 0 &&
            strcmp(g->carrier_code, r->carrier_code) == 0;
+}
+
+/* field_key - dispatch_key of a row from its fields, before they are checked */
+static void field_key(const struct dispatch_rules *r, const struct csvr_row *row, char *out,
+                      size_t n)
+{
+    struct dispatch_rec k;
+    str_copy(k.order_id, sizeof k.order_id, csvr_field(row, r->f_order));
+    str_copy(k.item_code, sizeof k.item_code, csvr_field(row, r->f_item));
+    str_copy(k.tracking, sizeof k.tracking, csvr_field(row, r->f_tracking));
+    dispatch_key(&k, out, n);
 }
 
 /* dispatch_classify - a row's verdict: WB_OK with rec, or WB_PERMFAIL with code/reason */
@@ -111,11 +123,20 @@ int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FI
         }
         st->rows++;
         struct dispatch_rec rec;
-        char code[32], reason[512], key[160];
+        char code[32], reason[512], key[160], early[160];
+        /* the duplicate check's key from the raw fields: its slot loads while the row is checked */
+        uint64_t h = 0;
+        if (r == WB_OK) {
+            field_key(rules, row, early, sizeof early);
+            h = keyset_hash(early);
+            keyset_prefetch(&seen, h);
+        }
         int v = dispatch_classify(rules, r, row, &rec, code, sizeof code, reason, sizeof reason);
         if (v == WB_OK) {
             dispatch_key(&rec, key, sizeof key);
-            long first = keyset_check_add(&seen, key, row->lineno);
+            if (strcmp(key, early) != 0)
+                h = keyset_hash(key);
+            long first = keyset_check_hash(&seen, h, row->lineno);
             if (first) {
                 snprintf(code, sizeof code, "E_DUPLICATE_ROW");
                 snprintf(reason, sizeof reason,
