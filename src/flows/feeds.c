@@ -142,6 +142,15 @@ static int reject_all(const struct outflow *of, struct wb_env *env, struct ledge
     return rc;
 }
 
+/* feed_alert - raise an alert of kind about feed f (item "feed-ID") */
+static void feed_alert(struct wb_env *env, const char *kind, const struct ledger_feed *f,
+                       const char *text)
+{
+    char item[32];
+    snprintf(item, sizeof item, "feed-%lld", f->id);
+    alert_raise(env, kind, item, text);
+}
+
 /* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */
 int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
 {
@@ -151,9 +160,7 @@ int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
         if (strcmp(fv[i].flow, of->flow) != 0 || fv[i].alerted)
             continue;
-        char item[32];
-        snprintf(item, sizeof item, "feed-%lld", fv[i].id);
-        alert_raise(env, "feed-invalid", item, fv[i].last_error);
+        feed_alert(env, "feed-invalid", &fv[i], fv[i].last_error);
         fv[i].alerted = 1;
         rc = reject_all(of, env, &fv[i], "E_SCHEMA", fv[i].last_error, "invalid", LFD_INVALID);
     }
@@ -161,11 +168,12 @@ int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
     return rc;
 }
 
-/* release_or_reject - FATAL/CANCELLED: rows back to pending, or rejected after the last try */
+/* release_or_reject - FATAL/CANCELLED/refused: rows back to pending, or rejected once a row
+ * has been in FEEDS_MAX_ATTEMPTS feeds that ended this way (whatever the feed record) */
 static int release_or_reject(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                              int new_state, const char *why)
 {
-    if (f->attempts >= FEEDS_MAX_ATTEMPTS || new_state == LFD_FATAL) {
+    {
         struct rowlist rl = {0};
         int rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
         long worst = 0;
@@ -181,8 +189,9 @@ static int release_or_reject(const struct outflow *of, struct wb_env *env, struc
         if (worst + 1 >= FEEDS_MAX_ATTEMPTS) {
             char reason[700];
             snprintf(reason, sizeof reason,
-                     "Amazon ended %d feeds holding this row as %s (last: %s); not retried",
-                     FEEDS_MAX_ATTEMPTS, new_state == LFD_FATAL ? "FATAL" : "CANCELLED", why);
+                     "Amazon ended %d feeds holding this row as %s (last: %.500s); not retried",
+                     FEEDS_MAX_ATTEMPTS, new_state == LFD_FATAL ? "FATAL" : "CANCELLED or refused",
+                     why);
             return reject_all(of, env, f, "E_FEED_FATAL", reason, "fatal", new_state);
         }
     }
@@ -250,9 +259,7 @@ static int submit_one(struct feeds_client *fc, struct wb_env *env, const struct 
     } else if (rc == WB_PERMFAIL) {
         log_error("feed=%lld flow=%s event=submit-refused error=\"%s\"", f->id, of->flow,
                   f->last_error);
-        char item[32];
-        snprintf(item, sizeof item, "feed-%lld", f->id);
-        alert_raise(env, "feed-refused", item, f->last_error);
+        feed_alert(env, "feed-refused", f, f->last_error);
         int r = release_or_reject(of, env, f, LFD_CANCELLED, f->last_error);
         rc = r == WB_OK ? WB_PERMFAIL : r;
     } else {
@@ -311,9 +318,7 @@ static int resolve_submitting(struct feeds_client *fc, struct wb_env *env, const
                  "one holds this document, so it is held instead of being sent again",
                  unknown, of->feed_type);
         rc = ledger_feed_put(env->ledger, f);
-        char item[32];
-        snprintf(item, sizeof item, "feed-%lld", f->id);
-        alert_raise(env, "feed-ambiguous", item, f->last_error);
+        feed_alert(env, "feed-ambiguous", f, f->last_error);
     }
     free(list);
     buf_free(&err);
@@ -357,10 +362,39 @@ static int result_cmp(const void *a, const void *b)
     return x->message_id < y->message_id ? -1 : x->message_id > y->message_id;
 }
 
+/* feed_level_failure - 1 when the report says the document as a whole was not processed: an
+ * error not tied to a message with no message reported successful, or nothing processed at
+ * all; why gets Amazon's words. Such a report must never confirm the feed's rows. */
+static int feed_level_failure(const struct proc_report *rep, long nmessages, char *why, size_t n)
+{
+    const struct proc_result *whole = NULL;
+    for (size_t i = 0; i < rep->nresults && !whole; i++)
+        if (rep->results[i].message_id == 0 && rep->results[i].is_error)
+            whole = &rep->results[i];
+    if (whole && (!rep->has_summary || rep->successful == 0)) {
+        snprintf(why, n, "feed-level Error %s: %.600s", whole->code, whole->description);
+        return 1;
+    }
+    if (rep->has_summary && rep->processed == 0 && nmessages > 0) {
+        snprintf(why, n, "the processing report says no message was processed (%ld sent)",
+                 nmessages);
+        return 1;
+    }
+    if (whole)
+        log_warn("event=feed-level-error code=%s description=\"%.300s\" successful=%ld",
+                 whole->code, whole->description, rep->successful);
+    return 0;
+}
+
 /* apply_report - map a processing report back to the rows of a feed */
 static int apply_report(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                         struct proc_report *rep)
 {
+    char why[700];
+    if (feed_level_failure(rep, f->messages, why, sizeof why)) {
+        feed_alert(env, "feed-fatal", f, why);
+        return release_or_reject(of, env, f, LFD_FATAL, why);
+    }
     if (rep->nresults)
         qsort(rep->results, rep->nresults, sizeof *rep->results, result_cmp);
     struct rowlist rl = {0}, rej = {0};
@@ -491,13 +525,11 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
             rc = fetch_report(fc, env, f, &rep, &err);
             have = rc == WB_OK;
             if (rc == WB_PERMFAIL) {
-                char item[32];
-                snprintf(item, sizeof item, "feed-%lld", f->id);
                 log_warn("feed=%lld amazon_feed=%s event=report-unreadable kept=corrupt/%s "
                          "reason=\"%s\"",
                          f->id, f->amazon_feed_id, f->report_name, buf_str(&err));
                 if (!f->alerted)
-                    alert_raise(env, "feed-report-unreadable", item, buf_str(&err));
+                    feed_alert(env, "feed-report-unreadable", f, buf_str(&err));
                 f->alerted = 1;
             }
         }
@@ -510,9 +542,7 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
             char why[1100];
             snprintf(why, sizeof why, "FATAL%s%s", have && rep.nresults ? ": " : "",
                      have && rep.nresults ? rep.results[0].description : "");
-            char item[32];
-            snprintf(item, sizeof item, "feed-%lld", f->id);
-            alert_raise(env, "feed-fatal", item, why);
+            feed_alert(env, "feed-fatal", f, why);
             rc = release_or_reject(of, env, f, LFD_FATAL, why);
         }
         procreport_free(&rep);
@@ -538,12 +568,11 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
         delay = 600;
     f->next_poll = now + delay;
     if (now - f->submitted > env->cfg.feed_stuck_minutes * 60) {
-        char item[32], text[256];
-        snprintf(item, sizeof item, "feed-%lld", f->id);
+        char text[256];
         snprintf(text, sizeof text, "feed %s still %s after %ld minutes", f->amazon_feed_id,
                  af.status, (long)((now - f->submitted) / 60));
         if (!f->alerted)
-            alert_raise(env, "feed-stuck", item, text);
+            feed_alert(env, "feed-stuck", f, text);
         f->alerted = 1;
         if (strcmp(af.status, "IN_QUEUE") == 0 &&
             spapi_cancel_feed(fc->api, f->amazon_feed_id, &err) == WB_OK)

@@ -76,6 +76,9 @@ Processing rules for POST_ORDER_FULFILLMENT_DATA (deterministic):
   - AdditionalInfo (AmazonOrderID) is left out when MessageID % 3 == 0.
   - fault fatal_next: the feed ends FATAL with Error 10001 (sim-chosen,
     internal error, resubmit).
+  - fault whole_error_next: the feed ends DONE, but its report holds one
+    Error 10001 for MessageID 0 and MessagesProcessed 0: nothing was applied.
+  - fault refuse_create: createFeed answers 400 InvalidInput.
   Results come only for failed or warned messages; StatusCode is Complete;
   MessagesSuccessful counts messages without errors (warnings included).
 Other XML feed types (POST_ORDER_ACKNOWLEDGEMENT_DATA,
@@ -199,6 +202,9 @@ FAULT_DEFAULTS = {
     "expired_status": 403,  # status for expired tokens: 403 (real) or 401
     "fatal_next": 0,        # next N created feeds end FATAL
     "stuck_next": 0,        # next N created feeds stay IN_PROGRESS forever
+    "whole_error_next": 0,  # next N created feeds end DONE with one Error for
+                            # the whole document (MessageID 0), none processed
+    "refuse_create": 0,     # next N createFeed calls answer 400 InvalidInput
     "gzip": False,          # result/report documents are GZIP-compressed
     "seed": 0,              # seed of the fault RNG (setting it reseeds)
     "auth_faults": False,   # 5xx/slow/timeout also on /auth/o2/token
@@ -744,6 +750,10 @@ class Sim:
                 self.faults["fatal_next"] -= 1
                 fate = "fatal"
                 self.count("fatal_feed")
+            elif self.faults["whole_error_next"] > 0:
+                self.faults["whole_error_next"] -= 1
+                fate = "whole_error"
+                self.count("whole_error_feed")
             elif self.faults["stuck_next"] > 0:
                 self.faults["stuck_next"] -= 1
                 fate = "stuck"
@@ -795,6 +805,17 @@ class Sim:
                           "We're sorry, an internal error occurred and the "
                           "feed couldn't be processed. Please resubmit the "
                           "feed."}
+        if f["fate"] == "whole_error" and not f["fatal"]:
+            f["final"] = "DONE"
+            for m in f["messages"]:
+                m["result"] = "error"
+            body = xml_report(f, 0, 0, 0, 0, [
+                (0, "Error", "10001", "We're sorry, an internal error occurred "
+                 "and the feed couldn't be processed. Please resubmit the "
+                 "feed.", None)])
+            f["resultFeedDocumentId"] = self.create_doc(
+                "feed-result", "text/xml", body, self.faults["gzip"])
+            return
         if f["fatal"]:
             f["final"] = "FATAL"
             for m in f["messages"]:
@@ -1782,6 +1803,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Reply(400, errors("InvalidInput", "Invalid input",
                                     "Invalid feed type %s" % ft))
         with sim.lock:
+            if sim.faults["refuse_create"] > 0:
+                sim.faults["refuse_create"] -= 1
+                sim.count("refused_create")
+                raise Reply(400, errors(
+                    "InvalidInput", "Invalid input",
+                    "The seller is not authorised for marketplace %s"
+                    % (mk[0] if mk else "")))
             doc = sim.docs.get(did) if isinstance(did, str) else None
             if doc is None or doc["kind"] != "feed-input" \
                     or not doc["uploaded"]:
