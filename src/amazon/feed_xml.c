@@ -3,13 +3,15 @@
  *
  * Owns one AmazonEnvelope (Header, MessageType, Messages) written through
  * libxml2's xmlTextWriter to a caller's FILE*; its output buffer is flushed
- * in small chunks, so memory does not grow with the number of messages. An
- * OrderFulfillment message (the bulk of a dispatch feed) is composed as text
- * in one reused buffer, in the writer's own layout, and handed to the writer
- * in one piece; a value holding a character XML must escape goes through
- * libxml2's xmlEncodeSpecialChars, so libxml2 still does all escaping. Every
- * field of a message is checked before any of it is written, so a refused
- * message leaves the document well formed.
+ * in small chunks, so memory does not grow with the number of messages.
+ * OrderFulfillment messages (the bulk of a dispatch feed) are composed as
+ * text in the writer's own layout (indent of two spaces a level) into one
+ * reused buffer and written to the FILE* in blocks of about 64 KiB, after
+ * whatever the writer holds; the writer then ends the envelope. A value
+ * holding a character XML must escape goes through libxml2's
+ * xmlEncodeSpecialChars, so libxml2 still does all escaping. Every field of
+ * a message is checked before any of it is composed, so a refused message
+ * leaves the document well formed.
  * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
  * "Other" without CarrierName, bad dates or quantities), WB_BADARG for caller
  * errors, WB_NOSPACE / WB_IOERR for write errors, which are sticky.
@@ -17,6 +19,7 @@
  * Must never: close or fsync the caller's FILE*, or hold the whole document.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,7 @@ struct feedw {
     long last_id;
     size_t count;
     char why[256]; /* reason of the last refusal */
-    char *m;       /* text of the message being composed */
+    char *m;       /* composed messages not yet written; the last may be in progress */
     size_t mlen, mcap;
     long long day;    /* days since the epoch of daytext */
     char daytext[12]; /* "YYYY-MM-DD" of day, "" before the first date */
@@ -48,6 +51,8 @@ struct feedw {
 
 /* largest text of one message; its values are bounded by the caller's rows */
 #define MSG_MAX ((size_t)16 << 20)
+/* composed messages are written in blocks of about this size */
+#define BATCH ((size_t)64 << 10)
 
 /* refuse - remember why a call failed and return rc */
 static int refuse(struct feedw *w, int rc, const char *why, const char *field)
@@ -57,16 +62,41 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
     return rc;
 }
 
+/* eight bytes at a time: ONES * c repeats byte c; a test is exact for "some byte is" */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* word_at - the 8 bytes of s at i, padded with 'a' past n */
+static uint64_t word_at(const char *s, size_t i, size_t n)
+{
+    uint64_t w = ONES * 'a';
+    memcpy(&w, s + i, n - i < 8 ? n - i : 8);
+    return w;
+}
+
+/* below - nonzero if some byte of w is below c (c <= 128) */
+static uint64_t below(uint64_t w, unsigned c)
+{
+    return (w - ONES * c) & ~w & HIGHS;
+}
+
+/* equal - nonzero if some byte of w is c */
+static uint64_t equal(uint64_t w, unsigned c)
+{
+    return below(w ^ (ONES * c), 1);
+}
+
 /* text_ok - 1 if s is well-formed UTF-8 that XML 1.0 accepts, without control characters */
 static int text_ok(const char *s)
 {
-    int other = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    for (; *p; p++)
-        other |= (*p < 0x20) | (*p >= 0x80);
+    size_t n = strlen(s);
+    uint64_t other = 0;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = word_at(s, i, n);
+        other |= (w & HIGHS) | below(w, 0x20);
+    }
     if (!other)
         return 1; /* printable ASCII, the usual case */
-    size_t n = (size_t)(p - (const unsigned char *)s);
     if (!str_utf8_valid(s, n))
         return 0;
     for (size_t i = 0; i < n; i++) {
@@ -174,7 +204,7 @@ static int elem_long(struct feedw *w, const char *name, long v)
 /* room - make space for n more bytes of message text */
 static int room(struct feedw *w, size_t n)
 {
-    if (n > MSG_MAX - w->mlen)
+    if (n > MSG_MAX + BATCH - w->mlen)
         return WB_TOOBIG;
     if (w->mlen + n <= w->mcap)
         return WB_OK;
@@ -203,14 +233,16 @@ static int put(struct feedw *w, const char *p, size_t n)
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
 /* put_elem - append open, text escaped for content (checked by text_ok before), close */
-static int put_elem(struct feedw *w, const char *open, size_t olen, const char *close, size_t clen,
-                    const char *text)
+static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const char *open,
+                                                          size_t olen, const char *close,
+                                                          size_t clen, const char *text)
 {
-    int special = 0;
-    const unsigned char *p = (const unsigned char *)text;
-    for (; *p; p++)
-        special |= (*p == '&') | (*p == '<') | (*p == '>') | (*p == '"');
-    size_t tlen = (size_t)(p - (const unsigned char *)text);
+    size_t tlen = strlen(text);
+    uint64_t special = 0;
+    for (size_t i = 0; i < tlen; i += 8) {
+        uint64_t v = word_at(text, i, tlen);
+        special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
+    }
     xmlChar *e = NULL;
     if (special) {
         if (!(e = xmlEncodeSpecialChars(NULL, BAD_CAST text)))
@@ -273,6 +305,25 @@ static int format_date(struct feedw *w, time_t t, char *date, size_t date_len)
     *p++ = (char)('0' + s / 10), *p++ = (char)('0' + s % 10), *p++ = 'Z';
     *p = '\0';
     return WB_OK;
+}
+
+/* flush_batch - hand the composed messages to the FILE*, after what the writer holds */
+static int flush_batch(struct feedw *w)
+{
+    if (!w->mlen)
+        return w->rc;
+    int rc = wcheck(w, xmlTextWriterFlush(w->tw));
+    if (rc == WB_OK && out_write(w, w->m, (int)w->mlen) < 0)
+        rc = refuse(w, w->rc, "write failed", NULL);
+    w->mlen = 0;
+    return rc;
+}
+
+/* drop_message - a message that could not be composed leaves nothing behind */
+static int drop_message(struct feedw *w, size_t start, int rc)
+{
+    w->mlen = start;
+    return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
 }
 
 /* feedw_open - start an envelope of message_type */
@@ -385,7 +436,7 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 
     /* the same text the writer makes with indentation on, two spaces a level */
     char num[32];
-    w->mlen = 0;
+    size_t start = w->mlen;
     if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", decimal(m->message_id, num))) != WB_OK ||
         (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", m->amazon_order_id)) !=
             WB_OK ||
@@ -399,20 +450,20 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
         (present(m->tracking) &&
          (rc = ELEM(w, "        ", "ShipperTrackingNumber", m->tracking)) != WB_OK) ||
         (rc = PUT_LIT(w, "      </FulfillmentData>\n")) != WB_OK)
-        return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
+        return drop_message(w, start, rc);
     for (size_t i = 0; i < m->nitems; i++) {
         if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode",
                        m->items[i].order_item_code)) != WB_OK ||
             (rc = ELEM(w, "        ", "Quantity", decimal(m->items[i].quantity, num))) != WB_OK ||
             (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
-            return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
+            return drop_message(w, start, rc);
     }
     if ((rc = PUT_LIT(w, "    </OrderFulfillment>\n  </Message>\n")) != WB_OK)
-        return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
-    if ((rc = wcheck(w, xmlTextWriterWriteRawLen(w->tw, BAD_CAST w->m, (int)w->mlen))) != WB_OK)
-        return rc;
+        return drop_message(w, start, rc);
     w->last_id = m->message_id;
     w->count++;
+    if (w->mlen >= BATCH && (rc = flush_batch(w)) != WB_OK)
+        return rc;
     return WB_OK;
 }
 
@@ -462,6 +513,8 @@ int feedw_close(struct feedw *w)
 {
     if (!w)
         return WB_BADARG;
+    if (w->rc == WB_OK)
+        flush_batch(w);
     if (w->rc == WB_OK) {
         wcheck(w, xmlTextWriterEndDocument(w->tw));
         if (w->rc == WB_OK)

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "amazon/feed_xml.h"
-#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/dispatch.h"
 #include "flows/dispatch_convert.h"
@@ -21,7 +20,7 @@
 #include "flows/rejects.h"
 #include "layout/layout.h"
 
-#define GROUP_MAX 64
+#define GROUP_MAX DISPATCH_MESSAGE_MAX_ITEMS
 
 struct conv {
     const struct dispatch_rules *rules;
@@ -63,11 +62,21 @@ static int same_group(const struct conv *c, const struct dispatch_rec *r)
 static void field_key(const struct dispatch_rules *r, const struct csvr_row *row, char *out,
                       size_t n)
 {
-    struct dispatch_rec k;
-    str_copy(k.order_id, sizeof k.order_id, csvr_field(row, r->f_order));
-    str_copy(k.item_code, sizeof k.item_code, csvr_field(row, r->f_item));
-    str_copy(k.tracking, sizeof k.tracking, csvr_field(row, r->f_tracking));
-    dispatch_key(&k, out, n);
+    const char *parts[] = {csvr_field(row, r->f_order), csvr_field(row, r->f_item),
+                           csvr_field(row, r->f_tracking)};
+    size_t k = 0;
+    for (size_t i = 0; i < WB_ARRAY_LEN(parts); i++) {
+        size_t len = strlen(parts[i]);
+        if (k + len + 2 > n) { /* too long to be a valid key: no head start */
+            out[0] = '\0';
+            return;
+        }
+        if (i)
+            out[k++] = '|';
+        memcpy(out + k, parts[i], len);
+        k += len;
+    }
+    out[k] = '\0';
 }
 
 /* dispatch_classify - a row's verdict: WB_OK with rec, or WB_PERMFAIL with code/reason */
