@@ -25,6 +25,7 @@
 #include "maps/carriercodes.h"
 #include "maps/carriers.h"
 #include "maps/skus.h"
+#include "net/http.h"
 #include "net/lwa.h"
 #include "sched/daemon.h"
 #include "spool/ledger.h"
@@ -95,6 +96,16 @@ int cmd_check(int argc, char **argv, const char *conf_path)
             lwa_creds_free(&cr);
         } else {
             printf("credentials %s: %s\n", env.cfg.credentials, buf_str(&e2));
+            bad = 1;
+        }
+        buf_reset(&e2);
+        struct http *h;
+        if (http_open(&h, &env.cfg, &e2) == WB_OK) {
+            printf("tls        peers verified (%s)\n",
+                   *env.cfg.ca_file ? env.cfg.ca_file : "system CAs");
+            http_close(h);
+        } else {
+            printf("tls        %s\n", buf_str(&e2));
             bad = 1;
         }
         buf_free(&e2);
