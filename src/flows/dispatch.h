@@ -27,6 +27,8 @@ struct skus;
 struct feedw;
 
 #define DISPATCH_FIELD_MAX 128
+/* items of one order and tracking number in one message; more start another message */
+#define DISPATCH_MESSAGE_MAX_ITEMS 64
 
 struct dispatch_rec {
     char order_id[24];

@@ -33,7 +33,7 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
 
 struct render {
     struct feedw *w;
-    struct dispatch_rec recs[64];
+    struct dispatch_rec recs[DISPATCH_MESSAGE_MAX_ITEMS];
     size_t n;
     long msg;
     long messages;
@@ -58,15 +58,14 @@ static int render_flush(struct render *r)
 static int render_cb(void *arg, const struct ledger_row_view *v)
 {
     struct render *r = arg;
-    if (r->n && (v->message_id != r->msg || r->n == WB_ARRAY_LEN(r->recs))) {
+    if (r->n && v->message_id != r->msg) {
         int rc = render_flush(r);
         if (rc != WB_OK)
             return rc;
-    }
-    if (r->n && v->message_id == r->msg) {
-        /* a message with more items than one element can hold: never split silently */
-        if (r->n == WB_ARRAY_LEN(r->recs))
-            return WB_INTERNAL;
+    } else if (r->n == WB_ARRAY_LEN(r->recs)) {
+        /* outflow_build caps a message at max_group_rows: never split or merge silently */
+        buf_appendf(r->err, "message %ld has more than %zu items", r->msg, r->n);
+        return WB_INTERNAL;
     }
     r->msg = v->message_id;
     int rc = dispatch_from_payload(v->payload, &r->recs[r->n]);
@@ -118,6 +117,7 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
         .nrequired = n,
         .classify = classify,
         .render = render,
+        .max_group_rows = DISPATCH_MESSAGE_MAX_ITEMS,
         .arg = &df->rules,
     };
     df->render_arg = df;

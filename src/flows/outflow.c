@@ -34,6 +34,16 @@ static void reject_name(const char *name, long long id, const char *tag, char *o
     snprintf(out, n, "%s-%s-%lld.csv", stem, tag, id);
 }
 
+/* step_failed - log a step of a file or feed that stopped on an I/O problem (kept for a retry) */
+static void step_failed(const char *item, const char *flow, const char *event, int rc)
+{
+    log_error("%s flow=%s event=%s status=%s error=\"%s\" kept=\"as it was, tried again on the "
+              "next run\"",
+              item, flow, event, wb_status_str(rc),
+              rc == WB_NOSPACE ? "no space left on the spool's file system"
+                               : "see the lines above");
+}
+
 /* reason_summary - the .reason text for a reject file */
 static void write_reason(struct spool *sp, const char *flow, const char *rname, const char *src,
                          long n, const char *first_code, const char *first_reason)
@@ -288,6 +298,11 @@ static int recover_work(const struct outflow *of, const struct wb_config *cfg, s
         if (fr == WB_NOTFOUND || (fr == WB_OK && f.state == LF_CLAIMED)) {
             log_info("file=%s flow=%s event=recover-parse", e[i].name, of->flow);
             rc = ingest_file(of, cfg, sp, lg, e[i].name, fr == WB_OK ? f.id : 0, st);
+            if (rc != WB_OK) {
+                char item[300];
+                snprintf(item, sizeof item, "file=%s", e[i].name);
+                step_failed(item, of->flow, "parse-failed", rc);
+            }
         } else if (fr == WB_OK && (f.state == LF_REJECTED || f.state == LF_DUPLICATE)) {
             rc = spool_reject_file(sp, of->flow, e[i].name, "E_FILE", "recovered after restart");
         } else if (fr != WB_OK) {
@@ -329,6 +344,11 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
         }
         log_info("file=%s flow=%s event=claim size=%lld", e[i].name, of->flow, e[i].size);
         rc = ingest_file(of, cfg, sp, lg, e[i].name, 0, st);
+        if (rc != WB_OK) {
+            char item[300];
+            snprintf(item, sizeof item, "file=%s", e[i].name);
+            step_failed(item, of->flow, "parse-failed", rc);
+        }
     }
     free(e);
     return rc;
@@ -411,6 +431,10 @@ static int render_feed(const struct outflow *of, struct spool *sp, struct ledger
     } else if (rc == WB_PERMFAIL) {
         f->state = LFD_INVALID;
         snprintf(f->last_error, sizeof f->last_error, "render: %s", buf_str(&err));
+    } else {
+        char item[300];
+        snprintf(item, sizeof item, "feed=%lld doc=%s", f->id, f->doc_name);
+        step_failed(item, of->flow, "render-failed", rc);
     }
     buf_free(&err);
     return rc;
@@ -451,10 +475,24 @@ int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct 
             rc = ledger_rows_pending(lg, of->flow, cfg->batch_max_messages, collect_cb, &c);
         if (rc == WB_OK)
             rc = ledger_feed_create(lg, of->flow, of->feed_type, of->priority, &feed_id);
+        /* a feed takes at most batch_max_messages rows (so messages); a group cut off by
+         * that limit waits whole for the next feed unless it is the only one */
+        size_t take = c.n;
+        if (c.n == (size_t)cfg->batch_max_messages) {
+            while (take > 0 && strcmp(c.groups[take - 1], c.groups[c.n - 1]) == 0)
+                take--;
+            if (take == 0)
+                take = c.n;
+        }
         long msg = 0;
-        for (size_t i = 0; rc == WB_OK && i < c.n; i++) {
-            if (i == 0 || strcmp(c.groups[i], c.groups[i - 1]) != 0)
+        size_t in_msg = 0;
+        for (size_t i = 0; rc == WB_OK && i < take; i++) {
+            if (i == 0 || strcmp(c.groups[i], c.groups[i - 1]) != 0 ||
+                (of->max_group_rows && in_msg == of->max_group_rows)) {
                 msg++;
+                in_msg = 0;
+            }
+            in_msg++;
             rc = ledger_row_assign(lg, c.ids[i], feed_id, msg);
         }
         if (rc == WB_OK)

@@ -52,6 +52,9 @@ struct outflow {
     int (*render)(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
                   struct buf *err);
     void *arg;
+    /* max_group_rows - rows of one group in one message at most (0: no limit); a longer
+     * group continues in the next message */
+    size_t max_group_rows;
     /* stop - NULL, or a flag set once the job must stop (SIGTERM, timeout): intake finishes
      * the file it is on and claims no other */
     volatile sig_atomic_t *stop;
