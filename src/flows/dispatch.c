@@ -145,12 +145,12 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                       shown(order, t, sizeof t));
     str_copy(rec->order_id, sizeof rec->order_id, order);
     size_t il = strlen(item);
-    int item_digits = il > 0 && il <= 20;
+    int item_digits = il == 14; /* AmazonOrderItemCode is \d{14} in amzn-base.xsd */
     for (size_t i = 0; i < il && item_digits; i++)
         item_digits = isdigit((unsigned char)item[i]) != 0;
     if (!item_digits)
         return reject(code, coden, "E_ITEM_ID", reason, reasonn,
-                      "order item code '%s' must be Amazon's numeric order item code",
+                      "order item code '%s' is not Amazon's 14-digit order item code",
                       shown(item, t, sizeof t));
     str_copy(rec->item_code, sizeof rec->item_code, item);
     if (str_to_long(qty, 1, 9999, &rec->quantity) != WB_OK)
