@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "amazon/feed_xml.h"
+#include "core/clock.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/cells.h"
@@ -39,7 +40,7 @@ int dispatch_rules_init(struct dispatch_rules *r, const struct layout *l,
     r->skus = skus;
     r->max_age_days = cfg ? cfg->max_ship_age_days : 30;
     r->max_future_minutes = cfg ? cfg->max_future_minutes : 10;
-    r->now = time(NULL);
+    r->now = clock_now();
     int *slots[] = {&r->f_order,   &r->f_item,     &r->f_sku, &r->f_qty,
                     &r->f_carrier, &r->f_tracking, &r->f_time};
     for (size_t i = 0; i < WB_ARRAY_LEN(required); i++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "amazon/feed_xml.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/wb.h"
 #include "flows/dispatch.h"
@@ -130,7 +131,7 @@ int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds
 {
     struct outflow of = df->of;
     of.arg = &df->rules;
-    df->rules.now = time(NULL);
+    df->rules.now = clock_now();
     int rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
     int stopping = outflow_stopping(&of); /* the rest waits for the next run */
     if (rc == WB_OK && !stopping) {

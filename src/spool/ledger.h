@@ -4,7 +4,7 @@
  * second file behind this header).
  *
  * Tables: files (by digest), rows (by flow + business key), feeds, feed
- * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts, runlog.
+ * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts.
  *
  * Row states:  pending -> queued(feed_id, message_id) -> confirmed | rejected
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
