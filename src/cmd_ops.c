@@ -423,11 +423,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* cmd_explain - the history of one order (or file) from the ledger */
+/* cmd_explain - what the ledger knows about one dispatch file; 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: wmsbridge explain ORDER-ID|FILE\n");
+        fprintf(stderr, "usage: wmsbridge explain FILE\n");
         return WB_EX_USAGE;
     }
     struct wb_env env;
@@ -447,6 +447,7 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                    open);
         } else {
             printf("no file named %s in the ledger\n", argv[1]);
+            ex = WB_EX_NOINPUT;
         }
     }
     env_free(&env);

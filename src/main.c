@@ -28,7 +28,7 @@ static const struct cmd commands[] = {
     {"requeue", cmd_requeue, "requeue NAME [--flow FLOW]",
      "move a fixed file from reject/ (or hold/) back to in/"},
     {"hold", cmd_hold, "hold NAME [--flow FLOW]", "park a file of in/ or reject/ in hold/"},
-    {"explain", cmd_explain, "explain ORDER-ID|FILE", "the history of one order or file"},
+    {"explain", cmd_explain, "explain FILE", "what the ledger knows about one file"},
 };
 
 /* usage - print the generated help */

@@ -295,19 +295,28 @@ int spool_requeue(const struct spool *s, const char *flow, const char *name)
             return rc;
     }
     rc = move(s, from, flow, SP_IN, flow, name, name);
-    if (rc == WB_OK && from == SP_REJECT) {
-        snprintf(rname, sizeof rname, "%s.reason", name);
-        if (fs_join(p, sizeof p, dir, rname) == WB_OK)
+    if (rc == WB_OK) {
+        /* the reason described the old content; the file is read afresh */
+        if (snprintf(rname, sizeof rname, "%s.reason", name) < (int)sizeof rname &&
+            fs_join(p, sizeof p, dir, rname) == WB_OK)
             unlink(p);
         fs_fsync_dir(dir);
     }
     return rc;
 }
 
-/* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */
+/* spool_hold - in|reject/<flow>/name -> hold/<flow>/name; a reject's .reason goes with it */
 int spool_hold(const struct spool *s, enum spool_state from, const char *flow, const char *name)
 {
-    return move(s, from, flow, SP_HOLD, flow, name, name);
+    int rc = move(s, from, flow, SP_HOLD, flow, name, name);
+    char rname[256];
+    if (rc == WB_OK && from == SP_REJECT &&
+        snprintf(rname, sizeof rname, "%s.reason", name) < (int)sizeof rname) {
+        int r = move(s, from, flow, SP_HOLD, flow, rname, rname);
+        if (r != WB_OK && r != WB_NOTFOUND)
+            rc = r;
+    }
+    return rc;
 }
 
 /* spool_corrupt - move one of our own unreadable files to corrupt/ */

@@ -58,12 +58,26 @@ sed -i 's/,DPD Local,/,DPDLOCAL,/' "$rf"
 [ -f "$IN/$(basename "$rf")" ] || fail "requeued file not in in/"
 wb_settle "$B" "$WB_CONF" 60 || fail "requeued file did not settle"
 
+# 5. hold b's reject file (its reason goes along), explain it, then requeue it from hold/
+bf=$(basename "$(ls "$W"/spool/reject/dispatch/b-rejects-*.csv | head -n 1)")
+held_rows=$(($(wc -l <"$W/spool/reject/dispatch/$bf") - 1))
+"$B" -c "$WB_CONF" hold "$bf" >>"$WB_LOG" 2>&1 || fail "hold failed"
+[ -f "$W/spool/hold/dispatch/$bf" ] && [ -f "$W/spool/hold/dispatch/$bf.reason" ] ||
+    fail "held file or its reason not in hold/"
+[ ! -e "$W/spool/reject/dispatch/$bf.reason" ] || fail "reason left behind in reject/"
+"$B" -c "$WB_CONF" explain a.csv | grep -q 'state done' || fail "explain a.csv"
+"$B" -c "$WB_CONF" explain no-such.csv >/dev/null
+[ $? -eq 66 ] || fail "explain of an unknown file does not exit 66"
+"$B" -c "$WB_CONF" requeue "$bf" >>"$WB_LOG" 2>&1 || fail "requeue from hold failed"
+[ ! -e "$W/spool/hold/dispatch/$bf.reason" ] || fail "reason left in hold/ after requeue"
+wb_settle "$B" "$WB_CONF" 60 || fail "requeued held file did not settle"
+
 # invariants
 st=$("$B" -c "$WB_CONF" status --json)
 echo "$st"
-# a.csv rows + b.csv (three repeated rows and one new) + the requeued reject rows,
-# which are read again as rows of a new file
-total=$(($(wc -l <"$WB_TMP/a.csv") - 1 + 4 + requeued_rows))
+# a.csv rows + b.csv (three repeated rows and one new) + the requeued reject rows
+# and the held-then-requeued ones, which are read again as rows of new files
+total=$(($(wc -l <"$WB_TMP/a.csv") - 1 + 4 + requeued_rows + held_rows))
 conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
 rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
 echo "rows: confirmed=$conf rejected=$rej fixed_by_operator=$fixed"
