@@ -24,6 +24,7 @@
 #include "flows/feeds.h"
 #include "flows/flow_jobs.h"
 #include "sched/cron.h"
+#include "sched/cron_tz.h"
 #include "sched/daemon.h"
 #include "sched/jobs.h"
 #include "sched/lock.h"
@@ -129,12 +130,27 @@ static void hook_child(void *arg, const char *job)
     r->env.have_spool = 0;
 }
 
+/* parse_schedule - the schedule file and the time zone it is read in; problems into errs */
+static int parse_schedule(const struct wb_config *cfg, struct sched_entry **e, size_t *n,
+                          struct buf *errs)
+{
+    int rc = cron_load(cfg->schedule, e, n, errs);
+    const struct cron_tz *z;
+    if (rc == WB_OK && (rc = cron_tz_get(cfg->time_zone, &z, errs)) != WB_OK) {
+        buf_appends(errs, " (setting time_zone)\n");
+        cron_entries_free(*e, *n);
+        *e = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 /* load_schedule - the schedule file (jobs registered first) */
 static int load_schedule(const struct wb_config *cfg, struct sched_entry **e, size_t *n)
 {
     struct buf errs;
     buf_init(&errs, 64 * 1024);
-    int rc = cron_load(cfg->schedule, e, n, &errs);
+    int rc = parse_schedule(cfg, e, n, &errs);
     if (rc != WB_OK)
         log_error("event=schedule-invalid errors=\"%s\"", buf_str(&errs));
     buf_free(&errs);
@@ -239,7 +255,7 @@ int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf 
     size_t n = 0;
     int rc = register_jobs();
     if (rc == WB_OK)
-        rc = cron_load(cfg->schedule, &e, &n, errs);
+        rc = parse_schedule(cfg, &e, &n, errs);
     cron_entries_free(e, n);
     *entries = n;
     return rc;

@@ -430,6 +430,14 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
         }
         check_paths(r, remote_params, WB_ARRAY_LEN(remote_params), path, prefix, errs, &bad);
     }
+    if (c->retention_days <= c->max_ship_age_days) {
+        /* a row forgotten by purge while its ship time still passes would be sent again */
+        buf_appendf(errs,
+                    "%s: retention_days (%ld) must be more than max_ship_age_days (%ld), or a "
+                    "file sent again after the purge would not be recognised\n",
+                    path, c->retention_days, c->max_ship_age_days);
+        bad = 1;
+    }
     if (log_level_parse(c->log_level) < 0) {
         buf_appendf(errs, "%s: log_level: '%s' is not debug, info, warn or error\n", path,
                     c->log_level);

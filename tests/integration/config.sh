@@ -1,0 +1,69 @@
+#!/bin/sh
+# config.sh - `wmsbridge check` on good and broken set-ups: the whole
+# configuration is validated at once, each problem names its file and line,
+# and any problem exits 78 (EX_CONFIG) before anything runs.
+set -u
+. "$WB_ROOT/tests/lib.sh"
+B=$WB_BIN
+W=$WB_TMP/w
+wb_make_config "$W"
+C=$WB_CONF
+cp "$C" "$WB_TMP/good.conf"
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect_check RC PATTERN WHAT - run check, compare exit code and output
+expect_check() {
+    out=$("$B" -c "$C" check 2>&1)
+    rc=$?
+    [ "$rc" -eq "$1" ] || { bad "$3: exit $rc, expected $1"; echo "$out" | tail -n 5; return; }
+    echo "$out" | grep -q -- "$2" || { bad "$3: output lacks '$2'"; echo "$out" | tail -n 5; return; }
+    echo "ok   $3"
+}
+reset() { cp "$WB_TMP/good.conf" "$C"; }
+
+expect_check 0 "carriers" "a good configuration"
+
+reset; echo "colour = blue" >>"$C"
+line=$(wc -l <"$C")
+expect_check 78 "wmsbridge.conf:$line: unknown parameter 'colour'" "unknown key with file and line"
+
+reset; echo "settle_seconds = -5" >>"$C"
+line=$(wc -l <"$C")
+expect_check 78 "wmsbridge.conf:$line: " "bad value with file and line"
+
+reset; { echo "colour = blue"; echo "settle_seconds = soon"; } >>"$C"
+out=$("$B" -c "$C" check 2>&1)
+n=$(echo "$out" | grep -c 'wmsbridge.conf:[0-9]*:')
+[ "$n" -ge 2 ] && echo "ok   every problem reported in one pass ($n)" || bad "only $n problem(s) reported"
+
+reset; echo "carriers_map = $W/etc/nope.map" >>"$C"
+expect_check 78 "nope.map" "missing map file named"
+
+reset; echo "time_zone = Mars/Olympus_Mons" >>"$C"
+expect_check 78 "time_zone" "unknown time zone"
+
+reset; { echo "max_ship_age_days = 30"; echo "retention_days = 20"; } >>"$C"
+expect_check 78 "retention_days" "retention shorter than the ship-age window"
+
+reset; printf 'BADCARRIER | NotAnAmazonCode |  | Standard\n' >>"$W/etc/carriers.map"
+expect_check 78 "carriers.map:[0-9]*:" "bad carrier map line with file and line"
+cp "$WB_ROOT/etc/carriers.map" "$W/etc/carriers.map"
+
+reset; mkdir -p "$WB_TMP/formats"; cp "$WB_ROOT"/formats/*.layout "$WB_TMP/formats/"
+echo "frobnicate = yes" >>"$WB_TMP/formats/dispatch-utf8.layout"
+echo "layout_dir = $WB_TMP/formats" >>"$C"
+expect_check 78 "dispatch-utf8.layout" "broken layout named"
+
+reset; echo "merchant_id =" >>"$C"
+expect_check 78 "merchant_id" "empty required value"
+
+reset
+"$B" -c "$C" run --once dispatch --options flush >/dev/null 2>&1 || true
+echo "colour = blue" >>"$C"
+"$B" -c "$C" run --once dispatch >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 78 ] && echo "ok   run refuses a broken configuration (78)" || bad "run with a broken config: exit $rc"
+
+[ $fails -eq 0 ] || exit 1
+echo "ok"
