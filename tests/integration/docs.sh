@@ -252,9 +252,9 @@ kinds = set()
 for d, _, files in os.walk(os.path.join(root, "src")):
     for f in files:
         if f.endswith(".c"):
-            kinds.update(re.findall(r'alert_raise\(\w+, "([a-z-]+)"', read(os.path.join(d, f))))
+            kinds.update(re.findall(r'(?:alert_raise|feed_alert)\(\w+, "([a-z-]+)"', read(os.path.join(d, f))))
 if not kinds:
-    fail("no alert kinds found in src/ (alert_raise calls)")
+    fail("no alert kinds found in src/ (alert_raise or feed_alert calls)")
 alert_text = re.search(r"^\.B alert_command$(.*?)^\.TP", man5, re.M | re.S)
 for k in sorted(kinds):
     if not alert_text or k not in alert_text.group(1):
