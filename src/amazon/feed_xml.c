@@ -66,14 +66,6 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* word_at - the 8 bytes of s at i, padded with 'a' past n */
-static uint64_t word_at(const char *s, size_t i, size_t n)
-{
-    uint64_t w = ONES * 'a';
-    memcpy(&w, s + i, n - i < 8 ? n - i : 8);
-    return w;
-}
-
 /* below - nonzero if some byte of w is below c (c <= 128) */
 static uint64_t below(uint64_t w, unsigned c)
 {
@@ -89,17 +81,19 @@ static uint64_t equal(uint64_t w, unsigned c)
 /* text_ok - 1 if s is well-formed UTF-8 that XML 1.0 accepts, without control characters */
 static int text_ok(const char *s)
 {
-    size_t n = strlen(s);
-    uint64_t other = 0;
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t w = word_at(s, i, n);
+    size_t n = strlen(s), i = 0;
+    uint64_t other = 0, w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
         other |= (w & HIGHS) | below(w, 0x20);
     }
+    for (; i < n; i++)
+        other |= (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80;
     if (!other)
         return 1; /* printable ASCII, the usual case */
     if (!str_utf8_valid(s, n))
         return 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20)
             return 0;
@@ -237,12 +231,14 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
                                                           size_t olen, const char *close,
                                                           size_t clen, const char *text)
 {
-    size_t tlen = strlen(text);
-    uint64_t special = 0;
-    for (size_t i = 0; i < tlen; i += 8) {
-        uint64_t v = word_at(text, i, tlen);
+    size_t tlen = strlen(text), i = 0;
+    uint64_t special = 0, v;
+    for (; i + 8 <= tlen; i += 8) {
+        memcpy(&v, text + i, 8);
         special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
     }
+    for (; i < tlen; i++)
+        special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
     xmlChar *e = NULL;
     if (special) {
         if (!(e = xmlEncodeSpecialChars(NULL, BAD_CAST text)))
