@@ -54,7 +54,7 @@ int main(int argc, char **argv)
         if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
             conf = argv[++i];
         else if (strcmp(argv[i], "-v") == 0)
-            level = LOG_DEBUG_L;
+            level = LOG_DEBUG_L; /* wins over log_level in the config */
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return WB_EX_OK;
@@ -69,6 +69,8 @@ int main(int argc, char **argv)
         return WB_EX_USAGE;
     }
     log_setup("wmsbridge", level, 0);
+    if (level == LOG_DEBUG_L)
+        log_set_floor(LOG_DEBUG_L);
     amazon_xml_init();
     for (size_t k = 0; k < WB_ARRAY_LEN(commands); k++)
         if (strcmp(argv[i], commands[k].name) == 0) {

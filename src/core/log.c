@@ -14,6 +14,7 @@
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "fatal", "panic"};
 static int min_level = LOG_INFO_L;
+static int floor_level = LOG_PANIC_L; /* set from the command line: configs cannot raise it */
 static int to_syslog;
 static void (*sink_fn)(int, const char *, void *);
 static void *sink_arg;
@@ -21,7 +22,7 @@ static void *sink_arg;
 /* log_setup - program name, minimum level, syslog (1) or stderr (0) */
 void log_setup(const char *prog, int min, int use_syslog)
 {
-    min_level = min;
+    min_level = min < floor_level ? min : floor_level;
     to_syslog = use_syslog;
     if (use_syslog)
         openlog(prog, LOG_PID, LOG_DAEMON);
@@ -30,7 +31,15 @@ void log_setup(const char *prog, int min, int use_syslog)
 /* log_set_min - change the minimum level */
 void log_set_min(int min)
 {
-    min_level = min;
+    min_level = min < floor_level ? min : floor_level;
+}
+
+/* log_set_floor - a level later log_setup/log_set_min calls never go above (-v) */
+void log_set_floor(int level)
+{
+    floor_level = level;
+    if (min_level > level)
+        min_level = level;
 }
 
 /* log_level_parse - "debug|info|warn|error" to a level, -1 if unknown */

@@ -12,6 +12,8 @@ enum log_level { LOG_DEBUG_L = 0, LOG_INFO_L, LOG_WARN_L, LOG_ERROR_L, LOG_FATAL
 
 /* log_setup - program name, minimum level, syslog (1) or stderr (0) */
 void log_setup(const char *prog, int min_level, int use_syslog);
+/* log_set_floor - a level later log_setup/log_set_min calls never go above (-v) */
+void log_set_floor(int level);
 /* log_level_parse - "debug|info|warn|error" to a level, -1 if unknown */
 int log_level_parse(const char *s);
 /* log_set_min - change the minimum level */

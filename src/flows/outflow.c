@@ -326,6 +326,7 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
     size_t n;
     if ((rc = spool_list(sp, SP_IN, of->flow, &e, &n)) != WB_OK)
         return rc;
+    log_debug("flow=%s event=scan dir=in files=%zu", of->flow, n);
     time_t now = clock_now();
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
         if (outflow_stopping(of)) {

@@ -65,5 +65,12 @@ echo "colour = blue" >>"$C"
 rc=$?
 [ "$rc" -eq 78 ] && echo "ok   run refuses a broken configuration (78)" || bad "run with a broken config: exit $rc"
 
+# -v on the command line wins over log_level in the configuration
+reset; echo "log_level = warn" >>"$C"
+n=$(WB_OFFLINE=1 "$B" -v -c "$C" run --once dispatch 2>&1 | grep -c 'level=debug')
+m=$(WB_OFFLINE=1 "$B" -c "$C" run --once dispatch 2>&1 | grep -c 'level=\(debug\|info\)')
+[ "$n" -ge 1 ] && [ "$m" -eq 0 ] && echo "ok   -v shows debug lines over log_level = warn" ||
+    bad "-v: $n debug line(s) with -v, $m info/debug line(s) without"
+
 [ $fails -eq 0 ] || exit 1
 echo "ok"
