@@ -165,12 +165,64 @@ void amazon_xml_errs_note(struct amazon_xml_errs *ae, long line, const char *msg
     clean_append(ae->err, msg, ERR_TEXT_MAX);
 }
 
+/* message_of - MessageID of the envelope <Message> holding node, or 0 when it is in none */
+static long message_of(xmlNodePtr node)
+{
+    for (xmlNodePtr n = node; n; n = n->parent) {
+        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST "Message") ||
+            !n->parent || n->parent->type != XML_ELEMENT_NODE ||
+            !xmlStrEqual(n->parent->name, BAD_CAST "AmazonEnvelope"))
+            continue;
+        for (xmlNodePtr c = n->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "MessageID"))
+                continue;
+            xmlChar *t = xmlNodeGetContent(c);
+            long id = 0;
+            if (t && str_to_long((const char *)t, 1, LONG_MAX, &id) != WB_OK)
+                id = 0;
+            xmlFree(t);
+            return id;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* place - record which Message an error with a node lies in */
+static void place(struct amazon_xml_errs *ae, const xmlError *e)
+{
+    long id = e->node ? message_of((xmlNodePtr)e->node) : 0;
+    if (id <= 0) {
+        ae->unplaced++;
+        return;
+    }
+    for (size_t i = 0; i < ae->nmsgs; i++)
+        if (ae->msgs[i].message_id == id)
+            return;
+    if (ae->nmsgs == ae->maxmsgs) {
+        ae->unplaced++;
+        return;
+    }
+    struct amazon_xml_msg_err *m = &ae->msgs[ae->nmsgs++];
+    m->message_id = id;
+    struct buf b;
+    buf_init(&b, sizeof m->why - 1);
+    clean_append(&b, e->message ? e->message : "XML error", sizeof m->why - 1);
+    str_copy(m->why, sizeof m->why, buf_str(&b));
+    buf_free(&b);
+    size_t len = strlen(m->why);
+    while (len && m->why[len - 1] == ' ')
+        m->why[--len] = '\0';
+}
+
 /* amazon_xml_errs_add - structured error handler; ctx is a struct amazon_xml_errs */
 void amazon_xml_errs_add(void *ctx, xmlErrorPtr e)
 {
     struct amazon_xml_errs *ae = ctx;
     if (!ae || !e || e->level < XML_ERR_ERROR)
         return;
+    if (ae->msgs)
+        place(ae, e);
     amazon_xml_errs_note(ae, e->line, e->message ? e->message : "XML error");
 }
 

@@ -21,11 +21,21 @@
 #define AMAZON_XML_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
 
 /* error capture: the first few libxml2 errors as "line N: text" sentences */
+/* one <Message> of an envelope that an error was reported inside */
+struct amazon_xml_msg_err {
+    long message_id;
+    char why[256]; /* the first error inside it */
+};
+
 struct amazon_xml_errs {
     struct buf *err; /* may be NULL */
     int count;       /* errors and fatal errors seen */
     int shown;       /* how many were written to err */
     int doctype;     /* 1 if a DOCTYPE or entity declaration was refused */
+    /* optional: errors placed in the envelope's Messages (validation errors carry a node) */
+    struct amazon_xml_msg_err *msgs; /* NULL: not collected */
+    size_t nmsgs, maxmsgs;
+    int unplaced; /* errors outside every Message, or more Messages than maxmsgs */
 };
 
 /* amazon_xml_init - initialise libxml2 once (idempotent; every entry point calls it) */

@@ -237,8 +237,9 @@ int xsdcheck_open(struct xsdcheck **xp, const char *xsd_dir, struct buf *err)
     return WB_OK;
 }
 
-/* xsdcheck_file - validate one document against the compiled schema */
-int xsdcheck_file(struct xsdcheck *x, const char *path, struct buf *err)
+/* validate - validate one document, errors into ae (ae->err gets the sentences) */
+static int validate(struct xsdcheck *x, const char *path, struct amazon_xml_errs *ae,
+                    struct buf *err)
 {
     if (!x || !path)
         return WB_BADARG;
@@ -255,16 +256,16 @@ int xsdcheck_file(struct xsdcheck *x, const char *path, struct buf *err)
     }
     struct buf why;
     buf_init(&why, 4096);
-    struct amazon_xml_errs ae = {.err = &why};
+    ae->err = &why;
     void *saved_ctx;
     xmlStructuredErrorFunc saved_fn;
-    amazon_xml_capture_begin(&ae, &saved_ctx, &saved_fn);
+    amazon_xml_capture_begin(ae, &saved_ctx, &saved_fn);
     amazon_xml_safe_sax(pc->sax);
-    pc->_private = &ae;
+    pc->_private = ae;
     xmlDocPtr doc = xmlCtxtReadFd(pc, fd, NULL, NULL, AMAZON_XML_PARSE_OPTS);
     int rc = WB_OK;
     const char *what = NULL;
-    if (ae.doctype) {
+    if (ae->doctype) {
         rc = WB_PERMFAIL;
         what = "refused";
     } else if (!doc || !pc->wellFormed) {
@@ -275,9 +276,9 @@ int xsdcheck_file(struct xsdcheck *x, const char *path, struct buf *err)
         if (!vc) {
             rc = WB_NOMEM;
         } else {
-            xmlSchemaSetValidStructuredErrors(vc, amazon_xml_errs_add, &ae);
+            xmlSchemaSetValidStructuredErrors(vc, amazon_xml_errs_add, ae);
             int r = xmlSchemaValidateDoc(vc, doc);
-            if (r > 0 || (r == 0 && ae.count)) {
+            if (r > 0 || (r == 0 && ae->count)) {
                 rc = WB_PERMFAIL;
                 what = "not valid against the feed schema";
             } else if (r < 0) {
@@ -289,14 +290,35 @@ int xsdcheck_file(struct xsdcheck *x, const char *path, struct buf *err)
     }
     amazon_xml_capture_end(saved_ctx, saved_fn);
     if (what && err) {
-        amazon_xml_errs_finish(&ae);
+        amazon_xml_errs_finish(ae);
         buf_reset(err);
         buf_appendf(err, "%s: %s: %s", path, what, why.len ? buf_str(&why) : "no details");
     }
+    if (what && (ae->doctype || !doc || !pc->wellFormed))
+        ae->unplaced++; /* the document as a whole is wrong */
+    ae->err = NULL;
     buf_free(&why);
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(pc);
     close(fd);
+    return rc;
+}
+
+/* xsdcheck_file - validate one document against the compiled schema */
+int xsdcheck_file(struct xsdcheck *x, const char *path, struct buf *err)
+{
+    struct amazon_xml_errs ae = {0};
+    return validate(x, path, &ae, err);
+}
+
+/* xsdcheck_messages - validate and name the Messages the schema refuses; see xsdcheck.h */
+int xsdcheck_messages(struct xsdcheck *x, const char *path, struct amazon_xml_msg_err *out,
+                      size_t max, size_t *n, int *whole, struct buf *err)
+{
+    struct amazon_xml_errs ae = {.msgs = out, .maxmsgs = max};
+    int rc = validate(x, path, &ae, err);
+    *n = ae.nmsgs;
+    *whole = ae.unplaced > 0;
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #ifndef WB_AMAZON_XSDCHECK_H
 #define WB_AMAZON_XSDCHECK_H
 
+#include "amazon/amazon_xml.h"
 #include "core/buf.h"
 
 struct xsdcheck;
@@ -23,6 +24,11 @@ struct xsdcheck;
 int xsdcheck_open(struct xsdcheck **x, const char *xsd_dir, struct buf *err);
 /* xsdcheck_file - validate one document: WB_OK valid, WB_PERMFAIL invalid (reasons in err) */
 int xsdcheck_file(struct xsdcheck *x, const char *path, struct buf *err);
+/* xsdcheck_messages - same as xsdcheck_file, and on WB_PERMFAIL the Messages (by MessageID,
+ * with their first error) the schema refuses, up to max in out, *n of them; *whole is 1 when
+ * some error lies outside every Message (or past max): then the document as a whole is bad */
+int xsdcheck_messages(struct xsdcheck *x, const char *path, struct amazon_xml_msg_err *out,
+                      size_t max, size_t *n, int *whole, struct buf *err);
 /* xsdcheck_close - free the compiled schema */
 void xsdcheck_close(struct xsdcheck *x);
 

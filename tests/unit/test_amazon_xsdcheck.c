@@ -5,8 +5,8 @@
  * a directory of Amazon files, detection of invalid feeds (missing
  * CarrierCode) with line numbers, refusal of DOCTYPEs, external entities and
  * billion laughs, the entity loader refusing URLs and files outside xsd_dir,
- * and configuration errors. Schema tests skip() without the shared directory.
- * Must never write outside its temporary directory.
+ * configuration errors, and naming the Messages a schema refuses. Schema tests skip() without the
+ * shared directory. Must never write outside its temporary directory.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +138,78 @@ static void test_shared_envelope(void **state)
     char dir[1100];
     snprintf(dir, sizeof(dir), "%s/amazon", shared);
     check_dir(dir);
+}
+
+/* message - one fulfilment Message with an item code (valid: 14 digits) */
+static void message(FILE *f, long id, const char *item)
+{
+    fprintf(f,
+            "<Message><MessageID>%ld</MessageID><OrderFulfillment>\n"
+            "<AmazonOrderID>026-1234567-12345%02ld</AmazonOrderID>\n"
+            "<FulfillmentDate>2026-11-20T14:03:00Z</FulfillmentDate>\n"
+            "<FulfillmentData><CarrierCode>UPS</CarrierCode>\n"
+            "<ShipperTrackingNumber>T%ld</ShipperTrackingNumber></FulfillmentData>\n"
+            "<Item><AmazonOrderItemCode>%s</AmazonOrderItemCode><Quantity>1</Quantity></Item>\n"
+            "</OrderFulfillment></Message>\n",
+            id, id, id, item);
+}
+
+/* test_messages - the Messages the schema refuses are named; the rest are not */
+static void test_messages(void **state)
+{
+    (void)state;
+    need_shared();
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s/amazon", shared);
+    struct buf err;
+    buf_init(&err, 8192);
+    struct xsdcheck *x = NULL;
+    assert_int_equal(xsdcheck_open(&x, dir, &err), WB_OK);
+
+    const char *path = path_in("five.xml");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(head, f);
+    message(f, 1, "12345678901234");
+    message(f, 2, "123456789012345678"); /* 18 digits */
+    message(f, 3, "12345678901234");
+    message(f, 4, "1234");
+    message(f, 5, "12345678901234");
+    fputs("</AmazonEnvelope>\n", f);
+    assert_int_equal(fclose(f), 0);
+
+    struct amazon_xml_msg_err bad[8];
+    size_t n = 0;
+    int whole = -1;
+    assert_int_equal(xsdcheck_messages(x, path, bad, 8, &n, &whole, &err), WB_PERMFAIL);
+    assert_int_equal(whole, 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(bad[0].message_id, 2);
+    assert_int_equal(bad[1].message_id, 4);
+    assert_non_null(strstr(bad[0].why, "AmazonOrderItemCode"));
+
+    /* room for one: the second counts as outside, so the document is treated whole */
+    assert_int_equal(xsdcheck_messages(x, path, bad, 1, &n, &whole, &err), WB_PERMFAIL);
+    assert_int_equal(n, 1);
+    assert_int_equal(whole, 1);
+
+    /* an error in the header is not any one Message's */
+    const char *hpath = write_doc("hdr.xml",
+                                  "<?xml version=\"1.0\"?>\n<AmazonEnvelope><Header>"
+                                  "<DocumentVersion>1.01</DocumentVersion></Header>\n"
+                                  "<MessageType>OrderFulfillment</MessageType>\n",
+                                  "</AmazonEnvelope>\n");
+    assert_int_equal(xsdcheck_messages(x, hpath, bad, 8, &n, &whole, &err), WB_PERMFAIL);
+    assert_int_equal(n, 0);
+    assert_int_equal(whole, 1);
+
+    /* a valid document names nothing */
+    assert_int_equal(xsdcheck_messages(x, write_good_feed("ok.xml", 1), bad, 8, &n, &whole, &err),
+                     WB_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(whole, 0);
+    xsdcheck_close(x);
+    buf_free(&err);
 }
 
 /* copy_into - copy shared/amazon/<from> to tmpdir/<to> */
@@ -317,9 +389,8 @@ static void test_loader_walls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shared_envelope),
-        cmocka_unit_test(test_built_envelope),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_shared_envelope), cmocka_unit_test(test_built_envelope),
+        cmocka_unit_test(test_messages),        cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_loader_walls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
