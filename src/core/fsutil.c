@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "core/wb.h"
 
 /* afile_open - start writing dir/name through a temp file */
@@ -34,6 +35,8 @@ int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
         int e = errno;
         close(af->dirfd);
         af->dirfd = -1;
+        if (wb_errno_status(e) == WB_NOSPACE)
+            log_error("file=%s event=create-failed status=nospace error=\"%s\"", name, strerror(e));
         return wb_errno_status(e);
     }
     af->fp = fdopen(fd, "w");
@@ -73,6 +76,10 @@ int afile_commit(struct afile *af)
     af->fp = NULL;
     if (rc == WB_OK && renameat(af->dirfd, af->tmp, af->dirfd, af->name) != 0)
         rc = wb_errno_status(errno);
+    if (rc == WB_NOSPACE)
+        log_error("file=%s event=write-failed status=nospace error=\"no space left on the device;"
+                  " the partial temp file was removed and nothing took its place\"",
+                  af->name);
     if (rc != WB_OK) {
         unlinkat(af->dirfd, af->tmp, 0);
     } else if (fsync(af->dirfd) != 0) {

@@ -4,12 +4,14 @@
  * SQLite errors are translated here, once: BUSY/LOCKED -> WB_TEMPFAIL,
  * FULL -> WB_NOSPACE, others -> WB_IOERR. Never exits; never logs row data.
  */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "spool/ledger.h"
@@ -60,8 +62,17 @@ static const char schema[] =
     " item TEXT NOT NULL, text TEXT, created INTEGER, closed INTEGER);"
     "CREATE INDEX IF NOT EXISTS alerts_open ON alerts(kind, item) WHERE closed IS NULL;";
 
-/* map_rc - SQLite result code to a WB status */
-static int map_rc(int rc)
+/* no_space - log a full disk under the ledger and return WB_NOSPACE */
+static int no_space(struct ledger *l)
+{
+    log_error("ledger event=write-failed status=nospace error=\"no space left on the device"
+              " (%s); the transaction was not committed\"",
+              l && l->db ? sqlite3_errmsg(l->db) : "cannot open");
+    return WB_NOSPACE;
+}
+
+/* map_rc - SQLite result code to a WB status (an I/O error from ENOSPC is WB_NOSPACE) */
+static int map_rc(struct ledger *l, int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -72,13 +83,19 @@ static int map_rc(int rc)
     case SQLITE_LOCKED:
         return WB_TEMPFAIL;
     case SQLITE_FULL:
-        return WB_NOSPACE;
+        return no_space(l);
     case SQLITE_NOMEM:
         return WB_NOMEM;
     case SQLITE_CONSTRAINT:
         return WB_EXISTS;
     case SQLITE_NOTFOUND:
         return WB_NOTFOUND;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN: {
+        /* a full disk while the WAL or shared-memory file grows comes back as an I/O error */
+        int e = l && l->db ? sqlite3_system_errno(l->db) : 0;
+        return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? no_space(l) : WB_IOERR;
+    }
     default:
         return WB_IOERR;
     }
@@ -148,7 +165,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static int exec_step(struct ledger *l, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
-    int out = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? WB_OK : map_rc(rc);
+    int out = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? WB_OK : map_rc(l, rc);
     done(l, st);
     return out;
 }
@@ -167,7 +184,7 @@ int ledger_open(struct ledger **out, const char *path)
         rc = sqlite3_exec(l->db, schema, NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
-        int st = map_rc(rc);
+        int st = map_rc(l, rc);
         if (st == WB_OK)
             st = WB_IOERR;
         sqlite3_close(l->db);
@@ -192,13 +209,13 @@ void ledger_close(struct ledger *l)
 /* ledger_begin - start an immediate transaction */
 int ledger_begin(struct ledger *l)
 {
-    return map_rc(sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    return map_rc(l, sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 }
 
 /* ledger_commit - commit */
 int ledger_commit(struct ledger *l)
 {
-    int rc = map_rc(sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL));
+    int rc = map_rc(l, sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL));
     if (rc != WB_OK)
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -245,7 +262,7 @@ static int file_query(struct ledger *l, const char *sql, const char *a, const ch
         read_file_row(st, out);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     }
     done(l, st);
     return res;
@@ -337,7 +354,7 @@ int ledger_file_header(struct ledger *l, long long id, char **out)
         *out = strdup(col_text(st, 0));
         res = *out ? WB_OK : WB_NOMEM;
     } else if (rc != SQLITE_DONE) {
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     }
     done(l, st);
     return res;
@@ -369,7 +386,7 @@ int ledger_files_in_state(struct ledger *l, const char *flow, int state, long lo
         (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }
     if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     done(l, st);
     if (res != WB_OK) {
         free(*ids);
@@ -407,7 +424,7 @@ int ledger_row_find(struct ledger *l, const char *flow, const char *key, struct 
         col_copy(st, 9, out->warning, sizeof out->warning);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     }
     done(l, st);
     return res;
@@ -496,7 +513,7 @@ int ledger_file_open_rows(struct ledger *l, long long file_id, long *n)
     int rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
     done(l, st);
-    return rc == SQLITE_ROW ? WB_OK : map_rc(rc);
+    return rc == SQLITE_ROW ? WB_OK : map_rc(l, rc);
 }
 
 /* iterate_rows - run cb over the rows of a prepared statement (standard column order) */
@@ -522,7 +539,7 @@ static int iterate_rows(struct ledger *l, sqlite3_stmt *st, ledger_row_cb cb, vo
             break;
     }
     if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     done(l, st);
     return res;
 }
@@ -581,7 +598,7 @@ int ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t
         *oldest = (time_t)sqlite3_column_int64(st, 1);
     }
     done(l, st);
-    return rc == SQLITE_ROW ? WB_OK : map_rc(rc);
+    return rc == SQLITE_ROW ? WB_OK : map_rc(l, rc);
 }
 
 /* ledger_row_counts - rows of a flow by state */
@@ -600,7 +617,7 @@ int ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
             counts[s] = (long)sqlite3_column_int64(st, 1);
     }
     done(l, st);
-    return rc == SQLITE_DONE ? WB_OK : map_rc(rc);
+    return rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
 }
 
 /* ---- feeds ---- */
@@ -662,7 +679,7 @@ static int feed_one(struct ledger *l, sqlite3_stmt *st, struct ledger_feed *out)
         read_feed(st, out);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     }
     done(l, st);
     return res;
@@ -751,7 +768,7 @@ int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out,
         read_feed(st, &(*out)[(*n)++]);
     }
     if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     done(l, st);
     if (res != WB_OK) {
         free(*out);
@@ -787,7 +804,7 @@ int ledger_row_attempts(struct ledger *l, long long row_id, long *n)
         *n = (long)sqlite3_column_int64(st, 0);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     }
     done(l, st);
     return res;
@@ -811,7 +828,7 @@ int ledger_remote_seen(struct ledger *l, const char *remote, const char *path, l
     int rc = sqlite3_step(st);
     *seen = rc == SQLITE_ROW;
     done(l, st);
-    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? WB_OK : map_rc(rc);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? WB_OK : map_rc(l, rc);
 }
 
 /* ledger_remote_mark - record remote:path (size, mtime, digest) as taken */
@@ -862,7 +879,7 @@ int ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out)
         read_job(st, out);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     }
     done(l, st);
     return res;
@@ -911,7 +928,7 @@ int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n)
         read_job(st, &(*out)[(*n)++]);
     }
     if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     done(l, st);
     return res;
 }
@@ -937,7 +954,7 @@ int ledger_alert(struct ledger *l, const char *kind, const char *item, const cha
         return WB_OK;
     }
     if (rc != SQLITE_DONE)
-        return map_rc(rc);
+        return map_rc(l, rc);
     if (!(st = prep(l, ins)))
         return WB_IOERR;
     bind_text(st, 1, kind);
@@ -965,7 +982,7 @@ int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg)
             break;
     }
     if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(rc);
+        res = map_rc(l, rc);
     done(l, st);
     return res;
 }
