@@ -81,14 +81,19 @@ static uint64_t equal(uint64_t w, unsigned c)
 /* text_ok - 1 if s is well-formed UTF-8 that XML 1.0 accepts, without control characters */
 static int text_ok(const char *s)
 {
-    size_t n = strlen(s), i = 0;
+    size_t n = strlen(s), i;
     uint64_t other = 0, w;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
+    if (n >= 8) { /* whole words, the last one overlapping */
+        for (i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            other |= (w & HIGHS) | below(w, 0x20);
+        }
+        memcpy(&w, s + n - 8, 8);
         other |= (w & HIGHS) | below(w, 0x20);
+    } else {
+        for (i = 0; i < n; i++)
+            other |= (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80;
     }
-    for (; i < n; i++)
-        other |= (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80;
     if (!other)
         return 1; /* printable ASCII, the usual case */
     if (!str_utf8_valid(s, n))
@@ -231,14 +236,19 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
                                                           size_t olen, const char *close,
                                                           size_t clen, const char *text)
 {
-    size_t tlen = strlen(text), i = 0;
+    size_t tlen = strlen(text);
     uint64_t special = 0, v;
-    for (; i + 8 <= tlen; i += 8) {
-        memcpy(&v, text + i, 8);
+    if (tlen >= 8) { /* whole words, the last one overlapping */
+        for (size_t i = 0; i + 8 <= tlen; i += 8) {
+            memcpy(&v, text + i, 8);
+            special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
+        }
+        memcpy(&v, text + tlen - 8, 8);
         special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
+    } else {
+        for (size_t i = 0; i < tlen; i++)
+            special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
     }
-    for (; i < tlen; i++)
-        special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
     xmlChar *e = NULL;
     if (special) {
         if (!(e = xmlEncodeSpecialChars(NULL, BAD_CAST text)))

@@ -97,6 +97,20 @@ static int order_id_ok(const char *s)
     return *s == '\0';
 }
 
+/* quantity_ok - a whole number from 1 to 9999 as str_to_long reads it; plain digits fast */
+static int quantity_ok(const char *s, long *out)
+{
+    long v = 0;
+    size_t i = 0;
+    for (; i < 4 && s[i] >= '0' && s[i] <= '9'; i++)
+        v = v * 10 + (s[i] - '0');
+    if (i > 0 && s[i] == '\0') {
+        *out = v;
+        return v >= 1;
+    }
+    return str_to_long(s, 1, 9999, out) == WB_OK;
+}
+
 /* tracking_ok - plausible carrier tracking number */
 static int tracking_ok(const char *s, const char **why)
 {
@@ -154,7 +168,7 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                       "order item code '%s' is not Amazon's 14-digit order item code",
                       shown(item, t, sizeof t));
     str_copy(rec->item_code, sizeof rec->item_code, item);
-    if (str_to_long(qty, 1, 9999, &rec->quantity) != WB_OK)
+    if (!quantity_ok(qty, &rec->quantity))
         return reject(code, coden, "E_QUANTITY", reason, reasonn,
                       "quantity '%s' is not a whole number from 1 to 9999",
                       shown(qty, t, sizeof t));

@@ -27,7 +27,7 @@ struct conv {
     FILE *out;
     const char *merchant;
     struct feedw *w;
-    struct dispatch_rec group[GROUP_MAX];
+    struct dispatch_rec group[GROUP_MAX + 1]; /* the last slot stages a row ending a full one */
     size_t ngroup;
     long next_id;
     struct dispatch_convert_stats *st;
@@ -131,8 +131,8 @@ int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FI
             goto out;
         }
         st->rows++;
-        struct dispatch_rec rec;
-        char code[32], reason[512], key[160], early[160];
+        struct dispatch_rec *rec = &c.group[c.ngroup]; /* checked in place: no copy */
+        char code[32], reason[512], early[160];
         /* the duplicate check's key from the raw fields: its slot loads while the row is checked */
         uint64_t h = 0;
         if (r == WB_OK) {
@@ -140,11 +140,15 @@ int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FI
             h = keyset_hash(early);
             keyset_prefetch(&seen, h);
         }
-        int v = dispatch_classify(rules, r, row, &rec, code, sizeof code, reason, sizeof reason);
+        int v = dispatch_classify(rules, r, row, rec, code, sizeof code, reason, sizeof reason);
         if (v == WB_OK) {
-            dispatch_key(&rec, key, sizeof key);
-            if (strcmp(key, early) != 0)
+            /* a good row keeps order, item and tracking as read (each is checked to fit its
+             * field), so early is already dispatch_key(rec) unless it was too long to make */
+            if (!early[0]) {
+                char key[160];
+                dispatch_key(rec, key, sizeof key);
                 h = keyset_hash(key);
+            }
             long first = keyset_check_hash(&seen, h, row->lineno);
             if (first) {
                 snprintf(code, sizeof code, "E_DUPLICATE_ROW");
@@ -160,9 +164,14 @@ int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FI
             continue;
         }
         st->good++;
-        if (!same_group(&c, &rec) && (rc = flush_group(&c)) != WB_OK)
-            goto out;
-        c.group[c.ngroup++] = rec;
+        if (!same_group(&c, rec)) {
+            size_t at = c.ngroup;
+            if ((rc = flush_group(&c)) != WB_OK)
+                goto out;
+            if (at)
+                c.group[0] = c.group[at];
+        }
+        c.ngroup++;
     }
     rc = flush_group(&c);
 out:

@@ -149,20 +149,28 @@ static void row_reset(struct csvr *r)
     buf_reset(&r->arena);
 }
 
-/* plain_ascii - 1 if every byte is in 0x01..0x7f (eight bytes a step, then byte by byte) */
+/* odd_bytes - high bit set in each byte of w that is 0 or >= 0x80 (others may show it too) */
+static uint64_t odd_bytes(uint64_t w)
+{
+    return w | ((w - 0x0101010101010101ULL) & ~w);
+}
+
+/* plain_ascii - 1 if every byte is in 0x01..0x7f (whole words, the last one overlapping) */
 static int plain_ascii(const unsigned char *s, size_t n)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     uint64_t acc = 0, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        acc |= w | ((w - ones) & ~w); /* high bit: byte >= 0x80, or a NUL byte */
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            acc |= odd_bytes(w);
+        }
+        memcpy(&w, s + n - 8, 8);
+        acc |= odd_bytes(w);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            acc |= (unsigned char)(s[i] | (unsigned char)(s[i] - 1));
     }
-    unsigned char tail = 0;
-    for (; i < n; i++)
-        tail |= (unsigned char)(s[i] | (unsigned char)(s[i] - 1));
-    return (acc & highs) == 0 && (tail & 0x80) == 0;
+    return (acc & 0x8080808080808080ULL) == 0;
 }
 
 /* utf8_seq - length of the valid UTF-8 sequence at s (0 if invalid or NUL) */
