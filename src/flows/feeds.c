@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "amazon/procreport.h"
+#include "amazon/xsdcheck.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/log.h"
@@ -151,7 +152,79 @@ static void feed_alert(struct wb_env *env, const char *kind, const struct ledger
     alert_raise(env, kind, item, text);
 }
 
-/* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */
+#define ISOLATE_MAX 512
+
+/* refused_msg - the schema's complaint about message id, or NULL */
+static const struct amazon_xml_msg_err *refused_msg(const struct amazon_xml_msg_err *bad, size_t n,
+                                                    long id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bad[i].message_id == id)
+            return &bad[i];
+    return NULL;
+}
+
+/* isolate - an invalid feed whose errors all lie in some of its Messages: the rows of those
+ * Messages are rejected with the schema's words, the others go back to pending for the next
+ * feed, so one bad row never takes a batch of good rows from other files down with it.
+ * WB_NOTFOUND when the errors cannot be placed (the caller rejects the whole feed). */
+static int isolate(const struct outflow *of, struct wb_env *env, struct ledger_feed *f)
+{
+    char dir[4096], path[4400];
+    if (!env->xsd || spool_dir(&env->spool, SP_FEEDS, NULL, dir, sizeof dir) != WB_OK ||
+        fs_join(path, sizeof path, dir, f->doc_name) != WB_OK)
+        return WB_NOTFOUND;
+    struct amazon_xml_msg_err *bad = calloc(ISOLATE_MAX, sizeof *bad);
+    if (!bad)
+        return WB_NOMEM;
+    struct buf err;
+    buf_init(&err, 8192);
+    size_t nbad = 0;
+    int whole = 1;
+    int v = xsdcheck_messages(env->xsd, path, bad, ISOLATE_MAX, &nbad, &whole, &err);
+    buf_free(&err);
+    if (v != WB_PERMFAIL || whole || nbad == 0 || (long)nbad >= f->messages) {
+        free(bad);
+        return WB_NOTFOUND;
+    }
+    struct rowlist rl = {0}, rej = {0};
+    int rc = ledger_begin(env->ledger);
+    if (rc == WB_OK)
+        rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
+    for (size_t i = 0; rc == WB_OK && i < rl.n; i++) {
+        const struct amazon_xml_msg_err *m = refused_msg(bad, nbad, rl.v[i].message_id);
+        if (!m)
+            continue;
+        char reason[400];
+        snprintf(reason, sizeof reason, "Amazon's feed schema refuses this row: %s", m->why);
+        rc = ledger_row_reject(env->ledger, rl.v[i].id, "E_SCHEMA", reason);
+        if (rc == WB_OK)
+            rc = rows_cb(&rej, &(struct ledger_row_view){.id = rl.v[i].id,
+                                                         .file_id = rl.v[i].file_id,
+                                                         .message_id = rl.v[i].message_id});
+    }
+    if (rc == WB_OK)
+        rc = write_rejects(of, env, rej.v, rej.n, f->id, "invalid");
+    if (rc == WB_OK)
+        rc = ledger_feed_release(env->ledger, f->id);
+    if (rc == WB_OK)
+        rc = ledger_feed_put(env->ledger, f);
+    if (rc == WB_OK)
+        rc = ledger_commit(env->ledger);
+    else
+        ledger_rollback(env->ledger);
+    if (rc == WB_OK)
+        log_warn("feed=%lld flow=%s event=feed-invalid-isolated messages_refused=%zu "
+                 "rows_rejected=%zu rows_requeued=%zu",
+                 f->id, of->flow, nbad, rej.n, rl.n - rej.n);
+    free(rl.v);
+    free(rej.v);
+    free(bad);
+    return rc;
+}
+
+/* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/, only
+ * those of the refused Messages when the errors can be placed */
 int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
 {
     struct ledger_feed *fv;
@@ -162,7 +235,9 @@ int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
             continue;
         feed_alert(env, "feed-invalid", &fv[i], fv[i].last_error);
         fv[i].alerted = 1;
-        rc = reject_all(of, env, &fv[i], "E_SCHEMA", fv[i].last_error, "invalid", LFD_INVALID);
+        rc = isolate(of, env, &fv[i]);
+        if (rc == WB_NOTFOUND)
+            rc = reject_all(of, env, &fv[i], "E_SCHEMA", fv[i].last_error, "invalid", LFD_INVALID);
     }
     free(fv);
     return rc;

@@ -409,6 +409,7 @@ static int render_feed(const struct outflow *of, struct spool *sp, struct ledger
     buf_init(&err, 8192);
     long messages = 0;
     rc = of->render(of->arg, lg, f->id, af.fp, &messages, &err);
+    f->messages = messages;
     if (rc == WB_OK)
         rc = afile_commit(&af);
     else
@@ -428,7 +429,6 @@ static int render_feed(const struct outflow *of, struct spool *sp, struct ledger
     }
     if (rc == WB_OK) {
         f->state = LFD_READY;
-        f->messages = messages;
     } else if (rc == WB_PERMFAIL) {
         f->state = LFD_INVALID;
         snprintf(f->last_error, sizeof f->last_error, "render: %s", buf_str(&err));
