@@ -42,7 +42,7 @@ def main():
         for k in range(items):
             if i >= a.rows:
                 break
-            item = "%014d" % (order * 10 + k + a.seed * 100000000000)
+            item = "%014d" % ((order * 10 + k + a.seed * 100000000000) % 10 ** 14)
             qty = 1 + (i % 3)
             o, c, q = oid, carrier, qty
             if a.bad and rnd.random() * 100 < a.bad:
