@@ -112,6 +112,8 @@ static int entry_cmp(const void *a, const void *b)
     const struct spool_entry *x = a, *y = b;
     if (x->mtime != y->mtime)
         return x->mtime < y->mtime ? -1 : 1;
+    if (x->mtime_ns != y->mtime_ns)
+        return x->mtime_ns < y->mtime_ns ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
@@ -152,7 +154,8 @@ int spool_list(const struct spool *s, enum spool_state st, const char *flow,
         struct spool_entry *e = &v[(*n)++];
         str_copy(e->name, sizeof e->name, de->d_name);
         e->size = (long long)sb.st_size;
-        e->mtime = sb.st_mtime;
+        e->mtime = sb.st_mtim.tv_sec;
+        e->mtime_ns = sb.st_mtim.tv_nsec;
     }
     closedir(d);
     if (rc != WB_OK) {

@@ -43,6 +43,7 @@ struct spool_entry {
     char name[256];
     long long size;
     time_t mtime;
+    long mtime_ns; /* nanoseconds of mtime: files of one second keep their arrival order */
 };
 
 /* spool_state_name - directory name of a state ("in", "work", ...) */

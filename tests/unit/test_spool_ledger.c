@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
@@ -80,6 +82,43 @@ static void test_claim_finish_reject_requeue(void **state)
     assert_int_equal(spool_requeue(&s, "dispatch", "b.csv"), WB_OK);
     assert_true(exists("%s/in/dispatch/%s", "b.csv"));
     assert_false(exists("%s/reject/dispatch/%s", "b.csv.reason"));
+    spool_close(&s);
+}
+
+/* set_mtime - mtime of root/in/dispatch/name to sec.nsec */
+static void set_mtime(const char *name, time_t sec, long nsec)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/in/dispatch/%s", root, name);
+    struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+    assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+/* test_arrival_order - in/ is listed oldest first, to the nanosecond, then by name */
+static void test_arrival_order(void **state)
+{
+    (void)state;
+    struct spool s;
+    assert_int_equal(spool_open(&s, root), WB_OK);
+    assert_int_equal(spool_ensure_flow(&s, "dispatch"), WB_OK);
+    char in[1024];
+    spool_dir(&s, SP_IN, "dispatch", in, sizeof in);
+    const char *names[] = {"c.csv", "a-resent.csv", "a.csv", "b.csv"};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(fs_write_file(in, names[i], "x\n", 2), WB_OK);
+    set_mtime("a.csv", 1795000000, 100);        /* first */
+    set_mtime("a-resent.csv", 1795000000, 900); /* same second, later */
+    set_mtime("b.csv", 1795000001, 0);          /* next second */
+    set_mtime("c.csv", 1795000001, 0);          /* same instant: by name */
+    struct spool_entry *e;
+    size_t n;
+    assert_int_equal(spool_list(&s, SP_IN, "dispatch", &e, &n), WB_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(e[0].name, "a.csv");
+    assert_string_equal(e[1].name, "a-resent.csv");
+    assert_string_equal(e[2].name, "b.csv");
+    assert_string_equal(e[3].name, "c.csv");
+    free(e);
     spool_close(&s);
 }
 
@@ -195,6 +234,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_claim_finish_reject_requeue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arrival_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_names_and_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_rows_and_feeds, setup, teardown),
     };
