@@ -475,26 +475,30 @@ int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id
     return rc;
 }
 
+/* spapi_call_id - see spapi_impl.h */
+int spapi_call_id(struct spapi *s, const char *op, const char *method, const char *base,
+                  const char *what, const char *id, struct buf *resp, struct buf *err)
+{
+    if (!spapi_id_ok(id)) {
+        buf_appendf(err, "%s: invalid %s id", op, what);
+        return WB_BADARG;
+    }
+    char path[256], item[160];
+    snprintf(path, sizeof path, "%s/%s", base, id);
+    snprintf(item, sizeof item, "%s_id=%s", what, id);
+    struct spapi_req c = {
+        .op = op, .method = method, .path = path, .idempotent = 1, .item = item, .resp = resp};
+    return spapi_call(s, &c, err);
+}
+
 /* spapi_get_feed - getFeed */
 int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out, struct buf *err)
 {
     memset(out, 0, sizeof *out);
-    if (!spapi_id_ok(feed_id)) {
-        buf_appendf(err, "getFeed: invalid feed id");
-        return WB_BADARG;
-    }
-    char path[256], item[160];
-    snprintf(path, sizeof path, "/feeds/2021-06-30/feeds/%s", feed_id);
-    snprintf(item, sizeof item, "feed_id=%s", feed_id);
     struct buf resp;
     buf_init(&resp, SPAPI_RESP_MAX);
-    struct spapi_req c = {.op = "getFeed",
-                          .method = "GET",
-                          .path = path,
-                          .idempotent = 1,
-                          .item = item,
-                          .resp = &resp};
-    int rc = spapi_call(s, &c, err);
+    int rc =
+        spapi_call_id(s, "getFeed", "GET", "/feeds/2021-06-30/feeds", "feed", feed_id, &resp, err);
     if (rc == WB_OK)
         rc = spapi_parse_feed(buf_str(&resp), resp.len, out, err);
     if (rc == WB_OK && strcmp(out->feed_id, feed_id) != 0) {
@@ -585,22 +589,10 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
 /* spapi_cancel_feed - cancelFeed */
 int spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err)
 {
-    if (!spapi_id_ok(feed_id)) {
-        buf_appendf(err, "cancelFeed: invalid feed id");
-        return WB_BADARG;
-    }
-    char path[256], item[160];
-    snprintf(path, sizeof path, "/feeds/2021-06-30/feeds/%s", feed_id);
-    snprintf(item, sizeof item, "feed_id=%s", feed_id);
     struct buf resp;
     buf_init(&resp, SPAPI_RESP_MAX);
-    struct spapi_req c = {.op = "cancelFeed",
-                          .method = "DELETE",
-                          .path = path,
-                          .idempotent = 1,
-                          .item = item,
-                          .resp = &resp};
-    int rc = spapi_call(s, &c, err);
+    int rc = spapi_call_id(s, "cancelFeed", "DELETE", "/feeds/2021-06-30/feeds", "feed", feed_id,
+                           &resp, err);
     buf_free(&resp);
     return rc;
 }
@@ -658,22 +650,10 @@ int spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report
                      struct buf *err)
 {
     memset(out, 0, sizeof *out);
-    if (!spapi_id_ok(report_id)) {
-        buf_appendf(err, "getReport: invalid report id");
-        return WB_BADARG;
-    }
-    char path[256], item[160];
-    snprintf(path, sizeof path, "/reports/2021-06-30/reports/%s", report_id);
-    snprintf(item, sizeof item, "report_id=%s", report_id);
     struct buf resp;
     buf_init(&resp, SPAPI_RESP_MAX);
-    struct spapi_req c = {.op = "getReport",
-                          .method = "GET",
-                          .path = path,
-                          .idempotent = 1,
-                          .item = item,
-                          .resp = &resp};
-    int rc = spapi_call(s, &c, err);
+    int rc = spapi_call_id(s, "getReport", "GET", "/reports/2021-06-30/reports", "report",
+                           report_id, &resp, err);
     if (rc == WB_OK)
         rc = spapi_parse_report(buf_str(&resp), resp.len, out, err);
     if (rc == WB_OK && strcmp(out->report_id, report_id) != 0) {

@@ -282,24 +282,16 @@ static int get_document(struct spapi *s, const char *op, const char *prefix, con
                         const char *doc_id, const char *dest_dir, const char *dest_name,
                         struct buf *err)
 {
-    if (!spapi_id_ok(doc_id)) {
-        buf_appendf(err, "%s: invalid document id", op);
-        return WB_BADARG;
-    }
     if (!dest_dir || !dest_name || !fs_name_ok(dest_name)) {
-        buf_appendf(err, "%s: doc_id=%s: unsafe destination file name", op, doc_id);
+        buf_appendf(err, "%s: unsafe destination file name", op);
         return WB_BADARG;
     }
-    char path[256], item[160], id[SPAPI_ID_MAX + 1];
-    snprintf(path, sizeof path, "%s%s", prefix, doc_id);
-    snprintf(item, sizeof item, "doc_id=%s", doc_id);
+    char id[SPAPI_ID_MAX + 1];
     struct buf resp, url;
     buf_init(&resp, SPAPI_RESP_MAX);
     buf_init(&url, 16 * 1024);
-    struct spapi_req c = {
-        .op = op, .method = "GET", .path = path, .idempotent = 1, .item = item, .resp = &resp};
     int gzip = 0;
-    int rc = spapi_call(s, &c, err);
+    int rc = spapi_call_id(s, op, "GET", prefix, "doc", doc_id, &resp, err);
     if (rc == WB_OK)
         rc = spapi_parse_document(buf_str(&resp), resp.len, idkey, id, sizeof id, &url, &gzip, err);
     if (rc == WB_OK && strcmp(id, doc_id) != 0) {
@@ -323,7 +315,7 @@ static int get_document(struct spapi *s, const char *op, const char *prefix, con
 int spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
                             const char *dest_name, struct buf *err)
 {
-    return get_document(s, "getFeedDocument", "/feeds/2021-06-30/documents/", "feedDocumentId",
+    return get_document(s, "getFeedDocument", "/feeds/2021-06-30/documents", "feedDocumentId",
                         doc_id, dest_dir, dest_name, err);
 }
 
@@ -331,6 +323,6 @@ int spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *des
 int spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
                               const char *dest_name, struct buf *err)
 {
-    return get_document(s, "getReportDocument", "/reports/2021-06-30/documents/",
-                        "reportDocumentId", doc_id, dest_dir, dest_name, err);
+    return get_document(s, "getReportDocument", "/reports/2021-06-30/documents", "reportDocumentId",
+                        doc_id, dest_dir, dest_name, err);
 }

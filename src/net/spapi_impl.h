@@ -59,5 +59,9 @@ int spapi_backoff(struct spapi *s, int *attempt, long retry_after_ms, const char
                   const char *why, struct buf *err);
 /* spapi_call - one SP-API operation with bucket, token, refresh-once and backoff */
 int spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err);
+/* spapi_call_id - an idempotent method on base/id after checking the id; item "what_id=ID";
+ * the answer in resp */
+int spapi_call_id(struct spapi *s, const char *op, const char *method, const char *base,
+                  const char *what, const char *id, struct buf *resp, struct buf *err);
 
 #endif
