@@ -9,6 +9,7 @@
 #   make check           deps + sanitizer build + every test, summary last
 #   make demo            deps + simulator + spool + dispatch job, end to end
 #   make fuzz            libFuzzer targets for every parser (FUZZ_SECONDS each)
+#   make valgrind        debug build, unit tests + convert + check under valgrind
 #   make stress          the long reliability runs
 #   make bench           benchmarks with baselines from the same run
 #   make install PREFIX=/usr/local DESTDIR=
@@ -47,7 +48,7 @@ LDFLAGS ?=
 ALL_CFLAGS := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ALL_LDFLAGS := $(LDOPT) $(LDFLAGS)
 
-GROUPS := core layout maps amazon spool net flows sched ops
+GROUPS := core layout maps amazon spool net flows sched
 DEPS_core :=
 DEPS_layout := core
 DEPS_maps := core
@@ -56,8 +57,7 @@ DEPS_spool := core
 DEPS_net := core
 DEPS_sched := core
 DEPS_flows := core layout maps amazon spool net
-DEPS_ops := core spool sched
-DEPS_cmd := core layout maps amazon spool net flows sched ops
+DEPS_cmd := core layout maps amazon spool net flows sched
 
 src_of = $(wildcard src/$(1)/*.c)
 objs_of = $(patsubst src/%.c,$(B)/obj/%.o,$(call src_of,$(1)))
@@ -78,7 +78,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB := $(BUILD)/fuzz/libwmsbridge.a
 FUZZ_SECONDS ?= 60
 
-.PHONY: all unit check check-quick demo fuzz fuzz-build fuzz-bins stress bench install clean deps \
+.PHONY: all unit check check-quick demo fuzz fuzz-build fuzz-bins stress bench install clean deps valgrind \
         format format-check lint $(addprefix unit-,$(GROUPS))
 
 all: $(BIN)
@@ -153,6 +153,11 @@ fuzz-bins: $(FUZZ_BINS)
 
 fuzz: deps fuzz-build
 	@WB_FUZZ_DIR=$(BUILD)/fuzz/fuzz sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# valgrind: a debug build; every unit test, convert and check under valgrind's leak check.
+valgrind: deps
+	$(MAKE) VARIANT=debug all unit
+	@sh tests/valgrind.sh $(BUILD)/debug
 
 stress: deps
 	$(MAKE) VARIANT=asan all
