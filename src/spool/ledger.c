@@ -360,6 +360,66 @@ int ledger_file_header(struct ledger *l, long long id, char **out)
     return res;
 }
 
+/* each_row - call fn for every result row of st until it fails; fn's failure or the step's
+ * error is returned; st is finalised */
+static int each_row(struct ledger *l, sqlite3_stmt *st, int (*fn)(void *ctx, sqlite3_stmt *st),
+                    void *ctx)
+{
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((res = fn(ctx, st)) != WB_OK)
+            break;
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+struct grow {
+    char *v;
+    size_t n, cap, elem;
+    void (*read)(sqlite3_stmt *st, void *dst);
+};
+
+/* grow_one - append the current row to a growing array */
+static int grow_one(void *ctx, sqlite3_stmt *st)
+{
+    struct grow *g = ctx;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 16;
+        char *nv = realloc(g->v, nc * g->elem);
+        if (!nv)
+            return WB_NOMEM;
+        g->v = nv;
+        g->cap = nc;
+    }
+    g->read(st, g->v + g->n++ * g->elem);
+    return WB_OK;
+}
+
+/* collect - every result row of st, read by read, into a malloc'd array of elem-sized items;
+ * on failure nothing is returned */
+static int collect(struct ledger *l, sqlite3_stmt *st, size_t elem,
+                   void (*read)(sqlite3_stmt *st, void *dst), void **out, size_t *n)
+{
+    struct grow g = {.elem = elem, .read = read};
+    int rc = each_row(l, st, grow_one, &g);
+    if (rc != WB_OK) {
+        free(g.v);
+        g.v = NULL;
+        g.n = 0;
+    }
+    *out = g.v;
+    *n = g.n;
+    return rc;
+}
+
+/* read_id - column 0 as a long long */
+static void read_id(sqlite3_stmt *st, void *dst)
+{
+    *(long long *)dst = sqlite3_column_int64(st, 0);
+}
+
 /* ledger_files_in_state - ids of a flow's files in a state */
 int ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids, size_t *n)
 {
@@ -371,29 +431,10 @@ int ledger_files_in_state(struct ledger *l, const char *flow, int state, long lo
         return WB_IOERR;
     bind_text(st, 1, flow);
     sqlite3_bind_int(st, 2, state);
-    size_t cap = 0;
-    int rc, res = WB_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            long long *nv = realloc(*ids, cap * sizeof **ids);
-            if (!nv) {
-                res = WB_NOMEM;
-                break;
-            }
-            *ids = nv;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-    }
-    if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(l, rc);
-    done(l, st);
-    if (res != WB_OK) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-    }
-    return res;
+    void *v;
+    int rc = collect(l, st, sizeof **ids, read_id, &v, n);
+    *ids = v;
+    return rc;
 }
 
 /* ---- rows ---- */
@@ -516,32 +557,38 @@ int ledger_file_open_rows(struct ledger *l, long long file_id, long *n)
     return rc == SQLITE_ROW ? WB_OK : map_rc(l, rc);
 }
 
-/* iterate_rows - run cb over the rows of a prepared statement (standard column order) */
+struct row_visit {
+    ledger_row_cb cb;
+    void *arg;
+};
+
+/* visit_row - hand the current row (standard column order) to the caller's callback */
+static int visit_row(void *ctx, sqlite3_stmt *st)
+{
+    const struct row_visit *rv = ctx;
+    struct ledger_row_view v = {
+        .id = sqlite3_column_int64(st, 0),
+        .file_id = sqlite3_column_int64(st, 1),
+        .lineno = (long)sqlite3_column_int64(st, 2),
+        .state = sqlite3_column_int(st, 3),
+        .message_id = (long)sqlite3_column_int64(st, 4),
+        .key = col_text(st, 5),
+        .payload = col_text(st, 6),
+        .group_key = col_text(st, 7),
+        .raw = col_text(st, 8),
+        .reject_code = col_text(st, 9),
+        .reject_reason = col_text(st, 10),
+        .warning = col_text(st, 11),
+    };
+    return rv->cb(rv->arg, &v);
+}
+
+/* iterate_rows - run cb over the rows of a prepared statement (standard column order); the
+ * callback's failure stops the walk and is returned */
 static int iterate_rows(struct ledger *l, sqlite3_stmt *st, ledger_row_cb cb, void *arg)
 {
-    int rc, res = WB_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ledger_row_view v = {
-            .id = sqlite3_column_int64(st, 0),
-            .file_id = sqlite3_column_int64(st, 1),
-            .lineno = (long)sqlite3_column_int64(st, 2),
-            .state = sqlite3_column_int(st, 3),
-            .message_id = (long)sqlite3_column_int64(st, 4),
-            .key = col_text(st, 5),
-            .payload = col_text(st, 6),
-            .group_key = col_text(st, 7),
-            .raw = col_text(st, 8),
-            .reject_code = col_text(st, 9),
-            .reject_reason = col_text(st, 10),
-            .warning = col_text(st, 11),
-        };
-        if ((res = cb(arg, &v)) != WB_OK)
-            break;
-    }
-    if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(l, rc);
-    done(l, st);
-    return res;
+    struct row_visit rv = {cb, arg};
+    return each_row(l, st, visit_row, &rv);
 }
 
 #define ROW_COLS                                                                                   \
@@ -628,8 +675,9 @@ int ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
     "messages,alerted FROM feeds "
 
 /* read_feed - fill a ledger_feed from FEED_COLS */
-static void read_feed(sqlite3_stmt *st, struct ledger_feed *f)
+static void read_feed(sqlite3_stmt *st, void *dst)
 {
+    struct ledger_feed *f = dst;
     memset(f, 0, sizeof *f);
     f->id = sqlite3_column_int64(st, 0);
     col_copy(st, 1, f->flow, sizeof f->flow);
@@ -753,29 +801,10 @@ int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out,
     if (!st)
         return WB_IOERR;
     sqlite3_bind_int(st, 1, state);
-    size_t cap = 0;
-    int rc, res = WB_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct ledger_feed *nv = realloc(*out, cap * sizeof **out);
-            if (!nv) {
-                res = WB_NOMEM;
-                break;
-            }
-            *out = nv;
-        }
-        read_feed(st, &(*out)[(*n)++]);
-    }
-    if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(l, rc);
-    done(l, st);
-    if (res != WB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return res;
+    void *v;
+    int rc = collect(l, st, sizeof **out, read_feed, &v, n);
+    *out = v;
+    return rc;
 }
 
 /* ledger_feed_release - queued rows of a feed go back to pending */
@@ -853,8 +882,9 @@ int ledger_remote_mark(struct ledger *l, const char *remote, const char *path, l
 
 /* read_job - fill a ledger_job from name,last_slot,last_start,last_end,last_outcome,next_run,runs
  */
-static void read_job(sqlite3_stmt *st, struct ledger_job *j)
+static void read_job(sqlite3_stmt *st, void *dst)
 {
+    struct ledger_job *j = dst;
     memset(j, 0, sizeof *j);
     col_copy(st, 0, j->name, sizeof j->name);
     j->last_slot = (time_t)sqlite3_column_int64(st, 1);
@@ -913,24 +943,10 @@ int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n)
     *n = 0;
     if (!st)
         return WB_IOERR;
-    size_t cap = 0;
-    int rc, res = WB_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct ledger_job *nv = realloc(*out, cap * sizeof **out);
-            if (!nv) {
-                res = WB_NOMEM;
-                break;
-            }
-            *out = nv;
-        }
-        read_job(st, &(*out)[(*n)++]);
-    }
-    if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(l, rc);
-    done(l, st);
-    return res;
+    void *v;
+    int rc = collect(l, st, sizeof **out, read_job, &v, n);
+    *out = v;
+    return rc;
 }
 
 /* ---- alerts ---- */
