@@ -78,10 +78,10 @@ static uint64_t equal(uint64_t w, unsigned c)
     return below(w ^ (ONES * c), 1);
 }
 
-/* text_ok - 1 if s is well-formed UTF-8 that XML 1.0 accepts, without control characters */
-static int text_ok(const char *s)
+/* text_ok - 1 if the n bytes of s are well-formed UTF-8 that XML 1.0 accepts, without controls */
+static int text_ok(const char *s, size_t n)
 {
-    size_t n = strlen(s), i;
+    size_t i;
     uint64_t other = 0, w;
     if (n >= 8) { /* whole words, the last one overlapping */
         for (i = 0; i + 8 <= n; i += 8) {
@@ -110,23 +110,25 @@ static int text_ok(const char *s)
     return 1;
 }
 
-/* check_required - a required text field: present, not empty, acceptable text */
-static int check_required(struct feedw *w, const char *s, const char *field)
+/* check_required - a required text field: present, not empty, acceptable text; its length */
+static int check_required(struct feedw *w, const char *s, const char *field, size_t *len)
 {
     if (!s || !*s)
         return refuse(w, WB_PERMFAIL, "missing", field);
-    if (!text_ok(s))
+    *len = strlen(s);
+    if (!text_ok(s, *len))
         return refuse(w, WB_PERMFAIL, "not well-formed UTF-8 text or has control characters",
                       field);
     return WB_OK;
 }
 
-/* check_optional - an optional text field: NULL or "" means absent */
-static int check_optional(struct feedw *w, const char *s, const char *field)
+/* check_optional - an optional text field: NULL or "" means absent (length 0) */
+static int check_optional(struct feedw *w, const char *s, const char *field, size_t *len)
 {
+    *len = 0;
     if (!s || !*s)
         return WB_OK;
-    return check_required(w, s, field);
+    return check_required(w, s, field, len);
 }
 
 /* present - 1 if an optional field has a value */
@@ -231,12 +233,12 @@ static int put(struct feedw *w, const char *p, size_t n)
 
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
-/* put_elem - append open, text escaped for content (checked by text_ok before), close */
+/* put_elem - append open, the tlen bytes of text escaped for content (text_ok), close */
 static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const char *open,
                                                           size_t olen, const char *close,
-                                                          size_t clen, const char *text)
+                                                          size_t clen, const char *text,
+                                                          size_t tlen)
 {
-    size_t tlen = strlen(text);
     uint64_t special = 0, v;
     if (tlen >= 8) { /* whole words, the last one overlapping */
         for (size_t i = 0; i + 8 <= tlen; i += 8) {
@@ -269,9 +271,9 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
 }
 
 /* ELEM - one element on its own line: indent, tag name and text */
-#define ELEM(w, indent, name, text)                                                                \
+#define ELEM(w, indent, name, text, tlen)                                                          \
     put_elem((w), indent "<" name ">", sizeof(indent "<" name ">") - 1, "</" name ">\n",           \
-             sizeof("</" name ">\n") - 1, (text))
+             sizeof("</" name ">\n") - 1, (text), (tlen))
 
 /* decimal - v >= 0 in decimal at the end of buf[32], returns its start */
 static const char *decimal(long v, char *buf)
@@ -339,7 +341,8 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
     if (!wp)
         return WB_BADARG;
     *wp = NULL;
-    if (!out || !message_type || !merchant_id || !*merchant_id || !text_ok(merchant_id))
+    if (!out || !message_type || !merchant_id || !*merchant_id ||
+        !text_ok(merchant_id, strlen(merchant_id)))
         return WB_BADARG;
     enum feed_kind kind;
     if (strcmp(message_type, "OrderFulfillment") == 0)
@@ -400,16 +403,22 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
     return WB_OK;
 }
 
+/* lengths of a message's text fields, found while checking them */
+struct msg_lens {
+    size_t order, code, name, method, tracking;
+};
+
 /* fulfillment_check - every field of an OrderFulfillment message, before writing */
 static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, char *date,
-                             size_t date_len)
+                             size_t date_len, struct msg_lens *n)
 {
     int rc;
-    if ((rc = check_required(w, m->amazon_order_id, "AmazonOrderID")) != WB_OK ||
-        (rc = check_required(w, m->carrier_code, "CarrierCode")) != WB_OK ||
-        (rc = check_optional(w, m->carrier_name, "CarrierName")) != WB_OK ||
-        (rc = check_optional(w, m->shipping_method, "ShippingMethod")) != WB_OK ||
-        (rc = check_optional(w, m->tracking, "ShipperTrackingNumber")) != WB_OK)
+    size_t item_len;
+    if ((rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &n->order)) != WB_OK ||
+        (rc = check_required(w, m->carrier_code, "CarrierCode", &n->code)) != WB_OK ||
+        (rc = check_optional(w, m->carrier_name, "CarrierName", &n->name)) != WB_OK ||
+        (rc = check_optional(w, m->shipping_method, "ShippingMethod", &n->method)) != WB_OK ||
+        (rc = check_optional(w, m->tracking, "ShipperTrackingNumber", &n->tracking)) != WB_OK)
         return rc;
     int other = strcmp(m->carrier_code, "Other") == 0;
     if (other && !present(m->carrier_name))
@@ -419,7 +428,8 @@ static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, c
     if (m->nitems && !m->items)
         return refuse(w, WB_BADARG, "items missing", "Item");
     for (size_t i = 0; i < m->nitems; i++) {
-        if ((rc = check_required(w, m->items[i].order_item_code, "AmazonOrderItemCode")) != WB_OK)
+        if ((rc = check_required(w, m->items[i].order_item_code, "AmazonOrderItemCode",
+                                 &item_len)) != WB_OK)
             return rc;
         if (m->items[i].quantity < 1)
             return refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity");
@@ -434,33 +444,35 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 {
     int rc;
     char date[40];
+    struct msg_lens n;
     if (!m)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_FULFILLMENT, m->message_id)) != WB_OK ||
-        (rc = fulfillment_check(w, m, date, sizeof(date))) != WB_OK)
+        (rc = fulfillment_check(w, m, date, sizeof(date), &n)) != WB_OK)
         return rc;
 
     /* the same text the writer makes with indentation on, two spaces a level */
     char num[32];
+    const char *id = decimal(m->message_id, num);
     size_t start = w->mlen;
-    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", decimal(m->message_id, num))) != WB_OK ||
-        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", m->amazon_order_id)) !=
-            WB_OK ||
-        (rc = ELEM(w, "      ", "FulfillmentDate", date)) != WB_OK ||
-        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", m->carrier_code)) !=
-            WB_OK ||
-        (present(m->carrier_name) &&
-         (rc = ELEM(w, "        ", "CarrierName", m->carrier_name)) != WB_OK) ||
-        (present(m->shipping_method) &&
-         (rc = ELEM(w, "        ", "ShippingMethod", m->shipping_method)) != WB_OK) ||
-        (present(m->tracking) &&
-         (rc = ELEM(w, "        ", "ShipperTrackingNumber", m->tracking)) != WB_OK) ||
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, strlen(id))) != WB_OK ||
+        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", m->amazon_order_id,
+                   n.order)) != WB_OK ||
+        (rc = ELEM(w, "      ", "FulfillmentDate", date, strlen(date))) != WB_OK ||
+        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", m->carrier_code,
+                   n.code)) != WB_OK ||
+        (n.name && (rc = ELEM(w, "        ", "CarrierName", m->carrier_name, n.name)) != WB_OK) ||
+        (n.method &&
+         (rc = ELEM(w, "        ", "ShippingMethod", m->shipping_method, n.method)) != WB_OK) ||
+        (n.tracking &&
+         (rc = ELEM(w, "        ", "ShipperTrackingNumber", m->tracking, n.tracking)) != WB_OK) ||
         (rc = PUT_LIT(w, "      </FulfillmentData>\n")) != WB_OK)
         return drop_message(w, start, rc);
     for (size_t i = 0; i < m->nitems; i++) {
-        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode",
-                       m->items[i].order_item_code)) != WB_OK ||
-            (rc = ELEM(w, "        ", "Quantity", decimal(m->items[i].quantity, num))) != WB_OK ||
+        const char *code = m->items[i].order_item_code, *qty = decimal(m->items[i].quantity, num);
+        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, strlen(code))) !=
+                WB_OK ||
+            (rc = ELEM(w, "        ", "Quantity", qty, strlen(qty))) != WB_OK ||
             (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
             return drop_message(w, start, rc);
     }
@@ -477,11 +489,12 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 int feedw_ack(struct feedw *w, const struct ack_msg *m)
 {
     int rc;
+    size_t len;
     if (!m)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_ACK, m->message_id)) != WB_OK ||
-        (rc = check_required(w, m->amazon_order_id, "AmazonOrderID")) != WB_OK ||
-        (rc = check_optional(w, m->merchant_order_id, "MerchantOrderID")) != WB_OK)
+        (rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &len)) != WB_OK ||
+        (rc = check_optional(w, m->merchant_order_id, "MerchantOrderID", &len)) != WB_OK)
         return rc;
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");

@@ -29,14 +29,20 @@ static uint64_t mix(uint64_t h)
 uint64_t keyset_hash(const char *key)
 {
     size_t n = strlen(key);
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-    for (; n >= 8; n -= 8, key += 8) {
-        memcpy(&w, key, 8);
-        h = mix(h ^ w);
+    uint64_t h = 0x9e3779b97f4a7c15ULL, w;
+    if (n >= 8) { /* whole words, the last one overlapping */
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, key + i, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 32;
+        }
+        memcpy(&w, key + n - 8, 8);
+        h ^= w;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
     }
-    w = 0;
-    memcpy(&w, key, n);
-    h = mix(h ^ w ^ ((uint64_t)n << 56));
+    h = mix(h ^ n);
     return h ? h : 1;
 }
 
