@@ -22,6 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+/* cleanup - remove the temporary directory at exit */
+static void cleanup(void)
+{
+    static const char *const names[] = {"wmsbridge.conf", "shown.conf"};
+    char p[128];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 /* write_file - the bytes as dir/name; 0 on success */
 static int write_file(const char *path, const void *p, size_t n)
 {
@@ -71,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(dir, sizeof dir, "/tmp/fuzz_conf.XXXXXX");
         if (!mkdtemp(dir))
             abort();
+        atexit(cleanup);
     }
     char path[128], path2[128];
     snprintf(path, sizeof path, "%s/wmsbridge.conf", dir);

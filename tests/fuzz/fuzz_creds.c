@@ -24,6 +24,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+/* cleanup - remove the temporary directory at exit */
+static void cleanup(void)
+{
+    static const char *const names[] = {"credentials"};
+    char p[128];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 /* value_ok - the promise on a loaded value */
 static void value_ok(const char *v)
 {
@@ -68,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(dir, sizeof dir, "/tmp/fuzz_creds.XXXXXX");
         if (!mkdtemp(dir))
             abort();
+        atexit(cleanup);
     }
     char path[128];
     snprintf(path, sizeof path, "%s/credentials", dir);

@@ -22,6 +22,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
+
+/* cleanup - remove the temporary directory at exit */
+static void cleanup(void)
+{
+    static const char *const names[] = {"doc.xml", "order-envelope.xsd"};
+    char p[128];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
 static struct xsdcheck *xc;
 
 static const char mini_schema[] =
@@ -48,6 +60,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "/tmp/fuzz_xsdcheck.XXXXXX");
     if (!mkdtemp(dir))
         abort();
+    atexit(cleanup);
     struct buf err;
     buf_init(&err, 1 << 16);
     const char *x = getenv("WB_FUZZ_XSD_DIR");
