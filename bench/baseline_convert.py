@@ -6,7 +6,7 @@ Reads a dispatch CSV (dispatch-utf8 style layout: comma, double quote,
 UTF-8, ISO 8601 times) on stdin and writes the OrderFulfillment feed on
 stdout with the same text wmsbridge writes, so the two outputs can be
 compared byte for byte. Same essentials: header names from the layout,
-order id shape, item code, quantity 1..9999, tracking number, ship time
+order id shape, 14-digit item code, quantity 1..9999, tracking number, ship time
 window, carrier service looked up in carriers.map (CarrierCode, or Other
 with CarrierName), SKU as its own seller SKU (the `* = identity` map),
 duplicate order+item+tracking among recent rows, consecutive rows with the
@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timezone
 
 ORDER_RE = re.compile(r"[0-9]{3}-[0-9]{7}-[0-9]{7}\Z")
-ITEM_RE = re.compile(r"[0-9]{1,20}\Z")
+ITEM_RE = re.compile(r"[0-9]{14}\Z")
 QTY_RE = re.compile(r"[+-]?[0-9]+\Z")
 TRACKING_RE = re.compile(r"[A-Za-z0-9 -]{6,64}\Z")
 DUP_WINDOW = 65536
