@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/dispatch.h"
 #include "flows/dispatch_convert.h"
 #include "flows/dispatch_flow.h"
@@ -125,12 +126,20 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
     return WB_OK;
 }
 
+/* raise_alert - outflow alert hook over the environment's alert_raise */
+static int raise_alert(void *arg, const char *kind, const char *item, const char *text)
+{
+    return alert_raise(arg, kind, item, text);
+}
+
 /* dispatch_flow_run - the dispatch job: intake, batch, submit (when online), settle */
 int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds_client *fc,
                       int force, struct outflow_stats *st)
 {
     struct outflow of = df->of;
     of.arg = &df->rules;
+    of.alert = raise_alert;
+    of.alert_arg = env;
     df->rules.now = clock_now();
     int rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
     int stopping = outflow_stopping(&of); /* the rest waits for the next run */

@@ -313,6 +313,29 @@ static int recover_work(const struct outflow *of, const struct wb_config *cfg, s
     return rc;
 }
 
+/* odd_cb - an odd entry of in/: tell the operator once */
+static void odd_cb(void *arg, const char *name, const char *moved_to)
+{
+    const struct outflow *of = arg;
+    char shown[200], item[300], text[600];
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && k + 5 < sizeof shown; p++)
+        k += (size_t)snprintf(
+            shown + k, sizeof shown - k,
+            (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') ? "\\x%02x" : "%c", *p);
+    const char *kind = moved_to ? "file-name-unsafe" : "not-a-file";
+    snprintf(item, sizeof item, "in/%s/%s", of->flow, shown);
+    if (moved_to)
+        snprintf(text, sizeof text, "renamed to reject/%s/%s (E_FILE_NAME), not read", of->flow,
+                 moved_to);
+    else
+        snprintf(text, sizeof text,
+                 "not a regular file (symbolic link, fifo, device or directory): never opened, "
+                 "followed or moved; remove it");
+    if (!of->alert || of->alert(of->alert_arg, kind, item, text) != WB_OK)
+        log_warn("flow=%s event=%s item=\"%s\" text=\"%s\"", of->flow, kind, item, text);
+}
+
 /* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
 int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                    struct ledger *lg, struct outflow_stats *st)
@@ -320,6 +343,8 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
     int rc = spool_ensure_flow(sp, of->flow);
     if (rc == WB_OK)
         rc = recover_work(of, cfg, sp, lg, st);
+    if (rc == WB_OK)
+        rc = spool_sweep_odd(sp, of->flow, cfg->settle_seconds, clock_now(), odd_cb, (void *)of);
     if (rc != WB_OK)
         return rc;
     struct spool_entry *e;

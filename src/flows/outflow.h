@@ -55,6 +55,9 @@ struct outflow {
     /* max_group_rows - rows of one group in one message at most (0: no limit); a longer
      * group continues in the next message */
     size_t max_group_rows;
+    /* alert - NULL, or how the flow raises an operator alert (raised once per kind and item) */
+    int (*alert)(void *alert_arg, const char *kind, const char *item, const char *text);
+    void *alert_arg;
     /* stop - NULL, or a flag set once the job must stop (SIGTERM, timeout): intake finishes
      * the file it is on and claims no other */
     volatile sig_atomic_t *stop;

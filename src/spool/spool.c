@@ -268,6 +268,70 @@ int spool_write_reason(const struct spool *s, const char *flow, const char *name
     return rc;
 }
 
+/* spool_sweep_odd - see spool.h */
+int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds, time_t now,
+                    spool_odd_cb cb, void *arg)
+{
+    char in[4096], rej[4096];
+    int rc = spool_dir(s, SP_IN, flow, in, sizeof in);
+    if (rc == WB_OK)
+        rc = spool_dir(s, SP_REJECT, flow, rej, sizeof rej);
+    if (rc == WB_OK)
+        rc = fs_mkdirs(rej, 0750);
+    if (rc != WB_OK)
+        return rc;
+    DIR *d = opendir(in);
+    if (!d)
+        return errno == ENOENT ? WB_OK : wb_errno_status(errno);
+    int rfd = open(rej, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (rfd < 0) {
+        rc = wb_errno_status(errno);
+        closedir(d);
+        return rc;
+    }
+    struct dirent *de;
+    while (rc == WB_OK && (de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..") || fs_is_temp_name(name))
+            continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        int regular = S_ISREG(sb.st_mode);
+        if (regular && fs_name_ok(name))
+            continue; /* an ordinary spool file */
+        if (!regular) {
+            cb(arg, name, NULL);
+            continue;
+        }
+        if (now - sb.st_mtim.tv_sec < settle_seconds)
+            continue; /* may still be written */
+        char safe[64], why[600];
+        snprintf(safe, sizeof safe, "unsafe-name-%llu.csv", (unsigned long long)sb.st_ino);
+        if (renameat2(dirfd(d), name, rfd, safe, RENAME_NOREPLACE) != 0) {
+            rc = wb_errno_status(errno);
+            break;
+        }
+        fsync(rfd);
+        fsync(dirfd(d));
+        struct buf shown;
+        buf_init(&shown, 400);
+        for (const unsigned char *p = (const unsigned char *)name; *p && shown.len < 300; p++)
+            buf_appendf(&shown, (*p < 0x20 || *p == 0x7f || *p == '\\') ? "\\x%02x" : "%c", *p);
+        snprintf(why, sizeof why,
+                 "the file name '%s' cannot be handled safely (it starts with '-' or holds "
+                 "control characters or a backslash); the file was renamed and not read: "
+                 "check it, rename it if it is a real export, and requeue it",
+                 buf_str(&shown));
+        buf_free(&shown);
+        rc = spool_write_reason(s, flow, safe, "E_FILE_NAME", why);
+        cb(arg, name, safe);
+    }
+    close(rfd);
+    closedir(d);
+    return rc;
+}
+
 /* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
 int spool_reject_file(const struct spool *s, const char *flow, const char *name, const char *code,
                       const char *reason)

@@ -70,6 +70,17 @@ int spool_finish(const struct spool *s, const char *flow, const char *name);
 /* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
 int spool_reject_file(const struct spool *s, const char *flow, const char *name, const char *code,
                       const char *reason);
+/* spool_odd_cb - an entry of in/<flow>/ that is not a safely named regular file: the name
+ * as found (raw bytes), and the name it was given in reject/ (NULL when it was left alone) */
+typedef void (*spool_odd_cb)(void *arg, const char *name, const char *moved_to);
+
+/* spool_sweep_odd - in/<flow>/: a regular file whose name cannot be handled safely (leading
+ * '-', control characters, backslash, too long) and unchanged for settle_seconds is renamed to
+ * reject/<flow>/unsafe-name-<inode>.csv with a .reason (E_FILE_NAME), so it is seen and can be
+ * requeued; an entry that is no regular file (symlink, fifo, socket, device, directory) is
+ * never opened, followed or moved, only reported. Temp names are left to their writer. */
+int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds, time_t now,
+                    spool_odd_cb cb, void *arg);
 /* spool_write_reason - write reject/<flow>/<name>.reason */
 int spool_write_reason(const struct spool *s, const char *flow, const char *name, const char *code,
                        const char *reason);

@@ -252,7 +252,11 @@ kinds = set()
 for d, _, files in os.walk(os.path.join(root, "src")):
     for f in files:
         if f.endswith(".c"):
-            kinds.update(re.findall(r'(?:alert_raise|feed_alert)\(\w+, "([a-z-]+)"', read(os.path.join(d, f))))
+            text = read(os.path.join(d, f))
+            kinds.update(re.findall(r'(?:alert_raise|feed_alert)\(\w+, "([a-z-]+)"', text))
+            # kinds chosen into a variable first: const char *kind = c ? "a-b" : "c-d";
+            for m in re.findall(r'const char \*kind = ([^;]*);', text):
+                kinds.update(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', m))
 if not kinds:
     fail("no alert kinds found in src/ (alert_raise or feed_alert calls)")
 alert_text = re.search(r"^\.B alert_command$(.*?)^\.TP", man5, re.M | re.S)

@@ -7,8 +7,9 @@
 # the listener), DTDs and billion laughs is refused as an Amazon processing
 # report (served by the simulator) and by the feed XSD check, with no
 # network contact and bounded time and memory; (b) symlinks in in/dispatch/
-# are never followed, read or moved, odd names (leading '-', control
-# characters) are never claimed, and requeue/hold refuse names with '../';
+# are never followed, read or moved (one alert each), odd names (leading
+# '-', control characters) are never read but set aside in reject/ with
+# E_FILE_NAME, and requeue/hold refuse names with '../';
 # (c) formula cells (= + - @) land in the reject file apostrophe-prefixed;
 # (d) a 10 MB single-line file is rejected with a clear reason, bounded RSS.
 # Must never: reach beyond 127.0.0.1, touch files outside WB_TMP.
@@ -224,9 +225,23 @@ done)
 wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
 grep -q '7777777' "$WB_TMP/received.json" && fail "a row reached Amazon through a symlink or an odd name"
 grep -rl 'root:x:0:0' "$W" "$WB_LOG" 2>/dev/null && fail "/etc/passwd was read into the spool or log"
+# odd names are never read: renamed into reject/ under a safe name with E_FILE_NAME
 for nm in "-rf.csv" "$(printf 'ctl\001name.csv')" "$(printf 'new\nline.csv')"; do
-    [ -f "$IN/$nm" ] || fail "odd name '$nm' was claimed"
+    [ ! -e "$IN/$nm" ] || fail "odd name '$nm' left in in/"
 done
+n=0
+for f in "$W"/spool/reject/dispatch/unsafe-name-*.csv; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    [ "$(cksum <"$f")" = "$sum0" ] || fail "$f: content changed"
+    grep -q '^code: E_FILE_NAME' "$f.reason" || fail "$f.reason lacks E_FILE_NAME"
+done
+[ $n -eq 3 ] || fail "odd names: $n of 3 renamed into reject/"
+# the symlinks are reported once, not at every scan
+a1=$(grep -c 'alert=not-a-file' "$WB_LOG")
+"$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1
+a2=$(grep -c 'alert=not-a-file' "$WB_LOG")
+[ "$a1" -eq 2 ] && [ "$a2" -eq 2 ] || fail "symlink alerts: $a1 after the first run, $a2 after the second (want 2, 2)"
 # requeue and hold take a plain name only
 cp "$WB_TMP/outside.csv" "$WB_TMP/victim.csv"
 for nm in "../../../victim.csv" "dispatch/../../victim.csv" ".." "../victim.csv" "-x.csv" \
@@ -240,7 +255,7 @@ done
 "$B" -c "$WB_CONF" requeue x.csv --flow ../.. >>"$WB_LOG" 2>&1 && fail "requeue --flow ../.. accepted"
 [ -f "$WB_TMP/victim.csv" ] || fail "requeue moved a file from outside the spool"
 [ -f /etc/passwd ] || fail "/etc/passwd gone"
-echo "(b) symlinks never followed; odd names never claimed; requeue/hold refuse paths"
+echo "(b) symlinks never followed, reported once; odd names never read, set aside in reject/; requeue/hold refuse paths"
 
 # ---- (c) formula cells are neutralised in reject files -------------------------------------
 {
