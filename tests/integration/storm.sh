@@ -63,7 +63,7 @@ TOGGLER=$!
 half=$((FILES / 2))
 i=1
 while [ "$i" -le "$half" ]; do wb_drop "$WB_TMP/storm-$i.csv" "$IN"; i=$((i + 1)); done
-for r in 1 2 3; do
+for _ in 1 2 3; do
     "$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1
     "$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1
 done
