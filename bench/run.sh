@@ -14,10 +14,10 @@
 # to /dev/null. Each measurement is the best of WB_BENCH_REPS (default 3)
 # rounds, a round running every program once; the ratios use CPU time
 # (user+system), which a busy machine disturbs less than wall time (both are
-# printed). Before timing, ours and python
-# convert a small sample with bad rows and must agree (messages, rejects,
-# and the feed text). Targets print PASS or FAIL; the exit status is 0
-# unless a program crashed or the outputs disagree. Owns bench/ except
+# printed). Before timing, ours and python convert a small sample with bad
+# rows and must agree (messages, rejects, and the feed text). Targets print
+# PASS or FAIL; the exit status is 0 unless a program crashed or the outputs
+# disagree. Paths must not contain spaces. Owns bench/ except
 # bench/api_calls.sh, which runs last when present (WB_BENCH_SKIP_API=1 skips
 # it, for quick runs).
 set -u
