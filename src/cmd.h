@@ -25,6 +25,8 @@ int cmd_requeue(int argc, char **argv, const char *conf_path);
 int cmd_hold(int argc, char **argv, const char *conf_path);
 int cmd_status(int argc, char **argv, const char *conf_path);
 int cmd_explain(int argc, char **argv, const char *conf_path);
+int cmd_feeds(int argc, char **argv, const char *conf_path);
+int cmd_resolve(int argc, char **argv, const char *conf_path);
 
 /* cmd_schedule_check - parse cfg's schedule against the job table (cmd_run.c); WB_* status,
  * "file:line: text" problems in errs, the number of entries in *entries */

@@ -29,6 +29,10 @@ static const struct cmd commands[] = {
      "move a fixed file from reject/ (or hold/) back to in/"},
     {"hold", cmd_hold, "hold NAME [--flow FLOW]", "park a file of in/ or reject/ in hold/"},
     {"explain", cmd_explain, "explain FILE", "what the ledger knows about one file"},
+    {"feeds", cmd_feeds, "feeds [--all]",
+     "feeds needing attention or in flight (--all: every feed)"},
+    {"resolve", cmd_resolve, "resolve FEED --sent AMAZON_FEED_ID | --not-sent",
+     "settle by hand a feed crash recovery could not place (after checking Seller Central)"},
 };
 
 /* usage - print the generated help */

@@ -79,6 +79,8 @@ Processing rules for POST_ORDER_FULFILLMENT_DATA (deterministic):
   - fault whole_error_next: the feed ends DONE, but its report holds one
     Error 10001 for MessageID 0 and MessagesProcessed 0: nothing was applied.
   - fault refuse_create: createFeed answers 400 InvalidInput.
+  - faults drop_create / lose_create_reply: createFeed hangs without making
+    the feed / makes the feed and then hangs (the answer is lost).
   Results come only for failed or warned messages; StatusCode is Complete;
   MessagesSuccessful counts messages without errors (warnings included).
 Other XML feed types (POST_ORDER_ACKNOWLEDGEMENT_DATA,
@@ -205,6 +207,9 @@ FAULT_DEFAULTS = {
     "whole_error_next": 0,  # next N created feeds end DONE with one Error for
                             # the whole document (MessageID 0), none processed
     "refuse_create": 0,     # next N createFeed calls answer 400 InvalidInput
+    "drop_create": 0,       # next N createFeed calls hang (hang_ms), no feed made
+    "lose_create_reply": 0,  # next N createFeed calls make the feed, then hang:
+                            # the caller cannot know that the feed exists
     "gzip": False,          # result/report documents are GZIP-compressed
     "seed": 0,              # seed of the fault RNG (setting it reseeds)
     "auth_faults": False,   # 5xx/slow/timeout also on /auth/o2/token
@@ -1710,7 +1715,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 sim.stats["throttled"] += 1
             return self.quota()
         st, obj = getattr(self, "op_" + op)(m, q, body)
-        self.reply(st, obj)
+        if st is not None:  # None: the handler hung up without an answer
+            self.reply(st, obj)
 
     def json_body(self, body):
         """json_body - the request's JSON object, or 400/415."""
@@ -1803,6 +1809,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Reply(400, errors("InvalidInput", "Invalid input",
                                     "Invalid feed type %s" % ft))
         with sim.lock:
+            drop = sim.faults["drop_create"] > 0
+            if drop:
+                sim.faults["drop_create"] -= 1
+                sim.count("dropped_create")
+        if drop:
+            self.hang()
+            return None, None
+        with sim.lock:
             if sim.faults["refuse_create"] > 0:
                 sim.faults["refuse_create"] -= 1
                 sim.count("refused_create")
@@ -1825,6 +1839,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fid = sim.create_feed({"feedType": ft, "marketplaceIds": mk,
                                "inputFeedDocumentId": did,
                                "feedOptions": d.get("feedOptions")}, an)
+        with sim.lock:
+            lose = sim.faults["lose_create_reply"] > 0
+            if lose:
+                sim.faults["lose_create_reply"] -= 1
+                sim.count("lost_create_reply")
+        if lose:
+            self.hang()
+            return None, None
         return 202, {"feedId": fid}
 
     def op_getFeed(self, m, q, body):

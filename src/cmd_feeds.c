@@ -1,0 +1,159 @@
+/*
+ * cmd_feeds.c - `wmsbridge feeds` (the feeds the ledger knows, newest
+ * problems first) and `wmsbridge resolve` (an operator's answer for a feed
+ * that crash recovery could not place: Amazon has it under a given feed id,
+ * or Amazon never received it). Changes only the state of one ambiguous
+ * feed; never talks to Amazon, never touches rows directly.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "flows/env.h"
+#include "spool/ledger.h"
+
+static const char *const state_names[] = {"",          "building", "ready", "submitting",
+                                          "submitted", "done",     "fatal", "cancelled",
+                                          "invalid",   "ambiguous"};
+
+/* print_feed - one line of the listing */
+static void print_feed(const struct ledger_feed *f)
+{
+    char when[32] = "-";
+    if (f->created)
+        clock_format_iso(f->created, when, sizeof when);
+    printf("%-6lld %-10s %-20s %8ld  %-20s %.120s\n", f->id,
+           f->state >= LFD_BUILDING && f->state <= LFD_AMBIGUOUS ? state_names[f->state] : "?",
+           *f->amazon_feed_id ? f->amazon_feed_id : "-", f->messages, when,
+           *f->last_error ? f->last_error : "");
+}
+
+/* cmd_feeds - list feeds: the ones needing attention and in flight, or all with --all */
+int cmd_feeds(int argc, char **argv, const char *conf_path)
+{
+    int all = argc > 1 && strcmp(argv[1], "--all") == 0;
+    if (argc > 2 || (argc == 2 && !all)) {
+        fprintf(stderr, "usage: wmsbridge feeds [--all]\n");
+        return WB_EX_USAGE;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex != WB_EX_OK) {
+        env_free(&env);
+        return ex;
+    }
+    /* what needs a person first, then what is in flight, then (--all) the settled */
+    static const int order[] = {LFD_AMBIGUOUS, LFD_INVALID,    LFD_FATAL,
+                                LFD_CANCELLED, LFD_SUBMITTING, LFD_SUBMITTED,
+                                LFD_READY,     LFD_BUILDING,   LFD_DONE};
+    printf("%-6s %-10s %-20s %8s  %-20s %s\n", "FEED", "STATE", "AMAZON FEED", "MESSAGES",
+           "CREATED", "LAST ERROR");
+    long shown = 0;
+    for (size_t i = 0; i < WB_ARRAY_LEN(order) && ex == WB_EX_OK; i++) {
+        if (!all && order[i] == LFD_DONE)
+            continue;
+        struct ledger_feed *fv;
+        size_t n;
+        if (ledger_feeds_in_state(env.ledger, order[i], &fv, &n) != WB_OK) {
+            fprintf(stderr, "wmsbridge feeds: cannot read the ledger\n");
+            ex = WB_EX_IOERR;
+            break;
+        }
+        for (size_t k = 0; k < n; k++, shown++)
+            print_feed(&fv[k]);
+        free(fv);
+    }
+    printf("%ld feed(s)%s\n", shown, all ? "" : " not settled (--all lists every feed)");
+    env_free(&env);
+    return ex;
+}
+
+/* amazon_id_ok - Amazon feed ids are digits */
+static int amazon_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 40)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* cmd_resolve - FEED# --sent AMAZON_FEED_ID | --not-sent, for an ambiguous feed */
+int cmd_resolve(int argc, char **argv, const char *conf_path)
+{
+    long id = 0;
+    const char *amazon = NULL;
+    int not_sent = 0;
+    if (argc == 4 && strcmp(argv[2], "--sent") == 0)
+        amazon = argv[3];
+    else if (argc == 3 && strcmp(argv[2], "--not-sent") == 0)
+        not_sent = 1;
+    if ((!amazon && !not_sent) || str_to_long(argv[1], 1, 1L << 50, &id) != WB_OK) {
+        fprintf(stderr, "usage: wmsbridge resolve FEED --sent AMAZON_FEED_ID | --not-sent\n");
+        return WB_EX_USAGE;
+    }
+    if (amazon && !amazon_id_ok(amazon)) {
+        fprintf(stderr, "wmsbridge resolve: '%s' is not an Amazon feed id (digits)\n", amazon);
+        return WB_EX_USAGE;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, 1);
+    if (ex != WB_EX_OK) {
+        env_free(&env);
+        return ex;
+    }
+    struct ledger_feed f, other;
+    int rc = ledger_feed_get(env.ledger, id, &f);
+    if (rc != WB_OK) {
+        fprintf(stderr, "wmsbridge resolve: no feed %ld in the ledger\n", id);
+        ex = WB_EX_NOINPUT;
+    } else if (f.state != LFD_AMBIGUOUS) {
+        fprintf(stderr,
+                "wmsbridge resolve: feed %ld is %s, not ambiguous; only a feed crash recovery "
+                "could not place is resolved by hand\n",
+                id,
+                f.state >= LFD_BUILDING && f.state <= LFD_AMBIGUOUS ? state_names[f.state] : "?");
+        ex = WB_EX_DATAERR;
+    } else if (amazon && ledger_feed_by_amazon_id(env.ledger, amazon, &other) == WB_OK) {
+        fprintf(stderr, "wmsbridge resolve: Amazon feed %s already belongs to feed %lld\n", amazon,
+                other.id);
+        ex = WB_EX_DATAERR;
+    } else {
+        if (amazon) {
+            /* Amazon has it: poll it like any submitted feed; its report settles the rows */
+            str_copy(f.amazon_feed_id, sizeof f.amazon_feed_id, amazon);
+            f.state = LFD_SUBMITTED;
+            f.submitted = f.intent_at ? f.intent_at : clock_now();
+            f.next_poll = clock_now();
+            f.polls = 0;
+        } else {
+            /* Amazon never got it: the document goes out again as it is */
+            f.state = LFD_READY;
+            f.amazon_doc_id[0] = '\0';
+            f.amazon_feed_id[0] = '\0';
+        }
+        snprintf(f.last_error, sizeof f.last_error, "resolved by hand: %s",
+                 amazon ? "sent" : "not sent");
+        rc = ledger_feed_put(env.ledger, &f);
+        if (rc != WB_OK) {
+            fprintf(stderr, "wmsbridge resolve: cannot write the ledger: %s\n", wb_status_str(rc));
+            ex = WB_EX_IOERR;
+        } else {
+            log_info("feed=%lld event=resolved outcome=%s amazon_feed=%s", f.id,
+                     amazon ? "sent" : "not-sent", amazon ? amazon : "-");
+            printf("feed %lld: %s\n", f.id,
+                   amazon ? "will be polled as Amazon feed; its report settles the rows"
+                          : "will be submitted again by the next dispatch run");
+        }
+    }
+    env_free(&env);
+    return ex;
+}

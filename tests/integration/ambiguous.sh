@@ -1,0 +1,142 @@
+#!/bin/sh
+# ambiguous.sh - a createFeed whose answer is lost, while another tool also
+# sends fulfilment feeds: recovery cannot tell which feed at Amazon is ours,
+# so it holds the feed (never sends it again blindly) and raises
+# feed-ambiguous; `feeds` shows it and `resolve` settles it either way:
+#   1. the feed was made (the answer was lost): resolve --sent ID, the report
+#      settles the rows, nothing is sent twice;
+#   2. the feed was never made (the call hung): resolve --not-sent, the
+#      document goes out again and every row is confirmed once.
+set -u
+. "$WB_ROOT/tests/lib.sh"
+trap wb_cleanup EXIT
+fail() {
+    echo "FAIL: $*"
+    "$B" -c "$WB_CONF" feeds --all 2>&1
+    grep -E "level=(warn|error)" "$WB_LOG" | tail -n 15
+    exit 1
+}
+B=$WB_BIN
+export WB_LOG=$WB_TMP/log
+now=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+
+# foreign_feed N - another tool sends a fulfilment feed of N rows straight to the simulator
+foreign_feed() {
+    {
+        echo "amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,ship_time"
+        i=1
+        while [ "$i" -le "$1" ]; do
+            printf '402-%07d-1000001,%014d,SKU-1,1,RM24,JD09%08dGB,%s\n' "$((RANDOM_BASE + i))" \
+                "$((90000000000000 + RANDOM_BASE + i))" "$((RANDOM_BASE + i))" "$now"
+            i=$((i + 1))
+        done
+    } >"$WB_TMP/foreign.csv"
+    RANDOM_BASE=$((RANDOM_BASE + 100))
+    "$B" convert dispatch --layout "$WB_ROOT/formats/dispatch-utf8.layout" \
+        --carriers "$WB_ROOT/etc/carriers.map" --merchant A2DEMO0SELLER \
+        <"$WB_TMP/foreign.csv" >"$WB_TMP/foreign.xml" || return 1
+    tok=$(curl -sS --cacert "$SIM_CA" -d grant_type=refresh_token \
+        --data-urlencode 'refresh_token=Atzr|wmsbridge-sim-refresh-token' \
+        -d client_id=amzn1.application-oa2-client.wmsbridgesim \
+        -d client_secret=wmsbridge-sim-secret "$SIM_URL/auth/o2/token" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])') || return 1
+    doc=$(curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" \
+        -H 'Content-Type: application/json' -d '{"contentType":"text/xml; charset=UTF-8"}' \
+        "$SIM_URL/feeds/2021-06-30/documents") || return 1
+    did=$(echo "$doc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["feedDocumentId"])')
+    url=$(echo "$doc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+    curl -sS --cacert "$SIM_CA" -X PUT -H 'Content-Type: text/xml; charset=UTF-8' \
+        --data-binary @"$WB_TMP/foreign.xml" "$url" >/dev/null || return 1
+    curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" -H 'Content-Type: application/json' \
+        -d "{\"feedType\":\"POST_ORDER_FULFILLMENT_DATA\",\"marketplaceIds\":[\"A1F83G8C2ARO7P\"],\"inputFeedDocumentId\":\"$did\"}" \
+        "$SIM_URL/feeds/2021-06-30/feeds" | grep -q feedId
+}
+RANDOM_BASE=1000
+
+# feed_of_state STATE - ledger feed number of the first feed listed in that state
+feed_of_state() { "$B" -c "$WB_CONF" feeds | awk -v s="$1" '$2 == s {print $1; exit}'; }
+
+# received_check CONFIRMED - each of our keys accepted once, as many as confirmed
+received_check() {
+    wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
+    python3 - "$WB_TMP/received.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ours = {k: v for k, v in d["accepted_keys"].items() if not k.startswith("402-")}
+if any(v > 1 for v in ours.values()):
+    print("FAIL: a key was accepted twice"); sys.exit(1)
+if len(ours) != int(sys.argv[2]):
+    print("FAIL: Amazon accepted %d of our keys, ledger confirmed %s" % (len(ours), sys.argv[2]))
+    sys.exit(1)
+print("amazon accepted %d of our keys, each once, in %d feeds in all" % (len(ours), len(d["feeds"])))
+PY
+}
+
+run_dispatch() { "$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1; }
+
+# ---- 1. the feed was made, its answer lost ---------------------------------------------------
+wb_start_sim "$WB_TMP/sim1" --process-seconds 1 --rate-scale 50 || exit 1
+wb_sim_ctl /_sim/faults '{"lose_create_reply": 1, "hang_ms": 4000}' >/dev/null
+W=$WB_TMP/w1
+wb_make_config "$W" "http_timeout = 2"
+IN=$W/spool/in/dispatch
+mkdir -p "$IN"
+wb_gen_dispatch "$WB_TMP/a.csv" 30 41 0
+wb_drop "$WB_TMP/a.csv" "$IN"
+run_dispatch
+[ -n "$(feed_of_state submitting)" ] || fail "the feed is not left submitting after a lost answer"
+foreign_feed 5 || fail "the other tool could not send its feed"
+run_dispatch
+n=$(feed_of_state ambiguous)
+[ -n "$n" ] || fail "two unknown feeds at Amazon did not make the feed ambiguous"
+grep -q "alert=feed-ambiguous" "$WB_LOG" || fail "no feed-ambiguous alert"
+# nothing is sent again while ambiguous
+run_dispatch
+"$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1
+nf=$(wb_sim_ctl /_sim/received | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["feeds"]))')
+[ "$nf" -eq 2 ] || fail "$nf feeds at Amazon while ours was ambiguous (want 2: ours and the other tool's)"
+"$B" -c "$WB_CONF" resolve "$n" --not-ambiguous >/dev/null 2>&1
+[ $? -eq 64 ] || fail "resolve with a bad option is not a usage error"
+# the operator looks in Seller Central: ours is the feed holding our orders
+ours=$(wb_sim_ctl /_sim/received | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print([f["feedId"] for f in d["feeds"] if not f["messages"][0]["order_id"].startswith("402-")][0])')
+"$B" -c "$WB_CONF" resolve "$n" --sent "$ours" >>"$WB_LOG" 2>&1 || fail "resolve --sent failed"
+"$B" -c "$WB_CONF" resolve "$n" --sent "$ours" >/dev/null 2>&1
+[ $? -eq 65 ] || fail "resolving a feed that is no longer ambiguous is not refused"
+wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after resolve --sent"
+st=$("$B" -c "$WB_CONF" status --json)
+conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
+echo "1. answer lost: feed $n resolved as Amazon feed $ours; confirmed=$conf of 30"
+[ "$conf" -eq 30 ] || fail "confirmed $conf of 30"
+received_check "$conf" || exit 1
+nf=$(wb_sim_ctl /_sim/received | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["feeds"]))')
+[ "$nf" -eq 2 ] || fail "the feed was sent again after resolve --sent ($nf feeds)"
+
+# ---- 2. the feed was never made ---------------------------------------------------------------
+wb_start_sim "$WB_TMP/sim2" --process-seconds 1 --rate-scale 50 || exit 1
+wb_sim_ctl /_sim/faults '{"drop_create": 1, "hang_ms": 4000}' >/dev/null
+W=$WB_TMP/w2
+wb_make_config "$W" "http_timeout = 2"
+IN=$W/spool/in/dispatch
+mkdir -p "$IN"
+wb_gen_dispatch "$WB_TMP/b.csv" 20 42 0
+wb_drop "$WB_TMP/b.csv" "$IN"
+run_dispatch
+[ -n "$(feed_of_state submitting)" ] || fail "the feed is not left submitting after a hung createFeed"
+foreign_feed 3 || fail "the other tool could not send its first feed"
+foreign_feed 4 || fail "the other tool could not send its second feed"
+run_dispatch
+n=$(feed_of_state ambiguous)
+[ -n "$n" ] || fail "unknown feeds at Amazon did not make the feed ambiguous"
+"$B" -c "$WB_CONF" resolve "$n" --not-sent >>"$WB_LOG" 2>&1 || fail "resolve --not-sent failed"
+wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after resolve --not-sent"
+st=$("$B" -c "$WB_CONF" status --json)
+conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
+echo "2. never made: feed $n resolved as not sent and sent again; confirmed=$conf of 20"
+[ "$conf" -eq 20 ] || fail "confirmed $conf of 20"
+received_check "$conf" || exit 1
+grep -q "event=resolved outcome=not-sent" "$WB_LOG" || fail "the resolution is not logged"
+"$B" -c "$WB_CONF" feeds --all | grep -q "^$n  *done " || fail "feeds --all does not list the settled feed"
+echo "ok"
