@@ -127,3 +127,36 @@ wb_settle() {
     done
     return 1
 }
+
+# wb_fail MESSAGE - a test's failure: the message, `status`, the last warnings; exit 1
+wb_fail() {
+    echo "FAIL: $*"
+    "$WB_BIN" -c "$WB_CONF" status 2>&1
+    grep -E "level=(warn|error)" "${WB_LOG:-/dev/null}" | tail -n 15
+    exit 1
+}
+
+# wb_status_count KEY - one number of `status --json` (confirmed, rejected, pending, in ...)
+wb_status_count() {
+    "$WB_BIN" -c "$WB_CONF" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"
+}
+
+# wb_check_received CONFIRMED [OTHERS_PREFIX] - the simulator accepted each business key
+# at most once, and as many keys as the ledger confirmed; keys starting with OTHERS_PREFIX
+# belong to another sender and are left out. Prints a summary; non-zero on failure.
+wb_check_received() {
+    wb_sim_ctl /_sim/received >"$WB_TMP/received.json" || return 1
+    $WB_PY - "$WB_TMP/received.json" "$1" "${2:-}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+other = sys.argv[3]
+keys = {k: v for k, v in d["accepted_keys"].items() if not (other and k.startswith(other))}
+dups = [k for k, v in keys.items() if v > 1]
+if dups:
+    print("FAIL: keys accepted more than once:", dups[:5]); sys.exit(1)
+if len(keys) != int(sys.argv[2]):
+    print("FAIL: Amazon accepted %d keys, the ledger confirmed %s" % (len(keys), sys.argv[2]))
+    sys.exit(1)
+print("amazon accepted %d keys, each once, in %d feed(s)" % (len(keys), len(d["feeds"])))
+PY
+}

@@ -58,6 +58,15 @@ struct rowlist {
     size_t n, cap;
 };
 
+/* end_tx - commit the ledger transaction when rc is WB_OK, else roll it back; the outcome */
+static int end_tx(struct wb_env *env, int rc)
+{
+    if (rc == WB_OK)
+        return ledger_commit(env->ledger);
+    ledger_rollback(env->ledger);
+    return rc;
+}
+
 /* rows_cb - collect queued rows of a feed */
 static int rows_cb(void *arg, const struct ledger_row_view *r)
 {
@@ -135,10 +144,7 @@ static int reject_all(const struct outflow *of, struct wb_env *env, struct ledge
         f->state = new_state;
         rc = ledger_feed_put(env->ledger, f);
     }
-    if (rc == WB_OK)
-        rc = ledger_commit(env->ledger);
-    else
-        ledger_rollback(env->ledger);
+    rc = end_tx(env, rc);
     free(rl.v);
     return rc;
 }
@@ -209,10 +215,7 @@ static int isolate(const struct outflow *of, struct wb_env *env, struct ledger_f
         rc = ledger_feed_release(env->ledger, f->id);
     if (rc == WB_OK)
         rc = ledger_feed_put(env->ledger, f);
-    if (rc == WB_OK)
-        rc = ledger_commit(env->ledger);
-    else
-        ledger_rollback(env->ledger);
+    rc = end_tx(env, rc);
     if (rc == WB_OK)
         log_warn("feed=%lld flow=%s event=feed-invalid-isolated messages_refused=%zu "
                  "rows_rejected=%zu rows_requeued=%zu",
@@ -277,10 +280,7 @@ static int release_or_reject(const struct outflow *of, struct wb_env *env, struc
         f->state = new_state;
         rc = ledger_feed_put(env->ledger, f);
     }
-    if (rc == WB_OK)
-        rc = ledger_commit(env->ledger);
-    else
-        ledger_rollback(env->ledger);
+    rc = end_tx(env, rc);
     log_warn("feed=%lld amazon_feed=%s flow=%s event=feed-%s rows=released why=\"%s\"", f->id,
              f->amazon_feed_id, of->flow, new_state == LFD_FATAL ? "fatal" : "cancelled", why);
     return rc;
@@ -528,10 +528,7 @@ static int apply_report(const struct outflow *of, struct wb_env *env, struct led
         f->state = LFD_DONE;
         rc = ledger_feed_put(env->ledger, f);
     }
-    if (rc == WB_OK)
-        rc = ledger_commit(env->ledger);
-    else
-        ledger_rollback(env->ledger);
+    rc = end_tx(env, rc);
     if (rc == WB_OK)
         log_info("feed=%lld amazon_feed=%s flow=%s event=settled confirmed=%ld warnings=%ld "
                  "rejected=%zu",

@@ -56,22 +56,6 @@ RANDOM_BASE=1000
 # feed_of_state STATE - ledger feed number of the first feed listed in that state
 feed_of_state() { "$B" -c "$WB_CONF" feeds | awk -v s="$1" '$2 == s {print $1; exit}'; }
 
-# received_check CONFIRMED - each of our keys accepted once, as many as confirmed
-received_check() {
-    wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
-    python3 - "$WB_TMP/received.json" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ours = {k: v for k, v in d["accepted_keys"].items() if not k.startswith("402-")}
-if any(v > 1 for v in ours.values()):
-    print("FAIL: a key was accepted twice"); sys.exit(1)
-if len(ours) != int(sys.argv[2]):
-    print("FAIL: Amazon accepted %d of our keys, ledger confirmed %s" % (len(ours), sys.argv[2]))
-    sys.exit(1)
-print("amazon accepted %d of our keys, each once, in %d feeds in all" % (len(ours), len(d["feeds"])))
-PY
-}
-
 run_dispatch() { "$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1; }
 
 # ---- 1. the feed was made, its answer lost ---------------------------------------------------
@@ -106,11 +90,10 @@ print([f["feedId"] for f in d["feeds"] if not f["messages"][0]["order_id"].start
 "$B" -c "$WB_CONF" resolve "$n" --sent "$ours" >/dev/null 2>&1
 [ $? -eq 65 ] || fail "resolving a feed that is no longer ambiguous is not refused"
 wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after resolve --sent"
-st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
+conf=$(wb_status_count confirmed)
 echo "1. answer lost: feed $n resolved as Amazon feed $ours; confirmed=$conf of 30"
 [ "$conf" -eq 30 ] || fail "confirmed $conf of 30"
-received_check "$conf" || exit 1
+wb_check_received "$conf" 402- || exit 1
 nf=$(wb_sim_ctl /_sim/received | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["feeds"]))')
 [ "$nf" -eq 2 ] || fail "the feed was sent again after resolve --sent ($nf feeds)"
 
@@ -132,11 +115,10 @@ n=$(feed_of_state ambiguous)
 [ -n "$n" ] || fail "unknown feeds at Amazon did not make the feed ambiguous"
 "$B" -c "$WB_CONF" resolve "$n" --not-sent >>"$WB_LOG" 2>&1 || fail "resolve --not-sent failed"
 wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after resolve --not-sent"
-st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
+conf=$(wb_status_count confirmed)
 echo "2. never made: feed $n resolved as not sent and sent again; confirmed=$conf of 20"
 [ "$conf" -eq 20 ] || fail "confirmed $conf of 20"
-received_check "$conf" || exit 1
+wb_check_received "$conf" 402- || exit 1
 grep -q "event=resolved outcome=not-sent" "$WB_LOG" || fail "the resolution is not logged"
 "$B" -c "$WB_CONF" feeds --all | grep -q "^$n  *done " || fail "feeds --all does not list the settled feed"
 echo "ok"

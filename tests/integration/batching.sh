@@ -7,12 +7,7 @@
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    "$B" -c "$WB_CONF" status 2>&1
-    grep -E "level=(warn|error)" "$WB_LOG" | tail -n 15
-    exit 1
-}
+fail() { wb_fail "$@"; }
 B=$WB_BIN
 export WB_LOG=$WB_TMP/log
 wb_start_sim "$WB_TMP/sim" --process-seconds 1 --rate-scale 50 || exit 1
@@ -52,8 +47,7 @@ rows=$(($(wc -l <"$WB_TMP/big.csv") - 1 + $(wc -l <"$WB_TMP/small.csv") - 1))
 wb_drop "$WB_TMP/small.csv" "$IN"
 wb_settle "$B" "$WB_CONF" 90 || fail "small.csv did not settle"
 
-st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
+conf=$(wb_status_count confirmed)
 echo "rows=$rows confirmed=$conf"
 [ "$conf" -eq "$rows" ] || fail "confirmed $conf of $rows rows"
 
@@ -97,14 +91,5 @@ if [ -n "$S" ]; then
             fail "feed $f is not valid against the schema"
     done
 fi
-wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
-python3 - "$WB_TMP/received.json" "$conf" <<'PY' || exit 1
-import json, sys
-d = json.load(open(sys.argv[1]))
-keys = d["accepted_keys"]
-if any(v > 1 for v in keys.values()) or len(keys) != int(sys.argv[2]):
-    print("FAIL: accepted keys %d (want %s), repeats %s" % (len(keys), sys.argv[2],
-          [k for k, v in keys.items() if v > 1][:3])); sys.exit(1)
-print("amazon accepted %d keys, each once" % len(keys))
-PY
+wb_check_received "$conf" || exit 1
 echo "ok"

@@ -7,15 +7,9 @@
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    "$B" -c "$WB_CONF" status 2>&1
-    grep -E "level=(warn|error)" "$WB_LOG" | tail -n 15
-    exit 1
-}
+fail() { wb_fail "$@"; }
 B=$WB_BIN
 export WB_LOG=$WB_TMP/log
-count() { echo "$1" | sed "s/.*\"$2\":\([0-9]*\).*/\1/"; }
 
 wb_start_sim "$WB_TMP/sim" --process-seconds 1 --rate-scale 50 || exit 1
 
@@ -28,9 +22,8 @@ wb_sim_ctl /_sim/faults '{"whole_error_next": 1}' >/dev/null
 wb_gen_dispatch "$WB_TMP/a.csv" 40 31 0
 wb_drop "$WB_TMP/a.csv" "$IN"
 wb_settle "$B" "$WB_CONF" 60 || fail "a.csv did not settle"
-st=$("$B" -c "$WB_CONF" status --json)
-conf=$(count "$st" confirmed)
-rej=$(count "$st" rejected)
+conf=$(wb_status_count confirmed)
+rej=$(wb_status_count rejected)
 rows=$(($(wc -l <"$WB_TMP/a.csv") - 1))
 echo "whole-document error: rows=$rows confirmed=$conf rejected=$rej"
 [ "$conf" -eq "$rows" ] && [ "$rej" -eq 0 ] || fail "rows were not all confirmed after the resend"
@@ -60,9 +53,8 @@ wb_gen_dispatch "$WB_TMP/b.csv" 12 32 0
 wb_drop "$WB_TMP/b.csv" "$IN"
 wb_settle "$B" "$WB_CONF" 30 || fail "b.csv did not settle while createFeed is refused"
 wb_sim_ctl /_sim/faults '{"refuse_create": 0}' >/dev/null
-st=$("$B" -c "$WB_CONF" status --json)
-conf=$(count "$st" confirmed)
-rej=$(count "$st" rejected)
+conf=$(wb_status_count confirmed)
+rej=$(wb_status_count rejected)
 rows=$(($(wc -l <"$WB_TMP/b.csv") - 1))
 refused=$(grep -c 'event=submit-refused' "$WB_LOG")
 echo "refused createFeed: rows=$rows confirmed=$conf rejected=$rej refusals=$refused"

@@ -10,12 +10,7 @@ set -u
 trap wb_cleanup EXIT
 S=$(wb_shared)
 [ -n "$S" ] || { echo "skipped: the shared Amazon schemas are not beside this tree"; exit 77; }
-fail() {
-    echo "FAIL: $*"
-    "$B" -c "$WB_CONF" status 2>&1
-    grep -E "level=(warn|error)" "$WB_LOG" | tail -n 15
-    exit 1
-}
+fail() { wb_fail "$@"; }
 B=$WB_BIN
 export WB_LOG=$WB_TMP/log
 X=$WB_TMP/xsd
@@ -61,9 +56,8 @@ wb_drop "$WB_TMP/two.csv" "$IN"
 WB_OFFLINE=1 "$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1
 wb_settle "$B" "$WB_CONF" 60 || fail "did not settle"
 
-st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
-rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
+conf=$(wb_status_count confirmed)
+rej=$(wb_status_count rejected)
 echo "rows=9 confirmed=$conf rejected=$rej"
 [ "$conf" -eq 8 ] && [ "$rej" -eq 1 ] || fail "expected 8 confirmed and 1 rejected"
 grep -q 'event=feed-invalid-isolated' "$WB_LOG" || fail "the invalid feed was not split"
@@ -73,13 +67,5 @@ rf=$(ls "$W"/spool/reject/dispatch/two-invalid-*.csv 2>/dev/null | head -n 1)
 grep -q 'E_SCHEMA' "$rf" && grep -q 'ShipperTrackingNumber' "$rf" ||
     fail "reject reason lacks the code or the schema's words: $(tail -n 1 "$rf")"
 ls "$W"/spool/reject/dispatch/one-* >/dev/null 2>&1 && fail "good file one.csv has rejects"
-wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
-python3 - "$WB_TMP/received.json" "$conf" <<'PY' || exit 1
-import json, sys
-d = json.load(open(sys.argv[1]))
-keys = d["accepted_keys"]
-if any(v > 1 for v in keys.values()) or len(keys) != int(sys.argv[2]):
-    print("FAIL: accepted keys %d (want %s)" % (len(keys), sys.argv[2])); sys.exit(1)
-print("amazon accepted %d keys, each once, in %d feed(s)" % (len(keys), len(d["feeds"])))
-PY
+wb_check_received "$conf" || exit 1
 echo "ok"
