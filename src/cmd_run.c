@@ -121,12 +121,19 @@ static int hook_poll(void *arg, const char *job, time_t now, time_t *when)
     return WB_OK;
 }
 
+/* the parent's ledger handle and spool as a forked job found them: kept referenced, never used
+ * or closed in the child (closing would disturb the parent's SQLite connection) */
+static struct ledger *inherited_ledger;
+static struct spool inherited_spool;
+
 /* hook_child - in a forked job: use a connection of its own */
 static void hook_child(void *arg, const char *job)
 {
     (void)job;
     struct runner *r = arg;
-    r->env.ledger = NULL; /* the parent's handle is left alone, never closed here */
+    inherited_ledger = r->env.ledger;
+    inherited_spool = r->env.spool;
+    r->env.ledger = NULL;
     r->env.have_spool = 0;
 }
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # valgrind.sh - `make valgrind`: every unit test binary of a debug build, then
 # `wmsbridge convert` over the convert corpus and `wmsbridge check` on a
-# sample configuration, each under valgrind with full leak checking. A
+# sample configuration, then whole integration scripts against the SP-API
+# simulator with every wmsbridge process (job children included) under
+# valgrind, each with full leak checking. A
 # definite or indirect leak or any memory error fails the run; prints one
 # line per program and a summary. Owns only a temporary directory; must
 # never touch the network beyond 127.0.0.1 or the tree it runs from.
@@ -75,6 +77,39 @@ CONF
 vg "check" "$B/wmsbridge" -c "$T/etc/wmsbridge.conf" check
 vg "show" "$B/wmsbridge" -c "$T/etc/wmsbridge.conf" show -n
 vg "status" "$B/wmsbridge" -c "$T/etc/wmsbridge.conf" status --json
+
+# whole runs against the SP-API simulator: every wmsbridge process an integration script
+# starts (forked job children included) runs under valgrind; any memory error or definite
+# leak in any of them fails
+mkdir -p "$T/logs"
+cat >"$T/wmsbridge" <<WRAP
+#!/bin/sh
+exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
+    --errors-for-leak-kinds=definite,indirect --child-silent-after-fork=no \\
+    --suppressions="$ROOT/tests/valgrind.supp" --log-file="$T/logs/vg.%p.log" "$B/wmsbridge" "\$@"
+WRAP
+chmod +x "$T/wmsbridge"
+SHARED=""
+[ -f "$ROOT/../shared/amazon/order-envelope.xsd" ] && SHARED=$(cd "$ROOT/../shared" && pwd)
+for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e feed_outcomes config}; do
+    rm -f "$T"/logs/*
+    mkdir -p "$T/run"
+    WB_BIN="$T/wmsbridge" WB_BUILD="$B" WB_ROOT="$ROOT" WB_SHARED="$SHARED" WB_TMP="$T/run" \
+        sh "$ROOT/tests/integration/$s.sh" >"$T/script.log" 2>&1
+    rc=$?
+    rm -rf "$T/run"
+    bad=$(grep -lE '^==[0-9]+== [A-Z]|are (definitely|indirectly) lost' "$T"/logs/* 2>/dev/null)
+    n=$(ls "$T"/logs | wc -l)
+    if [ -n "$bad" ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; }; then
+        echo "FAIL integration/$s under valgrind (exit $rc, $n processes)"
+        tail -n 20 "$T/script.log"
+        for f in $bad; do sed -n '1,40p' "$f"; done
+        failed="$failed integration/$s"
+    else
+        echo "ok   integration/$s under valgrind ($n processes, exit $rc)"
+    fi
+    pass=$((pass + 1))
+done
 
 echo "valgrind: $pass programs, $(echo "$failed" | wc -w) failed${failed:+:$failed}"
 [ -z "$failed" ]
