@@ -6,7 +6,9 @@
 # 127.0.0.1 only) and runs the cmocka live test
 # $WB_BUILD/tests/test_flows_sftp_live against it. The test drives the server
 # through the control script written here (stop = kill -9 the daemon and its
-# sessions, start, rekey = new host key, restore = original host key).
+# sessions, start, rekey = new host key, restore = original host key). Then
+# the same through the command line: `check`, `run --once sftp-pull` and
+# `run --once sftp-push` with remote.NAME.* settings, and a changed host key.
 # Exit 0 pass, 77 skip (last line says why), anything else fail. Every
 # process started here is killed on exit.
 set -u
@@ -124,5 +126,66 @@ export WB_SFTP_HOST=127.0.0.1 WB_SFTP_PORT="$PORT" WB_SFTP_USER="$(id -un)" \
 rc=$?
 if [ $rc -ne 0 ]; then
     echo "--- sshd log (last 30 lines)"; tail -n 30 "$D/sshd.log"
+    exit $rc
 fi
-exit $rc
+
+# ---- the same through the command line: check, sftp-pull into in/, sftp-push from out/ ----
+[ -x "${WB_BIN:-}" ] || skip "WB_BIN not set: command-line part not run"
+. "$WB_ROOT/tests/lib.sh"
+bad() {
+    echo "FAIL: $*"
+    tail -n 20 "$D/wb.log"
+    echo "--- sshd log (last 20 lines)"; tail -n 20 "$D/sshd.log"
+    exit 1
+}
+W=$D/wb
+mkdir -p "$D/export" "$D/export/archive" "$D/import"
+wb_make_config "$W" \
+    "remote.wms.host = 127.0.0.1" "remote.wms.port = $PORT" "remote.wms.user = $(id -un)" \
+    "remote.wms.identity = $D/userkey" "remote.wms.known_hosts = $D/known_hosts" \
+    "remote.wms.remote_dir = $D/export" "remote.wms.pattern = *.csv" \
+    "remote.wms.flow = dispatch" "remote.wms.direction = pull" \
+    "remote.wms.archive_dir = $D/export/archive" "remote.wms.min_age = 0" \
+    "remote.wmsout.host = 127.0.0.1" "remote.wmsout.port = $PORT" \
+    "remote.wmsout.user = $(id -un)" "remote.wmsout.identity = $D/userkey" \
+    "remote.wmsout.known_hosts = $D/known_hosts" "remote.wmsout.remote_dir = $D/import" \
+    "remote.wmsout.flow = dispatch" "remote.wmsout.direction = push"
+"$WB_BIN" -c "$WB_CONF" check >"$D/check.out" 2>&1 || bad "check failed: $(cat "$D/check.out")"
+grep -q "wms" "$D/check.out" || bad "check does not report the remote: $(cat "$D/check.out")"
+for i in 1 2 3; do
+    wb_gen_dispatch "$D/export/.tmp-$i" 5 $((50 + i)) 0
+    mv "$D/export/.tmp-$i" "$D/export/wms-$i.csv"
+done
+printf 'half a file' >"$D/export/still-writing.csv.part"
+"$WB_BIN" -c "$WB_CONF" run --once sftp-pull >>"$D/wb.log" 2>&1 || bad "sftp-pull failed"
+n=$(ls "$W/spool/in/dispatch" | grep -c '^wms-.*\.csv$')
+[ "$n" -eq 3 ] || bad "$n of 3 files pulled into in/dispatch"
+[ -z "$(ls "$D/export" | grep '^wms-')" ] || bad "pulled files still in the remote directory"
+[ "$(ls "$D/export/archive" | grep -c '^wms-')" -eq 3 ] || bad "pulled files not in the remote archive"
+[ -f "$D/export/still-writing.csv.part" ] || bad "a temp-named remote file was taken"
+cmp -s "$D/export/archive/wms-1.csv" "$W/spool/in/dispatch/wms-1.csv" || bad "pulled copy differs"
+# the same remote file appearing again is not taken twice
+cp "$D/export/archive/wms-2.csv" "$D/export/wms-2.csv"
+touch -r "$D/export/archive/wms-2.csv" "$D/export/wms-2.csv"
+"$WB_BIN" -c "$WB_CONF" run --once sftp-pull >>"$D/wb.log" 2>&1 || bad "second sftp-pull failed"
+n=$(ls "$W/spool/in/dispatch" | grep -c '^wms-')
+[ "$n" -eq 3 ] || bad "a file seen before was taken again: $(ls "$W/spool/in/dispatch")"
+echo "after the repeat: in/=$(ls "$W/spool/in/dispatch" | tr '\n' ' ') remote=$(ls "$D/export" | tr '\n' ' ')"
+# push: a file the flows put in out/dispatch goes to the WMS and then to sent/
+mkdir -p "$W/spool/out/dispatch"
+printf 'order,status\n026-1234567-1234567,confirmed\n' >"$W/spool/out/dispatch/.ack.tmp"
+mv "$W/spool/out/dispatch/.ack.tmp" "$W/spool/out/dispatch/ack-1.csv"
+"$WB_BIN" -c "$WB_CONF" run --once sftp-push >>"$D/wb.log" 2>&1 || bad "sftp-push failed"
+[ -f "$D/import/ack-1.csv" ] || bad "pushed file not on the server"
+[ -z "$(ls -A "$W/spool/out/dispatch")" ] || bad "pushed file still in out/"
+find "$W/spool/sent" -name ack-1.csv | grep -q . || bad "pushed file not moved to sent/"
+ls -a "$D/import" | grep -q '^\.' && [ -n "$(ls -A "$D/import" | grep -v '^ack-1.csv$')" ] &&
+    bad "temp file left on the server: $(ls -A "$D/import")"
+# a changed host key is refused by check, in one line
+sh "$D/ctl.sh" rekey || bad "rekey failed"
+"$WB_BIN" -c "$WB_CONF" check >"$D/check2.out" 2>&1 && bad "check passed with a changed host key"
+grep -i "host key" "$D/check2.out" | head -n 2
+grep -qi "host key" "$D/check2.out" || bad "check does not name the host key: $(cat "$D/check2.out")"
+sh "$D/ctl.sh" restore || bad "restore failed"
+echo "command line: check, 3 files pulled and archived, temp name left, push to the WMS and sent/"
+exit 0
