@@ -23,6 +23,7 @@
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow_jobs.h"
+#include "net/lwa.h"
 #include "sched/cron.h"
 #include "sched/cron_tz.h"
 #include "sched/daemon.h"
@@ -353,7 +354,11 @@ int cmd_run(int argc, char **argv, const char *conf_path)
             hooks.nwatch_dirs = 1;
             log_info("event=start config=%s spool=%s jobs=%zu", conf_path, r.env.cfg.spool_dir,
                      r.nentries);
+            /* one access token serves the job processes until near its expiry */
+            if (lwa_share_open() != WB_OK)
+                log_warn("event=token-sharing-off reason=\"no shared memory\"");
             int rc = sched_run(&r.env.cfg, r.entries, r.nentries, &store, &hooks);
+            lwa_share_close();
             log_info("event=stop outcome=%s", wb_status_str(rc));
             ex = wb_status_exit(rc);
         }

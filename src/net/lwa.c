@@ -10,13 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
@@ -283,6 +286,87 @@ static void lwa_error_code(const struct buf *b, char *out, size_t n)
     json_decref(root);
 }
 
+/* the page shared with forked jobs: the newest token, for whom, until when */
+struct lwa_shared {
+    pthread_mutex_t lock; /* process-shared */
+    char owner[65];       /* SHA-256 of endpoint, client id and refresh token */
+    char token[LWA_TOKEN_MAX];
+    long long expires_ms; /* CLOCK_MONOTONIC ms, the same clock in every process */
+};
+static struct lwa_shared *shared;
+
+/* lwa_share_open - see lwa.h */
+int lwa_share_open(void)
+{
+    if (shared)
+        return WB_OK;
+    void *p = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return WB_NOMEM;
+    struct lwa_shared *sh = p;
+    memset(sh, 0, sizeof *sh);
+    pthread_mutexattr_t a;
+    if (pthread_mutexattr_init(&a) != 0 ||
+        pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
+        pthread_mutex_init(&sh->lock, &a) != 0) {
+        munmap(p, sizeof *sh);
+        return WB_INTERNAL;
+    }
+    pthread_mutexattr_destroy(&a);
+    shared = sh;
+    return WB_OK;
+}
+
+/* lwa_share_close - see lwa.h */
+void lwa_share_close(void)
+{
+    if (!shared)
+        return;
+    pthread_mutex_destroy(&shared->lock);
+    explicit_bzero(shared, sizeof *shared);
+    munmap(shared, sizeof *shared);
+    shared = NULL;
+}
+
+/* owner_of - who a token belongs to: a digest of endpoint and credentials, never the secrets */
+static void owner_of(const char *endpoint, const struct lwa_creds *c, char out[65])
+{
+    struct buf b;
+    buf_init(&b, 16 * 1024);
+    buf_appendf(&b, "%s\n%s\n%s", endpoint ? endpoint : "", c->client_id ? c->client_id : "",
+                c->refresh_token ? c->refresh_token : "");
+    fs_sha256_buf(b.data ? b.data : "", b.len, out);
+    if (b.data)
+        explicit_bzero(b.data, b.len);
+    buf_free(&b);
+}
+
+/* share_get - copy a valid shared token of this owner into the cache; 1 if one was taken */
+static int share_get(struct lwa_cache *cache, const char *owner, long long now)
+{
+    int got = 0;
+    if (!shared || pthread_mutex_lock(&shared->lock) != 0)
+        return 0;
+    if (shared->token[0] && now < shared->expires_ms && strcmp(shared->owner, owner) == 0) {
+        memcpy(cache->token, shared->token, sizeof cache->token);
+        cache->expires_ms = shared->expires_ms;
+        got = 1;
+    }
+    pthread_mutex_unlock(&shared->lock);
+    return got;
+}
+
+/* share_put - offer a fresh token to the other processes */
+static void share_put(const struct lwa_cache *cache, const char *owner)
+{
+    if (!shared || pthread_mutex_lock(&shared->lock) != 0)
+        return;
+    memcpy(shared->token, cache->token, sizeof shared->token);
+    memcpy(shared->owner, owner, sizeof shared->owner);
+    shared->expires_ms = cache->expires_ms;
+    pthread_mutex_unlock(&shared->lock);
+}
+
 /* lwa_token - a valid access token, fetched when missing, near expiry or forced */
 int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
               const struct lwa_creds *c, int force, const char **token, struct buf *err)
@@ -294,6 +378,14 @@ int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
         return WB_OK;
     }
     lwa_cache_clear(cache);
+    char owner[65] = "";
+    if (shared) {
+        owner_of(endpoint, c, owner);
+        if (!force && share_get(cache, owner, now)) {
+            *token = cache->token;
+            return WB_OK;
+        }
+    }
     struct buf form, resp;
     buf_init(&form, 16 * 1024);
     buf_init(&resp, TOKEN_RESP_MAX);
@@ -332,6 +424,8 @@ int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
             cache->expires_ms = now + life_ms;
             cache->refreshes++;
             *token = cache->token;
+            if (shared)
+                share_put(cache, owner);
         }
         log_info("event=lwa_token status=200 expires_in=%ld ms=%ld result=%s", expires_in, rs.ms,
                  wb_status_str(rc));

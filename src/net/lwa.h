@@ -3,7 +3,9 @@
  *
  * Owns the LWA credentials (client id, client secret, refresh token) read
  * from the credentials file, and a cached access token valid until 60 s
- * before its expires_in. The credentials file is refused unless it is a
+ * before its expires_in, optionally shared through an anonymous shared
+ * memory page with the job processes the daemon forks, so each job run does
+ * not fetch a token of its own. The credentials file is refused unless it is a
  * regular file owned by the user with mode 0600 or stricter. Secrets are
  * wiped (explicit_bzero) when freed.
  *
@@ -49,5 +51,11 @@ int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
               const struct lwa_creds *c, int force, const char **token, struct buf *err);
 /* lwa_cache_clear - forget and wipe the cached token */
 void lwa_cache_clear(struct lwa_cache *cache);
+/* lwa_share_open - a page of memory shared with the processes forked from now on (the daemon's
+ * jobs): a token one job fetched serves the next ones until near its expiry, for the same
+ * endpoint and credentials. Never on disk; wiped by lwa_share_close. */
+int lwa_share_open(void);
+/* lwa_share_close - wipe and unmap the shared page (in the process that opened it) */
+void lwa_share_close(void);
 
 #endif
