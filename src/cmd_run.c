@@ -24,6 +24,7 @@
 #include "flows/feeds.h"
 #include "flows/flow_jobs.h"
 #include "net/lwa.h"
+#include "net/ratelimit.h"
 #include "sched/cron.h"
 #include "sched/cron_tz.h"
 #include "sched/daemon.h"
@@ -354,10 +355,12 @@ int cmd_run(int argc, char **argv, const char *conf_path)
             hooks.nwatch_dirs = 1;
             log_info("event=start config=%s spool=%s jobs=%zu", conf_path, r.env.cfg.spool_dir,
                      r.nentries);
-            /* one access token serves the job processes until near its expiry */
-            if (lwa_share_open() != WB_OK)
-                log_warn("event=token-sharing-off reason=\"no shared memory\"");
+            /* one access token and one set of rate-limit buckets serve every job process */
+            if (lwa_share_open() != WB_OK || ratelimit_share_open(ratelimit_scale_env()) != WB_OK)
+                log_warn("event=sharing-off reason=\"no shared memory: each job fetches its own "
+                         "token and starts with full rate-limit buckets\"");
             int rc = sched_run(&r.env.cfg, r.entries, r.nentries, &store, &hooks);
+            ratelimit_share_close();
             lwa_share_close();
             log_info("event=stop outcome=%s", wb_status_str(rc));
             ex = wb_status_exit(rc);

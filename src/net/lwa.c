@@ -288,7 +288,7 @@ static void lwa_error_code(const struct buf *b, char *out, size_t n)
 
 /* the page shared with forked jobs: the newest token, for whom, until when */
 struct lwa_shared {
-    pthread_mutex_t lock; /* process-shared */
+    pthread_mutex_t lock; /* process-shared, robust: a killed job does not block the others */
     char owner[65];       /* SHA-256 of endpoint, client id and refresh token */
     char token[LWA_TOKEN_MAX];
     long long expires_ms; /* CLOCK_MONOTONIC ms, the same clock in every process */
@@ -308,6 +308,7 @@ int lwa_share_open(void)
     pthread_mutexattr_t a;
     if (pthread_mutexattr_init(&a) != 0 ||
         pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
+        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
         pthread_mutex_init(&sh->lock, &a) != 0) {
         munmap(p, sizeof *sh);
         return WB_INTERNAL;
@@ -328,6 +329,18 @@ void lwa_share_close(void)
     shared = NULL;
 }
 
+/* share_lock - lock the shared page; a holder that died leaves it consistent (0 = locked) */
+static int share_lock(void)
+{
+    int e = pthread_mutex_lock(&shared->lock);
+    if (e == EOWNERDEAD) {
+        shared->token[0] = '\0'; /* it may have died mid-copy: forget the token */
+        pthread_mutex_consistent(&shared->lock);
+        e = 0;
+    }
+    return e;
+}
+
 /* owner_of - who a token belongs to: a digest of endpoint and credentials, never the secrets */
 static void owner_of(const char *endpoint, const struct lwa_creds *c, char out[65])
 {
@@ -345,7 +358,7 @@ static void owner_of(const char *endpoint, const struct lwa_creds *c, char out[6
 static int share_get(struct lwa_cache *cache, const char *owner, long long now)
 {
     int got = 0;
-    if (!shared || pthread_mutex_lock(&shared->lock) != 0)
+    if (!shared || share_lock() != 0)
         return 0;
     if (shared->token[0] && now < shared->expires_ms && strcmp(shared->owner, owner) == 0) {
         memcpy(cache->token, shared->token, sizeof cache->token);
@@ -359,7 +372,7 @@ static int share_get(struct lwa_cache *cache, const char *owner, long long now)
 /* share_put - offer a fresh token to the other processes */
 static void share_put(const struct lwa_cache *cache, const char *owner)
 {
-    if (!shared || pthread_mutex_lock(&shared->lock) != 0)
+    if (!shared || share_lock() != 0)
         return;
     memcpy(shared->token, cache->token, sizeof shared->token);
     memcpy(shared->owner, owner, sizeof shared->owner);

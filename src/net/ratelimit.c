@@ -4,11 +4,17 @@
  * Owns the bucket table. A bucket refills continuously at rate tokens/s up to
  * burst; a low-priority acquire leaves ceil(burst/5) tokens for tracking.
  * Returns WB_OK / WB_AGAIN (with the wait) / WB_BADARG; never exits and never
- * sleeps except in ratelimit_wait.
+ * sleeps except in ratelimit_wait. With ratelimit_share_open the table lives
+ * in a page shared with the processes forked afterwards (the daemon's jobs),
+ * behind a robust process-shared mutex, so one job's calls count against the
+ * next job's quota as they do at Amazon.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/clock.h"
 #include "core/wb.h"
@@ -53,6 +59,66 @@ struct ratelimit {
     struct bucket b[WB_ARRAY_LEN(plans)];
 };
 
+/* the table shared with forked jobs */
+struct shared_page {
+    pthread_mutex_t mu; /* process-shared, robust: a killed job does not block the others */
+    struct ratelimit rl;
+};
+static struct shared_page *page;
+
+/* lock - take the shared table's mutex when rl is the shared table */
+static void lock(struct ratelimit *rl)
+{
+    if (page && rl == &page->rl && pthread_mutex_lock(&page->mu) == EOWNERDEAD)
+        pthread_mutex_consistent(&page->mu); /* a job died holding it: buckets are whole numbers */
+}
+
+/* unlock - release what lock took */
+static void unlock(struct ratelimit *rl)
+{
+    if (page && rl == &page->rl)
+        pthread_mutex_unlock(&page->mu);
+}
+
+/* fill - every bucket full at its documented rate times scale */
+static void fill(struct ratelimit *rl, double scale);
+
+/* ratelimit_share_open - see ratelimit.h */
+int ratelimit_share_open(double scale)
+{
+    if (page)
+        return WB_OK;
+    if (!isfinite(scale) || scale <= 0)
+        return WB_BADARG;
+    void *p = mmap(NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return WB_NOMEM;
+    struct shared_page *sp = p;
+    memset(sp, 0, sizeof *sp);
+    pthread_mutexattr_t a;
+    if (pthread_mutexattr_init(&a) != 0 ||
+        pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
+        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
+        pthread_mutex_init(&sp->mu, &a) != 0) {
+        munmap(p, sizeof *sp);
+        return WB_INTERNAL;
+    }
+    pthread_mutexattr_destroy(&a);
+    fill(&sp->rl, scale);
+    page = sp;
+    return WB_OK;
+}
+
+/* ratelimit_share_close - see ratelimit.h */
+void ratelimit_share_close(void)
+{
+    if (!page)
+        return;
+    pthread_mutex_destroy(&page->mu);
+    munmap(page, sizeof *page);
+    page = NULL;
+}
+
 /* find - bucket index of an operation, -1 if unknown */
 static int find(const char *op)
 {
@@ -83,9 +149,21 @@ int ratelimit_new(struct ratelimit **out, double scale)
     *out = NULL;
     if (!isfinite(scale) || scale <= 0)
         return WB_BADARG;
+    if (page && page->rl.scale == scale) {
+        *out = &page->rl; /* the daemon's shared table */
+        return WB_OK;
+    }
     struct ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
         return WB_NOMEM;
+    fill(rl, scale);
+    *out = rl;
+    return WB_OK;
+}
+
+/* fill - every bucket full at its documented rate times scale */
+static void fill(struct ratelimit *rl, double scale)
+{
     rl->scale = scale;
     for (size_t i = 0; i < WB_ARRAY_LEN(plans); i++) {
         rl->b[i].rate = plans[i].rate * scale;
@@ -93,13 +171,13 @@ int ratelimit_new(struct ratelimit **out, double scale)
         rl->b[i].tokens = plans[i].burst;
         rl->b[i].last_ms = -1;
     }
-    *out = rl;
-    return WB_OK;
 }
 
-/* ratelimit_free - release the buckets */
+/* ratelimit_free - release the buckets (the shared table stays) */
 void ratelimit_free(struct ratelimit *rl)
 {
+    if (page && rl == &page->rl)
+        return;
     free(rl);
 }
 
@@ -136,14 +214,18 @@ int ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio, long lo
     struct bucket *b = &rl->b[i];
     if (b->rate <= 0 && b->burst <= 0)
         return WB_OK; /* unlimited */
+    lock(rl);
     refill(b, now_ms);
     double need = 1.0 + (prio == RATELIMIT_LOW ? reserve(b) : 0.0);
     if (b->tokens >= need) {
         b->tokens -= 1.0;
+        unlock(rl);
         return WB_OK;
     }
+    double have = b->tokens, rate = b->rate;
+    unlock(rl);
     if (wait_ms) {
-        double ms = b->rate > 0 ? (need - b->tokens) * 1000.0 / b->rate : 86400000.0;
+        double ms = rate > 0 ? (need - have) * 1000.0 / rate : 86400000.0;
         if (ms > 86400000.0)
             ms = 86400000.0;
         *wait_ms = (long)ceil(ms);
@@ -188,7 +270,9 @@ int ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate)
         return WB_BADARG;
     if (plans[i].burst <= 0)
         return WB_OK; /* unlimited stays unlimited */
+    lock(rl);
     rl->b[i].rate = rate * rl->scale;
+    unlock(rl);
     return WB_OK;
 }
 
@@ -202,8 +286,11 @@ int ratelimit_header(struct ratelimit *rl, const char *op, const char *value)
     int i = find(op);
     if (!rl || i < 0 || end == value || *end != '\0' || !isfinite(d) || d <= 0 || d > 10000)
         return WB_BADARG;
-    if (plans[i].burst > 0)
+    if (plans[i].burst > 0) {
+        lock(rl);
         rl->b[i].rate = d; /* the rate the server enforces now: WB_RATE_SCALE does not apply */
+        unlock(rl);
+    }
     return WB_OK;
 }
 
@@ -213,8 +300,10 @@ int ratelimit_drain(struct ratelimit *rl, const char *op)
     int i = find(op);
     if (!rl || i < 0)
         return WB_BADARG;
+    lock(rl);
     rl->b[i].tokens = 0;
     rl->b[i].last_ms = -1; /* refill restarts at the next look */
+    unlock(rl);
     return WB_OK;
 }
 
@@ -225,11 +314,13 @@ int ratelimit_info(struct ratelimit *rl, const char *op, double *rate, double *b
     int i = find(op);
     if (!rl || i < 0)
         return WB_BADARG;
+    lock(rl);
     if (rate)
         *rate = rl->b[i].rate;
     if (burst)
         *burst = rl->b[i].burst;
     if (tokens)
         *tokens = rl->b[i].tokens;
+    unlock(rl);
     return WB_OK;
 }

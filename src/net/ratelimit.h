@@ -30,6 +30,11 @@ struct ratelimit;
 
 /* ratelimit_new - buckets for every known operation, full, rates times scale */
 int ratelimit_new(struct ratelimit **out, double scale);
+/* ratelimit_share_open - from now on ratelimit_new (at this scale) hands out one table kept
+ * in memory shared with the processes forked afterwards; WB_NOMEM/WB_INTERNAL if it cannot */
+int ratelimit_share_open(double scale);
+/* ratelimit_share_close - unmap the shared table (in the process that opened it) */
+void ratelimit_share_close(void);
 /* ratelimit_free - release the buckets */
 void ratelimit_free(struct ratelimit *rl);
 /* ratelimit_scale_env - WB_RATE_SCALE as a positive factor (1 when unset or invalid) */

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/wb.h"
@@ -48,6 +49,43 @@ static void test_bucket_burst_then_wait(void **state)
     assert_int_equal(ratelimit_acquire_at(rl, "nope", RATELIMIT_HIGH, 0, &w), WB_BADARG);
     for (int i = 0; i < 1000; i++)
         assert_int_equal(ratelimit_acquire_at(rl, "token", RATELIMIT_LOW, 0, &w), WB_OK);
+    ratelimit_free(rl);
+}
+
+/* test_bucket_shared_across_fork - with a shared table, a forked job's calls count for the
+ * next job: the child spends createFeed's burst, the parent then has to wait */
+static void test_bucket_shared_across_fork(void **state)
+{
+    (void)state;
+    assert_int_equal(ratelimit_share_open(1.0), WB_OK);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct ratelimit *c;
+        long w;
+        int ok = ratelimit_new(&c, 1.0) == WB_OK;
+        for (int i = 0; ok && i < 15; i++)
+            ok = ratelimit_acquire(c, "createFeed", RATELIMIT_HIGH, &w) == WB_OK;
+        ratelimit_free(c);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct ratelimit *rl;
+    long w = 0;
+    assert_int_equal(ratelimit_new(&rl, 1.0), WB_OK);
+    assert_int_equal(ratelimit_acquire(rl, "createFeed", RATELIMIT_HIGH, &w), WB_AGAIN);
+    assert_true(w > 100000); /* about two minutes for the next token */
+    ratelimit_free(rl);
+    /* another scale is a table of its own */
+    assert_int_equal(ratelimit_new(&rl, 2.0), WB_OK);
+    assert_int_equal(ratelimit_acquire(rl, "createFeed", RATELIMIT_HIGH, &w), WB_OK);
+    ratelimit_free(rl);
+    ratelimit_share_close();
+    /* closed: private tables again */
+    assert_int_equal(ratelimit_new(&rl, 1.0), WB_OK);
+    assert_int_equal(ratelimit_acquire(rl, "createFeed", RATELIMIT_HIGH, &w), WB_OK);
     ratelimit_free(rl);
 }
 
@@ -648,6 +686,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bucket_burst_then_wait),
         cmocka_unit_test(test_bucket_priority_reserve),
+        cmocka_unit_test(test_bucket_shared_across_fork),
         cmocka_unit_test(test_bucket_scale_header_drain),
         cmocka_unit_test(test_bucket_wait_blocking),
         cmocka_unit_test(test_backoff_math),
