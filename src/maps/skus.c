@@ -199,6 +199,8 @@ const char *skus_lookup(const struct skus *m, const char *wms_sku)
 {
     if (!m || !wms_sku)
         return NULL;
+    if (m->identity_line && strmap_count(m->fwd) == 0) /* a plain identity map: no lookups */
+        return skus_valid_seller(wms_sku) ? wms_sku : NULL;
     const struct pair *p = strmap_get(m->fwd, wms_sku);
     if (p)
         return p->seller;
