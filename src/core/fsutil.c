@@ -225,6 +225,38 @@ int fs_name_ok(const char *name)
     return 1;
 }
 
+/* afile_temp_pid - see fsutil.h */
+long afile_temp_pid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 9 || name[0] != '.' || strcmp(name + n - 4, ".tmp") != 0)
+        return 0;
+    size_t i = n - 4, dots = 0, end = i;
+    long pid = 0;
+    while (i > 1 && dots < 2) {
+        char c = name[--i];
+        if (c == '.') {
+            if (i + 1 == end)
+                return 0; /* empty number */
+            if (++dots == 2) {
+                char num[24];
+                if (end - i - 1 >= sizeof num)
+                    return 0;
+                memcpy(num, name + i + 1, end - i - 1);
+                num[end - i - 1] = '\0';
+                char *e;
+                pid = strtol(num, &e, 10);
+                if (*e || pid <= 0)
+                    return 0;
+            }
+            end = i;
+        } else if (c < '0' || c > '9') {
+            return 0;
+        }
+    }
+    return dots == 2 && i > 1 ? pid : 0;
+}
+
 /* fs_is_temp_name - 1 for names a writer is still working on (.x, *.tmp, *.part) */
 int fs_is_temp_name(const char *name)
 {

@@ -32,6 +32,8 @@ int afile_write(struct afile *af, const void *p, size_t n);
 int afile_commit(struct afile *af);
 /* afile_abort - unlink the temp and release everything */
 void afile_abort(struct afile *af);
+/* afile_temp_pid - the writer's pid if name is an afile temp (".NAME.PID.SEQ.tmp"), else 0 */
+long afile_temp_pid(const char *name);
 
 /* fs_write_file - write a whole file atomically */
 int fs_write_file(const char *dir, const char *name, const void *data, size_t len);

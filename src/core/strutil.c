@@ -58,6 +58,28 @@ int str_copy(char *dst, size_t n, const char *src)
     return WB_OK;
 }
 
+/* str_shown - see strutil.h */
+const char *str_shown(const char *s, char *out, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int esc = *p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\';
+        if (k + (esc ? 4 : 1) >= n)
+            break; /* what fits, and the NUL */
+        if (esc) {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[*p >> 4];
+            out[k++] = hex[*p & 15];
+        } else {
+            out[k++] = (char)*p;
+        }
+    }
+    out[k] = '\0';
+    return out;
+}
+
 /* str_utf8_valid - 1 if the n bytes are valid UTF-8 without NUL */
 int str_utf8_valid(const char *s, size_t n)
 {

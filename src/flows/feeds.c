@@ -251,29 +251,27 @@ int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
 static int release_or_reject(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                              int new_state, const char *why)
 {
-    {
-        struct rowlist rl = {0};
-        int rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
-        long worst = 0;
-        for (size_t i = 0; rc == WB_OK && i < rl.n; i++) {
-            long a = 0;
-            ledger_row_attempts(env->ledger, rl.v[i].id, &a);
-            if (a > worst)
-                worst = a;
-        }
-        free(rl.v);
-        if (rc != WB_OK)
-            return rc;
-        if (worst + 1 >= FEEDS_MAX_ATTEMPTS) {
-            char reason[700];
-            snprintf(reason, sizeof reason,
-                     "Amazon ended %d feeds holding this row as %s (last: %.500s); not retried",
-                     FEEDS_MAX_ATTEMPTS, new_state == LFD_FATAL ? "FATAL" : "CANCELLED or refused",
-                     why);
-            return reject_all(of, env, f, "E_FEED_FATAL", reason, "fatal", new_state);
-        }
+    struct rowlist rl = {0};
+    int rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
+    long worst = 0;
+    for (size_t i = 0; rc == WB_OK && i < rl.n; i++) {
+        long a = 0;
+        ledger_row_attempts(env->ledger, rl.v[i].id, &a);
+        if (a > worst)
+            worst = a;
     }
-    int rc = ledger_begin(env->ledger);
+    free(rl.v);
+    if (rc != WB_OK)
+        return rc;
+    if (worst + 1 >= FEEDS_MAX_ATTEMPTS) {
+        char reason[700];
+        snprintf(reason, sizeof reason,
+                 "Amazon ended %d feeds holding this row as %s (last: %.500s); not retried",
+                 FEEDS_MAX_ATTEMPTS, new_state == LFD_FATAL ? "FATAL" : "CANCELLED or refused",
+                 why);
+        return reject_all(of, env, f, "E_FEED_FATAL", reason, "fatal", new_state);
+    }
+    rc = ledger_begin(env->ledger);
     if (rc == WB_OK)
         rc = ledger_feed_release(env->ledger, f->id);
     if (rc == WB_OK) {
@@ -461,6 +459,14 @@ static int feed_level_failure(const struct proc_report *rep, long nmessages, cha
     return 0;
 }
 
+/* poll_delay - seconds to the next poll of a feed: feed_poll_seconds doubled per poll
+ * already made (at most 16 times), capped at 600 */
+static long poll_delay(const struct wb_env *env, const struct ledger_feed *f)
+{
+    long delay = env->cfg.feed_poll_seconds << (f->polls < 4 ? f->polls : 4);
+    return delay > 600 ? 600 : delay;
+}
+
 /* apply_report - map a processing report back to the rows of a feed */
 static int apply_report(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                         struct proc_report *rep)
@@ -600,9 +606,7 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
                 log_warn("feed=%lld amazon_feed=%s event=report-unreadable kept=corrupt/%s "
                          "reason=\"%s\"",
                          f->id, f->amazon_feed_id, f->report_name, buf_str(&err));
-                if (!f->alerted)
-                    feed_alert(env, "feed-report-unreadable", f, buf_str(&err));
-                f->alerted = 1;
+                feed_alert(env, "feed-report-unreadable", f, buf_str(&err)); /* once per feed */
             }
         }
         if (strcmp(af.status, "DONE") == 0) {
@@ -620,8 +624,7 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
         procreport_free(&rep);
         if (rc == WB_PERMFAIL) {
             /* an unreadable report will not change: ask again rarely */
-            long delay = env->cfg.feed_poll_seconds << (f->polls < 4 ? f->polls : 4);
-            f->next_poll = now + (delay > 600 ? 600 : delay);
+            f->next_poll = now + poll_delay(env, f);
             ledger_feed_put(env->ledger, f);
         } else if (rc != WB_OK) {
             f->next_poll = now + env->cfg.feed_poll_seconds;
@@ -635,17 +638,12 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
         return release_or_reject(of, env, f, LFD_CANCELLED, "cancelled");
     }
     /* IN_QUEUE / IN_PROGRESS: back off, watch for stuck feeds */
-    long delay = env->cfg.feed_poll_seconds << (f->polls < 4 ? f->polls : 4);
-    if (delay > 600)
-        delay = 600;
-    f->next_poll = now + delay;
+    f->next_poll = now + poll_delay(env, f);
     if (now - f->submitted > env->cfg.feed_stuck_minutes * 60) {
         char text[256];
         snprintf(text, sizeof text, "feed %s still %s after %ld minutes", f->amazon_feed_id,
                  af.status, (long)((now - f->submitted) / 60));
-        if (!f->alerted)
-            feed_alert(env, "feed-stuck", f, text);
-        f->alerted = 1;
+        feed_alert(env, "feed-stuck", f, text); /* raised once per feed */
         if (strcmp(af.status, "IN_QUEUE") == 0 &&
             spapi_cancel_feed(fc->api, f->amazon_feed_id, &err) == WB_OK)
             log_warn("feed=%lld amazon_feed=%s event=stuck-cancelled", f->id, f->amazon_feed_id);

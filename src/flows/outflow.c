@@ -318,11 +318,7 @@ static void odd_cb(void *arg, const char *name, const char *moved_to)
 {
     const struct outflow *of = arg;
     char shown[200], item[300], text[600];
-    size_t k = 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p && k + 5 < sizeof shown; p++)
-        k += (size_t)snprintf(
-            shown + k, sizeof shown - k,
-            (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') ? "\\x%02x" : "%c", *p);
+    str_shown(name, shown, sizeof shown);
     const char *kind = moved_to ? "file-name-unsafe" : "not-a-file";
     snprintf(item, sizeof item, "in/%s/%s", of->flow, shown);
     if (moved_to)

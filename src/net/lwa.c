@@ -10,17 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "core/shm.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "net/lwa.h"
@@ -288,7 +287,7 @@ static void lwa_error_code(const struct buf *b, char *out, size_t n)
 
 /* the page shared with forked jobs: the newest token, for whom, until when */
 struct lwa_shared {
-    pthread_mutex_t lock; /* process-shared, robust: a killed job does not block the others */
+    pthread_mutex_t lock; /* first: the page's mutex (core/shm) */
     char owner[65];       /* SHA-256 of endpoint, client id and refresh token */
     char token[LWA_TOKEN_MAX];
     long long expires_ms; /* CLOCK_MONOTONIC ms, the same clock in every process */
@@ -298,47 +297,26 @@ static struct lwa_shared *shared;
 /* lwa_share_open - see lwa.h */
 int lwa_share_open(void)
 {
-    if (shared)
-        return WB_OK;
-    void *p = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return WB_NOMEM;
-    struct lwa_shared *sh = p;
-    memset(sh, 0, sizeof *sh);
-    pthread_mutexattr_t a;
-    if (pthread_mutexattr_init(&a) != 0 ||
-        pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
-        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
-        pthread_mutex_init(&sh->lock, &a) != 0) {
-        munmap(p, sizeof *sh);
-        return WB_INTERNAL;
-    }
-    pthread_mutexattr_destroy(&a);
-    shared = sh;
-    return WB_OK;
+    if (!shared)
+        shared = shm_open_page(sizeof *shared);
+    return shared ? WB_OK : WB_NOMEM;
 }
 
 /* lwa_share_close - see lwa.h */
 void lwa_share_close(void)
 {
-    if (!shared)
-        return;
-    pthread_mutex_destroy(&shared->lock);
-    explicit_bzero(shared, sizeof *shared);
-    munmap(shared, sizeof *shared);
+    shm_close_page(shared, sizeof *shared);
     shared = NULL;
 }
 
-/* share_lock - lock the shared page; a holder that died leaves it consistent (0 = locked) */
+/* share_lock - lock the shared page (0 = locked); a holder that died may have left a half
+ * copied token, which is forgotten */
 static int share_lock(void)
 {
-    int e = pthread_mutex_lock(&shared->lock);
-    if (e == EOWNERDEAD) {
-        shared->token[0] = '\0'; /* it may have died mid-copy: forget the token */
-        pthread_mutex_consistent(&shared->lock);
-        e = 0;
-    }
-    return e;
+    int e = shm_lock(shared);
+    if (e == 1)
+        shared->token[0] = '\0';
+    return e < 0 ? -1 : 0;
 }
 
 /* owner_of - who a token belongs to: a digest of endpoint and credentials, never the secrets */
@@ -365,7 +343,7 @@ static int share_get(struct lwa_cache *cache, const char *owner, long long now)
         cache->expires_ms = shared->expires_ms;
         got = 1;
     }
-    pthread_mutex_unlock(&shared->lock);
+    shm_unlock(shared);
     return got;
 }
 
@@ -377,7 +355,7 @@ static void share_put(const struct lwa_cache *cache, const char *owner)
     memcpy(shared->token, cache->token, sizeof shared->token);
     memcpy(shared->owner, owner, sizeof shared->owner);
     shared->expires_ms = cache->expires_ms;
-    pthread_mutex_unlock(&shared->lock);
+    shm_unlock(shared);
 }
 
 /* lwa_token - a valid access token, fetched when missing, near expiry or forced */

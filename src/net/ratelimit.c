@@ -9,14 +9,12 @@
  * behind a robust process-shared mutex, so one job's calls count against the
  * next job's quota as they do at Amazon.
  */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/clock.h"
+#include "core/shm.h"
 #include "core/wb.h"
 #include "net/ratelimit.h"
 
@@ -61,7 +59,7 @@ struct ratelimit {
 
 /* the table shared with forked jobs */
 struct shared_page {
-    pthread_mutex_t mu; /* process-shared, robust: a killed job does not block the others */
+    pthread_mutex_t mu; /* first: the page's mutex (core/shm) */
     struct ratelimit rl;
 };
 static struct shared_page *page;
@@ -69,15 +67,15 @@ static struct shared_page *page;
 /* lock - take the shared table's mutex when rl is the shared table */
 static void lock(struct ratelimit *rl)
 {
-    if (page && rl == &page->rl && pthread_mutex_lock(&page->mu) == EOWNERDEAD)
-        pthread_mutex_consistent(&page->mu); /* a job died holding it: buckets are whole numbers */
+    if (page && rl == &page->rl)
+        shm_lock(page); /* a job that died holding it leaves whole numbers: nothing to repair */
 }
 
 /* unlock - release what lock took */
 static void unlock(struct ratelimit *rl)
 {
     if (page && rl == &page->rl)
-        pthread_mutex_unlock(&page->mu);
+        shm_unlock(page);
 }
 
 /* fill - every bucket full at its documented rate times scale */
@@ -90,20 +88,9 @@ int ratelimit_share_open(double scale)
         return WB_OK;
     if (!isfinite(scale) || scale <= 0)
         return WB_BADARG;
-    void *p = mmap(NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    struct shared_page *sp = shm_open_page(sizeof *sp);
+    if (!sp)
         return WB_NOMEM;
-    struct shared_page *sp = p;
-    memset(sp, 0, sizeof *sp);
-    pthread_mutexattr_t a;
-    if (pthread_mutexattr_init(&a) != 0 ||
-        pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
-        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
-        pthread_mutex_init(&sp->mu, &a) != 0) {
-        munmap(p, sizeof *sp);
-        return WB_INTERNAL;
-    }
-    pthread_mutexattr_destroy(&a);
     fill(&sp->rl, scale);
     page = sp;
     return WB_OK;
@@ -112,10 +99,7 @@ int ratelimit_share_open(double scale)
 /* ratelimit_share_close - see ratelimit.h */
 void ratelimit_share_close(void)
 {
-    if (!page)
-        return;
-    pthread_mutex_destroy(&page->mu);
-    munmap(page, sizeof *page);
+    shm_close_page(page, sizeof *page);
     page = NULL;
 }
 

@@ -314,16 +314,12 @@ int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds
         }
         fsync(rfd);
         fsync(dirfd(d));
-        struct buf shown;
-        buf_init(&shown, 400);
-        for (const unsigned char *p = (const unsigned char *)name; *p && shown.len < 300; p++)
-            buf_appendf(&shown, (*p < 0x20 || *p == 0x7f || *p == '\\') ? "\\x%02x" : "%c", *p);
+        char shown[300];
         snprintf(why, sizeof why,
                  "the file name '%s' cannot be handled safely (it starts with '-' or holds "
                  "control characters or a backslash); the file was renamed and not read: "
                  "check it, rename it if it is a real export, and requeue it",
-                 buf_str(&shown));
-        buf_free(&shown);
+                 str_shown(name, shown, sizeof shown));
         rc = spool_write_reason(s, flow, safe, "E_FILE_NAME", why);
         cb(arg, name, safe);
     }
@@ -398,38 +394,6 @@ int spool_mark_sent(const struct spool *s, const char *flow, const char *name)
 {
     char final[256];
     return move_unique(s, SP_OUT, flow, SP_SENT, flow, name, final, sizeof final);
-}
-
-/* afile_temp_pid - pid of an afile temp name ".NAME.PID.SEQ.tmp", else 0 */
-static long afile_temp_pid(const char *name)
-{
-    size_t n = strlen(name);
-    if (n < 9 || name[0] != '.' || strcmp(name + n - 4, ".tmp") != 0)
-        return 0;
-    size_t i = n - 4, dots = 0, end = i;
-    long pid = 0;
-    while (i > 1 && dots < 2) {
-        char c = name[--i];
-        if (c == '.') {
-            if (i + 1 == end)
-                return 0; /* empty number */
-            if (++dots == 2) {
-                char num[24];
-                if (end - i - 1 >= sizeof num)
-                    return 0;
-                memcpy(num, name + i + 1, end - i - 1);
-                num[end - i - 1] = '\0';
-                char *e;
-                pid = strtol(num, &e, 10);
-                if (*e || pid <= 0)
-                    return 0;
-            }
-            end = i;
-        } else if (c < '0' || c > '9') {
-            return 0;
-        }
-    }
-    return dots == 2 && i > 1 ? pid : 0;
 }
 
 /* sweep_dir - unlink afile temps in one directory (the lock holder has no writer running yet) */

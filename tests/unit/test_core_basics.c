@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/conf.h"
 #include "core/fsutil.h"
+#include "core/shm.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 
@@ -54,6 +56,35 @@ static void test_parse_and_utf8(void **state)
     assert_false(str_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
     char t[] = "  x y \t";
     assert_string_equal(str_trim(t), "x y");
+    char sh[16];
+    assert_string_equal(str_shown("-rf\001\"\\.csv", sh, sizeof sh), "-rf\\x01\\x22\\x5c");
+    assert_string_equal(str_shown("caf\xc3\xa9", sh, sizeof sh), "caf\xc3\xa9");
+}
+
+/* test_shm_owner_death - a shared page survives a forked holder dying while locked */
+static void test_shm_owner_death(void **state)
+{
+    (void)state;
+    struct page {
+        pthread_mutex_t mu;
+        int n;
+    } *pg = shm_open_page(sizeof *pg);
+    assert_non_null(pg);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        shm_lock(pg);
+        pg->n = 42;
+        _exit(0); /* dies holding the lock */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(pg->n, 42); /* the child's write is seen */
+    assert_int_equal(shm_lock(pg), 1);
+    shm_unlock(pg);
+    assert_int_equal(shm_lock(pg), 0);
+    shm_unlock(pg);
+    shm_close_page(pg, sizeof *pg);
 }
 
 static void test_atomic_write(void **state)
@@ -75,6 +106,12 @@ static void test_atomic_write(void **state)
     /* aborted writes leave nothing behind */
     struct afile af;
     assert_int_equal(afile_open(&af, dir, "g.txt", 0), WB_OK);
+    /* its temp name tells whose it is, so a killed writer's temps can be swept */
+    assert_int_equal(afile_temp_pid(af.tmp), (long)getpid());
+    assert_int_equal(afile_temp_pid(".g.txt.tmp"), 0);
+    assert_int_equal(afile_temp_pid(".g.txt.12x.3.tmp"), 0);
+    assert_int_equal(afile_temp_pid("g.txt.12.3.tmp"), 0);
+    assert_int_equal(afile_temp_pid(".f.csv.part"), 0);
     afile_write(&af, "x", 1);
     afile_abort(&af);
     snprintf(p, sizeof p, "%s/g.txt", dir);
@@ -154,9 +191,8 @@ static void test_conf_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_parse_and_utf8),
-        cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_buf_cap),      cmocka_unit_test(test_parse_and_utf8),
+        cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_shm_owner_death),
         cmocka_unit_test(test_conf_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
