@@ -3,6 +3,7 @@
  * safe name checks and digests. Returns WB_* codes, never exits, opens every
  * file with O_NOFOLLOW so a planted symlink is refused rather than followed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -231,30 +232,20 @@ long afile_temp_pid(const char *name)
     size_t n = strlen(name);
     if (n < 9 || name[0] != '.' || strcmp(name + n - 4, ".tmp") != 0)
         return 0;
-    size_t i = n - 4, dots = 0, end = i;
+    const char *p = name + n - 4; /* walk back over SEQ, then PID */
+    while (p > name && isdigit((unsigned char)p[-1]))
+        p--;
+    if (p == name + n - 4 || p[-1] != '.')
+        return 0;
+    const char *pid_end = --p;
+    while (p > name && isdigit((unsigned char)p[-1]))
+        p--;
+    if (p == pid_end || pid_end - p > 18 || p - 1 <= name + 1 || p[-1] != '.')
+        return 0; /* no PID, or no NAME before it */
     long pid = 0;
-    while (i > 1 && dots < 2) {
-        char c = name[--i];
-        if (c == '.') {
-            if (i + 1 == end)
-                return 0; /* empty number */
-            if (++dots == 2) {
-                char num[24];
-                if (end - i - 1 >= sizeof num)
-                    return 0;
-                memcpy(num, name + i + 1, end - i - 1);
-                num[end - i - 1] = '\0';
-                char *e;
-                pid = strtol(num, &e, 10);
-                if (*e || pid <= 0)
-                    return 0;
-            }
-            end = i;
-        } else if (c < '0' || c > '9') {
-            return 0;
-        }
-    }
-    return dots == 2 && i > 1 ? pid : 0;
+    for (; p < pid_end; p++)
+        pid = pid * 10 + (*p - '0');
+    return pid;
 }
 
 /* fs_is_temp_name - 1 for names a writer is still working on (.x, *.tmp, *.part) */

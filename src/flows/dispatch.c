@@ -224,20 +224,35 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
 /* dispatch_key - business key "order|item|tracking" */
 void dispatch_key(const struct dispatch_rec *rec, char *out, size_t n)
 {
-    const char *parts[] = {rec->order_id, rec->item_code, rec->tracking};
+    dispatch_join_key(rec->order_id, rec->item_code, rec->tracking, out, n);
+}
+
+/* dispatch_join_key - see dispatch.h (snprintf "%s|%s|%s" without its cost) */
+int dispatch_join_key(const char *order, const char *item, const char *tracking, char *out,
+                      size_t n)
+{
+    const char *parts[] = {order, item, tracking};
     size_t k = 0;
+    int whole = 1;
     if (n == 0)
-        return;
-    for (size_t i = 0; i < WB_ARRAY_LEN(parts); i++) { /* snprintf "%s|%s|%s", without its cost */
-        if (i && k + 1 < n)
-            out[k++] = '|';
+        return 0;
+    for (size_t i = 0; i < WB_ARRAY_LEN(parts); i++) {
+        if (i) {
+            if (k + 1 < n)
+                out[k++] = '|';
+            else
+                whole = 0;
+        }
         size_t len = strlen(parts[i]);
-        if (len > n - 1 - k)
+        if (len > n - 1 - k) {
             len = n - 1 - k;
+            whole = 0;
+        }
         memcpy(out + k, parts[i], len);
         k += len;
     }
     out[k] = '\0';
+    return whole;
 }
 
 /* dispatch_group_key - message grouping key "order|tracking" */

@@ -64,6 +64,9 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                        size_t reasonn);
 /* dispatch_key - business key "order|item|tracking" */
 void dispatch_key(const struct dispatch_rec *rec, char *out, size_t n);
+/* dispatch_join_key - "order|item|tracking" into out (cut to fit n); 1 if it fitted whole */
+int dispatch_join_key(const char *order, const char *item, const char *tracking, char *out,
+                      size_t n);
 /* dispatch_group_key - message grouping key "order|tracking" */
 void dispatch_group_key(const struct dispatch_rec *rec, char *out, size_t n);
 /* dispatch_payload - rec as ledger payload text */

@@ -58,25 +58,14 @@ static int same_group(const struct conv *c, const struct dispatch_rec *r)
            strcmp(g->carrier_code, r->carrier_code) == 0;
 }
 
-/* field_key - dispatch_key of a row from its fields, before they are checked */
+/* field_key - dispatch_key of a row from its fields, before they are checked; "" when they
+ * are too long to make a whole key */
 static void field_key(const struct dispatch_rules *r, const struct csvr_row *row, char *out,
                       size_t n)
 {
-    const char *parts[] = {csvr_field(row, r->f_order), csvr_field(row, r->f_item),
-                           csvr_field(row, r->f_tracking)};
-    size_t k = 0;
-    for (size_t i = 0; i < WB_ARRAY_LEN(parts); i++) {
-        size_t len = strlen(parts[i]);
-        if (k + len + 2 > n) { /* too long to be a valid key: no head start */
-            out[0] = '\0';
-            return;
-        }
-        if (i)
-            out[k++] = '|';
-        memcpy(out + k, parts[i], len);
-        k += len;
-    }
-    out[k] = '\0';
+    if (!dispatch_join_key(csvr_field(row, r->f_order), csvr_field(row, r->f_item),
+                           csvr_field(row, r->f_tracking), out, n))
+        out[0] = '\0';
 }
 
 /* dispatch_classify - a row's verdict: WB_OK with rec, or WB_PERMFAIL with code/reason */

@@ -112,6 +112,8 @@ static void test_atomic_write(void **state)
     assert_int_equal(afile_temp_pid(".g.txt.12x.3.tmp"), 0);
     assert_int_equal(afile_temp_pid("g.txt.12.3.tmp"), 0);
     assert_int_equal(afile_temp_pid(".f.csv.part"), 0);
+    assert_int_equal(afile_temp_pid("..12.3.tmp"), 0);       /* no NAME */
+    assert_int_equal(afile_temp_pid(".a.b.c.77.0.tmp"), 77); /* dots in NAME */
     afile_write(&af, "x", 1);
     afile_abort(&af);
     snprintf(p, sizeof p, "%s/g.txt", dir);
