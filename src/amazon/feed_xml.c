@@ -66,35 +66,18 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* below - nonzero if some byte of w is below c (c <= 128) */
-static uint64_t below(uint64_t w, unsigned c)
-{
-    return (w - ONES * c) & ~w & HIGHS;
-}
-
 /* equal - nonzero if some byte of w is c */
 static uint64_t equal(uint64_t w, unsigned c)
 {
-    return below(w ^ (ONES * c), 1);
+    uint64_t x = w ^ (ONES * c);
+    return (x - ONES) & ~x & HIGHS;
 }
 
 /* text_ok - 1 if the n bytes of s are well-formed UTF-8 that XML 1.0 accepts, without controls */
 static int text_ok(const char *s, size_t n)
 {
     size_t i;
-    uint64_t other = 0, w;
-    if (n >= 8) { /* whole words, the last one overlapping */
-        for (i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, s + i, 8);
-            other |= (w & HIGHS) | below(w, 0x20);
-        }
-        memcpy(&w, s + n - 8, 8);
-        other |= (w & HIGHS) | below(w, 0x20);
-    } else {
-        for (i = 0; i < n; i++)
-            other |= (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80;
-    }
-    if (!other)
+    if (str_ascii_range(s, n, 0x20))
         return 1; /* printable ASCII, the usual case */
     if (!str_utf8_valid(s, n))
         return 0;

@@ -20,6 +20,9 @@ int str_copy(char *dst, size_t n, const char *src);
 /* str_shown - s made safe to quote in a log line or message: control characters, DEL, '"'
  * and backslash as \xNN, cut to fit n bytes with its NUL; returns out */
 const char *str_shown(const char *s, char *out, size_t n);
+/* str_ascii_range - 1 if each of the n bytes is at least lo (1..128) and below 0x80; eight
+ * bytes a step (the fast path of the text checks) */
+int str_ascii_range(const char *s, size_t n, unsigned lo);
 /* str_utf8_valid - 1 if the n bytes are valid UTF-8 without NUL */
 int str_utf8_valid(const char *s, size_t n);
 /* str_has_prefix - 1 if s starts with prefix */

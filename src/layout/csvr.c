@@ -149,30 +149,6 @@ static void row_reset(struct csvr *r)
     buf_reset(&r->arena);
 }
 
-/* odd_bytes - high bit set in each byte of w that is 0 or >= 0x80 (others may show it too) */
-static uint64_t odd_bytes(uint64_t w)
-{
-    return w | ((w - 0x0101010101010101ULL) & ~w);
-}
-
-/* plain_ascii - 1 if every byte is in 0x01..0x7f (whole words, the last one overlapping) */
-static int plain_ascii(const unsigned char *s, size_t n)
-{
-    uint64_t acc = 0, w;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, s + i, 8);
-            acc |= odd_bytes(w);
-        }
-        memcpy(&w, s + n - 8, 8);
-        acc |= odd_bytes(w);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            acc |= (unsigned char)(s[i] | (unsigned char)(s[i] - 1));
-    }
-    return (acc & 0x8080808080808080ULL) == 0;
-}
-
 /* utf8_seq - length of the valid UTF-8 sequence at s (0 if invalid or NUL) */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -407,7 +383,7 @@ static void cb_field(void *data, size_t len, void *arg)
     }
     r->raw_len[i] = len;
     size_t off = r->raw_off[i], clen = len;
-    if (!plain_ascii(s, len)) {
+    if (!str_ascii_range((const char *)s, len, 1)) {
         char tmp[80];
         size_t bad = 0, nul = 0, first = 0;
         int rc;

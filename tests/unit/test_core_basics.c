@@ -56,6 +56,13 @@ static void test_parse_and_utf8(void **state)
     assert_false(str_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
     char t[] = "  x y \t";
     assert_string_equal(str_trim(t), "x y");
+    assert_true(str_ascii_range("hello, world 1234", 17, 0x20));
+    assert_false(str_ascii_range("hello,\tworld 1234", 17, 0x20)); /* TAB below 0x20 */
+    assert_true(str_ascii_range("hello,\tworld 1234", 17, 1));
+    assert_false(str_ascii_range("caf\xc3\xa9 au lait", 13, 1)); /* high bytes */
+    assert_false(str_ascii_range("abcdefgh\x7f\x80", 10, 1));    /* in the overlapping word */
+    assert_false(str_ascii_range("a\0b", 3, 1));
+    assert_true(str_ascii_range("", 0, 0x20));
     char sh[16];
     assert_string_equal(str_shown("-rf\001\"\\.csv", sh, sizeof sh), "-rf\\x01\\x22\\x5c");
     assert_string_equal(str_shown("caf\xc3\xa9", sh, sizeof sh), "caf\xc3\xa9");
