@@ -58,17 +58,22 @@ feed_of_state() { "$B" -c "$WB_CONF" feeds | awk -v s="$1" '$2 == s {print $1; e
 
 run_dispatch() { "$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1; }
 
+# interrupted NAME FAULT ROWS SEED - a fresh simulator with FAULT on the next createFeed, a fresh
+# spool, a file of ROWS rows dispatched: the feed must be left submitting
+interrupted() {
+    wb_start_sim "$WB_TMP/sim-$1" --process-seconds 1 --rate-scale 50 || exit 1
+    wb_sim_ctl /_sim/faults "{\"$2\": 1, \"hang_ms\": 4000}" >/dev/null
+    W=$WB_TMP/w-$1
+    wb_make_config "$W" "http_timeout = 2"
+    mkdir -p "$W/spool/in/dispatch"
+    wb_gen_dispatch "$WB_TMP/$1.csv" "$3" "$4" 0
+    wb_drop "$WB_TMP/$1.csv" "$W/spool/in/dispatch"
+    run_dispatch
+    [ -n "$(feed_of_state submitting)" ] || fail "$2: the feed is not left submitting"
+}
+
 # ---- 1. the feed was made, its answer lost ---------------------------------------------------
-wb_start_sim "$WB_TMP/sim1" --process-seconds 1 --rate-scale 50 || exit 1
-wb_sim_ctl /_sim/faults '{"lose_create_reply": 1, "hang_ms": 4000}' >/dev/null
-W=$WB_TMP/w1
-wb_make_config "$W" "http_timeout = 2"
-IN=$W/spool/in/dispatch
-mkdir -p "$IN"
-wb_gen_dispatch "$WB_TMP/a.csv" 30 41 0
-wb_drop "$WB_TMP/a.csv" "$IN"
-run_dispatch
-[ -n "$(feed_of_state submitting)" ] || fail "the feed is not left submitting after a lost answer"
+interrupted a lose_create_reply 30 41
 foreign_feed 5 || fail "the other tool could not send its feed"
 run_dispatch
 n=$(feed_of_state ambiguous)
@@ -98,16 +103,7 @@ nf=$(wb_sim_ctl /_sim/received | python3 -c 'import json,sys; print(len(json.loa
 [ "$nf" -eq 2 ] || fail "the feed was sent again after resolve --sent ($nf feeds)"
 
 # ---- 2. the feed was never made ---------------------------------------------------------------
-wb_start_sim "$WB_TMP/sim2" --process-seconds 1 --rate-scale 50 || exit 1
-wb_sim_ctl /_sim/faults '{"drop_create": 1, "hang_ms": 4000}' >/dev/null
-W=$WB_TMP/w2
-wb_make_config "$W" "http_timeout = 2"
-IN=$W/spool/in/dispatch
-mkdir -p "$IN"
-wb_gen_dispatch "$WB_TMP/b.csv" 20 42 0
-wb_drop "$WB_TMP/b.csv" "$IN"
-run_dispatch
-[ -n "$(feed_of_state submitting)" ] || fail "the feed is not left submitting after a hung createFeed"
+interrupted b drop_create 20 42
 foreign_feed 3 || fail "the other tool could not send its first feed"
 foreign_feed 4 || fail "the other tool could not send its second feed"
 run_dispatch
