@@ -84,17 +84,25 @@ static const char *shown(const char *s, char *tmp, size_t n)
 }
 
 /* order_id_ok - Amazon's 3-7-7 digit shape */
-static int order_id_ok(const char *s)
+static int order_id_ok(const char *s, size_t n)
 {
-    static const int groups[] = {3, 7, 7};
-    for (int g = 0; g < 3; g++) {
-        for (int i = 0; i < groups[g]; i++, s++)
-            if (!isdigit((unsigned char)*s))
-                return 0;
-        if (g < 2 && *s++ != '-')
+    if (n != 19 || s[3] != '-' || s[11] != '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)(s[i] - '0') > 9 && i != 3 && i != 11)
             return 0;
-    }
-    return *s == '\0';
+    return 1;
+}
+
+/* item_code_ok - AmazonOrderItemCode is \d{14} in amzn-base.xsd */
+static int item_code_ok(const char *s, size_t n)
+{
+    if (n != 14)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)(s[i] - '0') > 9)
+            return 0;
+    return 1;
 }
 
 /* quantity_ok - a whole number from 1 to 9999 as str_to_long reads it; plain digits fast */
@@ -112,28 +120,68 @@ static int quantity_ok(const char *s, long *out)
 }
 
 /* tracking_ok - plausible carrier tracking number */
-static int tracking_ok(const char *s, const char **why)
+static int tracking_ok(const char *s, size_t n, const char **why)
 {
-    size_t n = strlen(s);
     if (n < 6 || n > 64) {
         *why = "must be 6 to 64 characters";
         return 0;
     }
-    int all_same = 1;
+    unsigned char differ = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!isalnum(c) && c != '-' && c != ' ') {
             *why = "may hold only letters, digits, spaces and '-'";
             return 0;
         }
-        if (s[i] != s[0])
-            all_same = 0;
+        differ |= (unsigned char)(c ^ (unsigned char)s[0]);
     }
-    if (all_same) {
+    if (!differ) {
         *why = "is a placeholder (one repeated character)";
         return 0;
     }
     return 1;
+}
+
+/* copy_field - a checked field of length n into dst (n < size) */
+static void copy_field(char *dst, size_t size, const char *src, size_t n)
+{
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* ship_time - layout_parse_time through the memo: the rows of an order share their time */
+static int ship_time(const struct dispatch_rules *r, const char *when, size_t n, time_t *t)
+{
+    struct dispatch_memo *m = r->memo;
+    if (m && m->when_len == n && memcmp(m->when, when, n) == 0) {
+        *t = m->when_t;
+        return WB_OK;
+    }
+    int rc = layout_parse_time(r->layout, when, t);
+    if (m && rc == WB_OK && n < sizeof m->when) {
+        memcpy(m->when, when, n);
+        m->when_len = n;
+        m->when_t = *t;
+    }
+    return rc;
+}
+
+/* carrier_entry - carriers_lookup through the memo */
+static const struct carrier_entry *carrier_entry(const struct dispatch_rules *r,
+                                                 const char *carrier, size_t n)
+{
+    struct dispatch_memo *m = r->memo;
+    if (m && m->carrier_len == n && memcmp(m->carrier, carrier, n) == 0)
+        return m->ce;
+    const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
+    if (m && ce && n > 0 && n < sizeof m->carrier) {
+        memcpy(m->carrier, carrier, n);
+        m->carrier_len = n;
+        m->ce = ce;
+    }
+    return ce;
 }
 
 /* dispatch_check_row - validate one row into rec */
@@ -142,47 +190,44 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                        size_t reasonn)
 {
     char t[96];
-    memset(rec, 0, sizeof *rec);
-    const char *order = csvr_field(row, r->f_order);
-    const char *item = csvr_field(row, r->f_item);
-    const char *sku = csvr_field(row, r->f_sku);
-    const char *qty = csvr_field(row, r->f_qty);
-    const char *carrier = csvr_field(row, r->f_carrier);
-    const char *tracking = csvr_field(row, r->f_tracking);
-    const char *when = csvr_field(row, r->f_time);
+    size_t lorder, litem, lsku, lqty, lcarrier, ltracking, lwhen;
+    const char *order = csvr_field_n(row, r->f_order, &lorder);
+    const char *item = csvr_field_n(row, r->f_item, &litem);
+    const char *sku = csvr_field_n(row, r->f_sku, &lsku);
+    const char *qty = csvr_field_n(row, r->f_qty, &lqty);
+    const char *carrier = csvr_field_n(row, r->f_carrier, &lcarrier);
+    const char *tracking = csvr_field_n(row, r->f_tracking, &ltracking);
+    const char *when = csvr_field_n(row, r->f_time, &lwhen);
 
-    if (!*order)
+    if (!lorder)
         return reject(code, coden, "E_ORDER_ID", reason, reasonn, "the Amazon order id is empty");
-    if (!order_id_ok(order))
+    if (!order_id_ok(order, lorder))
         return reject(code, coden, "E_ORDER_ID", reason, reasonn,
                       "order id '%s' is not an Amazon order id (3-7-7 digits, e.g. "
                       "026-1234567-1234567)",
                       shown(order, t, sizeof t));
-    str_copy(rec->order_id, sizeof rec->order_id, order);
-    size_t il = strlen(item);
-    int item_digits = il == 14; /* AmazonOrderItemCode is \d{14} in amzn-base.xsd */
-    for (size_t i = 0; i < il && item_digits; i++)
-        item_digits = isdigit((unsigned char)item[i]) != 0;
-    if (!item_digits)
+    copy_field(rec->order_id, sizeof rec->order_id, order, lorder);
+    if (!item_code_ok(item, litem))
         return reject(code, coden, "E_ITEM_ID", reason, reasonn,
                       "order item code '%s' is not Amazon's 14-digit order item code",
                       shown(item, t, sizeof t));
-    str_copy(rec->item_code, sizeof rec->item_code, item);
+    copy_field(rec->item_code, sizeof rec->item_code, item, litem);
     if (!quantity_ok(qty, &rec->quantity))
         return reject(code, coden, "E_QUANTITY", reason, reasonn,
                       "quantity '%s' is not a whole number from 1 to 9999",
                       shown(qty, t, sizeof t));
-    if (!*tracking)
+    (void)lqty;
+    if (!ltracking)
         return reject(code, coden, "E_TRACKING_MISSING", reason, reasonn,
                       "the tracking number is empty; Amazon needs it to confirm the shipment");
     const char *why = NULL;
-    if (!tracking_ok(tracking, &why))
+    if (!tracking_ok(tracking, ltracking, &why))
         return reject(code, coden, "E_TRACKING_INVALID", reason, reasonn, "tracking number '%s' %s",
                       shown(tracking, t, sizeof t), why);
-    str_copy(rec->tracking, sizeof rec->tracking, tracking);
-    if (!*when)
+    copy_field(rec->tracking, sizeof rec->tracking, tracking, ltracking);
+    if (!lwhen)
         return reject(code, coden, "E_SHIP_TIME", reason, reasonn, "the ship time is empty");
-    if (layout_parse_time(r->layout, when, &rec->ship_time) != WB_OK)
+    if (ship_time(r, when, lwhen, &rec->ship_time) != WB_OK)
         return reject(code, coden, "E_SHIP_TIME", reason, reasonn,
                       "ship time '%s' does not match the layout's date format",
                       shown(when, t, sizeof t));
@@ -193,7 +238,7 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
         return reject(code, coden, "E_SHIP_TIME_OLD", reason, reasonn,
                       "ship time '%s' is more than %ld days ago (max_ship_age_days)",
                       shown(when, t, sizeof t), r->max_age_days);
-    const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
+    const struct carrier_entry *ce = carrier_entry(r, carrier, lcarrier);
     if (!ce) {
         char hint[160] = "";
         if (carriers_suggest(r->carriers, carrier, hint, sizeof hint) != WB_OK)
@@ -216,7 +261,7 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                           "SKU '%s' is not in skus.map", shown(sku, t, sizeof t));
         str_copy(rec->sku, sizeof rec->sku, seller);
     } else {
-        str_copy(rec->sku, sizeof rec->sku, sku);
+        copy_field(rec->sku, sizeof rec->sku, sku, lsku);
     }
     return WB_OK;
 }

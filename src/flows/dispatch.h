@@ -22,6 +22,7 @@
 struct layout;
 struct csvr_row;
 struct carriers;
+struct carrier_entry;
 struct carriercodes;
 struct skus;
 struct feedw;
@@ -42,6 +43,17 @@ struct dispatch_rec {
     time_t ship_time;
 };
 
+/* the last ship time and carrier seen with what they gave: the rows of one order repeat them,
+ * so a run checks each distinct text once in a row. Zero it before use. */
+struct dispatch_memo {
+    char when[48];
+    size_t when_len; /* 0: nothing remembered */
+    time_t when_t;
+    char carrier[48];
+    size_t carrier_len; /* 0: nothing remembered */
+    const struct carrier_entry *ce;
+};
+
 struct dispatch_rules {
     const struct layout *layout;
     const struct carriers *carriers;
@@ -50,6 +62,7 @@ struct dispatch_rules {
     long max_future_minutes;
     time_t now;
     int f_order, f_item, f_sku, f_qty, f_carrier, f_tracking, f_time, f_method;
+    struct dispatch_memo *memo; /* optional, owned by the caller; NULL after dispatch_rules_init */
 };
 
 /* dispatch_required_fields - logical fields a dispatch layout must have */

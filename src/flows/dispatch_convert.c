@@ -58,14 +58,15 @@ static int same_group(const struct conv *c, const struct dispatch_rec *r)
            strcmp(g->carrier_code, r->carrier_code) == 0;
 }
 
-/* field_key - dispatch_key of a row from its fields, before they are checked; "" when they
- * are too long to make a whole key */
-static void field_key(const struct dispatch_rules *r, const struct csvr_row *row, char *out,
-                      size_t n)
+/* key_hash - hash of the row's business key (order, item, tracking) as read */
+static uint64_t key_hash(const struct dispatch_rules *r, const struct csvr_row *row)
 {
-    if (!dispatch_join_key(csvr_field(row, r->f_order), csvr_field(row, r->f_item),
-                           csvr_field(row, r->f_tracking), out, n))
-        out[0] = '\0';
+    const char *part[3];
+    size_t len[3];
+    part[0] = csvr_field_n(row, r->f_order, &len[0]);
+    part[1] = csvr_field_n(row, r->f_item, &len[1]);
+    part[2] = csvr_field_n(row, r->f_tracking, &len[2]);
+    return keyset_hash_parts(part, len, 3);
 }
 
 /* dispatch_classify - a row's verdict: WB_OK with rec, or WB_PERMFAIL with code/reason */
@@ -82,10 +83,14 @@ int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct 
 }
 
 /* dispatch_convert - convert a whole stream */
-int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FILE *rejects,
+int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, FILE *rejects,
                      const char *merchant, struct dispatch_convert_stats *st, struct buf *err)
 {
     memset(st, 0, sizeof *st);
+    struct dispatch_memo memo = {0};
+    struct dispatch_rules own = *shared; /* with this run's memo */
+    own.memo = &memo;
+    const struct dispatch_rules *rules = &own;
     size_t nreq;
     const char *const *req = dispatch_required_fields(&nreq);
     struct csvr *rd = NULL;
@@ -121,23 +126,16 @@ int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FI
         }
         st->rows++;
         struct dispatch_rec *rec = &c.group[c.ngroup]; /* checked in place: no copy */
-        char code[32], reason[512], early[160];
-        /* the duplicate check's key from the raw fields: its slot loads while the row is checked */
+        char code[32], reason[512];
+        /* the duplicate check's key, hashed from the fields as read (a good row keeps them
+         * unchanged): its slot loads while the row is checked */
         uint64_t h = 0;
         if (r == WB_OK) {
-            field_key(rules, row, early, sizeof early);
-            h = keyset_hash(early);
+            h = key_hash(rules, row);
             keyset_prefetch(&seen, h);
         }
         int v = dispatch_classify(rules, r, row, rec, code, sizeof code, reason, sizeof reason);
         if (v == WB_OK) {
-            /* a good row keeps order, item and tracking as read (each is checked to fit its
-             * field), so early is already dispatch_key(rec) unless it was too long to make */
-            if (!early[0]) {
-                char key[160];
-                dispatch_key(rec, key, sizeof key);
-                h = keyset_hash(key);
-            }
             long first = keyset_check_hash(&seen, h, row->lineno);
             if (first) {
                 snprintf(code, sizeof code, "E_DUPLICATE_ROW");

@@ -106,6 +106,7 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
                                  &env->cfg, err);
     if (rc != WB_OK)
         return rc;
+    df->rules.memo = &df->memo;
     df->merchant_id = env->cfg.merchant_id;
     size_t n;
     const char *const *req = dispatch_required_fields(&n);

@@ -14,6 +14,7 @@ struct feeds_client;
 
 struct dispatch_flow {
     struct dispatch_rules rules;
+    struct dispatch_memo memo; /* the rules' cache of repeated ship times and carriers */
     struct outflow of;
     const char *merchant_id;
     void *render_arg;

@@ -1,18 +1,17 @@
 /*
  * keyset.c - two-generation open-addressing set of 64-bit key hashes.
- * Each generation takes `window` keys at half load before it becomes the old
- * one, so the last `window` keys are always found. Both generations live in
- * the same slots, so the lookups in both and the insertion touch the same
- * cache lines. Fixed memory after keyset_init; never exits.
+ * Each generation takes `window` keys (rounded up to a power of two) at
+ * half load before it becomes the old one, so the last `window` keys are
+ * always found. Probing reads only the index (4 bytes a slot for each
+ * generation, side by side); a generation's log of full hashes and lines is
+ * appended to in order and read where a fingerprint matches.
+ * Fixed memory after keyset_init; never exits.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/wb.h"
 #include "flows/keyset.h"
-
-#define HUGE_ALIGN ((size_t)2 << 20)
 
 /* mix - final avalanche of a 64-bit value (MurmurHash3 fmix64) */
 static uint64_t mix(uint64_t h)
@@ -46,35 +45,75 @@ uint64_t keyset_hash(const char *key)
     return h ? h : 1;
 }
 
-/* keyset_init - a set remembering at least window keys */
+/* keyset_hash_parts - 64-bit hash of a key made of k parts (lengths included, so no two
+ * different part lists hash alike by construction); never 0 */
+uint64_t keyset_hash_parts(const char *const *part, const size_t *len, size_t k)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL, w;
+    for (size_t j = 0; j < k; j++) {
+        const char *s = part[j];
+        size_t n = len[j], i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 32;
+        }
+        if (i < n && n >= 8) { /* the tail: the last word, overlapping */
+            memcpy(&w, s + n - 8, 8);
+        } else {
+            w = 0;
+            for (; i < n; i++)
+                w = (w << 8) | (unsigned char)s[i];
+        }
+        h = (h ^ w ^ ((uint64_t)n << 56)) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+    h = mix(h ^ k);
+    return h ? h : 1;
+}
+
+/* keyset_init - a set remembering at least window keys (1..KEYSET_WINDOW_MAX) */
 int keyset_init(struct keyset *k, size_t window)
 {
     memset(k, 0, sizeof *k);
-    size_t cap = 1024;
-    while (cap < window * 2)
-        cap <<= 1;
-    size_t size = cap * sizeof *k->slot; /* a multiple of HUGE_ALIGN from 64 Ki slots up */
-    size_t align = size % HUGE_ALIGN == 0 ? HUGE_ALIGN : 64;
-    k->slot = aligned_alloc(align, size);
-    if (!k->slot)
+    if (window < 1 || window > KEYSET_WINDOW_MAX)
+        return WB_BADARG;
+    size_t gen = 512;
+    while (gen < window)
+        gen <<= 1;
+    k->slot = calloc(gen * 2, sizeof *k->slot);
+    k->log[0] = malloc(gen * sizeof *k->log[0]);
+    k->log[1] = malloc(gen * sizeof *k->log[1]);
+    if (!k->slot || !k->log[0] || !k->log[1]) {
+        keyset_free(k);
         return WB_NOMEM;
-    if (align == HUGE_ALIGN) /* lookups land anywhere: large pages spare TLB misses (a hint) */
-        madvise(k->slot, size, MADV_HUGEPAGE);
-    memset(k->slot, 0, size);
-    k->cap = cap;
+    }
+    k->cap = gen * 2;
+    k->gen_max = gen;
     return WB_OK;
+}
+
+/* fingerprint - the 16 bits of h the index keeps, shifted in place (never 0) */
+static uint32_t fingerprint(uint64_t h)
+{
+    uint32_t f = (uint32_t)(h >> 48);
+    return (f ? f : 1) << 16;
 }
 
 /* find - slot of h in generation g (the match or the empty slot) */
 static size_t find(const struct keyset *k, int g, uint64_t h)
 {
     size_t mask = k->cap - 1, i = (size_t)h & mask;
-    while (k->slot[i].hash[g] && k->slot[i].hash[g] != h)
-        i = (i + 1) & mask;
-    return i;
+    uint32_t f = fingerprint(h);
+    const struct keyset_entry *log = k->log[g];
+    for (;; i = (i + 1) & mask) {
+        uint32_t s = k->slot[i][g];
+        if (!s || ((s & 0xFFFF0000u) == f && log[s & 0xFFFFu].hash == h))
+            return i;
+    }
 }
 
-/* keyset_prefetch - start loading the slots of hash h before keyset_check_hash needs them */
+/* keyset_prefetch - start loading the index slot of hash h before keyset_check_hash needs it */
 void keyset_prefetch(const struct keyset *k, uint64_t h)
 {
     __builtin_prefetch(&k->slot[(size_t)h & (k->cap - 1)], 1);
@@ -85,21 +124,24 @@ long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
 {
     int cur = k->cur;
     size_t s = find(k, cur, h);
-    if (k->slot[s].hash[cur])
-        return k->slot[s].line[cur];
+    uint32_t v = k->slot[s][cur];
+    if (v)
+        return k->log[cur][v & 0xFFFFu].line;
     size_t o = find(k, !cur, h);
-    if (k->slot[o].hash[!cur])
-        return k->slot[o].line[!cur];
-    if (k->count >= k->cap / 2) {
-        /* current generation is half full: it becomes the old one */
+    v = k->slot[o][!cur];
+    if (v)
+        return k->log[!cur][v & 0xFFFFu].line;
+    if (k->count >= k->gen_max) {
+        /* the current generation is full: it becomes the old one */
         cur = k->cur = !cur;
         for (size_t i = 0; i < k->cap; i++)
-            k->slot[i].hash[cur] = 0;
+            k->slot[i][cur] = 0;
         k->count = 0;
         s = find(k, cur, h);
     }
-    k->slot[s].hash[cur] = h;
-    k->slot[s].line[cur] = lineno;
+    k->slot[s][cur] = fingerprint(h) | (uint32_t)k->count;
+    k->log[cur][k->count].hash = h;
+    k->log[cur][k->count].line = lineno;
     k->count++;
     return 0;
 }
@@ -114,5 +156,7 @@ long keyset_check_add(struct keyset *k, const char *key, long lineno)
 void keyset_free(struct keyset *k)
 {
     free(k->slot);
+    free(k->log[0]);
+    free(k->log[1]);
     memset(k, 0, sizeof *k);
 }

@@ -1,11 +1,14 @@
 /*
  * keyset.h - bounded memory set of recently seen keys (64-bit hashes) with
- * the line each was first seen on. Two generations of a fixed table: it
- * remembers at least the last `window` keys whatever the input size, so a
- * streaming conversion finds duplicate rows without memory growing with the
- * file. The generations share their slots (a key has the same probe sequence
- * in both), so one lookup usually reads one cache line.
- * Never exits; allocation happens once at init.
+ * the line each was first seen on. Two generations of a fixed index: it
+ * remembers at least the last `window` keys (at most 65,536) whatever the
+ * input size, so a streaming conversion finds duplicate rows without memory
+ * growing with the file. The index holds 4 bytes a slot and generation (a
+ * 16-bit fingerprint and the key's place in its generation's log), so the
+ * part every lookup reads stays small enough for the cache; each
+ * generation's log of full hashes and lines is written in arrival order and
+ * read only where a fingerprint matches, which is rare unless the key is
+ * really there. Never exits; allocation happens once at init.
  */
 #ifndef WB_KEYSET_H
 #define WB_KEYSET_H
@@ -13,24 +16,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct keyset_slot {
-    uint64_t hash[2]; /* per generation: key hash, 0 = empty */
-    long line[2];     /* per generation: the line of that key */
+#define KEYSET_WINDOW_MAX 65536
+
+struct keyset_entry {
+    uint64_t hash; /* the key's hash */
+    long line;     /* the line of that key */
 };
 
 struct keyset {
-    struct keyset_slot *slot;
-    size_t cap;   /* slots (power of two) */
-    size_t count; /* keys in the current generation */
+    uint32_t (*slot)[2]; /* per slot and generation: fingerprint << 16 | log place; 0 empty */
+    struct keyset_entry *log[2]; /* per generation: its keys in arrival order */
+    size_t cap;                  /* slots (power of two) */
+    size_t gen_max;              /* keys a generation takes */
+    size_t count;                /* keys in the current generation */
     int cur;
 };
 
-/* keyset_init - a set remembering at least window keys */
+/* keyset_init - a set remembering at least window keys (1..KEYSET_WINDOW_MAX) */
 int keyset_init(struct keyset *k, size_t window);
 /* keyset_check_add - line of an earlier equal key (>0), or 0 after adding this one */
 long keyset_check_add(struct keyset *k, const char *key, long lineno);
 /* keyset_hash - 64-bit hash of a key, never 0 */
 uint64_t keyset_hash(const char *key);
+/* keyset_hash_parts - 64-bit hash of a key given as k parts with their lengths, never 0 */
+uint64_t keyset_hash_parts(const char *const *part, const size_t *len, size_t k);
 /* keyset_prefetch - start loading the slots of hash h (a hint; the set is unchanged) */
 void keyset_prefetch(const struct keyset *k, uint64_t h);
 /* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */

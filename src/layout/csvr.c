@@ -64,6 +64,7 @@ struct csvr {
     int skip_inq;
     int in_header;
     int fatal;
+    int trusted;    /* every byte fed to libcsv for the cells now completing is 0x01..0x7F */
     size_t row_max; /* cap of the row arena */
     /* record being built */
     int started, done, term;
@@ -77,6 +78,7 @@ struct csvr {
     struct buf fieldbuf;
     size_t *field_off;
     const char **field_p;
+    size_t *field_len;
     struct csvr_row row;
     /* header */
     char **hdr;
@@ -383,7 +385,7 @@ static void cb_field(void *data, size_t len, void *arg)
     }
     r->raw_len[i] = len;
     size_t off = r->raw_off[i], clen = len;
-    if (!str_ascii_range((const char *)s, len, 1)) {
+    if (!r->trusted && !str_ascii_range((const char *)s, len, 1)) {
         char tmp[80];
         size_t bad = 0, nul = 0, first = 0;
         int rc;
@@ -424,6 +426,7 @@ static void cb_row(int c, void *arg)
 /* parser_reset - drop whatever libcsv holds of the current record */
 static void parser_reset(struct csvr *r)
 {
+    r->trusted = 0;
     csv_set_opts(&r->p, (unsigned char)(r->opts & ~CSV_STRICT_FINI));
     csv_fini(&r->p, NULL, NULL, NULL);
     csv_set_opts(&r->p, r->opts);
@@ -509,8 +512,13 @@ static int next_record(struct csvr *r)
         const unsigned char *cr = memchr(s, '\r', seg);
         if (cr)
             seg = (size_t)(cr - s) + 1;
-        if (r->p.pstate == PS_ROW_NOT_BEGUN)
+        int ps0 = r->p.pstate;
+        if (ps0 == PS_ROW_NOT_BEGUN)
             r->cand = r->lineno;
+        /* one check of the line spares one per cell; a cell carried over from earlier lines is
+         * trusted only if they were */
+        int carried = ps0 == PS_FIELD_BEGUN || ps0 == PS_FIELD_MIGHT_HAVE_ENDED;
+        r->trusted = (!carried || r->trusted) && str_ascii_range((const char *)s, seg, 1);
         size_t got = csv_parse(&r->p, s, seg, cb_field, cb_row, r);
         if (got < seg) {
             if (csv_error(&r->p) != CSV_EPARSE)
@@ -590,18 +598,22 @@ static void finish_row(struct csvr *r)
         int col = r->colmap[k];
         r->field_off[k] = EMPTY_OFF;
         r->field_p[k] = "";
+        r->field_len[k] = 0;
         if (col < 0 || (size_t)col >= r->ncells)
             continue;
         const char *c = r->cell_p[col];
         size_t len = r->cell_len[col], tn;
         if (len == 0 || (!is_ws(c[0]) && !is_ws(c[len - 1]))) {
             r->field_p[k] = c;
+            r->field_len[k] = len;
             continue;
         }
         const char *t = trim_span(c, len, &tn);
         size_t at = r->fieldbuf.len;
-        if (buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK)
+        if (buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK) {
             r->field_off[k] = at;
+            r->field_len[k] = tn;
+        }
     }
     for (size_t k = 0; k < nf && !r->in_header; k++)
         if (r->field_off[k] != EMPTY_OFF)
@@ -614,6 +626,7 @@ static void finish_row(struct csvr *r)
     r->row.error_code = csvr_error_code(r->err);
     r->row.error_text = r->err ? buf_str(&r->errtext) : "";
     r->row.fields_ = r->field_p;
+    r->row.flen_ = r->field_len;
     r->row.nfields_ = nf;
 }
 
@@ -666,6 +679,7 @@ void csvr_close(struct csvr *r)
     free(r->colmap);
     free(r->field_off);
     free(r->field_p);
+    free(r->field_len);
     free(r->chunk);
     buf_free(&r->arena);
     buf_free(&r->errtext);
@@ -834,7 +848,8 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
     r->colmap = calloc(l->nfields + 1, sizeof *r->colmap);
     r->field_off = calloc(l->nfields + 1, sizeof *r->field_off);
     r->field_p = calloc(l->nfields + 1, sizeof *r->field_p);
-    if (!r->chunk || !r->colmap || !r->field_off || !r->field_p)
+    r->field_len = calloc(l->nfields + 1, sizeof *r->field_len);
+    if (!r->chunk || !r->colmap || !r->field_off || !r->field_p || !r->field_len)
         goto fail;
     if (!l->is_utf8) {
         r->cd = iconv_open("UTF-8", l->encoding);

@@ -114,6 +114,7 @@ struct csvr_row {
     const char *error_code;     /* "E_ENCODING", ...; NULL for a good row */
     const char *error_text;     /* one sentence for an operator; "" for a good row */
     const char *const *fields_; /* private: trimmed cell per layout field */
+    const size_t *flen_;        /* private: its length */
     size_t nfields_;            /* private */
 };
 
@@ -129,6 +130,16 @@ int csvr_open_fd(struct csvr **r, const struct layout *l, int fd, const char *co
 int csvr_next(struct csvr *r, const struct csvr_row **row);
 /* csvr_field - trimmed UTF-8 value of a layout field in a row; "" if absent */
 const char *csvr_field(const struct csvr_row *row, int field_index);
+/* csvr_field_n - csvr_field with its length in *len (for the hot paths: inline) */
+static inline const char *csvr_field_n(const struct csvr_row *row, int field_index, size_t *len)
+{
+    if (field_index < 0 || (size_t)field_index >= row->nfields_) {
+        *len = 0;
+        return "";
+    }
+    *len = row->flen_[field_index];
+    return row->fields_[field_index];
+}
 /* csvr_header - the header cells as read (UTF-8) */
 const char *const *csvr_header(const struct csvr *r, size_t *n);
 /* csvr_column - column of a layout field in the file, -1 when the file lacks it */

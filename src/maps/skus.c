@@ -46,7 +46,13 @@ void skus_free(struct skus *m)
 /* sku_ok - 1 if s is 1..max characters of valid UTF-8 without control characters */
 static int sku_ok(const char *s, size_t max)
 {
-    size_t n = strlen(s);
+    size_t n = 0;
+    for (; s[n]; n++) /* printable ASCII, the usual case: one pass */
+        if ((unsigned char)s[n] < 0x20 || (unsigned char)s[n] >= 0x7f)
+            break;
+    if (!s[n])
+        return n > 0 && n <= max;
+    n += strlen(s + n);
     if (n == 0 || !mapfile_text_ok(s, n) || strchr(s, '\t'))
         return 0;
     return mapfile_chars(s) <= max;
