@@ -220,6 +220,22 @@ static void test_bad_utf8(void **state)
     assert_string_equal(F(row, "sku"), "\xF0\x9F\x93\xA6 box");
     at_end(&t);
     rd_close(&t);
+    /* a bad byte on the first line of a quoted cell that ends on a clean line, and a NUL
+     * two lines up from the end of one: each is still found */
+    const char span[] = UTF8_HEADER "1,2,\"caf\xE9\nok\",1,c,t,s\n"
+                                    "1,2,\"a\0\n\nb\",1,c,t,s\n"
+                                    "1,2,\"clean\nagain\",1,c,t,s\n";
+    assert_int_equal(rd_open(&t, UTF8_LAYOUT, span, sizeof span - 1), WB_OK);
+    row = next_bad(&t, CSVR_E_ENCODING);
+    assert_int_equal(row->lineno, 2);
+    assert_string_equal(row->cells[2], "caf\xEF\xBF\xBD\nok");
+    row = next_bad(&t, CSVR_E_NUL);
+    assert_int_equal(row->lineno, 4);
+    row = next_ok(&t);
+    assert_int_equal(row->lineno, 7);
+    assert_string_equal(F(row, "sku"), "clean\nagain");
+    at_end(&t);
+    rd_close(&t);
     /* in the header it is fatal for the file */
     const char hdr[] = "amazon_order_id,order_item_id,sk\xFC,quantity\n";
     open_fails(UTF8_LAYOUT, hdr, sizeof hdr - 1,
