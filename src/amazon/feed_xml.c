@@ -93,25 +93,60 @@ static int text_ok(const char *s, size_t n)
     return 1;
 }
 
-/* check_required - a required text field: present, not empty, acceptable text; its length */
-static int check_required(struct feedw *w, const char *s, const char *field, size_t *len)
+/* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
+ * escapes (copied as they are: the usual case), 1 if they are other text XML 1.0 accepts, 0 if
+ * they are not well-formed UTF-8 or hold control characters */
+static int scan_text(const char *s, size_t n)
+{
+    uint64_t odd = 0, special = 0, v;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            odd |= c < 0x20 || c >= 0x80;
+            special |= c == '&' || c == '<' || c == '>' || c == '"';
+        }
+    } else {
+        for (size_t i = 0;; i += 8) { /* whole words, the last one overlapping */
+            if (i + 8 > n)
+                i = n - 8;
+            memcpy(&v, s + i, 8);
+            odd |= (v | ((v - ONES * 0x20) & ~v)) & HIGHS;
+            /* & and " differ in one bit, as do < and > */
+            special |= equal(v | (ONES * 0x04), '&') | equal(v | (ONES * 0x02), '>');
+            if (i + 8 == n)
+                break;
+        }
+    }
+    if (!odd)
+        return special ? 1 : 2;
+    return text_ok(s, n);
+}
+
+/* check_required - a required text field: present, not empty, acceptable text; its length;
+ * clears *plain when the value needs escaping */
+static int check_required(struct feedw *w, const char *s, const char *field, size_t *len,
+                          int *plain)
 {
     if (!s || !*s)
         return refuse(w, WB_PERMFAIL, "missing", field);
     *len = strlen(s);
-    if (!text_ok(s, *len))
+    int k = scan_text(s, *len);
+    if (!k)
         return refuse(w, WB_PERMFAIL, "not well-formed UTF-8 text or has control characters",
                       field);
+    if (k != 2)
+        *plain = 0;
     return WB_OK;
 }
 
 /* check_optional - an optional text field: NULL or "" means absent (length 0) */
-static int check_optional(struct feedw *w, const char *s, const char *field, size_t *len)
+static int check_optional(struct feedw *w, const char *s, const char *field, size_t *len,
+                          int *plain)
 {
     *len = 0;
     if (!s || !*s)
         return WB_OK;
-    return check_required(w, s, field, len);
+    return check_required(w, s, field, len, plain);
 }
 
 /* present - 1 if an optional field has a value */
@@ -389,6 +424,8 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
 /* lengths of a message's text fields, found while checking them */
 struct msg_lens {
     size_t order, code, name, method, tracking;
+    size_t items; /* all item codes together */
+    int plain;    /* no value needs escaping (scan_text) */
 };
 
 /* fulfillment_check - every field of an OrderFulfillment message, before writing */
@@ -397,12 +434,15 @@ static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, c
 {
     int rc;
     size_t item_len;
-    if ((rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &n->order)) != WB_OK ||
-        (rc = check_required(w, m->carrier_code, "CarrierCode", &n->code)) != WB_OK ||
-        (rc = check_optional(w, m->carrier_name, "CarrierName", &n->name)) != WB_OK ||
-        (rc = check_optional(w, m->shipping_method, "ShippingMethod", &n->method)) != WB_OK ||
-        (rc = check_optional(w, m->tracking, "ShipperTrackingNumber", &n->tracking)) != WB_OK)
+    int *p = &n->plain;
+    *p = 1;
+    if ((rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &n->order, p)) != WB_OK ||
+        (rc = check_required(w, m->carrier_code, "CarrierCode", &n->code, p)) != WB_OK ||
+        (rc = check_optional(w, m->carrier_name, "CarrierName", &n->name, p)) != WB_OK ||
+        (rc = check_optional(w, m->shipping_method, "ShippingMethod", &n->method, p)) != WB_OK ||
+        (rc = check_optional(w, m->tracking, "ShipperTrackingNumber", &n->tracking, p)) != WB_OK)
         return rc;
+    n->items = 0;
     int other = strcmp(m->carrier_code, "Other") == 0;
     if (other && !present(m->carrier_name))
         return refuse(w, WB_PERMFAIL, "required when CarrierCode is Other", "CarrierName");
@@ -411,14 +451,91 @@ static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, c
     if (m->nitems && !m->items)
         return refuse(w, WB_BADARG, "items missing", "Item");
     for (size_t i = 0; i < m->nitems; i++) {
-        if ((rc = check_required(w, m->items[i].order_item_code, "AmazonOrderItemCode",
-                                 &item_len)) != WB_OK)
+        if ((rc = check_required(w, m->items[i].order_item_code, "AmazonOrderItemCode", &item_len,
+                                 p)) != WB_OK)
             return rc;
+        n->items += item_len;
         if (m->items[i].quantity < 1)
             return refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity");
     }
     if (format_date(w, m->fulfillment_date, date, date_len) != WB_OK)
         return refuse(w, WB_PERMFAIL, "out of range", "FulfillmentDate");
+    return WB_OK;
+}
+
+/* copy - n bytes from s to d, returns the end; short values without a library call */
+static inline char *copy(char *d, const char *s, size_t n)
+{
+    uint64_t a, b;
+    if (n >= 8 && n <= 16) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else {
+        memcpy(d, s, n);
+    }
+    return d + n;
+}
+
+/* LIT - copy a string literal to d, giving the end */
+#define LIT(d, lit) (memcpy((d), (lit), sizeof(lit) - 1), (d) + sizeof(lit) - 1)
+
+/* literal text of a message around its values, and of one item */
+#define MSG_FIXED 600
+#define ITEM_FIXED 160
+
+/* compose_plain - the message when no value needs escaping: one bound, straight copies; the
+ * same text as the element-by-element path */
+static int compose_plain(struct feedw *w, const struct fulfillment_msg *m, const char *date,
+                         const struct msg_lens *n)
+{
+    char num[32];
+    const char *id = decimal(m->message_id, num);
+    size_t idl = (size_t)(num + 31 - id), dl = strlen(date);
+    if (m->nitems > MSG_MAX / ITEM_FIXED)
+        return WB_TOOBIG;
+    size_t bound = MSG_FIXED + idl + dl + n->order + n->code + n->name + n->method + n->tracking +
+                   n->items + m->nitems * ITEM_FIXED;
+    int rc = room(w, bound);
+    if (rc != WB_OK)
+        return rc;
+    char *d = w->m + w->mlen;
+    d = LIT(d, "  <Message>\n    <MessageID>");
+    d = copy(d, id, idl);
+    d = LIT(d, "</MessageID>\n    <OrderFulfillment>\n      <AmazonOrderID>");
+    d = copy(d, m->amazon_order_id, n->order);
+    d = LIT(d, "</AmazonOrderID>\n      <FulfillmentDate>");
+    d = copy(d, date, dl);
+    d = LIT(d, "</FulfillmentDate>\n      <FulfillmentData>\n        <CarrierCode>");
+    d = copy(d, m->carrier_code, n->code);
+    d = LIT(d, "</CarrierCode>\n");
+    if (n->name) {
+        d = LIT(d, "        <CarrierName>");
+        d = copy(d, m->carrier_name, n->name);
+        d = LIT(d, "</CarrierName>\n");
+    }
+    if (n->method) {
+        d = LIT(d, "        <ShippingMethod>");
+        d = copy(d, m->shipping_method, n->method);
+        d = LIT(d, "</ShippingMethod>\n");
+    }
+    if (n->tracking) {
+        d = LIT(d, "        <ShipperTrackingNumber>");
+        d = copy(d, m->tracking, n->tracking);
+        d = LIT(d, "</ShipperTrackingNumber>\n");
+    }
+    d = LIT(d, "      </FulfillmentData>\n");
+    for (size_t i = 0; i < m->nitems; i++) {
+        const char *code = m->items[i].order_item_code, *qty = decimal(m->items[i].quantity, num);
+        d = LIT(d, "      <Item>\n        <AmazonOrderItemCode>");
+        d = copy(d, code, strlen(code));
+        d = LIT(d, "</AmazonOrderItemCode>\n        <Quantity>");
+        d = copy(d, qty, (size_t)(num + 31 - qty));
+        d = LIT(d, "</Quantity>\n      </Item>\n");
+    }
+    d = LIT(d, "    </OrderFulfillment>\n  </Message>\n");
+    w->mlen = (size_t)(d - w->m);
     return WB_OK;
 }
 
@@ -434,10 +551,15 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
         (rc = fulfillment_check(w, m, date, sizeof(date), &n)) != WB_OK)
         return rc;
 
+    size_t start = w->mlen;
+    if (n.plain) {
+        if ((rc = compose_plain(w, m, date, &n)) != WB_OK)
+            return drop_message(w, start, rc);
+        goto composed;
+    }
     /* the same text the writer makes with indentation on, two spaces a level */
     char num[32];
     const char *id = decimal(m->message_id, num);
-    size_t start = w->mlen;
     if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, strlen(id))) != WB_OK ||
         (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", m->amazon_order_id,
                    n.order)) != WB_OK ||
@@ -461,6 +583,7 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
     }
     if ((rc = PUT_LIT(w, "    </OrderFulfillment>\n  </Message>\n")) != WB_OK)
         return drop_message(w, start, rc);
+composed:
     w->last_id = m->message_id;
     w->count++;
     if (w->mlen >= BATCH && (rc = flush_batch(w)) != WB_OK)
@@ -471,13 +594,13 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 /* feedw_ack - append one OrderAcknowledgement message */
 int feedw_ack(struct feedw *w, const struct ack_msg *m)
 {
-    int rc;
+    int rc, plain = 1; /* the writer escapes: not needed here */
     size_t len;
     if (!m)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_ACK, m->message_id)) != WB_OK ||
-        (rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &len)) != WB_OK ||
-        (rc = check_optional(w, m->merchant_order_id, "MerchantOrderID", &len)) != WB_OK)
+        (rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &len, &plain)) != WB_OK ||
+        (rc = check_optional(w, m->merchant_order_id, "MerchantOrderID", &len, &plain)) != WB_OK)
         return rc;
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");

@@ -32,7 +32,6 @@
 #include "layout/layout_int.h"
 
 #define CHUNK 65536
-#define EMPTY_OFF SIZE_MAX
 #define ERRTEXT_MAX 600
 
 /* libcsv parser states (struct csv_parser.pstate; values from libcsv.c) */
@@ -72,13 +71,14 @@ struct csvr {
     int err;
     struct buf errtext;
     struct buf arena;
-    size_t cell_off[CSVR_MAX_COLUMNS], raw_off[CSVR_MAX_COLUMNS], raw_len[CSVR_MAX_COLUMNS];
-    size_t cell_len[CSVR_MAX_COLUMNS];
-    const char *cell_p[CSVR_MAX_COLUMNS], *raw_p[CSVR_MAX_COLUMNS];
-    struct buf fieldbuf;
-    size_t *field_off;
+    size_t raw_len[CSVR_MAX_COLUMNS], cell_len[CSVR_MAX_COLUMNS];
+    const char *cell_p[CSVR_MAX_COLUMNS], *raw_p[CSVR_MAX_COLUMNS]; /* into the arena */
+    struct buf fieldbuf; /* trimmed copies of cells with blanks around them */
     const char **field_p;
     size_t *field_len;
+    int *colfield;     /* per column: the one layout field it holds, or -1 */
+    int shared_column; /* some column holds two fields: fields are mapped in finish_row */
+    int fields_later;  /* this record's fields are mapped in finish_row */
     struct csvr_row row;
     /* header */
     char **hdr;
@@ -147,6 +147,7 @@ static void row_reset(struct csvr *r)
     r->term = 0;
     r->nseen = r->ncells = 0;
     r->err = CSVR_OK;
+    r->fields_later = 0;
     buf_reset(&r->errtext);
     buf_reset(&r->arena);
 }
@@ -182,11 +183,12 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return k + 1;
 }
 
-/* arena_add - append bytes plus a NUL to the row arena, giving their offset */
+/* arena_add - append bytes plus a NUL to the row arena (reserved whole at open, so it never
+ * moves), giving their offset */
 static int arena_add(struct csvr *r, const void *p, size_t n, size_t *off)
 {
     size_t at = r->arena.len;
-    if (r->arena.cap - at > n + 1) { /* fast path: room already there */
+    if (r->arena.cap - at > n + 1) { /* fast path: room there */
         memcpy(r->arena.data + at, p, n);
         r->arena.data[at + n] = '\0';
         r->arena.len = at + n + 1;
@@ -361,6 +363,12 @@ static void too_long(struct csvr *r, size_t col, size_t len)
               col_name(r, col, tmp, sizeof tmp), r->l->max_field, len, r->skipping ? "+" : "");
 }
 
+/* is_ws - ASCII white space */
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
 /* cb_field - libcsv: one cell complete */
 static void cb_field(void *data, size_t len, void *arg)
 {
@@ -370,21 +378,25 @@ static void cb_field(void *data, size_t len, void *arg)
     begin_row(r);
     if (col >= CSVR_MAX_COLUMNS)
         return;
-    size_t i = r->ncells++;
-    r->cell_off[i] = r->raw_off[i] = EMPTY_OFF;
+    size_t i = r->ncells++; /* == col */
+    r->cell_p[i] = r->raw_p[i] = "";
     r->raw_len[i] = r->cell_len[i] = 0;
     /* one neutralising apostrophe does not count against the limit */
     size_t limit = r->l->max_field + (len > 1 && s[0] == '\'' && is_formula_start((char)s[1]));
     if (len > limit) {
         too_long(r, col, len);
+        r->fields_later = 1;
         return;
     }
-    if (arena_add(r, s, len, &r->raw_off[i]) != WB_OK) {
+    size_t off;
+    if (arena_add(r, s, len, &off) != WB_OK) {
         set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
+        r->fields_later = 1;
         return;
     }
+    r->raw_p[i] = r->arena.data + off;
     r->raw_len[i] = len;
-    size_t off = r->raw_off[i], clen = len;
+    size_t clen = len;
     if (!r->trusted && !str_ascii_range((const char *)s, len, 1)) {
         char tmp[80];
         size_t bad = 0, nul = 0, first = 0;
@@ -399,6 +411,7 @@ static void cb_field(void *data, size_t len, void *arg)
         clen = r->arena.len - 1 - off;
         if (rc != WB_OK) {
             set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
+            r->fields_later = 1;
             return;
         }
         if (nul)
@@ -409,9 +422,19 @@ static void cb_field(void *data, size_t len, void *arg)
     }
     const char *c = r->arena.data + off;
     if (c[0] == '\'' && is_formula_start(c[1]))
-        off++, clen--;
-    r->cell_off[i] = off;
+        c++, clen--;
+    r->cell_p[i] = c;
     r->cell_len[i] = clen;
+    /* the field this column holds, unless it needs trimming (done in finish_row) */
+    int k = r->colfield ? r->colfield[i] : -1;
+    if (k < 0)
+        return;
+    if (clen && (is_ws(c[0]) || is_ws(c[clen - 1]))) {
+        r->fields_later = 1;
+        return;
+    }
+    r->field_p[k] = c;
+    r->field_len[k] = clen;
 }
 
 /* cb_row - libcsv: one record complete (c is its terminator, -1 at end of input) */
@@ -560,12 +583,6 @@ static int next_record(struct csvr *r)
     }
 }
 
-/* is_ws - ASCII white space */
-static int is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
 /* trim_span - bounds of the len bytes at s without surrounding ASCII white space */
 static const char *trim_span(const char *s, size_t len, size_t *n)
 {
@@ -577,26 +594,13 @@ static const char *trim_span(const char *s, size_t len, size_t *n)
     return s;
 }
 
-/* finish_row - check the cell count and publish pointers in r->row */
-static void finish_row(struct csvr *r)
+/* map_fields - the trimmed cell of every layout field, for records cb_field could not map */
+static void map_fields(struct csvr *r)
 {
-    if (!r->in_header && r->nseen != r->ncols) {
-        if (r->term == -1)
-            set_error(r, CSVR_E_TRUNCATED,
-                      "file ends mid-row without a line end (%zu cells, the header has %zu)",
-                      r->nseen, r->ncols);
-        else
-            set_error(r, CSVR_E_COLUMNS, "%zu cells, the header has %zu", r->nseen, r->ncols);
-    }
-    for (size_t i = 0; i < r->ncells; i++) {
-        r->cell_p[i] = r->cell_off[i] == EMPTY_OFF ? "" : r->arena.data + r->cell_off[i];
-        r->raw_p[i] = r->raw_off[i] == EMPTY_OFF ? "" : r->arena.data + r->raw_off[i];
-    }
     size_t nf = r->l->nfields;
     buf_reset(&r->fieldbuf);
-    for (size_t k = 0; k < nf && !r->in_header; k++) {
+    for (size_t k = 0; k < nf; k++) {
         int col = r->colmap[k];
-        r->field_off[k] = EMPTY_OFF;
         r->field_p[k] = "";
         r->field_len[k] = 0;
         if (col < 0 || (size_t)col >= r->ncells)
@@ -609,15 +613,28 @@ static void finish_row(struct csvr *r)
             continue;
         }
         const char *t = trim_span(c, len, &tn);
-        size_t at = r->fieldbuf.len;
+        size_t at = r->fieldbuf.len; /* reserved whole at open: never moves */
         if (buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK) {
-            r->field_off[k] = at;
+            r->field_p[k] = r->fieldbuf.data + at;
             r->field_len[k] = tn;
         }
     }
-    for (size_t k = 0; k < nf && !r->in_header; k++)
-        if (r->field_off[k] != EMPTY_OFF)
-            r->field_p[k] = r->fieldbuf.data + r->field_off[k];
+}
+
+/* finish_row - check the cell count and publish the record in r->row */
+static void finish_row(struct csvr *r)
+{
+    if (!r->in_header && r->nseen != r->ncols) {
+        if (r->term == -1)
+            set_error(r, CSVR_E_TRUNCATED,
+                      "file ends mid-row without a line end (%zu cells, the header has %zu)",
+                      r->nseen, r->ncols);
+        else
+            set_error(r, CSVR_E_COLUMNS, "%zu cells, the header has %zu", r->nseen, r->ncols);
+    }
+    size_t nf = r->l->nfields;
+    if (!r->in_header && (r->fields_later || r->shared_column || r->ncells != r->ncols))
+        map_fields(r);
     r->row.ncells = r->ncells;
     r->row.cells = r->cell_p;
     r->row.raw = r->raw_p;
@@ -627,7 +644,7 @@ static void finish_row(struct csvr *r)
     r->row.error_text = r->err ? buf_str(&r->errtext) : "";
     r->row.fields_ = r->field_p;
     r->row.flen_ = r->field_len;
-    r->row.nfields_ = nf;
+    r->row.nfields_ = r->in_header ? 0 : nf;
 }
 
 /* csvr_next - next record: WB_OK, WB_NOTFOUND at end, WB_PERMFAIL with row->error set */
@@ -677,7 +694,7 @@ void csvr_close(struct csvr *r)
         free(r->hdr[i]);
     free(r->hdr);
     free(r->colmap);
-    free(r->field_off);
+    free(r->colfield);
     free(r->field_p);
     free(r->field_len);
     free(r->chunk);
@@ -791,6 +808,21 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
             r->colmap[k] = (int)i;
         }
     }
+    /* which field each column holds, for cb_field */
+    if (!(r->colfield = malloc(CSVR_MAX_COLUMNS * sizeof *r->colfield)))
+        return WB_NOMEM;
+    for (size_t i = 0; i < CSVR_MAX_COLUMNS; i++)
+        r->colfield[i] = -1;
+    for (size_t k = 0; k < l->nfields; k++) {
+        r->field_p[k] = "";
+        r->field_len[k] = 0;
+        int col = r->colmap[k];
+        if (col < 0)
+            continue;
+        if (r->colfield[col] >= 0)
+            r->shared_column = 1;
+        r->colfield[col] = (int)k;
+    }
     for (size_t q = 0; q < (required ? nreq : l->nfields); q++) {
         if (!required && !layout_field_required(l, q))
             continue;
@@ -846,10 +878,10 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
         csv_set_space_func(&r->p, space_only);
     r->chunk = malloc(CHUNK);
     r->colmap = calloc(l->nfields + 1, sizeof *r->colmap);
-    r->field_off = calloc(l->nfields + 1, sizeof *r->field_off);
     r->field_p = calloc(l->nfields + 1, sizeof *r->field_p);
     r->field_len = calloc(l->nfields + 1, sizeof *r->field_len);
-    if (!r->chunk || !r->colmap || !r->field_off || !r->field_p || !r->field_len)
+    if (!r->chunk || !r->colmap || !r->field_p || !r->field_len ||
+        buf_reserve_max(&r->arena) != WB_OK || buf_reserve_max(&r->fieldbuf) != WB_OK)
         goto fail;
     if (!l->is_utf8) {
         r->cd = iconv_open("UTF-8", l->encoding);

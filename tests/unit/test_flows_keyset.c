@@ -98,8 +98,7 @@ static void test_fingerprint_collision(void **state)
     (void)state;
     struct keyset k;
     assert_int_equal(keyset_init(&k, 1024), WB_OK);
-    const uint64_t a = 0xABCD000000000005ULL, b = 0xABCD000100000005ULL,
-                   c = 0xABCD800000000005ULL;
+    const uint64_t a = 0xABCD000000000005ULL, b = 0xABCD000100000005ULL, c = 0xABCD800000000005ULL;
     assert_int_equal(keyset_check_hash(&k, a, 10), 0);
     assert_int_equal(keyset_check_hash(&k, b, 11), 0);
     assert_int_equal(keyset_check_hash(&k, c, 12), 0);
@@ -141,12 +140,9 @@ static void test_hash_parts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic),
-        cmocka_unit_test(test_bad_window),
-        cmocka_unit_test(test_window),
-        cmocka_unit_test(test_full_window),
-        cmocka_unit_test(test_recurring),
-        cmocka_unit_test(test_fingerprint_collision),
+        cmocka_unit_test(test_basic),      cmocka_unit_test(test_bad_window),
+        cmocka_unit_test(test_window),     cmocka_unit_test(test_full_window),
+        cmocka_unit_test(test_recurring),  cmocka_unit_test(test_fingerprint_collision),
         cmocka_unit_test(test_hash_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
