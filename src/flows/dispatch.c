@@ -4,7 +4,7 @@
  * Reject codes are stable (documented in docs/wmsbridge.1); reasons are
  * sentences for an operator. Returns WB_PERMFAIL for rejects; never exits.
  */
-#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,26 +83,36 @@ static const char *shown(const char *s, char *tmp, size_t n)
     return tmp;
 }
 
-/* order_id_ok - Amazon's 3-7-7 digit shape */
+/* load8 - eight bytes of s as a word */
+static uint64_t load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+/* digits8 - 1 if all eight bytes of w are ASCII digits (high nibble 3, low nibble 0..9) */
+static int digits8(uint64_t w)
+{
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ULL, lo = 0x0F0F0F0F0F0F0F0FULL;
+    return (w & hi) == 0x3030303030303030ULL && (((w & lo) + 0x0606060606060606ULL) & hi) == 0;
+}
+
+/* order_id_ok - Amazon's 3-7-7 digit shape, eight bytes a step */
 static int order_id_ok(const char *s, size_t n)
 {
+    char t[19];
     if (n != 19 || s[3] != '-' || s[11] != '-')
         return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned)(s[i] - '0') > 9 && i != 3 && i != 11)
-            return 0;
-    return 1;
+    memcpy(t, s, sizeof t);
+    t[3] = t[11] = '0';
+    return digits8(load8(t)) && digits8(load8(t + 8)) && digits8(load8(t + 11));
 }
 
 /* item_code_ok - AmazonOrderItemCode is \d{14} in amzn-base.xsd */
 static int item_code_ok(const char *s, size_t n)
 {
-    if (n != 14)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned)(s[i] - '0') > 9)
-            return 0;
-    return 1;
+    return n == 14 && digits8(load8(s)) && digits8(load8(s + 6));
 }
 
 /* quantity_ok - a whole number from 1 to 9999 as str_to_long reads it; plain digits fast */
@@ -119,6 +129,24 @@ static int quantity_ok(const char *s, long *out)
     return str_to_long(s, 1, 9999, out) == WB_OK;
 }
 
+/* in_range - per byte of w (each below 0x80): 0x80 where lo <= byte <= hi (1 <= lo) */
+static uint64_t in_range(uint64_t w, unsigned lo, unsigned hi)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    return (w + ones * (0x80 - lo)) & ~(w + ones * (0x7F - hi)) & ones * 0x80;
+}
+
+/* tracking_word - 1 if the eight bytes are letters, digits, '-' or ' ' */
+static int tracking_word(uint64_t w)
+{
+    const uint64_t highs = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+    if (w & highs)
+        return 0;
+    uint64_t ok = in_range(w, '0', '9') | in_range(w | ones * 0x20, 'a', 'z') |
+                  in_range(w, '-', '-') | in_range(w, ' ', ' ');
+    return ok == highs;
+}
+
 /* tracking_ok - plausible carrier tracking number */
 static int tracking_ok(const char *s, size_t n, const char **why)
 {
@@ -126,14 +154,29 @@ static int tracking_ok(const char *s, size_t n, const char **why)
         *why = "must be 6 to 64 characters";
         return 0;
     }
-    unsigned char differ = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '-' && c != ' ') {
-            *why = "may hold only letters, digits, spaces and '-'";
-            return 0;
+    int chars_ok = 1;
+    uint64_t differ = 0, same = 0x0101010101010101ULL * (unsigned char)s[0];
+    if (n >= 8) {
+        for (size_t i = 0;; i += 8) { /* whole words, the last one overlapping */
+            if (i + 8 > n)
+                i = n - 8;
+            uint64_t w = load8(s + i);
+            chars_ok &= tracking_word(w);
+            differ |= w ^ same;
+            if (i + 8 == n)
+                break;
         }
-        differ |= (unsigned char)(c ^ (unsigned char)s[0]);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            chars_ok &= (unsigned)(c - '0') <= 9 || (unsigned)((c | 0x20) - 'a') <= 25 ||
+                        c == '-' || c == ' ';
+            differ |= (unsigned char)(c ^ (unsigned char)s[0]);
+        }
+    }
+    if (!chars_ok) {
+        *why = "may hold only letters, digits, spaces and '-'";
+        return 0;
     }
     if (!differ) {
         *why = "is a placeholder (one repeated character)";
@@ -168,20 +211,46 @@ static int ship_time(const struct dispatch_rules *r, const char *when, size_t n,
     return rc;
 }
 
-/* carrier_entry - carriers_lookup through the memo */
-static const struct carrier_entry *carrier_entry(const struct dispatch_rules *r,
-                                                 const char *carrier, size_t n)
+/* copy_len - a value of known length len into dst (cut to fit, as str_copy does) */
+static void copy_len(char *dst, size_t size, const char *src, size_t len)
+{
+    copy_field(dst, size, src, len);
+}
+
+/* set_carrier - the carrier fields of rec from a map entry, through the memo (by text) */
+static int set_carrier(const struct dispatch_rules *r, const char *carrier, size_t n,
+                       struct dispatch_rec *rec)
 {
     struct dispatch_memo *m = r->memo;
-    if (m && m->carrier_len == n && memcmp(m->carrier, carrier, n) == 0)
-        return m->ce;
-    const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
-    if (m && ce && n > 0 && n < sizeof m->carrier) {
-        memcpy(m->carrier, carrier, n);
-        m->carrier_len = n;
-        m->ce = ce;
+    size_t slot = n ? (n * 31u + (unsigned char)carrier[0] * 7u + (unsigned char)carrier[n - 1]) %
+                          DISPATCH_MEMO_CARRIERS
+                    : 0;
+    const struct carrier_entry *ce;
+    size_t lc, ln, lm;
+    if (m && m->carrier[slot].len == n && n && memcmp(m->carrier[slot].text, carrier, n) == 0) {
+        ce = m->carrier[slot].ce;
+        lc = m->carrier[slot].code_len;
+        ln = m->carrier[slot].name_len;
+        lm = m->carrier[slot].method_len;
+    } else {
+        if (!(ce = carriers_lookup(r->carriers, carrier)))
+            return WB_NOTFOUND;
+        lc = strlen(ce->carrier_code);
+        ln = ce->carrier_name ? strlen(ce->carrier_name) : 0;
+        lm = ce->shipping_method ? strlen(ce->shipping_method) : 0;
+        if (m && n > 0 && n < sizeof m->carrier[slot].text) {
+            memcpy(m->carrier[slot].text, carrier, n);
+            m->carrier[slot].len = n;
+            m->carrier[slot].ce = ce;
+            m->carrier[slot].code_len = lc;
+            m->carrier[slot].name_len = ln;
+            m->carrier[slot].method_len = lm;
+        }
     }
-    return ce;
+    copy_len(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code, lc);
+    copy_len(rec->carrier_name, sizeof rec->carrier_name, ln ? ce->carrier_name : "", ln);
+    copy_len(rec->ship_method, sizeof rec->ship_method, lm ? ce->shipping_method : "", lm);
+    return WB_OK;
 }
 
 /* dispatch_check_row - validate one row into rec */
@@ -238,8 +307,7 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
         return reject(code, coden, "E_SHIP_TIME_OLD", reason, reasonn,
                       "ship time '%s' is more than %ld days ago (max_ship_age_days)",
                       shown(when, t, sizeof t), r->max_age_days);
-    const struct carrier_entry *ce = carrier_entry(r, carrier, lcarrier);
-    if (!ce) {
+    if (set_carrier(r, carrier, lcarrier, rec) != WB_OK) {
         char hint[160] = "";
         if (carriers_suggest(r->carriers, carrier, hint, sizeof hint) != WB_OK)
             hint[0] = '\0';
@@ -248,18 +316,19 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                       "Amazon CarrierCode (or Other with a CarrierName)%s%s",
                       shown(carrier, t, sizeof t), *hint ? "; " : "", hint);
     }
-    str_copy(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code);
-    str_copy(rec->carrier_name, sizeof rec->carrier_name, ce->carrier_name ? ce->carrier_name : "");
-    str_copy(rec->ship_method, sizeof rec->ship_method,
-             ce->shipping_method ? ce->shipping_method : "");
-    if (r->f_method >= 0 && *csvr_field(row, r->f_method))
-        str_copy(rec->ship_method, sizeof rec->ship_method, csvr_field(row, r->f_method));
+    size_t lmethod;
+    const char *method = csvr_field_n(row, r->f_method, &lmethod);
+    if (lmethod)
+        copy_len(rec->ship_method, sizeof rec->ship_method, method, lmethod);
     if (r->skus) {
         const char *seller = skus_lookup(r->skus, sku);
         if (!seller)
             return reject(code, coden, "E_SKU_UNKNOWN", reason, reasonn,
                           "SKU '%s' is not in skus.map", shown(sku, t, sizeof t));
-        str_copy(rec->sku, sizeof rec->sku, seller);
+        if (seller == sku) /* identity */
+            copy_len(rec->sku, sizeof rec->sku, sku, lsku);
+        else
+            str_copy(rec->sku, sizeof rec->sku, seller);
     } else {
         copy_field(rec->sku, sizeof rec->sku, sku, lsku);
     }

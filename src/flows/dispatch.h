@@ -43,15 +43,20 @@ struct dispatch_rec {
     time_t ship_time;
 };
 
-/* the last ship time and carrier seen with what they gave: the rows of one order repeat them,
- * so a run checks each distinct text once in a row. Zero it before use. */
+/* what recent ship times and carriers gave: the rows of one order repeat their ship time, and a
+ * file uses a handful of carriers, so a run works each distinct text out once in a while.
+ * Zero it before use. */
+#define DISPATCH_MEMO_CARRIERS 16
 struct dispatch_memo {
     char when[48];
     size_t when_len; /* 0: nothing remembered */
     time_t when_t;
-    char carrier[48];
-    size_t carrier_len; /* 0: nothing remembered */
-    const struct carrier_entry *ce;
+    struct {
+        char text[48];
+        size_t len; /* 0: empty slot */
+        const struct carrier_entry *ce;
+        size_t code_len, name_len, method_len;
+    } carrier[DISPATCH_MEMO_CARRIERS];
 };
 
 struct dispatch_rules {

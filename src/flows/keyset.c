@@ -45,30 +45,57 @@ uint64_t keyset_hash(const char *key)
     return h ? h : 1;
 }
 
+/* mum - fold the 128-bit product of a and b to 64 bits (the wyhash mixing step) */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* word - eight bytes at s */
+static inline uint64_t word(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+#define K1 0xa0761d6478bd642fULL
+#define K2 0xe7037ed1a0b428dbULL
+#define K3 0x8ebc6af09c88c6e3ULL
+#define K4 0x589965cc75374cc3ULL
+
+/* part_hash - hash of one part of length n: the first and last 16 bytes, overlapping, and
+ * every 16 bytes between, each tied to its place; parts of different lengths differ */
+static inline uint64_t part_hash(const char *s, size_t n)
+{
+    uint64_t a, b;
+    if (n >= 8) {
+        a = word(s);
+        b = word(s + n - 8);
+    } else {
+        a = b = 0;
+        for (size_t i = 0; i < n; i++)
+            a = a << 8 | (unsigned char)s[i];
+    }
+    uint64_t h = mum(a ^ K1, b ^ K2 ^ n);
+    if (n > 16) {
+        for (size_t i = 8; i + 16 < n; i += 16) /* the middle, 16 bytes at a time */
+            h ^= mum(word(s + i) ^ K3 ^ i, word(s + i + 8) ^ K4);
+        h ^= mum(word(s + n - 16) ^ K3, word(s + n - 8) ^ K1 ^ n);
+    }
+    return h;
+}
+
 /* keyset_hash_parts - 64-bit hash of a key made of k parts (lengths included, so no two
- * different part lists hash alike by construction); never 0 */
+ * different part lists hash alike by construction); never 0. The parts are hashed
+ * independently, then folded in order. */
 uint64_t keyset_hash_parts(const char *const *part, const size_t *len, size_t k)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL, w;
-    for (size_t j = 0; j < k; j++) {
-        const char *s = part[j];
-        size_t n = len[j], i = 0;
-        for (; i + 8 <= n; i += 8) {
-            memcpy(&w, s + i, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdULL;
-            h ^= h >> 32;
-        }
-        if (i < n && n >= 8) { /* the tail: the last word, overlapping */
-            memcpy(&w, s + n - 8, 8);
-        } else {
-            w = 0;
-            for (; i < n; i++)
-                w = (w << 8) | (unsigned char)s[i];
-        }
-        h = (h ^ w ^ ((uint64_t)n << 56)) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 29;
-    }
-    h = mix(h ^ k);
+    uint64_t h = K4 ^ k;
+    for (size_t j = 0; j < k; j++)
+        h = mum(h ^ part_hash(part[j], len[j]), K2 ^ (j + 1));
+    h = mix(h);
     return h ? h : 1;
 }
 

@@ -33,6 +33,8 @@
 
 #define CHUNK 65536
 #define ERRTEXT_MAX 600
+/* cells up to this long are copied as whole words (cb_field) */
+#define SHORT_CELL 32
 
 /* libcsv parser states (struct csv_parser.pstate; values from libcsv.c) */
 #define PS_ROW_NOT_BEGUN 0
@@ -63,8 +65,10 @@ struct csvr {
     int skip_inq;
     int in_header;
     int fatal;
-    int trusted;    /* every byte fed to libcsv for the cells now completing is 0x01..0x7F */
-    size_t row_max; /* cap of the row arena */
+    int trusted;      /* every byte fed to libcsv for the cells now completing is 0x01..0x7F */
+    int fast;         /* trusted, and libcsv's cell buffer can be read by whole words */
+    size_t short_max; /* cells cb_field copies itself: SHORT_CELL, or max_field if less */
+    size_t row_max;   /* cap of the row arena */
     /* record being built */
     int started, done, term;
     size_t nseen, ncells;
@@ -363,14 +367,15 @@ static void too_long(struct csvr *r, size_t col, size_t len)
               col_name(r, col, tmp, sizeof tmp), r->l->max_field, len, r->skipping ? "+" : "");
 }
 
-/* is_ws - ASCII white space */
+/* is_ws - ASCII white space (one comparison for the usual printable byte) */
 static int is_ws(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+    unsigned char u = (unsigned char)c;
+    return u <= ' ' && (u == ' ' || (unsigned)(u - '\t') <= '\r' - '\t');
 }
 
-/* cb_field - libcsv: one cell complete */
-static void cb_field(void *data, size_t len, void *arg)
+/* cb_field_any - one cell, whatever it holds (cb_field's general path) */
+static void cb_field_any(void *data, size_t len, void *arg)
 {
     struct csvr *r = arg;
     const unsigned char *s = data ? data : (const unsigned char *)"";
@@ -437,6 +442,47 @@ static void cb_field(void *data, size_t len, void *arg)
     r->field_len[k] = clen;
 }
 
+/* cb_field - libcsv: one cell complete. The usual cell (short, every byte checked with its
+ * line, within the columns, the arena with room) is copied and published here; anything
+ * else goes to cb_field_any. */
+static void cb_field(void *data, size_t len, void *arg)
+{
+    struct csvr *r = arg;
+    size_t i = r->nseen;
+    /* data is libcsv's cell buffer (r->fast: at least SHORT_CELL long), so its first words can
+     * be read whatever the cell's length; the arena is reserved whole at open */
+    if (!r->fast || len > r->short_max || i >= CSVR_MAX_COLUMNS ||
+        r->arena.cap - r->arena.len <= SHORT_CELL + 1) {
+        cb_field_any(data, len, arg);
+        return;
+    }
+    begin_row(r);
+    r->nseen = r->ncells = i + 1;
+    char *d = r->arena.data + r->arena.len;
+    uint64_t w[SHORT_CELL / 8];
+    memcpy(w, data, sizeof w);
+    memcpy(d, w, sizeof w);
+    d[len] = '\0';
+    r->arena.len += len + 1;
+    r->raw_p[i] = d;
+    r->raw_len[i] = len;
+    const char *c = d;
+    size_t clen = len;
+    if (c[0] == '\'' && is_formula_start(c[1]))
+        c++, clen--;
+    r->cell_p[i] = c;
+    r->cell_len[i] = clen;
+    int k = r->colfield ? r->colfield[i] : -1;
+    if (k < 0)
+        return;
+    if (clen && (is_ws(c[0]) || is_ws(c[clen - 1]))) {
+        r->fields_later = 1;
+        return;
+    }
+    r->field_p[k] = c;
+    r->field_len[k] = clen;
+}
+
 /* cb_row - libcsv: one record complete (c is its terminator, -1 at end of input) */
 static void cb_row(int c, void *arg)
 {
@@ -449,7 +495,7 @@ static void cb_row(int c, void *arg)
 /* parser_reset - drop whatever libcsv holds of the current record */
 static void parser_reset(struct csvr *r)
 {
-    r->trusted = 0;
+    r->trusted = r->fast = 0;
     csv_set_opts(&r->p, (unsigned char)(r->opts & ~CSV_STRICT_FINI));
     csv_fini(&r->p, NULL, NULL, NULL);
     csv_set_opts(&r->p, r->opts);
@@ -542,6 +588,7 @@ static int next_record(struct csvr *r)
          * trusted only if they were */
         int carried = ps0 == PS_FIELD_BEGUN || ps0 == PS_FIELD_MIGHT_HAVE_ENDED;
         r->trusted = (!carried || r->trusted) && str_ascii_range((const char *)s, seg, 1);
+        r->fast = r->trusted && r->p.entry_size >= SHORT_CELL && r->p.entry_buf;
         size_t got = csv_parse(&r->p, s, seg, cb_field, cb_row, r);
         if (got < seg) {
             if (csv_error(&r->p) != CSV_EPARSE)
@@ -868,6 +915,7 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
     buf_init(&r->errtext, ERRTEXT_MAX);
     buf_init(&r->fieldbuf, r->row_max);
     r->opts = CSV_STRICT | CSV_STRICT_FINI;
+    r->short_max = l->max_field < SHORT_CELL ? l->max_field : SHORT_CELL;
     int rc = WB_NOMEM;
     if (csv_init(&r->p, r->opts) != 0)
         goto fail_noparser;
