@@ -20,8 +20,9 @@ B := $(BUILD)/$(VARIANT)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-PKGS := libxml-2.0 libcurl libssh2 zlib sqlite3 jansson libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libcurl is compiled against but loaded on first use (src/net/http.c), so it is not linked
+PKGS := libxml-2.0 libssh2 zlib sqlite3 jansson libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS := $(PKG_LIBS) -lcsv -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)

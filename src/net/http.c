@@ -5,9 +5,16 @@
  * (the one place where CURLcode is translated). Response bodies go to a
  * bounded buf or to a caller's sink; selected headers are captured. Never
  * logs or returns secrets or URL query strings; never exits.
+ *
+ * libcurl is loaded on first use (dlopen), not linked: it brings some thirty
+ * libraries whose loading cost every command, and most commands (convert,
+ * check, status, explain...) never reach the network. Only this file calls
+ * libcurl, through the table below.
  */
 #include <ctype.h>
+#define CURL_DISABLE_TYPECHECK /* options are checked by the calls below, not by macros */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +28,89 @@
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "net/http.h"
+
+/* the libcurl functions this module uses, resolved by load_curl */
+static struct {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    void (*easy_cleanup)(CURL *);
+    void (*easy_reset)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+    char *(*easy_escape)(CURL *, const char *, int);
+    void (*free)(void *);
+    time_t (*getdate)(const char *, const time_t *);
+} lc;
+
+/* curl.h may define some of these names as macros of themselves */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init lc.global_init
+#define curl_easy_init lc.easy_init
+#define curl_easy_setopt lc.easy_setopt
+#define curl_easy_perform lc.easy_perform
+#define curl_easy_getinfo lc.easy_getinfo
+#define curl_easy_cleanup lc.easy_cleanup
+#define curl_easy_reset lc.easy_reset
+#define curl_easy_strerror lc.easy_strerror
+#define curl_slist_append lc.slist_append
+#define curl_slist_free_all lc.slist_free_all
+#define curl_easy_escape lc.easy_escape
+#define curl_free lc.free
+#define curl_getdate lc.getdate
+
+/* sonames tried in turn: the OpenSSL build the dependency script installs, then others */
+static const char *const curl_sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4",
+                                           "libcurl-nss.so.4"};
+
+/* load_curl - dlopen libcurl and resolve the table (once); the reason in why on failure */
+static int load_curl(char *why, size_t n)
+{
+    static int loaded;
+    if (loaded)
+        return WB_OK;
+    void *dl = NULL;
+    for (size_t i = 0; !dl && i < WB_ARRAY_LEN(curl_sonames); i++)
+        dl = dlopen(curl_sonames[i], RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        snprintf(why, n, "libcurl cannot be loaded (%s): install libcurl4", dlerror());
+        return WB_CONFIG;
+    }
+    struct {
+        const char *name;
+        void **slot;
+    } syms[] = {
+        {"curl_global_init", (void **)&lc.global_init},
+        {"curl_easy_init", (void **)&lc.easy_init},
+        {"curl_easy_setopt", (void **)&lc.easy_setopt},
+        {"curl_easy_perform", (void **)&lc.easy_perform},
+        {"curl_easy_getinfo", (void **)&lc.easy_getinfo},
+        {"curl_easy_cleanup", (void **)&lc.easy_cleanup},
+        {"curl_easy_reset", (void **)&lc.easy_reset},
+        {"curl_easy_strerror", (void **)&lc.easy_strerror},
+        {"curl_slist_append", (void **)&lc.slist_append},
+        {"curl_slist_free_all", (void **)&lc.slist_free_all},
+        {"curl_easy_escape", (void **)&lc.easy_escape},
+        {"curl_free", (void **)&lc.free},
+        {"curl_getdate", (void **)&lc.getdate},
+    };
+    for (size_t i = 0; i < WB_ARRAY_LEN(syms); i++) {
+        void *f = dlsym(dl, syms[i].name);
+        if (!f) {
+            snprintf(why, n, "libcurl has no %s", syms[i].name);
+            dlclose(dl);
+            memset(&lc, 0, sizeof lc);
+            return WB_CONFIG;
+        }
+        memcpy(syms[i].slot, &f, sizeof f); /* object to function pointer, as dlsym intends */
+    }
+    loaded = 1;
+    return WB_OK;
+}
 
 struct http {
     CURL *curl;
@@ -36,16 +126,44 @@ struct xfer {
     int sink_rc; /* status that made a callback abort the transfer */
 };
 
-/* http_global_init - curl_global_init once (also done by http_open) */
-int http_global_init(void)
+/* global_init - load libcurl and curl_global_init once; the reason in why on failure */
+static int global_init(char *why, size_t n)
 {
     static int done;
     if (done)
         return WB_OK;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    int rc = load_curl(why, n);
+    if (rc != WB_OK)
+        return rc;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(why, n, "libcurl could not be initialised");
         return WB_INTERNAL;
+    }
     done = 1;
     return WB_OK;
+}
+
+/* http_global_init - load libcurl and curl_global_init once (also done by http_open) */
+int http_global_init(void)
+{
+    char why[256];
+    return global_init(why, sizeof why);
+}
+
+/* http_escape - append v percent-encoded for a URL query or a form body; the temporary copy is
+ * wiped (values may be secrets) */
+int http_escape(struct buf *out, const char *v)
+{
+    char why[256];
+    if (global_init(why, sizeof why) != WB_OK)
+        return WB_INTERNAL;
+    char *e = curl_easy_escape(NULL, v, 0);
+    if (!e)
+        return WB_NOMEM;
+    int rc = buf_appends(out, e);
+    explicit_bzero(e, strlen(e));
+    curl_free(e);
+    return rc;
 }
 
 /* http_url_is_https - 1 if url starts with https:// */
@@ -83,9 +201,11 @@ void http_redact_url(const char *url, char *out, size_t n)
 int http_open(struct http **out, const struct wb_config *cfg, struct buf *err)
 {
     *out = NULL;
-    if (http_global_init() != WB_OK) {
-        buf_appendf(err, "libcurl could not be initialised");
-        return WB_INTERNAL;
+    char why[256];
+    int grc = global_init(why, sizeof why);
+    if (grc != WB_OK) {
+        buf_appendf(err, "%s", why);
+        return grc;
     }
     int insecure = 0;
     if (!cfg->tls_verify) {

@@ -6,7 +6,6 @@
  * WB_PERMFAIL with a sentence that never contains a secret; never exits.
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -22,6 +21,7 @@
 #include "core/shm.h"
 #include "core/strutil.h"
 #include "core/wb.h"
+#include "net/http.h"
 #include "net/lwa.h"
 
 #define CREDS_FILE_MAX (64 * 1024)
@@ -247,13 +247,8 @@ int lwa_parse_token(const char *json, size_t len, char *token, size_t n, long *e
 /* append_field - "&name=" + form-escaped value */
 static int append_field(struct buf *out, const char *name, const char *value)
 {
-    char *e = curl_easy_escape(NULL, value, 0);
-    if (!e)
-        return WB_NOMEM;
-    int rc = buf_appendf(out, "%s%s=%s", out->len ? "&" : "", name, e);
-    explicit_bzero(e, strlen(e));
-    curl_free(e);
-    return rc;
+    int rc = buf_appendf(out, "%s%s=", out->len ? "&" : "", name);
+    return rc == WB_OK ? http_escape(out, value) : rc;
 }
 
 /* lwa_form_body - the form-encoded refresh-token grant (caller wipes and frees it) */

@@ -8,7 +8,6 @@
  * gunzip) in spapi_doc.c. Returns WB_* with one sentence in err; never logs
  * or returns tokens, secrets or presigned URLs; never exits.
  */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,12 +514,7 @@ int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out,
 /* escape - append a query-escaped value */
 static int escape(struct buf *b, const char *v)
 {
-    char *e = curl_easy_escape(NULL, v, 0);
-    if (!e)
-        return WB_NOMEM;
-    int rc = buf_appends(b, e);
-    curl_free(e);
-    return rc;
+    return http_escape(b, v);
 }
 
 /* spapi_list_feeds - getFeeds of a type since a time, all pages up to SPAPI_LIST_PAGES */
