@@ -56,22 +56,6 @@ static int grow(struct buf *b, size_t n)
     return WB_OK;
 }
 
-/* buf_reserve_max - allocate room for max bytes at once, so appends never move the data
- * (pointers into it stay valid until buf_free); pages untouched stay unallocated by the OS */
-int buf_reserve_max(struct buf *b)
-{
-    if (b->cap >= b->max + 1)
-        return WB_OK;
-    char *p = realloc(b->data, b->max + 1);
-    if (!p)
-        return WB_NOMEM;
-    if (!b->data)
-        p[0] = '\0';
-    b->data = p;
-    b->cap = b->max + 1;
-    return WB_OK;
-}
-
 /* buf_append - append n bytes */
 int buf_append(struct buf *b, const void *p, size_t n)
 {

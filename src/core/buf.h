@@ -24,8 +24,6 @@ void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 /* buf_reset - length 0, storage kept */
 void buf_reset(struct buf *b);
-/* buf_reserve_max - storage for max bytes now: later appends never move the data */
-int buf_reserve_max(struct buf *b);
 /* buf_append - append n bytes */
 int buf_append(struct buf *b, const void *p, size_t n);
 /* buf_appends - append a C string */

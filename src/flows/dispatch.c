@@ -98,15 +98,26 @@ static int digits8(uint64_t w)
     return (w & hi) == 0x3030303030303030ULL && (((w & lo) + 0x0606060606060606ULL) & hi) == 0;
 }
 
-/* order_id_ok - Amazon's 3-7-7 digit shape, eight bytes a step */
+/* at - a word whose byte i (in memory order) is 0xFF, the others 0 */
+static uint64_t at(size_t i)
+{
+    unsigned char b[8] = {0};
+    uint64_t m;
+    b[i] = 0xFF;
+    memcpy(&m, b, 8);
+    return m;
+}
+
+/* order_id_ok - Amazon's 3-7-7 digit shape, eight bytes a step (the dashes are checked on
+ * their own and count as digits in the words; the words are never stored and reloaded) */
 static int order_id_ok(const char *s, size_t n)
 {
-    char t[19];
     if (n != 19 || s[3] != '-' || s[11] != '-')
         return 0;
-    memcpy(t, s, sizeof t);
-    t[3] = t[11] = '0';
-    return digits8(load8(t)) && digits8(load8(t + 8)) && digits8(load8(t + 11));
+    const uint64_t zeros = 0x3030303030303030ULL, m3 = at(3), m0 = at(0);
+    return digits8((load8(s) & ~m3) | (zeros & m3)) &&
+           digits8((load8(s + 8) & ~m3) | (zeros & m3)) &&
+           digits8((load8(s + 11) & ~m0) | (zeros & m0));
 }
 
 /* item_code_ok - AmazonOrderItemCode is \d{14} in amzn-base.xsd */

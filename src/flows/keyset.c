@@ -1,10 +1,8 @@
 /*
- * keyset.c - two-generation open-addressing set of 64-bit key hashes.
- * Each generation takes `window` keys (rounded up to a power of two) at
- * half load before it becomes the old one, so the last `window` keys are
- * always found. Probing reads only the index (4 bytes a slot for each
- * generation, side by side); a generation's log of full hashes and lines is
- * appended to in order and read where a fingerprint matches.
+ * keyset.c - two-generation set of 64-bit key hashes: a filter in front of
+ * an open-addressing index. Each generation takes `window` keys (rounded up
+ * to a power of two) at half load before it becomes the old one, so the last
+ * `window` keys are always found. See keyset.h for the layout.
  * Fixed memory after keyset_init; never exits.
  */
 #include <stdlib.h>
@@ -109,13 +107,15 @@ int keyset_init(struct keyset *k, size_t window)
     while (gen < window)
         gen <<= 1;
     k->slot = calloc(gen * 2, sizeof *k->slot);
+    k->filter = calloc(gen / 4, sizeof *k->filter); /* 16 bits a key */
     k->log[0] = malloc(gen * sizeof *k->log[0]);
     k->log[1] = malloc(gen * sizeof *k->log[1]);
-    if (!k->slot || !k->log[0] || !k->log[1]) {
+    if (!k->slot || !k->filter || !k->log[0] || !k->log[1]) {
         keyset_free(k);
         return WB_NOMEM;
     }
     k->cap = gen * 2;
+    k->nfilter = gen / 4;
     k->gen_max = gen;
     return WB_OK;
 }
@@ -125,6 +125,17 @@ static uint32_t fingerprint(uint64_t h)
 {
     uint32_t f = (uint32_t)(h >> 48);
     return (f ? f : 1) << 16;
+}
+
+/* filter_word / filter_bits - where and which three bits of the filter stand for h (bits of h
+ * apart from those of the index slot and the fingerprint) */
+static size_t filter_word(const struct keyset *k, uint64_t h)
+{
+    return (size_t)(h >> 18) & (k->nfilter - 1);
+}
+static uint64_t filter_bits(uint64_t h)
+{
+    return (1ULL << ((h >> 32) & 63)) | (1ULL << ((h >> 38) & 63)) | (1ULL << ((h >> 44) & 63));
 }
 
 /* find - slot of h in generation g (the match or the empty slot) */
@@ -140,36 +151,65 @@ static size_t find(const struct keyset *k, int g, uint64_t h)
     }
 }
 
-/* keyset_prefetch - start loading the index slot of hash h before keyset_check_hash needs it */
+/* flush - put the pending keys of the current generation into the index, their slots fetched
+ * together first (a new key is in neither generation, so its place is the first empty slot) */
+static void flush(struct keyset *k)
+{
+    int cur = k->cur;
+    size_t mask = k->cap - 1, first = k->count - k->npending;
+    const struct keyset_entry *log = k->log[cur];
+    for (size_t p = first; p < k->count; p++)
+        __builtin_prefetch(&k->slot[(size_t)log[p].hash & mask], 1);
+    for (size_t p = first; p < k->count; p++) {
+        uint64_t h = log[p].hash;
+        size_t i = (size_t)h & mask;
+        while (k->slot[i][cur])
+            i = (i + 1) & mask;
+        k->slot[i][cur] = fingerprint(h) | (uint32_t)p;
+    }
+    k->npending = 0;
+}
+
+/* keyset_prefetch - start loading the filter word of hash h before keyset_check_hash needs it */
 void keyset_prefetch(const struct keyset *k, uint64_t h)
 {
-    __builtin_prefetch(&k->slot[(size_t)h & (k->cap - 1)], 1);
+    __builtin_prefetch(&k->filter[filter_word(k, h)], 1);
 }
 
 /* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */
 long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
 {
     int cur = k->cur;
-    size_t s = find(k, cur, h);
-    uint32_t v = k->slot[s][cur];
-    if (v)
-        return k->log[cur][v & 0xFFFFu].line;
-    size_t o = find(k, !cur, h);
-    v = k->slot[o][!cur];
-    if (v)
-        return k->log[!cur][v & 0xFFFFu].line;
+    size_t fw = filter_word(k, h);
+    uint64_t bits = filter_bits(h);
+    if ((k->filter[fw][0] & bits) == bits || (k->filter[fw][1] & bits) == bits) {
+        /* perhaps seen: look it up for real */
+        flush(k);
+        size_t s = find(k, cur, h);
+        uint32_t v = k->slot[s][cur];
+        if (v)
+            return k->log[cur][v & 0xFFFFu].line;
+        size_t o = find(k, !cur, h);
+        v = k->slot[o][!cur];
+        if (v)
+            return k->log[!cur][v & 0xFFFFu].line;
+    }
     if (k->count >= k->gen_max) {
         /* the current generation is full: it becomes the old one */
+        flush(k);
         cur = k->cur = !cur;
         for (size_t i = 0; i < k->cap; i++)
             k->slot[i][cur] = 0;
+        for (size_t i = 0; i < k->nfilter; i++)
+            k->filter[i][cur] = 0;
         k->count = 0;
-        s = find(k, cur, h);
     }
-    k->slot[s][cur] = fingerprint(h) | (uint32_t)k->count;
+    k->filter[fw][cur] |= bits;
     k->log[cur][k->count].hash = h;
     k->log[cur][k->count].line = lineno;
     k->count++;
+    if (++k->npending == KEYSET_BATCH)
+        flush(k);
     return 0;
 }
 
@@ -183,6 +223,7 @@ long keyset_check_add(struct keyset *k, const char *key, long lineno)
 void keyset_free(struct keyset *k)
 {
     free(k->slot);
+    free(k->filter);
     free(k->log[0]);
     free(k->log[1]);
     memset(k, 0, sizeof *k);

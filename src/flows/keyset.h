@@ -3,12 +3,17 @@
  * the line each was first seen on. Two generations of a fixed index: it
  * remembers at least the last `window` keys (at most 65,536) whatever the
  * input size, so a streaming conversion finds duplicate rows without memory
- * growing with the file. The index holds 4 bytes a slot and generation (a
- * 16-bit fingerprint and the key's place in its generation's log), so the
- * part every lookup reads stays small enough for the cache; each
- * generation's log of full hashes and lines is written in arrival order and
- * read only where a fingerprint matches, which is rare unless the key is
- * really there. Never exits; allocation happens once at init.
+ * growing with the file.
+ *
+ * Most keys are new, and an index of this size does not stay in cache, so a
+ * lookup first asks a small filter (three bits of one word per key and
+ * generation, both generations in one cache line): when it says "never
+ * seen", the key is new for sure. New keys are put into the index a batch at
+ * a time, their slots fetched together. Only keys the filter may have seen
+ * (repeats, and about one new key in a hundred) are looked up in the index:
+ * a 16-bit fingerprint and the key's place in its generation's log per slot,
+ * the log (full hash and line, in arrival order) read where a fingerprint
+ * matches. Never exits; allocation happens once at init.
  */
 #ifndef WB_KEYSET_H
 #define WB_KEYSET_H
@@ -23,12 +28,18 @@ struct keyset_entry {
     long line;     /* the line of that key */
 };
 
+#define KEYSET_BATCH 64 /* new keys put into the index together */
+
 struct keyset {
-    uint32_t (*slot)[2]; /* per slot and generation: fingerprint << 16 | log place; 0 empty */
+    uint32_t (*slot)[2];   /* per slot and generation: fingerprint << 16 | log place; 0 empty */
+    uint64_t (*filter)[2]; /* per filter word and generation: the keys' bits */
     struct keyset_entry *log[2]; /* per generation: its keys in arrival order */
     size_t cap;                  /* slots (power of two) */
+    size_t nfilter;              /* filter words (power of two) */
     size_t gen_max;              /* keys a generation takes */
-    size_t count;                /* keys in the current generation */
+    size_t count;                /* keys in the current generation (the last npending not yet
+                                    in the index) */
+    size_t npending;
     int cur;
 };
 
@@ -40,7 +51,7 @@ long keyset_check_add(struct keyset *k, const char *key, long lineno);
 uint64_t keyset_hash(const char *key);
 /* keyset_hash_parts - 64-bit hash of a key given as k parts with their lengths, never 0 */
 uint64_t keyset_hash_parts(const char *const *part, const size_t *len, size_t k);
-/* keyset_prefetch - start loading the slots of hash h (a hint; the set is unchanged) */
+/* keyset_prefetch - start loading what a lookup of hash h reads first (a hint) */
 void keyset_prefetch(const struct keyset *k, uint64_t h);
 /* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */
 long keyset_check_hash(struct keyset *k, uint64_t h, long lineno);

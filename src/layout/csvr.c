@@ -65,10 +65,11 @@ struct csvr {
     int skip_inq;
     int in_header;
     int fatal;
-    int trusted;      /* every byte fed to libcsv for the cells now completing is 0x01..0x7F */
-    int fast;         /* trusted, and libcsv's cell buffer can be read by whole words */
-    size_t short_max; /* cells cb_field copies itself: SHORT_CELL, or max_field if less */
-    size_t row_max;   /* cap of the row arena */
+    int trusted;    /* every byte fed to libcsv for the cells now completing is 0x01..0x7F */
+    int fast;       /* trusted, and libcsv's cell buffer can be read by whole words */
+    int line_cells; /* cells can be taken from the line itself, from cur on */
+    unsigned char *cur, *line_end; /* the next cell's start in the line being parsed */
+    size_t row_max;                /* cap of the row arena */
     /* record being built */
     int started, done, term;
     size_t nseen, ncells;
@@ -187,8 +188,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return k + 1;
 }
 
-/* arena_add - append bytes plus a NUL to the row arena (reserved whole at open, so it never
- * moves), giving their offset */
+/* arena_add - append bytes plus a NUL to the row arena, giving their offset (the arena may
+ * move: callers go through arena_put, or rebase themselves) */
 static int arena_add(struct csvr *r, const void *p, size_t n, size_t *off)
 {
     size_t at = r->arena.len;
@@ -212,6 +213,43 @@ static int arena_add(struct csvr *r, const void *p, size_t n, size_t *off)
     }
     *off = at;
     return WB_OK;
+}
+
+/* rebase - storage that held used bytes at old (kept as a number: the old block is gone) now
+ * lives at now: point the record's cells (with cells) and fields that were into it at the same
+ * places in the new block */
+static void rebase(struct csvr *r, uintptr_t old, size_t used, const char *now, int cells)
+{
+    for (size_t i = 0; cells && i < r->ncells; i++) {
+        uintptr_t a = (uintptr_t)r->raw_p[i], b = (uintptr_t)r->cell_p[i];
+        if (a >= old && a < old + used)
+            r->raw_p[i] = now + (a - old);
+        if (b >= old && b < old + used)
+            r->cell_p[i] = now + (b - old);
+    }
+    for (size_t k = 0; k < r->l->nfields; k++) {
+        uintptr_t f = (uintptr_t)r->field_p[k];
+        if (f >= old && f < old + used)
+            r->field_p[k] = now + (f - old);
+    }
+}
+
+/* arena_moved - after an arena append that started with the arena at base holding used bytes:
+ * rebase the record if the arena moved */
+static void arena_moved(struct csvr *r, uintptr_t base, size_t used)
+{
+    if ((uintptr_t)r->arena.data != base && base)
+        rebase(r, base, used, r->arena.data, 1);
+}
+
+/* arena_put - arena_add that keeps the record's pointers right if the arena moves */
+static int arena_put(struct csvr *r, const void *p, size_t n, size_t *off)
+{
+    uintptr_t base = (uintptr_t)r->arena.data;
+    size_t used = r->arena.len;
+    int rc = arena_add(r, p, n, off);
+    arena_moved(r, base, used);
+    return rc;
 }
 
 /* fix_utf8 - copy s into the arena with invalid bytes and NULs as U+FFFD; counts them */
@@ -394,7 +432,7 @@ static void cb_field_any(void *data, size_t len, void *arg)
         return;
     }
     size_t off;
-    if (arena_add(r, s, len, &off) != WB_OK) {
+    if (arena_put(r, s, len, &off) != WB_OK) {
         set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
         r->fields_later = 1;
         return;
@@ -406,6 +444,8 @@ static void cb_field_any(void *data, size_t len, void *arg)
         char tmp[80];
         size_t bad = 0, nul = 0, first = 0;
         int rc;
+        uintptr_t base = (uintptr_t)r->arena.data;
+        size_t used = r->arena.len;
         if (r->cd == (iconv_t)-1) {
             rc = fix_utf8(r, s, len, &off, &bad, &nul, &first);
         } else {
@@ -413,6 +453,7 @@ static void cb_field_any(void *data, size_t len, void *arg)
             rc = r->have_sb ? sb_cell(r, s, len, &off, &bad, &first)
                             : conv_cell(r, s, len, &off, &bad, &first);
         }
+        arena_moved(r, base, used);
         clen = r->arena.len - 1 - off;
         if (rc != WB_OK) {
             set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
@@ -442,20 +483,55 @@ static void cb_field_any(void *data, size_t len, void *arg)
     r->field_len[k] = clen;
 }
 
-/* cb_field - libcsv: one cell complete. The usual cell (short, every byte checked with its
- * line, within the columns, the arena with room) is copied and published here; anything
- * else goes to cb_field_any. */
+/* publish - cell i at c (raw, NUL terminated, len bytes) and the field its column holds */
+static void publish(struct csvr *r, size_t i, char *c, size_t len)
+{
+    r->raw_p[i] = c;
+    r->raw_len[i] = len;
+    if (c[0] == '\'' && is_formula_start(c[1]))
+        c++, len--;
+    r->cell_p[i] = c;
+    r->cell_len[i] = len;
+    int k = r->colfield ? r->colfield[i] : -1;
+    if (k < 0)
+        return;
+    if (len && (is_ws(c[0]) || is_ws(c[len - 1]))) {
+        r->fields_later = 1;
+        return;
+    }
+    r->field_p[k] = c;
+    r->field_len[k] = len;
+}
+
+/* cb_field - libcsv: one cell complete. The usual cell (every byte checked with its line,
+ * within the columns) is published here; anything else goes to cb_field_any. */
 static void cb_field(void *data, size_t len, void *arg)
 {
     struct csvr *r = arg;
     size_t i = r->nseen;
-    /* data is libcsv's cell buffer (r->fast: at least SHORT_CELL long), so its first words can
-     * be read whatever the cell's length; the arena is reserved whole at open */
-    if (!r->fast || len > r->short_max || i >= CSVR_MAX_COLUMNS ||
-        r->arena.cap - r->arena.len <= SHORT_CELL + 1) {
-        cb_field_any(data, len, arg);
-        return;
+    if (!r->trusted || len > r->l->max_field || i >= CSVR_MAX_COLUMNS)
+        goto any;
+    if (r->line_cells) {
+        /* where the line has a delimiter or line end right after len bytes from the cell's
+         * start, libcsv trimmed nothing and unquoted nothing: the cell is those bytes, and it
+         * stays where it is, ended by a NUL over the delimiter libcsv has consumed (rows are
+         * moved out of the chunk before it is refilled) */
+        unsigned char *c = r->cur;
+        if ((size_t)(r->line_end - c) > len && c[0] != (unsigned char)r->l->quote &&
+            (c[len] == (unsigned char)r->l->delim || c[len] == '\n' || c[len] == '\r')) {
+            begin_row(r);
+            r->nseen = r->ncells = i + 1;
+            r->cur = c + len + 1;
+            c[len] = '\0';
+            publish(r, i, (char *)c, len);
+            return;
+        }
+        r->line_cells = 0; /* lost track of where cells start: copy the rest */
     }
+    /* libcsv's cell buffer is at least SHORT_CELL long (r->fast), so its first words can be
+     * read whatever the cell's length; the arena has room (it does not move) */
+    if (!r->fast || len > SHORT_CELL || r->arena.cap - r->arena.len <= SHORT_CELL + 1)
+        goto any;
     begin_row(r);
     r->nseen = r->ncells = i + 1;
     char *d = r->arena.data + r->arena.len;
@@ -464,23 +540,37 @@ static void cb_field(void *data, size_t len, void *arg)
     memcpy(d, w, sizeof w);
     d[len] = '\0';
     r->arena.len += len + 1;
-    r->raw_p[i] = d;
-    r->raw_len[i] = len;
-    const char *c = d;
-    size_t clen = len;
-    if (c[0] == '\'' && is_formula_start(c[1]))
-        c++, clen--;
-    r->cell_p[i] = c;
-    r->cell_len[i] = clen;
-    int k = r->colfield ? r->colfield[i] : -1;
-    if (k < 0)
-        return;
-    if (clen && (is_ws(c[0]) || is_ws(c[clen - 1]))) {
-        r->fields_later = 1;
-        return;
+    publish(r, i, d, len);
+    return;
+any:
+    cb_field_any(data, len, arg);
+}
+
+/* in_chunk - 1 if p points into the input chunk */
+static int in_chunk(const struct csvr *r, const char *p)
+{
+    uintptr_t a = (uintptr_t)p, c = (uintptr_t)r->chunk;
+    return a >= c && a < c + CHUNK;
+}
+
+/* move_out - copy the cells of the record being built that still lie in the chunk into the
+ * arena, before the chunk is refilled */
+static void move_out(struct csvr *r)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        if (!in_chunk(r, r->raw_p[i]))
+            continue;
+        size_t off, skip = (size_t)(r->cell_p[i] - r->raw_p[i]);
+        if (arena_put(r, r->raw_p[i], r->raw_len[i], &off) != WB_OK) {
+            set_error(r, CSVR_E_FIELD_TOO_LONG, "record is larger than %zu bytes", r->row_max);
+            r->raw_p[i] = r->cell_p[i] = "";
+            r->raw_len[i] = r->cell_len[i] = 0;
+        } else {
+            r->raw_p[i] = r->arena.data + off;
+            r->cell_p[i] = r->raw_p[i] + skip;
+        }
+        r->fields_later = 1; /* fields are mapped again from the moved cells */
     }
-    r->field_p[k] = c;
-    r->field_len[k] = clen;
 }
 
 /* cb_row - libcsv: one record complete (c is its terminator, -1 at end of input) */
@@ -495,7 +585,7 @@ static void cb_row(int c, void *arg)
 /* parser_reset - drop whatever libcsv holds of the current record */
 static void parser_reset(struct csvr *r)
 {
-    r->trusted = r->fast = 0;
+    r->trusted = r->fast = r->line_cells = 0;
     csv_set_opts(&r->p, (unsigned char)(r->opts & ~CSV_STRICT_FINI));
     csv_fini(&r->p, NULL, NULL, NULL);
     csv_set_opts(&r->p, r->opts);
@@ -504,6 +594,7 @@ static void parser_reset(struct csvr *r)
 /* fill - read the next chunk; clen 0 at end of input */
 static int fill(struct csvr *r)
 {
+    move_out(r);
     r->cpos = 0;
     r->clen = fread(r->chunk, 1, CHUNK, r->in);
     if (r->clen == 0 && ferror(r->in))
@@ -555,6 +646,54 @@ static int skip(struct csvr *r)
     return 1;
 }
 
+/* scan_flags - whether the n bytes at s hold a byte outside 0x01..0x7F (*odd) or a CR (the
+ * return value). The usual line has neither: one test of eight bytes a step (the last word
+ * overlapping) says so; otherwise the bytes are looked at one by one. */
+static int scan_flags(const unsigned char *s, size_t n, int *odd)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t any = 0, w, wc;
+    if (n >= 8) {
+        /* (v - ones) & ~v has a high bit set where a byte of v is 0 (exactly, for "some"); w
+         * itself where a byte is 0x80 or above */
+        for (size_t i = 0;; i += 8) {
+            if (i + 8 > n)
+                i = n - 8;
+            memcpy(&w, s + i, 8);
+            wc = w ^ (ones * '\r');
+            any |= w | ((w - ones) & ~w) | ((wc - ones) & ~wc);
+            if (i + 8 == n)
+                break;
+        }
+        if (!(any & highs)) {
+            *odd = 0;
+            return 0;
+        }
+    }
+    int o = 0, cr = 0;
+    for (size_t i = 0; i < n; i++) {
+        o |= s[i] == 0 || s[i] >= 0x80;
+        cr |= s[i] == '\r';
+    }
+    *odd = o;
+    return cr;
+}
+
+/* scan_line - length of the segment at s: up to and including the first CR or LF, else n;
+ * *clean when all its bytes are 0x01..0x7F */
+static size_t scan_line(const unsigned char *s, size_t n, int *clean)
+{
+    const unsigned char *nl = memchr(s, '\n', n);
+    size_t seg = nl ? (size_t)(nl - s) + 1 : n;
+    int odd;
+    if (scan_flags(s, seg, &odd)) { /* a CR ends it earlier (rare) */
+        seg = (size_t)((const unsigned char *)memchr(s, '\r', seg) - s) + 1;
+        scan_flags(s, seg, &odd);
+    }
+    *clean = !odd;
+    return seg;
+}
+
 /* next_record - parse up to the end of the next record (WB_OK), or WB_NOTFOUND */
 static int next_record(struct csvr *r)
 {
@@ -576,20 +715,24 @@ static int next_record(struct csvr *r)
         }
         const unsigned char *s = r->chunk + r->cpos;
         size_t n = r->clen - r->cpos;
-        const unsigned char *nl = memchr(s, '\n', n);
-        size_t seg = nl ? (size_t)(nl - s) + 1 : n;
-        const unsigned char *cr = memchr(s, '\r', seg);
-        if (cr)
-            seg = (size_t)(cr - s) + 1;
+        int clean;
+        size_t seg = scan_line(s, n, &clean);
+        int ends_lf = s[seg - 1] == '\n'; /* cb_field may put a NUL there */
         int ps0 = r->p.pstate;
         if (ps0 == PS_ROW_NOT_BEGUN)
             r->cand = r->lineno;
         /* one check of the line spares one per cell; a cell carried over from earlier lines is
          * trusted only if they were */
         int carried = ps0 == PS_FIELD_BEGUN || ps0 == PS_FIELD_MIGHT_HAVE_ENDED;
-        r->trusted = (!carried || r->trusted) && str_ascii_range((const char *)s, seg, 1);
+        r->trusted = (!carried || r->trusted) && clean;
         r->fast = r->trusted && r->p.entry_size >= SHORT_CELL && r->p.entry_buf;
+        /* with no cell carried over, each cell is the bytes of the line between delimiters,
+         * unless libcsv trimmed blanks or removed quotes (cb_field checks) */
+        r->line_cells = r->trusted && !carried;
+        r->cur = r->chunk + r->cpos;
+        r->line_end = r->cur + seg;
         size_t got = csv_parse(&r->p, s, seg, cb_field, cb_row, r);
+        r->line_cells = 0;
         if (got < seg) {
             if (csv_error(&r->p) != CSV_EPARSE)
                 return WB_NOMEM;
@@ -611,7 +754,7 @@ static int next_record(struct csvr *r)
             continue;
         }
         r->cpos += seg;
-        if (s[seg - 1] == '\n')
+        if (ends_lf)
             r->lineno++;
         if (r->fatal)
             return r->fatal;
@@ -660,8 +803,13 @@ static void map_fields(struct csvr *r)
             continue;
         }
         const char *t = trim_span(c, len, &tn);
-        size_t at = r->fieldbuf.len; /* reserved whole at open: never moves */
-        if (buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK) {
+        size_t at = r->fieldbuf.len;
+        uintptr_t base = (uintptr_t)r->fieldbuf.data;
+        int ok =
+            buf_append(&r->fieldbuf, t, tn) == WB_OK && buf_appendc(&r->fieldbuf, '\0') == WB_OK;
+        if ((uintptr_t)r->fieldbuf.data != base && base) /* earlier fields move with it */
+            rebase(r, base, at, r->fieldbuf.data, 0);
+        if (ok) {
             r->field_p[k] = r->fieldbuf.data + at;
             r->field_len[k] = tn;
         }
@@ -915,7 +1063,6 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
     buf_init(&r->errtext, ERRTEXT_MAX);
     buf_init(&r->fieldbuf, r->row_max);
     r->opts = CSV_STRICT | CSV_STRICT_FINI;
-    r->short_max = l->max_field < SHORT_CELL ? l->max_field : SHORT_CELL;
     int rc = WB_NOMEM;
     if (csv_init(&r->p, r->opts) != 0)
         goto fail_noparser;
@@ -928,8 +1075,7 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
     r->colmap = calloc(l->nfields + 1, sizeof *r->colmap);
     r->field_p = calloc(l->nfields + 1, sizeof *r->field_p);
     r->field_len = calloc(l->nfields + 1, sizeof *r->field_len);
-    if (!r->chunk || !r->colmap || !r->field_p || !r->field_len ||
-        buf_reserve_max(&r->arena) != WB_OK || buf_reserve_max(&r->fieldbuf) != WB_OK)
+    if (!r->chunk || !r->colmap || !r->field_p || !r->field_len)
         goto fail;
     if (!l->is_utf8) {
         r->cd = iconv_open("UTF-8", l->encoding);

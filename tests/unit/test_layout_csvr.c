@@ -606,6 +606,112 @@ static void test_many_rows(void **state)
     buf_free(&b);
 }
 
+/* test_chunk_boundaries - rows cut by the reader's 64 KiB input chunks keep every cell: cells
+ * of varied lengths (plain, quoted, blank-padded, formula-protected) so that the cut falls at
+ * many different places in a row */
+static void test_chunk_boundaries(void **state)
+{
+    (void)state;
+    struct buf b, want;
+    buf_init(&b, 16u << 20);
+    buf_init(&want, 256);
+    buf_appends(&b, UTF8_HEADER);
+    const int rows = 6000;
+    for (int i = 0; i < rows; i++) {
+        const char *pad = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+        int k = i % 37;
+        switch (i % 4) {
+        case 0:
+            buf_appendf(&b, "O%d,I%.*s,S%d,%d,C,T%d,W%d\n", i, k, pad, i, 1 + i % 9, i, i);
+            break;
+        case 1:
+            buf_appendf(&b, "\"O%d\",I%.*s,\"S,%d\",%d,C,T%d,W%d\n", i, k, pad, i, 1 + i % 9, i, i);
+            break;
+        case 2:
+            buf_appendf(&b, "  O%d ,I%.*s,S%d,%d,C,T%d,W%d\r\n", i, k, pad, i, 1 + i % 9, i, i);
+            break;
+        default:
+            buf_appendf(&b, "O%d,I%.*s,'=S%d,%d,C,T%d,W%d\n", i, k, pad, i, 1 + i % 9, i, i);
+        }
+    }
+    struct rd t;
+    assert_int_equal(rd_open(&t, UTF8_LAYOUT, b.data, b.len), WB_OK);
+    for (int i = 0; i < rows; i++) {
+        const struct csvr_row *row = next_ok(&t);
+        int k = i % 37;
+        char o[32], item[64], sku[32];
+        snprintf(o, sizeof o, "O%d", i);
+        snprintf(item, sizeof item, "I%.*s", k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        snprintf(sku, sizeof sku, i % 4 == 1 ? "S,%d" : i % 4 == 3 ? "=S%d" : "S%d", i);
+        assert_string_equal(F(row, "order_id"), o);
+        assert_string_equal(F(row, "order_item_id"), item);
+        assert_string_equal(F(row, "sku"), sku);
+        assert_string_equal(row->cells[1], item);
+        assert_int_equal(row->raw_len[1], strlen(item));
+        assert_memory_equal(row->raw[1], item, strlen(item));
+        buf_reset(&want);
+        buf_appendf(&want, "T%d", i);
+        assert_string_equal(F(row, "tracking"), buf_str(&want));
+        buf_reset(&want);
+        buf_appendf(&want, "W%d", i);
+        assert_string_equal(row->cells[6], buf_str(&want));
+        if (i % 4 == 3) {
+            buf_reset(&want);
+            buf_appendf(&want, "'=S%d", i);
+            assert_string_equal(row->raw[2], buf_str(&want));
+            assert_string_equal(row->cells[2], sku);
+        }
+    }
+    at_end(&t);
+    rd_close(&t);
+    buf_free(&b);
+    buf_free(&want);
+}
+
+/* test_arena_growth - cells already read stay right when a later, longer cell of the same row
+ * makes the reader's storage grow (plain, re-encoded and blank-trimmed cells alike) */
+static void test_arena_growth(void **state)
+{
+    (void)state;
+    struct buf b, big;
+    buf_init(&b, 4u << 20);
+    buf_init(&big, 1u << 20);
+    buf_appends(&b, UTF8_HEADER);
+    const size_t sizes[] = {40, 100, 1000, 10000, 60000};
+    for (size_t j = 0; j < WB_ARRAY_LEN(sizes); j++) {
+        buf_reset(&big);
+        for (size_t i = 0; i < sizes[j]; i++)
+            buf_appendc(&big, (char)('a' + i % 26));
+        buf_appendf(&b, "O%zu,  I%zu  ,caf\xC3\xA9%zu,\"%s\",C,T%zu,\xE9%zu\n", j, j, j,
+                    buf_str(&big), j, j);
+    }
+    struct rd t;
+    assert_int_equal(rd_open(&t, UTF8_LAYOUT, b.data, b.len), WB_OK);
+    for (size_t j = 0; j < WB_ARRAY_LEN(sizes); j++) {
+        const struct csvr_row *row;
+        assert_int_equal(csvr_next(t.r, &row), WB_PERMFAIL); /* the last cell is not UTF-8 */
+        char want[64];
+        snprintf(want, sizeof want, "O%zu", j);
+        assert_string_equal(row->cells[0], want);
+        assert_string_equal(F(row, "order_id"), want);
+        snprintf(want, sizeof want, "I%zu", j);
+        assert_string_equal(F(row, "order_item_id"), want);
+        snprintf(want, sizeof want, "caf\xC3\xA9%zu", j);
+        assert_string_equal(F(row, "sku"), want);
+        assert_int_equal(strlen(row->cells[3]), sizes[j]);
+        assert_int_equal(row->cells[3][sizes[j] - 1], 'a' + (int)((sizes[j] - 1) % 26));
+        snprintf(want, sizeof want, "T%zu", j);
+        assert_string_equal(F(row, "tracking"), want);
+        snprintf(want, sizeof want, "\xEF\xBF\xBD%zu", j);
+        assert_string_equal(row->cells[6], want);
+        assert_int_equal(row->raw_len[6], strlen(want) - 2);
+    }
+    at_end(&t);
+    rd_close(&t);
+    buf_free(&b);
+    buf_free(&big);
+}
+
 /* main - run this file's cmocka tests */
 int main(void)
 {
@@ -628,6 +734,8 @@ int main(void)
         cmocka_unit_test(test_multibyte_encoding),
         cmocka_unit_test(test_fd_pipe),
         cmocka_unit_test(test_many_rows),
+        cmocka_unit_test(test_chunk_boundaries),
+        cmocka_unit_test(test_arena_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
