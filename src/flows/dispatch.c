@@ -228,7 +228,8 @@ static void copy_len(char *dst, size_t size, const char *src, size_t len)
     copy_field(dst, size, src, len);
 }
 
-/* set_carrier - the carrier fields of rec from a map entry, through the memo (by text) */
+/* set_carrier - the carrier fields of rec from a map entry, through the memo (by text): a
+ * remembered carrier's values are copied as whole zero-padded blocks, the same every row */
 static int set_carrier(const struct dispatch_rules *r, const char *carrier, size_t n,
                        struct dispatch_rec *rec)
 {
@@ -236,31 +237,36 @@ static int set_carrier(const struct dispatch_rules *r, const char *carrier, size
     size_t slot = n ? (n * 31u + (unsigned char)carrier[0] * 7u + (unsigned char)carrier[n - 1]) %
                           DISPATCH_MEMO_CARRIERS
                     : 0;
-    const struct carrier_entry *ce;
-    size_t lc, ln, lm;
-    if (m && m->carrier[slot].len == n && n && memcmp(m->carrier[slot].text, carrier, n) == 0) {
-        ce = m->carrier[slot].ce;
-        lc = m->carrier[slot].code_len;
-        ln = m->carrier[slot].name_len;
-        lm = m->carrier[slot].method_len;
-    } else {
-        if (!(ce = carriers_lookup(r->carriers, carrier)))
-            return WB_NOTFOUND;
-        lc = strlen(ce->carrier_code);
-        ln = ce->carrier_name ? strlen(ce->carrier_name) : 0;
-        lm = ce->shipping_method ? strlen(ce->shipping_method) : 0;
-        if (m && n > 0 && n < sizeof m->carrier[slot].text) {
-            memcpy(m->carrier[slot].text, carrier, n);
-            m->carrier[slot].len = n;
-            m->carrier[slot].ce = ce;
-            m->carrier[slot].code_len = lc;
-            m->carrier[slot].name_len = ln;
-            m->carrier[slot].method_len = lm;
-        }
+    if (m && m->carrier[slot].len == n && n && m->carrier[slot].padded &&
+        memcmp(m->carrier[slot].text, carrier, n) == 0) {
+        _Static_assert(sizeof rec->carrier_code >= DISPATCH_MEMO_VALUE &&
+                           sizeof rec->carrier_name >= DISPATCH_MEMO_VALUE &&
+                           sizeof rec->ship_method >= DISPATCH_MEMO_VALUE,
+                       "memo values fit the record");
+        memcpy(rec->carrier_code, m->carrier[slot].code, DISPATCH_MEMO_VALUE);
+        memcpy(rec->carrier_name, m->carrier[slot].name, DISPATCH_MEMO_VALUE);
+        memcpy(rec->ship_method, m->carrier[slot].method, DISPATCH_MEMO_VALUE);
+        return WB_OK;
     }
-    copy_len(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code, lc);
-    copy_len(rec->carrier_name, sizeof rec->carrier_name, ln ? ce->carrier_name : "", ln);
-    copy_len(rec->ship_method, sizeof rec->ship_method, lm ? ce->shipping_method : "", lm);
+    const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
+    if (!ce)
+        return WB_NOTFOUND;
+    const char *name = ce->carrier_name ? ce->carrier_name : "";
+    const char *method = ce->shipping_method ? ce->shipping_method : "";
+    size_t lc = strlen(ce->carrier_code), ln = strlen(name), lm = strlen(method);
+    copy_field(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code, lc);
+    copy_field(rec->carrier_name, sizeof rec->carrier_name, name, ln);
+    copy_field(rec->ship_method, sizeof rec->ship_method, method, lm);
+    if (m && n > 0 && n < sizeof m->carrier[slot].text && lc < DISPATCH_MEMO_VALUE &&
+        ln < DISPATCH_MEMO_VALUE && lm < DISPATCH_MEMO_VALUE) {
+        memset(&m->carrier[slot], 0, sizeof m->carrier[slot]);
+        memcpy(m->carrier[slot].text, carrier, n);
+        m->carrier[slot].len = n;
+        memcpy(m->carrier[slot].code, ce->carrier_code, lc);
+        memcpy(m->carrier[slot].name, name, ln);
+        memcpy(m->carrier[slot].method, method, lm);
+        m->carrier[slot].padded = 1;
+    }
     return WB_OK;
 }
 

@@ -47,6 +47,7 @@ struct dispatch_rec {
  * file uses a handful of carriers, so a run works each distinct text out once in a while.
  * Zero it before use. */
 #define DISPATCH_MEMO_CARRIERS 16
+#define DISPATCH_MEMO_VALUE 64
 struct dispatch_memo {
     char when[48];
     size_t when_len; /* 0: nothing remembered */
@@ -54,8 +55,8 @@ struct dispatch_memo {
     struct {
         char text[48];
         size_t len; /* 0: empty slot */
-        const struct carrier_entry *ce;
-        size_t code_len, name_len, method_len;
+        int padded; /* the three values fit below, zero padded: copied whole */
+        char code[DISPATCH_MEMO_VALUE], name[DISPATCH_MEMO_VALUE], method[DISPATCH_MEMO_VALUE];
     } carrier[DISPATCH_MEMO_CARRIERS];
 };
 

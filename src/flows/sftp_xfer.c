@@ -176,8 +176,11 @@ static int by_age(const void *a, const void *b)
 static const struct sftp_entry *find(const struct sftp_entry *v, size_t n, const char *name)
 {
     struct sftp_entry key;
-    snprintf(key.name, sizeof key.name, "%s", name);
-    return n ? bsearch(&key, v, n, sizeof *v, by_name) : NULL;
+    size_t len = strlen(name);
+    if (!n || len >= sizeof key.name) /* no listed entry has a longer name */
+        return NULL;
+    memcpy(key.name, name, len + 1);
+    return bsearch(&key, v, n, sizeof *v, by_name);
 }
 
 /* finish_remote - after a durable local copy: archive or delete the remote file and marker */
