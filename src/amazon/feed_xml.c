@@ -501,39 +501,31 @@ static int compose_plain(struct feedw *w, const struct fulfillment_msg *m, const
     if (rc != WB_OK)
         return rc;
     char *d = w->m + w->mlen;
-    d = LIT(d, "  <Message>\n    <MessageID>");
-    d = copy(d, id, idl);
-    d = LIT(d, "</MessageID>\n    <OrderFulfillment>\n      <AmazonOrderID>");
-    d = copy(d, m->amazon_order_id, n->order);
-    d = LIT(d, "</AmazonOrderID>\n      <FulfillmentDate>");
-    d = copy(d, date, dl);
-    d = LIT(d, "</FulfillmentDate>\n      <FulfillmentData>\n        <CarrierCode>");
-    d = copy(d, m->carrier_code, n->code);
-    d = LIT(d, "</CarrierCode>\n");
-    if (n->name) {
-        d = LIT(d, "        <CarrierName>");
-        d = copy(d, m->carrier_name, n->name);
-        d = LIT(d, "</CarrierName>\n");
-    }
-    if (n->method) {
-        d = LIT(d, "        <ShippingMethod>");
-        d = copy(d, m->shipping_method, n->method);
-        d = LIT(d, "</ShippingMethod>\n");
-    }
-    if (n->tracking) {
-        d = LIT(d, "        <ShipperTrackingNumber>");
-        d = copy(d, m->tracking, n->tracking);
-        d = LIT(d, "</ShipperTrackingNumber>\n");
-    }
+/* PUT - an element on its own line: indent, tags and the value's n bytes */
+#define PUT(indent, name, v, n)                                                                    \
+    (d = LIT(d, indent "<" name ">"), d = copy(d, (v), (n)), d = LIT(d, "</" name ">\n"))
+    d = LIT(d, "  <Message>\n");
+    PUT("    ", "MessageID", id, idl);
+    d = LIT(d, "    <OrderFulfillment>\n");
+    PUT("      ", "AmazonOrderID", m->amazon_order_id, n->order);
+    PUT("      ", "FulfillmentDate", date, dl);
+    d = LIT(d, "      <FulfillmentData>\n");
+    PUT("        ", "CarrierCode", m->carrier_code, n->code);
+    if (n->name)
+        PUT("        ", "CarrierName", m->carrier_name, n->name);
+    if (n->method)
+        PUT("        ", "ShippingMethod", m->shipping_method, n->method);
+    if (n->tracking)
+        PUT("        ", "ShipperTrackingNumber", m->tracking, n->tracking);
     d = LIT(d, "      </FulfillmentData>\n");
     for (size_t i = 0; i < m->nitems; i++) {
         const char *code = m->items[i].order_item_code, *qty = decimal(m->items[i].quantity, num);
-        d = LIT(d, "      <Item>\n        <AmazonOrderItemCode>");
-        d = copy(d, code, strlen(code));
-        d = LIT(d, "</AmazonOrderItemCode>\n        <Quantity>");
-        d = copy(d, qty, (size_t)(num + 31 - qty));
-        d = LIT(d, "</Quantity>\n      </Item>\n");
+        d = LIT(d, "      <Item>\n");
+        PUT("        ", "AmazonOrderItemCode", code, strlen(code));
+        PUT("        ", "Quantity", qty, (size_t)(num + 31 - qty));
+        d = LIT(d, "      </Item>\n");
     }
+#undef PUT
     d = LIT(d, "    </OrderFulfillment>\n  </Message>\n");
     w->mlen = (size_t)(d - w->m);
     return WB_OK;

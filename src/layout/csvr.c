@@ -412,6 +412,25 @@ static int is_ws(char c)
     return u <= ' ' && (u == ' ' || (unsigned)(u - '\t') <= '\r' - '\t');
 }
 
+/* publish_cell - cell i's UTF-8 text at c (len bytes, NUL terminated) without a neutralising
+ * apostrophe, and the field its column holds unless that needs trimming (map_fields does it) */
+static void publish_cell(struct csvr *r, size_t i, const char *c, size_t len)
+{
+    if (c[0] == '\'' && is_formula_start(c[1]))
+        c++, len--;
+    r->cell_p[i] = c;
+    r->cell_len[i] = len;
+    int k = r->colfield ? r->colfield[i] : -1;
+    if (k < 0)
+        return;
+    if (len && (is_ws(c[0]) || is_ws(c[len - 1]))) {
+        r->fields_later = 1;
+        return;
+    }
+    r->field_p[k] = c;
+    r->field_len[k] = len;
+}
+
 /* cb_field_any - one cell, whatever it holds (cb_field's general path) */
 static void cb_field_any(void *data, size_t len, void *arg)
 {
@@ -466,41 +485,15 @@ static void cb_field_any(void *data, size_t len, void *arg)
             set_error(r, CSVR_E_ENCODING, "byte 0x%02X at offset %zu in column %s is not valid %s",
                       s[first], first, col_name(r, col, tmp, sizeof tmp), r->l->encoding);
     }
-    const char *c = r->arena.data + off;
-    if (c[0] == '\'' && is_formula_start(c[1]))
-        c++, clen--;
-    r->cell_p[i] = c;
-    r->cell_len[i] = clen;
-    /* the field this column holds, unless it needs trimming (done in finish_row) */
-    int k = r->colfield ? r->colfield[i] : -1;
-    if (k < 0)
-        return;
-    if (clen && (is_ws(c[0]) || is_ws(c[clen - 1]))) {
-        r->fields_later = 1;
-        return;
-    }
-    r->field_p[k] = c;
-    r->field_len[k] = clen;
+    publish_cell(r, i, r->arena.data + off, clen);
 }
 
-/* publish - cell i at c (raw, NUL terminated, len bytes) and the field its column holds */
+/* publish - cell i at c, raw and UTF-8 alike (NUL terminated, len bytes) */
 static void publish(struct csvr *r, size_t i, char *c, size_t len)
 {
     r->raw_p[i] = c;
     r->raw_len[i] = len;
-    if (c[0] == '\'' && is_formula_start(c[1]))
-        c++, len--;
-    r->cell_p[i] = c;
-    r->cell_len[i] = len;
-    int k = r->colfield ? r->colfield[i] : -1;
-    if (k < 0)
-        return;
-    if (len && (is_ws(c[0]) || is_ws(c[len - 1]))) {
-        r->fields_later = 1;
-        return;
-    }
-    r->field_p[k] = c;
-    r->field_len[k] = len;
+    publish_cell(r, i, c, len);
 }
 
 /* cb_field - libcsv: one cell complete. The usual cell (every byte checked with its line,
