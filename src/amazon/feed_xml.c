@@ -96,7 +96,7 @@ static int text_ok(const char *s, size_t n)
 /* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
  * escapes (copied as they are: the usual case), 1 if they are other text XML 1.0 accepts, 0 if
  * they are not well-formed UTF-8 or hold control characters */
-static int scan_text(const char *s, size_t n)
+static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
     uint64_t odd = 0, special = 0, v;
     if (n < 8) {
@@ -124,8 +124,8 @@ static int scan_text(const char *s, size_t n)
 
 /* check_required - a required text field: present, not empty, acceptable text; its length;
  * clears *plain when the value needs escaping */
-static int check_required(struct feedw *w, const char *s, const char *field, size_t *len,
-                          int *plain)
+static inline __attribute__((always_inline)) int
+check_required(struct feedw *w, const char *s, const char *field, size_t *len, int *plain)
 {
     if (!s || !*s)
         return refuse(w, WB_PERMFAIL, "missing", field);
