@@ -234,19 +234,22 @@ static int set_carrier(const struct dispatch_rules *r, const char *carrier, size
                        struct dispatch_rec *rec)
 {
     struct dispatch_memo *m = r->memo;
-    size_t slot = n ? (n * 31u + (unsigned char)carrier[0] * 7u + (unsigned char)carrier[n - 1]) %
-                          DISPATCH_MEMO_CARRIERS
-                    : 0;
-    if (m && m->carrier[slot].len == n && n && m->carrier[slot].padded &&
-        memcmp(m->carrier[slot].text, carrier, n) == 0) {
-        _Static_assert(sizeof rec->carrier_code >= DISPATCH_MEMO_VALUE &&
-                           sizeof rec->carrier_name >= DISPATCH_MEMO_VALUE &&
-                           sizeof rec->ship_method >= DISPATCH_MEMO_VALUE,
-                       "memo values fit the record");
-        memcpy(rec->carrier_code, m->carrier[slot].code, DISPATCH_MEMO_VALUE);
-        memcpy(rec->carrier_name, m->carrier[slot].name, DISPATCH_MEMO_VALUE);
-        memcpy(rec->ship_method, m->carrier[slot].method, DISPATCH_MEMO_VALUE);
-        return WB_OK;
+    uint32_t fnv = 2166136261u; /* FNV-1a of the text picks two slots to look in */
+    for (size_t i = 0; i < n; i++)
+        fnv = (fnv ^ (unsigned char)carrier[i]) * 16777619u;
+    size_t two[2] = {fnv % DISPATCH_MEMO_CARRIERS, (fnv >> 16) % DISPATCH_MEMO_CARRIERS};
+    for (int j = 0; m && n && j < 2; j++) {
+        size_t slot = two[j];
+        if (m->carrier[slot].len == n && memcmp(m->carrier[slot].text, carrier, n) == 0) {
+            _Static_assert(sizeof rec->carrier_code >= DISPATCH_MEMO_VALUE &&
+                               sizeof rec->carrier_name >= DISPATCH_MEMO_VALUE &&
+                               sizeof rec->ship_method >= DISPATCH_MEMO_VALUE,
+                           "memo values fit the record");
+            memcpy(rec->carrier_code, m->carrier[slot].code, DISPATCH_MEMO_VALUE);
+            memcpy(rec->carrier_name, m->carrier[slot].name, DISPATCH_MEMO_VALUE);
+            memcpy(rec->ship_method, m->carrier[slot].method, DISPATCH_MEMO_VALUE);
+            return WB_OK;
+        }
     }
     const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
     if (!ce)
@@ -257,15 +260,16 @@ static int set_carrier(const struct dispatch_rules *r, const char *carrier, size
     copy_field(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code, lc);
     copy_field(rec->carrier_name, sizeof rec->carrier_name, name, ln);
     copy_field(rec->ship_method, sizeof rec->ship_method, method, lm);
-    if (m && n > 0 && n < sizeof m->carrier[slot].text && lc < DISPATCH_MEMO_VALUE &&
+    if (m && n > 0 && n < sizeof m->carrier[0].text && lc < DISPATCH_MEMO_VALUE &&
         ln < DISPATCH_MEMO_VALUE && lm < DISPATCH_MEMO_VALUE) {
+        /* the first free of the two slots, else the second (a carrier seen again soon stays) */
+        size_t slot = m->carrier[two[0]].len == 0 ? two[0] : two[1];
         memset(&m->carrier[slot], 0, sizeof m->carrier[slot]);
         memcpy(m->carrier[slot].text, carrier, n);
         m->carrier[slot].len = n;
         memcpy(m->carrier[slot].code, ce->carrier_code, lc);
         memcpy(m->carrier[slot].name, name, ln);
         memcpy(m->carrier[slot].method, method, lm);
-        m->carrier[slot].padded = 1;
     }
     return WB_OK;
 }

@@ -46,7 +46,7 @@ struct dispatch_rec {
 /* what recent ship times and carriers gave: the rows of one order repeat their ship time, and a
  * file uses a handful of carriers, so a run works each distinct text out once in a while.
  * Zero it before use. */
-#define DISPATCH_MEMO_CARRIERS 16
+#define DISPATCH_MEMO_CARRIERS 32
 #define DISPATCH_MEMO_VALUE 64
 struct dispatch_memo {
     char when[48];
@@ -54,8 +54,7 @@ struct dispatch_memo {
     time_t when_t;
     struct {
         char text[48];
-        size_t len; /* 0: empty slot */
-        int padded; /* the three values fit below, zero padded: copied whole */
+        size_t len; /* 0: empty slot; the three values below fit, zero padded */
         char code[DISPATCH_MEMO_VALUE], name[DISPATCH_MEMO_VALUE], method[DISPATCH_MEMO_VALUE];
     } carrier[DISPATCH_MEMO_CARRIERS];
 };
