@@ -127,12 +127,7 @@ static uint32_t fingerprint(uint64_t h)
     return (f ? f : 1) << 16;
 }
 
-/* filter_word / filter_bits - where and which three bits of the filter stand for h (bits of h
- * apart from those of the index slot and the fingerprint) */
-static size_t filter_word(const struct keyset *k, uint64_t h)
-{
-    return (size_t)(h >> 18) & (k->nfilter - 1);
-}
+/* filter_bits - which three bits of a filter word stand for h */
 static uint64_t filter_bits(uint64_t h)
 {
     return (1ULL << ((h >> 32) & 63)) | (1ULL << ((h >> 38) & 63)) | (1ULL << ((h >> 44) & 63));
@@ -170,17 +165,11 @@ static void flush(struct keyset *k)
     k->npending = 0;
 }
 
-/* keyset_prefetch - start loading the filter word of hash h before keyset_check_hash needs it */
-void keyset_prefetch(const struct keyset *k, uint64_t h)
-{
-    __builtin_prefetch(&k->filter[filter_word(k, h)], 1);
-}
-
 /* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */
 long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
 {
     int cur = k->cur;
-    size_t fw = filter_word(k, h);
+    size_t fw = keyset_filter_word(k, h);
     uint64_t bits = filter_bits(h);
     if ((k->filter[fw][0] & bits) == bits || (k->filter[fw][1] & bits) == bits) {
         /* perhaps seen: look it up for real */

@@ -51,8 +51,17 @@ long keyset_check_add(struct keyset *k, const char *key, long lineno);
 uint64_t keyset_hash(const char *key);
 /* keyset_hash_parts - 64-bit hash of a key given as k parts with their lengths, never 0 */
 uint64_t keyset_hash_parts(const char *const *part, const size_t *len, size_t k);
+/* keyset_filter_word - the filter word that stands for hash h (bits of h apart from those of
+ * the index slot and the fingerprint) */
+static inline size_t keyset_filter_word(const struct keyset *k, uint64_t h)
+{
+    return (size_t)(h >> 18) & (k->nfilter - 1);
+}
 /* keyset_prefetch - start loading what a lookup of hash h reads first (a hint) */
-void keyset_prefetch(const struct keyset *k, uint64_t h);
+static inline void keyset_prefetch(const struct keyset *k, uint64_t h)
+{
+    __builtin_prefetch(&k->filter[keyset_filter_word(k, h)], 1);
+}
 /* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */
 long keyset_check_hash(struct keyset *k, uint64_t h, long lineno);
 /* keyset_free - release */

@@ -414,7 +414,8 @@ static int is_ws(char c)
 
 /* publish_cell - cell i's UTF-8 text at c (len bytes, NUL terminated) without a neutralising
  * apostrophe, and the field its column holds unless that needs trimming (map_fields does it) */
-static void publish_cell(struct csvr *r, size_t i, const char *c, size_t len)
+static inline __attribute__((always_inline)) void publish_cell(struct csvr *r, size_t i,
+                                                               const char *c, size_t len)
 {
     if (c[0] == '\'' && is_formula_start(c[1]))
         c++, len--;
@@ -489,7 +490,8 @@ static void cb_field_any(void *data, size_t len, void *arg)
 }
 
 /* publish - cell i at c, raw and UTF-8 alike (NUL terminated, len bytes) */
-static void publish(struct csvr *r, size_t i, char *c, size_t len)
+static inline __attribute__((always_inline)) void publish(struct csvr *r, size_t i, char *c,
+                                                          size_t len)
 {
     r->raw_p[i] = c;
     r->raw_len[i] = len;
