@@ -504,8 +504,10 @@ static void cb_field(void *data, size_t len, void *arg)
 {
     struct csvr *r = arg;
     size_t i = r->nseen;
-    if (!r->trusted || len > r->l->max_field || i >= CSVR_MAX_COLUMNS)
+    if (!r->trusted || len > r->l->max_field || i >= CSVR_MAX_COLUMNS) {
+        r->line_cells = 0; /* the next cell's start in the line is no longer known */
         goto any;
+    }
     if (r->line_cells) {
         /* where the line has a delimiter or line end right after len bytes from the cell's
          * start, libcsv trimmed nothing and unquoted nothing: the cell is those bytes, and it
