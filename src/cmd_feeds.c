@@ -44,10 +44,8 @@ int cmd_feeds(int argc, char **argv, const char *conf_path)
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
-    if (ex != WB_EX_OK) {
-        env_free(&env);
+    if (ex != WB_EX_OK)
         return ex;
-    }
     /* what needs a person first, then what is in flight, then (--all) the settled */
     static const int order[] = {LFD_AMBIGUOUS, LFD_INVALID,    LFD_FATAL,
                                 LFD_CANCELLED, LFD_SUBMITTING, LFD_SUBMITTED,
@@ -106,10 +104,8 @@ int cmd_resolve(int argc, char **argv, const char *conf_path)
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
-    if (ex != WB_EX_OK) {
-        env_free(&env);
+    if (ex != WB_EX_OK)
         return ex;
-    }
     struct ledger_feed f, other;
     int rc = ledger_feed_get(env.ledger, id, &f);
     if (rc != WB_OK) {

@@ -31,7 +31,8 @@
 #include "spool/ledger.h"
 #include "spool/spool.h"
 
-/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors */
+/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors and leaves
+ * nothing to free when it fails */
 int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
 {
     struct buf errs;
@@ -39,8 +40,10 @@ int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
     int rc = env_load(env, conf_path, &errs);
     if (rc == WB_OK && with_spool)
         rc = env_open_spool(env, &errs);
-    if (rc != WB_OK)
+    if (rc != WB_OK) {
         fprintf(stderr, "%s", buf_str(&errs));
+        env_free(env);
+    }
     buf_free(&errs);
     if (rc == WB_OK)
         return WB_EX_OK;
@@ -230,10 +233,8 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
 {
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
-    if (ex != WB_EX_OK) {
-        env_free(&env);
+    if (ex != WB_EX_OK)
         return ex;
-    }
     char flows[32][32];
     int nf = argc > 1 ? 1 : flow_dirs(&env, SP_REJECT, flows, 32);
     if (argc > 1)
@@ -355,10 +356,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     int json = argc > 1 && strcmp(argv[1], "--json") == 0;
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
-    if (ex != WB_EX_OK) {
-        env_free(&env);
+    if (ex != WB_EX_OK)
         return ex;
-    }
     const char *flow = "dispatch";
     long rows[5], in = count_dir(&env, SP_IN, flow), work = count_dir(&env, SP_WORK, flow),
                   rej = count_dir(&env, SP_REJECT, flow), hold = count_dir(&env, SP_HOLD, flow);

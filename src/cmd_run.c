@@ -290,10 +290,8 @@ int cmd_run(int argc, char **argv, const char *conf_path)
     r.lockfd = -1;
     the_runner = &r;
     int ex = cmd_load_env(&r.env, conf_path, 0);
-    if (ex != WB_EX_OK) {
-        env_free(&r.env);
+    if (ex != WB_EX_OK)
         return ex;
-    }
     int lvl = log_level_parse(r.env.cfg.log_level);
     log_setup("wmsbridge", lvl < 0 ? LOG_INFO_L : lvl, r.env.cfg.log_syslog);
     struct buf msg;

@@ -196,7 +196,7 @@ static int tracking_ok(const char *s, size_t n, const char **why)
     return 1;
 }
 
-/* copy_field - a checked field of length n into dst (n < size) */
+/* copy_field - a value of known length n into dst (cut to fit, as str_copy does) */
 static void copy_field(char *dst, size_t size, const char *src, size_t n)
 {
     if (n >= size)
@@ -220,12 +220,6 @@ static int ship_time(const struct dispatch_rules *r, const char *when, size_t n,
         m->when_t = *t;
     }
     return rc;
-}
-
-/* copy_len - a value of known length len into dst (cut to fit, as str_copy does) */
-static void copy_len(char *dst, size_t size, const char *src, size_t len)
-{
-    copy_field(dst, size, src, len);
 }
 
 /* set_carrier - the carrier fields of rec from a map entry, through the memo (by text): a
@@ -340,14 +334,14 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
     size_t lmethod;
     const char *method = csvr_field_n(row, r->f_method, &lmethod);
     if (lmethod)
-        copy_len(rec->ship_method, sizeof rec->ship_method, method, lmethod);
+        copy_field(rec->ship_method, sizeof rec->ship_method, method, lmethod);
     if (r->skus) {
         const char *seller = skus_lookup(r->skus, sku);
         if (!seller)
             return reject(code, coden, "E_SKU_UNKNOWN", reason, reasonn,
                           "SKU '%s' is not in skus.map", shown(sku, t, sizeof t));
         if (seller == sku) /* identity */
-            copy_len(rec->sku, sizeof rec->sku, sku, lsku);
+            copy_field(rec->sku, sizeof rec->sku, sku, lsku);
         else
             str_copy(rec->sku, sizeof rec->sku, seller);
     } else {

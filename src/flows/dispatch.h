@@ -22,7 +22,6 @@
 struct layout;
 struct csvr_row;
 struct carriers;
-struct carrier_entry;
 struct carriercodes;
 struct skus;
 struct feedw;

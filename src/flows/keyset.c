@@ -22,27 +22,6 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-/* keyset_hash - 64-bit hash of a key, eight bytes a step; never 0 (0 marks an empty slot) */
-uint64_t keyset_hash(const char *key)
-{
-    size_t n = strlen(key);
-    uint64_t h = 0x9e3779b97f4a7c15ULL, w;
-    if (n >= 8) { /* whole words, the last one overlapping */
-        for (size_t i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, key + i, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdULL;
-            h ^= h >> 32;
-        }
-        memcpy(&w, key + n - 8, 8);
-        h ^= w;
-    } else {
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
-    }
-    h = mix(h ^ n);
-    return h ? h : 1;
-}
-
 /* mum - fold the 128-bit product of a and b to 64 bits (the wyhash mixing step) */
 static inline uint64_t mum(uint64_t a, uint64_t b)
 {
@@ -165,7 +144,7 @@ static void flush(struct keyset *k)
     k->npending = 0;
 }
 
-/* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */
+/* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash_parts */
 long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
 {
     int cur = k->cur;
@@ -205,7 +184,8 @@ long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
 /* keyset_check_add - line of an earlier equal key (>0), or 0 after adding this one */
 long keyset_check_add(struct keyset *k, const char *key, long lineno)
 {
-    return keyset_check_hash(k, keyset_hash(key), lineno);
+    size_t n = strlen(key);
+    return keyset_check_hash(k, keyset_hash_parts(&key, &n, 1), lineno);
 }
 
 /* keyset_free - release */

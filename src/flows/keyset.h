@@ -47,8 +47,6 @@ struct keyset {
 int keyset_init(struct keyset *k, size_t window);
 /* keyset_check_add - line of an earlier equal key (>0), or 0 after adding this one */
 long keyset_check_add(struct keyset *k, const char *key, long lineno);
-/* keyset_hash - 64-bit hash of a key, never 0 */
-uint64_t keyset_hash(const char *key);
 /* keyset_hash_parts - 64-bit hash of a key given as k parts with their lengths, never 0 */
 uint64_t keyset_hash_parts(const char *const *part, const size_t *len, size_t k);
 /* keyset_filter_word - the filter word that stands for hash h (bits of h apart from those of
@@ -62,7 +60,7 @@ static inline void keyset_prefetch(const struct keyset *k, uint64_t h)
 {
     __builtin_prefetch(&k->filter[keyset_filter_word(k, h)], 1);
 }
-/* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash */
+/* keyset_check_hash - keyset_check_add for a key hashed with keyset_hash_parts */
 long keyset_check_hash(struct keyset *k, uint64_t h, long lineno);
 /* keyset_free - release */
 void keyset_free(struct keyset *k);

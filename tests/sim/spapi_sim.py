@@ -565,6 +565,16 @@ class Sim:
             inj = self.stats["injected"]
             inj[kind] = inj.get(kind, 0) + 1
 
+    def take_fault(self, name, kind):
+        """take_fault - use up one armed fault `name` (counted as `kind`);
+        False when none is armed."""
+        with self.lock:
+            if self.faults[name] <= 0:
+                return False
+            self.faults[name] -= 1
+            self.count(kind)
+            return True
+
     def count_call(self, op, status):
         """count_call - one answered request of an operation, by status."""
         with self.lock:
@@ -750,19 +760,11 @@ class Sim:
     def create_feed(self, spec, analysis):
         """create_feed - record a feed (already analysed) and return its id."""
         with self.lock:
-            fate = "normal"
-            if self.faults["fatal_next"] > 0:
-                self.faults["fatal_next"] -= 1
-                fate = "fatal"
-                self.count("fatal_feed")
-            elif self.faults["whole_error_next"] > 0:
-                self.faults["whole_error_next"] -= 1
-                fate = "whole_error"
-                self.count("whole_error_feed")
-            elif self.faults["stuck_next"] > 0:
-                self.faults["stuck_next"] -= 1
-                fate = "stuck"
-                self.count("stuck_feed")
+            fate = ("fatal" if self.take_fault("fatal_next", "fatal_feed") else
+                    "whole_error"
+                    if self.take_fault("whole_error_next", "whole_error_feed")
+                    else "stuck" if self.take_fault("stuck_next", "stuck_feed")
+                    else "normal")
             fid = self.new_id()
             f = {"feedId": fid, "feedType": spec["feedType"],
                  "marketplaceIds": spec["marketplaceIds"],
@@ -1808,22 +1810,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if ft not in KNOWN_FEED_TYPES:
             raise Reply(400, errors("InvalidInput", "Invalid input",
                                     "Invalid feed type %s" % ft))
-        with sim.lock:
-            drop = sim.faults["drop_create"] > 0
-            if drop:
-                sim.faults["drop_create"] -= 1
-                sim.count("dropped_create")
-        if drop:
+        if sim.take_fault("drop_create", "dropped_create"):
             self.hang()
             return None, None
+        if sim.take_fault("refuse_create", "refused_create"):
+            raise Reply(400, errors(
+                "InvalidInput", "Invalid input",
+                "The seller is not authorised for marketplace %s"
+                % (mk[0] if mk else "")))
         with sim.lock:
-            if sim.faults["refuse_create"] > 0:
-                sim.faults["refuse_create"] -= 1
-                sim.count("refused_create")
-                raise Reply(400, errors(
-                    "InvalidInput", "Invalid input",
-                    "The seller is not authorised for marketplace %s"
-                    % (mk[0] if mk else "")))
             doc = sim.docs.get(did) if isinstance(did, str) else None
             if doc is None or doc["kind"] != "feed-input" \
                     or not doc["uploaded"]:
@@ -1839,12 +1834,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fid = sim.create_feed({"feedType": ft, "marketplaceIds": mk,
                                "inputFeedDocumentId": did,
                                "feedOptions": d.get("feedOptions")}, an)
-        with sim.lock:
-            lose = sim.faults["lose_create_reply"] > 0
-            if lose:
-                sim.faults["lose_create_reply"] -= 1
-                sim.count("lost_create_reply")
-        if lose:
+        if sim.take_fault("lose_create_reply", "lost_create_reply"):
             self.hang()
             return None, None
         return 202, {"feedId": fid}
