@@ -9,9 +9,10 @@
  * reused buffer and written to the FILE* in blocks of about 64 KiB, after
  * whatever the writer holds; the writer then ends the envelope. A value
  * holding a character XML must escape goes through libxml2's
- * xmlEncodeSpecialChars, so libxml2 still does all escaping. Every field of
- * a message is checked before any of it is composed, so a refused message
- * leaves the document well formed.
+ * xmlEncodeSpecialChars, so libxml2 still does all escaping. A message may
+ * be composed in parts as its items arrive (begin, items, end); it is held
+ * in the buffer until its end, and a refused part drops all of it, so a
+ * refused message leaves the document well formed.
  * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
  * "Other" without CarrierName, bad dates or quantities), WB_BADARG for caller
  * errors, WB_NOSPACE / WB_IOERR for write errors, which are sticky.
@@ -45,8 +46,11 @@ struct feedw {
     char why[256]; /* reason of the last refusal */
     char *m;       /* composed messages not yet written; the last may be in progress */
     size_t mlen, mcap;
-    long long day;    /* days since the epoch of daytext */
-    char daytext[12]; /* "YYYY-MM-DD" of day, "" before the first date */
+    long long day;     /* days since the epoch of daytext */
+    char daytext[12];  /* "YYYY-MM-DD" of day, "" before the first date */
+    int open;          /* a message is begun and not ended */
+    size_t open_start; /* where its text starts in m */
+    long open_id;      /* its MessageID */
 };
 
 /* largest text of one message; its values are bounded by the caller's rows */
@@ -122,15 +126,14 @@ static inline __attribute__((always_inline)) int scan_text(const char *s, size_t
     return text_ok(s, n);
 }
 
-/* check_required - a required text field: present, not empty, acceptable text; its length;
- * clears *plain when the value needs escaping */
+/* check_text - a text field: acceptable text, present when required (length 0 is absent);
+ * clears *plain when the text needs escaping */
 static inline __attribute__((always_inline)) int
-check_required(struct feedw *w, const char *s, const char *field, size_t *len, int *plain)
+check_text(struct feedw *w, const struct feed_text *t, int required, const char *field, int *plain)
 {
-    if (!s || !*s)
-        return refuse(w, WB_PERMFAIL, "missing", field);
-    *len = strlen(s);
-    int k = scan_text(s, *len);
+    if (!t->n)
+        return required ? refuse(w, WB_PERMFAIL, "missing", field) : WB_OK;
+    int k = scan_text(t->s, t->n);
     if (!k)
         return refuse(w, WB_PERMFAIL, "not well-formed UTF-8 text or has control characters",
                       field);
@@ -139,14 +142,12 @@ check_required(struct feedw *w, const char *s, const char *field, size_t *len, i
     return WB_OK;
 }
 
-/* check_optional - an optional text field: NULL or "" means absent (length 0) */
-static int check_optional(struct feedw *w, const char *s, const char *field, size_t *len,
-                          int *plain)
+/* check_string - check_text for a C string (NULL or "" is absent) */
+static int check_string(struct feedw *w, const char *s, int required, const char *field)
 {
-    *len = 0;
-    if (!s || !*s)
-        return WB_OK;
-    return check_required(w, s, field, len, plain);
+    int plain;
+    struct feed_text t = {s, s ? strlen(s) : 0};
+    return check_text(w, &t, required, field, &plain);
 }
 
 /* present - 1 if an optional field has a value */
@@ -270,8 +271,11 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
             special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
     }
     xmlChar *e = NULL;
-    if (special) {
-        if (!(e = xmlEncodeSpecialChars(NULL, BAD_CAST text)))
+    if (special) { /* text_ok has made sure it holds no NUL */
+        xmlChar *z = xmlStrndup(BAD_CAST text, (int)(tlen < MSG_MAX ? tlen : MSG_MAX));
+        e = z ? xmlEncodeSpecialChars(NULL, z) : NULL;
+        xmlFree(z);
+        if (!e)
             return WB_NOMEM;
         text = (const char *)e;
         tlen = strlen(text);
@@ -305,8 +309,12 @@ static const char *decimal(long v, char *buf)
     return p;
 }
 
-/* format_date - t as "YYYY-MM-DDThh:mm:ssZ"; the calendar day is computed once per day */
-static int format_date(struct feedw *w, time_t t, char *date, size_t date_len)
+/* length of a FulfillmentDate, "YYYY-MM-DDThh:mm:ssZ" */
+#define DATE_LEN 20
+
+/* format_date - t as "YYYY-MM-DDThh:mm:ssZ" into date[DATE_LEN + 1]; the calendar day is
+ * computed once per day */
+static int format_date(struct feedw *w, time_t t, char *date)
 {
     long long day = (long long)t / 86400, sec = (long long)t % 86400;
     if (sec < 0)
@@ -320,8 +328,6 @@ static int format_date(struct feedw *w, time_t t, char *date, size_t date_len)
         }
         w->day = day;
     }
-    if (date_len < 21)
-        return WB_PERMFAIL;
     memcpy(date, w->daytext, 10);
     int h = (int)(sec / 3600), m = (int)(sec / 60 % 60), s = (int)(sec % 60);
     char *p = date + 10;
@@ -414,6 +420,8 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
         return WB_BADARG;
     if (w->rc != WB_OK)
         return refuse(w, w->rc, "an earlier write failed", NULL);
+    if (w->open)
+        return refuse(w, WB_BADARG, "the message begun before is not ended", NULL);
     if (w->kind != kind)
         return refuse(w, WB_BADARG, "message does not match the envelope's MessageType", NULL);
     if (message_id < 1 || message_id <= w->last_id)
@@ -421,57 +429,34 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
     return WB_OK;
 }
 
-/* lengths of a message's text fields, found while checking them */
-struct msg_lens {
-    size_t order, code, name, method, tracking;
-    size_t items; /* all item codes together */
-    int plain;    /* no value needs escaping (scan_text) */
-};
-
-/* fulfillment_check - every field of an OrderFulfillment message, before writing */
-static int fulfillment_check(struct feedw *w, const struct fulfillment_msg *m, char *date,
-                             size_t date_len, struct msg_lens *n)
-{
-    int rc;
-    size_t item_len;
-    int *p = &n->plain;
-    *p = 1;
-    if ((rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &n->order, p)) != WB_OK ||
-        (rc = check_required(w, m->carrier_code, "CarrierCode", &n->code, p)) != WB_OK ||
-        (rc = check_optional(w, m->carrier_name, "CarrierName", &n->name, p)) != WB_OK ||
-        (rc = check_optional(w, m->shipping_method, "ShippingMethod", &n->method, p)) != WB_OK ||
-        (rc = check_optional(w, m->tracking, "ShipperTrackingNumber", &n->tracking, p)) != WB_OK)
-        return rc;
-    n->items = 0;
-    int other = strcmp(m->carrier_code, "Other") == 0;
-    if (other && !present(m->carrier_name))
-        return refuse(w, WB_PERMFAIL, "required when CarrierCode is Other", "CarrierName");
-    if (!other && present(m->carrier_name))
-        return refuse(w, WB_BADARG, "only allowed when CarrierCode is Other", "CarrierName");
-    if (m->nitems && !m->items)
-        return refuse(w, WB_BADARG, "items missing", "Item");
-    for (size_t i = 0; i < m->nitems; i++) {
-        if ((rc = check_required(w, m->items[i].order_item_code, "AmazonOrderItemCode", &item_len,
-                                 p)) != WB_OK)
-            return rc;
-        n->items += item_len;
-        if (m->items[i].quantity < 1)
-            return refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity");
-    }
-    if (format_date(w, m->fulfillment_date, date, date_len) != WB_OK)
-        return refuse(w, WB_PERMFAIL, "out of range", "FulfillmentDate");
-    return WB_OK;
-}
-
-/* copy - n bytes from s to d, returns the end; short values without a library call */
+/* copy - n bytes from s to d, returns the end; values up to 32 bytes without a library call
+ * (overlapping words) */
 static inline char *copy(char *d, const char *s, size_t n)
 {
-    uint64_t a, b;
+    uint64_t a, b, c, e;
+    uint32_t x, y;
     if (n >= 8 && n <= 16) {
         memcpy(&a, s, 8);
         memcpy(&b, s + n - 8, 8);
         memcpy(d, &a, 8);
         memcpy(d + n - 8, &b, 8);
+    } else if (n > 16 && n <= 32) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        memcpy(&c, s + n - 16, 8);
+        memcpy(&e, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + 8, &b, 8);
+        memcpy(d + n - 16, &c, 8);
+        memcpy(d + n - 8, &e, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        memcpy(d, &x, 4);
+        memcpy(d + n - 4, &y, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
     } else {
         memcpy(d, s, n);
     }
@@ -481,118 +466,199 @@ static inline char *copy(char *d, const char *s, size_t n)
 /* LIT - copy a string literal to d, giving the end */
 #define LIT(d, lit) (memcpy((d), (lit), sizeof(lit) - 1), (d) + sizeof(lit) - 1)
 
-/* literal text of a message around its values, and of one item */
-#define MSG_FIXED 600
+/* PUT - an element on its own line at d: indent, tags and the value's n bytes */
+#define PUT(indent, name, v, n)                                                                    \
+    (d = LIT(d, indent "<" name ">"), d = copy(d, (v), (n)), d = LIT(d, "</" name ">\n"))
+
+/* literal text of a message head and of one item around their values */
+#define HEAD_FIXED 600
 #define ITEM_FIXED 160
 
-/* compose_plain - the message when no value needs escaping: one bound, straight copies; the
- * same text as the element-by-element path */
-static int compose_plain(struct feedw *w, const struct fulfillment_msg *m, const char *date,
-                         const struct msg_lens *n)
+/* need - room for n more bytes, the usual case inline */
+static inline int need(struct feedw *w, size_t n)
 {
-    char num[32];
-    const char *id = decimal(m->message_id, num);
-    size_t idl = (size_t)(num + 31 - id), dl = strlen(date);
-    if (m->nitems > MSG_MAX / ITEM_FIXED)
-        return WB_TOOBIG;
-    size_t bound = MSG_FIXED + idl + dl + n->order + n->code + n->name + n->method + n->tracking +
-                   n->items + m->nitems * ITEM_FIXED;
-    int rc = room(w, bound);
+    return w->mlen + n <= w->mcap && n <= MSG_MAX ? WB_OK : room(w, n);
+}
+
+/* head_plain - a message's text up to its items, when no value needs escaping */
+static int head_plain(struct feedw *w, const struct fulfillment_head *h, const char *id, size_t idl,
+                      const char *date)
+{
+    const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
+                           *me = &h->shipping_method, *t = &h->tracking;
+    int rc = need(w, HEAD_FIXED + idl + DATE_LEN + o->n + c->n + nm->n + me->n + t->n);
     if (rc != WB_OK)
         return rc;
     char *d = w->m + w->mlen;
-/* PUT - an element on its own line: indent, tags and the value's n bytes */
-#define PUT(indent, name, v, n)                                                                    \
-    (d = LIT(d, indent "<" name ">"), d = copy(d, (v), (n)), d = LIT(d, "</" name ">\n"))
     d = LIT(d, "  <Message>\n");
     PUT("    ", "MessageID", id, idl);
     d = LIT(d, "    <OrderFulfillment>\n");
-    PUT("      ", "AmazonOrderID", m->amazon_order_id, n->order);
-    PUT("      ", "FulfillmentDate", date, dl);
+    PUT("      ", "AmazonOrderID", o->s, o->n);
+    PUT("      ", "FulfillmentDate", date, DATE_LEN);
     d = LIT(d, "      <FulfillmentData>\n");
-    PUT("        ", "CarrierCode", m->carrier_code, n->code);
-    if (n->name)
-        PUT("        ", "CarrierName", m->carrier_name, n->name);
-    if (n->method)
-        PUT("        ", "ShippingMethod", m->shipping_method, n->method);
-    if (n->tracking)
-        PUT("        ", "ShipperTrackingNumber", m->tracking, n->tracking);
+    PUT("        ", "CarrierCode", c->s, c->n);
+    if (nm->n)
+        PUT("        ", "CarrierName", nm->s, nm->n);
+    if (me->n)
+        PUT("        ", "ShippingMethod", me->s, me->n);
+    if (t->n)
+        PUT("        ", "ShipperTrackingNumber", t->s, t->n);
     d = LIT(d, "      </FulfillmentData>\n");
-    for (size_t i = 0; i < m->nitems; i++) {
-        const char *code = m->items[i].order_item_code, *qty = decimal(m->items[i].quantity, num);
-        d = LIT(d, "      <Item>\n");
-        PUT("        ", "AmazonOrderItemCode", code, strlen(code));
-        PUT("        ", "Quantity", qty, (size_t)(num + 31 - qty));
-        d = LIT(d, "      </Item>\n");
-    }
-#undef PUT
-    d = LIT(d, "    </OrderFulfillment>\n  </Message>\n");
     w->mlen = (size_t)(d - w->m);
     return WB_OK;
 }
 
-/* feedw_fulfillment - append one OrderFulfillment message */
+/* head_escaped - head_plain's text when some value needs escaping, element by element */
+static int head_escaped(struct feedw *w, const struct fulfillment_head *h, const char *id,
+                        size_t idl, const char *date)
+{
+    const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
+                           *me = &h->shipping_method, *t = &h->tracking;
+    int rc;
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, idl)) != WB_OK ||
+        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", o->s, o->n)) != WB_OK ||
+        (rc = ELEM(w, "      ", "FulfillmentDate", date, DATE_LEN)) != WB_OK ||
+        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", c->s, c->n)) != WB_OK ||
+        (nm->n && (rc = ELEM(w, "        ", "CarrierName", nm->s, nm->n)) != WB_OK) ||
+        (me->n && (rc = ELEM(w, "        ", "ShippingMethod", me->s, me->n)) != WB_OK) ||
+        (t->n && (rc = ELEM(w, "        ", "ShipperTrackingNumber", t->s, t->n)) != WB_OK))
+        return rc;
+    return PUT_LIT(w, "      </FulfillmentData>\n");
+}
+
+/* abandon - the begun message is dropped, nothing of it stays; returns rc */
+static int abandon(struct feedw *w, int rc)
+{
+    w->open = 0;
+    if (rc == WB_NOMEM || rc == WB_TOOBIG)
+        return drop_message(w, w->open_start, rc);
+    w->mlen = w->open_start;
+    return rc;
+}
+
+/* feedw_fulfillment_begin - start one OrderFulfillment message */
+int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
+{
+    int rc, plain = 1;
+    char date[DATE_LEN + 1];
+    if (!h)
+        return WB_BADARG;
+    if ((rc = begin_check(w, KIND_FULFILLMENT, h->message_id)) != WB_OK)
+        return rc;
+    const struct feed_text *c = &h->carrier_code, *nm = &h->carrier_name;
+    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID", &plain)) != WB_OK ||
+        (rc = check_text(w, c, 1, "CarrierCode", &plain)) != WB_OK ||
+        (rc = check_text(w, nm, 0, "CarrierName", &plain)) != WB_OK ||
+        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod", &plain)) != WB_OK ||
+        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber", &plain)) != WB_OK)
+        return rc;
+    int other = c->n == 5 && memcmp(c->s, "Other", 5) == 0;
+    if (other && !nm->n)
+        return refuse(w, WB_PERMFAIL, "required when CarrierCode is Other", "CarrierName");
+    if (!other && nm->n)
+        return refuse(w, WB_BADARG, "only allowed when CarrierCode is Other", "CarrierName");
+    if (format_date(w, h->fulfillment_date, date) != WB_OK)
+        return refuse(w, WB_PERMFAIL, "out of range", "FulfillmentDate");
+    char num[32];
+    const char *id = decimal(h->message_id, num);
+    size_t idl = (size_t)(num + 31 - id);
+    w->open_start = w->mlen;
+    w->open_id = h->message_id;
+    w->open = 1;
+    rc = plain ? head_plain(w, h, id, idl, date) : head_escaped(w, h, id, idl, date);
+    return rc == WB_OK ? WB_OK : abandon(w, rc);
+}
+
+/* feedw_fulfillment_item - one Item of the begun message */
+int feedw_fulfillment_item(struct feedw *w, const char *code, size_t n, long quantity)
+{
+    int rc, plain = 1;
+    if (!w)
+        return WB_BADARG;
+    if (!w->open)
+        return refuse(w, WB_BADARG, "no message begun", "Item");
+    struct feed_text t = {code, n};
+    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode", &plain)) != WB_OK)
+        return abandon(w, rc);
+    if (quantity < 1)
+        return abandon(w, refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity"));
+    char num[32];
+    const char *qty = decimal(quantity, num);
+    size_t ql = (size_t)(num + 31 - qty);
+    if (!plain) {
+        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n)) != WB_OK ||
+            (rc = ELEM(w, "        ", "Quantity", qty, ql)) != WB_OK ||
+            (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
+            return abandon(w, rc);
+        return WB_OK;
+    }
+    if ((rc = need(w, ITEM_FIXED + n + ql)) != WB_OK)
+        return abandon(w, rc);
+    char *d = w->m + w->mlen;
+    d = LIT(d, "      <Item>\n");
+    PUT("        ", "AmazonOrderItemCode", code, n);
+    PUT("        ", "Quantity", qty, ql);
+    d = LIT(d, "      </Item>\n");
+    w->mlen = (size_t)(d - w->m);
+    return WB_OK;
+}
+
+/* feedw_fulfillment_end - complete the begun message */
+int feedw_fulfillment_end(struct feedw *w)
+{
+    if (!w)
+        return WB_BADARG;
+    if (!w->open)
+        return refuse(w, WB_BADARG, "no message begun", NULL);
+    int rc = PUT_LIT(w, "    </OrderFulfillment>\n  </Message>\n");
+    if (rc != WB_OK)
+        return abandon(w, rc);
+    w->open = 0;
+    w->last_id = w->open_id;
+    w->count++;
+    if (w->mlen >= BATCH)
+        return flush_batch(w);
+    return WB_OK;
+}
+
+/* text - a C string (NULL: absent) as a feed_text */
+static struct feed_text text(const char *s)
+{
+    struct feed_text t = {s, s ? strlen(s) : 0};
+    return t;
+}
+
+/* feedw_fulfillment - append one OrderFulfillment message: begin, items, end */
 int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 {
-    int rc;
-    char date[40];
-    struct msg_lens n;
     if (!m)
         return WB_BADARG;
-    if ((rc = begin_check(w, KIND_FULFILLMENT, m->message_id)) != WB_OK ||
-        (rc = fulfillment_check(w, m, date, sizeof(date), &n)) != WB_OK)
-        return rc;
-
-    size_t start = w->mlen;
-    if (n.plain) {
-        if ((rc = compose_plain(w, m, date, &n)) != WB_OK)
-            return drop_message(w, start, rc);
-        goto composed;
+    if (m->nitems && !m->items)
+        return refuse(w, WB_BADARG, "items missing", "Item");
+    struct fulfillment_head h = {.message_id = m->message_id,
+                                 .fulfillment_date = m->fulfillment_date,
+                                 .amazon_order_id = text(m->amazon_order_id),
+                                 .carrier_code = text(m->carrier_code),
+                                 .carrier_name = text(m->carrier_name),
+                                 .shipping_method = text(m->shipping_method),
+                                 .tracking = text(m->tracking)};
+    int rc = feedw_fulfillment_begin(w, &h);
+    for (size_t i = 0; rc == WB_OK && i < m->nitems; i++) {
+        const char *code = m->items[i].order_item_code;
+        rc = feedw_fulfillment_item(w, code, code ? strlen(code) : 0, m->items[i].quantity);
     }
-    /* the same text the writer makes with indentation on, two spaces a level */
-    char num[32];
-    const char *id = decimal(m->message_id, num);
-    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, strlen(id))) != WB_OK ||
-        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", m->amazon_order_id,
-                   n.order)) != WB_OK ||
-        (rc = ELEM(w, "      ", "FulfillmentDate", date, strlen(date))) != WB_OK ||
-        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", m->carrier_code,
-                   n.code)) != WB_OK ||
-        (n.name && (rc = ELEM(w, "        ", "CarrierName", m->carrier_name, n.name)) != WB_OK) ||
-        (n.method &&
-         (rc = ELEM(w, "        ", "ShippingMethod", m->shipping_method, n.method)) != WB_OK) ||
-        (n.tracking &&
-         (rc = ELEM(w, "        ", "ShipperTrackingNumber", m->tracking, n.tracking)) != WB_OK) ||
-        (rc = PUT_LIT(w, "      </FulfillmentData>\n")) != WB_OK)
-        return drop_message(w, start, rc);
-    for (size_t i = 0; i < m->nitems; i++) {
-        const char *code = m->items[i].order_item_code, *qty = decimal(m->items[i].quantity, num);
-        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, strlen(code))) !=
-                WB_OK ||
-            (rc = ELEM(w, "        ", "Quantity", qty, strlen(qty))) != WB_OK ||
-            (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
-            return drop_message(w, start, rc);
-    }
-    if ((rc = PUT_LIT(w, "    </OrderFulfillment>\n  </Message>\n")) != WB_OK)
-        return drop_message(w, start, rc);
-composed:
-    w->last_id = m->message_id;
-    w->count++;
-    if (w->mlen >= BATCH && (rc = flush_batch(w)) != WB_OK)
-        return rc;
-    return WB_OK;
+    return rc == WB_OK ? feedw_fulfillment_end(w) : rc;
 }
 
 /* feedw_ack - append one OrderAcknowledgement message */
 int feedw_ack(struct feedw *w, const struct ack_msg *m)
 {
-    int rc, plain = 1; /* the writer escapes: not needed here */
-    size_t len;
+    int rc;
     if (!m)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_ACK, m->message_id)) != WB_OK ||
-        (rc = check_required(w, m->amazon_order_id, "AmazonOrderID", &len, &plain)) != WB_OK ||
-        (rc = check_optional(w, m->merchant_order_id, "MerchantOrderID", &len, &plain)) != WB_OK)
+        (rc = check_string(w, m->amazon_order_id, 1, "AmazonOrderID")) != WB_OK ||
+        (rc = check_string(w, m->merchant_order_id, 0, "MerchantOrderID")) != WB_OK)
         return rc;
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");
@@ -630,6 +696,9 @@ int feedw_close(struct feedw *w)
 {
     if (!w)
         return WB_BADARG;
+    int dropped = w->open;
+    if (dropped) /* never half a message in the document */
+        abandon(w, WB_BADARG);
     if (w->rc == WB_OK)
         flush_batch(w);
     if (w->rc == WB_OK) {
@@ -638,7 +707,7 @@ int feedw_close(struct feedw *w)
             wcheck(w, xmlTextWriterFlush(w->tw));
     }
     xmlFreeTextWriter(w->tw); /* closes the output buffer: out_close flushes the FILE* */
-    int rc = w->rc;
+    int rc = w->rc == WB_OK && dropped ? WB_BADARG : w->rc;
     free(w->m);
     free(w);
     return rc;

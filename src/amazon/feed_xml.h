@@ -3,8 +3,8 @@
  *
  * Owns one AmazonEnvelope being written to a caller's FILE* (OrderFulfillment
  * or OrderAcknowledgement messages). Memory stays constant whatever the number
- * of messages. Every message is checked before a byte of it is written, so a
- * refused message leaves the document intact.
+ * of messages. A message is held until it is complete: one refused in any
+ * part (its head, an item) leaves nothing of itself, and the document intact.
  * Error contract: WB_PERMFAIL for content Amazon cannot take (bad UTF-8,
  * control characters, missing carrier name for "Other", bad dates or
  * quantities), WB_BADARG for caller errors, WB_NOSPACE / WB_IOERR for write
@@ -37,6 +37,19 @@ struct fulfillment_msg {
     size_t nitems; /* 0: the whole order */
 };
 
+/* a text value given by its length (s may be NULL when n is 0; n 0 means absent) */
+struct feed_text {
+    const char *s;
+    size_t n;
+};
+
+/* the head of an OrderFulfillment message composed item by item (feedw_fulfillment_begin) */
+struct fulfillment_head {
+    long message_id; /* as in struct fulfillment_msg */
+    time_t fulfillment_date;
+    struct feed_text amazon_order_id, carrier_code, carrier_name, shipping_method, tracking;
+};
+
 struct ack_msg {
     long message_id; /* >= 1, strictly increasing within one document */
     const char *amazon_order_id;
@@ -48,13 +61,22 @@ struct ack_msg {
 int feedw_open(struct feedw **w, FILE *out, const char *message_type, const char *merchant_id);
 /* feedw_fulfillment - append one OrderFulfillment message */
 int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m);
+/* feedw_fulfillment_begin - start one OrderFulfillment message; its items follow with
+ * feedw_fulfillment_item, feedw_fulfillment_end completes it (feedw_fulfillment in parts, for a
+ * caller whose items arrive one at a time). A refused part drops the whole message. */
+int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h);
+/* feedw_fulfillment_item - one Item of the begun message: the code's n bytes and a quantity */
+int feedw_fulfillment_item(struct feedw *w, const char *code, size_t n, long quantity);
+/* feedw_fulfillment_end - complete the begun message */
+int feedw_fulfillment_end(struct feedw *w);
 /* feedw_ack - append one OrderAcknowledgement message */
 int feedw_ack(struct feedw *w, const struct ack_msg *m);
 /* feedw_messages - number of messages written so far (an envelope needs at least one) */
 size_t feedw_messages(const struct feedw *w);
 /* feedw_error - the reason of the last refused call, for the reject reason ("" if none) */
 const char *feedw_error(const struct feedw *w);
-/* feedw_close - end the envelope, flush, free w; write errors -> WB_IOERR / WB_NOSPACE */
+/* feedw_close - end the envelope, flush, free w; write errors -> WB_IOERR / WB_NOSPACE; a
+ * message begun and not ended is dropped (WB_BADARG) */
 int feedw_close(struct feedw *w);
 
 #endif

@@ -8,6 +8,8 @@
 #define WB_STRUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* str_to_long - whole string as a base-10 long within [min,max]; WB_BADARG otherwise */
 int str_to_long(const char *s, long min, long max, long *out);
@@ -27,5 +29,25 @@ int str_ascii_range(const char *s, size_t n, unsigned lo);
 int str_utf8_valid(const char *s, size_t n);
 /* str_has_prefix - 1 if s starts with prefix */
 int str_has_prefix(const char *s, const char *prefix);
+
+/* str_same - 1 if the n bytes at a and at b are equal; spans of 8 to 32 bytes (order ids,
+ * tracking numbers, timestamps) by overlapping words without a call */
+static inline int str_same(const char *a, const char *b, size_t n)
+{
+    uint64_t x[4], y[4];
+    if (n >= 8 && n <= 16) {
+        memcpy(&x[0], a, 8), memcpy(&x[1], a + n - 8, 8);
+        memcpy(&y[0], b, 8), memcpy(&y[1], b + n - 8, 8);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
+    if (n > 16 && n <= 32) {
+        memcpy(&x[0], a, 8), memcpy(&x[1], a + 8, 8);
+        memcpy(&x[2], a + n - 16, 8), memcpy(&x[3], a + n - 8, 8);
+        memcpy(&y[0], b, 8), memcpy(&y[1], b + 8, 8);
+        memcpy(&y[2], b + n - 16, 8), memcpy(&y[3], b + n - 8, 8);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+    }
+    return memcmp(a, b, n) == 0;
+}
 
 #endif

@@ -205,11 +205,17 @@ static void copy_field(char *dst, size_t size, const char *src, size_t n)
     dst[n] = '\0';
 }
 
+/* cut - n, or the length a record field of size bytes keeps of it */
+static size_t cut(size_t n, size_t size)
+{
+    return n < size ? n : size - 1;
+}
+
 /* ship_time - layout_parse_time through the memo: the rows of an order share their time */
 static int ship_time(const struct dispatch_rules *r, const char *when, size_t n, time_t *t)
 {
     struct dispatch_memo *m = r->memo;
-    if (m && m->when_len == n && memcmp(m->when, when, n) == 0) {
+    if (m && m->when_len == n && str_same(m->when, when, n)) {
         *t = m->when_t;
         return WB_OK;
     }
@@ -222,11 +228,11 @@ static int ship_time(const struct dispatch_rules *r, const char *when, size_t n,
     return rc;
 }
 
-/* set_carrier - the carrier fields of rec from a map entry, through the memo (by text): a
- * remembered carrier's values are copied as whole zero-padded blocks, the same every row */
+/* set_carrier - the carrier values of v from a map entry, through the memo (by text) */
 static int set_carrier(const struct dispatch_rules *r, const char *carrier, size_t n,
-                       struct dispatch_rec *rec)
+                       struct dispatch_view *v)
 {
+    const struct dispatch_rec *rec = NULL; /* for the sizes its fields cut values to */
     struct dispatch_memo *m = r->memo;
     uint32_t fnv = 2166136261u; /* FNV-1a of the text picks two slots to look in */
     for (size_t i = 0; i < n; i++)
@@ -234,45 +240,48 @@ static int set_carrier(const struct dispatch_rules *r, const char *carrier, size
     size_t two[2] = {fnv % DISPATCH_MEMO_CARRIERS, (fnv >> 16) % DISPATCH_MEMO_CARRIERS};
     for (int j = 0; m && n && j < 2; j++) {
         size_t slot = two[j];
-        if (m->carrier[slot].len == n && memcmp(m->carrier[slot].text, carrier, n) == 0) {
-            _Static_assert(sizeof rec->carrier_code >= DISPATCH_MEMO_VALUE &&
-                               sizeof rec->carrier_name >= DISPATCH_MEMO_VALUE &&
-                               sizeof rec->ship_method >= DISPATCH_MEMO_VALUE,
-                           "memo values fit the record");
-            memcpy(rec->carrier_code, m->carrier[slot].code, DISPATCH_MEMO_VALUE);
-            memcpy(rec->carrier_name, m->carrier[slot].name, DISPATCH_MEMO_VALUE);
-            memcpy(rec->ship_method, m->carrier[slot].method, DISPATCH_MEMO_VALUE);
+        if (m->carrier[slot].len == n && str_same(m->carrier[slot].text, carrier, n)) {
+            v->carrier_code = m->carrier[slot].code;
+            v->code_len = m->carrier[slot].code_len;
+            v->carrier_name = m->carrier[slot].name;
+            v->name_len = m->carrier[slot].name_len;
+            v->ship_method = m->carrier[slot].method;
+            v->method_len = m->carrier[slot].method_len;
             return WB_OK;
         }
     }
     const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
     if (!ce)
         return WB_NOTFOUND;
-    const char *name = ce->carrier_name ? ce->carrier_name : "";
-    const char *method = ce->shipping_method ? ce->shipping_method : "";
-    size_t lc = strlen(ce->carrier_code), ln = strlen(name), lm = strlen(method);
-    copy_field(rec->carrier_code, sizeof rec->carrier_code, ce->carrier_code, lc);
-    copy_field(rec->carrier_name, sizeof rec->carrier_name, name, ln);
-    copy_field(rec->ship_method, sizeof rec->ship_method, method, lm);
-    if (m && n > 0 && n < sizeof m->carrier[0].text && lc < DISPATCH_MEMO_VALUE &&
-        ln < DISPATCH_MEMO_VALUE && lm < DISPATCH_MEMO_VALUE) {
+    v->carrier_code = ce->carrier_code;
+    v->carrier_name = ce->carrier_name ? ce->carrier_name : "";
+    v->ship_method = ce->shipping_method ? ce->shipping_method : "";
+    v->code_len = cut(strlen(v->carrier_code), sizeof rec->carrier_code);
+    v->name_len = cut(strlen(v->carrier_name), sizeof rec->carrier_name);
+    v->method_len = cut(strlen(v->ship_method), sizeof rec->ship_method);
+    if (m && n > 0 && n < sizeof m->carrier[0].text && v->code_len < DISPATCH_MEMO_VALUE &&
+        v->name_len < DISPATCH_MEMO_VALUE && v->method_len < DISPATCH_MEMO_VALUE) {
         /* the first free of the two slots, else the second (a carrier seen again soon stays) */
         size_t slot = m->carrier[two[0]].len == 0 ? two[0] : two[1];
         memset(&m->carrier[slot], 0, sizeof m->carrier[slot]);
         memcpy(m->carrier[slot].text, carrier, n);
         m->carrier[slot].len = n;
-        memcpy(m->carrier[slot].code, ce->carrier_code, lc);
-        memcpy(m->carrier[slot].name, name, ln);
-        memcpy(m->carrier[slot].method, method, lm);
+        memcpy(m->carrier[slot].code, v->carrier_code, v->code_len);
+        memcpy(m->carrier[slot].name, v->carrier_name, v->name_len);
+        memcpy(m->carrier[slot].method, v->ship_method, v->method_len);
+        m->carrier[slot].code_len = v->code_len;
+        m->carrier[slot].name_len = v->name_len;
+        m->carrier[slot].method_len = v->method_len;
     }
     return WB_OK;
 }
 
-/* dispatch_check_row - validate one row into rec */
+/* dispatch_check_row - validate one row into v */
 int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *row,
-                       struct dispatch_rec *rec, char *code, size_t coden, char *reason,
+                       struct dispatch_view *v, char *code, size_t coden, char *reason,
                        size_t reasonn)
 {
+    const struct dispatch_rec *rec = NULL; /* for the sizes its fields cut values to */
     char t[96];
     size_t lorder, litem, lsku, lqty, lcarrier, ltracking, lwhen;
     const char *order = csvr_field_n(row, r->f_order, &lorder);
@@ -290,13 +299,15 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
                       "order id '%s' is not an Amazon order id (3-7-7 digits, e.g. "
                       "026-1234567-1234567)",
                       shown(order, t, sizeof t));
-    copy_field(rec->order_id, sizeof rec->order_id, order, lorder);
+    v->order_id = order;
+    v->order_len = lorder;
     if (!item_code_ok(item, litem))
         return reject(code, coden, "E_ITEM_ID", reason, reasonn,
                       "order item code '%s' is not Amazon's 14-digit order item code",
                       shown(item, t, sizeof t));
-    copy_field(rec->item_code, sizeof rec->item_code, item, litem);
-    if (!quantity_ok(qty, &rec->quantity))
+    v->item_code = item;
+    v->item_len = litem;
+    if (!quantity_ok(qty, &v->quantity))
         return reject(code, coden, "E_QUANTITY", reason, reasonn,
                       "quantity '%s' is not a whole number from 1 to 9999",
                       shown(qty, t, sizeof t));
@@ -308,21 +319,22 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
     if (!tracking_ok(tracking, ltracking, &why))
         return reject(code, coden, "E_TRACKING_INVALID", reason, reasonn, "tracking number '%s' %s",
                       shown(tracking, t, sizeof t), why);
-    copy_field(rec->tracking, sizeof rec->tracking, tracking, ltracking);
+    v->tracking = tracking;
+    v->tracking_len = ltracking;
     if (!lwhen)
         return reject(code, coden, "E_SHIP_TIME", reason, reasonn, "the ship time is empty");
-    if (ship_time(r, when, lwhen, &rec->ship_time) != WB_OK)
+    if (ship_time(r, when, lwhen, &v->ship_time) != WB_OK)
         return reject(code, coden, "E_SHIP_TIME", reason, reasonn,
                       "ship time '%s' does not match the layout's date format",
                       shown(when, t, sizeof t));
-    if (rec->ship_time > r->now + r->max_future_minutes * 60)
+    if (v->ship_time > r->now + r->max_future_minutes * 60)
         return reject(code, coden, "E_SHIP_TIME_FUTURE", reason, reasonn,
                       "ship time '%s' is in the future", shown(when, t, sizeof t));
-    if (rec->ship_time < r->now - r->max_age_days * 86400L)
+    if (v->ship_time < r->now - r->max_age_days * 86400L)
         return reject(code, coden, "E_SHIP_TIME_OLD", reason, reasonn,
                       "ship time '%s' is more than %ld days ago (max_ship_age_days)",
                       shown(when, t, sizeof t), r->max_age_days);
-    if (set_carrier(r, carrier, lcarrier, rec) != WB_OK) {
+    if (set_carrier(r, carrier, lcarrier, v) != WB_OK) {
         char hint[160] = "";
         if (carriers_suggest(r->carriers, carrier, hint, sizeof hint) != WB_OK)
             hint[0] = '\0';
@@ -333,21 +345,38 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
     }
     size_t lmethod;
     const char *method = csvr_field_n(row, r->f_method, &lmethod);
-    if (lmethod)
-        copy_field(rec->ship_method, sizeof rec->ship_method, method, lmethod);
+    if (lmethod) {
+        v->ship_method = method;
+        v->method_len = cut(lmethod, sizeof rec->ship_method);
+    }
+    v->sku = sku;
+    v->sku_len = lsku;
     if (r->skus) {
         const char *seller = skus_lookup(r->skus, sku);
         if (!seller)
             return reject(code, coden, "E_SKU_UNKNOWN", reason, reasonn,
                           "SKU '%s' is not in skus.map", shown(sku, t, sizeof t));
-        if (seller == sku) /* identity */
-            copy_field(rec->sku, sizeof rec->sku, sku, lsku);
-        else
-            str_copy(rec->sku, sizeof rec->sku, seller);
-    } else {
-        copy_field(rec->sku, sizeof rec->sku, sku, lsku);
+        if (seller != sku) { /* not identity */
+            v->sku = seller;
+            v->sku_len = strlen(seller);
+        }
     }
+    v->sku_len = cut(v->sku_len, sizeof rec->sku);
     return WB_OK;
+}
+
+/* dispatch_rec_from_view - a checked row's own copy */
+void dispatch_rec_from_view(const struct dispatch_view *v, struct dispatch_rec *rec)
+{
+    copy_field(rec->order_id, sizeof rec->order_id, v->order_id, v->order_len);
+    copy_field(rec->item_code, sizeof rec->item_code, v->item_code, v->item_len);
+    rec->quantity = v->quantity;
+    copy_field(rec->sku, sizeof rec->sku, v->sku, v->sku_len);
+    copy_field(rec->carrier_code, sizeof rec->carrier_code, v->carrier_code, v->code_len);
+    copy_field(rec->carrier_name, sizeof rec->carrier_name, v->carrier_name, v->name_len);
+    copy_field(rec->ship_method, sizeof rec->ship_method, v->ship_method, v->method_len);
+    copy_field(rec->tracking, sizeof rec->tracking, v->tracking, v->tracking_len);
+    rec->ship_time = v->ship_time;
 }
 
 /* dispatch_key - business key "order|item|tracking" */

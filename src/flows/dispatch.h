@@ -3,8 +3,9 @@
  *
  * A row is validated (order id shape, item code, quantity, tracking, ship
  * time window, carrier mapped to an exact Amazon CarrierCode or Other +
- * CarrierName, SKU known) into a struct dispatch_rec, or rejected with a
- * stable code and a sentence an operator can act on. Rows with the same
+ * CarrierName, SKU known) into a struct dispatch_view (its values where they
+ * lie) and from there a struct dispatch_rec (its own copies), or rejected
+ * with a stable code and a sentence an operator can act on. Rows with the same
  * order and tracking become one message with several items.
  *
  * Owns the dispatch rules and the payload text kept in the ledger. Never
@@ -42,9 +43,18 @@ struct dispatch_rec {
     time_t ship_time;
 };
 
+/* a checked row's values where they lie, in the row and the maps: valid until the next row
+ * is read or checked. Each value is cut as the record's field would cut it. */
+struct dispatch_view {
+    const char *order_id, *item_code, *sku, *carrier_code, *carrier_name, *ship_method, *tracking;
+    size_t order_len, item_len, sku_len, code_len, name_len, method_len, tracking_len;
+    long quantity;
+    time_t ship_time;
+};
+
 /* what recent ship times and carriers gave: the rows of one order repeat their ship time, and a
  * file uses a handful of carriers, so a run works each distinct text out once in a while.
- * Zero it before use. */
+ * Zero it before use; a view may point into it. */
 #define DISPATCH_MEMO_CARRIERS 32
 #define DISPATCH_MEMO_VALUE 64
 struct dispatch_memo {
@@ -53,8 +63,9 @@ struct dispatch_memo {
     time_t when_t;
     struct {
         char text[48];
-        size_t len; /* 0: empty slot; the three values below fit, zero padded */
+        size_t len; /* 0: empty slot; the three values below fit, NUL terminated */
         char code[DISPATCH_MEMO_VALUE], name[DISPATCH_MEMO_VALUE], method[DISPATCH_MEMO_VALUE];
+        size_t code_len, name_len, method_len;
     } carrier[DISPATCH_MEMO_CARRIERS];
 };
 
@@ -75,10 +86,12 @@ const char *const *dispatch_required_fields(size_t *n);
 int dispatch_rules_init(struct dispatch_rules *r, const struct layout *l,
                         const struct carriers *carriers, const struct skus *skus,
                         const struct wb_config *cfg, struct buf *err);
-/* dispatch_check_row - validate one row into rec; WB_PERMFAIL with code/reason when rejected */
+/* dispatch_check_row - validate one row into v; WB_PERMFAIL with code/reason when rejected */
 int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *row,
-                       struct dispatch_rec *rec, char *code, size_t coden, char *reason,
+                       struct dispatch_view *v, char *code, size_t coden, char *reason,
                        size_t reasonn);
+/* dispatch_rec_from_view - a checked row's own copy */
+void dispatch_rec_from_view(const struct dispatch_view *v, struct dispatch_rec *rec);
 /* dispatch_key - business key "order|item|tracking" */
 void dispatch_key(const struct dispatch_rec *rec, char *out, size_t n);
 /* dispatch_join_key - "order|item|tracking" into out (cut to fit n); 1 if it fitted whole */

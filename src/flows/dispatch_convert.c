@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "amazon/feed_xml.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/dispatch.h"
 #include "flows/dispatch_convert.h"
@@ -27,35 +28,87 @@ struct conv {
     FILE *out;
     const char *merchant;
     struct feedw *w;
-    struct dispatch_rec group[GROUP_MAX + 1]; /* the last slot stages a row ending a full one */
-    size_t ngroup;
     long next_id;
     struct dispatch_convert_stats *st;
+    /* the message being composed: what a row must share to join it (its own copies) */
+    int open;
+    size_t nitems;
+    char order[sizeof((struct dispatch_rec *)0)->order_id];
+    char tracking[sizeof((struct dispatch_rec *)0)->tracking];
+    char code[sizeof((struct dispatch_rec *)0)->carrier_code];
+    size_t order_len, tracking_len, code_len;
 };
 
-/* flush_group - write the collected message */
-static int flush_group(struct conv *c)
+/* end_message - complete the message being composed */
+static int end_message(struct conv *c)
 {
-    if (!c->ngroup)
+    if (!c->open)
         return WB_OK;
-    int rc = WB_OK;
-    if (!c->w)
-        rc = feedw_open(&c->w, c->out, "OrderFulfillment", c->merchant);
-    if (rc == WB_OK)
-        rc = dispatch_write_message(c->w, c->next_id++, c->group, c->ngroup);
-    c->st->messages++;
-    c->ngroup = 0;
-    return rc;
+    c->open = 0;
+    return feedw_fulfillment_end(c->w);
 }
 
-/* same_group - rec continues the current message */
-static int same_group(const struct conv *c, const struct dispatch_rec *r)
+/* same_text - the n bytes at a equal the m bytes at b */
+static int same_text(const char *a, size_t n, const char *b, size_t m)
 {
-    if (!c->ngroup || c->ngroup >= GROUP_MAX)
-        return 0;
-    const struct dispatch_rec *g = &c->group[0];
-    return strcmp(g->order_id, r->order_id) == 0 && strcmp(g->tracking, r->tracking) == 0 &&
-           strcmp(g->carrier_code, r->carrier_code) == 0;
+    return n == m && str_same(a, b, n);
+}
+
+/* same_group - the row continues the message being composed: same order, tracking and carrier
+ * code, and room for another item */
+static int same_group(const struct conv *c, const struct dispatch_view *v)
+{
+    return c->open && c->nitems < GROUP_MAX &&
+           same_text(c->order, c->order_len, v->order_id, v->order_len) &&
+           same_text(c->tracking, c->tracking_len, v->tracking, v->tracking_len) &&
+           same_text(c->code, c->code_len, v->carrier_code, v->code_len);
+}
+
+/* keep - a copy of the n bytes at s into dst[size] (n < size: a view's values fit a record) */
+static size_t keep(char *dst, size_t size, const char *s, size_t n)
+{
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, s, n);
+    return n;
+}
+
+/* begin_message - start the message the row heads, as dispatch_write_message would write it */
+static int begin_message(struct conv *c, const struct dispatch_view *v)
+{
+    int rc = WB_OK;
+    if (!c->w && (rc = feedw_open(&c->w, c->out, "OrderFulfillment", c->merchant)) != WB_OK)
+        return rc;
+    int other = same_text(v->carrier_code, v->code_len, "Other", 5);
+    struct fulfillment_head h = {
+        .message_id = c->next_id++,
+        .fulfillment_date = v->ship_time,
+        .amazon_order_id = {v->order_id, v->order_len},
+        .carrier_code = {v->carrier_code, v->code_len},
+        .carrier_name = {v->carrier_name, other ? v->name_len : 0},
+        .shipping_method = {v->ship_method, v->method_len},
+        .tracking = {v->tracking, v->tracking_len},
+    };
+    c->st->messages++;
+    if ((rc = feedw_fulfillment_begin(c->w, &h)) != WB_OK)
+        return rc;
+    c->open = 1;
+    c->nitems = 0;
+    c->order_len = keep(c->order, sizeof c->order, v->order_id, v->order_len);
+    c->tracking_len = keep(c->tracking, sizeof c->tracking, v->tracking, v->tracking_len);
+    c->code_len = keep(c->code, sizeof c->code, v->carrier_code, v->code_len);
+    return WB_OK;
+}
+
+/* add_row - a good row into the feed: it joins the message being composed or starts one */
+static int add_row(struct conv *c, const struct dispatch_view *v)
+{
+    int rc;
+    if (!same_group(c, v) &&
+        ((rc = end_message(c)) != WB_OK || (rc = begin_message(c, v)) != WB_OK))
+        return rc;
+    c->nitems++;
+    return feedw_fulfillment_item(c->w, v->item_code, v->item_len, v->quantity);
 }
 
 /* key_hash - hash of the row's business key (order, item, tracking) as read */
@@ -69,9 +122,9 @@ static uint64_t key_hash(const struct dispatch_rules *r, const struct csvr_row *
     return keyset_hash_parts(part, len, 3);
 }
 
-/* dispatch_classify - a row's verdict: WB_OK with rec, or WB_PERMFAIL with code/reason */
+/* dispatch_classify - a row's verdict: WB_OK with v, or WB_PERMFAIL with code/reason */
 int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct csvr_row *row,
-                      struct dispatch_rec *rec, char *code, size_t coden, char *reason,
+                      struct dispatch_view *v, char *code, size_t coden, char *reason,
                       size_t reasonn)
 {
     if (read_rc == WB_PERMFAIL) {
@@ -79,7 +132,7 @@ int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct 
         snprintf(reason, reasonn, "%s", row->error_text ? row->error_text : "unreadable row");
         return WB_PERMFAIL;
     }
-    return dispatch_check_row(r, row, rec, code, coden, reason, reasonn);
+    return dispatch_check_row(r, row, v, code, coden, reason, reasonn);
 }
 
 /* dispatch_convert - convert a whole stream */
@@ -125,7 +178,7 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
             goto out;
         }
         st->rows++;
-        struct dispatch_rec *rec = &c.group[c.ngroup]; /* checked in place: no copy */
+        struct dispatch_view view;
         char code[32], reason[512];
         /* the duplicate check's key, hashed from the fields as read (a good row keeps them
          * unchanged): its slot loads while the row is checked */
@@ -134,7 +187,7 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
             h = key_hash(rules, row);
             keyset_prefetch(&seen, h);
         }
-        int v = dispatch_classify(rules, r, row, rec, code, sizeof code, reason, sizeof reason);
+        int v = dispatch_classify(rules, r, row, &view, code, sizeof code, reason, sizeof reason);
         if (v == WB_OK) {
             long first = keyset_check_hash(&seen, h, row->lineno);
             if (first) {
@@ -151,16 +204,10 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
             continue;
         }
         st->good++;
-        if (!same_group(&c, rec)) {
-            size_t at = c.ngroup;
-            if ((rc = flush_group(&c)) != WB_OK)
-                goto out;
-            if (at)
-                c.group[0] = c.group[at];
-        }
-        c.ngroup++;
+        if ((rc = add_row(&c, &view)) != WB_OK)
+            goto out;
     }
-    rc = flush_group(&c);
+    rc = end_message(&c);
 out:
     if (c.w) {
         int crc = feedw_close(c.w);

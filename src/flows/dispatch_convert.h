@@ -14,7 +14,7 @@
 #define DISPATCH_DUP_WINDOW 65536
 
 struct dispatch_rules;
-struct dispatch_rec;
+struct dispatch_view;
 struct csvr_row;
 
 struct dispatch_convert_stats {
@@ -25,9 +25,9 @@ struct dispatch_convert_stats {
     int file_rejected; /* header/empty/encoding problem: nothing converted */
 };
 
-/* dispatch_classify - a row's verdict: WB_OK with rec, or WB_PERMFAIL with code/reason */
+/* dispatch_classify - a row's verdict: WB_OK with v, or WB_PERMFAIL with code/reason */
 int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct csvr_row *row,
-                      struct dispatch_rec *rec, char *code, size_t coden, char *reason,
+                      struct dispatch_view *v, char *code, size_t coden, char *reason,
                       size_t reasonn);
 /* dispatch_convert - convert a whole stream */
 int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FILE *rejects,

@@ -23,11 +23,13 @@
 static int classify(void *arg, int read_rc, const struct csvr_row *row, struct outflow_verdict *v)
 {
     const struct dispatch_rules *r = arg;
+    struct dispatch_view view;
     struct dispatch_rec rec;
-    int rc = dispatch_classify(r, read_rc, row, &rec, v->code, sizeof v->code, v->reason,
+    int rc = dispatch_classify(r, read_rc, row, &view, v->code, sizeof v->code, v->reason,
                                sizeof v->reason);
     if (rc != WB_OK)
         return rc;
+    dispatch_rec_from_view(&view, &rec);
     dispatch_key(&rec, v->key, sizeof v->key);
     dispatch_group_key(&rec, v->group, sizeof v->group);
     return dispatch_payload(&rec, &v->payload);

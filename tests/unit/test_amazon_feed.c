@@ -3,7 +3,9 @@
  *
  * Covers: OrderFulfillment with "Other" + CarrierName, escaping of & < > " and
  * non-ASCII text, multi-item messages, acknowledgements, refusal of bad
- * content before anything is written, and write errors (/dev/full).
+ * content before anything is written, messages composed in parts (begin,
+ * items, end: the same text as whole ones, and a refused part drops the whole
+ * message), and write errors (/dev/full).
  * Schema checks run xmllint with the shared order-envelope.xsd and skip when
  * the shared directory is absent. Must never write outside the temp dir.
  */
@@ -277,6 +279,89 @@ static void test_refusals(void **state)
     fclose(f2);
 }
 
+/* T - a feed_text of a literal */
+#define T(lit) ((struct feed_text){(lit), sizeof(lit) - 1})
+
+/* test_parts - a message composed item by item is the same text as one given whole; a refused
+ * part (an item, a missing end) leaves nothing of its message */
+static void test_parts(void **state)
+{
+    (void)state;
+    char p1[PATH_MAX], p2[PATH_MAX];
+    FILE *f1, *f2;
+    struct feedw *whole = open_feed("whole.xml", "OrderFulfillment", &f1, p1);
+    struct feedw *parts = open_feed("parts.xml", "OrderFulfillment", &f2, p2);
+    struct fulfillment_item items[] = {{"12345678901234", 2}, {"12345678901235", 1}};
+    struct fulfillment_msg m = {.message_id = 1,
+                                .amazon_order_id = "026-1234567-1234567",
+                                .fulfillment_date = when(),
+                                .carrier_code = "Other",
+                                .carrier_name = "A&B Courier",
+                                .shipping_method = "Next Day",
+                                .tracking = "TRK0001",
+                                .items = items,
+                                .nitems = 2};
+    assert_int_equal(feedw_fulfillment(whole, &m), WB_OK);
+    m.message_id = 2;
+    m.carrier_code = "Royal Mail";
+    m.carrier_name = NULL;
+    assert_int_equal(feedw_fulfillment(whole, &m), WB_OK);
+
+    /* values given by length need no NUL after them */
+    const char order[] = "026-1234567-1234567XXXX", code[] = "12345678901234X";
+    struct fulfillment_head h = {.message_id = 1,
+                                 .fulfillment_date = when(),
+                                 .amazon_order_id = {order, 19},
+                                 .carrier_code = T("Other"),
+                                 .carrier_name = T("A&B Courier"),
+                                 .shipping_method = T("Next Day"),
+                                 .tracking = T("TRK0001")};
+    assert_int_equal(feedw_fulfillment_item(parts, code, 14, 1), WB_BADARG); /* none begun */
+    assert_int_equal(feedw_fulfillment_end(parts), WB_BADARG);
+    assert_int_equal(feedw_fulfillment_begin(parts, &h), WB_OK);
+    assert_int_equal(feedw_fulfillment_begin(parts, &h), WB_BADARG); /* one at a time */
+    assert_int_equal(feedw_fulfillment_item(parts, code, 14, 2), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, "12345678901235", 14, 1), WB_OK);
+    assert_int_equal(feedw_fulfillment_end(parts), WB_OK);
+    /* a refused item drops its message, head and earlier items included */
+    h.message_id = 2;
+    h.carrier_code = T("Royal Mail");
+    h.carrier_name = (struct feed_text){NULL, 0};
+    h.tracking = T("TRK-DROPPED");
+    assert_int_equal(feedw_fulfillment_begin(parts, &h), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, code, 14, 2), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, code, 14, 0), WB_PERMFAIL);
+    assert_non_null(strstr(feedw_error(parts), "Quantity"));
+    assert_int_equal(feedw_fulfillment_end(parts), WB_BADARG); /* nothing open any more */
+    assert_int_equal(feedw_fulfillment_begin(parts, &h), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, "1234\x01", 5, 1), WB_PERMFAIL);
+    h.tracking = T("TRK0001");
+    assert_int_equal(feedw_fulfillment_begin(parts, &h), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, code, 14, 2), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, "12345678901235", 14, 1), WB_OK);
+    assert_int_equal(feedw_fulfillment_end(parts), WB_OK);
+    /* a message never ended is not written, and close says so */
+    h.message_id = 3;
+    assert_int_equal(feedw_fulfillment_begin(parts, &h), WB_OK);
+    assert_int_equal(feedw_fulfillment_item(parts, code, 14, 7), WB_OK);
+    assert_int_equal(feedw_messages(parts), 2);
+    assert_int_equal(feedw_close(whole), WB_OK);
+    assert_int_equal(feedw_close(parts), WB_BADARG);
+    assert_int_equal(fclose(f1), 0);
+    assert_int_equal(fclose(f2), 0);
+
+    char *a = tu_read(p1, NULL), *b = tu_read(p2, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    assert_null(strstr(b, "TRK-DROPPED"));
+    assert_null(strstr(b, "<MessageID>3</MessageID>"));
+    assert_non_null(strstr(b, "<CarrierName>A&amp;B Courier</CarrierName>"));
+    free(a);
+    free(b);
+    check_schema(p2, 1);
+}
+
 /* test_dev_full - a full disk becomes WB_NOSPACE, sticky, and close reports it */
 static void test_dev_full(void **state)
 {
@@ -309,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_many_messages),
         cmocka_unit_test(test_ack),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_parts),
         cmocka_unit_test(test_dev_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
