@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,6 +34,11 @@ struct tzc_slot {
 
 struct layout_tzcache {
     struct tzc_slot slot[TZC_SLOTS];
+    /* the last "YYYY-MM-DD" an ISO time was read on (as words) and its day number: the rows
+     * of a file fall on a few days */
+    int day_set;
+    uint64_t day_a, day_b;
+    long long day;
 };
 
 /* layout_tzcache_new - cache for a layout's zone (NULL on allocation failure) */
@@ -146,16 +152,21 @@ static int wall_valid(const struct tm *t)
            t->tm_sec <= 60 && t->tm_year >= 0 && t->tm_year < 8100;
 }
 
-/* civil_to_epoch - seconds since 1970 of a valid broken-down UTC time (no libc call) */
-static time_t civil_to_epoch(const struct tm *t)
+/* civil_days - days since 1970-01-01 of year y, month m (1..12), day d */
+static long long civil_days(long long y, long long m, long long d)
 {
-    long long y = (long long)t->tm_year + 1900, m = t->tm_mon + 1, d = t->tm_mday;
     y -= m <= 2;
     long long era = (y >= 0 ? y : y - 399) / 400;
     long long yoe = y - era * 400;
     long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097 + doe - 719468;
+    return era * 146097 + doe - 719468;
+}
+
+/* civil_to_epoch - seconds since 1970 of a valid broken-down UTC time (no libc call) */
+static time_t civil_to_epoch(const struct tm *t)
+{
+    long long days = civil_days((long long)t->tm_year + 1900, t->tm_mon + 1, t->tm_mday);
     return (time_t)(days * 86400 + t->tm_hour * 3600LL + t->tm_min * 60LL + t->tm_sec);
 }
 
@@ -193,6 +204,79 @@ static int digits(const char **p, int n, int *out)
     }
     *p += n;
     *out = v;
+    return 1;
+}
+
+/* word - the n (4 or 8) bytes at s as a little-endian word ('0' bytes above 4) */
+static uint64_t word(const char *s, size_t n)
+{
+    uint64_t w;
+    if (n == 4) {
+        uint32_t x;
+        memcpy(&x, s, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        x = __builtin_bswap32(x);
+#endif
+        return 0x3030303000000000ULL | x;
+    }
+    memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* digits_at - 1 if w's bytes under mask (0xFF each) equal sep's and all its other bytes are
+ * ASCII digits */
+static int digits_at(uint64_t w, uint64_t mask, uint64_t sep)
+{
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ULL, lo = 0x0F0F0F0F0F0F0F0FULL,
+                   zeros = 0x3030303030303030ULL;
+    if ((w & mask) != sep)
+        return 0;
+    w = (w & ~mask) | (zeros & mask);
+    return (w & hi) == zeros && (((w & lo) + 0x0606060606060606ULL) & hi) == 0;
+}
+
+/* at - decimal value of byte i of w (a digit) */
+static int at(uint64_t w, int i)
+{
+    return (int)((w >> (8 * i)) & 0xFF) - '0';
+}
+
+/* iso_utc_fast - the usual "YYYY-MM-DDThh:mm:ssZ" (n bytes) read in three words, its day
+ * through the cache; 1 with *out, 0 for any other shape or an invalid value (parse_iso then
+ * judges the text as it would have) */
+static int iso_utc_fast(const struct layout *l, const char *s, size_t n, time_t *out)
+{
+    if (n != 20)
+        return 0;
+    uint64_t a = word(s, 8), b = word(s + 8, 8), c = word(s + 16, 4);
+    /* "YYYY-MM-" with '-' at bytes 4 and 7; "DDThh:mm" with 'T' at 2, ':' at 5; ":ssZ" */
+    if (!digits_at(a, 0xFF0000FF00000000ULL, 0x2D00002D00000000ULL) ||
+        !digits_at(b, 0x0000FF0000FF0000ULL, 0x00003A0000540000ULL) ||
+        !digits_at(c, 0x00000000FF0000FFULL, 0x000000005A00003AULL))
+        return 0;
+    int h = at(b, 3) * 10 + at(b, 4), mi = at(b, 6) * 10 + at(b, 7), se = at(c, 1) * 10 + at(c, 2);
+    if (h > 23 || mi > 59 || se > 60)
+        return 0;
+    struct layout_tzcache *tc = l->tzc;
+    uint64_t bd = b & 0xFFFF; /* the day's two digits */
+    if (!tc || !tc->day_set || tc->day_a != a || tc->day_b != bd) {
+        int y = at(a, 0) * 1000 + at(a, 1) * 100 + at(a, 2) * 10 + at(a, 3);
+        int mo = at(a, 5) * 10 + at(a, 6), d = at(b, 0) * 10 + at(b, 1);
+        if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(mo - 1, y - 1900))
+            return 0;
+        if (!tc) {
+            *out = (time_t)(civil_days(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + se);
+            return 1;
+        }
+        tc->day = civil_days(y, mo, d);
+        tc->day_a = a;
+        tc->day_b = bd;
+        tc->day_set = 1;
+    }
+    *out = (time_t)(tc->day * 86400 + h * 3600LL + mi * 60LL + se);
     return 1;
 }
 
@@ -338,7 +422,7 @@ int layout_parse_time(const struct layout *l, const char *text, time_t *out)
     if (!text || !*text)
         return WB_PERMFAIL;
     if (l->dt_iso)
-        return parse_iso(l, text, out);
+        return iso_utc_fast(l, text, strlen(text), out) ? WB_OK : parse_iso(l, text, out);
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     tm.tm_mday = 1;

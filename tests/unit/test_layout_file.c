@@ -213,6 +213,16 @@ static void test_time_iso(void **state)
     assert_int_equal(parse_ok(l, "2026-11-20T16:03:00+02"), 1795183380);
     assert_int_equal(parse_ok(l, "2026-11-20T14:03:00.123Z"), 1795183380);
     assert_int_equal(parse_ok(l, "2028-02-29T00:00:00Z"), 1835395200);
+    /* the day of the usual form is remembered: days in turn, and bad times on a known day */
+    assert_int_equal(parse_ok(l, "2026-11-21T14:03:00Z"), 1795183380 + 86400);
+    assert_int_equal(parse_ok(l, "2026-11-20T14:03:01Z"), 1795183381);
+    assert_int_equal(parse_ok(l, "2026-11-21T00:00:00Z"), 1795183380 - 14 * 3600 - 3 * 60 + 86400);
+    assert_int_equal(parse_ok(l, "2026-11-21T14:03:60Z"), 1795183380 + 86400 + 60);
+    assert_int_equal(layout_parse_time(l, "2026-11-21T24:00:00Z", &t), WB_PERMFAIL);
+    assert_int_equal(layout_parse_time(l, "2026-11-21T14:03:61Z", &t), WB_PERMFAIL);
+    assert_int_equal(layout_parse_time(l, "2026-11-21T14:0a:00Z", &t), WB_PERMFAIL);
+    assert_int_equal(layout_parse_time(l, "2026-11-21X14:03:00Z", &t), WB_PERMFAIL);
+    assert_int_equal(parse_ok(l, "2026-11-21T14:03:00Z"), 1795183380 + 86400);
     const char *bad[] = {"",
                          "2026-11-20",
                          "2026-11-20 14:03:00Z",
@@ -227,7 +237,10 @@ static void test_time_iso(void **state)
                          "2026-11-20T14:03:00+01:00 ",
                          " 2026-11-20T14:03:00Z",
                          "2026-11-20T14:03:00.Z",
-                         "2O26-11-20T14:03:00Z"};
+                         "2O26-11-20T14:03:00Z",
+                         "1899-12-31T23:59:59Z",
+                         "2026-00-10T00:00:00Z",
+                         "2026-11-00T00:00:00Z"};
     for (size_t i = 0; i < WB_ARRAY_LEN(bad); i++)
         if (layout_parse_time(l, bad[i], &t) != WB_PERMFAIL)
             fail_msg("'%s' should not parse", bad[i]);
