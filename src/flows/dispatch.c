@@ -352,7 +352,7 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
     v->sku = sku;
     v->sku_len = lsku;
     if (r->skus) {
-        const char *seller = skus_lookup(r->skus, sku);
+        const char *seller = skus_lookup_n(r->skus, sku, lsku);
         if (!seller)
             return reject(code, coden, "E_SKU_UNKNOWN", reason, reasonn,
                           "SKU '%s' is not in skus.map", shown(sku, t, sizeof t));

@@ -9,6 +9,7 @@
  * ledger or the spool, and never exit.
  */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/wb.h"
@@ -43,17 +44,42 @@ void skus_free(struct skus *m)
     free(m);
 }
 
-/* sku_ok - 1 if s is 1..max characters of valid UTF-8 without control characters */
-static int sku_ok(const char *s, size_t max)
+/* printable - 1 if the n bytes are all printable ASCII (0x20..0x7E), by words: in each, a byte
+ * below 0x20 borrows, 0x7F carries into its high bit, 0x80 and up have it */
+static int printable(const char *s, size_t n)
 {
-    size_t n = 0;
-    for (; s[n]; n++) /* printable ASCII, the usual case: one pass */
-        if ((unsigned char)s[n] < 0x20 || (unsigned char)s[n] >= 0x7f)
-            break;
-    if (!s[n])
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t bad = 0, w;
+    if (n >= 8) {
+        for (size_t i = 0;; i += 8) { /* whole words, the last one overlapping */
+            if (i + 8 > n)
+                i = n - 8;
+            memcpy(&w, s + i, 8);
+            bad |= w | ((w - ones * 0x20) & ~w) | (w + ones);
+            if (i + 8 == n)
+                break;
+        }
+    } else if (n >= 4) {
+        uint32_t x, y; /* two overlapping words of four, as one */
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        w = (uint64_t)x << 32 | y;
+        bad = w | ((w - ones * 0x20) & ~w) | (w + ones);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+                return 0;
+    }
+    return !(bad & highs);
+}
+
+/* sku_ok - 1 if s (n bytes, NUL terminated) is 1..max characters of valid UTF-8 without control
+ * characters */
+static int sku_ok(const char *s, size_t n, size_t max)
+{
+    if (printable(s, n)) /* the usual case */
         return n > 0 && n <= max;
-    n += strlen(s + n);
-    if (n == 0 || !mapfile_text_ok(s, n) || strchr(s, '\t'))
+    if (n == 0 || !mapfile_text_ok(s, n) || memchr(s, '\t', n))
         return 0;
     return mapfile_chars(s) <= max;
 }
@@ -61,7 +87,7 @@ static int sku_ok(const char *s, size_t max)
 /* skus_valid_seller - 1 if s is acceptable as a seller SKU */
 int skus_valid_seller(const char *s)
 {
-    return s && sku_ok(s, SKUS_SELLER_MAX);
+    return s && sku_ok(s, strlen(s), SKUS_SELLER_MAX);
 }
 
 /* split_fields - tab-separated when the line has a tab, else blank-separated; runs collapse */
@@ -98,11 +124,11 @@ static size_t split_fields(char *line, char **f, size_t max)
 /* add_pair - validate and store one WMS SKU -> seller SKU pair */
 static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const char *seller)
 {
-    if (!sku_ok(wms, SKUS_WMS_MAX)) {
+    if (!sku_ok(wms, strlen(wms), SKUS_WMS_MAX)) {
         mapfile_error(mf, "WMS SKU '%s' longer than %d characters", wms, SKUS_WMS_MAX);
         return WB_OK;
     }
-    if (!sku_ok(seller, SKUS_SELLER_MAX)) {
+    if (!sku_ok(seller, strlen(seller), SKUS_SELLER_MAX)) {
         mapfile_error(mf, "seller SKU '%s' longer than %d characters (Amazon's limit)", seller,
                       SKUS_SELLER_MAX);
         return WB_OK;
@@ -203,14 +229,20 @@ int skus_load(const char *path, struct skus **out, struct buf *errs)
 /* skus_lookup - seller SKU for a WMS SKU; NULL when unknown and not identity */
 const char *skus_lookup(const struct skus *m, const char *wms_sku)
 {
+    return wms_sku ? skus_lookup_n(m, wms_sku, strlen(wms_sku)) : NULL;
+}
+
+/* skus_lookup_n - skus_lookup for a WMS SKU of n bytes (NUL terminated) */
+const char *skus_lookup_n(const struct skus *m, const char *wms_sku, size_t n)
+{
     if (!m || !wms_sku)
         return NULL;
     if (m->identity_line && strmap_count(m->fwd) == 0) /* a plain identity map: no lookups */
-        return skus_valid_seller(wms_sku) ? wms_sku : NULL;
+        return sku_ok(wms_sku, n, SKUS_SELLER_MAX) ? wms_sku : NULL;
     const struct pair *p = strmap_get(m->fwd, wms_sku);
     if (p)
         return p->seller;
-    if (!m->identity_line || !skus_valid_seller(wms_sku))
+    if (!m->identity_line || !sku_ok(wms_sku, n, SKUS_SELLER_MAX))
         return NULL;
     /* identity must not land on a seller SKU that belongs to another WMS SKU */
     if (strmap_get(m->rev, wms_sku))

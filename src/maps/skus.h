@@ -30,6 +30,8 @@ int skus_parse_text(const char *name, const char *text, size_t len, struct skus 
                     struct buf *errs);
 /* skus_lookup - seller SKU for a WMS SKU; NULL when unknown and not identity, or not a valid SKU */
 const char *skus_lookup(const struct skus *m, const char *wms_sku);
+/* skus_lookup_n - skus_lookup for a WMS SKU of n bytes (NUL terminated: the caller knows n) */
+const char *skus_lookup_n(const struct skus *m, const char *wms_sku, size_t n);
 /* skus_reverse - WMS SKU for a seller SKU (orders flow); NULL when unknown and not identity */
 const char *skus_reverse(const struct skus *m, const char *seller_sku);
 /* skus_identity - 1 if unmapped SKUs map to themselves */

@@ -64,6 +64,31 @@ static void test_identity(void **state)
     assert_null(skus_lookup(m, ""));
     assert_null(skus_lookup(m, "A\x01"));
     assert_null(skus_lookup(m, "Bad\xC3"));
+    /* every length the check reads differently (1..3, 4..7, 8 and more), every kind of byte it
+     * must refuse, at the start, the middle and the end */
+    const char *good[] = {"A", "AB ", "ABCD", "A~C-E_G", "ABCDEFGH", "SKU 12345-X", SKU40};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_ptr_equal(skus_lookup_n(m, good[i], strlen(good[i])), good[i]);
+    const char *odd[] = {"\x7F",
+                         "A\x1F",
+                         "AB\t",
+                         "\x7F"
+                         "BCD",
+                         "ABC\x7F",
+                         "AB\x01"
+                         "DEFG",
+                         "ABCDEFG\x7F",
+                         "\x1F"
+                         "BCDEFGHIJ",
+                         "ABCDE\x7F"
+                         "GHIJKLM",
+                         "ABCDEFGHIJKL\x7F"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
+        assert_null(skus_lookup_n(m, odd[i], strlen(odd[i])));
+    /* non-ASCII: valid UTF-8 passes, broken does not, whatever the length */
+    assert_non_null(skus_lookup(m, "Caf\xC3\xA9"));
+    assert_non_null(skus_lookup(m, "Caf\xC3\xA9-Blue-Mug"));
+    assert_null(skus_lookup(m, "Caf\xC3-Blue-Mug"));
     /* NEW-1 belongs to OLD-1: identity must not send a second item's stock to it */
     assert_null(skus_lookup(m, "NEW-1"));
     assert_string_equal(skus_reverse(m, "NEW-1"), "OLD-1");
