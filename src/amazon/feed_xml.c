@@ -46,8 +46,11 @@ struct feedw {
     char why[256]; /* reason of the last refusal */
     char *m;       /* composed messages not yet written; the last may be in progress */
     size_t mlen, mcap;
-    long long day;     /* days since the epoch of daytext */
-    char daytext[12];  /* "YYYY-MM-DD" of day, "" before the first date */
+    long long day;    /* days since the epoch of daytext */
+    char daytext[12]; /* "YYYY-MM-DD" of day, "" before the first date */
+    char idtext[32];  /* the last MessageID in decimal, right-aligned before a NUL at [31] */
+    size_t idstart;   /* where its digits start (0: none yet) */
+    long idval;
     int open;          /* a message is begun and not ended */
     size_t open_start; /* where its text starts in m */
     long open_id;      /* its MessageID */
@@ -102,24 +105,38 @@ static int text_ok(const char *s, size_t n)
  * they are not well-formed UTF-8 or hold control characters */
 static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
-    uint64_t odd = 0, special = 0, v;
-    if (n < 8) {
+    uint64_t odd = 0, special = 0, v, x, y;
+    if (n < 4) {
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
             odd |= c < 0x20 || c >= 0x80;
             special |= c == '&' || c == '<' || c == '>' || c == '"';
         }
     } else {
-        for (size_t i = 0;; i += 8) { /* whole words, the last one overlapping */
-            if (i + 8 > n)
-                i = n - 8;
-            memcpy(&v, s + i, 8);
-            odd |= (v | ((v - ONES * 0x20) & ~v)) & HIGHS;
-            /* & and " differ in one bit, as do < and > */
-            special |= equal(v | (ONES * 0x04), '&') | equal(v | (ONES * 0x02), '>');
-            if (i + 8 == n)
+        /* whole words, the last one overlapping; four to seven bytes as two overlapping words
+         * of four in one. The high bit of a byte, kept to the end: set in the byte itself when
+         * 0x80 or above, by a borrow when below 0x20, and in x or y by a borrow where the byte
+         * is & or " (they differ in one bit), < or > (likewise) */
+        for (size_t i = 0;; i += 8) {
+            if (n < 8) {
+                uint32_t a, b;
+                memcpy(&a, s, 4);
+                memcpy(&b, s + n - 4, 4);
+                v = (uint64_t)a << 32 | b;
+            } else {
+                if (i + 8 > n)
+                    i = n - 8;
+                memcpy(&v, s + i, 8);
+            }
+            odd |= v | ((v - ONES * 0x20) & ~v);
+            x = (v | (ONES * 0x04)) ^ (ONES * '&');
+            y = (v | (ONES * 0x02)) ^ (ONES * '>');
+            special |= ((x - ONES) & ~x) | ((y - ONES) & ~y);
+            if (n < 8 || i + 8 == n)
                 break;
         }
+        odd &= HIGHS;
+        special &= HIGHS;
     }
     if (!odd)
         return special ? 1 : 2;
@@ -307,6 +324,26 @@ static const char *decimal(long v, char *buf)
         *--p = (char)('0' + u % 10);
     while (u /= 10);
     return p;
+}
+
+/* message_id_text - v in decimal: the text of the one before counted up by one, the usual case,
+ * else written out */
+static const char *message_id_text(struct feedw *w, long v)
+{
+    char *t = w->idtext;
+    if (w->idstart && v == w->idval + 1 && v > 0) {
+        size_t i = 30;
+        while (i >= w->idstart && t[i] == '9')
+            t[i--] = '0';
+        if (i < w->idstart)
+            t[--w->idstart] = '1';
+        else
+            t[i]++;
+    } else {
+        w->idstart = (size_t)(decimal(v, t) - t);
+    }
+    w->idval = v;
+    return t + w->idstart;
 }
 
 /* length of a FulfillmentDate, "YYYY-MM-DDThh:mm:ssZ" */
@@ -559,9 +596,8 @@ int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
         return refuse(w, WB_BADARG, "only allowed when CarrierCode is Other", "CarrierName");
     if (format_date(w, h->fulfillment_date, date) != WB_OK)
         return refuse(w, WB_PERMFAIL, "out of range", "FulfillmentDate");
-    char num[32];
-    const char *id = decimal(h->message_id, num);
-    size_t idl = (size_t)(num + 31 - id);
+    const char *id = message_id_text(w, h->message_id);
+    size_t idl = (size_t)(w->idtext + 31 - id);
     w->open_start = w->mlen;
     w->open_id = h->message_id;
     w->open = 1;

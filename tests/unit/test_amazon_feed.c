@@ -362,6 +362,43 @@ static void test_parts(void **state)
     check_schema(p2, 1);
 }
 
+/* test_message_ids - MessageIDs counted up one by one across 9 -> 10 -> ... -> 1000, and after
+ * a jump, come out as their numbers */
+static void test_message_ids(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    struct feedw *w = open_feed("ids.xml", "OrderFulfillment", &fp, path);
+    struct fulfillment_msg m = {.amazon_order_id = "026-1234567-1234567",
+                                .fulfillment_date = when(),
+                                .carrier_code = "UPS",
+                                .tracking = "1Z999AA10123456784"};
+    long ids[1100], n = 0;
+    for (long i = 1; i <= 1001; i++)
+        ids[n++] = i;
+    ids[n++] = 1999; /* a jump, then on by one again */
+    ids[n++] = 2000;
+    ids[n++] = 2001;
+    for (long i = 0; i < n; i++) {
+        m.message_id = ids[i];
+        assert_int_equal(feedw_fulfillment(w, &m), WB_OK);
+    }
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    char *doc = tu_read(path, NULL), *p = doc;
+    assert_non_null(doc);
+    for (long i = 0; i < n; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "<MessageID>%ld</MessageID>", ids[i]);
+        p = strstr(p, want);
+        if (!p)
+            fail_msg("%s missing or out of order", want);
+    }
+    assert_null(strstr(doc, "<MessageID>0"));
+    free(doc);
+}
+
 /* test_dev_full - a full disk becomes WB_NOSPACE, sticky, and close reports it */
 static void test_dev_full(void **state)
 {
@@ -395,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_ack),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_parts),
+        cmocka_unit_test(test_message_ids),
         cmocka_unit_test(test_dev_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
