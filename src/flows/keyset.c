@@ -85,11 +85,12 @@ int keyset_init(struct keyset *k, size_t window)
     size_t gen = 512;
     while (gen < window)
         gen <<= 1;
-    k->slot = calloc(gen * 2, sizeof *k->slot);
+    k->slot[0] = calloc(gen * 2, sizeof *k->slot[0]);
+    k->slot[1] = calloc(gen * 2, sizeof *k->slot[1]);
     k->filter = calloc(gen / 4, sizeof *k->filter); /* 16 bits a key */
     k->log[0] = malloc(gen * sizeof *k->log[0]);
     k->log[1] = malloc(gen * sizeof *k->log[1]);
-    if (!k->slot || !k->filter || !k->log[0] || !k->log[1]) {
+    if (!k->slot[0] || !k->slot[1] || !k->filter || !k->log[0] || !k->log[1]) {
         keyset_free(k);
         return WB_NOMEM;
     }
@@ -119,7 +120,7 @@ static size_t find(const struct keyset *k, int g, uint64_t h)
     uint32_t f = fingerprint(h);
     const struct keyset_entry *log = k->log[g];
     for (;; i = (i + 1) & mask) {
-        uint32_t s = k->slot[i][g];
+        uint32_t s = k->slot[g][i];
         if (!s || ((s & 0xFFFF0000u) == f && log[s & 0xFFFFu].hash == h))
             return i;
     }
@@ -133,13 +134,13 @@ static void flush(struct keyset *k)
     size_t mask = k->cap - 1, first = k->count - k->npending;
     const struct keyset_entry *log = k->log[cur];
     for (size_t p = first; p < k->count; p++)
-        __builtin_prefetch(&k->slot[(size_t)log[p].hash & mask], 1);
+        __builtin_prefetch(&k->slot[cur][(size_t)log[p].hash & mask], 1);
     for (size_t p = first; p < k->count; p++) {
         uint64_t h = log[p].hash;
         size_t i = (size_t)h & mask;
-        while (k->slot[i][cur])
+        while (k->slot[cur][i])
             i = (i + 1) & mask;
-        k->slot[i][cur] = fingerprint(h) | (uint32_t)p;
+        k->slot[cur][i] = fingerprint(h) | (uint32_t)p;
     }
     k->npending = 0;
 }
@@ -154,11 +155,11 @@ long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
         /* perhaps seen: look it up for real */
         flush(k);
         size_t s = find(k, cur, h);
-        uint32_t v = k->slot[s][cur];
+        uint32_t v = k->slot[cur][s];
         if (v)
             return k->log[cur][v & 0xFFFFu].line;
         size_t o = find(k, !cur, h);
-        v = k->slot[o][!cur];
+        v = k->slot[!cur][o];
         if (v)
             return k->log[!cur][v & 0xFFFFu].line;
     }
@@ -166,8 +167,7 @@ long keyset_check_hash(struct keyset *k, uint64_t h, long lineno)
         /* the current generation is full: it becomes the old one */
         flush(k);
         cur = k->cur = !cur;
-        for (size_t i = 0; i < k->cap; i++)
-            k->slot[i][cur] = 0;
+        memset(k->slot[cur], 0, k->cap * sizeof *k->slot[cur]); /* one run, not strided */
         for (size_t i = 0; i < k->nfilter; i++)
             k->filter[i][cur] = 0;
         k->count = 0;
@@ -191,7 +191,8 @@ long keyset_check_add(struct keyset *k, const char *key, long lineno)
 /* keyset_free - release */
 void keyset_free(struct keyset *k)
 {
-    free(k->slot);
+    free(k->slot[0]);
+    free(k->slot[1]);
     free(k->filter);
     free(k->log[0]);
     free(k->log[1]);
