@@ -6,15 +6,14 @@
  * bounded buf or to a caller's sink; selected headers are captured. Never
  * logs or returns secrets or URL query strings; never exits.
  *
- * libcurl is loaded on first use (dlopen), not linked: it brings some thirty
- * libraries whose loading cost every command, and most commands (convert,
- * check, status, explain...) never reach the network. Only this file calls
- * libcurl, through the table below.
+ * libcurl is loaded on first use (core/dl.c), not linked: it brings some
+ * thirty libraries whose loading cost every command, and most commands
+ * (convert, check, status, explain...) never reach the network. Only this
+ * file calls libcurl, through the table below.
  */
 #include <ctype.h>
 #define CURL_DISABLE_TYPECHECK /* options are checked by the calls below, not by macros */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/dl.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
@@ -65,7 +65,7 @@ static struct {
 
 /* sonames tried in turn: the OpenSSL build the dependency script installs, then others */
 static const char *const curl_sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4",
-                                           "libcurl-nss.so.4"};
+                                           "libcurl-nss.so.4", NULL};
 
 /* load_curl - dlopen libcurl and resolve the table (once); the reason in why on failure */
 static int load_curl(char *why, size_t n)
@@ -73,43 +73,20 @@ static int load_curl(char *why, size_t n)
     static int loaded;
     if (loaded)
         return WB_OK;
-    void *dl = NULL;
-    for (size_t i = 0; !dl && i < WB_ARRAY_LEN(curl_sonames); i++)
-        dl = dlopen(curl_sonames[i], RTLD_NOW | RTLD_LOCAL);
-    if (!dl) {
-        snprintf(why, n, "libcurl cannot be loaded (%s): install libcurl4", dlerror());
-        return WB_CONFIG;
-    }
-    struct {
-        const char *name;
-        void **slot;
-    } syms[] = {
-        {"curl_global_init", (void **)&lc.global_init},
-        {"curl_easy_init", (void **)&lc.easy_init},
-        {"curl_easy_setopt", (void **)&lc.easy_setopt},
-        {"curl_easy_perform", (void **)&lc.easy_perform},
-        {"curl_easy_getinfo", (void **)&lc.easy_getinfo},
-        {"curl_easy_cleanup", (void **)&lc.easy_cleanup},
-        {"curl_easy_reset", (void **)&lc.easy_reset},
-        {"curl_easy_strerror", (void **)&lc.easy_strerror},
-        {"curl_slist_append", (void **)&lc.slist_append},
-        {"curl_slist_free_all", (void **)&lc.slist_free_all},
-        {"curl_easy_escape", (void **)&lc.easy_escape},
-        {"curl_free", (void **)&lc.free},
-        {"curl_getdate", (void **)&lc.getdate},
+    static const struct dl_lib curl_lib = {"libcurl", "libcurl4", curl_sonames};
+    const struct dl_sym syms[] = {
+        {"curl_global_init", &lc.global_init},   {"curl_easy_init", &lc.easy_init},
+        {"curl_easy_setopt", &lc.easy_setopt},   {"curl_easy_perform", &lc.easy_perform},
+        {"curl_easy_getinfo", &lc.easy_getinfo}, {"curl_easy_cleanup", &lc.easy_cleanup},
+        {"curl_easy_reset", &lc.easy_reset},     {"curl_easy_strerror", &lc.easy_strerror},
+        {"curl_slist_append", &lc.slist_append}, {"curl_slist_free_all", &lc.slist_free_all},
+        {"curl_easy_escape", &lc.easy_escape},   {"curl_free", &lc.free},
+        {"curl_getdate", &lc.getdate},
     };
-    for (size_t i = 0; i < WB_ARRAY_LEN(syms); i++) {
-        void *f = dlsym(dl, syms[i].name);
-        if (!f) {
-            snprintf(why, n, "libcurl has no %s", syms[i].name);
-            dlclose(dl);
-            memset(&lc, 0, sizeof lc);
-            return WB_CONFIG;
-        }
-        memcpy(syms[i].slot, &f, sizeof f); /* object to function pointer, as dlsym intends */
-    }
-    loaded = 1;
-    return WB_OK;
+    int rc = dl_load(&curl_lib, syms, WB_ARRAY_LEN(syms), why, n);
+    if (rc == WB_OK)
+        loaded = 1;
+    return rc;
 }
 
 struct http {
