@@ -20,11 +20,14 @@ B := $(BUILD)/$(VARIANT)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-# libcurl is compiled against but loaded on first use (src/net/http.c), so it is not linked
-PKGS := libxml-2.0 libssh2 zlib sqlite3 jansson libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
+# libcurl, libssh2, libsqlite3 and libcrypto are compiled against but loaded on first use
+# (src/core/dl.c), so they are not linked: only their headers are needed at build time.
+# dlopen is in libc since glibc 2.34; -ldl is an empty archive there and needed before.
+PKGS := libxml-2.0 zlib jansson
+DL_PKGS := libcurl libssh2 sqlite3 libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LIBS := $(PKG_LIBS) -lcsv -lm
+LIBS := $(PKG_LIBS) -lcsv -lm -ldl
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -4,7 +4,8 @@
  * Every file the program later trusts is written through afile: open a temp
  * name with O_CREAT|O_EXCL|O_NOFOLLOW 0600, write, fflush, fsync, close,
  * rename to the final name, fsync the directory. Any failure unlinks the temp.
- * ENOSPC/EFBIG map to WB_NOSPACE. Never exits; never follows symlinks.
+ * ENOSPC/EFBIG map to WB_NOSPACE. SHA-256 digests come from libcrypto,
+ * loaded on the first digest. Never exits; never follows symlinks.
  */
 #ifndef WB_FSUTIL_H
 #define WB_FSUTIL_H
@@ -52,9 +53,11 @@ int fs_name_ok(const char *name);
 int fs_is_temp_name(const char *name);
 /* fs_join - dir + "/" + name into out (bounded); WB_TOOBIG if it does not fit */
 int fs_join(char *out, size_t n, const char *dir, const char *name);
-/* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
+/* fs_sha256_file - hex SHA-256 of a file (65 bytes out); WB_CONFIG if libcrypto cannot be loaded
+ * (logged once) */
 int fs_sha256_file(const char *path, char out[65]);
-/* fs_sha256_buf - hex SHA-256 of a memory block */
-void fs_sha256_buf(const void *p, size_t n, char out[65]);
+/* fs_sha256_buf - hex SHA-256 of a memory block; WB_CONFIG and "" in out if libcrypto cannot be
+ * loaded (logged once) */
+int fs_sha256_buf(const void *p, size_t n, char out[65]);
 
 #endif

@@ -314,17 +314,19 @@ static int share_lock(void)
     return e < 0 ? -1 : 0;
 }
 
-/* owner_of - who a token belongs to: a digest of endpoint and credentials, never the secrets */
-static void owner_of(const char *endpoint, const struct lwa_creds *c, char out[65])
+/* owner_of - who a token belongs to: a digest of endpoint and credentials, never the secrets;
+ * not WB_OK when no digest can be made (the token is then not shared) */
+static int owner_of(const char *endpoint, const struct lwa_creds *c, char out[65])
 {
     struct buf b;
     buf_init(&b, 16 * 1024);
     buf_appendf(&b, "%s\n%s\n%s", endpoint ? endpoint : "", c->client_id ? c->client_id : "",
                 c->refresh_token ? c->refresh_token : "");
-    fs_sha256_buf(b.data ? b.data : "", b.len, out);
+    int rc = fs_sha256_buf(b.data ? b.data : "", b.len, out);
     if (b.data)
         explicit_bzero(b.data, b.len);
     buf_free(&b);
+    return rc;
 }
 
 /* share_get - copy a valid shared token of this owner into the cache; 1 if one was taken */
@@ -365,8 +367,8 @@ int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
     }
     lwa_cache_clear(cache);
     char owner[65] = "";
-    if (shared) {
-        owner_of(endpoint, c, owner);
+    int sharing = shared && owner_of(endpoint, c, owner) == WB_OK;
+    if (sharing) {
         if (!force && share_get(cache, owner, now)) {
             *token = cache->token;
             return WB_OK;
@@ -410,7 +412,7 @@ int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
             cache->expires_ms = now + life_ms;
             cache->refreshes++;
             *token = cache->token;
-            if (shared)
+            if (sharing)
                 share_put(cache, owner);
         }
         log_info("event=lwa_token status=200 expires_in=%ld ms=%ld result=%s", expires_in, rs.ms,

@@ -1,6 +1,6 @@
 /*
  * test_core_basics.c - unit tests of the core module: bounded buffers,
- * checked parsing, UTF-8 validation, atomic writes, the config table
+ * checked parsing, UTF-8 validation, atomic writes, digests, the config table
  * (unknown keys, bad values, missing files reported with file:line) and
  * libraries loaded on first use.
  */
@@ -129,9 +129,11 @@ static void test_atomic_write(void **state)
     assert_int_not_equal(stat(p, &sb), 0);
     assert_int_equal(afile_open(&af, dir, "../escape", 0), WB_BADARG);
     char sum[65];
-    fs_sha256_buf("abc", 3, sum);
+    assert_int_equal(fs_sha256_buf("abc", 3, sum), WB_OK);
     assert_string_equal(sum, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     snprintf(p, sizeof p, "%s/f.txt", dir);
+    assert_int_equal(fs_sha256_file(p, sum), WB_OK);
+    assert_string_equal(sum, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
     unlink(p);
     rmdir(dir);
 }
