@@ -438,8 +438,8 @@ static int same_content(struct sftp_conn *c, const char *rpath, const char *lpat
         rc = WB_NOMEM;
     if (rc == WB_OK && (long long)mlen == size) {
         char d1[65], d2[65];
-        fs_sha256_buf(mem, mlen, d1);
-        if ((rc = fs_sha256_file(lpath, d2)) == WB_OK)
+        if ((rc = fs_sha256_buf(mem, mlen, d1)) == WB_OK &&
+            (rc = fs_sha256_file(lpath, d2)) == WB_OK)
             *same = strcmp(d1, d2) == 0;
     }
     free(mem);
