@@ -14,7 +14,8 @@
  * a 16-bit fingerprint and the key's place in its generation's log per slot,
  * the log (full hash and line, in arrival order) read where a fingerprint
  * matches. Each generation has its own index, so the one that starts over
- * is cleared in one run. Never exits; allocation happens once at init.
+ * is cleared in one run. Never exits; allocation happens once at init, in
+ * one block.
  */
 #ifndef WB_KEYSET_H
 #define WB_KEYSET_H
@@ -32,6 +33,7 @@ struct keyset_entry {
 #define KEYSET_BATCH 64 /* new keys put into the index together */
 
 struct keyset {
+    void *block;           /* the memory of all below */
     uint32_t *slot[2];     /* per generation and slot: fingerprint << 16 | log place; 0 empty */
     uint64_t (*filter)[2]; /* per filter word and generation: the keys' bits */
     struct keyset_entry *log[2]; /* per generation: its keys in arrival order */
