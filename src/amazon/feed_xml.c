@@ -245,7 +245,7 @@ static int room(struct feedw *w, size_t n)
         return WB_TOOBIG;
     if (w->mlen + n <= w->mcap)
         return WB_OK;
-    size_t cap = w->mcap ? w->mcap : 4096;
+    size_t cap = w->mcap ? w->mcap : 2 * BATCH; /* the size it settles at: no regrowth */
     while (cap < w->mlen + n)
         cap *= 2;
     char *p = realloc(w->m, cap);
