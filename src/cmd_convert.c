@@ -119,7 +119,7 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         ex = WB_EX_NOINPUT;
         goto out;
     }
-    /* the feed writer hands over blocks of about 64 KiB: unbuffered, stdio passes them to
+    /* the feed writer hands over blocks of about 256 KiB: unbuffered, stdio passes them to
      * write() as they are instead of copying each into its buffer first */
     setvbuf(stdout, NULL, _IONBF, 0);
     /* with --xsd-dir the feed is validated before it is let out */

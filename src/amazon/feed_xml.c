@@ -6,7 +6,7 @@
  * in small chunks, so memory does not grow with the number of messages.
  * OrderFulfillment messages (the bulk of a dispatch feed) are composed as
  * text in the writer's own layout (indent of two spaces a level) into one
- * reused buffer and written to the FILE* in blocks of about 64 KiB, after
+ * reused buffer and written to the FILE* in blocks of about 256 KiB, after
  * whatever the writer holds; the writer then ends the envelope. A value
  * holding a character XML must escape goes through libxml2's
  * xmlEncodeSpecialChars, so libxml2 still does all escaping. A message may
@@ -59,7 +59,7 @@ struct feedw {
 /* largest text of one message; its values are bounded by the caller's rows */
 #define MSG_MAX ((size_t)16 << 20)
 /* composed messages are written in blocks of about this size */
-#define BATCH ((size_t)64 << 10)
+#define BATCH ((size_t)256 << 10)
 
 /* refuse - remember why a call failed and return rc */
 static int refuse(struct feedw *w, int rc, const char *why, const char *field)
@@ -245,7 +245,7 @@ static int room(struct feedw *w, size_t n)
         return WB_TOOBIG;
     if (w->mlen + n <= w->mcap)
         return WB_OK;
-    size_t cap = w->mcap ? w->mcap : 2 * BATCH; /* the size it settles at: no regrowth */
+    size_t cap = w->mcap ? w->mcap : BATCH + BATCH / 4; /* where it settles: no regrowth */
     while (cap < w->mlen + n)
         cap *= 2;
     char *p = realloc(w->m, cap);
