@@ -1,18 +1,19 @@
 /*
  * feed_xml.c - streaming writer of Amazon XML feed documents.
  *
- * Owns one AmazonEnvelope (Header, MessageType, Messages) written through
- * libxml2's xmlTextWriter to a caller's FILE*; its output buffer is flushed
- * in small chunks, so memory does not grow with the number of messages.
- * OrderFulfillment messages (the bulk of a dispatch feed) are composed as
- * text in the writer's own layout (indent of two spaces a level) into one
- * reused buffer and written to the FILE* in blocks of about 256 KiB, after
- * whatever the writer holds; the writer then ends the envelope. A value
- * holding a character XML must escape goes through libxml2's
- * xmlEncodeSpecialChars, so libxml2 still does all escaping. A message may
- * be composed in parts as its items arrive (begin, items, end); it is held
- * in the buffer until its end, and a refused part drops all of it, so a
- * refused message leaves the document well formed.
+ * Owns one AmazonEnvelope (Header, MessageType, Messages) written to a
+ * caller's FILE*. The whole document is composed as text in the layout
+ * libxml2's xmlTextWriter gave it with an indent of two spaces a level
+ * (the writer that produced it before, byte for byte): the XML declaration
+ * and envelope head, then each message (OrderFulfillment, the bulk of a
+ * dispatch feed, or OrderAcknowledgement), then the closing tag, into one
+ * reused buffer written to the FILE* in blocks of about 256 KiB, so memory
+ * does not grow with the number of messages. A value holding a character
+ * XML must escape goes through libxml2's xmlEncodeSpecialChars, so libxml2
+ * still does all escaping. A message may be composed in parts as its items
+ * arrive (begin, items, end); it is held in the buffer until its end, and a
+ * refused part drops all of it, so a refused message leaves the document
+ * well formed.
  * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
  * "Other" without CarrierName, bad dates or quantities), WB_BADARG for caller
  * errors, WB_NOSPACE / WB_IOERR for write errors, which are sticky.
@@ -26,8 +27,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <libxml/xmlIO.h>
-#include <libxml/xmlwriter.h>
+#include <libxml/entities.h>
+#include <libxml/globals.h>
+#include <libxml/xmlstring.h>
 
 #include "amazon/amazon_xml.h"
 #include "amazon/feed_xml.h"
@@ -38,13 +40,12 @@ enum feed_kind { KIND_FULFILLMENT, KIND_ACK };
 
 struct feedw {
     FILE *out;
-    xmlTextWriterPtr tw;
     enum feed_kind kind;
     int rc; /* sticky write error */
     long last_id;
     size_t count;
     char why[256]; /* reason of the last refusal */
-    char *m;       /* composed messages not yet written; the last may be in progress */
+    char *m;       /* composed text not yet written; the last message may be in progress */
     size_t mlen, mcap;
     long long day;    /* days since the epoch of daytext */
     char daytext[12]; /* "YYYY-MM-DD" of day, "" before the first date */
@@ -173,69 +174,29 @@ static int present(const char *s)
     return s && *s;
 }
 
-/* out_write - xmlOutputBuffer write callback: to the caller's FILE* */
-static int out_write(void *ctx, const char *p, int len)
+/* write_status - the sticky status of a failed write or flush, from errno */
+static int write_status(int e)
 {
-    struct feedw *w = ctx;
+    return (e == ENOSPC || e == EFBIG || e == EDQUOT) ? WB_NOSPACE : WB_IOERR;
+}
+
+/* out_write - n bytes to the caller's FILE*; a failure becomes the sticky status */
+static int out_write(struct feedw *w, const char *p, size_t n)
+{
     if (w->rc != WB_OK)
-        return -1;
-    if (len <= 0)
-        return 0;
+        return w->rc;
     errno = 0;
-    if (fwrite(p, 1, (size_t)len, w->out) != (size_t)len) {
-        int e = errno;
-        w->rc = (e == ENOSPC || e == EFBIG || e == EDQUOT) ? WB_NOSPACE : WB_IOERR;
-        return -1;
-    }
-    return len;
+    if (n && fwrite(p, 1, n, w->out) != n)
+        w->rc = write_status(errno);
+    return w->rc;
 }
 
-/* out_close - xmlOutputBuffer close callback: flush, keep the FILE* open */
-static int out_close(void *ctx)
+/* out_flush - flush the caller's FILE* (kept open); a failure becomes the sticky status */
+static void out_flush(struct feedw *w)
 {
-    struct feedw *w = ctx;
     errno = 0;
-    if (fflush(w->out) != 0 && w->rc == WB_OK) {
-        int e = errno;
-        w->rc = (e == ENOSPC || e == EFBIG || e == EDQUOT) ? WB_NOSPACE : WB_IOERR;
-    }
-    return w->rc == WB_OK ? 0 : -1;
-}
-
-/* wcheck - turn a writer return value into a sticky status */
-static int wcheck(struct feedw *w, int r)
-{
-    if (r >= 0)
-        return WB_OK;
-    if (w->rc == WB_OK)
-        w->rc = WB_IOERR;
-    return refuse(w, w->rc, "write failed", NULL);
-}
-
-/* start - open an element */
-static int start(struct feedw *w, const char *name)
-{
-    return wcheck(w, xmlTextWriterStartElement(w->tw, BAD_CAST name));
-}
-
-/* end - close the innermost element */
-static int end(struct feedw *w)
-{
-    return wcheck(w, xmlTextWriterEndElement(w->tw));
-}
-
-/* elem - one element with escaped text content */
-static int elem(struct feedw *w, const char *name, const char *text)
-{
-    return wcheck(w, xmlTextWriterWriteElement(w->tw, BAD_CAST name, BAD_CAST text));
-}
-
-/* elem_long - one element holding a decimal number */
-static int elem_long(struct feedw *w, const char *name, long v)
-{
-    char num[32];
-    snprintf(num, sizeof(num), "%ld", v);
-    return elem(w, name, num);
+    if (fflush(w->out) != 0 && w->rc == WB_OK)
+        w->rc = write_status(errno);
 }
 
 /* room - make space for n more bytes of message text */
@@ -376,14 +337,14 @@ static int format_date(struct feedw *w, time_t t, char *date)
     return WB_OK;
 }
 
-/* flush_batch - hand the composed messages to the FILE*, after what the writer holds */
+/* flush_batch - hand the composed text to the FILE* */
 static int flush_batch(struct feedw *w)
 {
     if (!w->mlen)
         return w->rc;
-    int rc = wcheck(w, xmlTextWriterFlush(w->tw));
-    if (rc == WB_OK && out_write(w, w->m, (int)w->mlen) < 0)
-        rc = refuse(w, w->rc, "write failed", NULL);
+    int rc = out_write(w, w->m, w->mlen);
+    if (rc != WB_OK)
+        rc = refuse(w, rc, "write failed", NULL);
     w->mlen = 0;
     return rc;
 }
@@ -419,30 +380,17 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
         return WB_NOMEM;
     w->out = out;
     w->kind = kind;
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(out_write, out_close, w, NULL);
-    if (!ob) {
-        free(w);
-        return WB_NOMEM;
-    }
-    w->tw = xmlNewTextWriter(ob);
-    if (!w->tw) {
-        xmlOutputBufferClose(ob);
-        free(w);
-        return WB_NOMEM;
-    }
-    xmlTextWriterSetIndent(w->tw, 1);
-    xmlTextWriterSetIndentString(w->tw, BAD_CAST "  ");
-    if ((rc = wcheck(w, xmlTextWriterStartDocument(w->tw, "1.0", "UTF-8", NULL))) != WB_OK ||
-        (rc = start(w, "AmazonEnvelope")) != WB_OK ||
-        (rc = wcheck(w, xmlTextWriterWriteAttribute(
-                            w->tw, BAD_CAST "xmlns:xsi",
-                            BAD_CAST "http://www.w3.org/2001/XMLSchema-instance"))) != WB_OK ||
-        (rc = wcheck(w, xmlTextWriterWriteAttribute(w->tw, BAD_CAST "xsi:noNamespaceSchemaLocation",
-                                                    BAD_CAST "amzn-envelope.xsd"))) != WB_OK ||
-        (rc = start(w, "Header")) != WB_OK || (rc = elem(w, "DocumentVersion", "1.01")) != WB_OK ||
-        (rc = elem(w, "MerchantIdentifier", merchant_id)) != WB_OK || (rc = end(w)) != WB_OK ||
-        (rc = elem(w, "MessageType", message_type)) != WB_OK) {
-        xmlFreeTextWriter(w->tw);
+    /* the head waits in the buffer and goes out with the first block of messages */
+    if ((rc = PUT_LIT(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+                         " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n"
+                         "  <Header>\n"
+                         "    <DocumentVersion>1.01</DocumentVersion>\n")) != WB_OK ||
+        (rc = ELEM(w, "    ", "MerchantIdentifier", merchant_id, strlen(merchant_id))) != WB_OK ||
+        (rc = PUT_LIT(w, "  </Header>\n  <MessageType>")) != WB_OK ||
+        (rc = put(w, message_type, strlen(message_type))) != WB_OK ||
+        (rc = PUT_LIT(w, "</MessageType>\n")) != WB_OK) {
+        free(w->m);
         free(w);
         return rc;
     }
@@ -699,19 +647,25 @@ int feedw_ack(struct feedw *w, const struct ack_msg *m)
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");
 
-    if ((rc = start(w, "Message")) != WB_OK ||
-        (rc = elem_long(w, "MessageID", m->message_id)) != WB_OK ||
-        (rc = start(w, "OrderAcknowledgement")) != WB_OK ||
-        (rc = elem(w, "AmazonOrderID", m->amazon_order_id)) != WB_OK)
+    char num[32];
+    const char *id = decimal(m->message_id, num);
+    const char *mo = m->merchant_order_id;
+    size_t start = w->mlen;
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, (size_t)(num + 31 - id))) != WB_OK ||
+        (rc = ELEM(w, "    <OrderAcknowledgement>\n      ", "AmazonOrderID", m->amazon_order_id,
+                   strlen(m->amazon_order_id))) != WB_OK ||
+        (present(mo) && (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo))) != WB_OK) ||
+        (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status))) != WB_OK ||
+        (rc = PUT_LIT(w, "    </OrderAcknowledgement>\n  </Message>\n")) != WB_OK) {
+        if (rc == WB_NOMEM || rc == WB_TOOBIG)
+            return drop_message(w, start, rc);
+        w->mlen = start;
         return rc;
-    if (present(m->merchant_order_id) &&
-        (rc = elem(w, "MerchantOrderID", m->merchant_order_id)) != WB_OK)
-        return rc;
-    if ((rc = elem(w, "StatusCode", m->status)) != WB_OK || (rc = end(w)) != WB_OK ||
-        (rc = end(w)) != WB_OK)
-        return rc;
+    }
     w->last_id = m->message_id;
     w->count++;
+    if (w->mlen >= BATCH)
+        return flush_batch(w);
     return WB_OK;
 }
 
@@ -735,14 +689,14 @@ int feedw_close(struct feedw *w)
     int dropped = w->open;
     if (dropped) /* never half a message in the document */
         abandon(w, WB_BADARG);
-    if (w->rc == WB_OK)
-        flush_batch(w);
     if (w->rc == WB_OK) {
-        wcheck(w, xmlTextWriterEndDocument(w->tw));
-        if (w->rc == WB_OK)
-            wcheck(w, xmlTextWriterFlush(w->tw));
+        int r = PUT_LIT(w, "</AmazonEnvelope>\n");
+        if (r != WB_OK)
+            w->rc = r;
+        else
+            flush_batch(w);
     }
-    xmlFreeTextWriter(w->tw); /* closes the output buffer: out_close flushes the FILE* */
+    out_flush(w);
     int rc = w->rc == WB_OK && dropped ? WB_BADARG : w->rc;
     free(w->m);
     free(w);

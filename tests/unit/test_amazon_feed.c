@@ -2,10 +2,11 @@
  * test_amazon_feed.c - unit tests of the streaming feed writer (feed_xml).
  *
  * Covers: OrderFulfillment with "Other" + CarrierName, escaping of & < > " and
- * non-ASCII text, multi-item messages, acknowledgements, refusal of bad
- * content before anything is written, messages composed in parts (begin,
- * items, end: the same text as whole ones, and a refused part drops the whole
- * message), and write errors (/dev/full).
+ * non-ASCII text, multi-item messages, acknowledgements (and their whole
+ * text, envelope included), refusal of bad content before anything is
+ * written, messages composed in parts (begin, items, end: the same text as
+ * whole ones, and a refused part drops the whole message), and write errors
+ * (/dev/full).
  * Schema checks run xmllint with the shared order-envelope.xsd and skip when
  * the shared directory is absent. Must never write outside the temp dir.
  */
@@ -215,6 +216,66 @@ static void test_ack(void **state)
     assert_non_null(strstr(doc, "<StatusCode>Failure</StatusCode>"));
     free(doc);
     check_schema(path, 1);
+}
+
+/* test_ack_text - the whole text of an acknowledgement feed, envelope included: the layout
+ * libxml2's xmlTextWriter gave it (indent of two spaces a level), escaping by libxml2 */
+static void test_ack_text(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    snprintf(path, sizeof(path), "%s/a2.xml", tmpdir);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    struct feedw *w = NULL;
+    assert_int_equal(feedw_open(&w, fp, "OrderAcknowledgement", "M&1"), WB_OK);
+    struct ack_msg a = {7, "026-1234567-1234567", "WMS <77> \"a&b\"", "Success"};
+    struct ack_msg b = {12, "026-1234567-7654321", "", "Failure"};
+    assert_int_equal(feedw_ack(w, &a), WB_OK);
+    assert_int_equal(feedw_ack(w, &b), WB_OK);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    char *doc = tu_read(path, NULL);
+    assert_string_equal(
+        doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+             "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+             " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n"
+             "  <Header>\n"
+             "    <DocumentVersion>1.01</DocumentVersion>\n"
+             "    <MerchantIdentifier>M&amp;1</MerchantIdentifier>\n"
+             "  </Header>\n"
+             "  <MessageType>OrderAcknowledgement</MessageType>\n"
+             "  <Message>\n"
+             "    <MessageID>7</MessageID>\n"
+             "    <OrderAcknowledgement>\n"
+             "      <AmazonOrderID>026-1234567-1234567</AmazonOrderID>\n"
+             "      <MerchantOrderID>WMS &lt;77&gt; &quot;a&amp;b&quot;</MerchantOrderID>\n"
+             "      <StatusCode>Success</StatusCode>\n"
+             "    </OrderAcknowledgement>\n"
+             "  </Message>\n"
+             "  <Message>\n"
+             "    <MessageID>12</MessageID>\n"
+             "    <OrderAcknowledgement>\n"
+             "      <AmazonOrderID>026-1234567-7654321</AmazonOrderID>\n"
+             "      <StatusCode>Failure</StatusCode>\n"
+             "    </OrderAcknowledgement>\n"
+             "  </Message>\n"
+             "</AmazonEnvelope>\n");
+    free(doc);
+    check_schema(path, 1);
+
+    /* an envelope without messages ends right after its MessageType */
+    snprintf(path, sizeof(path), "%s/e0.xml", tmpdir);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(feedw_open(&w, fp, "OrderFulfillment", "A1"), WB_OK);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    doc = tu_read(path, NULL);
+    assert_non_null(strstr(doc, "  <MessageType>OrderFulfillment</MessageType>\n"
+                                "</AmazonEnvelope>\n"));
+    free(doc);
 }
 
 /* test_refusals - bad content is refused before a byte of the message is written */
@@ -430,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_other_carrier_escaping),
         cmocka_unit_test(test_many_messages),
         cmocka_unit_test(test_ack),
+        cmocka_unit_test(test_ack_text),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_parts),
         cmocka_unit_test(test_message_ids),
