@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-
-#include "amazon/amazon_xml.h"
+#include "amazon/xmllib.h"
 #include "cmd.h"
 #include "core/log.h"
 #include "core/wb.h"
@@ -75,11 +73,11 @@ int main(int argc, char **argv)
     log_setup("wmsbridge", level, 0);
     if (level == LOG_DEBUG_L)
         log_set_floor(LOG_DEBUG_L);
-    amazon_xml_init();
     for (size_t k = 0; k < WB_ARRAY_LEN(commands); k++)
         if (strcmp(argv[i], commands[k].name) == 0) {
             int rc = commands[k].run(argc - i, argv + i, conf);
-            xmlCleanupParser();
+            if (xmllib_loaded()) /* libxml2 is loaded only by the commands that use it */
+                xmlCleanupParser();
             return rc;
         }
     fprintf(stderr, "wmsbridge: unknown command '%s'\n", argv[i]);
