@@ -3,7 +3,8 @@
 # need one runs without it, and one that does fails the operation that needs
 # it with EX_CONFIG (78) and a sentence naming the package to install, never
 # a crash and never a lost file. A preload shim makes dlopen of chosen
-# sonames fail, as if the package were not installed.
+# sonames fail, as if the package were not installed. Each module must load
+# the SONAME of the library its headers came with.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 B=$WB_BIN
@@ -57,6 +58,27 @@ expect() {
 linked=$(ldd "$B" 2>/dev/null | grep -oE 'lib(xml2|sqlite3|ssh2|crypto|curl)[^ ]*' | tr '\n' ' ')
 [ -z "$linked" ] && echo "ok   none of libxml2, libsqlite3, libssh2, libcrypto, libcurl is linked" ||
     bad "linked at start: $linked"
+
+# each module loads first the soname of the library its headers came with (the -dev
+# package's link): a newer major would otherwise fail only when first used
+for entry in libxml-2.0:libxml2.so:src/amazon/xmllib.c sqlite3:libsqlite3.so:src/spool/ledger.c \
+    libssh2:libssh2.so:src/net/sftp.c libcrypto:libcrypto.so:src/core/fsutil.c \
+    libcurl:libcurl.so:src/net/http.c; do
+    pc=${entry%%:*}
+    rest=${entry#*:}
+    link=${rest%%:*}
+    src=${rest#*:}
+    dir=$(pkg-config --variable=libdir "$pc" 2>/dev/null)
+    have=$(objdump -p "$dir/$link" 2>/dev/null | awk '/SONAME/ {print $2}')
+    want=$(grep -o 'sonames\[\] = {"[^"]*"' "$WB_ROOT/$src" | sed 's/.*{"//; s/"$//')
+    if [ -z "$have" ]; then
+        echo "skip $pc: no $dir/$link to read a SONAME from"
+    elif [ "$have" = "$want" ]; then
+        echo "ok   $src loads $want, the SONAME of the $pc it is built with"
+    else
+        bad "$src loads $want first, but the $pc it is built with is $have"
+    fi
+done
 
 # the shim works: denied, the library is reported missing by name
 denied libsqlite3 "$B" -c /nonexistent status
