@@ -368,11 +368,22 @@ static int flush_batch(struct feedw *w)
     return rc;
 }
 
-/* drop_message - a message that could not be composed leaves nothing behind */
+/* drop_message - a message that could not be composed leaves nothing behind (its text from
+ * start on); returns rc, its reason given where the refusal did not give one */
 static int drop_message(struct feedw *w, size_t start, int rc)
 {
     w->mlen = start;
-    return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
+    if (rc == WB_NOMEM || rc == WB_TOOBIG)
+        return refuse(w, rc, rc == WB_NOMEM ? "out of memory" : "message too large", NULL);
+    return rc;
+}
+
+/* message_done - a message whole in the buffer: counted, and a full block written out */
+static int message_done(struct feedw *w, long message_id)
+{
+    w->last_id = message_id;
+    w->count++;
+    return w->mlen >= BATCH ? flush_batch(w) : WB_OK;
 }
 
 /* feedw_open - start an envelope of message_type */
@@ -533,10 +544,7 @@ static int head_escaped(struct feedw *w, const struct fulfillment_head *h, const
 static int abandon(struct feedw *w, int rc)
 {
     w->open = 0;
-    if (rc == WB_NOMEM || rc == WB_TOOBIG)
-        return drop_message(w, w->open_start, rc);
-    w->mlen = w->open_start;
-    return rc;
+    return drop_message(w, w->open_start, rc);
 }
 
 /* feedw_fulfillment_begin - start one OrderFulfillment message */
@@ -616,11 +624,7 @@ int feedw_fulfillment_end(struct feedw *w)
     if (rc != WB_OK)
         return abandon(w, rc);
     w->open = 0;
-    w->last_id = w->open_id;
-    w->count++;
-    if (w->mlen >= BATCH)
-        return flush_batch(w);
-    return WB_OK;
+    return message_done(w, w->open_id);
 }
 
 /* text - a C string (NULL: absent) as a feed_text */
@@ -674,17 +678,9 @@ int feedw_ack(struct feedw *w, const struct ack_msg *m)
                    strlen(m->amazon_order_id))) != WB_OK ||
         (present(mo) && (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo))) != WB_OK) ||
         (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status))) != WB_OK ||
-        (rc = PUT_LIT(w, "    </OrderAcknowledgement>\n  </Message>\n")) != WB_OK) {
-        if (rc == WB_NOMEM || rc == WB_TOOBIG)
-            return drop_message(w, start, rc);
-        w->mlen = start;
-        return rc;
-    }
-    w->last_id = m->message_id;
-    w->count++;
-    if (w->mlen >= BATCH)
-        return flush_batch(w);
-    return WB_OK;
+        (rc = PUT_LIT(w, "    </OrderAcknowledgement>\n  </Message>\n")) != WB_OK)
+        return drop_message(w, start, rc);
+    return message_done(w, m->message_id);
 }
 
 /* feedw_messages - number of messages written so far */

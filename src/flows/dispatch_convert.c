@@ -181,7 +181,7 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
         struct dispatch_view view;
         char code[32], reason[512];
         /* the duplicate check's key, hashed from the fields as read (a good row keeps them
-         * unchanged): its slot loads while the row is checked */
+         * unchanged): its filter word loads while the row is checked */
         uint64_t h = 0;
         if (r == WB_OK) {
             h = key_hash(rules, row);

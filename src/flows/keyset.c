@@ -114,8 +114,8 @@ int keyset_init(struct keyset *k, size_t window)
     k->log[0] = (struct keyset_entry *)(block + sz_filter + 2 * sz_slot);
     k->log[1] = (struct keyset_entry *)(block + sz_filter + 2 * sz_slot + sz_log);
     memset(block, 0, sz_filter + 2 * sz_slot);
-    k->cap = gen * 2;
-    k->nfilter = gen / 4;
+    k->cap = nslot;
+    k->nfilter = nfilter;
     k->gen_max = gen;
     return WB_OK;
 }

@@ -79,20 +79,12 @@ done
 # at hand, so remembered ones are replaced and looked up again): each message carries exactly
 # its row's mapping
 n=$((n + 1))
-python3 - "$WB_ROOT/etc/carriers.map" "$now" "$WB_TMP/carriers.csv" "$WB_TMP/carriers.want" <<'PY'
+python3 - "$WB_ROOT" "$now" "$WB_TMP/carriers.csv" "$WB_TMP/carriers.want" <<'PY'
 import sys
-mp, now, out, want = sys.argv[1:]
-rows, section = [], 'dispatch'
-for line in open(mp):
-    line = line.strip()
-    if not line or line.startswith('#'):
-        continue
-    if line.startswith('['):
-        section = line.strip('[]')
-        continue
-    if section == 'dispatch':
-        f = [x.strip() for x in line.split('|')]
-        rows.append(f + [''] * (4 - len(f)))
+root, now, out, want = sys.argv[1:]
+sys.path.insert(0, root + '/bench')
+from baseline_convert import load_carriers  # the plain reading of carriers.map [dispatch]
+rows = [(code,) + v for code, v in load_carriers(root + '/etc/carriers.map').items()]
 with open(out, 'w') as o, open(want, 'w') as w:
     o.write("amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,ship_time\n")
     k = 0
