@@ -228,8 +228,7 @@ static int ship_time(const struct dispatch_rules *r, const char *when, size_t n,
     return rc;
 }
 
-/* set_carrier - the carrier values of v from its map entry (which the view points into),
- * found through the memo by text */
+/* set_carrier - the carrier values of v from a map entry, through the memo (by text) */
 static int set_carrier(const struct dispatch_rules *r, const char *carrier, size_t n,
                        struct dispatch_view *v)
 {
@@ -239,41 +238,41 @@ static int set_carrier(const struct dispatch_rules *r, const char *carrier, size
     for (size_t i = 0; i < n; i++)
         fnv = (fnv ^ (unsigned char)carrier[i]) * 16777619u;
     size_t two[2] = {fnv % DISPATCH_MEMO_CARRIERS, (fnv >> 16) % DISPATCH_MEMO_CARRIERS};
-    const struct carrier_entry *ce = NULL;
-    size_t lc = 0, ln = 0, lm = 0;
-    for (int j = 0; m && n && !ce && j < 2; j++) {
+    for (int j = 0; m && n && j < 2; j++) {
         size_t slot = two[j];
         if (m->carrier[slot].len == n && str_same(m->carrier[slot].text, carrier, n)) {
-            ce = m->carrier[slot].ce;
-            lc = m->carrier[slot].code_len;
-            ln = m->carrier[slot].name_len;
-            lm = m->carrier[slot].method_len;
+            v->carrier_code = m->carrier[slot].code;
+            v->code_len = m->carrier[slot].code_len;
+            v->carrier_name = m->carrier[slot].name;
+            v->name_len = m->carrier[slot].name_len;
+            v->ship_method = m->carrier[slot].method;
+            v->method_len = m->carrier[slot].method_len;
+            return WB_OK;
         }
     }
-    if (!ce) {
-        if (!(ce = carriers_lookup(r->carriers, carrier)))
-            return WB_NOTFOUND;
-        lc = cut(strlen(ce->carrier_code), sizeof rec->carrier_code);
-        ln = ce->carrier_name ? cut(strlen(ce->carrier_name), sizeof rec->carrier_name) : 0;
-        lm = ce->shipping_method ? cut(strlen(ce->shipping_method), sizeof rec->ship_method) : 0;
-        if (m && n > 0 && n < sizeof m->carrier[0].text) {
-            /* the first free of the two slots, else the second (a carrier seen again soon
-             * stays) */
-            size_t slot = m->carrier[two[0]].len == 0 ? two[0] : two[1];
-            memcpy(m->carrier[slot].text, carrier, n);
-            m->carrier[slot].len = n;
-            m->carrier[slot].ce = ce;
-            m->carrier[slot].code_len = lc;
-            m->carrier[slot].name_len = ln;
-            m->carrier[slot].method_len = lm;
-        }
-    }
+    const struct carrier_entry *ce = carriers_lookup(r->carriers, carrier);
+    if (!ce)
+        return WB_NOTFOUND;
     v->carrier_code = ce->carrier_code;
-    v->carrier_name = ln ? ce->carrier_name : "";
-    v->ship_method = lm ? ce->shipping_method : "";
-    v->code_len = lc;
-    v->name_len = ln;
-    v->method_len = lm;
+    v->carrier_name = ce->carrier_name ? ce->carrier_name : "";
+    v->ship_method = ce->shipping_method ? ce->shipping_method : "";
+    v->code_len = cut(strlen(v->carrier_code), sizeof rec->carrier_code);
+    v->name_len = cut(strlen(v->carrier_name), sizeof rec->carrier_name);
+    v->method_len = cut(strlen(v->ship_method), sizeof rec->ship_method);
+    if (m && n > 0 && n < sizeof m->carrier[0].text && v->code_len < DISPATCH_MEMO_VALUE &&
+        v->name_len < DISPATCH_MEMO_VALUE && v->method_len < DISPATCH_MEMO_VALUE) {
+        /* the first free of the two slots, else the second (a carrier seen again soon stays) */
+        size_t slot = m->carrier[two[0]].len == 0 ? two[0] : two[1];
+        memset(&m->carrier[slot], 0, sizeof m->carrier[slot]);
+        memcpy(m->carrier[slot].text, carrier, n);
+        m->carrier[slot].len = n;
+        memcpy(m->carrier[slot].code, v->carrier_code, v->code_len);
+        memcpy(m->carrier[slot].name, v->carrier_name, v->name_len);
+        memcpy(m->carrier[slot].method, v->ship_method, v->method_len);
+        m->carrier[slot].code_len = v->code_len;
+        m->carrier[slot].name_len = v->name_len;
+        m->carrier[slot].method_len = v->method_len;
+    }
     return WB_OK;
 }
 

@@ -23,7 +23,6 @@
 struct layout;
 struct csvr_row;
 struct carriers;
-struct carrier_entry;
 struct carriercodes;
 struct skus;
 struct feedw;
@@ -55,17 +54,18 @@ struct dispatch_view {
 
 /* what recent ship times and carriers gave: the rows of one order repeat their ship time, and a
  * file uses a handful of carriers, so a run works each distinct text out once in a while.
- * Zero it before use. */
+ * Zero it before use; a view may point into it. */
 #define DISPATCH_MEMO_CARRIERS 32
+#define DISPATCH_MEMO_VALUE 64
 struct dispatch_memo {
     char when[48];
     size_t when_len; /* 0: nothing remembered */
     time_t when_t;
     struct {
         char text[48];
-        size_t len; /* 0: empty slot */
-        const struct carrier_entry *ce;
-        size_t code_len, name_len, method_len; /* as a view gives them */
+        size_t len; /* 0: empty slot; the three values below fit, NUL terminated */
+        char code[DISPATCH_MEMO_VALUE], name[DISPATCH_MEMO_VALUE], method[DISPATCH_MEMO_VALUE];
+        size_t code_len, name_len, method_len;
     } carrier[DISPATCH_MEMO_CARRIERS];
 };
 
