@@ -335,9 +335,7 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
                 ;
             continue;
         }
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
+        str_strip_comment(line);
         str_trim(line);
         if (!*line)
             continue;

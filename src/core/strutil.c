@@ -150,3 +150,20 @@ int str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+/* str_strip_comment - cut a comment by the one rule (see strutil.h) */
+char *str_strip_comment(char *s)
+{
+    char *first = s;
+    while (*first == ' ' || *first == '\t')
+        first++;
+    for (char *p = first; *p; p++) {
+        if (*p != '#')
+            continue;
+        if (p == first || ((p[-1] == ' ' || p[-1] == '\t') && (p[1] == ' ' || p[1] == '\t'))) {
+            *p = '\0';
+            break;
+        }
+    }
+    return s;
+}

@@ -94,24 +94,6 @@ static int is_ident(const char *s)
     return 1;
 }
 
-/* strip_comment - cut a '#' comment: at line start, or white space + '#' + white space */
-static void strip_comment(char *s)
-{
-    char *first = s;
-    while (isspace((unsigned char)*first))
-        first++;
-    for (char *p = first; *p; p++) {
-        if (*p != '#')
-            continue;
-        int before = (p == first) || isspace((unsigned char)p[-1]);
-        int after = isspace((unsigned char)p[1]);
-        if (p == first || (before && after)) {
-            *p = '\0';
-            return;
-        }
-    }
-}
-
 /* set_once - note that scalar key k was given; error if it was already */
 static int set_once(struct lparse *p, int k, const char *key)
 {
@@ -450,8 +432,7 @@ int layout_parse_text(const char *text, size_t len, const char *origin, struct l
         line[n] = '\0';
         pos += n + (nl != NULL);
         p.lineno++;
-        strip_comment(line);
-        char *s = str_trim(line);
+        char *s = str_trim(str_strip_comment(line));
         if (*s == '\0')
             continue;
         char *eq = strchr(s, '=');

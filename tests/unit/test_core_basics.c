@@ -70,6 +70,34 @@ static void test_parse_and_utf8(void **state)
     assert_string_equal(str_shown("caf\xc3\xa9", sh, sizeof sh), "caf\xc3\xa9");
 }
 
+/* test_comment_rule - the one comment rule of every file read: '#' first, or with blanks on
+ * both sides; any other '#' is data */
+static void test_comment_rule(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"# whole line", ""},
+        {"   \t# indented", "   \t"},
+        {"#", ""},
+        {"RM24 | Royal Mail | | Tracked 24  # next day", "RM24 | Royal Mail | | Tracked 24  "},
+        {"key = value\t#\tnote", "key = value\t"},
+        {"C#1 | Royal Mail | | 1st", "C#1 | Royal Mail | | 1st"},
+        {"field order_id = Order #", "field order_id = Order #"},
+        {"field x = Order#Ref", "field x = Order#Ref"},
+        {"sku #2 seller-2", "sku #2 seller-2"},
+        {"a# b", "a# b"},
+        {"a # b # c", "a "},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "%s", cases[i].in);
+        assert_string_equal(str_strip_comment(line), cases[i].out);
+    }
+}
+
 /* test_shm_owner_death - a shared page survives a forked holder dying while locked */
 static void test_shm_owner_death(void **state)
 {
@@ -233,9 +261,10 @@ static void test_dl_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_cap),      cmocka_unit_test(test_parse_and_utf8),
-        cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_shm_owner_death),
-        cmocka_unit_test(test_conf_errors),  cmocka_unit_test(test_dl_load),
+        cmocka_unit_test(test_buf_cap),         cmocka_unit_test(test_parse_and_utf8),
+        cmocka_unit_test(test_comment_rule),    cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_shm_owner_death), cmocka_unit_test(test_conf_errors),
+        cmocka_unit_test(test_dl_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
