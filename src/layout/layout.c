@@ -248,8 +248,12 @@ static int key_value(struct lparse *p, char *key, const char *v)
             return WB_OK;
         l->dt_iso = strcmp(v, "iso8601") == 0;
         l->dt_fast = !l->dt_iso && layout_time_fast_ok(v);
-        if (!l->dt_iso && !strchr(v, '%'))
-            perr(p, p->lineno, "datetime_format must be 'iso8601' or a strptime format");
+        const char *why = l->dt_iso ? NULL : layout_time_format_check(v);
+        if (why)
+            perr(p, p->lineno,
+                 "%s: '%s' (use 'iso8601' or a strptime format such as "
+                 "'%%d/%%m/%%Y %%H:%%M')",
+                 why, v);
         return set_str(&l->dt_format, v);
     }
     if (strcmp(key, "time_zone") == 0) {
@@ -466,11 +470,16 @@ int layout_load(const char *path, struct layout **out, struct buf *errs)
     struct buf b;
     *out = NULL;
     buf_init(&b, LAYOUT_FILE_MAX);
+    errno = 0;
     int rc = fs_read_file(path, &b);
     if (rc != WB_OK) {
-        if (errs)
-            buf_appendf(errs, "%s: %s\n", path,
-                        rc == WB_TOOBIG ? "layout file is too large" : "cannot read layout file");
+        int e = errno;
+        if (errs && rc == WB_TOOBIG)
+            buf_appendf(errs, "%s: layout file is too large (at most %d bytes)\n", path,
+                        LAYOUT_FILE_MAX);
+        else if (errs)
+            buf_appendf(errs, "%s: cannot read layout file: %s\n", path,
+                        e == EINVAL ? "not a regular file" : strerror(e ? e : EIO));
         buf_free(&b);
         return WB_CONFIG;
     }

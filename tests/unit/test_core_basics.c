@@ -96,6 +96,19 @@ static void test_comment_rule(void **state)
         snprintf(line, sizeof line, "%s", cases[i].in);
         assert_string_equal(str_strip_comment(line), cases[i].out);
     }
+    assert_int_equal(str_edit_distance("settle_seconds", "settle_seconds"), 0);
+    assert_int_equal(str_edit_distance("setle_seconds", "settle_seconds"), 1);
+    assert_int_equal(str_edit_distance("flsuh", "flush"), 1); /* a swap is one edit */
+    assert_int_equal(str_edit_distance("", "abc"), 3);
+    assert_int_equal(str_edit_distance("kitten", "sitting"), 3);
+    static const struct {
+        const char *name;
+        int x;
+    } words[] = {{"flush", 1}, {"limit", 2}, {"lmiit", 3}, {NULL, 0}};
+    assert_string_equal(str_nearest("flsuh", words, 4, sizeof words[0]), "flush");
+    assert_null(str_nearest("flush", words, 4, sizeof words[0]));  /* itself: no hint */
+    assert_null(str_nearest("zzzzzz", words, 4, sizeof words[0])); /* nothing near */
+    assert_null(str_nearest("limiit", words, 4, sizeof words[0])); /* a tie: no guess */
 }
 
 /* test_shm_owner_death - a shared page survives a forked holder dying while locked */
@@ -191,7 +204,9 @@ static void test_conf_errors(void **state)
                "remote.wms.flow = dispatch\nremote.wms.fingerprint = SHA256:x\n");
     write_conf(dir, "bad.conf",
                "merchant_id = M1\nbogus = 1\nsettle_seconds = -5\n"
-               "tls_verify = maybe\nskus_map = /nonexistent/skus.map\nnoequals\n");
+               "tls_verify = maybe\nskus_map = /nonexistent/skus.map\nnoequals\n"
+               "setle_seconds = 3\nremote.wms.hots = h\nremote.wms.fingreprint = x\n"
+               "merchant = M2\n");
     char p[256];
     struct wb_config c;
     struct buf errs;
@@ -218,6 +233,14 @@ static void test_conf_errors(void **state)
     assert_non_null(strstr(e, "bad.conf:4: tls_verify"));
     assert_non_null(strstr(e, "skus_map: cannot read file"));
     assert_non_null(strstr(e, "bad.conf:6: expected 'key = value'"));
+    assert_non_null(strstr(e, "bad.conf:2: unknown parameter 'bogus'\n"));
+    assert_non_null(strstr(e, "bad.conf:7: unknown parameter 'setle_seconds' (did you mean "
+                              "'settle_seconds'?)\n"));
+    assert_non_null(strstr(e, "bad.conf:8: unknown parameter 'remote.wms.hots' (did you mean "
+                              "'remote.wms.host'?)\n"));
+    assert_non_null(strstr(e, "bad.conf:9: unknown parameter 'remote.wms.fingreprint' (did you "
+                              "mean 'remote.wms.fingerprint'?)\n"));
+    assert_non_null(strstr(e, "bad.conf:10: unknown parameter 'merchant'\n"));
     conf_free(&c);
     buf_free(&errs);
     const char *names[] = {"carriers.map", "skus.map", "amazon-carrier-codes.txt", "good.conf",
