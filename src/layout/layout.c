@@ -479,7 +479,7 @@ int layout_load(const char *path, struct layout **out, struct buf *errs)
                         LAYOUT_FILE_MAX);
         else if (errs)
             buf_appendf(errs, "%s: cannot read layout file: %s\n", path,
-                        e == EINVAL ? "not a regular file" : strerror(e ? e : EIO));
+                        e ? strerror(e) : "not a regular file");
         buf_free(&b);
         return WB_CONFIG;
     }

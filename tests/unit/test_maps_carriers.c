@@ -370,7 +370,7 @@ static void test_load_file(void **state)
     unlink(path);
     buf_reset(&errs);
     assert_int_equal(carriers_load("/", c, &m, &errs), WB_CONFIG);
-    assert_string_equal(buf_str(&errs), "/: cannot read: not a regular file\n");
+    assert_string_equal(buf_str(&errs), "/: cannot read: Is a directory\n");
     carriercodes_free(c);
     buf_free(&errs);
 }
