@@ -545,6 +545,11 @@ const char *layout_encoding(const struct layout *l)
     return l->encoding;
 }
 
+const char *layout_time_zone(const struct layout *l)
+{
+    return l->tz;
+}
+
 /* layout_nfields - number of logical fields declared */
 size_t layout_nfields(const struct layout *l)
 {

@@ -187,7 +187,7 @@ static int local_to_utc(const struct layout *l, struct tm *wall, time_t *out)
         s->offset = off;
     }
     if (s->state != SLOT_OK)
-        return WB_PERMFAIL;
+        return WB_NOTFOUND; /* the only other state: a wall time the clock change skipped */
     *out = as_utc - s->offset;
     return WB_OK;
 }
