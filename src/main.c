@@ -12,6 +12,10 @@
 #include "core/log.h"
 #include "core/wb.h"
 
+#ifndef WB_VERSION
+#define WB_VERSION "unknown"
+#endif
+
 static const struct cmd commands[] = {
     {"run", cmd_run, "run [--once JOB [--options TEXT]] [--foreground]",
      "daemon: watch spools, run the schedule, poll feeds; or run one job and exit"},
@@ -36,7 +40,8 @@ static const struct cmd commands[] = {
 /* usage - print the generated help */
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: wmsbridge [-c CONFIG] [-v] COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(f, "usage: wmsbridge [-c CONFIG | --config=CONFIG] [-v] COMMAND [ARGS]\n"
+               "       wmsbridge --version | --help\n\ncommands:\n");
     for (size_t i = 0; i < WB_ARRAY_LEN(commands); i++)
         fprintf(f, "  %-9s %s\n            %s\n", commands[i].name, commands[i].help,
                 commands[i].usage);
@@ -55,7 +60,12 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
             conf = argv[++i];
-        else if (strcmp(argv[i], "-v") == 0)
+        else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9])
+            conf = argv[i] + 9;
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("wmsbridge %s\n", WB_VERSION);
+            return WB_EX_OK;
+        } else if (strcmp(argv[i], "-v") == 0)
             level = LOG_DEBUG_L; /* wins over log_level in the config */
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);

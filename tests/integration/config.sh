@@ -23,6 +23,9 @@ expect_check() {
 reset() { cp "$WB_TMP/good.conf" "$C"; }
 
 expect_check 0 "carriers" "a good configuration"
+"$B" --config="$C" check >/dev/null 2>&1 && echo "ok   --config=FILE" || bad "--config=FILE refused"
+v=$("$B" --version) && echo "$v" | grep -q '^wmsbridge [^ ]' && echo "ok   --version: $v" ||
+    bad "--version: '$v'"
 
 reset; echo "colour = blue" >>"$C"
 line=$(wc -l <"$C")
