@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <jansson.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -350,6 +351,43 @@ static long long job_seconds(const struct ledger_job *j)
     return (long long)(j->last_end - j->last_start);
 }
 
+struct alert_print {
+    int json, n;
+};
+
+/* json_text - s as a JSON string (quoted and escaped) on stdout */
+static void json_text(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    char *d = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    fputs(d ? d : "\"\"", stdout);
+    free(d);
+    json_decref(v);
+}
+
+/* alert_cb - one open alert, as a line or a JSON object */
+static int alert_cb(void *arg, const struct ledger_alert_view *a)
+{
+    struct alert_print *p = arg;
+    char when[32] = "-";
+    clock_format_iso(a->created, when, sizeof when);
+    if (p->json) {
+        printf("%s{\"kind\":", p->n ? "," : "");
+        json_text(a->kind);
+        printf(",\"item\":");
+        json_text(a->item);
+        printf(",\"since\":%lld,\"text\":", (long long)a->created);
+        json_text(a->text);
+        printf("}");
+    } else {
+        if (!p->n)
+            printf("open alerts:\n");
+        printf("  %-20s %-22s %s  %s\n", a->kind, a->item, when, a->text);
+    }
+    p->n++;
+    return WB_OK;
+}
+
 /* cmd_status - queues, feeds in flight, rows by state, jobs */
 int cmd_status(int argc, char **argv, const char *conf_path)
 {
@@ -390,6 +428,9 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    i ? "," : "", jobs[i].name, (long long)jobs[i].last_start,
                    (long long)jobs[i].last_end, sched_outcome_str(jobs[i].last_outcome),
                    (long long)job_seconds(&jobs[i]), (long long)jobs[i].next_run, jobs[i].runs);
+        printf("],\"alerts\":[");
+        struct alert_print ap = {1, 0};
+        ledger_alerts_open(env.ledger, alert_cb, &ap);
         printf("]}\n");
     } else {
         printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
@@ -416,6 +457,10 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    jobs[i].runs ? sched_outcome_str(jobs[i].last_outcome) : "-", d, b,
                    jobs[i].runs);
         }
+        struct alert_print ap = {0, 0};
+        ledger_alerts_open(env.ledger, alert_cb, &ap);
+        if (!ap.n)
+            printf("open alerts: none\n");
     }
     free(jobs);
     env_free(&env);
