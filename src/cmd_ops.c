@@ -51,11 +51,36 @@ int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
     return rc == WB_CONFIG ? WB_EX_CONFIG : wb_status_exit(rc);
 }
 
-/* cmd_check - validate everything the configuration names, one line per finding */
+/* check_token - obtain a real access token from LWA (check --online); prints the finding */
+static int check_token(const struct wb_config *cfg, struct http *h, const struct lwa_creds *cr)
+{
+    struct lwa_cache cache;
+    memset(&cache, 0, sizeof cache);
+    struct buf e;
+    buf_init(&e, 4096);
+    const char *tok = NULL;
+    int rc = lwa_token(&cache, h, cfg->lwa_endpoint, cr, 1, &tok, &e);
+    if (rc == WB_OK)
+        printf("amazon     access token obtained from %s\n", cfg->lwa_endpoint);
+    else
+        printf("amazon     no access token from %s: %s\n", cfg->lwa_endpoint, buf_str(&e));
+    lwa_cache_clear(&cache);
+    buf_free(&e);
+    return rc;
+}
+
+/* cmd_check - validate everything the configuration names, one line per finding; with
+ * --online also obtain a real access token, so a wrong secret shows before the night run */
 int cmd_check(int argc, char **argv, const char *conf_path)
 {
-    (void)argc;
-    (void)argv;
+    int online = argc == 2 && strcmp(argv[1], "--online") == 0;
+    if (argc > 2 || (argc == 2 && !online)) {
+        fprintf(stderr,
+                "wmsbridge check: unknown argument '%s'\nusage: wmsbridge check "
+                "[--online]\n",
+                argv[1]);
+        return WB_EX_USAGE;
+    }
     struct wb_env env;
     struct buf errs;
     buf_init(&errs, 256 * 1024);
@@ -95,9 +120,9 @@ int cmd_check(int argc, char **argv, const char *conf_path)
         struct buf e2;
         buf_init(&e2, 4096);
         struct lwa_creds cr;
-        if (lwa_creds_load(env.cfg.credentials, &cr, &e2) == WB_OK) {
+        int have_creds = lwa_creds_load(env.cfg.credentials, &cr, &e2) == WB_OK;
+        if (have_creds) {
             printf("credentials %s: ok (mode 0600)\n", env.cfg.credentials);
-            lwa_creds_free(&cr);
         } else {
             printf("credentials %s: %s\n", env.cfg.credentials, buf_str(&e2));
             bad = 1;
@@ -107,12 +132,16 @@ int cmd_check(int argc, char **argv, const char *conf_path)
         if (http_open(&h, &env.cfg, &e2) == WB_OK) {
             printf("tls        peers verified (%s)\n",
                    *env.cfg.ca_file ? env.cfg.ca_file : "system CAs");
+            if (online && have_creds)
+                bad |= check_token(&env.cfg, h, &cr) != WB_OK;
             http_close(h);
         } else {
             printf("tls        %s\n", buf_str(&e2));
             bad = 1;
         }
         buf_free(&e2);
+        if (have_creds)
+            lwa_creds_free(&cr);
         for (int i = 0; i < env.cfg.nremotes; i++) {
             struct buf m;
             buf_init(&m, 4096);

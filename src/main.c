@@ -23,7 +23,8 @@ static const struct cmd commands[] = {
      "convert dispatch --layout F --carriers F [--carrier-codes F] [--skus F] [--rejects F] "
      "[--merchant ID] [--xsd-dir D] < in.csv > feed.xml",
      "pure conversion, no spool, no network (exit 0 all rows, 65 some rejected, 66 no input)"},
-    {"check", cmd_check, "check", "validate config, maps, layouts, schemas, credentials, remotes"},
+    {"check", cmd_check, "check [--online]",
+     "validate config, maps, layouts, schemas, credentials, remotes (--online: and get a token)"},
     {"show", cmd_show, "show [-n]", "print the configuration (-n: only non-default settings)"},
     {"status", cmd_status, "status [--json]", "queues, feeds in flight, rows by state, jobs"},
     {"rejects", cmd_rejects, "rejects [FLOW]", "list what waits in reject/ with age and reason"},

@@ -3,7 +3,8 @@
 # with a credentials file others can read, `run --once dispatch` still takes the file in
 # (local work goes on) but exits 78, raises one "offline" alert that `status` shows (text and
 # JSON), and raises it once however often it runs; once the file is fixed the next run
-# submits, exits 0 and clears the alert; a later failure raises it again.
+# submits, exits 0 and clears the alert; a later failure raises it again. `check --online`
+# obtains a real access token, so a wrong client secret is found before the night run.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -52,4 +53,21 @@ chmod 640 "$W/etc/credentials"
 n=$(grep -c "^offline sp-api" "$WB_TMP/alerts.log")
 [ "$n" -eq 2 ] || fail "a second offline episode raised $n alerts in all, not 2"
 echo "ok   offline again: alerted again"
+
+chmod 600 "$W/etc/credentials"
+out=$("$B" -c "$WB_CONF" check --online 2>&1) ||
+    { echo "$out"; fail "check --online with good credentials failed"; }
+echo "$out" | grep -q "^amazon     access token obtained from $SIM_URL/auth/o2/token" ||
+    { echo "$out"; fail "check --online did not get a token"; }
+sed -i 's/^client_secret = .*/client_secret = not-the-secret/' "$W/etc/credentials"
+"$B" -c "$WB_CONF" check >/dev/null 2>&1 || fail "plain check needs no network, yet failed"
+out=$("$B" -c "$WB_CONF" check --online 2>&1)
+rc=$?
+[ "$rc" -eq 78 ] || fail "check --online with a wrong client secret exited $rc, not 78"
+echo "$out" | grep -q "^amazon     no access token .*LWA refused the credentials: HTTP 401" ||
+    { echo "$out"; fail "check --online does not say the credentials were refused"; }
+echo "$out" | grep -q "not-the-secret" && fail "check --online printed the secret"
+"$B" -c "$WB_CONF" check --onlin >/dev/null 2>&1
+[ $? -eq 64 ] || fail "check with a misspelt option did not exit 64"
+echo "ok   check --online: a token with the right secret, 78 naming the refusal with a wrong one"
 echo ok
