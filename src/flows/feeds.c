@@ -707,6 +707,48 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
     return rc;
 }
 
+/* feeds_settle_by_hand - an operator's word for a held feed (Amazon finished it, its report
+ * could not settle it): every queued row confirmed (reason NULL), or rejected with the
+ * operator's reason into reject/ */
+int feeds_settle_by_hand(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
+                         const char *reason)
+{
+    if (f->state != LFD_SUBMITTED || !f->alerted || strcmp(f->flow, of->flow) != 0)
+        return WB_BADARG;
+    char why[600];
+    if (reason) {
+        snprintf(why, sizeof why,
+                 "rejected by hand after Amazon's report could not settle "
+                 "the feed: %.400s",
+                 reason);
+        snprintf(f->last_error, sizeof f->last_error, "settled by hand: rejected: %.400s", reason);
+        int rc = reject_all(of, env, f, "E_OPERATOR", why, "operator", LFD_DONE);
+        if (rc == WB_OK)
+            log_warn("feed=%lld amazon_feed=%s flow=%s event=settled-by-hand outcome=rejected "
+                     "reason=\"%s\"",
+                     f->id, f->amazon_feed_id, of->flow, reason);
+        return rc;
+    }
+    struct rowlist rl = {0};
+    int rc = ledger_begin(env->ledger);
+    if (rc == WB_OK)
+        rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
+    for (size_t i = 0; rc == WB_OK && i < rl.n; i++)
+        rc = ledger_row_confirm(env->ledger, rl.v[i].id, "confirmed by hand");
+    if (rc == WB_OK) {
+        f->state = LFD_DONE;
+        snprintf(f->last_error, sizeof f->last_error, "settled by hand: confirmed");
+        rc = ledger_feed_put(env->ledger, f);
+    }
+    rc = end_tx(env, rc);
+    if (rc == WB_OK)
+        log_warn("feed=%lld amazon_feed=%s flow=%s event=settled-by-hand outcome=confirmed "
+                 "rows=%zu",
+                 f->id, f->amazon_feed_id, of->flow, rl.n);
+    free(rl.v);
+    return rc;
+}
+
 /* feeds_poll - poll submitted feeds that are due and settle results */
 int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow *of, int all_now)
 {
