@@ -478,6 +478,9 @@ static void keep_corrupt(struct wb_env *env, const struct ledger_feed *f)
 static int hold(struct wb_env *env, struct ledger_feed *f, const char *kind, const char *event,
                 const char *why, time_t now)
 {
+    struct ledger_feed cur;
+    if (ledger_feed_get(env->ledger, f->id, &cur) == WB_OK && cur.state != LFD_SUBMITTED)
+        return WB_OK; /* settled meanwhile (by hand) */
     snprintf(f->last_error, sizeof f->last_error, "%s", why);
     f->alerted = 1;
     f->next_poll = now + poll_delay(env, f);
@@ -514,7 +517,13 @@ static int apply_report(const struct outflow *of, struct wb_env *env, struct led
     buf_init(&why, 2048);
     size_t nsent = 0;
     struct proc_sent *sent = NULL;
+    struct ledger_feed cur;
     int rc = ledger_begin(env->ledger);
+    if (rc == WB_OK && (rc = ledger_feed_get(env->ledger, f->id, &cur)) == WB_OK &&
+        cur.state != LFD_SUBMITTED) {
+        ledger_rollback(env->ledger); /* settled meanwhile (by hand) */
+        goto out;
+    }
     if (rc == WB_OK)
         rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
     if (rc == WB_OK && !(sent = sent_of(&rl, &nsent)))
