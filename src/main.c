@@ -34,8 +34,10 @@ static const struct cmd commands[] = {
     {"explain", cmd_explain, "explain FILE", "what the ledger knows about one file"},
     {"feeds", cmd_feeds, "feeds [--all]",
      "feeds needing attention or in flight (--all: every feed)"},
-    {"resolve", cmd_resolve, "resolve FEED --sent AMAZON_FEED_ID | --not-sent",
-     "settle by hand a feed crash recovery could not place (after checking Seller Central)"},
+    {"resolve", cmd_resolve,
+     "resolve FEED --sent AMAZON_FEED_ID | --not-sent | --confirmed | --rejected REASON",
+     "settle by hand a feed crash recovery could not place, or a held feed whose report could "
+     "not settle it (after checking Seller Central)"},
 };
 
 /* usage - print the generated help */
