@@ -171,8 +171,9 @@ int str_text_check(const char *s, size_t n, size_t max_chars, char *why, size_t 
             return 0;
         }
         if (!str_utf8_valid(s, n)) {
-            snprintf(why, whyn, "is not well-formed UTF-8 (a character cut short or a byte "
-                                "that cannot start one)");
+            snprintf(why, whyn,
+                     "is not well-formed UTF-8 (a character cut short or a byte "
+                     "that cannot start one)");
             return 0;
         }
         for (size_t i = 0; i < n; i++) {

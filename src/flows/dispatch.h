@@ -4,10 +4,10 @@
  * A row is validated (order id shape, item code, quantity, tracking, ship
  * time window, carrier mapped to an exact Amazon CarrierCode or Other +
  * CarrierName, ship method, SKU known; every value that goes into the feed
- * passes the feed writer's own text rule, str_text_check) into a struct dispatch_view (its values where they
- * lie) and from there a struct dispatch_rec (its own copies), or rejected
- * with a stable code and a sentence an operator can act on. Rows with the same
- * order and tracking become one message with several items.
+ * passes the feed writer's own text rule, str_text_check) into a struct dispatch_view (its values
+ * where they lie) and from there a struct dispatch_rec (its own copies), or rejected with a stable
+ * code and a sentence an operator can act on. Rows with the same order and tracking become one
+ * message with several items.
  *
  * Owns the dispatch rules and the payload text kept in the ledger. Never
  * touches the network; returns WB_* codes; never exits.

@@ -156,8 +156,8 @@ int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct 
 
 /* dispatch_convert - convert a whole stream */
 int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, FILE *rejects,
-                     const char *merchant, struct dispatch_convert_stats *st,
-                     struct buf *msg_lines, struct buf *err)
+                     const char *merchant, struct dispatch_convert_stats *st, struct buf *msg_lines,
+                     struct buf *err)
 {
     memset(st, 0, sizeof *st);
     struct dispatch_memo memo = {0};
@@ -229,8 +229,10 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
         } else if (v != WB_OK && v != WB_PERMFAIL) {
             rc = v;
             if (rc == WB_INTERNAL)
-                buf_appendf(err, "line %ld: the feed writer refuses an item of a message the "
-                            "row checks passed: %s\n", row->lineno, feedw_error(c.w));
+                buf_appendf(err,
+                            "line %ld: the feed writer refuses an item of a message the "
+                            "row checks passed: %s\n",
+                            row->lineno, feedw_error(c.w));
             goto out;
         }
         if (v != WB_OK) {

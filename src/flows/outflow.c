@@ -436,7 +436,7 @@ struct refused_rows {
     struct refused_row {
         long long id, file_id;
         const char *reason; /* the writer's, in msgs */
-    } *v;
+    } * v;
     size_t n, cap;
 };
 

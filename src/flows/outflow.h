@@ -44,7 +44,7 @@ struct outflow_refusals {
     struct outflow_refused {
         long message_id;
         char reason[256];
-    } *v;
+    } * v;
     size_t n, cap;
 };
 
