@@ -59,4 +59,17 @@ grep -q '206-0000009-1000001.*E_FEED_VALUE.*ShippingMethod: is longer than 50 ch
 ls "$W"/spool/reject/dispatch/one-* >/dev/null 2>&1 && fail "good file one.csv has rejects"
 [ -f "$rf.reason" ] || fail "no .reason beside the reject file"
 wb_check_received "$conf" || exit 1
+
+# a feed whose every message is refused is never sent: its rows are rejected, nothing else
+{ echo "$hdr"; row 13; } >"$WB_TMP/four.csv"
+wb_drop "$WB_TMP/four.csv" "$IN"
+WB_OFFLINE=1 "$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1
+sqlite3 "$W/spool/ledger.db" "UPDATE rows SET payload = replace(payload, 'Tracked 24', '$long')
+    WHERE key LIKE '206-0000013-1000001|%';" || fail "could not age the row's payload"
+wb_settle "$B" "$WB_CONF" 60 || fail "did not settle the feed of four.csv"
+[ "$(wb_status_count confirmed)" -eq 10 ] && [ "$(wb_status_count rejected)" -eq 3 ] ||
+    fail "four.csv: want its one row rejected and nothing more confirmed"
+grep -q '206-0000013-1000001.*E_FEED_VALUE' "$W"/spool/reject/dispatch/four-refused-*.csv ||
+    fail "four.csv: no E_FEED_VALUE reject"
+wb_check_received 10 || exit 1
 echo "ok"
