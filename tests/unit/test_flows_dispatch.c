@@ -238,6 +238,14 @@ static void test_time_zones(void **state)
         assert_int_equal(rc, want[i]);
         assert_string_equal(f->code, codes[i]);
     }
+    /* a London time the clocks skipped (29 March 2026, 01:00-01:59) is named as such */
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     LEGACY_HEADER "026-1234567-1234567;12345678901234;SKU-1;1;RM24;"
+                                   "JD014600003828394;29/03/2026 01:30\r\n");
+    expect_code(f, check_text(f, &f->rules_london, text, (size_t)n), "E_SHIP_TIME");
+    assert_non_null(strstr(f->reason, "does not exist in time zone Europe/London (the clocks "
+                                      "went forward over it)"));
 }
 
 /* test_quantity - whole numbers 1 to 9999 and nothing else, whatever the digits */
