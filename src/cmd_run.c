@@ -315,9 +315,10 @@ int cmd_run(int argc, char **argv, const char *conf_path)
     }
     struct buf serr;
     buf_init(&serr, 4096);
-    if (env_open_spool(&r.env, &serr) != WB_OK) {
+    int orc = env_open_spool(&r.env, &serr);
+    if (orc != WB_OK) { /* a busy ledger is retried later, not a spool that cannot be made */
         fprintf(stderr, "wmsbridge run: %s", buf_str(&serr));
-        ex = WB_EX_CANTCREAT;
+        ex = orc == WB_TEMPFAIL ? WB_EX_TEMPFAIL : WB_EX_CANTCREAT;
     }
     buf_free(&serr);
     char lockpath[4200];
