@@ -1,5 +1,6 @@
 /*
- * lock.c - spool instance lock (flock on spool/.lock) and the root check.
+ * lock.c - writer locks (flock on spool/.lock and on LEDGER.lock) and the root
+ * check.
  *
  * Owns the lock file's content format: "pid=N start=YYYY-MM-DDThh:mm:ssZ
  * host=NAME\n". The lock is the flock, not the file's existence, so a
