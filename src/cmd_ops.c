@@ -129,9 +129,19 @@ int cmd_check(int argc, char **argv, const char *conf_path)
         }
         buf_reset(&e2);
         struct http *h;
+        int plain =
+            !http_url_is_https(env.cfg.sp_api_endpoint) || !http_url_is_https(env.cfg.lwa_endpoint);
         if (http_open(&h, &env.cfg, &e2) == WB_OK) {
-            printf("tls        peers verified (%s)\n",
-                   *env.cfg.ca_file ? env.cfg.ca_file : "system CAs");
+            /* the tests' switch is said out loud: never "verified" when it is on */
+            if (plain)
+                printf("tls        INSECURE: plain http to a loopback peer (WB_TEST_INSECURE=1): "
+                       "the credentials go in clear text; for tests only\n");
+            else if (!env.cfg.tls_verify)
+                printf("tls        INSECURE: peers not verified (tls_verify = no, "
+                       "WB_TEST_INSECURE=1); for tests only\n");
+            else
+                printf("tls        peers verified (%s)\n",
+                       *env.cfg.ca_file ? env.cfg.ca_file : "system CAs");
             if (online && have_creds)
                 bad |= check_token(&env.cfg, h, &cr) != WB_OK;
             http_close(h);

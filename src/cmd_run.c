@@ -8,6 +8,10 @@
  * SIGKILL job_grace_seconds later. SIGHUP rereads config, maps and schedule
  * and moves the spool watch (and the spool lock and ledger, when spool_dir
  * or ledger changed); a broken new config is logged and the old one kept.
+ * One writer per spool and per ledger: the daemon and `run --once` hold the
+ * spool's lock and the ledger's (LEDGER_LOCK_SUFFIX beside the ledger file)
+ * while they run, so a second config naming the same ledger is refused; the
+ * read-only commands take neither.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -43,7 +47,8 @@ struct runner {
     size_t old_n;
     char watch_path[4096];
     struct watch_dir watch;
-    int lockfd;
+    int lockfd[2];          /* the spool's and the ledger's writer locks */
+    char lockpath[2][4200]; /* the files they lock */
 };
 
 /* adapter - a scheduler job running a flow job */
@@ -182,22 +187,58 @@ static int same_str(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* move_spool - fresh names another spool or ledger: open it and take its lock first */
-static int move_spool(struct wb_env *fresh, int *lockfd, struct buf *errs)
+/* take_locks - the writer locks of cfg's spool and ledger into fd[] (one r already holds on the
+ * same file is reused), or none of them: WB_EXISTS with the holder named in errs when another
+ * process writes there */
+static int take_locks(struct runner *r, const struct wb_config *cfg, int fd[2], char path[2][4200],
+                      struct buf *errs)
+{
+    static const char *const what[2] = {"spool", "ledger"};
+    const char *const name[2] = {cfg->spool_dir, cfg->ledger};
+    int rc = fs_join(path[0], sizeof path[0], cfg->spool_dir, LOCK_NAME);
+    if (rc == WB_OK && snprintf(path[1], sizeof path[1], "%s%s", cfg->ledger, LEDGER_LOCK_SUFFIX) >=
+                           (int)sizeof path[1])
+        rc = WB_TOOBIG;
+    fd[0] = fd[1] = -1;
+    for (int i = 0; i < 2 && rc == WB_OK; i++) {
+        if (r->lockfd[i] >= 0 && strcmp(r->lockpath[i], path[i]) == 0) {
+            fd[i] = r->lockfd[i];
+            continue;
+        }
+        struct buf who;
+        buf_init(&who, 1024);
+        rc = lock_acquire(path[i], &fd[i], &who);
+        if (rc == WB_EXISTS)
+            buf_appendf(errs, "%s %s is in use: %s (one writer per %s)\n", what[i], name[i],
+                        buf_str(&who), what[i]);
+        else if (rc != WB_OK)
+            buf_appendf(errs, "%s lock %s: %s\n", what[i], path[i], wb_status_str(rc));
+        buf_free(&who);
+    }
+    if (rc != WB_OK)
+        for (int i = 0; i < 2; i++)
+            if (fd[i] != r->lockfd[i])
+                lock_release(&fd[i]);
+    return rc;
+}
+
+/* keep_locks - hold the locks take_locks returned, dropping the ones they replace */
+static void keep_locks(struct runner *r, int fd[2], char path[2][4200])
+{
+    for (int i = 0; i < 2; i++) {
+        if (r->lockfd[i] != fd[i])
+            lock_release(&r->lockfd[i]);
+        r->lockfd[i] = fd[i];
+        memcpy(r->lockpath[i], path[i], sizeof r->lockpath[i]);
+    }
+}
+
+/* move_spool - fresh names another spool or ledger: open it and take its locks first */
+static int move_spool(struct runner *r, struct wb_env *fresh, int fd[2], char path[2][4200],
+                      struct buf *errs)
 {
     int rc = env_open_spool(fresh, errs);
-    if (rc != WB_OK)
-        return rc;
-    char lockpath[4200];
-    struct buf who;
-    buf_init(&who, 1024);
-    rc = fs_join(lockpath, sizeof lockpath, fresh->cfg.spool_dir, LOCK_NAME);
-    if (rc == WB_OK)
-        rc = lock_acquire(lockpath, lockfd, &who);
-    if (rc != WB_OK)
-        buf_appendf(errs, "spool %s is in use: %s", fresh->cfg.spool_dir, buf_str(&who));
-    buf_free(&who);
-    return rc;
+    return rc == WB_OK ? take_locks(r, &fresh->cfg, fd, path, errs) : rc;
 }
 
 /* hook_reload - SIGHUP: new config, maps and schedule, or keep the old ones */
@@ -215,9 +256,10 @@ static int hook_reload(void *arg, const struct wb_config **cfg, const struct sch
         rc = load_schedule(&fresh.cfg, &ne, &nn);
     int moved = rc == WB_OK && (!same_str(fresh.cfg.spool_dir, r->env.cfg.spool_dir) ||
                                 !same_str(fresh.cfg.ledger, r->env.cfg.ledger));
-    int newlock = -1;
+    int newlock[2] = {-1, -1};
+    char newpath[2][4200];
     if (moved)
-        rc = move_spool(&fresh, &newlock, &errs);
+        rc = move_spool(r, &fresh, newlock, newpath, &errs);
     if (rc != WB_OK) {
         log_error("event=reload-failed kept=old-config errors=\"%s\"", buf_str(&errs));
         cron_entries_free(ne, nn);
@@ -235,8 +277,7 @@ static int hook_reload(void *arg, const struct wb_config **cfg, const struct sch
     r->old_entries = r->entries;
     r->old_n = r->nentries;
     if (moved) { /* the old ledger and spool close with r->old on the next reload or at exit */
-        lock_release(&r->lockfd);
-        r->lockfd = newlock;
+        keep_locks(r, newlock, newpath);
         log_info("event=spool-moved spool=%s ledger=%s", fresh.cfg.spool_dir, fresh.cfg.ledger);
     } else { /* the connection and spool stay */
         fresh.ledger = r->old.ledger;
@@ -287,7 +328,7 @@ int cmd_run(int argc, char **argv, const char *conf_path)
     static struct runner r;
     memset(&r, 0, sizeof r);
     r.conf_path = conf_path;
-    r.lockfd = -1;
+    r.lockfd[0] = r.lockfd[1] = -1;
     the_runner = &r;
     int ex = cmd_load_env(&r.env, conf_path, 0);
     if (ex != WB_EX_OK)
@@ -313,21 +354,19 @@ int cmd_run(int argc, char **argv, const char *conf_path)
         env_free(&r.env);
         return WB_EX_USAGE;
     }
+    buf_free(&msg);
     struct buf serr;
     buf_init(&serr, 4096);
-    if (env_open_spool(&r.env, &serr) != WB_OK) {
+    int fd[2];
+    char path[2][4200];
+    int orc = env_open_spool(&r.env, &serr);
+    if (orc == WB_OK && (orc = take_locks(&r, &r.env.cfg, fd, path, &serr)) == WB_OK)
+        keep_locks(&r, fd, path);
+    if (orc != WB_OK) { /* a lock held elsewhere or a busy ledger: retry later */
         fprintf(stderr, "wmsbridge run: %s", buf_str(&serr));
-        ex = WB_EX_CANTCREAT;
+        ex = orc == WB_EXISTS || orc == WB_TEMPFAIL ? WB_EX_TEMPFAIL : WB_EX_CANTCREAT;
     }
     buf_free(&serr);
-    char lockpath[4200];
-    fs_join(lockpath, sizeof lockpath, r.env.cfg.spool_dir, LOCK_NAME);
-    if (ex == WB_EX_OK && lock_acquire(lockpath, &r.lockfd, &msg) != WB_OK) {
-        fprintf(stderr, "wmsbridge run: spool %s is in use: %s\n", r.env.cfg.spool_dir,
-                buf_str(&msg));
-        ex = WB_EX_TEMPFAIL;
-    }
-    buf_free(&msg);
     long swept = 0;
     if (ex == WB_EX_OK && spool_sweep_temps(&r.env.spool, &swept) == WB_OK && swept)
         log_info("event=recover-temps removed=%ld why=\"left by a killed writer\"", swept);
@@ -364,7 +403,8 @@ int cmd_run(int argc, char **argv, const char *conf_path)
             ex = wb_status_exit(rc);
         }
     }
-    lock_release(&r.lockfd);
+    lock_release(&r.lockfd[0]);
+    lock_release(&r.lockfd[1]);
     cron_entries_free(r.entries, r.nentries);
     if (r.have_old) {
         env_free(&r.old);

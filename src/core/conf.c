@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
@@ -304,6 +305,17 @@ static char *dirname_of(const char *path)
     return strndup(path, (size_t)(s - path));
 }
 
+/* others_can_change - 1, with a line in errs, when others could change a file that decides where
+ * the credentials go (the config, its directory, ca_file); else 0 */
+static int others_can_change(const struct stat *st, const char *what, const char *path,
+                             struct buf *errs)
+{
+    if (fs_private_ok(st, what, path, S_IWGRP | S_IWOTH, 1, errs) == WB_OK)
+        return 0;
+    buf_appends(errs, "\n");
+    return 1;
+}
+
 /* conf_load - read and validate a whole config file */
 int conf_load(struct wb_config *c, const char *path, struct buf *errs)
 {
@@ -324,6 +336,11 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
     char line[4096];
     unsigned char seen[WB_ARRAY_LEN(params)] = {0};
     int lineno = 0, bad = 0;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0)
+        bad |= others_can_change(&st, "config file", path, errs);
+    if (stat(c->base_dir, &st) == 0)
+        bad |= others_can_change(&st, "config directory", c->base_dir, errs);
     while (fgets(line, sizeof line, f)) {
         lineno++;
         size_t ln = strlen(line);
@@ -409,6 +426,8 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
             bad = 1;
         }
     check_paths(c, params, WB_ARRAY_LEN(params), path, "", errs, &bad);
+    if (c->ca_file && *c->ca_file && stat(c->ca_file, &st) == 0) /* unreadable: http_open says */
+        bad |= others_can_change(&st, "ca_file", c->ca_file, errs);
     for (int i = 0; i < c->nremotes; i++) {
         struct wb_remote *r = &c->remotes[i];
         char prefix[128];

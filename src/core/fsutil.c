@@ -220,6 +220,29 @@ int fs_read_file(const char *path, struct buf *b)
     return rc;
 }
 
+/* fs_private_ok - owner this user (or root) and no mode bit of deny: see fsutil.h */
+int fs_private_ok(const struct stat *st, const char *what, const char *path, mode_t deny,
+                  int root_ok, struct buf *err)
+{
+    if (st->st_uid != geteuid() && !(root_ok && st->st_uid == 0)) {
+        buf_appendf(err, "%s %s is owned by uid %ld, not by this user (uid %ld)%s", what, path,
+                    (long)st->st_uid, (long)geteuid(), root_ok ? " or root" : "");
+        return WB_CONFIG;
+    }
+    if (!(st->st_mode & deny))
+        return WB_OK;
+    unsigned mode = (unsigned)(st->st_mode & 07777);
+    if (deny & (S_IRGRP | S_IROTH))
+        buf_appendf(err, "%s %s has mode %04o; it must be 0600 or stricter (chmod 600 %s)", what,
+                    path, mode, path);
+    else
+        buf_appendf(err,
+                    "%s %s has mode %04o; group or others can change it, and with it where "
+                    "the credentials go (chmod go-w %s)",
+                    what, path, mode, path);
+    return WB_CONFIG;
+}
+
 /* fs_name_ok - 1 if name is a safe single path component for the spool */
 int fs_name_ok(const char *name)
 {

@@ -48,6 +48,13 @@ int fs_mkdirs(const char *path, mode_t mode);
 /* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max; on failure
  * errno says why (EISDIR for a directory, 0 for another kind of file that is not regular) */
 int fs_read_file(const char *path, struct buf *b);
+/* fs_private_ok - WB_OK if st (of what at path) belongs to this user, or to root when root_ok, and
+ * gives group and others none of the mode bits in deny; else WB_CONFIG with a sentence naming
+ * the fix in err. The one rule for files that hold secrets (deny 077) or decide where they go:
+ * the config, its directory, ca_file (deny S_IWGRP|S_IWOTH: nobody else may change them) */
+struct stat;
+int fs_private_ok(const struct stat *st, const char *what, const char *path, mode_t deny,
+                  int root_ok, struct buf *err);
 /* fs_name_ok - 1 if name is a safe single path component for the spool */
 int fs_name_ok(const char *name);
 /* fs_is_temp_name - 1 for names a writer is still working on (.x, *.tmp, *.part) */

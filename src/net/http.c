@@ -1,5 +1,8 @@
 /*
  * http.c - libcurl easy wrapper: one request, bounded response, TLS always on.
+ * A request goes only to an https:// URL; plain http only to a loopback test
+ * peer under WB_TEST_INSECURE=1, the one switch (with tls_verify = no) that
+ * lowers transport security, for tests only (http_url_allowed).
  *
  * Owns the curl easy handle and the mapping of libcurl errors to WB_* codes
  * (the one place where CURLcode is translated). Response bodies go to a
@@ -149,6 +152,46 @@ int http_url_is_https(const char *url)
     return url && strncasecmp(url, "https://", 8) == 0;
 }
 
+/* http_test_insecure - 1 under WB_TEST_INSECURE=1 (tests only: see the file comment) */
+int http_test_insecure(void)
+{
+    const char *t = getenv("WB_TEST_INSECURE");
+    return t && strcmp(t, "1") == 0;
+}
+
+/* loopback_url - 1 if the URL's host is 127.0.0.0/8, [::1] or localhost (no user info: in
+ * "http://127.0.0.1@host/" the host is "host") */
+static int loopback_url(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return 0;
+    p += 3;
+    size_t n = strcspn(p, "/?#"); /* the authority */
+    if (memchr(p, '@', n))
+        return 0;
+    if (n >= 5 && strncmp(p, "[::1]", 5) == 0)
+        return n == 5 || p[5] == ':';
+    size_t h = strcspn(p, ":/?#"); /* the host */
+    if (h == 9 && strncasecmp(p, "localhost", 9) == 0)
+        return 1;
+    if (h < 4 || strncmp(p, "127.", 4) != 0)
+        return 0;
+    for (size_t i = 4; i < h; i++)
+        if (!isdigit((unsigned char)p[i]) && p[i] != '.')
+            return 0;
+    return 1;
+}
+
+/* http_url_allowed - https:// anywhere; plain http:// only to a loopback test peer under
+ * WB_TEST_INSECURE=1: no secret, token or document goes out in clear text */
+int http_url_allowed(const char *url)
+{
+    if (http_url_is_https(url))
+        return 1;
+    return url && strncasecmp(url, "http://", 7) == 0 && loopback_url(url) && http_test_insecure();
+}
+
 /* http_redact_url - scheme://host/path with any query string replaced by "?..." */
 void http_redact_url(const char *url, char *out, size_t n)
 {
@@ -186,8 +229,7 @@ int http_open(struct http **out, const struct wb_config *cfg, struct buf *err)
     }
     int insecure = 0;
     if (!cfg->tls_verify) {
-        const char *t = getenv("WB_TEST_INSECURE");
-        if (!t || strcmp(t, "1") != 0) {
+        if (!http_test_insecure()) {
             buf_appendf(err, "tls_verify = no is refused: TLS verification can only be turned off "
                              "for tests (WB_TEST_INSECURE=1); use ca_file to trust a private CA");
             return WB_CONFIG;
@@ -468,9 +510,8 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     rs->retry_after_ms = -1;
     char safe[256];
     http_redact_url(rq->url, safe, sizeof safe);
-    if (!rq->url ||
-        (strncasecmp(rq->url, "https://", 8) != 0 && strncasecmp(rq->url, "http://", 7) != 0)) {
-        buf_appendf(err, "%s: only http and https URLs are allowed", safe);
+    if (!http_url_allowed(rq->url)) {
+        buf_appendf(err, "%s: " HTTP_URL_RULE, safe);
         return WB_BADARG;
     }
     if (rq->upload && fseeko(rq->upload, 0, SEEK_SET) != 0) {

@@ -61,6 +61,15 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
 void http_redact_url(const char *url, char *out, size_t n);
 /* http_url_is_https - 1 if url starts with https:// */
 int http_url_is_https(const char *url);
+/* http_url_allowed - 1 for https://, or plain http:// to a loopback test peer under
+ * WB_TEST_INSECURE=1; every request is held to it (HTTP_URL_RULE says it to a person) */
+int http_url_allowed(const char *url);
+#define HTTP_URL_RULE                                                                              \
+    "only https:// URLs are allowed (plain http:// only to a loopback test peer, with "            \
+    "WB_TEST_INSECURE=1)"
+/* http_test_insecure - 1 under WB_TEST_INSECURE=1, the tests' switch for tls_verify = no and
+ * plain http to loopback */
+int http_test_insecure(void);
 /* http_escape - append v percent-encoded (URL query or form body) */
 int http_escape(struct buf *out, const char *v);
 /* http_global_init - load libcurl and curl_global_init once (also done by http_open) */

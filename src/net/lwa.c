@@ -81,17 +81,7 @@ static int read_secret_file(const char *path, struct buf *b, struct buf *err)
         close(fd);
         return WB_CONFIG;
     }
-    if (st.st_uid != geteuid()) {
-        buf_appendf(err, "credentials file %s is owned by uid %ld, not by this user (uid %ld)",
-                    path, (long)st.st_uid, (long)geteuid());
-        close(fd);
-        return WB_CONFIG;
-    }
-    if ((st.st_mode & 077) != 0) {
-        buf_appendf(err,
-                    "credentials file %s has mode %04o; it must be 0600 or stricter "
-                    "(chmod 600 %s)",
-                    path, (unsigned)(st.st_mode & 07777), path);
+    if (fs_private_ok(&st, "credentials file", path, S_IRWXG | S_IRWXO, 0, err) != WB_OK) {
         close(fd);
         return WB_CONFIG;
     }

@@ -22,25 +22,10 @@
 #include "net/spapi.h"
 #include "net/spapi_impl.h"
 
-/* loopback_url - 1 if the URL's host is 127.0.0.0/8, ::1 or localhost */
-static int loopback_url(const char *url)
-{
-    const char *p = strstr(url, "://");
-    if (!p)
-        return 0;
-    p += 3;
-    if (str_has_prefix(p, "127.") || str_has_prefix(p, "[::1]"))
-        return 1;
-    if (strncasecmp(p, "localhost", 9) == 0 && (p[9] == ':' || p[9] == '/' || !p[9]))
-        return 1;
-    return 0;
-}
-
-/* spapi_url_allowed - https anywhere, plain http only to loopback (tests, simulator) */
+/* spapi_url_allowed - the transport's rule (http_url_allowed), checked before a request */
 int spapi_url_allowed(const char *url)
 {
-    return http_url_is_https(url) ||
-           (url && strncasecmp(url, "http://", 7) == 0 && loopback_url(url));
+    return http_url_allowed(url);
 }
 
 /* dup_creds - copy the three secrets */
@@ -97,8 +82,7 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
     *out = NULL;
     const char *ep = cfg->sp_api_endpoint, *lwa = cfg->lwa_endpoint;
     if (!ep || !spapi_url_allowed(ep) || !lwa || !spapi_url_allowed(lwa)) {
-        buf_appendf(err, "sp_api_endpoint and lwa_endpoint must be https:// URLs "
-                         "(plain http only to a loopback address)");
+        buf_appendf(err, "sp_api_endpoint and lwa_endpoint: " HTTP_URL_RULE);
         return WB_CONFIG;
     }
     struct spapi *s = calloc(1, sizeof *s);

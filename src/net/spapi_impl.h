@@ -50,7 +50,7 @@ struct spapi_req {
     long status;
 };
 
-/* spapi_url_allowed - https anywhere, plain http only to loopback (tests, simulator) */
+/* spapi_url_allowed - the transport's rule (http_url_allowed), checked before a request */
 int spapi_url_allowed(const char *url);
 /* spapi_content_type_ok - printable, no separators that could split a header */
 int spapi_content_type_ok(const char *ct);

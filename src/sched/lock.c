@@ -1,5 +1,6 @@
 /*
- * lock.c - spool instance lock (flock on spool/.lock) and the root check.
+ * lock.c - writer locks (flock on spool/.lock and on LEDGER.lock) and the root
+ * check.
  *
  * Owns the lock file's content format: "pid=N start=YYYY-MM-DDThh:mm:ssZ
  * host=NAME\n". The lock is the flock, not the file's existence, so a
@@ -67,10 +68,14 @@ int lock_acquire(const char *path, int *fd, struct buf *who)
     int n = snprintf(text, sizeof text, "pid=%ld start=%s host=%s\n", (long)getpid(), ts, host);
     if (n < 0 || (size_t)n >= sizeof text)
         n = (int)strlen(text);
+    errno = 0;
     if (ftruncate(f, 0) != 0 || pwrite(f, text, (size_t)n, 0) != n || fsync(f) != 0) {
         int e = errno ? errno : EIO;
-        close(f);
-        return wb_errno_status(e);
+        if (e != ENOSPC && e != EDQUOT) {
+            close(f);
+            return wb_errno_status(e);
+        }
+        /* a full disk: the flock is the lock, held; only its holder goes unnamed */
     }
     *fd = f;
     return WB_OK;

@@ -1,7 +1,9 @@
 /*
- * lock.h - one daemon per spool, and no daemon as root unless allowed.
+ * lock.h - one writer per spool and per ledger, and no daemon as root unless
+ * allowed.
  *
- * Owns the instance lock file (LOCK_NAME in the spool directory): an
+ * Owns the writer lock files (LOCK_NAME in the spool directory, the ledger's
+ * path + LEDGER_LOCK_SUFFIX beside it): each an
  * flock(LOCK_EX|LOCK_NB) held for the life of the process, whose content
  * says who holds it ("pid=N start=ISO host=NAME"). Error contract:
  * WB_EXISTS when another process holds the lock (who = "held by pid N since
@@ -15,6 +17,7 @@
 #include "core/buf.h"
 
 #define LOCK_NAME ".lock"
+#define LEDGER_LOCK_SUFFIX ".lock"
 
 /* lock_acquire - lock the file at path (e.g. spool/.lock), fd stays open while held */
 int lock_acquire(const char *path, int *fd, struct buf *who);

@@ -121,10 +121,14 @@ struct ledger {
     int ncache;
 };
 
+#define BUSY_TIMEOUT_MS 10000
+
+/* the connection's settings; journal_mode is set on its own (see wal_mode) */
+static const char pragmas[] = "PRAGMA synchronous=FULL;"
+                              "PRAGMA foreign_keys=ON;";
+
+/* the tables, created in one immediate transaction (see create_schema) */
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
-    "PRAGMA foreign_keys=ON;"
     "CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, flow TEXT NOT NULL,"
     " name TEXT NOT NULL, digest TEXT NOT NULL, state INTEGER NOT NULL, layout TEXT,"
     " header TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
@@ -264,6 +268,42 @@ static int exec_step(struct ledger *l, sqlite3_stmt *st)
     return out;
 }
 
+/* wal_mode - switch to WAL; another process creating the same fresh ledger makes the switch
+ * answer BUSY without waiting on the busy handler, so wait here, as long as the handler would */
+static int wal_mode(struct ledger *l)
+{
+    long long deadline = clock_mono_ms() + BUSY_TIMEOUT_MS;
+    long pause = 1;
+    for (;;) {
+        int rc = sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+            clock_mono_ms() >= deadline)
+            return rc;
+        clock_sleep_ms(pause);
+        pause = pause < 64 ? pause * 2 : 64;
+    }
+}
+
+/* create_schema - WAL mode, settings, then every table in one immediate transaction: BEGIN
+ * IMMEDIATE waits on the busy handler, where statements in autocommit mode would each start as
+ * readers and fail BUSY at once when a concurrent creator wrote first */
+static int create_schema(struct ledger *l)
+{
+    int rc = wal_mode(l);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(l->db, pragmas, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_exec(l->db, schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(l->db))
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 /* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
 int ledger_open(struct ledger **out, const char *path)
 {
@@ -279,9 +319,9 @@ int ledger_open(struct ledger **out, const char *path)
     int rc = sqlite3_open_v2(
         path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(l->db, 10000);
+        sqlite3_busy_timeout(l->db, BUSY_TIMEOUT_MS);
         sqlite3_extended_result_codes(l->db, 0);
-        rc = sqlite3_exec(l->db, schema, NULL, NULL, NULL);
+        rc = create_schema(l);
     }
     if (rc != SQLITE_OK) {
         int st = map_rc(l, rc);

@@ -577,10 +577,12 @@ static int closed_port(void)
     return ntohs(a.sin_port);
 }
 
-/* loopback_cfg - a config whose endpoints are a closed loopback port */
+/* loopback_cfg - a config whose endpoints are a closed loopback port (plain http: the tests'
+ * switch is on) */
 static void loopback_cfg(struct wb_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    setenv("WB_TEST_INSECURE", "1", 1);
     int port = closed_port();
     snprintf(closed_ep, sizeof closed_ep, "http://127.0.0.1:%d", port);
     snprintf(closed_lwa, sizeof closed_lwa, "http://127.0.0.1:%d/auth/o2/token", port);

@@ -250,6 +250,7 @@ static struct spapi *session(void)
     struct spapi *s;
     struct buf err;
     buf_init(&err, 1024);
+    setenv("WB_TEST_INSECURE", "1", 1); /* the canned peer speaks plain http on loopback */
     assert_int_equal(spapi_open(&s, &cfg, &c, &err), WB_OK);
     buf_free(&err);
     return s;
