@@ -154,6 +154,8 @@ struct ledger_feed {
     long attempts;
     long messages;
     int alerted;
+    time_t create_at; /* SUBMITTING: Amazon's clock when createFeed was sent; 0 not sent
+                         yet, -1 sent at a time Amazon's clock does not tell */
 };
 /* ledger_feed_create - a new feed record in state BUILDING */
 int ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type, int priority,
