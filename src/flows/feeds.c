@@ -429,7 +429,7 @@ static int resolve_submitting(struct feeds_client *fc, struct wb_env *env, const
     } else if (unknown == 1 && nsubmitting == 1) {
         str_copy(f->amazon_feed_id, sizeof f->amazon_feed_id, list[pick].feed_id);
         f->state = LFD_SUBMITTED;
-        f->submitted = list[pick].created ? list[pick].created : clock_now();
+        f->submitted = f->intent_at; /* the local clock, as every time the program compares */
         f->next_poll = clock_now();
         rc = ledger_feed_put(env->ledger, f);
         log_info("feed=%lld amazon_feed=%s flow=%s event=recover-adopted", f->id, f->amazon_feed_id,
