@@ -84,6 +84,7 @@ ca_file = ${SIM_CA:-}
 settle_seconds = 0
 batch_window_seconds = 0
 feed_poll_seconds = 1
+feed_list_delay_seconds = 2
 allow_root = yes
 schedule = $d/etc/schedule
 CONF

@@ -2,13 +2,17 @@
  * feeds.h - the Amazon side of every feed-based flow: submit, poll, fetch the
  * processing report, map it back message by message.
  *
- * Exactly once: the intent (state SUBMITTING) is durable before any call;
- * the Amazon feed id is durable right after createFeed answers. A feed found
- * in SUBMITTING at start-up was interrupted: getFeeds (same type, created
- * since the intent) is asked for feeds the ledger does not know; exactly one
- * is adopted, none means createFeed never happened (submit again), several
- * means it cannot tell: the feed is held (AMBIGUOUS) and an alert raised,
- * never resubmitted. Confirmed rows are never put in a feed again.
+ * Exactly once: the intent (state SUBMITTING) is durable before any call,
+ * and so is the time createFeed is sent, on Amazon's clock (create_at); the
+ * Amazon feed id is durable right after createFeed answers. A feed found in
+ * SUBMITTING was interrupted: without create_at createFeed never happened
+ * (submit again); with it, once Amazon's list has had feed_list_delay_seconds
+ * (Amazon's clock) to show the feed, getFeeds (same type, created since
+ * create_at) is asked for feeds the ledger does not know: exactly one is
+ * adopted, none means createFeed never happened (submit again), several means
+ * it cannot tell: the feed is held (AMBIGUOUS) and an alert raised, never
+ * resubmitted until `wmsbridge resolve`. Confirmed rows are never put in a
+ * feed again.
  *
  * Results: a message with an Error result rejects its rows (Amazon's code
  * and text, written to reject/<flow>/ in the input layout); Warning confirms

@@ -9,6 +9,7 @@
  * Row states:  pending -> queued(feed_id, message_id) -> confirmed | rejected
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
  * Feed states: intent -> submitted(feed id) -> done | fatal | cancelled ; -> settled
+ *              intent -> ambiguous (held) -> submitted | ready (by an operator)
  *
  * Returns WB_TEMPFAIL when the database is busy/locked, WB_IOERR/WB_NOSPACE on
  * storage errors, WB_NOTFOUND for missing items. Never exits.

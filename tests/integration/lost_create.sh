@@ -11,7 +11,9 @@
 #      (ambiguous, alert, shown by feeds and status), never adopted as the
 #      other feed nor resent; resolve --sent releases it, it settles once;
 #   4. createFeed never made the feed, the list lags: after the delay the
-#      document goes out again and every row is confirmed once.
+#      document goes out again and every row is confirmed once;
+#   5. a ledger of the release before (no create_at column) with a feed left
+#      submitting: the column is added, the feed searched for in all 90 days.
 # The witness is the simulator's record: each business key accepted at most
 # once, and one feed of ours at Amazon.
 set -u
@@ -150,4 +152,16 @@ run_dispatch
 settled_once 20
 grep -q "event=recover-resubmit" "$WB_LOG" || fail "the feed was not sent again"
 echo "4. createFeed never arrived: sent again after the delay, 20 rows confirmed once"
+
+# ---- 5. a ledger of the release before create_at, a feed left submitting in it -----------
+setup upgrade '{"lose_create_reply": 1, "hang_ms": 4000}' \
+    "http_timeout = 2" "feed_list_delay_seconds = 1"
+drop 10 55
+run_dispatch
+[ -n "$(feed_of_state submitting)" ] || fail "the lost createFeed did not leave the feed submitting"
+$WB_PY -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute(
+    "ALTER TABLE feeds DROP COLUMN create_at")' "$W/spool/ledger.db" || exit 77
+settled_once 10
+grep -q "event=recover-adopted" "$WB_LOG" || fail "the feed of the older ledger was not adopted"
+echo "5. a feed left submitting by the previous release: searched in all 90 days, adopted"
 echo "ok"
