@@ -449,7 +449,8 @@ static int resolve_submitting(struct feeds_client *fc, struct wb_env *env, const
     return rc;
 }
 
-/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds */
+/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds, none while a
+ * feed of the flow is still in doubt */
 int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct outflow *of)
 {
     struct ledger_feed *fv;
@@ -458,12 +459,15 @@ int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct
     size_t mine = 0; /* feeds of the flow whose createFeed may have been sent */
     for (size_t i = 0; i < n; i++)
         mine += strcmp(fv[i].flow, of->flow) == 0 && fv[i].create_at != 0;
+    size_t doubt = 0; /* feeds of the flow still in doubt */
     for (size_t i = 0; i < n && rc == WB_OK; i++)
-        if (strcmp(fv[i].flow, of->flow) == 0)
+        if (strcmp(fv[i].flow, of->flow) == 0) {
             rc = resolve_submitting(fc, env, of, &fv[i], mine);
+            doubt += fv[i].state == LFD_SUBMITTING;
+        }
     free(fv);
-    if (rc != WB_OK)
-        return rc;
+    if (rc != WB_OK || doubt)
+        return rc; /* one createFeed in doubt at a time: a second could not be told from it */
     if ((rc = ledger_feeds_in_state(env->ledger, LFD_READY, &fv, &n)) != WB_OK)
         return rc;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
@@ -725,27 +729,41 @@ int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow
     return rc != WB_OK ? rc : (worst == WB_AGAIN ? WB_OK : worst);
 }
 
-/* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll */
+/* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll; a
+ * ready feed waits for a feed of its flow in doubt (see feeds_submit_ready) */
 int feeds_in_flight(struct wb_env *env, const char *flow, long *count, long *next_poll)
 {
-    static const int states[] = {LFD_READY, LFD_SUBMITTING, LFD_SUBMITTED};
+    static const int states[] = {LFD_SUBMITTING, LFD_SUBMITTED, LFD_READY};
+    struct ledger_feed *doubt = NULL;
+    size_t ndoubt = 0;
     *count = 0;
     *next_poll = 0;
     for (size_t s = 0; s < WB_ARRAY_LEN(states); s++) {
         struct ledger_feed *fv;
         size_t n;
         int rc = ledger_feeds_in_state(env->ledger, states[s], &fv, &n);
-        if (rc != WB_OK)
+        if (rc != WB_OK) {
+            free(doubt);
             return rc;
+        }
         for (size_t i = 0; i < n; i++) {
             if (flow && strcmp(fv[i].flow, flow) != 0)
                 continue;
             (*count)++;
             long t = states[s] == LFD_READY ? (long)clock_now() : (long)fv[i].next_poll;
+            for (size_t k = 0; states[s] == LFD_READY && k < ndoubt; k++)
+                if (strcmp(doubt[k].flow, fv[i].flow) == 0 && doubt[k].next_poll > t)
+                    t = (long)doubt[k].next_poll;
             if (!*next_poll || t < *next_poll)
                 *next_poll = t;
         }
-        free(fv);
+        if (states[s] == LFD_SUBMITTING) {
+            doubt = fv;
+            ndoubt = n;
+        } else {
+            free(fv);
+        }
     }
+    free(doubt);
     return WB_OK;
 }

@@ -11,8 +11,9 @@
  * create_at) is asked for feeds the ledger does not know: exactly one is
  * adopted, none means createFeed never happened (submit again), several means
  * it cannot tell: the feed is held (AMBIGUOUS) and an alert raised, never
- * resubmitted until `wmsbridge resolve`. Confirmed rows are never put in a
- * feed again.
+ * resubmitted until `wmsbridge resolve`. While a feed is in doubt no other
+ * feed of its flow is submitted: two lost feeds could not be told apart.
+ * Confirmed rows are never put in a feed again.
  *
  * Results: a message with an Error result rejects its rows (Amazon's code
  * and text, written to reject/<flow>/ in the input layout); Warning confirms
@@ -45,7 +46,8 @@ int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg, stru
 void feeds_client_close(struct feeds_client *fc);
 /* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */
 int feeds_handle_invalid(const struct outflow *of, struct wb_env *env);
-/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds */
+/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds; none while a
+ * feed of the flow is still in doubt (its createFeed outcome unknown), so at most one is */
 int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct outflow *of);
 /* feeds_poll - poll submitted feeds that are due (all of them if all_now) and settle results */
 int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow *of, int all_now);

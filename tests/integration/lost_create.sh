@@ -13,7 +13,9 @@
 #   4. createFeed never made the feed, the list lags: after the delay the
 #      document goes out again and every row is confirmed once;
 #   5. a ledger of the release before (no create_at column) with a feed left
-#      submitting: the column is added, the feed searched for in all 90 days.
+#      submitting: the column is added, the feed searched for in all 90 days;
+#   6. two createFeed answers lost in a row: the second feed is not sent while
+#      the first is in doubt, so each is adopted alone, none held.
 # The witness is the simulator's record: each business key accepted at most
 # once, and one feed of ours at Amazon.
 set -u
@@ -164,4 +166,24 @@ $WB_PY -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute(
 settled_once 10
 grep -q "event=recover-adopted" "$WB_LOG" || fail "the feed of the older ledger was not adopted"
 echo "5. a feed left submitting by the previous release: searched in all 90 days, adopted"
+
+# ---- 6. two createFeed answers lost in a row: one feed in doubt at a time -------------------
+setup two '{"list_lag_seconds": 2, "lose_create_reply": 2, "hang_ms": 4000}' \
+    "http_timeout = 2" "feed_list_delay_seconds = 3"
+drop 12 56
+run_dispatch
+[ -n "$(feed_of_state submitting)" ] || fail "the lost createFeed did not leave the feed submitting"
+wb_gen_dispatch "$WB_TMP/dispatch.csv" 14 57 0
+wb_drop "$WB_TMP/dispatch.csv" "$W/spool/in/dispatch"
+run_dispatch
+[ "$(sim_feeds all)" -eq 1 ] || fail "a second feed was sent while the first was in doubt"
+wb_settle "$B" "$WB_CONF" 60 || fail "did not settle"
+[ -z "$(feed_of_state ambiguous)" ] || fail "a feed of ours was held: two were in doubt at once"
+conf=$(wb_status_count confirmed)
+[ "$conf" -eq 26 ] || fail "confirmed $conf of 26"
+sleep 1.5
+wb_check_received "$conf" || fail "a key was accepted twice"
+[ "$(sim_feeds all)" -eq 2 ] || fail "$(sim_feeds all) feeds at Amazon (want 2)"
+[ "$(grep -c "event=recover-adopted" "$WB_LOG")" -eq 2 ] || fail "not both feeds adopted"
+echo "6. two answers lost in a row: the second feed waited for the first, both adopted"
 echo "ok"
