@@ -168,13 +168,13 @@ grep -q "event=recover-adopted" "$WB_LOG" || fail "the feed of the older ledger 
 echo "5. a feed left submitting by the previous release: searched in all 90 days, adopted"
 
 # ---- 6. two createFeed answers lost in a row: one feed in doubt at a time -------------------
-setup two '{"list_lag_seconds": 2, "lose_create_reply": 2, "hang_ms": 4000}' \
-    "http_timeout = 2" "feed_list_delay_seconds = 3"
+setup two '{"list_lag_seconds": 4, "lose_create_reply": 2, "hang_ms": 4000}' \
+    "http_timeout = 2" "feed_list_delay_seconds = 6"
 drop 12 56
 run_dispatch
 [ -n "$(feed_of_state submitting)" ] || fail "the lost createFeed did not leave the feed submitting"
-wb_gen_dispatch "$WB_TMP/dispatch.csv" 14 57 0
-wb_drop "$WB_TMP/dispatch.csv" "$W/spool/in/dispatch"
+wb_gen_dispatch "$WB_TMP/dispatch-2.csv" 14 57 0
+wb_drop "$WB_TMP/dispatch-2.csv" "$W/spool/in/dispatch"
 run_dispatch
 [ "$(sim_feeds all)" -eq 1 ] || fail "a second feed was sent while the first was in doubt"
 wb_settle "$B" "$WB_CONF" 60 || fail "did not settle"
