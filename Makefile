@@ -85,7 +85,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB := $(BUILD)/fuzz/libwmsbridge.a
 FUZZ_SECONDS ?= 60
 
-.PHONY: all unit check check-quick demo fuzz fuzz-build fuzz-bins stress bench install clean deps valgrind \
+.PHONY: FORCE all unit check check-quick demo fuzz fuzz-build fuzz-bins stress bench install clean deps valgrind \
         format format-check lint $(addprefix unit-,$(GROUPS))
 
 all: $(BIN)
@@ -93,6 +93,14 @@ all: $(BIN)
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
 say = $(if $(V),,@echo "  $(1) $(2)")
+
+# the version --version prints: the nearest tag and commit, from git when the tree is a clone
+WB_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+$(B)/obj/main.o: ALL_CFLAGS += -DWB_VERSION='"$(WB_VERSION)"'
+$(B)/obj/main.o: $(B)/version
+$(B)/version: FORCE
+	@mkdir -p $(B); echo '$(WB_VERSION)' | cmp -s - $@ || echo '$(WB_VERSION)' >$@
+FORCE:
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)

@@ -2,8 +2,10 @@
  * cmd_feeds.c - `wmsbridge feeds` (the feeds the ledger knows, newest
  * problems first) and `wmsbridge resolve` (an operator's answer for a feed
  * that crash recovery could not place: Amazon has it under a given feed id,
- * or Amazon never received it). Changes only the state of one ambiguous
- * feed; never talks to Amazon, never touches rows directly.
+ * or Amazon never received it; or for a held feed Amazon finished but whose
+ * report could not settle it: its rows confirmed, or rejected with a reason).
+ * Changes one feed, through feeds.c for its rows; never talks to Amazon,
+ * never touches rows directly.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,7 +17,9 @@
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
+#include "flows/dispatch_flow.h"
 #include "flows/env.h"
+#include "flows/feeds.h"
 #include "spool/ledger.h"
 
 static const char *const state_names[] = {"",          "building", "ready", "submitting",
@@ -84,22 +88,61 @@ static int amazon_id_ok(const char *s)
     return 1;
 }
 
-/* cmd_resolve - FEED# --sent AMAZON_FEED_ID | --not-sent, for an ambiguous feed */
+/* reason_ok - an operator's reason: 1-400 bytes of UTF-8 text without control characters */
+static int reason_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 400 || !str_utf8_valid(s, n))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* settle_held - --confirmed / --rejected REASON for a held feed, through its flow */
+static int settle_held(struct wb_env *env, struct ledger_feed *f, const char *reason)
+{
+    struct dispatch_flow df;
+    struct buf err;
+    buf_init(&err, 4096);
+    int rc = strcmp(f->flow, "dispatch") == 0 ? dispatch_flow_init(&df, env, &err) : WB_BADARG;
+    if (rc == WB_OK)
+        rc = feeds_settle_by_hand(&df.of, env, f, reason);
+    if (rc != WB_OK)
+        fprintf(stderr, "wmsbridge resolve: feed %lld: cannot settle it: %s %s\n", f->id,
+                wb_status_str(rc), buf_str(&err));
+    buf_free(&err);
+    return rc;
+}
+
+/* cmd_resolve - FEED# --sent AMAZON_FEED_ID | --not-sent for an ambiguous feed,
+ * --confirmed | --rejected REASON for a held one */
 int cmd_resolve(int argc, char **argv, const char *conf_path)
 {
     long id = 0;
-    const char *amazon = NULL;
-    int not_sent = 0;
+    const char *amazon = NULL, *reason = NULL;
+    int not_sent = 0, confirmed = 0;
     if (argc == 4 && strcmp(argv[2], "--sent") == 0)
         amazon = argv[3];
     else if (argc == 3 && strcmp(argv[2], "--not-sent") == 0)
         not_sent = 1;
-    if ((!amazon && !not_sent) || str_to_long(argv[1], 1, 1L << 50, &id) != WB_OK) {
-        fprintf(stderr, "usage: wmsbridge resolve FEED --sent AMAZON_FEED_ID | --not-sent\n");
+    else if (argc == 3 && strcmp(argv[2], "--confirmed") == 0)
+        confirmed = 1;
+    else if (argc == 4 && strcmp(argv[2], "--rejected") == 0)
+        reason = argv[3];
+    if ((!amazon && !not_sent && !confirmed && !reason) ||
+        str_to_long(argv[1], 1, 1L << 50, &id) != WB_OK) {
+        fprintf(stderr, "usage: wmsbridge resolve FEED --sent AMAZON_FEED_ID | --not-sent | "
+                        "--confirmed | --rejected REASON\n");
         return WB_EX_USAGE;
     }
     if (amazon && !amazon_id_ok(amazon)) {
         fprintf(stderr, "wmsbridge resolve: '%s' is not an Amazon feed id (digits)\n", amazon);
+        return WB_EX_USAGE;
+    }
+    if (reason && !reason_ok(reason)) {
+        fprintf(stderr, "wmsbridge resolve: the reason must be 1 to 400 bytes of text\n");
         return WB_EX_USAGE;
     }
     struct wb_env env;
@@ -107,16 +150,33 @@ int cmd_resolve(int argc, char **argv, const char *conf_path)
     if (ex != WB_EX_OK)
         return ex;
     struct ledger_feed f, other;
+    memset(&f, 0, sizeof f);
+    int by_report = confirmed || reason;
     int rc = ledger_feed_get(env.ledger, id, &f);
+    const char *sname =
+        f.state >= LFD_BUILDING && f.state <= LFD_AMBIGUOUS ? state_names[f.state] : "?";
     if (rc != WB_OK) {
         fprintf(stderr, "wmsbridge resolve: no feed %ld in the ledger\n", id);
         ex = WB_EX_NOINPUT;
+    } else if (by_report && (f.state != LFD_SUBMITTED || !f.alerted)) {
+        fprintf(stderr,
+                "wmsbridge resolve: feed %ld is %s and not held; only a feed Amazon finished "
+                "whose report could not settle it is confirmed or rejected by hand\n",
+                id, sname);
+        ex = WB_EX_DATAERR;
+    } else if (by_report) {
+        rc = settle_held(&env, &f, reason);
+        if (rc != WB_OK) {
+            ex = WB_EX_IOERR;
+        } else {
+            printf("feed %lld: every waiting row %s\n", f.id,
+                   reason ? "rejected into reject/" : "confirmed");
+        }
     } else if (f.state != LFD_AMBIGUOUS) {
         fprintf(stderr,
                 "wmsbridge resolve: feed %ld is %s, not ambiguous; only a feed crash recovery "
                 "could not place is resolved by hand\n",
-                id,
-                f.state >= LFD_BUILDING && f.state <= LFD_AMBIGUOUS ? state_names[f.state] : "?");
+                id, sname);
         ex = WB_EX_DATAERR;
     } else if (amazon && ledger_feed_by_amazon_id(env.ledger, amazon, &other) == WB_OK) {
         fprintf(stderr, "wmsbridge resolve: Amazon feed %s already belongs to feed %lld\n", amazon,

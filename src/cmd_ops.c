@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <jansson.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -50,11 +51,36 @@ int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
     return rc == WB_CONFIG ? WB_EX_CONFIG : wb_status_exit(rc);
 }
 
-/* cmd_check - validate everything the configuration names, one line per finding */
+/* check_token - obtain a real access token from LWA (check --online); prints the finding */
+static int check_token(const struct wb_config *cfg, struct http *h, const struct lwa_creds *cr)
+{
+    struct lwa_cache cache;
+    memset(&cache, 0, sizeof cache);
+    struct buf e;
+    buf_init(&e, 4096);
+    const char *tok = NULL;
+    int rc = lwa_token(&cache, h, cfg->lwa_endpoint, cr, 1, &tok, &e);
+    if (rc == WB_OK)
+        printf("amazon     access token obtained from %s\n", cfg->lwa_endpoint);
+    else
+        printf("amazon     no access token from %s: %s\n", cfg->lwa_endpoint, buf_str(&e));
+    lwa_cache_clear(&cache);
+    buf_free(&e);
+    return rc;
+}
+
+/* cmd_check - validate everything the configuration names, one line per finding; with
+ * --online also obtain a real access token, so a wrong secret shows before the night run */
 int cmd_check(int argc, char **argv, const char *conf_path)
 {
-    (void)argc;
-    (void)argv;
+    int online = argc == 2 && strcmp(argv[1], "--online") == 0;
+    if (argc > 2 || (argc == 2 && !online)) {
+        fprintf(stderr,
+                "wmsbridge check: unknown argument '%s'\nusage: wmsbridge check "
+                "[--online]\n",
+                argv[1]);
+        return WB_EX_USAGE;
+    }
     struct wb_env env;
     struct buf errs;
     buf_init(&errs, 256 * 1024);
@@ -94,9 +120,9 @@ int cmd_check(int argc, char **argv, const char *conf_path)
         struct buf e2;
         buf_init(&e2, 4096);
         struct lwa_creds cr;
-        if (lwa_creds_load(env.cfg.credentials, &cr, &e2) == WB_OK) {
+        int have_creds = lwa_creds_load(env.cfg.credentials, &cr, &e2) == WB_OK;
+        if (have_creds) {
             printf("credentials %s: ok (mode 0600)\n", env.cfg.credentials);
-            lwa_creds_free(&cr);
         } else {
             printf("credentials %s: %s\n", env.cfg.credentials, buf_str(&e2));
             bad = 1;
@@ -106,12 +132,16 @@ int cmd_check(int argc, char **argv, const char *conf_path)
         if (http_open(&h, &env.cfg, &e2) == WB_OK) {
             printf("tls        peers verified (%s)\n",
                    *env.cfg.ca_file ? env.cfg.ca_file : "system CAs");
+            if (online && have_creds)
+                bad |= check_token(&env.cfg, h, &cr) != WB_OK;
             http_close(h);
         } else {
             printf("tls        %s\n", buf_str(&e2));
             bad = 1;
         }
         buf_free(&e2);
+        if (have_creds)
+            lwa_creds_free(&cr);
         for (int i = 0; i < env.cfg.nremotes; i++) {
             struct buf m;
             buf_init(&m, 4096);
@@ -350,6 +380,43 @@ static long long job_seconds(const struct ledger_job *j)
     return (long long)(j->last_end - j->last_start);
 }
 
+struct alert_print {
+    int json, n;
+};
+
+/* json_text - s as a JSON string (quoted and escaped) on stdout */
+static void json_text(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    char *d = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    fputs(d ? d : "\"\"", stdout);
+    free(d);
+    json_decref(v);
+}
+
+/* alert_cb - one open alert, as a line or a JSON object */
+static int alert_cb(void *arg, const struct ledger_alert_view *a)
+{
+    struct alert_print *p = arg;
+    char when[32] = "-";
+    clock_format_iso(a->created, when, sizeof when);
+    if (p->json) {
+        printf("%s{\"kind\":", p->n ? "," : "");
+        json_text(a->kind);
+        printf(",\"item\":");
+        json_text(a->item);
+        printf(",\"since\":%lld,\"text\":", (long long)a->created);
+        json_text(a->text);
+        printf("}");
+    } else {
+        if (!p->n)
+            printf("open alerts:\n");
+        printf("  %-20s %-22s %s  %s\n", a->kind, a->item, when, a->text);
+    }
+    p->n++;
+    return WB_OK;
+}
+
 /* cmd_status - queues, feeds in flight, rows by state, jobs */
 int cmd_status(int argc, char **argv, const char *conf_path)
 {
@@ -390,6 +457,9 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    i ? "," : "", jobs[i].name, (long long)jobs[i].last_start,
                    (long long)jobs[i].last_end, sched_outcome_str(jobs[i].last_outcome),
                    (long long)job_seconds(&jobs[i]), (long long)jobs[i].next_run, jobs[i].runs);
+        printf("],\"alerts\":[");
+        struct alert_print ap = {1, 0};
+        ledger_alerts_open(env.ledger, alert_cb, &ap);
         printf("]}\n");
     } else {
         printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
@@ -416,6 +486,10 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    jobs[i].runs ? sched_outcome_str(jobs[i].last_outcome) : "-", d, b,
                    jobs[i].runs);
         }
+        struct alert_print ap = {0, 0};
+        ledger_alerts_open(env.ledger, alert_cb, &ap);
+        if (!ap.n)
+            printf("open alerts: none\n");
     }
     free(jobs);
     env_free(&env);

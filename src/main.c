@@ -12,6 +12,10 @@
 #include "core/log.h"
 #include "core/wb.h"
 
+#ifndef WB_VERSION
+#define WB_VERSION "unknown"
+#endif
+
 static const struct cmd commands[] = {
     {"run", cmd_run, "run [--once JOB [--options TEXT]] [--foreground]",
      "daemon: watch spools, run the schedule, poll feeds; or run one job and exit"},
@@ -19,7 +23,8 @@ static const struct cmd commands[] = {
      "convert dispatch --layout F --carriers F [--carrier-codes F] [--skus F] [--rejects F] "
      "[--merchant ID] [--xsd-dir D] < in.csv > feed.xml",
      "pure conversion, no spool, no network (exit 0 all rows, 65 some rejected, 66 no input)"},
-    {"check", cmd_check, "check", "validate config, maps, layouts, schemas, credentials, remotes"},
+    {"check", cmd_check, "check [--online]",
+     "validate config, maps, layouts, schemas, credentials, remotes (--online: and get a token)"},
     {"show", cmd_show, "show [-n]", "print the configuration (-n: only non-default settings)"},
     {"status", cmd_status, "status [--json]", "queues, feeds in flight, rows by state, jobs"},
     {"rejects", cmd_rejects, "rejects [FLOW]", "list what waits in reject/ with age and reason"},
@@ -29,14 +34,17 @@ static const struct cmd commands[] = {
     {"explain", cmd_explain, "explain FILE", "what the ledger knows about one file"},
     {"feeds", cmd_feeds, "feeds [--all]",
      "feeds needing attention or in flight (--all: every feed)"},
-    {"resolve", cmd_resolve, "resolve FEED --sent AMAZON_FEED_ID | --not-sent",
-     "settle by hand a feed crash recovery could not place (after checking Seller Central)"},
+    {"resolve", cmd_resolve,
+     "resolve FEED --sent AMAZON_FEED_ID | --not-sent | --confirmed | --rejected REASON",
+     "settle by hand a feed crash recovery could not place, or a held feed whose report could "
+     "not settle it (after checking Seller Central)"},
 };
 
 /* usage - print the generated help */
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: wmsbridge [-c CONFIG] [-v] COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(f, "usage: wmsbridge [-c CONFIG | --config=CONFIG] [-v] COMMAND [ARGS]\n"
+               "       wmsbridge --version | --help\n\ncommands:\n");
     for (size_t i = 0; i < WB_ARRAY_LEN(commands); i++)
         fprintf(f, "  %-9s %s\n            %s\n", commands[i].name, commands[i].help,
                 commands[i].usage);
@@ -55,7 +63,12 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
             conf = argv[++i];
-        else if (strcmp(argv[i], "-v") == 0)
+        else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9])
+            conf = argv[i] + 9;
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("wmsbridge %s\n", WB_VERSION);
+            return WB_EX_OK;
+        } else if (strcmp(argv[i], "-v") == 0)
             level = LOG_DEBUG_L; /* wins over log_level in the config */
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);

@@ -102,8 +102,9 @@ struct proc_result *procreport_new_result(struct proc_report *r, size_t *cap, in
         r->results = p;
         *cap = ncap;
     }
-    struct proc_result *res = &r->results[r->nresults++];
+    struct proc_result *res = &r->results[r->nresults];
     memset(res, 0, sizeof(*res));
+    res->seq = r->nresults++;
     return res;
 }
 
@@ -239,12 +240,16 @@ int procreport_parse_json(const char *data, size_t len, struct proc_report *out,
             rc = procreport_fail(err, "summary counts must be non-negative integers");
         out->has_summary = 1;
     }
+    if (rc == WB_OK)
+        jtext(json_object_get(root, "header"), "feedId", out->transaction_id,
+              sizeof(out->transaction_id));
     json_decref(root);
     if (rc != WB_OK) {
         procreport_free(out);
         return rc;
     }
     str_copy(out->status, sizeof(out->status), "Complete");
+    out->format = PROCREPORT_JSON;
     out->with_warning = procreport_distinct_ids(out, 0);
     if (!out->has_summary)
         out->with_error = procreport_distinct_ids(out, 1);
@@ -443,6 +448,7 @@ int procreport_parse_flat(const char *data, size_t len, struct proc_report *out,
         return rc;
     }
     str_copy(out->status, sizeof(out->status), "Complete");
+    out->format = PROCREPORT_FLAT;
     if (!seen[0])
         out->with_error = procreport_distinct_ids(out, 1);
     if (!seen[1])

@@ -30,6 +30,7 @@
 enum xfield {
     XF_NONE,
     XF_STATUS,
+    XF_TRANSACTION,
     XF_PROCESSED,
     XF_SUCCESSFUL,
     XF_WITH_ERROR,
@@ -122,6 +123,8 @@ static enum xfield field_of(const struct xstate *st, const xmlChar *n)
     } else if (st->report && st->depth == st->report + 1) {
         if (named(n, "StatusCode"))
             return XF_STATUS;
+        if (named(n, "DocumentTransactionID"))
+            return XF_TRANSACTION;
     }
     return XF_NONE;
 }
@@ -210,6 +213,9 @@ static void end_field(struct xstate *st)
     case XF_STATUS:
         procreport_put_text(r->status, sizeof(r->status), st->text, st->tlen);
         break;
+    case XF_TRANSACTION:
+        procreport_put_text(r->transaction_id, sizeof(r->transaction_id), st->text, st->tlen);
+        break;
     case XF_PROCESSED:
         if (xnumber(st, "MessagesProcessed", &v) == 0)
             r->processed = v;
@@ -286,7 +292,9 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, c
                     xfail(st, "more than %d results", PROCREPORT_MAX_RESULTS);
                 }
             } else {
+                size_t seq = res->seq;
                 *res = st->cur;
+                res->seq = seq;
             }
         }
     } else if (st->depth == st->summary)
@@ -366,5 +374,7 @@ done:
     free(st);
     if (rc != WB_OK)
         procreport_free(out);
+    else
+        out->format = PROCREPORT_XML;
     return rc;
 }

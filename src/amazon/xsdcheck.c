@@ -195,6 +195,10 @@ int xsdcheck_open(struct xsdcheck **xp, const char *xsd_dir, struct buf *err)
         set_err(err, "xsd_dir %s: %s", xsd_dir, strerror(errno));
         return WB_CONFIG;
     }
+    if (access(dir, R_OK | X_OK) != 0) {
+        set_err(err, "xsd_dir %s: cannot read the directory: %s", dir, strerror(errno));
+        return WB_CONFIG;
+    }
     buf_init(&env, ENVELOPE_MAX);
     snprintf(file, sizeof(file), "%s/order-envelope.xsd", dir);
     int have_envelope = is_file(file);

@@ -337,9 +337,7 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
                 ;
             continue;
         }
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
+        str_strip_comment(line);
         str_trim(line);
         if (!*line)
             continue;
@@ -363,8 +361,13 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
             const struct conf_param *p =
                 find_param(remote_params, WB_ARRAY_LEN(remote_params), dot + 1);
             if (!valid_ident(name) || !p) {
-                buf_appendf(errs, "%s:%d: unknown parameter 'remote.%s.%s'\n", path, lineno, name,
-                            dot + 1);
+                const char *near = str_nearest(dot + 1, remote_params, WB_ARRAY_LEN(remote_params),
+                                               sizeof remote_params[0]);
+                char hint[160] = "";
+                if (near)
+                    snprintf(hint, sizeof hint, " (did you mean 'remote.%.64s.%s'?)", name, near);
+                buf_appendf(errs, "%s:%d: unknown parameter 'remote.%s.%s'%s\n", path, lineno, name,
+                            dot + 1, hint);
                 bad = 1;
                 continue;
             }
@@ -384,7 +387,9 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
         }
         const struct conf_param *p = find_param(params, WB_ARRAY_LEN(params), key);
         if (!p) {
-            buf_appendf(errs, "%s:%d: unknown parameter '%s'\n", path, lineno, key);
+            const char *near = str_nearest(key, params, WB_ARRAY_LEN(params), sizeof params[0]);
+            buf_appendf(errs, "%s:%d: unknown parameter '%s'%s%s%s\n", path, lineno, key,
+                        near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
             bad = 1;
             continue;
         }

@@ -194,7 +194,9 @@ int fs_read_file(const char *path, struct buf *b)
         return errno == ENOENT ? WB_NOINPUT : wb_errno_status(errno);
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : 0; /* errno 0: not a regular file */
         close(fd);
+        errno = e;
         return WB_NOINPUT;
     }
     char chunk[65536];

@@ -45,7 +45,8 @@ int fs_move(const char *from_dir, const char *name, const char *to_dir, const ch
 int fs_fsync_dir(const char *dir);
 /* fs_mkdirs - mkdir -p with mode */
 int fs_mkdirs(const char *path, mode_t mode);
-/* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max */
+/* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max; on failure
+ * errno says why (EISDIR for a directory, 0 for another kind of file that is not regular) */
 int fs_read_file(const char *path, struct buf *b);
 /* fs_name_ok - 1 if name is a safe single path component for the spool */
 int fs_name_ok(const char *name);

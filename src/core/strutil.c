@@ -150,3 +150,68 @@ int str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+/* str_strip_comment - cut a comment by the one rule (see strutil.h) */
+char *str_strip_comment(char *s)
+{
+    char *first = s;
+    while (*first == ' ' || *first == '\t')
+        first++;
+    for (char *p = first; *p; p++) {
+        if (*p != '#')
+            continue;
+        if (p == first || ((p[-1] == ' ' || p[-1] == '\t') && (p[1] == ' ' || p[1] == '\t'))) {
+            *p = '\0';
+            break;
+        }
+    }
+    return s;
+}
+
+/* str_edit_distance - optimal string alignment distance, capped at 9 */
+int str_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 9;
+    int d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb] > 9 ? 9 : d[la][lb];
+}
+
+/* str_nearest - the single closest word within 2 edits, NULL when none or a tie */
+const char *str_nearest(const char *w, const void *table, size_t n, size_t stride)
+{
+    const char *best = NULL;
+    int bestd = 3, ties = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        memcpy(&name, (const char *)table + i * stride, sizeof name);
+        if (!name)
+            continue;
+        int dd = str_edit_distance(w, name);
+        if (dd == 0)
+            return NULL;
+        if (dd < bestd)
+            best = name, bestd = dd, ties = 0;
+        else if (dd == bestd)
+            ties++;
+    }
+    return ties ? NULL : best;
+}

@@ -29,6 +29,17 @@ int str_ascii_range(const char *s, size_t n, unsigned lo);
 int str_utf8_valid(const char *s, size_t n);
 /* str_has_prefix - 1 if s starts with prefix */
 int str_has_prefix(const char *s, const char *prefix);
+/* str_strip_comment - the one comment rule of every file wmsbridge reads (config, credentials,
+ * maps, layouts, schedule): a '#' that is the first non-blank character of the line, or that
+ * has a blank (space or tab) on both sides, starts a comment running to the end of the line;
+ * any other '#' is data ("C#1", "Order #", "#2"). Cuts s there; returns s. */
+char *str_strip_comment(char *s);
+/* str_edit_distance - edits (insert, delete, change, swap of neighbours) from a to b, counted
+ * up to 9 (words longer than 63 bytes count 9); for "did you mean" hints */
+int str_edit_distance(const char *a, const char *b);
+/* str_nearest - the one name within 2 edits of w and closer than any other, or NULL; the names
+ * are the first member (a const char *) of n table entries of stride bytes from table */
+const char *str_nearest(const char *w, const void *table, size_t n, size_t stride);
 
 /* str_same - 1 if the n bytes at a and at b are equal; spans of 8 to 32 bytes (order ids,
  * tracking numbers, timestamps) by overlapping words without a call */

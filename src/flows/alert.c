@@ -43,3 +43,13 @@ int alert_raise(struct wb_env *env, const char *kind, const char *item, const ch
         run_command(env->cfg.alert_command, kind, item, text);
     return rc;
 }
+
+/* alert_clear - close the open alert of that kind and item */
+int alert_clear(struct wb_env *env, const char *kind, const char *item)
+{
+    int closed = 0;
+    int rc = env->ledger ? ledger_alert_close(env->ledger, kind, item, &closed) : WB_OK;
+    if (closed)
+        log_info("alert=%s item=%s event=cleared", kind, item);
+    return rc;
+}

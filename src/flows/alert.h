@@ -11,5 +11,8 @@ struct wb_env;
 
 /* alert_raise - record, log and dispatch one alert */
 int alert_raise(struct wb_env *env, const char *kind, const char *item, const char *text);
+/* alert_clear - close the open alert of that kind and item, if any (the condition has passed:
+ * it is raised again when it comes back) */
+int alert_clear(struct wb_env *env, const char *kind, const char *item);
 
 #endif

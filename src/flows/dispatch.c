@@ -323,7 +323,13 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
     v->tracking_len = ltracking;
     if (!lwhen)
         return reject(code, coden, "E_SHIP_TIME", reason, reasonn, "the ship time is empty");
-    if (ship_time(r, when, lwhen, &v->ship_time) != WB_OK)
+    int trc = ship_time(r, when, lwhen, &v->ship_time);
+    if (trc == WB_NOTFOUND)
+        return reject(code, coden, "E_SHIP_TIME", reason, reasonn,
+                      "ship time '%s' does not exist in time zone %s (the clocks went forward "
+                      "over it)",
+                      shown(when, t, sizeof t), layout_time_zone(r->layout));
+    if (trc != WB_OK)
         return reject(code, coden, "E_SHIP_TIME", reason, reasonn,
                       "ship time '%s' does not match the layout's date format",
                       shown(when, t, sizeof t));

@@ -4,6 +4,7 @@
  * the ledger, and the `dispatch` job (intake, batch, submit, settle).
  * Never exits; never reaches into another flow.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,16 @@ static int render_cb(void *arg, const struct ledger_row_view *v)
     return WB_OK;
 }
 
+/* order_of - outflow callback: the Amazon order id of a queued row */
+static void order_of(const char *payload, char *out, size_t n)
+{
+    struct dispatch_rec rec;
+    if (n)
+        out[0] = '\0';
+    if (dispatch_from_payload(payload, &rec) == WB_OK)
+        snprintf(out, n, "%s", rec.order_id);
+}
+
 /* render - outflow callback: the OrderFulfillment document of a feed */
 static int render(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
                   struct buf *err)
@@ -124,6 +135,7 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
         .render = render,
         .max_group_rows = DISPATCH_MESSAGE_MAX_ITEMS,
         .arg = &df->rules,
+        .order_of = order_of,
     };
     df->render_arg = df;
     return WB_OK;

@@ -35,11 +35,14 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
         WB_OK)
         bad = 1;
     if (e->cfg.xsd_dir && *e->cfg.xsd_dir) {
-        if (xsdcheck_open(&e->xsd, e->cfg.xsd_dir, errs) != WB_OK) {
-            buf_appendf(errs, "%s: xsd_dir: cannot compile the feed schemas in %s\n", e->cfg.path,
-                        e->cfg.xsd_dir);
+        struct buf why; /* xsdcheck_open replaces its buffer's text: keep the others' */
+        buf_init(&why, 4096);
+        if (xsdcheck_open(&e->xsd, e->cfg.xsd_dir, &why) != WB_OK) {
+            buf_appendf(errs, "%s: xsd_dir: cannot compile the feed schemas in %s\n%s\n",
+                        e->cfg.path, e->cfg.xsd_dir, why.len ? buf_str(&why) : "(no reason given)");
             bad = 1;
         }
+        buf_free(&why);
     }
     return bad ? WB_CONFIG : WB_OK;
 }

@@ -51,11 +51,13 @@ struct rowref {
     long long id;
     long long file_id;
     long message_id;
+    char order_id[32]; /* the order the row was sent under, when rows_cb is given of */
 };
 
 struct rowlist {
     struct rowref *v;
     size_t n, cap;
+    const struct outflow *of; /* NULL, or the flow whose order_of fills order_id */
 };
 
 /* end_tx - commit the ledger transaction when rc is WB_OK, else roll it back; the outcome */
@@ -79,7 +81,10 @@ static int rows_cb(void *arg, const struct ledger_row_view *r)
         l->v = nv;
         l->cap = nc;
     }
-    l->v[l->n++] = (struct rowref){r->id, r->file_id, r->message_id};
+    struct rowref *ref = &l->v[l->n++];
+    *ref = (struct rowref){.id = r->id, .file_id = r->file_id, .message_id = r->message_id};
+    if (l->of && l->of->order_of && r->payload)
+        l->of->order_of(r->payload, ref->order_id, sizeof ref->order_id);
     return WB_OK;
 }
 
@@ -483,103 +488,154 @@ int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct
     return rc;
 }
 
-/* result_cmp - order results by message id */
-static int result_cmp(const void *a, const void *b)
-{
-    const struct proc_result *x = a, *y = b;
-    return x->message_id < y->message_id ? -1 : x->message_id > y->message_id;
-}
-
-/* feed_level_failure - 1 when the report says the document as a whole was not processed: an
- * error not tied to a message with no message reported successful, or nothing processed at
- * all; why gets Amazon's words. Such a report must never confirm the feed's rows. */
-static int feed_level_failure(const struct proc_report *rep, long nmessages, char *why, size_t n)
-{
-    const struct proc_result *whole = NULL;
-    for (size_t i = 0; i < rep->nresults && !whole; i++)
-        if (rep->results[i].message_id == 0 && rep->results[i].is_error)
-            whole = &rep->results[i];
-    if (whole && (!rep->has_summary || rep->successful == 0)) {
-        snprintf(why, n, "feed-level Error %s: %.600s", whole->code, whole->description);
-        return 1;
-    }
-    if (rep->has_summary && rep->processed == 0 && nmessages > 0) {
-        snprintf(why, n, "the processing report says no message was processed (%ld sent)",
-                 nmessages);
-        return 1;
-    }
-    if (whole)
-        log_warn("event=feed-level-error code=%s description=\"%.300s\" successful=%ld",
-                 whole->code, whole->description, rep->successful);
-    return 0;
-}
-
 /* poll_delay - seconds to the next poll of a feed: feed_poll_seconds doubled per poll
- * already made (at most 16 times), capped at 600 */
+ * already made (at most 16 times), capped at 600; for a held feed (alerted: its report
+ * cannot settle it) doubled up to 1024 times, capped at an hour */
 static long poll_delay(const struct wb_env *env, const struct ledger_feed *f)
 {
-    long delay = env->cfg.feed_poll_seconds << (f->polls < 4 ? f->polls : 4);
-    return delay > 600 ? 600 : delay;
+    int most = f->alerted ? 10 : 4;
+    long cap = f->alerted ? 3600 : 600;
+    long delay = env->cfg.feed_poll_seconds << (f->polls < most ? f->polls : most);
+    return delay > cap ? cap : delay;
 }
 
-/* apply_report - map a processing report back to the rows of a feed */
-static int apply_report(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
-                        struct proc_report *rep)
+/* feed_format - the report format that answers a flow's feeds */
+static int feed_format(const struct outflow *of)
 {
-    char why[700];
-    if (feed_level_failure(rep, f->messages, why, sizeof why)) {
-        feed_alert(env, "feed-fatal", f, why);
-        return release_or_reject(of, env, f, LFD_FATAL, why);
+    if (strncmp(of->content_type, "text/xml", 8) == 0)
+        return PROCREPORT_XML;
+    if (strncmp(of->content_type, "application/json", 16) == 0)
+        return PROCREPORT_JSON;
+    return PROCREPORT_FLAT;
+}
+
+/* keep_corrupt - the stored report of a feed goes to corrupt/ for inspection; only its first
+ * copy is kept, a later download of the same document is dropped, so polling never fills
+ * corrupt/ */
+static void keep_corrupt(struct wb_env *env, const struct ledger_feed *f)
+{
+    char dir[4096], path[4400], cdir[4096], cpath[4400];
+    struct stat sb;
+    if (spool_dir(&env->spool, SP_REPORTS, NULL, dir, sizeof dir) != WB_OK ||
+        fs_join(path, sizeof path, dir, f->report_name) != WB_OK)
+        return;
+    if (spool_dir(&env->spool, SP_CORRUPT, NULL, cdir, sizeof cdir) == WB_OK &&
+        fs_join(cpath, sizeof cpath, cdir, f->report_name) == WB_OK && lstat(cpath, &sb) == 0)
+        unlink(path);
+    else
+        spool_corrupt(&env->spool, SP_REPORTS, NULL, f->report_name);
+}
+
+/* hold - a feed Amazon finished whose report cannot settle it: nothing is settled, the feed
+ * stays submitted with why as its last error, one alert of kind is raised for it, and it is
+ * polled again with a growing delay until a report settles it or an operator does
+ * (wmsbridge resolve FEED --confirmed | --rejected REASON) */
+static int hold(struct wb_env *env, struct ledger_feed *f, const char *kind, const char *event,
+                const char *why, time_t now)
+{
+    struct ledger_feed cur;
+    if (ledger_feed_get(env->ledger, f->id, &cur) == WB_OK && cur.state != LFD_SUBMITTED)
+        return WB_OK; /* settled meanwhile (by hand) */
+    snprintf(f->last_error, sizeof f->last_error, "%s", why);
+    f->alerted = 1;
+    f->next_poll = now + poll_delay(env, f);
+    log_warn("feed=%lld amazon_feed=%s event=%s next_poll_s=%ld why=\"%s\"", f->id,
+             f->amazon_feed_id, event, (long)(f->next_poll - now), why);
+    feed_alert(env, kind, f, why); /* once per kind and feed */
+    return ledger_feed_put(env->ledger, f);
+}
+
+/* sent_of - the distinct messages of a feed's queued rows (ordered by MessageID) */
+static struct proc_sent *sent_of(const struct rowlist *rl, size_t *n)
+{
+    struct proc_sent *v = calloc(rl->n ? rl->n : 1, sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < rl->n; i++) {
+        if (*n && v[*n - 1].message_id == rl->v[i].message_id)
+            continue;
+        v[*n].message_id = rl->v[i].message_id;
+        str_copy(v[*n].order_id, sizeof v[*n].order_id, rl->v[i].order_id);
+        (*n)++;
     }
-    if (rep->nresults)
-        qsort(rep->results, rep->nresults, sizeof *rep->results, result_cmp);
-    struct rowlist rl = {0}, rej = {0};
-    long confirmed = 0, warned = 0;
+    return v;
+}
+
+/* apply_report - map a processing report back to the rows of a feed, once procreport_check
+ * says it may settle them (the rule is written there) */
+static int apply_report(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
+                        struct proc_report *rep, time_t now)
+{
+    struct rowlist rl = {.of = of}, rej = {0};
+    struct buf why;
+    buf_init(&why, 2048);
+    size_t nsent = 0;
+    struct proc_sent *sent = NULL;
+    struct ledger_feed cur;
     int rc = ledger_begin(env->ledger);
+    if (rc == WB_OK && (rc = ledger_feed_get(env->ledger, f->id, &cur)) == WB_OK &&
+        cur.state != LFD_SUBMITTED) {
+        ledger_rollback(env->ledger); /* settled meanwhile (by hand) */
+        goto out;
+    }
     if (rc == WB_OK)
         rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
+    if (rc == WB_OK && !(sent = sent_of(&rl, &nsent)))
+        rc = WB_NOMEM;
+    int verdict = PROCREPORT_UNPROVEN;
+    if (rc == WB_OK)
+        verdict = procreport_check(rep, feed_format(of), f->amazon_feed_id, sent, nsent, &why);
+    if (rc != WB_OK || verdict != PROCREPORT_SETTLES) {
+        ledger_rollback(env->ledger);
+        if (rc == WB_OK && verdict == PROCREPORT_FEED_FAILED) {
+            feed_alert(env, "feed-fatal", f, buf_str(&why));
+            rc = release_or_reject(of, env, f, LFD_FATAL, buf_str(&why));
+        } else if (rc == WB_OK) {
+            keep_corrupt(env, f);
+            rc = hold(env, f, "feed-report-unproven", "report-unproven", buf_str(&why), now);
+            if (rc == WB_OK)
+                rc = WB_PERMFAIL;
+        }
+        goto out;
+    }
+    long confirmed = 0, warned = 0;
     struct buf text;
     buf_init(&text, 8192);
-    for (size_t i = 0; rc == WB_OK && i < rl.n; i++) {
-        struct proc_result key = {.message_id = rl.v[i].message_id};
-        struct proc_result *hit = rep->nresults ? bsearch(&key, rep->results, rep->nresults,
-                                                          sizeof *rep->results, result_cmp)
-                                                : NULL;
-        if (!hit) {
-            rc = ledger_row_confirm(env->ledger, rl.v[i].id, NULL);
-            confirmed++;
-            continue;
-        }
-        while (hit > rep->results && hit[-1].message_id == key.message_id)
-            hit--;
-        int is_error = 0;
-        const char *code = "";
+    for (size_t i = 0, m = 0; rc == WB_OK && i < rl.n; i++) {
+        while (m + 1 < nsent && sent[m].message_id != rl.v[i].message_id)
+            m++;
+        const struct proc_result *first, *cause;
+        size_t nres;
+        int v = procreport_message(rep, &sent[m], &first, &nres, &cause);
         buf_reset(&text);
-        for (struct proc_result *p = hit;
-             p < rep->results + rep->nresults && p->message_id == key.message_id; p++) {
-            if (p->is_error && !is_error) {
-                is_error = 1;
-                code = p->code;
-            } else if (!*code) {
-                code = p->code;
-            }
-            buf_appendf(&text, "%s%s %s: %s", text.len ? " | " : "",
-                        p->is_error ? "Error" : "Warning", p->code, p->description);
+        if (v == PROCREPORT_MSG_OTHER_ORDER)
+            buf_appendf(&text,
+                        "Amazon's processing report names order %s for MessageID %ld, which "
+                        "was sent for order %s; not confirmed: ",
+                        cause->order_id, sent[m].message_id, sent[m].order_id);
+        for (size_t k = 0; k < nres; k++) {
+            const struct proc_result *p = &first[k];
+            buf_appendf(&text, "%s%s %s: %s", k ? " | " : "", p->is_error ? "Error" : "Warning",
+                        p->code, p->description);
             const char *hint = env->results ? resultcodes_hint(env->results, p->code) : NULL;
             if (hint)
                 buf_appendf(&text, " (what to do: %s)", hint);
         }
-        if (is_error) {
-            rc = ledger_row_reject(env->ledger, rl.v[i].id, code, buf_str(&text));
+        if (v == PROCREPORT_MSG_ERROR || v == PROCREPORT_MSG_OTHER_ORDER) {
+            rc = ledger_row_reject(env->ledger, rl.v[i].id,
+                                   v == PROCREPORT_MSG_ERROR ? cause->code : "E_REPORT_ORDER",
+                                   buf_str(&text));
             if (rc == WB_OK &&
                 rows_cb(&rej, &(struct ledger_row_view){.id = rl.v[i].id,
                                                         .file_id = rl.v[i].file_id,
                                                         .message_id = rl.v[i].message_id}) != WB_OK)
                 rc = WB_NOMEM;
         } else {
-            rc = ledger_row_confirm(env->ledger, rl.v[i].id, buf_str(&text));
+            rc = ledger_row_confirm(env->ledger, rl.v[i].id,
+                                    v == PROCREPORT_MSG_WARNING ? buf_str(&text) : NULL);
             confirmed++;
-            warned++;
+            warned += v == PROCREPORT_MSG_WARNING;
         }
     }
     buf_free(&text);
@@ -587,6 +643,7 @@ static int apply_report(const struct outflow *of, struct wb_env *env, struct led
         rc = write_rejects(of, env, rej.v, rej.n, f->id, "amazon");
     if (rc == WB_OK) {
         f->state = LFD_DONE;
+        f->last_error[0] = '\0';
         rc = ledger_feed_put(env->ledger, f);
     }
     rc = end_tx(env, rc);
@@ -594,12 +651,17 @@ static int apply_report(const struct outflow *of, struct wb_env *env, struct led
         log_info("feed=%lld amazon_feed=%s flow=%s event=settled confirmed=%ld warnings=%ld "
                  "rejected=%zu",
                  f->id, f->amazon_feed_id, of->flow, confirmed, warned, rej.n);
+out:
+    buf_free(&why);
+    free(sent);
     free(rl.v);
     free(rej.v);
     return rc;
 }
 
-/* fetch_report - download, store and parse a feed's processing report */
+/* fetch_report - download, store and parse a feed's processing report; one that cannot be
+ * read (over the size cap, a gzip bomb, not a report) is WB_PERMFAIL, kept in corrupt/ when
+ * it was stored */
 static int fetch_report(struct feeds_client *fc, struct wb_env *env, struct ledger_feed *f,
                         struct proc_report *rep, struct buf *err)
 {
@@ -609,6 +671,8 @@ static int fetch_report(struct feeds_client *fc, struct wb_env *env, struct ledg
         return rc;
     snprintf(f->report_name, sizeof f->report_name, "%06lld-%s.report", f->id, f->amazon_feed_id);
     rc = spapi_get_feed_document(fc->api, f->result_doc_id, dir, f->report_name, err);
+    if (rc == WB_TOOBIG)
+        return WB_PERMFAIL; /* nothing stored: its size is the reason */
     if (rc != WB_OK)
         return rc;
     struct buf data;
@@ -618,18 +682,8 @@ static int fetch_report(struct feeds_client *fc, struct wb_env *env, struct ledg
     if (rc == WB_OK)
         rc = procreport_parse(data.data, data.len, rep, err);
     buf_free(&data);
-    if (rc == WB_PERMFAIL) {
-        /* our stored copy of Amazon's answer is unreadable: keep the first copy for
-           inspection; a later download of the same document is dropped, so polling
-           never fills corrupt/ */
-        char cdir[4096], cpath[4400];
-        struct stat sb;
-        if (spool_dir(&env->spool, SP_CORRUPT, NULL, cdir, sizeof cdir) == WB_OK &&
-            fs_join(cpath, sizeof cpath, cdir, f->report_name) == WB_OK && lstat(cpath, &sb) == 0)
-            unlink(path);
-        else
-            spool_corrupt(&env->spool, SP_REPORTS, NULL, f->report_name);
-    }
+    if (rc == WB_PERMFAIL)
+        keep_corrupt(env, f);
     return rc;
 }
 
@@ -650,6 +704,7 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
     }
     f->polls++;
     if (strcmp(af.status, "DONE") == 0 || strcmp(af.status, "FATAL") == 0) {
+        int done = strcmp(af.status, "DONE") == 0;
         str_copy(f->result_doc_id, sizeof f->result_doc_id, af.result_doc_id);
         struct proc_report rep;
         memset(&rep, 0, sizeof rep);
@@ -658,17 +713,28 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
             rc = fetch_report(fc, env, f, &rep, &err);
             have = rc == WB_OK;
             if (rc == WB_PERMFAIL) {
-                log_warn("feed=%lld amazon_feed=%s event=report-unreadable kept=corrupt/%s "
-                         "reason=\"%s\"",
-                         f->id, f->amazon_feed_id, f->report_name, buf_str(&err));
-                feed_alert(env, "feed-report-unreadable", f, buf_str(&err)); /* once per feed */
+                char why[600];
+                snprintf(why, sizeof why, "the processing report cannot be read: %.500s",
+                         buf_str(&err));
+                if (done) {
+                    rc = hold(env, f, "feed-report-unreadable", "report-unreadable", why, now);
+                    rc = rc == WB_OK ? WB_PERMFAIL : rc;
+                    goto out;
+                }
+                log_warn("feed=%lld amazon_feed=%s event=report-unreadable reason=\"%s\"", f->id,
+                         f->amazon_feed_id, why);
             }
         }
-        if (strcmp(af.status, "DONE") == 0) {
+        if (done) {
             if (have)
-                rc = apply_report(of, env, f, &rep);
-            else if (rc == WB_OK)
-                rc = WB_TEMPFAIL; /* DONE without a report: ask again later */
+                rc = apply_report(of, env, f, &rep, now);
+            else if (rc == WB_OK) {
+                rc = hold(env, f, "feed-no-report", "no-report",
+                          "Amazon says the feed is DONE but gives no processing report "
+                          "(no resultFeedDocumentId); nothing settled",
+                          now);
+                rc = rc == WB_OK ? WB_PERMFAIL : rc;
+            }
         } else {
             char why[1100];
             snprintf(why, sizeof why, "FATAL%s%s", have && rep.nresults ? ": " : "",
@@ -676,15 +742,12 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
             feed_alert(env, "feed-fatal", f, why);
             rc = release_or_reject(of, env, f, LFD_FATAL, why);
         }
-        procreport_free(&rep);
-        if (rc == WB_PERMFAIL) {
-            /* an unreadable report will not change: ask again rarely */
-            f->next_poll = now + poll_delay(env, f);
-            ledger_feed_put(env->ledger, f);
-        } else if (rc != WB_OK) {
+        if (rc != WB_OK && rc != WB_PERMFAIL) {
             f->next_poll = now + env->cfg.feed_poll_seconds;
             ledger_feed_put(env->ledger, f);
         }
+    out:
+        procreport_free(&rep);
         buf_free(&err);
         return rc;
     }
@@ -705,6 +768,48 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
     }
     rc = ledger_feed_put(env->ledger, f);
     buf_free(&err);
+    return rc;
+}
+
+/* feeds_settle_by_hand - an operator's word for a held feed (Amazon finished it, its report
+ * could not settle it): every queued row confirmed (reason NULL), or rejected with the
+ * operator's reason into reject/ */
+int feeds_settle_by_hand(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
+                         const char *reason)
+{
+    if (f->state != LFD_SUBMITTED || !f->alerted || strcmp(f->flow, of->flow) != 0)
+        return WB_BADARG;
+    char why[600];
+    if (reason) {
+        snprintf(why, sizeof why,
+                 "rejected by hand after Amazon's report could not settle "
+                 "the feed: %.400s",
+                 reason);
+        snprintf(f->last_error, sizeof f->last_error, "settled by hand: rejected: %.400s", reason);
+        int rc = reject_all(of, env, f, "E_OPERATOR", why, "operator", LFD_DONE);
+        if (rc == WB_OK)
+            log_warn("feed=%lld amazon_feed=%s flow=%s event=settled-by-hand outcome=rejected "
+                     "reason=\"%s\"",
+                     f->id, f->amazon_feed_id, of->flow, reason);
+        return rc;
+    }
+    struct rowlist rl = {0};
+    int rc = ledger_begin(env->ledger);
+    if (rc == WB_OK)
+        rc = ledger_rows_of_feed(env->ledger, f->id, rows_cb, &rl);
+    for (size_t i = 0; rc == WB_OK && i < rl.n; i++)
+        rc = ledger_row_confirm(env->ledger, rl.v[i].id, "confirmed by hand");
+    if (rc == WB_OK) {
+        f->state = LFD_DONE;
+        snprintf(f->last_error, sizeof f->last_error, "settled by hand: confirmed");
+        rc = ledger_feed_put(env->ledger, f);
+    }
+    rc = end_tx(env, rc);
+    if (rc == WB_OK)
+        log_warn("feed=%lld amazon_feed=%s flow=%s event=settled-by-hand outcome=confirmed "
+                 "rows=%zu",
+                 f->id, f->amazon_feed_id, of->flow, rl.n);
+    free(rl.v);
     return rc;
 }
 

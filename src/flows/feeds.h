@@ -15,7 +15,12 @@
  * feed of its flow is submitted: two lost feeds could not be told apart.
  * Confirmed rows are never put in a feed again.
  *
- * Results: a message with an Error result rejects its rows (Amazon's code
+ * Results: a report settles nothing unless it adds up against the feed sent
+ * (procreport_check states the rule); one that does not, one that cannot be
+ * read and a DONE feed without a report hold the feed: it stays submitted
+ * with its last error and one alert, polled again with a growing delay,
+ * until a report settles it or an operator does (feeds_settle_by_hand).
+ * A message with an Error result rejects its rows (Amazon's code
  * and text, written to reject/<flow>/ in the input layout); Warning confirms
  * with the warning kept; no result confirms. FATAL/CANCELLED release the rows
  * for a new feed, up to FEEDS_MAX_ATTEMPTS, then reject them (E_FEED_FATAL).
@@ -35,6 +40,7 @@
 struct wb_env;
 struct outflow;
 struct spapi;
+struct ledger_feed;
 
 struct feeds_client {
     struct spapi *api;
@@ -51,6 +57,11 @@ int feeds_handle_invalid(const struct outflow *of, struct wb_env *env);
 int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct outflow *of);
 /* feeds_poll - poll submitted feeds that are due (all of them if all_now) and settle results */
 int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow *of, int all_now);
+/* feeds_settle_by_hand - an operator's word for a held feed of this flow (state submitted,
+ * alerted): every queued row confirmed (reason NULL) or rejected with reason (E_OPERATOR);
+ * WB_BADARG for any other feed */
+int feeds_settle_by_hand(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
+                         const char *reason);
 /* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll */
 int feeds_in_flight(struct wb_env *env, const char *flow, long *n, long *next_poll);
 

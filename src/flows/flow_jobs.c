@@ -14,6 +14,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
@@ -48,19 +49,26 @@ static void drop_ledger(struct wb_env *env, int opened)
     env->have_spool = 0;
 }
 
-/* online - an SP-API session unless the environment says offline */
+/* online - open an SP-API session into fc. WB_OK; WB_AGAIN when the environment asks for
+ * offline runs (WB_OFFLINE=1: tests, demos), which is no failure; else the reason the session
+ * cannot be had, which is never quiet: logged, an "offline" alert raised (cleared once a
+ * session opens again), and returned so the job fails after its local work */
 static int online(struct wb_env *env, struct feeds_client *fc)
 {
     const char *off = getenv("WB_OFFLINE");
     if (off && *off == '1')
-        return 0;
+        return WB_AGAIN;
     struct buf err;
     buf_init(&err, 2048);
     int rc = feeds_client_open(fc, &env->cfg, &err);
-    if (rc != WB_OK)
-        log_warn("event=offline reason=\"%s\"", buf_str(&err));
+    if (rc != WB_OK) {
+        log_error("event=offline status=%s reason=\"%s\"", wb_status_str(rc), buf_str(&err));
+        alert_raise(env, "offline", "sp-api", buf_str(&err));
+    } else {
+        alert_clear(env, "offline", "sp-api");
+    }
     buf_free(&err);
-    return rc == WB_OK;
+    return rc;
 }
 
 /* job_dispatch - intake, batch, submit, poll, settle for dispatch files */
@@ -78,7 +86,8 @@ static int job_dispatch(struct wb_env *env, const char *options, volatile sig_at
     buf_free(&err);
     df.of.stop = stop;
     struct feeds_client fc;
-    int on = rc == WB_OK && online(env, &fc);
+    int orc = rc == WB_OK ? online(env, &fc) : WB_AGAIN;
+    int on = orc == WB_OK;
     int force = options && strstr(options, "flush") != NULL;
     long long t0 = clock_mono_ms();
     struct outflow_stats st = {0};
@@ -91,7 +100,7 @@ static int job_dispatch(struct wb_env *env, const char *options, volatile sig_at
     if (on)
         feeds_client_close(&fc);
     drop_ledger(env, opened);
-    return rc;
+    return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
 }
 
 /* job_feeds_poll - submit ready feeds and poll those in flight, for every flow */
@@ -106,7 +115,10 @@ static int job_feeds_poll(struct wb_env *env, const char *options, volatile sig_
     rc = dispatch_flow_init(&df, env, &err);
     buf_free(&err);
     struct feeds_client fc;
-    if (rc == WB_OK && online(env, &fc)) {
+    int orc = rc == WB_OK ? online(env, &fc) : WB_AGAIN;
+    if (orc != WB_OK && orc != WB_AGAIN)
+        rc = orc;
+    if (orc == WB_OK) {
         int all = options && strstr(options, "now") != NULL;
         df.of.stop = stop;
         rc = feeds_submit_ready(&fc, env, &df.of);

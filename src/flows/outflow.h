@@ -52,6 +52,9 @@ struct outflow {
     int (*render)(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
                   struct buf *err);
     void *arg;
+    /* order_of - NULL, or the Amazon order id a queued row was sent under ("" if none): a
+     * processing report naming another order for its message is not believed */
+    void (*order_of)(const char *payload, char *out, size_t n);
     /* max_group_rows - rows of one group in one message at most (0: no limit); a longer
      * group continues in the next message */
     size_t max_group_rows;

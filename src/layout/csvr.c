@@ -921,10 +921,29 @@ static int space_only(unsigned char c)
     return c == ' ';
 }
 
-/* read_bom - handle a UTF-8 byte order mark per the layout */
+/* utf16_name - "UTF-16LE" etc. when the file's first bytes are a UTF-16/32 byte order mark or
+ * ASCII text with every other byte NUL; NULL otherwise */
+static const char *utf16_name(const unsigned char *c, size_t n)
+{
+    if (n >= 4 && !memcmp(c, "\xFF\xFE\0\0", 4))
+        return "UTF-32LE";
+    if (n >= 4 && !memcmp(c, "\0\0\xFE\xFF", 4))
+        return "UTF-32BE";
+    if (n >= 2 && c[0] == 0xFF && c[1] == 0xFE)
+        return "UTF-16LE";
+    if (n >= 2 && c[0] == 0xFE && c[1] == 0xFF)
+        return "UTF-16BE";
+    if (n >= 4 && c[0] && !c[1] && c[2] && !c[3] && c[0] < 0x80 && c[2] < 0x80)
+        return "UTF-16LE";
+    if (n >= 4 && !c[0] && c[1] && !c[2] && c[3] && c[1] < 0x80 && c[3] < 0x80)
+        return "UTF-16BE";
+    return NULL;
+}
+
+/* read_bom - handle a UTF-8 byte order mark per the layout; name a UTF-16/32 file as such */
 static int read_bom(struct csvr *r, struct buf *err)
 {
-    while (r->clen < 3) {
+    while (r->clen < 4) {
         size_t k = fread(r->chunk + r->clen, 1, CHUNK - r->clen, r->in);
         if (k == 0) {
             if (ferror(r->in))
@@ -932,6 +951,14 @@ static int read_bom(struct csvr *r, struct buf *err)
             break;
         }
         r->clen += k;
+    }
+    const char *wide = utf16_name(r->chunk, r->clen);
+    if (wide) {
+        buf_appendf(err,
+                    "the file is %s text, which layout %s does not read (it expects %s): "
+                    "export it as %s",
+                    wide, r->l->name, r->l->encoding, r->l->encoding);
+        return WB_PERMFAIL;
     }
     int has = r->clen >= 3 && memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0;
     if (has && r->l->bom == LAYOUT_BOM_FORBIDDEN) {

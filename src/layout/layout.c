@@ -94,24 +94,6 @@ static int is_ident(const char *s)
     return 1;
 }
 
-/* strip_comment - cut a '#' comment: at line start, or white space + '#' + white space */
-static void strip_comment(char *s)
-{
-    char *first = s;
-    while (isspace((unsigned char)*first))
-        first++;
-    for (char *p = first; *p; p++) {
-        if (*p != '#')
-            continue;
-        int before = (p == first) || isspace((unsigned char)p[-1]);
-        int after = isspace((unsigned char)p[1]);
-        if (p == first || (before && after)) {
-            *p = '\0';
-            return;
-        }
-    }
-}
-
 /* set_once - note that scalar key k was given; error if it was already */
 static int set_once(struct lparse *p, int k, const char *key)
 {
@@ -266,8 +248,12 @@ static int key_value(struct lparse *p, char *key, const char *v)
             return WB_OK;
         l->dt_iso = strcmp(v, "iso8601") == 0;
         l->dt_fast = !l->dt_iso && layout_time_fast_ok(v);
-        if (!l->dt_iso && !strchr(v, '%'))
-            perr(p, p->lineno, "datetime_format must be 'iso8601' or a strptime format");
+        const char *why = l->dt_iso ? NULL : layout_time_format_check(v);
+        if (why)
+            perr(p, p->lineno,
+                 "%s: '%s' (use 'iso8601' or a strptime format such as "
+                 "'%%d/%%m/%%Y %%H:%%M')",
+                 why, v);
         return set_str(&l->dt_format, v);
     }
     if (strcmp(key, "time_zone") == 0) {
@@ -450,8 +436,7 @@ int layout_parse_text(const char *text, size_t len, const char *origin, struct l
         line[n] = '\0';
         pos += n + (nl != NULL);
         p.lineno++;
-        strip_comment(line);
-        char *s = str_trim(line);
+        char *s = str_trim(str_strip_comment(line));
         if (*s == '\0')
             continue;
         char *eq = strchr(s, '=');
@@ -485,11 +470,16 @@ int layout_load(const char *path, struct layout **out, struct buf *errs)
     struct buf b;
     *out = NULL;
     buf_init(&b, LAYOUT_FILE_MAX);
+    errno = 0;
     int rc = fs_read_file(path, &b);
     if (rc != WB_OK) {
-        if (errs)
-            buf_appendf(errs, "%s: %s\n", path,
-                        rc == WB_TOOBIG ? "layout file is too large" : "cannot read layout file");
+        int e = errno;
+        if (errs && rc == WB_TOOBIG)
+            buf_appendf(errs, "%s: layout file is too large (at most %d bytes)\n", path,
+                        LAYOUT_FILE_MAX);
+        else if (errs)
+            buf_appendf(errs, "%s: cannot read layout file: %s\n", path,
+                        e ? strerror(e) : "not a regular file");
         buf_free(&b);
         return WB_CONFIG;
     }
@@ -553,6 +543,11 @@ const char *layout_flow(const struct layout *l)
 const char *layout_encoding(const struct layout *l)
 {
     return l->encoding;
+}
+
+const char *layout_time_zone(const struct layout *l)
+{
+    return l->tz;
 }
 
 /* layout_nfields - number of logical fields declared */

@@ -79,6 +79,8 @@ const char *layout_name(const struct layout *l);
 const char *layout_flow(const struct layout *l);
 /* layout_encoding - the declared encoding name */
 const char *layout_encoding(const struct layout *l);
+/* layout_time_zone - the zone local times are read in ("UTC" by default) */
+const char *layout_time_zone(const struct layout *l);
 /* layout_nfields - number of logical fields declared */
 size_t layout_nfields(const struct layout *l);
 /* layout_field_name - logical name of field i (NULL when out of range) */
@@ -89,7 +91,9 @@ const char *layout_field_header(const struct layout *l, size_t i);
 int layout_field_required(const struct layout *l, size_t i);
 /* layout_field_index - index of a logical field, -1 if the layout has no such field */
 int layout_field_index(const struct layout *l, const char *field);
-/* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if bad */
+/* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if the
+ * text does not match, WB_NOTFOUND if it names a local time that does not exist (skipped when
+ * the clocks went forward) */
 int layout_parse_time(const struct layout *l, const char *text, time_t *out);
 
 /* Row-level problems reported by csvr_next with WB_PERMFAIL. */

@@ -44,6 +44,10 @@ struct layout {
 
 /* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
 int layout_tz_valid(const char *name);
+/* layout_time_format_check - NULL if fmt is a strptime format that reads a whole date and time
+ * (year, month and day or day of year; with an hour, a minute) with known conversions only;
+ * else why not */
+const char *layout_time_format_check(const char *fmt);
 /* layout_time_fast_ok - 1 if fmt uses only %d %e %m %Y %y %H %M %S %% (parsed without strptime) */
 int layout_time_fast_ok(const char *fmt);
 /* layout_tzcache_new - cache for a layout's zone (NULL on allocation failure) */

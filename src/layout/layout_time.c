@@ -187,7 +187,7 @@ static int local_to_utc(const struct layout *l, struct tm *wall, time_t *out)
         s->offset = off;
     }
     if (s->state != SLOT_OK)
-        return WB_PERMFAIL;
+        return WB_NOTFOUND; /* the only other state: a wall time the clock change skipped */
     *out = as_utc - s->offset;
     return WB_OK;
 }
@@ -341,6 +341,76 @@ static int number(const char **p, int maxd, int *out)
     *p += k;
     *out = v;
     return k > 0;
+}
+
+/* layout_time_format_check - known conversions only, and every part of a date and time */
+const char *layout_time_format_check(const char *fmt)
+{
+    enum { Y = 1, MON = 2, DAY = 4, H = 8, MIN = 16, ALL = 31 };
+    static const struct {
+        char c;
+        unsigned parts;
+    } conv[] = {{'Y', Y},
+                {'y', Y},
+                {'G', Y},
+                {'C', 0},
+                {'m', MON},
+                {'b', MON},
+                {'B', MON},
+                {'h', MON},
+                {'d', DAY},
+                {'e', DAY},
+                {'j', MON | DAY},
+                {'H', H},
+                {'I', H},
+                {'k', H},
+                {'l', H},
+                {'M', MIN},
+                {'S', 0},
+                {'p', 0},
+                {'a', 0},
+                {'A', 0},
+                {'z', 0},
+                {'Z', 0},
+                {'n', 0},
+                {'t', 0},
+                {'%', 0},
+                {'D', MON | DAY | Y},
+                {'F', Y | MON | DAY},
+                {'T', H | MIN},
+                {'R', H | MIN},
+                {'r', H | MIN},
+                {'c', ALL},
+                {'U', 0},
+                {'W', 0},
+                {'V', 0},
+                {'u', 0},
+                {'w', 0},
+                {'g', Y},
+                {'s', ALL}};
+    unsigned have = 0;
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%')
+            continue;
+        f++;
+        if (*f == 'E' || *f == 'O')
+            f++;
+        if (!*f)
+            return "datetime_format ends inside a conversion ('%' at the end)";
+        size_t i = 0;
+        while (i < sizeof conv / sizeof conv[0] && conv[i].c != *f)
+            i++;
+        if (i == sizeof conv / sizeof conv[0])
+            return "datetime_format has a conversion strptime does not know";
+        have |= conv[i].parts;
+    }
+    if (!(have & Y))
+        return "datetime_format reads no year (%Y or %y)";
+    if ((have & (MON | DAY)) != (MON | DAY))
+        return "datetime_format reads no month and day (%m and %d, or %j)";
+    if ((have & H) && !(have & MIN))
+        return "datetime_format reads an hour but no minute (%M)";
+    return NULL; /* a date alone is midnight of that day in the layout's zone */
 }
 
 /* layout_time_fast_ok - 1 if fmt uses only %d %e %m %Y %y %H %M %S %% (parsed without strptime) */

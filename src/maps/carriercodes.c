@@ -97,7 +97,7 @@ int carriercodes_has(const struct carriercodes *c, const char *code)
     return c && code && strmap_get(c->codes, code) != NULL;
 }
 
-/* carriercodes_suggest - "did you mean 'X'?" for a case/blank-only near miss */
+/* carriercodes_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation */
 int carriercodes_suggest(const struct carriercodes *c, const char *code, char *out, size_t n)
 {
     char fold[MAPFILE_LINE_MAX + 1];

@@ -25,7 +25,8 @@ int carriercodes_parse_text(const char *name, const char *text, size_t len,
                             struct carriercodes **out, struct buf *errs);
 /* carriercodes_has - 1 if code is on the list exactly (case-sensitive), else 0 */
 int carriercodes_has(const struct carriercodes *c, const char *code);
-/* carriercodes_suggest - "did you mean 'X'?" for a case/blank-only near miss; WB_NOTFOUND if none
+/* carriercodes_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation;
+ * WB_NOTFOUND if none
  */
 int carriercodes_suggest(const struct carriercodes *c, const char *code, char *out, size_t n);
 /* carriercodes_count - number of distinct codes */

@@ -338,7 +338,8 @@ const struct carrier_entry *carriers_lookup(const struct carriers *m, const char
     return e ? &e->pub : NULL;
 }
 
-/* carriers_suggest - "did you mean 'X'?" for a case/blank-only near miss; WB_NOTFOUND otherwise */
+/* carriers_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation;
+ * WB_NOTFOUND otherwise */
 int carriers_suggest(const struct carriers *m, const char *wms_code, char *out, size_t n)
 {
     char fold[MAPFILE_LINE_MAX + 1];

@@ -46,7 +46,8 @@ int carriers_parse_text(const char *name, const char *text, size_t len,
                         const struct carriercodes *codes, struct carriers **out, struct buf *errs);
 /* carriers_lookup - the entry for a WMS code (exact after trimming blanks), NULL if unmapped */
 const struct carrier_entry *carriers_lookup(const struct carriers *m, const char *wms_code);
-/* carriers_suggest - "did you mean 'X'?" for a case/blank-only near miss; WB_NOTFOUND otherwise */
+/* carriers_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation;
+ * WB_NOTFOUND otherwise */
 int carriers_suggest(const struct carriers *m, const char *wms_code, char *out, size_t n);
 /* carriers_count - number of mapped WMS codes */
 size_t carriers_count(const struct carriers *m);

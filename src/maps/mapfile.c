@@ -195,8 +195,8 @@ int mapfile_next(struct mapfile *mf, char **line)
         }
         memcpy(mf->line, s, len);
         mf->line[len] = '\0';
-        str_trim(mf->line);
-        if (mf->line[0] == '\0' || mf->line[0] == '#')
+        str_trim(str_strip_comment(mf->line));
+        if (mf->line[0] == '\0')
             continue;
         *line = mf->line;
         return 1;
@@ -233,7 +233,8 @@ size_t mapfile_chars(const char *s)
     return n;
 }
 
-/* mapfile_fold - s with ASCII letters lowered and blanks dropped, for near-miss hints */
+/* mapfile_fold - s with ASCII letters lowered and ASCII blanks and punctuation dropped, for
+ * near-miss hints ("DPD LOCAL", "dpd_local" and "DPD-Local" all fold to "dpdlocal") */
 int mapfile_fold(const char *s, char *out, size_t n)
 {
     size_t k = 0;
@@ -241,7 +242,8 @@ int mapfile_fold(const char *s, char *out, size_t n)
         return WB_TOOBIG;
     for (; *s; s++) {
         char c = *s;
-        if (c == ' ' || c == '\t')
+        if ((unsigned char)c < 0x80 &&
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
             continue;
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');

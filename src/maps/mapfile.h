@@ -63,7 +63,8 @@ size_t mapfile_split(char *line, char sep, char **fields, size_t max);
 size_t mapfile_chars(const char *s);
 /* mapfile_text_ok - 1 if the len bytes are valid UTF-8 without control characters */
 int mapfile_text_ok(const char *s, size_t len);
-/* mapfile_fold - s with ASCII letters lowered and blanks dropped, for near-miss hints */
+/* mapfile_fold - s with ASCII letters lowered and ASCII blanks and punctuation dropped, for
+ * near-miss hints */
 int mapfile_fold(const char *s, char *out, size_t n);
 
 #endif

@@ -131,8 +131,8 @@ static int parse_creds(const char *path, char *text, struct lwa_creds *out, stru
         if (nl)
             *nl = '\0';
         lineno++;
-        str_trim(line);
-        if (!*line || *line == '#')
+        str_trim(str_strip_comment(line));
+        if (!*line)
             continue;
         char *eq = strchr(line, '=');
         if (!eq) {

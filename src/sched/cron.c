@@ -356,17 +356,6 @@ static int parse_line(const char *line, struct sched_entry *ent, struct buf *msg
     return 0;
 }
 
-/* strip_comment - cut a `#` comment (at line start or after a blank) */
-static void strip_comment(char *s)
-{
-    for (char *p = s; *p; p++) {
-        if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
-            *p = '\0';
-            return;
-        }
-    }
-}
-
 /* cron_parse_text - parse schedule text into a new array */
 int cron_parse_text(const char *name, const char *text, size_t len, struct sched_entry **out,
                     size_t *n, struct buf *errs)
@@ -402,8 +391,7 @@ int cron_parse_text(const char *name, const char *text, size_t len, struct sched
             failed = 1;
             continue;
         }
-        strip_comment(line);
-        str_trim(line);
+        str_trim(str_strip_comment(line));
         if (!line[0])
             continue;
         if (nv == cap) {

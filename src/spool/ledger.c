@@ -1122,6 +1122,24 @@ int ledger_alert(struct ledger *l, const char *kind, const char *item, const cha
     return exec_step(l, st);
 }
 
+/* ledger_alert_close - close the open alert of kind and item */
+int ledger_alert_close(struct ledger *l, const char *kind, const char *item, int *closed)
+{
+    static const char sql[] =
+        "UPDATE alerts SET closed=?3 WHERE kind=?1 AND item=?2 AND closed IS NULL";
+    *closed = 0;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, item);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
+    int rc = exec_step(l, st);
+    if (rc == WB_OK)
+        *closed = sqlite3_changes(l->db) > 0;
+    return rc;
+}
+
 /* ledger_alerts_open - iterate open alerts */
 int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg)
 {

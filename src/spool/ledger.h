@@ -212,6 +212,8 @@ struct ledger_alert_view {
     time_t created;
 };
 typedef int (*ledger_alert_cb)(void *arg, const struct ledger_alert_view *a);
+/* ledger_alert_close - close the open alert of kind and item; *closed = 1 if there was one */
+int ledger_alert_close(struct ledger *l, const char *kind, const char *item, int *closed);
 /* ledger_alerts_open - iterate open alerts */
 int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
 

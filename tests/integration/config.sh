@@ -23,6 +23,9 @@ expect_check() {
 reset() { cp "$WB_TMP/good.conf" "$C"; }
 
 expect_check 0 "carriers" "a good configuration"
+"$B" --config="$C" check >/dev/null 2>&1 && echo "ok   --config=FILE" || bad "--config=FILE refused"
+v=$("$B" --version) && echo "$v" | grep -q '^wmsbridge [^ ]' && echo "ok   --version: $v" ||
+    bad "--version: '$v'"
 
 reset; echo "colour = blue" >>"$C"
 line=$(wc -l <"$C")
@@ -57,6 +60,29 @@ expect_check 78 "dispatch-utf8.layout" "broken layout named"
 
 reset; echo "merchant_id =" >>"$C"
 expect_check 78 "merchant_id" "empty required value"
+
+reset; echo "setle_seconds = 5" >>"$C"
+expect_check 78 "unknown parameter 'setle_seconds' (did you mean 'settle_seconds'?)" \
+    "a misspelt key gets a hint"
+
+# one comment rule: a carrier appended to the shipped map, with a trailing comment, is a
+# carrier whose shipping method leaves the comment out
+reset; printf 'NEW-24 | Royal Mail |  | Tracked 24   # added by ops\n' >>"$W/etc/carriers.map"
+expect_check 0 "carriers" "a carrier line appended to the shipped map, with a comment"
+cp "$WB_ROOT/etc/carriers.map" "$W/etc/carriers.map"
+
+reset; mkdir -p "$WB_TMP/formats2"; cp "$WB_ROOT"/formats/*.layout "$WB_TMP/formats2/"
+sed -i 's|^datetime_format = .*|datetime_format = %d/%m %H:%M|' "$WB_TMP/formats2/dispatch-utf8.layout"
+echo "layout_dir = $WB_TMP/formats2" >>"$C"
+expect_check 78 "datetime_format reads no year" "a datetime_format without a year"
+
+# the schema directory's problem and its reason are two lines, the reason on its own
+reset; mkdir -p "$WB_TMP/noxsd"; echo "xsd_dir = $WB_TMP/noxsd" >>"$C"
+out=$("$B" -c "$C" check 2>&1)
+echo "$out" | grep -q "^$WB_TMP/noxsd: amzn-base.xsd not found" &&
+    echo "$out" | grep -q "xsd_dir: cannot compile the feed schemas in $WB_TMP/noxsd\$" &&
+    echo "ok   xsd_dir problem and reason on separate lines" ||
+    { bad "xsd_dir messages"; echo "$out" | grep xsd; }
 
 reset
 "$B" -c "$C" run --once dispatch --options flush >/dev/null 2>&1 || true

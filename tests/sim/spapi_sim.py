@@ -168,6 +168,7 @@ import time
 import traceback
 import urllib.parse
 import uuid
+import zlib
 import xml.etree.ElementTree as ET
 
 # Operation table: method, path pattern, operation, documented rate/s, burst.
@@ -219,6 +220,22 @@ FAULT_DEFAULTS = {
     "s3_faults": False,     # 5xx/slow/timeout also on /_upload, /_download
     "result_body": "",      # non-empty: the text of every XML feed's result
                             # document from now on (hostile-input tests)
+    "report_lie": "",       # how the reports of the next report_lie_next XML
+                            # feeds lie (the feed itself is processed truly):
+                            # empty (an empty ProcessingReport), errors_only
+                            # ("0 successful, N with error", no Result),
+                            # unknown_ids (Results only for MessageIDs never
+                            # sent), overcount ("5000 processed"), json (a
+                            # JSON listings report), flat (a flat-file
+                            # report), other_feed (another feed's
+                            # DocumentTransactionID), whole_error_beside (an
+                            # Error without MessageID beside successes),
+                            # other_order (message 1 warned under another
+                            # AmazonOrderID); stalls: gzip_bomb (a GZIP
+                            # result that inflates past 256 MiB), garbage
+                            # (not a report), no_result_doc (DONE without
+                            # resultFeedDocumentId)
+    "report_lie_next": 0,   # how many next XML feed reports lie (report_lie)
     "list_lag_seconds": 0,  # getFeeds lists a feed only this long after its
                             # creation (Amazon's lists are not instantly
                             # consistent); getFeed finds it at once
@@ -227,6 +244,10 @@ FAULT_DEFAULTS = {
                             # ahead): the Date header, createdTime and the
                             # createdSince/createdUntil of getFeeds
 }
+
+REPORT_LIES = ("empty", "errors_only", "unknown_ids", "overcount", "json",
+               "flat", "other_feed", "whole_error_beside", "other_order",
+               "gzip_bomb", "garbage", "no_result_doc")
 
 DEFAULT_CLIENT_ID = "amzn1.application-oa2-client.wmsbridgesim"
 DEFAULT_CLIENT_SECRET = "wmsbridge-sim-secret"
@@ -543,6 +564,9 @@ class Sim:
                 out[k] = float(v)
                 if not 0.0 <= out[k] <= 1.0:
                     raise ValueError("%s must be a probability 0..1" % k)
+        if out.get("report_lie") and out["report_lie"] not in REPORT_LIES:
+            raise ValueError("report_lie must be one of %s"
+                             % ", ".join(REPORT_LIES))
         if "expired_status" in out and out["expired_status"] not in (401, 403):
             raise ValueError("expired_status must be 401 or 403")
         return out
@@ -918,8 +942,69 @@ class Sim:
         body = xml_report(f, n, n - n_err, n_err, n_warn, results)
         if self.faults["result_body"]:
             body = self.faults["result_body"].encode("utf-8")
+        lie = (self.faults["report_lie"]
+               if self.take_fault("report_lie_next", "report_lie") else "")
+        if lie:
+            self.lying_report(f, lie, n)
+            return
         f["resultFeedDocumentId"] = self.create_doc(
             "feed-result", "text/xml", body, self.faults["gzip"])
+
+    def lying_report(self, f, lie, n):
+        """lying_report - the result of an XML feed that lies in one way
+        (report_lie); the feed's messages were processed truly before."""
+        f["lie"] = lie
+        ctype = "text/xml"
+        mid = f["messages"][0]["message_id"] if f["messages"] else 1
+        if lie == "no_result_doc":
+            return
+        if lie == "empty":
+            body = xml_report(f, 0, 0, 0, 0, [])
+            body = re.sub(rb"<ProcessingReport>.*</ProcessingReport>",
+                          b"<ProcessingReport/>", body, flags=re.S)
+        elif lie == "errors_only":
+            body = xml_report(f, n, 0, n, 0, [])
+        elif lie == "unknown_ids":
+            body = xml_report(f, n, n - 1, 1, 0, [
+                (n + 1000, "Error", "18028", "The data you submitted is "
+                 "incomplete or invalid.", None)])
+        elif lie == "overcount":
+            body = xml_report(f, 5000, 5000, 0, 0, [])
+        elif lie == "json":
+            body = json.dumps(listings_report(f, [], n, n)).encode()
+            ctype = "application/json"
+        elif lie == "flat":
+            body = ("Feed Processing Summary:\n"
+                    "\tNumber of records processed\t\t%d\n"
+                    "\tNumber of records successful\t\t%d\n\n"
+                    "original-record-number\tsku\terror-code\terror-type\t"
+                    "error-message\n" % (n, n)).encode()
+            ctype = "text/tab-separated-values"
+        elif lie == "other_feed":
+            g = dict(f, feedId=str(int(f["feedId"]) + 7))
+            body = xml_report(g, n, n, 0, 0, [])
+        elif lie == "whole_error_beside":
+            body = xml_report(f, n, n, 0, 0, [
+                (0, "Error", "25", "We are unable to process the XML feed "
+                 "because of one or more errors.", None)])
+        elif lie == "other_order":
+            body = xml_report(f, n, n, 0, 1, [
+                (mid, "Warning", "5001", "This update was skipped: it "
+                 "repeats an earlier shipment confirmation.",
+                 {"order": "999-9999999-9999999"})])
+        elif lie == "garbage":
+            body = b"\x1f\x00 this is not a processing report \xff\xfe"
+        else:  # gzip_bomb: a small GZIP document that inflates past 256 MiB
+            z = zlib.compressobj(9, zlib.DEFLATED, 31)
+            chunk = b"\0" * (1 << 20)
+            body = b"".join(z.compress(chunk) for _ in range(260)) + z.flush()
+        did = self.create_doc("feed-result", ctype, body, False)
+        if lie == "gzip_bomb":
+            with self.lock:
+                self.docs[did]["compression"] = "GZIP"
+                self.count("gzip_document")
+            self.save()
+        f["resultFeedDocumentId"] = did
 
     def finish_listings(self, f):
         """finish_listings - the JSON processing report of a listings feed."""

@@ -70,6 +70,47 @@ static void test_parse_and_utf8(void **state)
     assert_string_equal(str_shown("caf\xc3\xa9", sh, sizeof sh), "caf\xc3\xa9");
 }
 
+/* test_comment_rule - the one comment rule of every file read: '#' first, or with blanks on
+ * both sides; any other '#' is data */
+static void test_comment_rule(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"# whole line", ""},
+        {"   \t# indented", "   \t"},
+        {"#", ""},
+        {"RM24 | Royal Mail | | Tracked 24  # next day", "RM24 | Royal Mail | | Tracked 24  "},
+        {"key = value\t#\tnote", "key = value\t"},
+        {"C#1 | Royal Mail | | 1st", "C#1 | Royal Mail | | 1st"},
+        {"field order_id = Order #", "field order_id = Order #"},
+        {"field x = Order#Ref", "field x = Order#Ref"},
+        {"sku #2 seller-2", "sku #2 seller-2"},
+        {"a# b", "a# b"},
+        {"a # b # c", "a "},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "%s", cases[i].in);
+        assert_string_equal(str_strip_comment(line), cases[i].out);
+    }
+    assert_int_equal(str_edit_distance("settle_seconds", "settle_seconds"), 0);
+    assert_int_equal(str_edit_distance("setle_seconds", "settle_seconds"), 1);
+    assert_int_equal(str_edit_distance("flsuh", "flush"), 1); /* a swap is one edit */
+    assert_int_equal(str_edit_distance("", "abc"), 3);
+    assert_int_equal(str_edit_distance("kitten", "sitting"), 3);
+    static const struct {
+        const char *name;
+        int x;
+    } words[] = {{"flush", 1}, {"limit", 2}, {"lmiit", 3}, {NULL, 0}};
+    assert_string_equal(str_nearest("flsuh", words, 4, sizeof words[0]), "flush");
+    assert_null(str_nearest("flush", words, 4, sizeof words[0]));  /* itself: no hint */
+    assert_null(str_nearest("zzzzzz", words, 4, sizeof words[0])); /* nothing near */
+    assert_null(str_nearest("limiit", words, 4, sizeof words[0])); /* a tie: no guess */
+}
+
 /* test_shm_owner_death - a shared page survives a forked holder dying while locked */
 static void test_shm_owner_death(void **state)
 {
@@ -163,7 +204,9 @@ static void test_conf_errors(void **state)
                "remote.wms.flow = dispatch\nremote.wms.fingerprint = SHA256:x\n");
     write_conf(dir, "bad.conf",
                "merchant_id = M1\nbogus = 1\nsettle_seconds = -5\n"
-               "tls_verify = maybe\nskus_map = /nonexistent/skus.map\nnoequals\n");
+               "tls_verify = maybe\nskus_map = /nonexistent/skus.map\nnoequals\n"
+               "setle_seconds = 3\nremote.wms.hots = h\nremote.wms.fingreprint = x\n"
+               "merchant = M2\n");
     char p[256];
     struct wb_config c;
     struct buf errs;
@@ -190,6 +233,14 @@ static void test_conf_errors(void **state)
     assert_non_null(strstr(e, "bad.conf:4: tls_verify"));
     assert_non_null(strstr(e, "skus_map: cannot read file"));
     assert_non_null(strstr(e, "bad.conf:6: expected 'key = value'"));
+    assert_non_null(strstr(e, "bad.conf:2: unknown parameter 'bogus'\n"));
+    assert_non_null(strstr(e, "bad.conf:7: unknown parameter 'setle_seconds' (did you mean "
+                              "'settle_seconds'?)\n"));
+    assert_non_null(strstr(e, "bad.conf:8: unknown parameter 'remote.wms.hots' (did you mean "
+                              "'remote.wms.host'?)\n"));
+    assert_non_null(strstr(e, "bad.conf:9: unknown parameter 'remote.wms.fingreprint' (did you "
+                              "mean 'remote.wms.fingerprint'?)\n"));
+    assert_non_null(strstr(e, "bad.conf:10: unknown parameter 'merchant'\n"));
     conf_free(&c);
     buf_free(&errs);
     const char *names[] = {"carriers.map", "skus.map", "amazon-carrier-codes.txt", "good.conf",
@@ -233,9 +284,10 @@ static void test_dl_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_cap),      cmocka_unit_test(test_parse_and_utf8),
-        cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_shm_owner_death),
-        cmocka_unit_test(test_conf_errors),  cmocka_unit_test(test_dl_load),
+        cmocka_unit_test(test_buf_cap),         cmocka_unit_test(test_parse_and_utf8),
+        cmocka_unit_test(test_comment_rule),    cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_shm_owner_death), cmocka_unit_test(test_conf_errors),
+        cmocka_unit_test(test_dl_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  * across both 2026 DST changes in Europe/London. Runs from the repository root.
  */
 #include "layout_testutil.h"
+#include "layout/layout_int.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -57,6 +58,15 @@ static void test_shipped_layouts(void **state)
     assert_int_equal(layout_field_required(l, 0), 1);
     layout_free(l);
     assert_int_equal(errs.len, 0);
+
+    /* a layout that cannot be read says why */
+    assert_int_equal(layout_load("formats/missing.layout", &l, &errs), WB_CONFIG);
+    assert_null(l);
+    assert_string_equal(buf_str(&errs), "formats/missing.layout: cannot read layout file: No such "
+                                        "file or directory\n");
+    buf_reset(&errs);
+    assert_int_equal(layout_load("formats", &l, &errs), WB_CONFIG);
+    assert_string_equal(buf_str(&errs), "formats: cannot read layout file: Is a directory\n");
     buf_free(&errs);
 }
 
@@ -116,7 +126,7 @@ static void test_errors_with_lines(void **state)
     expect_err(e, "t.layout:10: only 'header = yes'");
     expect_err(e, "t.layout:11: unknown time zone 'Mars/Olympus'");
     expect_err(e, "t.layout:12: encoding 'NO-SUCH-CHARSET'");
-    expect_err(e, "t.layout:13: datetime_format must be");
+    expect_err(e, "t.layout:13: datetime_format reads no year (%Y or %y): 'yesterday'");
     expect_err(e, "t.layout:14: line_end must be lf or crlf");
     expect_err(e, "t.layout:15: max_field must be");
     expect_err(e, "t.layout:16: bad field name 'Bad-Name'");
@@ -272,7 +282,7 @@ static void test_time_london_dst(void **state)
     time_t t;
     /* spring forward, Sunday 29 March 2026: 01:00-01:59 does not exist */
     assert_int_equal(parse_ok(l, "29/03/2026 00:30"), 1774744200);
-    assert_int_equal(layout_parse_time(l, "29/03/2026 01:30", &t), WB_PERMFAIL);
+    assert_int_equal(layout_parse_time(l, "29/03/2026 01:30", &t), WB_NOTFOUND);
     assert_int_equal(parse_ok(l, "29/03/2026 02:30"), 1774747800);
     /* fall back, Sunday 25 October 2026: 01:00-01:59 happens twice, the first wins */
     assert_int_equal(parse_ok(l, "25/10/2026 00:30"), 1792884600);
@@ -283,7 +293,7 @@ static void test_time_london_dst(void **state)
         assert_int_equal(parse_ok(l, "01/07/2026 12:00"), 1782903600);
         assert_int_equal(parse_ok(l, "25/10/2026 02:30"), 1792895400);
         assert_int_equal(parse_ok(l, "29/03/2026 00:30"), 1774744200);
-        assert_int_equal(layout_parse_time(l, "29/03/2026 01:59", &t), WB_PERMFAIL);
+        assert_int_equal(layout_parse_time(l, "29/03/2026 01:59", &t), WB_NOTFOUND);
     }
     /* the caller's TZ is left alone */
     assert_string_equal(getenv("TZ"), "Asia/Tokyo");
@@ -310,6 +320,28 @@ static int parse_fmt(const char *fmt, const char *text, time_t *t)
     int rc = layout_parse_time(l, text, t);
     layout_free(l);
     return rc;
+}
+
+/* test_format_check - a datetime_format that cannot read a whole date is refused with the reason */
+static void test_format_check(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%SZ",   "%d.%m.%y %H%M",        "%F %T",    "%d %b %Y",
+        "%Y%j %H:%M",     "%e/%m/%Y %H:%M 100%%", "%Y-%m-%d %H:%M:%S %z", "%Ey-%m-%d"};
+    for (size_t i = 0; i < WB_ARRAY_LEN(ok); i++)
+        if (layout_time_format_check(ok[i]))
+            fail_msg("'%s' refused: %s", ok[i], layout_time_format_check(ok[i]));
+    static const char *const bad[][2] = {
+        {"%d/%m/%Y %H:%Q", "strptime does not know"}, {"%d/%m %H:%M", "no year"},
+        {"%Y-%m %H:%M", "no month and day"},          {"%Y-%m-%d %H", "an hour but no minute"},
+        {"%d/%m/%Y %", "ends inside a conversion"},   {"iso", "no year"},
+    };
+    for (size_t i = 0; i < WB_ARRAY_LEN(bad); i++) {
+        const char *why = layout_time_format_check(bad[i][0]);
+        if (!why || !strstr(why, bad[i][1]))
+            fail_msg("'%s': expected '%s', got '%s'", bad[i][0], bad[i][1], why ? why : "(ok)");
+    }
 }
 
 /* test_time_formats - numeric formats (own parser) and others (strptime) */
@@ -368,7 +400,7 @@ int main(void)
         cmocka_unit_test(test_errors_with_lines), cmocka_unit_test(test_flow_fields),
         cmocka_unit_test(test_comments),          cmocka_unit_test(test_time_iso),
         cmocka_unit_test(test_time_london_dst),   cmocka_unit_test(test_time_speed),
-        cmocka_unit_test(test_time_formats),
+        cmocka_unit_test(test_format_check),      cmocka_unit_test(test_time_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,6 +137,52 @@ static void test_shipped_carriers(void **state)
     buf_free(&errs);
 }
 
+/* test_shipped_map_appended - a carrier line appended to the shipped map, with a trailing
+ * comment, is a [dispatch] carrier whose shipping method leaves the comment out */
+static void test_shipped_map_appended(void **state)
+{
+    (void)state;
+    char path[4096];
+    struct carriercodes *c = NULL;
+    struct carriers *m = NULL;
+    struct buf errs, text;
+    buf_init(&errs, 1 << 16);
+    buf_init(&text, 1 << 20);
+    assert_int_equal(
+        carriercodes_load(maps_test_etc(path, sizeof path, "amazon-carrier-codes.txt"), &c, NULL),
+        WB_OK);
+    FILE *f = fopen(maps_test_etc(path, sizeof path, "carriers.map"), "r");
+    assert_non_null(f);
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        assert_int_equal(buf_append(&text, chunk, got), WB_OK);
+    fclose(f);
+    const char *extra = "PFX-9 | Parcelforce | | Express 9  # added by ops\n"
+                        "C#1   | Other | Carrier #1 | Same day\n";
+    assert_int_equal(buf_append(&text, extra, strlen(extra)), WB_OK);
+    assert_int_equal(carriers_parse_text("carriers.map", buf_str(&text), text.len, c, &m, &errs),
+                     WB_OK);
+    assert_string_equal(buf_str(&errs), "");
+    const struct carrier_entry *e = carriers_lookup(m, "PFX-9");
+    assert_non_null(e);
+    assert_string_equal(e->carrier_code, "Parcelforce");
+    assert_string_equal(e->shipping_method, "Express 9");
+    e = carriers_lookup(m, "C#1");
+    assert_non_null(e);
+    assert_string_equal(e->carrier_name, "Carrier #1");
+    char hint[128];
+    assert_int_equal(carriers_suggest(m, "DPD-LOCAL", hint, sizeof hint), WB_OK);
+    assert_string_equal(hint, "did you mean 'DPDLOCAL'?");
+    assert_int_equal(carriers_suggest(m, "pfx_9", hint, sizeof hint), WB_OK);
+    assert_string_equal(hint, "did you mean 'PFX-9'?");
+    assert_null(carriers_lookup(m, "DPD-LOCAL"));
+    carriers_free(m);
+    carriercodes_free(c);
+    buf_free(&errs);
+    buf_free(&text);
+}
+
 /* test_case_sensitive_codes - "Purolator" is refused where only "PUROLATOR" exists */
 static void test_case_sensitive_codes(void **state)
 {
@@ -324,7 +370,7 @@ static void test_load_file(void **state)
     unlink(path);
     buf_reset(&errs);
     assert_int_equal(carriers_load("/", c, &m, &errs), WB_CONFIG);
-    assert_string_equal(buf_str(&errs), "/: cannot read: not a regular file\n");
+    assert_string_equal(buf_str(&errs), "/: cannot read: Is a directory\n");
     carriercodes_free(c);
     buf_free(&errs);
 }
@@ -356,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_codes),
         cmocka_unit_test(test_shipped_carriers),
+        cmocka_unit_test(test_shipped_map_appended),
         cmocka_unit_test(test_case_sensitive_codes),
         cmocka_unit_test(test_dpd_not_dpd_local),
         cmocka_unit_test(test_rules),
