@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 ORDER_RE = re.compile(r"[0-9]{3}-[0-9]{7}-[0-9]{7}\Z")
 ITEM_RE = re.compile(r"[0-9]{14}\Z")
 QTY_RE = re.compile(r"[+-]?[0-9]+\Z")
-TRACKING_RE = re.compile(r"[A-Za-z0-9 -]{6,64}\Z")
+TRACKING_RE = re.compile(r"[A-Za-z0-9 -]{6,50}\Z")
 DUP_WINDOW = 65536
 GROUP_MAX = 64
 FIELDS = ("order_id", "order_item_id", "sku", "quantity", "carrier", "tracking", "ship_time")

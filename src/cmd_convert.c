@@ -67,6 +67,38 @@ static void default_codes(const char *carriers, char *out, size_t n)
     snprintf(out, n, "%.*s/amazon-carrier-codes.txt", dl, slash ? carriers : ".");
 }
 
+/* messages named by input line when the feed fails the schema: 8 bytes each, 64 MiB at most */
+#define XSD_LINES_MAX ((size_t)64 << 20)
+/* messages the schema refuses that are named one by one */
+#define XSD_NAMED_MAX 64
+
+/* xsdcheck_failed - 1 if the feed at path fails the schema, with each refused message named by
+ * its MessageID and the input line of its first row (lines: a long per message) */
+static int xsdcheck_failed(struct xsdcheck *xc, const char *path, const struct buf *lines,
+                           struct buf *err)
+{
+    struct amazon_xml_msg_err bad[XSD_NAMED_MAX];
+    size_t nbad = 0;
+    int whole = 0;
+    int rc = xsdcheck_messages(xc, path, bad, XSD_NAMED_MAX, &nbad, &whole, err);
+    if (rc == WB_OK)
+        return 0;
+    fprintf(stderr, "wmsbridge convert: the feed failed schema validation; nothing written\n");
+    for (size_t i = 0; i < nbad; i++) {
+        long line = 0, id = bad[i].message_id;
+        if (id >= 1 && (size_t)id * sizeof line <= lines->len)
+            memcpy(&line, lines->data + (size_t)(id - 1) * sizeof line, sizeof line);
+        if (line > 0)
+            fprintf(stderr, "line %ld (MessageID %ld): %s\n", line, id, bad[i].why);
+        else
+            fprintf(stderr, "MessageID %ld (input line not known): %s\n", id, bad[i].why);
+    }
+    if (whole || nbad == 0)
+        fprintf(stderr, "%s\n", buf_str(err));
+    buf_reset(err);
+    return 1;
+}
+
 /* cmd_convert - see file comment */
 int cmd_convert(int argc, char **argv, const char *conf_path)
 {
@@ -129,7 +161,9 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         goto out;
     }
     struct dispatch_convert_stats st;
-    int rc = dispatch_convert(&rules, stdin, out, rej, a.merchant, &st, &err);
+    struct buf lines; /* with --xsd-dir: each message's first input line, to name refused rows */
+    buf_init(&lines, XSD_LINES_MAX);
+    int rc = dispatch_convert(&rules, stdin, out, rej, a.merchant, &st, xc ? &lines : NULL, &err);
     if (rej && fclose(rej) != 0 && rc == WB_OK)
         rc = WB_IOERR;
     rej = NULL;
@@ -137,9 +171,8 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         char path[64];
         snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(tmp));
         fflush(tmp);
-        if (xsdcheck_file(xc, path, &err) != WB_OK) {
-            fprintf(stderr, "wmsbridge convert: the feed failed schema validation:\n%s",
-                    buf_str(&err));
+        if (xsdcheck_failed(xc, path, &lines, &err)) {
+            buf_free(&lines);
             fclose(tmp);
             ex = WB_EX_SOFTWARE;
             goto out;
@@ -150,6 +183,7 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         while ((k = fread(chunk, 1, sizeof chunk, tmp)) > 0)
             fwrite(chunk, 1, k, stdout);
     }
+    buf_free(&lines);
     if (tmp)
         fclose(tmp);
     if (fflush(stdout) != 0 && rc == WB_OK)

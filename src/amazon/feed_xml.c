@@ -15,9 +15,13 @@
  * it. A message may be composed in parts as its items arrive (begin,
  * items, end); it is held in the buffer until its end, and a refused part
  * drops all of it, so a refused message leaves the document well formed.
+ * Every text value is checked with str_text_check, the rule the row checks
+ * apply too: Amazon's String type (at most FEED_STRING_MAX characters) of
+ * XML text without control characters.
  * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
- * "Other" without CarrierName, bad dates or quantities), WB_BADARG for caller
- * errors, WB_NOSPACE / WB_IOERR for write errors, which are sticky;
+ * U+FFFE, too long, "Other" without CarrierName, bad dates or quantities),
+ * WB_BADARG for caller errors, WB_NOSPACE / WB_IOERR for write errors,
+ * which are sticky;
  * WB_CONFIG for a value to escape while libxml2 cannot be loaded (the
  * reason, naming the package, logged once). feedw_error() gives the reason
  * of the last refusal. Never exits.
@@ -82,29 +86,9 @@ static uint64_t equal(uint64_t w, unsigned c)
     return (x - ONES) & ~x & HIGHS;
 }
 
-/* text_ok - 1 if the n bytes of s are well-formed UTF-8 that XML 1.0 accepts, without controls */
-static int text_ok(const char *s, size_t n)
-{
-    size_t i;
-    if (str_ascii_range(s, n, 0x20))
-        return 1; /* printable ASCII, the usual case */
-    if (!str_utf8_valid(s, n))
-        return 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20)
-            return 0;
-        /* U+FFFE and U+FFFF are not XML characters */
-        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
-            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
-            return 0;
-    }
-    return 1;
-}
-
 /* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
- * escapes (copied as they are: the usual case), 1 if they are other text XML 1.0 accepts, 0 if
- * they are not well-formed UTF-8 or hold control characters */
+ * escapes (copied as they are: the usual case), 1 if they are printable ASCII with such a
+ * character, 0 if they hold other bytes (str_text_check decides) */
 static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
     uint64_t odd = 0, special = 0, v, x, y;
@@ -142,20 +126,23 @@ static inline __attribute__((always_inline)) int scan_text(const char *s, size_t
     }
     if (!odd)
         return special ? 1 : 2;
-    return text_ok(s, n);
+    return 0;
 }
 
-/* check_text - a text field: acceptable text, present when required (length 0 is absent);
- * clears *plain when the text needs escaping */
+/* check_text - a text field: present when required (length 0 is absent), and text Amazon's
+ * String type holds (str_text_check, at most FEED_STRING_MAX characters); clears *plain when
+ * the text is not plain printable ASCII */
 static inline __attribute__((always_inline)) int
 check_text(struct feedw *w, const struct feed_text *t, int required, const char *field, int *plain)
 {
     if (!t->n)
         return required ? refuse(w, WB_PERMFAIL, "missing", field) : WB_OK;
     int k = scan_text(t->s, t->n);
-    if (!k)
-        return refuse(w, WB_PERMFAIL, "not well-formed UTF-8 text or has control characters",
-                      field);
+    if (k == 2 && t->n <= FEED_STRING_MAX)
+        return WB_OK;
+    char why[128];
+    if (!str_text_check(t->s, t->n, FEED_STRING_MAX, why, sizeof why))
+        return refuse(w, WB_PERMFAIL, why, field);
     if (k != 2)
         *plain = 0;
     return WB_OK;
@@ -245,7 +232,7 @@ static int put(struct feedw *w, const char *p, size_t n)
 
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
-/* put_elem - append open, the tlen bytes of text escaped for content (text_ok), close */
+/* put_elem - append open, the tlen bytes of text escaped for content (checked text), close */
 static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const char *open,
                                                           size_t olen, const char *close,
                                                           size_t clen, const char *text,
@@ -264,7 +251,7 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
             special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
     }
     xmlChar *e = NULL;
-    if (special) { /* text_ok has made sure it holds no NUL */
+    if (special) { /* str_text_check has made sure it holds no NUL */
         int rc = xml_ready(w);
         if (rc != WB_OK)
             return rc;
@@ -393,8 +380,9 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
     if (!wp)
         return WB_BADARG;
     *wp = NULL;
+    char why[128];
     if (!out || !message_type || !merchant_id || !*merchant_id ||
-        !text_ok(merchant_id, strlen(merchant_id)))
+        !str_text_check(merchant_id, strlen(merchant_id), FEED_STRING_MAX, why, sizeof why))
         return WB_BADARG;
     enum feed_kind kind;
     if (strcmp(message_type, "OrderFulfillment") == 0)

@@ -5,8 +5,9 @@
  * or OrderAcknowledgement messages). Memory stays constant whatever the number
  * of messages. A message is held until it is complete: one refused in any
  * part (its head, an item) leaves nothing of itself, and the document intact.
- * Error contract: WB_PERMFAIL for content Amazon cannot take (bad UTF-8,
- * control characters, missing carrier name for "Other", bad dates or
+ * Error contract: WB_PERMFAIL for content Amazon cannot take (text that
+ * fails str_text_check: bad UTF-8, control characters, U+FFFE, more than
+ * FEED_STRING_MAX characters; missing carrier name for "Other", bad dates or
  * quantities), WB_BADARG for caller errors, WB_NOSPACE / WB_IOERR for write
  * errors (sticky: every later call returns the same). Never exits.
  * Must never: close or fsync the caller's FILE*, or buffer the whole document.
@@ -19,6 +20,10 @@
 #include <time.h>
 
 struct feedw;
+
+/* Amazon's String type (amzn-base.xsd), which every text value of a feed has or fits: at most
+ * this many characters */
+#define FEED_STRING_MAX 50
 
 struct fulfillment_item {
     const char *order_item_code; /* AmazonOrderItemCode */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/strutil.h"
@@ -214,4 +215,47 @@ const char *str_nearest(const char *w, const void *table, size_t n, size_t strid
             ties++;
     }
     return ties ? NULL : best;
+}
+
+/* str_text_check - see strutil.h */
+int str_text_check(const char *s, size_t n, size_t max_chars, char *why, size_t whyn)
+{
+    size_t chars = n;
+    if (!str_ascii_range(s, n, 0x20)) { /* printable ASCII (the usual case) needs no more */
+        chars = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20)
+                continue;
+            if (c == '\t')
+                snprintf(why, whyn, "holds a tab");
+            else if (c == '\r' || c == '\n')
+                snprintf(why, whyn, "holds a line break");
+            else
+                snprintf(why, whyn, "holds the control character 0x%02X", c);
+            return 0;
+        }
+        if (!str_utf8_valid(s, n)) {
+            snprintf(why, whyn,
+                     "is not well-formed UTF-8 (a character cut short or a byte "
+                     "that cannot start one)");
+            return 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            /* U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters */
+            if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+                ((unsigned char)s[i + 2] & 0xFE) == 0xBE) {
+                snprintf(why, whyn, "holds U+%s, which XML does not allow",
+                         (unsigned char)s[i + 2] == 0xBE ? "FFFE" : "FFFF");
+                return 0;
+            }
+            chars += (c & 0xC0) != 0x80;
+        }
+    }
+    if (max_chars && chars > max_chars) {
+        snprintf(why, whyn, "is longer than %zu characters (%zu)", max_chars, chars);
+        return 0;
+    }
+    return 1;
 }

@@ -40,6 +40,12 @@ int str_edit_distance(const char *a, const char *b);
 /* str_nearest - the one name within 2 edits of w and closer than any other, or NULL; the names
  * are the first member (a const char *) of n table entries of stride bytes from table */
 const char *str_nearest(const char *w, const void *table, size_t n, size_t stride);
+/* str_text_check - 1 if the n bytes are text an XML element takes and a schema string type of
+ * at most max_chars characters (0: any length) holds: well-formed UTF-8, no control character
+ * (TAB, CR and LF included), no U+FFFE or U+FFFF; else 0 with what is wrong in why, a phrase
+ * ("holds a tab") to follow the value's name. The one rule for every value that goes into a
+ * feed: the row checks, the map loaders and the feed writer all call it */
+int str_text_check(const char *s, size_t n, size_t max_chars, char *why, size_t whyn);
 
 /* str_same - 1 if the n bytes at a and at b are equal; spans of 8 to 32 bytes (order ids,
  * tracking numbers, timestamps) by overlapping words without a call */

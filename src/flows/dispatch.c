@@ -69,13 +69,16 @@ static int reject(char *code, size_t coden, const char *c, char *reason, size_t 
     return WB_PERMFAIL;
 }
 
-/* shown - a cell value made safe to quote in a reason (bounded, no controls) */
+/* shown - a cell value made safe to quote in a reason (bounded, no controls, cut between
+ * characters) */
 static const char *shown(const char *s, char *tmp, size_t n)
 {
     size_t k = 0;
     for (; *s && k + 4 < n; s++)
         tmp[k++] = (unsigned char)*s < 0x20 ? '?' : *s;
     if (*s && n > 4) {
+        while (k > 0 && ((unsigned char)*s & 0xC0) == 0x80) /* not inside a character */
+            k--, s--;
         memcpy(tmp + k, "...", 3);
         k += 3;
     }
@@ -161,8 +164,8 @@ static int tracking_word(uint64_t w)
 /* tracking_ok - plausible carrier tracking number */
 static int tracking_ok(const char *s, size_t n, const char **why)
 {
-    if (n < 6 || n > 64) {
-        *why = "must be 6 to 64 characters";
+    if (n < 6 || n > FEED_STRING_MAX) {
+        *why = "must be 6 to 50 characters";
         return 0;
     }
     int chars_ok = 1;
@@ -352,6 +355,11 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
     size_t lmethod;
     const char *method = csvr_field_n(row, r->f_method, &lmethod);
     if (lmethod) {
+        char bad[128];
+        if (!str_text_check(method, lmethod, FEED_STRING_MAX, bad, sizeof bad))
+            return reject(code, coden, "E_SHIP_METHOD", reason, reasonn,
+                          "ship method '%s' %s; Amazon's ShippingMethod cannot hold it",
+                          shown(method, t, sizeof t), bad);
         v->ship_method = method;
         v->method_len = cut(lmethod, sizeof rec->ship_method);
     }

@@ -3,10 +3,11 @@
  *
  * A row is validated (order id shape, item code, quantity, tracking, ship
  * time window, carrier mapped to an exact Amazon CarrierCode or Other +
- * CarrierName, SKU known) into a struct dispatch_view (its values where they
- * lie) and from there a struct dispatch_rec (its own copies), or rejected
- * with a stable code and a sentence an operator can act on. Rows with the same
- * order and tracking become one message with several items.
+ * CarrierName, ship method, SKU known; every value that goes into the feed
+ * passes the feed writer's own text rule, str_text_check) into a struct dispatch_view (its values
+ * where they lie) and from there a struct dispatch_rec (its own copies), or rejected with a stable
+ * code and a sentence an operator can act on. Rows with the same order and tracking become one
+ * message with several items.
  *
  * Owns the dispatch rules and the payload text kept in the ledger. Never
  * touches the network; returns WB_* codes; never exits.
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "amazon/feed_xml.h"
 #include "core/buf.h"
 #include "core/conf.h"
 
@@ -27,7 +29,8 @@ struct carriercodes;
 struct skus;
 struct feedw;
 
-#define DISPATCH_FIELD_MAX 128
+/* a text value sent to Amazon: FEED_STRING_MAX characters of up to four bytes, and a NUL */
+#define DISPATCH_FIELD_MAX (FEED_STRING_MAX * 4 + 1)
 /* items of one order and tracking number in one message; more start another message */
 #define DISPATCH_MESSAGE_MAX_ITEMS 64
 

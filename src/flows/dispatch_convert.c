@@ -30,6 +30,7 @@ struct conv {
     struct feedw *w;
     long next_id;
     struct dispatch_convert_stats *st;
+    struct buf *lines; /* NULL, or each message's first input line (a long per MessageID) */
     /* the message being composed: what a row must share to join it (its own copies) */
     int open;
     size_t nitems;
@@ -74,14 +75,14 @@ static size_t keep(char *dst, size_t size, const char *s, size_t n)
 }
 
 /* begin_message - start the message the row heads, as dispatch_write_message would write it */
-static int begin_message(struct conv *c, const struct dispatch_view *v)
+static int begin_message(struct conv *c, const struct dispatch_view *v, long lineno)
 {
     int rc = WB_OK;
     if (!c->w && (rc = feedw_open(&c->w, c->out, "OrderFulfillment", c->merchant)) != WB_OK)
         return rc;
     int other = same_text(v->carrier_code, v->code_len, "Other", 5);
     struct fulfillment_head h = {
-        .message_id = c->next_id++,
+        .message_id = c->next_id,
         .fulfillment_date = v->ship_time,
         .amazon_order_id = {v->order_id, v->order_len},
         .carrier_code = {v->carrier_code, v->code_len},
@@ -89,9 +90,12 @@ static int begin_message(struct conv *c, const struct dispatch_view *v)
         .shipping_method = {v->ship_method, v->method_len},
         .tracking = {v->tracking, v->tracking_len},
     };
-    c->st->messages++;
     if ((rc = feedw_fulfillment_begin(c->w, &h)) != WB_OK)
         return rc;
+    if (c->lines && buf_append(c->lines, (const char *)&lineno, sizeof lineno) != WB_OK)
+        c->lines = NULL; /* past its cap: messages are no longer named by line */
+    c->next_id++;
+    c->st->messages++;
     c->open = 1;
     c->nitems = 0;
     c->order_len = keep(c->order, sizeof c->order, v->order_id, v->order_len);
@@ -100,15 +104,30 @@ static int begin_message(struct conv *c, const struct dispatch_view *v)
     return WB_OK;
 }
 
-/* add_row - a good row into the feed: it joins the message being composed or starts one */
-static int add_row(struct conv *c, const struct dispatch_view *v)
+/* add_row - a good row into the feed: it joins the message being composed or starts one.
+ * WB_PERMFAIL when the feed writer refuses the message the row starts (nothing of it is
+ * written; feedw_error says why): the row alone is rejected. An item refused in a message
+ * that holds earlier rows would take them with it: WB_INTERNAL (the row checks let through
+ * what the writer refuses, which they must never do) */
+static int add_row(struct conv *c, const struct dispatch_view *v, long lineno)
 {
     int rc;
     if (!same_group(c, v) &&
-        ((rc = end_message(c)) != WB_OK || (rc = begin_message(c, v)) != WB_OK))
+        ((rc = end_message(c)) != WB_OK || (rc = begin_message(c, v, lineno)) != WB_OK))
         return rc;
-    c->nitems++;
-    return feedw_fulfillment_item(c->w, v->item_code, v->item_len, v->quantity);
+    if ((rc = feedw_fulfillment_item(c->w, v->item_code, v->item_len, v->quantity)) == WB_OK) {
+        c->nitems++;
+        return WB_OK;
+    }
+    c->open = 0; /* the writer dropped the message */
+    if (rc == WB_PERMFAIL && c->nitems == 0) {
+        c->next_id--;
+        c->st->messages--;
+        if (c->lines)
+            c->lines->len -= sizeof lineno;
+        return WB_PERMFAIL;
+    }
+    return rc == WB_PERMFAIL ? WB_INTERNAL : rc;
 }
 
 /* key_hash - hash of the row's business key (order, item, tracking) as read */
@@ -137,7 +156,8 @@ int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct 
 
 /* dispatch_convert - convert a whole stream */
 int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, FILE *rejects,
-                     const char *merchant, struct dispatch_convert_stats *st, struct buf *err)
+                     const char *merchant, struct dispatch_convert_stats *st, struct buf *msg_lines,
+                     struct buf *err)
 {
     memset(st, 0, sizeof *st);
     struct dispatch_memo memo = {0};
@@ -152,7 +172,12 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
         st->file_rejected = 1;
         return rc;
     }
-    struct conv c = {.rules = rules, .out = out, .merchant = merchant, .next_id = 1, .st = st};
+    struct conv c = {.rules = rules,
+                     .out = out,
+                     .merchant = merchant,
+                     .next_id = 1,
+                     .st = st,
+                     .lines = msg_lines};
     struct keyset seen;
     struct rejectw rw;
     int have_rw = 0;
@@ -197,6 +222,19 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
                 v = WB_PERMFAIL;
             }
         }
+        if (v == WB_OK && (v = add_row(&c, &view, row->lineno)) == WB_PERMFAIL) {
+            snprintf(code, sizeof code, "E_FEED_VALUE");
+            snprintf(reason, sizeof reason, "the feed writer refuses this row's message: %s",
+                     feedw_error(c.w));
+        } else if (v != WB_OK && v != WB_PERMFAIL) {
+            rc = v;
+            if (rc == WB_INTERNAL)
+                buf_appendf(err,
+                            "line %ld: the feed writer refuses an item of a message the "
+                            "row checks passed: %s\n",
+                            row->lineno, feedw_error(c.w));
+            goto out;
+        }
         if (v != WB_OK) {
             st->rejected++;
             if (have_rw && (rc = rejectw_row(&rw, row->cells, row->ncells, code, reason)) != WB_OK)
@@ -204,8 +242,6 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
             continue;
         }
         st->good++;
-        if ((rc = add_row(&c, &view)) != WB_OK)
-            goto out;
     }
     rc = end_message(&c);
 out:

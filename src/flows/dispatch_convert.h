@@ -29,8 +29,11 @@ struct dispatch_convert_stats {
 int dispatch_classify(const struct dispatch_rules *r, int read_rc, const struct csvr_row *row,
                       struct dispatch_view *v, char *code, size_t coden, char *reason,
                       size_t reasonn);
-/* dispatch_convert - convert a whole stream */
+/* dispatch_convert - convert a whole stream; a row whose message the feed writer refuses is
+ * rejected alone (E_FEED_VALUE, the writer's reason). msg_lines: NULL, or where the input line
+ * of each message's first row goes, a long per message in MessageID order (until its cap) */
 int dispatch_convert(const struct dispatch_rules *rules, FILE *in, FILE *out, FILE *rejects,
-                     const char *merchant, struct dispatch_convert_stats *st, struct buf *err);
+                     const char *merchant, struct dispatch_convert_stats *st, struct buf *msg_lines,
+                     struct buf *err);
 
 #endif

@@ -40,22 +40,31 @@ struct render {
     struct feedw *w;
     struct dispatch_rec recs[DISPATCH_MESSAGE_MAX_ITEMS];
     size_t n;
+    long long feed_id;
     long msg;
     long messages;
     int rc;
+    struct outflow_refusals *refused;
     struct buf *err;
 };
 
-/* render_flush - write the collected message */
+/* render_flush - write the collected message; one the feed writer refuses for its content is
+ * left out and noted (its rows are rejected, the feed's other messages go out) */
 static int render_flush(struct render *r)
 {
     if (!r->n)
         return WB_OK;
     int rc = dispatch_write_message(r->w, r->msg, r->recs, r->n);
+    r->n = 0;
+    if (rc == WB_PERMFAIL) {
+        log_error("feed=%lld message=%ld order=%s event=message-refused error=\"%s\"", r->feed_id,
+                  r->msg, r->recs[0].order_id, feedw_error(r->w));
+        return outflow_refuse(r->refused, r->msg, feedw_error(r->w));
+    }
     if (rc != WB_OK)
         buf_appendf(r->err, "message %ld: %s", r->msg, feedw_error(r->w));
-    r->messages++;
-    r->n = 0;
+    else
+        r->messages++;
     return rc;
 }
 
@@ -94,10 +103,10 @@ static void order_of(const char *payload, char *out, size_t n)
 
 /* render - outflow callback: the OrderFulfillment document of a feed */
 static int render(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
-                  struct buf *err)
+                  struct outflow_refusals *refused, struct buf *err)
 {
     const struct dispatch_flow *df = arg;
-    struct render r = {.err = err};
+    struct render r = {.feed_id = feed_id, .refused = refused, .err = err};
     int rc = feedw_open(&r.w, out, "OrderFulfillment", df->merchant_id);
     if (rc != WB_OK)
         return rc;

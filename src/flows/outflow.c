@@ -414,7 +414,110 @@ static void collect_free(struct collect *c)
     free(c->ids);
 }
 
-/* render_feed - write and validate the document of a BUILDING feed */
+/* outflow_refuse - note in r that the feed writer refused message_id, and why */
+int outflow_refuse(struct outflow_refusals *r, long message_id, const char *reason)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 8;
+        struct outflow_refused *nv = realloc(r->v, nc * sizeof *nv);
+        if (!nv)
+            return WB_NOMEM;
+        r->v = nv;
+        r->cap = nc;
+    }
+    r->v[r->n].message_id = message_id;
+    str_copy(r->v[r->n].reason, sizeof r->v[r->n].reason, reason);
+    r->n++;
+    return WB_OK;
+}
+
+struct refused_rows {
+    const struct outflow_refusals *msgs;
+    struct refused_row {
+        long long id, file_id;
+        const char *reason; /* the writer's, in msgs */
+    } * v;
+    size_t n, cap;
+};
+
+/* refused_cb - collect the queued rows of a feed that belong to a refused message */
+static int refused_cb(void *arg, const struct ledger_row_view *r)
+{
+    struct refused_rows *rr = arg;
+    const struct outflow_refused *m = NULL;
+    for (size_t i = 0; i < rr->msgs->n && !m; i++)
+        if (rr->msgs->v[i].message_id == r->message_id)
+            m = &rr->msgs->v[i];
+    if (!m)
+        return WB_OK;
+    if (rr->n == rr->cap) {
+        size_t nc = rr->cap ? rr->cap * 2 : 64;
+        struct refused_row *nv = realloc(rr->v, nc * sizeof *nv);
+        if (!nv)
+            return WB_NOMEM;
+        rr->v = nv;
+        rr->cap = nc;
+    }
+    rr->v[rr->n++] = (struct refused_row){r->id, r->file_id, m->reason};
+    return WB_OK;
+}
+
+/* refused_cmp - order refused rows by file, then id */
+static int refused_cmp(const void *a, const void *b)
+{
+    const struct refused_row *x = a, *y = b;
+    if (x->file_id != y->file_id)
+        return x->file_id < y->file_id ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* reject_refused - in one transaction, the rows of the messages the feed writer refused are
+ * rejected with its reason (E_FEED_VALUE) and written to reject/<flow>/STEM-refused-FEED.csv,
+ * one file per input file; the feed's other rows stay in it */
+static int reject_refused(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                          const struct ledger_feed *f, const struct outflow_refusals *msgs)
+{
+    struct refused_rows rr = {.msgs = msgs};
+    long long *ids = NULL;
+    int rc = ledger_begin(lg);
+    if (rc != WB_OK)
+        return rc;
+    rc = ledger_rows_of_feed(lg, f->id, refused_cb, &rr);
+    if (rc == WB_OK && rr.n && !(ids = malloc(rr.n * sizeof *ids)))
+        rc = WB_NOMEM;
+    if (rc == WB_OK)
+        qsort(rr.v, rr.n, sizeof *rr.v, refused_cmp);
+    for (size_t i = 0; rc == WB_OK && i < rr.n; i++) {
+        char reason[512];
+        snprintf(reason, sizeof reason, "the feed writer refuses this row's message: %s",
+                 rr.v[i].reason);
+        rc = ledger_row_reject(lg, rr.v[i].id, "E_FEED_VALUE", reason);
+    }
+    for (size_t i = 0, j; rc == WB_OK && i < rr.n; i = j) {
+        for (j = i; j < rr.n && rr.v[j].file_id == rr.v[i].file_id; j++)
+            ids[j - i] = rr.v[j].id;
+        struct ledger_file lf;
+        char name[256];
+        if ((rc = ledger_file_get(lg, rr.v[i].file_id, &lf)) != WB_OK)
+            break;
+        reject_name(lf.name, f->id, "refused", name, sizeof name);
+        rc = outflow_reject_rows(of, sp, lg, lf.id, ids, j - i, name);
+        if (rc == WB_OK)
+            log_warn("file=%s flow=%s feed=%lld event=rows-rejected code=E_FEED_VALUE rows=%zu "
+                     "reject_file=%s",
+                     lf.name, of->flow, f->id, j - i, name);
+    }
+    if (rc == WB_OK)
+        rc = ledger_commit(lg);
+    else
+        ledger_rollback(lg);
+    free(ids);
+    free(rr.v);
+    return rc;
+}
+
+/* render_feed - write and validate the document of a BUILDING feed; the rows of messages the
+ * feed writer refuses are rejected alone (a feed left with no message is INVALID) */
 static int render_feed(const struct outflow *of, struct spool *sp, struct ledger *lg,
                        struct xsdcheck *xc, struct ledger_feed *f)
 {
@@ -429,12 +532,24 @@ static int render_feed(const struct outflow *of, struct spool *sp, struct ledger
     struct buf err;
     buf_init(&err, 8192);
     long messages = 0;
-    rc = of->render(of->arg, lg, f->id, af.fp, &messages, &err);
+    struct outflow_refusals refused = {0};
+    rc = of->render(of->arg, lg, f->id, af.fp, &messages, &refused, &err);
     f->messages = messages;
+    if (rc == WB_OK && messages == 0 && refused.n) {
+        buf_appendf(&err, "the feed writer refused every message (first: message %ld: %s)",
+                    refused.v[0].message_id, refused.v[0].reason);
+        rc = WB_PERMFAIL;
+    }
     if (rc == WB_OK)
         rc = afile_commit(&af);
     else
         afile_abort(&af);
+    if ((rc == WB_OK || rc == WB_PERMFAIL) && refused.n) {
+        int r = reject_refused(of, sp, lg, f, &refused);
+        if (r != WB_OK)
+            rc = r;
+    }
+    free(refused.v);
     if (rc == WB_OK && xc) {
         fs_join(path, sizeof path, dir, f->doc_name);
         int v = xsdcheck_file(xc, path, &err);

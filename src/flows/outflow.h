@@ -38,6 +38,16 @@ struct outflow_verdict {
     char reason[512];
 };
 
+/* messages the feed writer refused while a feed was rendered: left out of its document, their
+ * rows rejected with the writer's reason (E_FEED_VALUE), the other rows sent */
+struct outflow_refusals {
+    struct outflow_refused {
+        long message_id;
+        char reason[256];
+    } * v;
+    size_t n, cap;
+};
+
 struct outflow {
     const char *flow;
     const char *feed_type;
@@ -48,9 +58,10 @@ struct outflow {
     size_t nrequired;
     /* classify - WB_OK filling key/group/payload, or WB_PERMFAIL filling code/reason */
     int (*classify)(void *arg, int read_rc, const struct csvr_row *row, struct outflow_verdict *v);
-    /* render - write the document of a feed from its rows; *messages set */
+    /* render - write the document of a feed from its rows; *messages set; a message the feed
+     * writer refuses is left out and noted in refused (outflow_refuse) */
     int (*render)(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
-                  struct buf *err);
+                  struct outflow_refusals *refused, struct buf *err);
     void *arg;
     /* order_of - NULL, or the Amazon order id a queued row was sent under ("" if none): a
      * processing report naming another order for its message is not believed */
@@ -83,6 +94,8 @@ struct outflow_stats {
 /* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
 int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                    struct ledger *lg, struct outflow_stats *st);
+/* outflow_refuse - note in r that the feed writer refused message_id, and why */
+int outflow_refuse(struct outflow_refusals *r, long message_id, const char *reason);
 /* outflow_build - turn pending rows into feed documents (all now if force, else by window) */
 int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                   struct ledger *lg, struct xsdcheck *xc, int force, struct outflow_stats *st);

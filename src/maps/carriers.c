@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "maps/carriers.h"
 #include "maps/mapfile.h"
@@ -58,15 +59,13 @@ void carriers_free(struct carriers *m)
     free(m);
 }
 
-/* field_ok - check length (in characters) and absence of tabs; reports errors */
+/* field_ok - the value is text a feed can carry (str_text_check, the rule the feed writer
+ * applies) of at most max characters; reports errors */
 static int field_ok(struct mapfile *mf, const char *what, const char *v, size_t max)
 {
-    if (strchr(v, '\t')) {
-        mapfile_error(mf, "%s contains a tab", what);
-        return 0;
-    }
-    if (mapfile_chars(v) > max) {
-        mapfile_error(mf, "%s '%s' longer than %zu characters", what, v, max);
+    char why[128];
+    if (!str_text_check(v, strlen(v), max, why, sizeof why)) {
+        mapfile_error(mf, "%s '%s' %s", what, v, why);
         return 0;
     }
     return 1;
@@ -105,6 +104,8 @@ static int check_carrier(struct mapfile *mf, const struct carriercodes *codes, c
                       f[0]);
         return 0;
     }
+    if (!field_ok(mf, "carrier_code", code, CARRIERS_AMAZON_STRING_MAX))
+        return 0;
     if (strcmp(code, CARRIERS_OTHER) == 0) {
         if (!*name) {
             mapfile_error(mf, "WMS code '%s': carrier_name is required with carrier_code Other",

@@ -60,6 +60,14 @@ PY
 )
         [ "$got" = "$want" ] || bad="$bad codes=[$got](want [$want])"
     fi
+    # exact bytes: the feed and the reject file as the case holds them (@NOW@ as in in.csv)
+    for pair in feed.xml:"$out" rejects.csv:"$rej"; do
+        want=$c/${pair%%:*}
+        [ -f "$want" ] || continue
+        sed "s|@NOW@|$now|g" "$want" >"$WB_TMP/$name.want"
+        cmp -s "$WB_TMP/$name.want" "${pair#*:}" || bad="$bad ${pair%%:*}-differs:
+$(diff "$WB_TMP/$name.want" "${pair#*:}" | head -6)"
+    done
     if [ "$(get no_formula)" = 1 ]; then
         cut -d, -f1-7 "$rej" | grep -qE '(^|,)[=+@-]' && bad="$bad formula-cell-in-rejects"
     fi

@@ -279,6 +279,30 @@ static void test_rules(void **state)
     buf_free(&errs);
 }
 
+/* test_feed_text - a value the feed writer would refuse never loads: the map applies the
+ * writer's rule (str_text_check) to carrier_name and shipping_method */
+static void test_feed_text(void **state)
+{
+    (void)state;
+    struct carriercodes *c = load_small();
+    const char *bad[] = {"A | Royal Mail | | Next\xEF\xBF\xBE Day\n",
+                         "A | Other | Evri\xEF\xBF\xBF | 48\n", "A | Royal Mail | | Next\tDay\n"};
+    const char *why[] = {"shipping_method 'Next\xEF\xBF\xBE Day' holds U+FFFE",
+                         "carrier_name 'Evri\xEF\xBF\xBF' holds U+FFFF", "holds a tab"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct carriers *m = NULL;
+        struct buf errs;
+        buf_init(&errs, 4096);
+        assert_int_equal(parse_map(bad[i], c, &m, &errs), WB_CONFIG);
+        assert_null(m);
+        if (!strstr(buf_str(&errs), why[i]))
+            print_error("%s", buf_str(&errs));
+        assert_non_null(strstr(buf_str(&errs), why[i]));
+        buf_free(&errs);
+    }
+    carriercodes_free(c);
+}
+
 /* test_ship_service - reverse section, and its target must be a dispatch code */
 static void test_ship_service(void **state)
 {
@@ -406,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_case_sensitive_codes),
         cmocka_unit_test(test_dpd_not_dpd_local),
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_feed_text),
         cmocka_unit_test(test_ship_service),
         cmocka_unit_test(test_code_list_errors),
         cmocka_unit_test(test_load_file),
