@@ -168,14 +168,15 @@ grep -q "event=recover-adopted" "$WB_LOG" || fail "the feed of the older ledger 
 echo "5. a feed left submitting by the previous release: searched in all 90 days, adopted"
 
 # ---- 6. two createFeed answers lost in a row: one feed in doubt at a time -------------------
-setup two '{"list_lag_seconds": 4, "lose_create_reply": 2, "hang_ms": 4000}' \
-    "http_timeout = 2" "feed_list_delay_seconds = 6"
+setup two '{"list_lag_seconds": 8, "lose_create_reply": 2, "hang_ms": 4000}' \
+    "http_timeout = 2" "feed_list_delay_seconds = 12"
 drop 12 56
 run_dispatch
 [ -n "$(feed_of_state submitting)" ] || fail "the lost createFeed did not leave the feed submitting"
 wb_gen_dispatch "$WB_TMP/dispatch-2.csv" 14 57 0
 wb_drop "$WB_TMP/dispatch-2.csv" "$W/spool/in/dispatch"
 run_dispatch
+[ -n "$(feed_of_state submitting)" ] || fail "the first feed was decided before the list could show it"
 [ "$(sim_feeds all)" -eq 1 ] || fail "a second feed was sent while the first was in doubt"
 wb_settle "$B" "$WB_CONF" 60 || fail "did not settle"
 [ -z "$(feed_of_state ambiguous)" ] || fail "a feed of ours was held: two were in doubt at once"
