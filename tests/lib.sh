@@ -84,6 +84,7 @@ ca_file = ${SIM_CA:-}
 settle_seconds = 0
 batch_window_seconds = 0
 feed_poll_seconds = 1
+feed_list_delay_seconds = 2
 allow_root = yes
 schedule = $d/etc/schedule
 CONF
@@ -159,4 +160,37 @@ if len(keys) != int(sys.argv[2]):
     sys.exit(1)
 print("amazon accepted %d keys, each once, in %d feed(s)" % (len(keys), len(d["feeds"])))
 PY
+}
+
+# wb_foreign_feed N BASE - another tool sends a fulfilment feed of N rows straight to the
+# simulator (orders 402-..., numbered from BASE): the feeds at Amazon the ledger does not know
+wb_foreign_feed() {
+    ship=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+    {
+        echo "amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,ship_time"
+        i=1
+        while [ "$i" -le "$1" ]; do
+            printf '402-%07d-1000001,%014d,SKU-1,1,RM24,JD09%08dGB,%s\n' "$(($2 + i))" \
+                "$((90000000000000 + $2 + i))" "$(($2 + i))" "$ship"
+            i=$((i + 1))
+        done
+    } >"$WB_TMP/foreign.csv"
+    "$WB_BIN" convert dispatch --layout "$WB_ROOT/formats/dispatch-utf8.layout" \
+        --carriers "$WB_ROOT/etc/carriers.map" --merchant A2DEMO0SELLER \
+        <"$WB_TMP/foreign.csv" >"$WB_TMP/foreign.xml" || return 1
+    tok=$(curl -sS --cacert "$SIM_CA" -d grant_type=refresh_token \
+        --data-urlencode 'refresh_token=Atzr|wmsbridge-sim-refresh-token' \
+        -d client_id=amzn1.application-oa2-client.wmsbridgesim \
+        -d client_secret=wmsbridge-sim-secret "$SIM_URL/auth/o2/token" |
+        $WB_PY -c 'import json,sys; print(json.load(sys.stdin)["access_token"])') || return 1
+    doc=$(curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" \
+        -H 'Content-Type: application/json' -d '{"contentType":"text/xml; charset=UTF-8"}' \
+        "$SIM_URL/feeds/2021-06-30/documents") || return 1
+    did=$(echo "$doc" | $WB_PY -c 'import json,sys; print(json.load(sys.stdin)["feedDocumentId"])')
+    url=$(echo "$doc" | $WB_PY -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+    curl -sS --cacert "$SIM_CA" -X PUT -H 'Content-Type: text/xml; charset=UTF-8' \
+        --data-binary @"$WB_TMP/foreign.xml" "$url" >/dev/null || return 1
+    curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" -H 'Content-Type: application/json' \
+        -d "{\"feedType\":\"POST_ORDER_FULFILLMENT_DATA\",\"marketplaceIds\":[\"A1F83G8C2ARO7P\"],\"inputFeedDocumentId\":\"$did\"}" \
+        "$SIM_URL/feeds/2021-06-30/feeds" | grep -q feedId
 }

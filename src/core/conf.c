@@ -72,6 +72,8 @@ static const struct conf_param params[] = {
      "feed still in progress after this raises an alert"},
     {"feed_poll_seconds", CONF_INT, "60", OFF(feed_poll_seconds), 1, 3600,
      "first poll delay for a submitted feed"},
+    {"feed_list_delay_seconds", CONF_INT, "900", OFF(feed_list_delay_seconds), 1, 86400,
+     "longest Amazon's feed list may lag behind createFeed"},
     {"http_timeout", CONF_INT, "60", OFF(http_timeout), 1, 3600, "seconds for one HTTP request"},
     {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100,
      "attempts for a transport failure before escalating"},

@@ -79,6 +79,7 @@ struct wb_config {
     long batch_max_messages;
     long feed_stuck_minutes;
     long feed_poll_seconds;
+    long feed_list_delay_seconds;
     long http_timeout;
     long retry_max;
     long retry_base_ms;

@@ -304,17 +304,23 @@ static int submit_one(struct feeds_client *fc, struct wb_env *env, const struct 
         goto out;
     f->state = LFD_SUBMITTING;
     f->intent_at = clock_now();
+    f->create_at = 0; /* createFeed not sent: no feed of this document can exist */
+    f->next_poll = f->intent_at;
     f->attempts++;
     if ((rc = ledger_feed_put(env->ledger, f)) != WB_OK)
         goto out;
     spapi_set_priority(fc->api, of->priority == 0 ? RATELIMIT_HIGH : RATELIMIT_LOW);
     rc = spapi_create_feed_document(fc->api, of->content_type, doc_id, sizeof doc_id, &url, &err);
-    if (rc == WB_OK) {
-        str_copy(f->amazon_doc_id, sizeof f->amazon_doc_id, doc_id);
-        rc = ledger_feed_put(env->ledger, f);
-    }
     if (rc == WB_OK)
         rc = spapi_upload(fc->api, buf_str(&url), of->content_type, path, &err);
+    if (rc == WB_OK) {
+        /* from the next call on Amazon may hold a feed of this document: when, on its clock */
+        time_t at = spapi_amazon_now(fc->api);
+        str_copy(f->amazon_doc_id, sizeof f->amazon_doc_id, doc_id);
+        f->create_at = at > 0 ? at : -1;
+        f->next_poll = clock_now() + env->cfg.feed_list_delay_seconds;
+        rc = ledger_feed_put(env->ledger, f);
+    }
     if (rc == WB_OK)
         rc = spapi_create_feed(fc->api, of->feed_type, doc_id, feed_id, sizeof feed_id, &err);
     if (rc == WB_OK) {
@@ -330,9 +336,10 @@ static int submit_one(struct feeds_client *fc, struct wb_env *env, const struct 
     }
     snprintf(f->last_error, sizeof f->last_error, "%s", buf_str(&err));
     if (rc == WB_TEMPFAIL && spapi_outcome_unknown(fc->api)) {
-        /* createFeed may have happened: stay SUBMITTING, resolved by getFeeds */
-        log_warn("feed=%lld flow=%s event=submit-unknown error=\"%s\"", f->id, of->flow,
-                 f->last_error);
+        /* createFeed may have happened: stay SUBMITTING, resolved by getFeeds once Amazon's
+           list has had feed_list_delay_seconds to show it */
+        log_warn("feed=%lld flow=%s event=submit-unknown look_in_s=%ld error=\"%s\"", f->id,
+                 of->flow, env->cfg.feed_list_delay_seconds, f->last_error);
         ledger_feed_put(env->ledger, f);
     } else if (rc == WB_PERMFAIL) {
         log_error("feed=%lld flow=%s event=submit-refused error=\"%s\"", f->id, of->flow,
@@ -354,37 +361,80 @@ out:
     return rc;
 }
 
-/* resolve_submitting - a feed interrupted between intent and recorded feed id */
+#define FEEDS_LIST_MARGIN 120 /* seconds searched before create_at: Amazon's hosts' clocks */
+
+/* list_due - 1 once Amazon's list has had feed_list_delay_seconds since createFeed was sent,
+ * on Amazon's clock (the Date of the getFeeds answer just read); else 0 and *wait_s, the
+ * seconds left. Without Amazon's time the local clock counts the time since the intent. */
+static int list_due(struct feeds_client *fc, const struct wb_env *env, const struct ledger_feed *f,
+                    long *wait_s)
+{
+    long delay = env->cfg.feed_list_delay_seconds;
+    time_t amazon = spapi_amazon_now(fc->api);
+    long left = f->create_at > 0 && amazon > 0 ? (long)(f->create_at + delay - amazon)
+                                               : (long)(f->intent_at + delay - clock_now());
+    *wait_s = left > 0 ? left : 0;
+    return left <= 0;
+}
+
+/* resolve_submitting - a feed interrupted between intent and recorded feed id. createFeed never
+ * sent: submit again. Sent: wait until Amazon's list has had feed_list_delay_seconds (Amazon's
+ * clock) to show the feed, then ask getFeeds for feeds of the type created since the call (on
+ * Amazon's clock, or in all 90 days when it is not known) that the ledger does not know: none
+ * means createFeed never arrived (submit again), one (and no other feed of the flow in doubt)
+ * is this one (adopted), more are held for an operator (AMBIGUOUS, an alert), never resent. */
 static int resolve_submitting(struct feeds_client *fc, struct wb_env *env, const struct outflow *of,
                               struct ledger_feed *f, size_t nsubmitting)
 {
+    if (f->create_at == 0) {
+        log_info("feed=%lld flow=%s event=recover-resubmit why=\"createFeed was never sent\"",
+                 f->id, of->flow);
+        f->state = LFD_READY;
+        f->amazon_doc_id[0] = '\0';
+        return ledger_feed_put(env->ledger, f);
+    }
+    if (f->next_poll > clock_now())
+        return WB_OK; /* Amazon's list may not show it yet */
     struct buf err;
     buf_init(&err, 4096);
     struct spapi_feed *list = NULL;
     size_t n = 0;
-    int rc = spapi_list_feeds(fc->api, of->feed_type, f->intent_at - 300, &list, &n, &err);
+    time_t since = f->create_at > 0 ? f->create_at - FEEDS_LIST_MARGIN : 0;
+    int rc = spapi_list_feeds(fc->api, of->feed_type, since, &list, &n, &err);
     if (rc != WB_OK) {
+        buf_free(&err);
+        return rc;
+    }
+    long wait_s = 0;
+    if (!list_due(fc, env, f, &wait_s)) {
+        f->next_poll = clock_now() + (wait_s > 0 ? wait_s : 1);
+        log_info("feed=%lld flow=%s event=recover-wait look_in_s=%ld", f->id, of->flow, wait_s);
+        rc = ledger_feed_put(env->ledger, f);
+        free(list);
         buf_free(&err);
         return rc;
     }
     size_t unknown = 0, pick = 0;
     for (size_t i = 0; i < n; i++) {
         struct ledger_feed other;
+        if (list[i].created && list[i].created < since)
+            continue;
         if (ledger_feed_by_amazon_id(env->ledger, list[i].feed_id, &other) == WB_NOTFOUND) {
             unknown++;
             pick = i;
         }
     }
     if (unknown == 0) {
-        log_info("feed=%lld flow=%s event=recover-resubmit why=\"no feed created\"", f->id,
-                 of->flow);
+        log_info("feed=%lld flow=%s event=recover-resubmit why=\"no feed listed %ld s after "
+                 "createFeed\"",
+                 f->id, of->flow, env->cfg.feed_list_delay_seconds);
         f->state = LFD_READY;
         f->amazon_doc_id[0] = '\0';
         rc = ledger_feed_put(env->ledger, f);
     } else if (unknown == 1 && nsubmitting == 1) {
         str_copy(f->amazon_feed_id, sizeof f->amazon_feed_id, list[pick].feed_id);
         f->state = LFD_SUBMITTED;
-        f->submitted = list[pick].created ? list[pick].created : clock_now();
+        f->submitted = f->intent_at; /* the local clock, as every time the program compares */
         f->next_poll = clock_now();
         rc = ledger_feed_put(env->ledger, f);
         log_info("feed=%lld amazon_feed=%s flow=%s event=recover-adopted", f->id, f->amazon_feed_id,
@@ -392,8 +442,9 @@ static int resolve_submitting(struct feeds_client *fc, struct wb_env *env, const
     } else {
         f->state = LFD_AMBIGUOUS;
         snprintf(f->last_error, sizeof f->last_error,
-                 "after a restart %zu unknown %s feeds were found at Amazon; cannot tell which "
-                 "one holds this document, so it is held instead of being sent again",
+                 "held: after an unknown createFeed outcome %zu unknown %s feeds were found at "
+                 "Amazon; cannot tell which one holds this document, so it is not sent again "
+                 "(wmsbridge resolve)",
                  unknown, of->feed_type);
         rc = ledger_feed_put(env->ledger, f);
         feed_alert(env, "feed-ambiguous", f, f->last_error);
@@ -403,21 +454,25 @@ static int resolve_submitting(struct feeds_client *fc, struct wb_env *env, const
     return rc;
 }
 
-/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds */
+/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds, none while a
+ * feed of the flow is still in doubt */
 int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct outflow *of)
 {
     struct ledger_feed *fv;
     size_t n;
     int rc = ledger_feeds_in_state(env->ledger, LFD_SUBMITTING, &fv, &n);
-    size_t mine = 0;
+    size_t mine = 0; /* feeds of the flow whose createFeed may have been sent */
     for (size_t i = 0; i < n; i++)
-        mine += strcmp(fv[i].flow, of->flow) == 0;
+        mine += strcmp(fv[i].flow, of->flow) == 0 && fv[i].create_at != 0;
+    size_t doubt = 0; /* feeds of the flow still in doubt */
     for (size_t i = 0; i < n && rc == WB_OK; i++)
-        if (strcmp(fv[i].flow, of->flow) == 0)
+        if (strcmp(fv[i].flow, of->flow) == 0) {
             rc = resolve_submitting(fc, env, of, &fv[i], mine);
+            doubt += fv[i].state == LFD_SUBMITTING;
+        }
     free(fv);
-    if (rc != WB_OK)
-        return rc;
+    if (rc != WB_OK || doubt)
+        return rc; /* one createFeed in doubt at a time: a second could not be told from it */
     if ((rc = ledger_feeds_in_state(env->ledger, LFD_READY, &fv, &n)) != WB_OK)
         return rc;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
@@ -779,27 +834,41 @@ int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow
     return rc != WB_OK ? rc : (worst == WB_AGAIN ? WB_OK : worst);
 }
 
-/* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll */
+/* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll; a
+ * ready feed waits for a feed of its flow in doubt (see feeds_submit_ready) */
 int feeds_in_flight(struct wb_env *env, const char *flow, long *count, long *next_poll)
 {
-    static const int states[] = {LFD_READY, LFD_SUBMITTING, LFD_SUBMITTED};
+    static const int states[] = {LFD_SUBMITTING, LFD_SUBMITTED, LFD_READY};
+    struct ledger_feed *doubt = NULL;
+    size_t ndoubt = 0;
     *count = 0;
     *next_poll = 0;
     for (size_t s = 0; s < WB_ARRAY_LEN(states); s++) {
         struct ledger_feed *fv;
         size_t n;
         int rc = ledger_feeds_in_state(env->ledger, states[s], &fv, &n);
-        if (rc != WB_OK)
+        if (rc != WB_OK) {
+            free(doubt);
             return rc;
+        }
         for (size_t i = 0; i < n; i++) {
             if (flow && strcmp(fv[i].flow, flow) != 0)
                 continue;
             (*count)++;
-            long t = states[s] == LFD_SUBMITTED ? (long)fv[i].next_poll : (long)clock_now();
+            long t = states[s] == LFD_READY ? (long)clock_now() : (long)fv[i].next_poll;
+            for (size_t k = 0; states[s] == LFD_READY && k < ndoubt; k++)
+                if (strcmp(doubt[k].flow, fv[i].flow) == 0 && doubt[k].next_poll > t)
+                    t = (long)doubt[k].next_poll;
             if (!*next_poll || t < *next_poll)
                 *next_poll = t;
         }
-        free(fv);
+        if (states[s] == LFD_SUBMITTING) {
+            doubt = fv;
+            ndoubt = n;
+        } else {
+            free(fv);
+        }
     }
+    free(doubt);
     return WB_OK;
 }

@@ -2,13 +2,18 @@
  * feeds.h - the Amazon side of every feed-based flow: submit, poll, fetch the
  * processing report, map it back message by message.
  *
- * Exactly once: the intent (state SUBMITTING) is durable before any call;
- * the Amazon feed id is durable right after createFeed answers. A feed found
- * in SUBMITTING at start-up was interrupted: getFeeds (same type, created
- * since the intent) is asked for feeds the ledger does not know; exactly one
- * is adopted, none means createFeed never happened (submit again), several
- * means it cannot tell: the feed is held (AMBIGUOUS) and an alert raised,
- * never resubmitted. Confirmed rows are never put in a feed again.
+ * Exactly once: the intent (state SUBMITTING) is durable before any call,
+ * and so is the time createFeed is sent, on Amazon's clock (create_at); the
+ * Amazon feed id is durable right after createFeed answers. A feed found in
+ * SUBMITTING was interrupted: without create_at createFeed never happened
+ * (submit again); with it, once Amazon's list has had feed_list_delay_seconds
+ * (Amazon's clock) to show the feed, getFeeds (same type, created since
+ * create_at) is asked for feeds the ledger does not know: exactly one is
+ * adopted, none means createFeed never happened (submit again), several means
+ * it cannot tell: the feed is held (AMBIGUOUS) and an alert raised, never
+ * resubmitted until `wmsbridge resolve`. While a feed is in doubt no other
+ * feed of its flow is submitted: two lost feeds could not be told apart.
+ * Confirmed rows are never put in a feed again.
  *
  * Results: a report settles nothing unless it adds up against the feed sent
  * (procreport_check states the rule); one that does not, one that cannot be
@@ -47,7 +52,8 @@ int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg, stru
 void feeds_client_close(struct feeds_client *fc);
 /* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */
 int feeds_handle_invalid(const struct outflow *of, struct wb_env *env);
-/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds */
+/* feeds_submit_ready - resolve interrupted submissions, then submit ready feeds; none while a
+ * feed of the flow is still in doubt (its createFeed outcome unknown), so at most one is */
 int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct outflow *of);
 /* feeds_poll - poll submitted feeds that are due (all of them if all_now) and settle results */
 int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow *of, int all_now);

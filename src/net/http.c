@@ -325,12 +325,18 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
         x->rs->request_id[0] = '\0';
         x->rs->rate_limit[0] = '\0';
         x->rs->retry_after_ms = -1;
+        x->rs->date = 0;
     } else if ((v = header_value(p, len, "x-amzn-RequestId", &vlen))) {
         copy_value(x->rs->request_id, sizeof x->rs->request_id, v, vlen);
     } else if ((v = header_value(p, len, "x-amzn-RateLimit-Limit", &vlen))) {
         copy_value(x->rs->rate_limit, sizeof x->rs->rate_limit, v, vlen);
     } else if ((v = header_value(p, len, "Retry-After", &vlen))) {
         x->rs->retry_after_ms = parse_retry_after(v, vlen);
+    } else if ((v = header_value(p, len, "Date", &vlen))) {
+        char tmp[64];
+        copy_value(tmp, sizeof tmp, v, vlen);
+        time_t t = curl_getdate(tmp, NULL);
+        x->rs->date = t > 0 ? t : 0;
     }
     return len;
 }

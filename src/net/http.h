@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/conf.h"
@@ -46,6 +47,7 @@ struct http_resp {
     char request_id[128]; /* x-amzn-RequestId */
     char rate_limit[32];  /* x-amzn-RateLimit-Limit, "" if absent */
     long retry_after_ms;  /* Retry-After, -1 if absent */
+    time_t date;          /* the server's clock (Date header), 0 if absent or unreadable */
     long long bytes;      /* body bytes received */
     long ms;              /* wall time of the request */
     int maybe_sent;       /* 1 if the server may have seen the request */

@@ -167,6 +167,16 @@ int spapi_outcome_unknown(const struct spapi *s)
     return s->unknown;
 }
 
+/* spapi_amazon_now - Amazon's clock now: the Date of the last answer plus the time since
+ * (by the monotonic clock), so never ahead of Amazon by more than the Date's second; 0 when no
+ * answer with a Date has arrived in this session */
+time_t spapi_amazon_now(const struct spapi *s)
+{
+    if (!s->amazon_date)
+        return 0;
+    return s->amazon_date + (time_t)((clock_mono_ms() - s->amazon_date_mono) / 1000);
+}
+
 /* spapi_stats - counters since spapi_open */
 void spapi_stats(const struct spapi *s, struct spapi_stats *out)
 {
@@ -289,6 +299,10 @@ int spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
             goto done;
         }
         c->status = rs.status;
+        if (rs.date > 0) {
+            s->amazon_date = rs.date;
+            s->amazon_date_mono = clock_mono_ms();
+        }
         if (rs.rate_limit[0])
             ratelimit_header(s->rl, c->op, rs.rate_limit);
         int token_error = 0;
@@ -527,7 +541,8 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
             for (int i = 0; i < s->nmarketplaces; i++)
                 buf_appendf(&path, "%s%s", i ? "," : "", s->marketplaces[i]);
             buf_appendf(&path, "&feedTypes=%s", feed_type);
-            time_t oldest = clock_now() - 89L * 86400; /* Amazon keeps feeds 90 days */
+            time_t now = spapi_amazon_now(s);
+            time_t oldest = (now ? now : clock_now()) - 89L * 86400; /* kept 90 days */
             if (created_since > 0 && created_since < oldest)
                 created_since = oldest;
             if (created_since > 0) {

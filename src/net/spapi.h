@@ -68,6 +68,9 @@ void spapi_set_doc_max(struct spapi *s, long long bytes);
 long spapi_last_wait_ms(const struct spapi *s);
 /* spapi_outcome_unknown - 1 if the last create call may have succeeded despite failing */
 int spapi_outcome_unknown(const struct spapi *s);
+/* spapi_amazon_now - Amazon's clock now (the Date header of the session's last answer plus
+ * the time elapsed since), 0 if no answer carried a Date yet; the local clock may be wrong */
+time_t spapi_amazon_now(const struct spapi *s);
 /* spapi_stats - counters since spapi_open */
 void spapi_stats(const struct spapi *s, struct spapi_stats *out);
 /* spapi_ratelimit - the session's buckets (for a scheduler's own questions) */

@@ -36,6 +36,8 @@ struct spapi {
     long max_wait_ms;
     long last_wait_ms;
     int unknown;
+    time_t amazon_date;         /* Date of the last SP-API answer (Amazon's clock), 0 if none */
+    long long amazon_date_mono; /* clock_mono_ms() when that answer arrived */
     struct spapi_stats st;
 };
 

@@ -160,6 +160,42 @@ static const char schema[] =
     " item TEXT NOT NULL, text TEXT, created INTEGER, closed INTEGER);"
     "CREATE INDEX IF NOT EXISTS alerts_open ON alerts(kind, item) WHERE closed IS NULL;";
 
+/* columns added to a table after its first release: added to a ledger that lacks them when it
+ * is opened (CREATE TABLE IF NOT EXISTS leaves an existing table as it is) */
+static const struct {
+    const char *table, *column, *decl;
+} added_columns[] = {
+    {"feeds", "create_at", "INTEGER NOT NULL DEFAULT -1"},
+};
+
+/* has_column - 1 if table has column */
+static int has_column(struct ledger *l, const char *table, const char *column)
+{
+    char sql[200];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s LIMIT 0", column, table);
+    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_finalize(st);
+    return 1;
+}
+
+/* add_columns - each added column a ledger lacks (another process may add it at the same time) */
+static int add_columns(struct ledger *l)
+{
+    for (size_t i = 0; i < WB_ARRAY_LEN(added_columns); i++) {
+        const char *t = added_columns[i].table, *c = added_columns[i].column;
+        if (has_column(l, t, c))
+            continue;
+        char sql[300];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", t, c, added_columns[i].decl);
+        int rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+        if (rc != SQLITE_OK && !has_column(l, t, c))
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
 /* no_space - log a full disk under the ledger and return WB_NOSPACE */
 static int no_space(struct ledger *l)
 {
@@ -323,6 +359,8 @@ int ledger_open(struct ledger **out, const char *path)
         sqlite3_extended_result_codes(l->db, 0);
         rc = create_schema(l);
     }
+    if (rc == SQLITE_OK)
+        rc = add_columns(l);
     if (rc != SQLITE_OK) {
         int st = map_rc(l, rc);
         if (st == WB_OK)
@@ -812,7 +850,7 @@ int ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
 #define FEED_COLS                                                                                  \
     "SELECT id,flow,feed_type,state,priority,doc_name,amazon_doc_id,amazon_feed_id,"               \
     "result_doc_id,report_name,last_error,created,intent_at,submitted,next_poll,polls,attempts,"   \
-    "messages,alerted FROM feeds "
+    "messages,alerted,create_at FROM feeds "
 
 /* read_feed - fill a ledger_feed from FEED_COLS */
 static void read_feed(sqlite3_stmt *st, void *dst)
@@ -838,6 +876,7 @@ static void read_feed(sqlite3_stmt *st, void *dst)
     f->attempts = (long)sqlite3_column_int64(st, 16);
     f->messages = (long)sqlite3_column_int64(st, 17);
     f->alerted = sqlite3_column_int(st, 18);
+    f->create_at = (time_t)sqlite3_column_int64(st, 19);
 }
 
 /* ledger_feed_create - a new feed record in state BUILDING */
@@ -907,8 +946,8 @@ int ledger_feed_put(struct ledger *l, const struct ledger_feed *f)
     static const char sql[] =
         "UPDATE feeds SET state=?2, priority=?3, doc_name=?4, amazon_doc_id=?5,"
         " amazon_feed_id=?6, result_doc_id=?7, report_name=?8, last_error=?9, intent_at=?10,"
-        " submitted=?11, next_poll=?12, polls=?13, attempts=?14, messages=?15, alerted=?16"
-        " WHERE id=?1";
+        " submitted=?11, next_poll=?12, polls=?13, attempts=?14, messages=?15, alerted=?16,"
+        " create_at=?17 WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -928,6 +967,7 @@ int ledger_feed_put(struct ledger *l, const struct ledger_feed *f)
     sqlite3_bind_int64(st, 14, f->attempts);
     sqlite3_bind_int64(st, 15, f->messages);
     sqlite3_bind_int(st, 16, f->alerted);
+    sqlite3_bind_int64(st, 17, (sqlite3_int64)f->create_at);
     return exec_step(l, st);
 }
 

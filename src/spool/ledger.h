@@ -9,6 +9,7 @@
  * Row states:  pending -> queued(feed_id, message_id) -> confirmed | rejected
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
  * Feed states: intent -> submitted(feed id) -> done | fatal | cancelled ; -> settled
+ *              intent -> ambiguous (held) -> submitted | ready (by an operator)
  *
  * Returns WB_TEMPFAIL when the database is busy/locked, WB_IOERR/WB_NOSPACE on
  * storage errors, WB_NOTFOUND for missing items. Never exits.
@@ -154,6 +155,8 @@ struct ledger_feed {
     long attempts;
     long messages;
     int alerted;
+    time_t create_at; /* SUBMITTING: Amazon's clock when createFeed was sent; 0 not sent
+                         yet, -1 sent at a time Amazon's clock does not tell */
 };
 /* ledger_feed_create - a new feed record in state BUILDING */
 int ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type, int priority,

@@ -18,38 +18,11 @@ fail() {
 }
 B=$WB_BIN
 export WB_LOG=$WB_TMP/log
-now=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
 
 # foreign_feed N - another tool sends a fulfilment feed of N rows straight to the simulator
 foreign_feed() {
-    {
-        echo "amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,ship_time"
-        i=1
-        while [ "$i" -le "$1" ]; do
-            printf '402-%07d-1000001,%014d,SKU-1,1,RM24,JD09%08dGB,%s\n' "$((RANDOM_BASE + i))" \
-                "$((90000000000000 + RANDOM_BASE + i))" "$((RANDOM_BASE + i))" "$now"
-            i=$((i + 1))
-        done
-    } >"$WB_TMP/foreign.csv"
+    wb_foreign_feed "$1" "$RANDOM_BASE" || return 1
     RANDOM_BASE=$((RANDOM_BASE + 100))
-    "$B" convert dispatch --layout "$WB_ROOT/formats/dispatch-utf8.layout" \
-        --carriers "$WB_ROOT/etc/carriers.map" --merchant A2DEMO0SELLER \
-        <"$WB_TMP/foreign.csv" >"$WB_TMP/foreign.xml" || return 1
-    tok=$(curl -sS --cacert "$SIM_CA" -d grant_type=refresh_token \
-        --data-urlencode 'refresh_token=Atzr|wmsbridge-sim-refresh-token' \
-        -d client_id=amzn1.application-oa2-client.wmsbridgesim \
-        -d client_secret=wmsbridge-sim-secret "$SIM_URL/auth/o2/token" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])') || return 1
-    doc=$(curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" \
-        -H 'Content-Type: application/json' -d '{"contentType":"text/xml; charset=UTF-8"}' \
-        "$SIM_URL/feeds/2021-06-30/documents") || return 1
-    did=$(echo "$doc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["feedDocumentId"])')
-    url=$(echo "$doc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
-    curl -sS --cacert "$SIM_CA" -X PUT -H 'Content-Type: text/xml; charset=UTF-8' \
-        --data-binary @"$WB_TMP/foreign.xml" "$url" >/dev/null || return 1
-    curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" -H 'Content-Type: application/json' \
-        -d "{\"feedType\":\"POST_ORDER_FULFILLMENT_DATA\",\"marketplaceIds\":[\"A1F83G8C2ARO7P\"],\"inputFeedDocumentId\":\"$did\"}" \
-        "$SIM_URL/feeds/2021-06-30/feeds" | grep -q feedId
 }
 RANDOM_BASE=1000
 
@@ -64,7 +37,7 @@ interrupted() {
     wb_start_sim "$WB_TMP/sim-$1" --process-seconds 1 --rate-scale 50 || exit 1
     wb_sim_ctl /_sim/faults "{\"$2\": 1, \"hang_ms\": 4000}" >/dev/null
     W=$WB_TMP/w-$1
-    wb_make_config "$W" "http_timeout = 2"
+    wb_make_config "$W" "http_timeout = 2" "feed_list_delay_seconds = 1"
     mkdir -p "$W/spool/in/dispatch"
     wb_gen_dispatch "$WB_TMP/$1.csv" "$3" "$4" 0
     wb_drop "$WB_TMP/$1.csv" "$W/spool/in/dispatch"

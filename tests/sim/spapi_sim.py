@@ -81,6 +81,9 @@ Processing rules for POST_ORDER_FULFILLMENT_DATA (deterministic):
   - fault refuse_create: createFeed answers 400 InvalidInput.
   - faults drop_create / lose_create_reply: createFeed hangs without making
     the feed / makes the feed and then hangs (the answer is lost).
+  - fault list_lag_seconds: getFeeds leaves out feeds younger than that;
+    fault clock_skew_seconds: the simulator's clock (Date, createdTime,
+    createdSince) runs that far behind the host's.
   Results come only for failed or warned messages; StatusCode is Complete;
   MessagesSuccessful counts messages without errors (warnings included).
 Other XML feed types (POST_ORDER_ACKNOWLEDGEMENT_DATA,
@@ -233,6 +236,13 @@ FAULT_DEFAULTS = {
                             # (not a report), no_result_doc (DONE without
                             # resultFeedDocumentId)
     "report_lie_next": 0,   # how many next XML feed reports lie (report_lie)
+    "list_lag_seconds": 0,  # getFeeds lists a feed only this long after its
+                            # creation (Amazon's lists are not instantly
+                            # consistent); getFeed finds it at once
+    "clock_skew_seconds": 0,  # the simulator's clock runs this far behind the
+                            # host's (so the client's clock is that far
+                            # ahead): the Date header, createdTime and the
+                            # createdSince/createdUntil of getFeeds
 }
 
 REPORT_LIES = ("empty", "errors_only", "unknown_ids", "overcount", "json",
@@ -767,16 +777,22 @@ class Sim:
             if changed:
                 self.save()
 
+    def amazon_time(self, t):
+        """amazon_time - a host time on the simulator's clock (clock_skew)."""
+        return t - self.faults["clock_skew_seconds"]
+
     def feed_json(self, f, now):
         """feed_json - the Feed object of the model."""
         st = self.feed_status(f, now) or "IN_PROGRESS"
         o = {"feedId": f["feedId"], "feedType": f["feedType"],
              "marketplaceIds": f["marketplaceIds"],
-             "createdTime": iso(f["created"]), "processingStatus": st}
+             "createdTime": iso(self.amazon_time(f["created"])),
+             "processingStatus": st}
         if st != "IN_QUEUE" and not (st == "CANCELLED"):
-            o["processingStartTime"] = iso(f["created"] + f["ps"] / 3.0)
+            o["processingStartTime"] = iso(
+                self.amazon_time(f["created"] + f["ps"] / 3.0))
         if f.get("end"):
-            o["processingEndTime"] = iso(f["end"])
+            o["processingEndTime"] = iso(self.amazon_time(f["end"]))
         if f.get("resultFeedDocumentId"):
             o["resultFeedDocumentId"] = f["resultFeedDocumentId"]
         return o
@@ -1502,8 +1518,9 @@ def from_page_token(tok):
                                 "nextToken is invalid or expired"))
 
 
-def list_filtered(objs, q, type_param, type_key, to_json, now):
-    """list_filtered - getFeeds/getReports filtering, newest first, paged."""
+def list_filtered(objs, q, type_param, type_key, to_json, now, skew=0):
+    """list_filtered - getFeeds/getReports filtering, newest first, paged;
+    createdSince/createdUntil are read on a clock running skew s behind."""
     tok = q.get("nextToken", [None])[0]
     if tok is not None:
         if len(q) != 1:
@@ -1544,9 +1561,9 @@ def list_filtered(objs, q, type_param, type_key, to_json, now):
                                         "%s is not an ISO 8601 date-time"
                                         % name))
             if name == "createdSince":
-                since = t
+                since = t + skew
             else:
-                until = t
+                until = t + skew
     sel = []
     for o in objs:
         j = to_json(o, now)
@@ -1659,6 +1676,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if data and self.command != "HEAD":
             self._headers_buffer.append(data)
         self.flush_headers()
+
+    def date_time_string(self, timestamp=None):
+        """date_time_string - the Date header, on the simulator's clock."""
+        if timestamp is None:
+            timestamp = self.server.sim.amazon_time(time.time())
+        return super().date_time_string(timestamp)
 
     def hang(self):
         """hang - accept, say nothing for hang_ms, then close the connection."""
@@ -1938,9 +1961,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """op_getFeeds - feeds filtered by type, status, marketplace, time."""
         sim = self.server.sim
         with sim.lock:
-            objs = [sim.feeds[i] for i in sim.feed_order]
+            now = time.time()
+            lag = sim.faults["list_lag_seconds"]
+            objs = [sim.feeds[i] for i in sim.feed_order
+                    if now - sim.feeds[i]["created"] >= lag]
             out, nxt = list_filtered(objs, q, "feedTypes", "feedType",
-                                     sim.feed_json, time.time())
+                                     sim.feed_json, now,
+                                     sim.faults["clock_skew_seconds"])
         r = {"feeds": out}
         if nxt:
             r["nextToken"] = nxt
