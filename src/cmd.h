@@ -15,6 +15,23 @@ struct cmd {
     const char *help;
 };
 
+/* an option of a sub-command: a flag ("--json": flag set to 1) or an option with a value
+ * ("--once JOB" or "--once=JOB": value set); name comes first (str_nearest reads it) */
+struct cmd_opt {
+    const char *name;
+    const char **value; /* NULL: a flag */
+    int *flag;
+};
+
+/* cmd_args - parse argv[1..] (argv[0] is the command's name) against opts, at most maxpos
+ * positional arguments into pos (*npos of them); an unknown, repeated or incomplete option or
+ * one positional too many is printed with a near miss and usage: WB_EX_USAGE, else WB_EX_OK.
+ * Values and flags must start NULL and 0. */
+int cmd_args(int argc, char **argv, const struct cmd_opt *opts, size_t nopts, const char **pos,
+             size_t maxpos, size_t *npos);
+/* cmd_usage - the usage line of a sub-command (main.c's table), "" if unknown */
+const char *cmd_usage(const char *name);
+
 /* the handlers (cmd_*.c) */
 int cmd_convert(int argc, char **argv, const char *conf_path);
 int cmd_run(int argc, char **argv, const char *conf_path);

@@ -29,29 +29,18 @@ struct conv_args {
 static int parse_args(int argc, char **argv, struct conv_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->merchant = "MERCHANT";
-    for (int i = 2; i < argc; i++) {
-        const char **slot = NULL;
-        if (!strcmp(argv[i], "--layout"))
-            slot = &a->layout;
-        else if (!strcmp(argv[i], "--carriers"))
-            slot = &a->carriers;
-        else if (!strcmp(argv[i], "--carrier-codes"))
-            slot = &a->codes;
-        else if (!strcmp(argv[i], "--skus"))
-            slot = &a->skus;
-        else if (!strcmp(argv[i], "--rejects"))
-            slot = &a->rejects;
-        else if (!strcmp(argv[i], "--merchant"))
-            slot = &a->merchant;
-        else if (!strcmp(argv[i], "--xsd-dir"))
-            slot = &a->xsd_dir;
-        if (!slot || i + 1 >= argc) {
-            fprintf(stderr, "wmsbridge convert: unknown or incomplete option '%s'\n", argv[i]);
-            return WB_EX_USAGE;
-        }
-        *slot = argv[++i];
-    }
+    const char *flow = NULL; /* "dispatch", checked by cmd_convert */
+    const struct cmd_opt opts[] = {
+        {"--layout", &a->layout, NULL},       {"--carriers", &a->carriers, NULL},
+        {"--carrier-codes", &a->codes, NULL}, {"--skus", &a->skus, NULL},
+        {"--rejects", &a->rejects, NULL},     {"--merchant", &a->merchant, NULL},
+        {"--xsd-dir", &a->xsd_dir, NULL},
+    };
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (!a->merchant)
+        a->merchant = "MERCHANT";
     if (!a->layout || !a->carriers) {
         fprintf(stderr, "wmsbridge convert: --layout and --carriers are required\n");
         return WB_EX_USAGE;

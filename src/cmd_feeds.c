@@ -41,11 +41,11 @@ static void print_feed(const struct ledger_feed *f)
 /* cmd_feeds - list feeds: the ones needing attention and in flight, or all with --all */
 int cmd_feeds(int argc, char **argv, const char *conf_path)
 {
-    int all = argc > 1 && strcmp(argv[1], "--all") == 0;
-    if (argc > 2 || (argc == 2 && !all)) {
-        fprintf(stderr, "usage: wmsbridge feeds [--all]\n");
+    int all = 0;
+    const struct cmd_opt opts[] = {{"--all", NULL, &all}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
         return WB_EX_USAGE;
-    }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex != WB_EX_OK)
@@ -123,18 +123,20 @@ int cmd_resolve(int argc, char **argv, const char *conf_path)
     long id = 0;
     const char *amazon = NULL, *reason = NULL;
     int not_sent = 0, confirmed = 0;
-    if (argc == 4 && strcmp(argv[2], "--sent") == 0)
-        amazon = argv[3];
-    else if (argc == 3 && strcmp(argv[2], "--not-sent") == 0)
-        not_sent = 1;
-    else if (argc == 3 && strcmp(argv[2], "--confirmed") == 0)
-        confirmed = 1;
-    else if (argc == 4 && strcmp(argv[2], "--rejected") == 0)
-        reason = argv[3];
-    if ((!amazon && !not_sent && !confirmed && !reason) ||
-        str_to_long(argv[1], 1, 1L << 50, &id) != WB_OK) {
-        fprintf(stderr, "usage: wmsbridge resolve FEED --sent AMAZON_FEED_ID | --not-sent | "
-                        "--confirmed | --rejected REASON\n");
+    const char *feed = NULL;
+    const struct cmd_opt opts[] = {{"--sent", &amazon, NULL},
+                                   {"--not-sent", NULL, &not_sent},
+                                   {"--confirmed", NULL, &confirmed},
+                                   {"--rejected", &reason, NULL}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &feed, 1, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (!np || str_to_long(feed, 1, 1L << 50, &id) != WB_OK ||
+        (amazon != NULL) + not_sent + confirmed + (reason != NULL) != 1) {
+        fprintf(stderr,
+                "wmsbridge resolve: one FEED number and exactly one of --sent, "
+                "--not-sent, --confirmed, --rejected\nusage: wmsbridge %s\n",
+                cmd_usage("resolve"));
         return WB_EX_USAGE;
     }
     if (amazon && !amazon_id_ok(amazon)) {

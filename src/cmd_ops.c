@@ -29,8 +29,19 @@
 #include "net/http.h"
 #include "net/lwa.h"
 #include "sched/daemon.h"
+#include "sched/lock.h"
 #include "spool/ledger.h"
 #include "spool/spool.h"
+
+/* json_text - s as a JSON string (quoted and escaped) on stdout */
+static void json_text(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    char *d = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    fputs(d ? d : "\"\"", stdout);
+    free(d);
+    json_decref(v);
+}
 
 /* cmd_load_env - load config+maps (and the spool when with_spool); prints errors and leaves
  * nothing to free when it fails */
@@ -73,14 +84,11 @@ static int check_token(const struct wb_config *cfg, struct http *h, const struct
  * --online also obtain a real access token, so a wrong secret shows before the night run */
 int cmd_check(int argc, char **argv, const char *conf_path)
 {
-    int online = argc == 2 && strcmp(argv[1], "--online") == 0;
-    if (argc > 2 || (argc == 2 && !online)) {
-        fprintf(stderr,
-                "wmsbridge check: unknown argument '%s'\nusage: wmsbridge check "
-                "[--online]\n",
-                argv[1]);
+    int online = 0;
+    const struct cmd_opt opts[] = {{"--online", NULL, &online}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
         return WB_EX_USAGE;
-    }
     struct wb_env env;
     struct buf errs;
     buf_init(&errs, 256 * 1024);
@@ -169,6 +177,11 @@ int cmd_check(int argc, char **argv, const char *conf_path)
 /* cmd_show - print the configuration (-n: only non-default settings) */
 int cmd_show(int argc, char **argv, const char *conf_path)
 {
+    int nondefault = 0;
+    const struct cmd_opt opts[] = {{"-n", NULL, &nondefault}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
     struct wb_config c;
     struct buf errs, out;
     buf_init(&errs, 64 * 1024);
@@ -181,7 +194,7 @@ int cmd_show(int argc, char **argv, const char *conf_path)
         buf_free(&out);
         return WB_EX_CONFIG;
     }
-    conf_show(&c, argc > 1 && strcmp(argv[1], "-n") == 0, &out);
+    conf_show(&c, nondefault, &out);
     fputs(buf_str(&out), stdout);
     conf_free(&c);
     buf_free(&errs);
@@ -228,7 +241,7 @@ static void reason_line(const char *dir, const char *name, char *out, size_t n)
 }
 
 /* list_rejects - one flow's reject directory */
-static int list_rejects(struct wb_env *env, const char *flow, int *count)
+static int list_rejects(struct wb_env *env, const char *flow, int json, int *count)
 {
     struct spool_entry *e;
     size_t n;
@@ -241,7 +254,17 @@ static int list_rejects(struct wb_env *env, const char *flow, int *count)
         char age[32], why[600];
         age_text(e[i].mtime, age, sizeof age);
         reason_line(dir, e[i].name, why, sizeof why);
-        printf("%-9s %-40s %7s  %s\n", flow, e[i].name, age, *why ? why : "(no .reason file)");
+        if (json) {
+            printf("%s{\"flow\":", *count ? "," : "");
+            json_text(flow);
+            printf(",\"file\":");
+            json_text(e[i].name);
+            printf(",\"mtime\":%lld,\"reason\":", (long long)e[i].mtime);
+            json_text(why);
+            printf("}");
+        } else {
+            printf("%-9s %-40s %7s  %s\n", flow, e[i].name, age, *why ? why : "(no .reason file)");
+        }
         (*count)++;
     }
     free(e);
@@ -268,41 +291,53 @@ static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], 
     return n;
 }
 
-/* cmd_rejects - list what waits in reject/ with age and reason */
+/* cmd_rejects - list what waits in reject/ with age and reason (--json: as one array) */
 int cmd_rejects(int argc, char **argv, const char *conf_path)
 {
+    int json = 0;
+    const char *flow = NULL;
+    const struct cmd_opt opts[] = {{"--json", NULL, &json}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex != WB_EX_OK)
         return ex;
     char flows[32][32];
-    int nf = argc > 1 ? 1 : flow_dirs(&env, SP_REJECT, flows, 32);
-    if (argc > 1)
-        snprintf(flows[0], sizeof flows[0], "%s", argv[1]);
+    int nf = flow ? 1 : flow_dirs(&env, SP_REJECT, flows, 32);
+    if (flow)
+        snprintf(flows[0], sizeof flows[0], "%s", flow);
     int count = 0;
-    printf("%-9s %-40s %7s  %s\n", "FLOW", "FILE", "AGE", "REASON");
+    if (json)
+        printf("[");
+    else
+        printf("%-9s %-40s %7s  %s\n", "FLOW", "FILE", "AGE", "REASON");
     for (int i = 0; i < nf; i++)
-        list_rejects(&env, flows[i], &count);
-    printf("%d file(s) waiting in reject/\n", count);
+        list_rejects(&env, flows[i], json, &count);
+    if (json)
+        printf("]\n");
+    else
+        printf("%d file(s) waiting in reject/\n", count);
     env_free(&env);
     return WB_EX_OK;
 }
 
-/* name_flow_args - NAME [--flow FLOW] */
+/* name_flow_args - NAME [--flow FLOW]; usage printed on a problem */
 static int name_flow_args(int argc, char **argv, const char **name, const char **flow)
 {
-    *name = NULL;
-    *flow = "dispatch";
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--flow") && i + 1 < argc)
-            *flow = argv[++i];
-        else if (!*name)
-            *name = argv[i];
-        else
-            return -1;
-    }
-    if (!*name)
+    *name = *flow = NULL;
+    const struct cmd_opt opts[] = {{"--flow", flow, NULL}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), name, 1, &np) != WB_EX_OK)
         return -1;
+    if (!*flow)
+        *flow = "dispatch";
+    if (!np) {
+        fprintf(stderr, "wmsbridge %s: NAME is missing\nusage: wmsbridge %s\n", argv[0],
+                cmd_usage(argv[0]));
+        return -1;
+    }
     /* accept flow/name as written by `rejects` */
     const char *slash = strchr(*name, '/');
     if (slash && !strchr(slash + 1, '/')) {
@@ -318,10 +353,8 @@ static int name_flow_args(int argc, char **argv, const char **name, const char *
 int cmd_requeue(int argc, char **argv, const char *conf_path)
 {
     const char *name, *flow;
-    if (name_flow_args(argc, argv, &name, &flow) != 0) {
-        fprintf(stderr, "usage: wmsbridge requeue NAME [--flow FLOW]\n");
+    if (name_flow_args(argc, argv, &name, &flow) != 0)
         return WB_EX_USAGE;
-    }
     if (!fs_name_ok(name)) {
         fprintf(stderr, "wmsbridge requeue: '%s' is not a plain file name\n", name);
         return WB_EX_USAGE;
@@ -347,8 +380,10 @@ int cmd_requeue(int argc, char **argv, const char *conf_path)
 int cmd_hold(int argc, char **argv, const char *conf_path)
 {
     const char *name, *flow;
-    if (name_flow_args(argc, argv, &name, &flow) != 0 || !fs_name_ok(name)) {
-        fprintf(stderr, "usage: wmsbridge hold NAME [--flow FLOW]\n");
+    if (name_flow_args(argc, argv, &name, &flow) != 0)
+        return WB_EX_USAGE;
+    if (!fs_name_ok(name)) {
+        fprintf(stderr, "wmsbridge hold: '%s' is not a plain file name\n", name);
         return WB_EX_USAGE;
     }
     struct wb_env env;
@@ -360,8 +395,14 @@ int cmd_hold(int argc, char **argv, const char *conf_path)
         if (rc == WB_OK)
             printf("%s/%s parked in hold/%s/\n", flow, name, flow);
         else
-            fprintf(stderr, "wmsbridge hold: %s/%s: %s\n", flow, name, wb_status_str(rc));
-        ex = rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
+            fprintf(stderr, "wmsbridge hold: %s/%s: %s\n", flow, name,
+                    rc == WB_NOTFOUND ? "not in in/ or reject/"
+                    : rc == WB_EXISTS ? "already in hold/"
+                                      : wb_status_str(rc));
+        ex = rc == WB_OK         ? WB_EX_OK
+             : rc == WB_NOTFOUND ? WB_EX_NOINPUT
+             : rc == WB_EXISTS   ? WB_EX_IOERR
+                                 : wb_status_exit(rc);
     }
     env_free(&env);
     return ex;
@@ -394,16 +435,6 @@ struct alert_print {
     int json, n;
 };
 
-/* json_text - s as a JSON string (quoted and escaped) on stdout */
-static void json_text(const char *s)
-{
-    json_t *v = json_string(s ? s : "");
-    char *d = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
-    fputs(d ? d : "\"\"", stdout);
-    free(d);
-    json_decref(v);
-}
-
 /* alert_cb - one open alert, as a line or a JSON object */
 static int alert_cb(void *arg, const struct ledger_alert_view *a)
 {
@@ -430,7 +461,11 @@ static int alert_cb(void *arg, const struct ledger_alert_view *a)
 /* cmd_status - queues, feeds in flight, rows by state, jobs */
 int cmd_status(int argc, char **argv, const char *conf_path)
 {
-    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    int json = 0;
+    const struct cmd_opt opts[] = {{"--json", NULL, &json}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex != WB_EX_OK)
@@ -453,8 +488,17 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     struct ledger_job *jobs = NULL;
     size_t nj = 0;
     ledger_job_list(env.ledger, &jobs, &nj);
+    char lockp[4200];
+    struct buf who;
+    buf_init(&who, 512);
+    snprintf(lockp, sizeof lockp, "%s/%s", env.cfg.spool_dir, LOCK_NAME);
+    int running = lock_holder(lockp, &who);
     if (json) {
-        printf("{\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
+        printf("{\"writer\":{\"running\":%s,\"holder\":", running == WB_EXISTS     ? "true"
+                                                          : running == WB_NOTFOUND ? "false"
+                                                                                   : "null");
+        json_text(running == WB_EXISTS ? buf_str(&who) : "");
+        printf("},\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
                "\"rows\":{\"pending\":%ld,\"queued\":%ld,\"confirmed\":%ld,\"rejected\":%ld}}},"
                "\"feeds\":{",
                flow, in, work, rej, hold, rows[1], rows[2], rows[3], rows[4]);
@@ -472,9 +516,14 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         ledger_alerts_open(env.ledger, alert_cb, &ap);
         printf("]}\n");
     } else {
+        printf("writer: %s\n", running == WB_EXISTS     ? buf_str(&who)
+                               : running == WB_NOTFOUND ? "none running (no daemon, no job)"
+                                                        : "unknown (the lock file cannot be read)");
         printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
-        printf("rows: pending=%ld waiting-for-amazon=%ld confirmed=%ld rejected=%ld\n", rows[1],
+        printf("rows (all time): pending=%ld queued=%ld confirmed=%ld rejected=%ld\n", rows[1],
                rows[2], rows[3], rows[4]);
+        printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", rej, flow,
+               rej ? " (wmsbridge rejects)" : "");
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             if (fcount[s])
@@ -502,6 +551,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
             printf("open alerts: none\n");
     }
     free(jobs);
+    buf_free(&who);
     env_free(&env);
     return WB_EX_OK;
 }
@@ -509,15 +559,20 @@ int cmd_status(int argc, char **argv, const char *conf_path)
 /* cmd_explain - what the ledger knows about one dispatch file; 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: wmsbridge explain FILE\n");
+    const char *file = NULL;
+    size_t np;
+    if (cmd_args(argc, argv, NULL, 0, &file, 1, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (!np) {
+        fprintf(stderr, "wmsbridge explain: FILE is missing\nusage: wmsbridge %s\n",
+                cmd_usage("explain"));
         return WB_EX_USAGE;
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
-        if (ledger_file_by_name(env.ledger, "dispatch", argv[1], &f) == WB_OK) {
+        if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
             static const char *const fs[] = {"",     "claimed",  "parsed",
@@ -529,7 +584,7 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                    f.name, f.id, when, f.layout, f.state >= 1 && f.state <= 5 ? fs[f.state] : "?",
                    open);
         } else {
-            printf("no file named %s in the ledger\n", argv[1]);
+            printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;
         }
     }

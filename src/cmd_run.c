@@ -149,6 +149,19 @@ static int parse_schedule(const struct wb_config *cfg, struct sched_entry **e, s
                           struct buf *errs)
 {
     int rc = cron_load(cfg->schedule, e, n, errs);
+    for (size_t i = 0; rc == WB_OK && i < *n; i++) {
+        const struct flow_job *j = flow_job_find((*e)[i].job);
+        char why[512];
+        if (j && flow_job_options_check(j, cfg, (*e)[i].options, why, sizeof why) != WB_OK) {
+            buf_appendf(errs, "%s:%d: %s\n", cfg->schedule, (*e)[i].line, why);
+            rc = WB_CONFIG;
+        }
+    }
+    if (rc != WB_OK && *e) {
+        cron_entries_free(*e, *n);
+        *e = NULL;
+        *n = 0;
+    }
     const struct cron_tz *z;
     if (rc == WB_OK && (rc = cron_tz_get(cfg->time_zone, &z, errs)) != WB_OK) {
         buf_appends(errs, " (setting time_zone)\n");
@@ -314,17 +327,22 @@ int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf 
 /* cmd_run - see file comment */
 int cmd_run(int argc, char **argv, const char *conf_path)
 {
-    const char *once = NULL, *options = "";
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--once") && i + 1 < argc)
-            once = argv[++i];
-        else if (!strcmp(argv[i], "--options") && i + 1 < argc)
-            options = argv[++i];
-        else if (strcmp(argv[i], "--foreground") != 0) {
-            fprintf(stderr, "usage: wmsbridge run [--once JOB [--options TEXT]] [--foreground]\n");
-            return WB_EX_USAGE;
-        }
+    const char *once = NULL, *options = NULL;
+    int foreground = 0;
+    const struct cmd_opt opts[] = {{"--once", &once, NULL},
+                                   {"--options", &options, NULL},
+                                   {"--foreground", NULL, &foreground}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (options && !once) {
+        fprintf(stderr, "wmsbridge run: --options goes with --once JOB\nusage: wmsbridge %s\n",
+                cmd_usage("run"));
+        return WB_EX_USAGE;
     }
+    if (!options)
+        options = "";
+    (void)foreground; /* the daemon never forks away: accepted for service files that pass it */
     static struct runner r;
     memset(&r, 0, sizeof r);
     r.conf_path = conf_path;
@@ -350,6 +368,14 @@ int cmd_run(int argc, char **argv, const char *conf_path)
         for (size_t i = 0; i < n; i++)
             fprintf(stderr, " %s", t[i].name);
         fprintf(stderr, ")\n");
+        buf_free(&msg);
+        env_free(&r.env);
+        return WB_EX_USAGE;
+    }
+    char why[512];
+    if (once && flow_job_options_check(flow_job_find(once), &r.env.cfg, options, why, sizeof why) !=
+                    WB_OK) {
+        fprintf(stderr, "wmsbridge run: %s\n", why);
         buf_free(&msg);
         env_free(&r.env);
         return WB_EX_USAGE;

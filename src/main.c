@@ -40,6 +40,15 @@ static const struct cmd commands[] = {
      "not settle it (after checking Seller Central)"},
 };
 
+/* cmd_usage - the usage line of a sub-command */
+const char *cmd_usage(const char *name)
+{
+    for (size_t i = 0; i < WB_ARRAY_LEN(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].usage;
+    return "";
+}
+
 /* usage - print the generated help */
 static void usage(FILE *f)
 {

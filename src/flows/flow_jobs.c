@@ -12,7 +12,9 @@
 
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/conf.h"
 #include "core/log.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/alert.h"
 #include "flows/dispatch_flow.h"
@@ -241,13 +243,14 @@ static int job_purge(struct wb_env *env, const char *options, volatile sig_atomi
 /* dispatch, feeds-poll and purge all submit, settle or remove feeds: one at a time */
 static const struct flow_job table[] = {
     {"dispatch", "take WMS dispatch files, build and submit fulfillment feeds", job_dispatch, 0,
-     "feeds"},
+     "feeds", "flush"},
     {"feeds-poll", "submit ready feeds, poll feeds in flight, settle results", job_feeds_poll, 0,
-     "feeds"},
-    {"sftp-pull", "fetch complete files from the WMS SFTP server into in/", job_sftp_pull, 0, NULL},
-    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0, NULL},
+     "feeds", "now"},
+    {"sftp-pull", "fetch complete files from the WMS SFTP server into in/", job_sftp_pull, 0, NULL,
+     "REMOTE"},
+    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0, NULL, "REMOTE"},
     {"purge", "retention: old done/ sent/ reports/ feeds/ files and ledger rows", job_purge, 0,
-     "feeds"},
+     "feeds", ""},
 };
 
 /* flow_jobs - the table */
@@ -264,4 +267,51 @@ const struct flow_job *flow_job_find(const char *name)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
     return NULL;
+}
+
+/* word_at - the blank-separated word at *p into w (cut to n - 1 bytes), *p moved past it; 0 at
+ * the end */
+static int word_at(const char **p, char *w, size_t n)
+{
+    *p += strspn(*p, " \t");
+    size_t k = strcspn(*p, " \t");
+    if (!k)
+        return 0;
+    snprintf(w, n, "%.*s", (int)(k < n ? k : n - 1), *p);
+    *p += k;
+    return 1;
+}
+
+/* flow_job_options_check - every option word one the job takes */
+int flow_job_options_check(const struct flow_job *j, const struct wb_config *cfg,
+                           const char *options, char *why, size_t n)
+{
+    int remote = strcmp(j->options, "REMOTE") == 0;
+    const char *p = options ? options : "";
+    char w[64], cand[64], near[64] = "";
+    while (word_at(&p, w, sizeof w)) {
+        int known = 0;
+        if (remote) {
+            for (int i = 0; cfg && i < cfg->nremotes && !known; i++) {
+                known = strcmp(cfg->remotes[i].name, w) == 0;
+                if (!near[0] && str_edit_distance(w, cfg->remotes[i].name) <= 2)
+                    snprintf(near, sizeof near, "%s", cfg->remotes[i].name);
+            }
+        } else {
+            for (const char *q = j->options; !known && word_at(&q, cand, sizeof cand);) {
+                known = strcmp(cand, w) == 0;
+                if (!near[0] && str_edit_distance(w, cand) <= 2)
+                    snprintf(near, sizeof near, "%s", cand);
+            }
+        }
+        if (!known) {
+            snprintf(why, n, "job %s does not take the option '%s'%s%s%s; it takes %s", j->name, w,
+                     near[0] ? " (did you mean '" : "", near, near[0] ? "'?)" : "",
+                     remote        ? "the name of one of its remotes"
+                     : *j->options ? j->options
+                                   : "none");
+            return WB_BADARG;
+        }
+    }
+    return WB_OK;
 }

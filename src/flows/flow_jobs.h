@@ -21,11 +21,19 @@ struct flow_job {
     int (*run)(struct wb_env *env, const char *options, volatile sig_atomic_t *stop);
     int timeout;       /* default seconds; 0 = job_timeout from the config */
     const char *group; /* jobs of one group never run at once (they share feed state) */
+    /* the option words the job takes, blank-separated ("" none; "REMOTE" one remote's name) */
+    const char *options;
 };
 
 /* flow_jobs - the table */
 const struct flow_job *flow_jobs(size_t *n);
 /* flow_job_find - a job by name, NULL if there is none */
 const struct flow_job *flow_job_find(const char *name);
+struct wb_config;
+/* flow_job_options_check - WB_OK if every blank-separated word of options is one the job takes
+ * (a remote of cfg for "REMOTE"); else WB_BADARG with the word, a near miss and the words it
+ * takes in why */
+int flow_job_options_check(const struct flow_job *j, const struct wb_config *cfg,
+                           const char *options, char *why, size_t n);
 
 #endif

@@ -90,13 +90,22 @@ void lock_release(int *fd)
     }
 }
 
-/* lock_holder - describe the holder recorded in the lock file, without locking */
+/* lock_holder - whether a process holds the lock now, and who, without taking it */
 int lock_holder(const char *path, struct buf *who)
 {
     int f = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (f < 0)
         return errno == ENOENT ? WB_NOTFOUND : wb_errno_status(errno);
-    int rc = read_holder(f, who);
+    int rc;
+    if (flock(f, LOCK_SH | LOCK_NB) == 0) {
+        flock(f, LOCK_UN);
+        rc = WB_NOTFOUND; /* the file stays behind a holder that is gone */
+    } else if (errno == EWOULDBLOCK) {
+        read_holder(f, who);
+        rc = WB_EXISTS;
+    } else {
+        rc = wb_errno_status(errno);
+    }
     close(f);
     return rc;
 }

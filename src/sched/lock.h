@@ -23,7 +23,8 @@
 int lock_acquire(const char *path, int *fd, struct buf *who);
 /* lock_release - drop the lock (closes fd, leaves the file) */
 void lock_release(int *fd);
-/* lock_holder - describe the holder recorded in the lock file, without locking */
+/* lock_holder - WB_EXISTS with who = "held by pid N since TIME on HOST" while a process holds
+ * the lock, WB_NOTFOUND when none does (or there is no lock file); never takes the lock */
 int lock_holder(const char *path, struct buf *who);
 /* privs_check_root - WB_CONFIG with a sentence in err if euid is 0 and not allowed */
 int privs_check_root(int allow_root, struct buf *err);
