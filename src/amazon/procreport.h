@@ -8,9 +8,7 @@
  * entities, no network; fields are bounded (descriptions cut at 1023 bytes on
  * a UTF-8 boundary) and at most PROCREPORT_MAX_RESULTS results are kept.
  * Error contract: WB_OK, WB_PERMFAIL with a sentence in err for anything that
- * is not a report we can read, WB_NOMEM, WB_CONFIG (an XML report while
- * libxml2 cannot be loaded; the package to install in err). Never exits,
- * never crashes on input.
+ * is not a report we can read, WB_NOMEM. Never exits, never crashes on input.
  * Must never: expand entities, load external resources, or grow unbounded.
  */
 #ifndef WB_AMAZON_PROCREPORT_H

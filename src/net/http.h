@@ -63,7 +63,7 @@ void http_redact_url(const char *url, char *out, size_t n);
 int http_url_is_https(const char *url);
 /* http_escape - append v percent-encoded (URL query or form body) */
 int http_escape(struct buf *out, const char *v);
-/* http_global_init - load libcurl and curl_global_init once (also done by http_open) */
+/* http_global_init - curl_global_init once (also done by http_open) */
 int http_global_init(void);
 
 #endif
