@@ -88,6 +88,10 @@ all: $(BIN)
 Q := $(if $(V),,@)
 say = $(if $(V),,@echo "  $(1) $(2)")
 
+# libcurl's type checks of curl_easy_setopt/getinfo arguments are macros of a system header,
+# whose findings gcc shows in full only with -Wsystem-headers
+$(B)/obj/net/http.o: ALL_CFLAGS += -Wsystem-headers
+
 # the version --version prints: the nearest tag and commit, from git when the tree is a clone
 WB_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 $(B)/obj/main.o: ALL_CFLAGS += -DWB_VERSION='"$(WB_VERSION)"'

@@ -438,7 +438,7 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     long long t0 = clock_mono_ms();
     CURLcode cc = curl_easy_perform(h->curl);
     rs->ms = (long)(clock_mono_ms() - t0);
-    curl_off_t sent = 0;
+    long sent = 0; /* CURLINFO_REQUEST_SIZE is a long */
     long status = 0;
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
