@@ -2,11 +2,8 @@
 # deps.sh - install the Debian packages wmsbridge needs to build, test and demo.
 # Idempotent and quiet when everything is present; never touches anything else.
 set -eu
-# libxml2, libcurl, libssh2, libsqlite3 and libcrypto are loaded at run time (dlopen), not
-# linked: their -dev packages give the headers, the packages of the third line the libraries
 PKGS="make gcc clang libclang-rt-14-dev pkg-config libcsv-dev libxml2-dev libxml2-utils
 libcurl4-openssl-dev libssl-dev libssh2-1-dev zlib1g-dev libsqlite3-dev sqlite3 libjansson-dev
-libxml2 libcurl4 libssl3 libssh2-1 libsqlite3-0
 libcmocka-dev openssh-server openssh-client openssl python3 valgrind tzdata ca-certificates
 iproute2 procps time groff-base"
 missing=""

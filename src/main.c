@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amazon/xmllib.h"
+#include <libxml/parser.h>
+
 #include "cmd.h"
 #include "core/log.h"
 #include "core/wb.h"
@@ -98,8 +99,7 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < WB_ARRAY_LEN(commands); k++)
         if (strcmp(argv[i], commands[k].name) == 0) {
             int rc = commands[k].run(argc - i, argv + i, conf);
-            if (xmllib_loaded()) /* libxml2 is loaded only by the commands that use it */
-                xmlCleanupParser();
+            xmlCleanupParser(); /* frees libxml2's globals if a command used it */
             return rc;
         }
     fprintf(stderr, "wmsbridge: unknown command '%s'\n", argv[i]);

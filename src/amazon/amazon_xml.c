@@ -5,9 +5,6 @@
  * (refuses every URL and every path outside the directory a schema is being
  * compiled from), the SAX hooks that stop a parse at a DOCTYPE or any
  * declaration, and the capture of libxml2 errors into struct buf sentences.
- * libxml2 is loaded by amazon_xml_init on first use (amazon/xmllib.c); a
- * libxml2 that cannot be loaded fails that call with WB_CONFIG and the
- * package to install, and its caller goes no further.
  * Error contract: returns WB_* codes; never exits; never prints to stderr.
  * Must never: call xmlCleanupParser, reach the network, or expand entities.
  */
@@ -16,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>
+#include <libxml/uri.h>
+
 #include "amazon/amazon_xml.h"
-#include "amazon/xmllib.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 
@@ -97,18 +97,14 @@ static void init_once(void)
     xmlSetExternalEntityLoader(loader);
 }
 
-/* amazon_xml_init - load and initialise libxml2 once, silence its errors on this thread */
-int amazon_xml_init(char *why, size_t n)
+/* amazon_xml_init - initialise libxml2 once, silence its errors on this thread */
+void amazon_xml_init(void)
 {
-    int rc = xmllib_load(why, n);
-    if (rc != WB_OK)
-        return rc;
     pthread_once(&init_once_ctl, init_once);
     if (xmlStructuredError == NULL) {
         xmlSetStructuredErrorFunc(NULL, silent_structured);
         xmlSetGenericErrorFunc(NULL, silent_generic);
     }
-    return WB_OK;
 }
 
 /* amazon_xml_allow_dir - let the entity loader read files under dir on this thread */

@@ -5,18 +5,14 @@
  * initialisation, the external entity loader (local files under one allowed
  * directory while a schema compiles, nothing else, never the network), the
  * SAX hooks that refuse DOCTYPEs and entity declarations, and the capture of
- * libxml2 error reports into a caller's struct buf. libxml2 itself is
- * loaded on first use (amazon/xmllib.h): amazon_xml_init loads it, and
- * every entry point of the group that parses or validates calls it first.
+ * libxml2 error reports into a caller's struct buf. Every entry point of the
+ * group that uses libxml2 calls amazon_xml_init first.
  * Error contract: returns WB_* codes, never exits, never prints to stderr.
  * Must never: call xmlCleanupParser, load a URL, or expand entities.
  */
 #ifndef WB_AMAZON_XML_H
 #define WB_AMAZON_XML_H
 
-#include <stddef.h>
-
-/* types and constants only: libxml2 is called through amazon/xmllib.h */
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
@@ -43,10 +39,9 @@ struct amazon_xml_errs {
     int unplaced; /* errors outside every Message, or more Messages than maxmsgs */
 };
 
-/* amazon_xml_init - load and initialise libxml2 once, silence its errors on this thread
- * (idempotent; every entry point calls it); WB_OK, or WB_CONFIG with the reason in why (the
- * package to install) when libxml2 cannot be loaded */
-int amazon_xml_init(char *why, size_t n);
+/* amazon_xml_init - initialise libxml2 once, silence its errors on this thread (idempotent;
+ * every entry point calls it) */
+void amazon_xml_init(void);
 
 /* amazon_xml_allow_dir - let the entity loader read files under dir on this thread; NULL closes */
 int amazon_xml_allow_dir(const char *dir);

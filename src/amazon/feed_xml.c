@@ -10,21 +10,17 @@
  * reused buffer written to the FILE* in blocks of about 256 KiB, so memory
  * does not grow with the number of messages. A value holding a character
  * XML must escape goes through libxml2's xmlEncodeSpecialChars, so libxml2
- * still does all escaping; it is loaded (amazon_xml_init) for the first
- * such value only, and a feed whose values need none is written without
- * it. A message may be composed in parts as its items arrive (begin,
- * items, end); it is held in the buffer until its end, and a refused part
- * drops all of it, so a refused message leaves the document well formed.
- * Every text value is checked with str_text_check, the rule the row checks
- * apply too: Amazon's String type (at most FEED_STRING_MAX characters) of
- * XML text without control characters.
+ * still does all escaping. A message may be composed in parts as its items
+ * arrive (begin, items, end); it is held in the buffer until its end, and a
+ * refused part drops all of it, so a refused message leaves the document
+ * well formed. Every text value is checked with str_text_check, the rule
+ * the row checks apply too: Amazon's String type (at most FEED_STRING_MAX
+ * characters) of XML text without control characters.
  * Error contract: WB_PERMFAIL for content (bad UTF-8, control characters,
  * U+FFFE, too long, "Other" without CarrierName, bad dates or quantities),
  * WB_BADARG for caller errors, WB_NOSPACE / WB_IOERR for write errors,
- * which are sticky;
- * WB_CONFIG for a value to escape while libxml2 cannot be loaded (the
- * reason, naming the package, logged once). feedw_error() gives the reason
- * of the last refusal. Never exits.
+ * which are sticky. feedw_error() gives the reason of the last refusal.
+ * Never exits.
  * Must never: close or fsync the caller's FILE*, or hold the whole document.
  */
 #include <errno.h>
@@ -34,10 +30,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <libxml/entities.h>
+#include <libxml/globals.h>
+#include <libxml/xmlstring.h>
+
 #include "amazon/amazon_xml.h"
 #include "amazon/feed_xml.h"
-#include "amazon/xmllib.h"
-#include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 
@@ -187,20 +185,6 @@ static void out_flush(struct feedw *w)
         w->rc = write_status(errno);
 }
 
-/* xml_ready - libxml2 loaded for a value to escape; WB_CONFIG with the reason (logged once)
- * when it cannot be */
-static int xml_ready(struct feedw *w)
-{
-    static int told;
-    char why[sizeof w->why];
-    int rc = amazon_xml_init(why, sizeof why);
-    if (rc == WB_OK)
-        return WB_OK;
-    if (!told++)
-        log_error("event=feed-escape-failed status=%s error=\"%s\"", wb_status_str(rc), why);
-    return refuse(w, rc, why, NULL);
-}
-
 /* room - make space for n more bytes of message text */
 static int room(struct feedw *w, size_t n)
 {
@@ -252,9 +236,6 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
     }
     xmlChar *e = NULL;
     if (special) { /* str_text_check has made sure it holds no NUL */
-        int rc = xml_ready(w);
-        if (rc != WB_OK)
-            return rc;
         xmlChar *z = xmlStrndup(BAD_CAST text, (int)(tlen < MSG_MAX ? tlen : MSG_MAX));
         e = z ? xmlEncodeSpecialChars(NULL, z) : NULL;
         xmlFree(z);
@@ -271,8 +252,7 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
         memcpy(d + olen + tlen, close, clen);
         w->mlen += olen + tlen + clen;
     }
-    if (e)
-        xmlFree(e);
+    xmlFree(e);
     return rc;
 }
 
@@ -392,6 +372,7 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
     else
         return WB_BADARG;
 
+    amazon_xml_init();
     struct feedw *w = calloc(1, sizeof(*w));
     if (!w)
         return WB_NOMEM;

@@ -10,9 +10,7 @@
  * procreport_check (procreport_check.c) decides whether a parsed report may
  * settle the feed it claims to answer; its rule is written above it.
  * Error contract: WB_OK, WB_PERMFAIL with a sentence in err for anything that
- * is not a report we can read, WB_NOMEM, WB_CONFIG (an XML report while
- * libxml2 cannot be loaded; the package to install in err). Never exits,
- * never crashes on input.
+ * is not a report we can read, WB_NOMEM. Never exits, never crashes on input.
  * Must never: expand entities, load external resources, or grow unbounded.
  */
 #ifndef WB_AMAZON_PROCREPORT_H

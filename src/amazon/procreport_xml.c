@@ -7,9 +7,7 @@
  * entity declaration, loads nothing, and knows only the predefined entities
  * (&apos; and friends). Results are keyed by MessageID, never by text.
  * Error contract: WB_OK; WB_PERMFAIL with one sentence (with a line number)
- * in err for malformed, refused or unmappable documents; WB_NOMEM; WB_CONFIG
- * with the package to install in err when libxml2 (loaded on the first XML
- * report) cannot be loaded: the report is not at fault. Never exits.
+ * in err for malformed, refused or unmappable documents; WB_NOMEM. Never exits.
  * Must never: expand entities, reach the network, or crash on any input.
  */
 #include <limits.h>
@@ -18,10 +16,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+
 #include "amazon/amazon_xml.h"
 #include "amazon/procreport.h"
 #include "amazon/procreport_int.h"
-#include "amazon/xmllib.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 
@@ -312,12 +312,7 @@ int procreport_parse_xml(const char *data, size_t len, struct proc_report *out, 
     memset(out, 0, sizeof(*out));
     if (!data || !len)
         return procreport_fail(err, "empty document");
-    char lib[300];
-    int rc = amazon_xml_init(lib, sizeof lib);
-    if (rc != WB_OK) {
-        procreport_fail(err, "%s", lib);
-        return rc;
-    }
+    amazon_xml_init();
 
     struct xstate *st = calloc(1, sizeof(*st));
     if (!st)
@@ -338,6 +333,7 @@ int procreport_parse_xml(const char *data, size_t len, struct proc_report *out, 
     void *saved_ctx;
     xmlStructuredErrorFunc saved_fn;
     amazon_xml_capture_begin(&st->ae, &saved_ctx, &saved_fn);
+    int rc = WB_OK;
     st->ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
     if (!st->ctxt) {
         rc = WB_NOMEM;

@@ -11,9 +11,7 @@
  * loading, and refused if they carry a DOCTYPE.
  * Error contract: WB_CONFIG (schema missing or not compilable), WB_PERMFAIL
  * (document invalid, reasons with line numbers in err), WB_NOINPUT (file
- * unreadable), WB_NOMEM; libxml2 is loaded when a schema is first opened,
- * and one that cannot be loaded is WB_CONFIG naming the package to
- * install. Never exits, never prints.
+ * unreadable), WB_NOMEM. Never exits, never prints.
  * Must never: reach the network, read outside xsd_dir, expand entities.
  */
 #include <errno.h>
@@ -25,8 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
 #include "amazon/amazon_xml.h"
-#include "amazon/xmllib.h"
 #include "amazon/xsdcheck.h"
 #include "core/wb.h"
 
@@ -186,11 +186,7 @@ int xsdcheck_open(struct xsdcheck **xp, const char *xsd_dir, struct buf *err)
     if (!xp || !xsd_dir)
         return WB_BADARG;
     *xp = NULL;
-    char lib[300];
-    if ((rc = amazon_xml_init(lib, sizeof lib)) != WB_OK) {
-        set_err(err, "xsd_dir %s: %s", xsd_dir, lib);
-        return rc;
-    }
+    amazon_xml_init();
     if (!realpath(xsd_dir, dir)) {
         set_err(err, "xsd_dir %s: %s", xsd_dir, strerror(errno));
         return WB_CONFIG;
@@ -251,12 +247,7 @@ static int validate(struct xsdcheck *x, const char *path, struct amazon_xml_errs
 {
     if (!x || !path)
         return WB_BADARG;
-    char lib[300];
-    int rc = amazon_xml_init(lib, sizeof lib);
-    if (rc != WB_OK) {
-        set_err(err, "%s: %s", path, lib);
-        return rc;
-    }
+    amazon_xml_init();
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         set_err(err, "%s: %s", path, strerror(errno));
@@ -276,6 +267,7 @@ static int validate(struct xsdcheck *x, const char *path, struct amazon_xml_errs
     amazon_xml_safe_sax(pc->sax);
     pc->_private = ae;
     xmlDocPtr doc = xmlCtxtReadFd(pc, fd, NULL, NULL, AMAZON_XML_PARSE_OPTS);
+    int rc = WB_OK;
     const char *what = NULL;
     if (ae->doctype) {
         rc = WB_PERMFAIL;

@@ -2,11 +2,7 @@
  * fsutil.c - atomic writes (temp + fsync + rename + dir fsync), durable moves,
  * safe name checks and digests. Returns WB_* codes, never exits, opens every
  * file with O_NOFOLLOW so a planted symlink is refused rather than followed.
- *
- * The digests are libcrypto's SHA-256, loaded on the first digest (core/dl.c)
- * rather than linked, so commands that never digest (convert, check...) start
- * without it. Only this file calls libcrypto, through the table below; a
- * libcrypto that cannot be loaded makes every digest fail, never crash.
+ * The digests are libcrypto's SHA-256; only this file calls libcrypto.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/dl.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/wb.h"
@@ -312,59 +307,9 @@ static void hexify(const unsigned char *d, char out[65])
     out[64] = '\0';
 }
 
-/* the libcrypto functions this module uses, resolved by load_crypto */
-static struct {
-    int (*digest)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *);
-    const EVP_MD *(*sha256)(void);
-    EVP_MD_CTX *(*ctx_new)(void);
-    void (*ctx_free)(EVP_MD_CTX *);
-    int (*init_ex)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
-    int (*update)(EVP_MD_CTX *, const void *, size_t);
-    int (*final_ex)(EVP_MD_CTX *, unsigned char *, unsigned int *);
-} lcr;
-
-#define EVP_Digest lcr.digest
-#define EVP_sha256 lcr.sha256
-#define EVP_MD_CTX_new lcr.ctx_new
-#define EVP_MD_CTX_free lcr.ctx_free
-#define EVP_DigestInit_ex lcr.init_ex
-#define EVP_DigestUpdate lcr.update
-#define EVP_DigestFinal_ex lcr.final_ex
-
-/* sonames tried in turn: OpenSSL 3 (what the dependency script installs), then 1.1 */
-static const char *const crypto_sonames[] = {"libcrypto.so.3", "libcrypto.so.1.1", NULL};
-
-/* load_crypto - dlopen libcrypto and resolve the table (once); on failure the reason is logged
- * once and WB_CONFIG returned */
-static int load_crypto(void)
-{
-    static int loaded, told;
-    if (loaded)
-        return WB_OK;
-    static const struct dl_lib crypto_lib = {"libcrypto", "libssl3", crypto_sonames};
-    const struct dl_sym syms[] = {
-        {"EVP_Digest", &lcr.digest},           {"EVP_sha256", &lcr.sha256},
-        {"EVP_MD_CTX_new", &lcr.ctx_new},      {"EVP_MD_CTX_free", &lcr.ctx_free},
-        {"EVP_DigestInit_ex", &lcr.init_ex},   {"EVP_DigestUpdate", &lcr.update},
-        {"EVP_DigestFinal_ex", &lcr.final_ex},
-    };
-    char why[300];
-    int rc = dl_load(&crypto_lib, syms, WB_ARRAY_LEN(syms), why, sizeof why);
-    if (rc == WB_OK)
-        loaded = 1;
-    else if (!told++)
-        log_error("event=digest-failed status=%s error=\"%s\"", wb_status_str(rc), why);
-    return rc;
-}
-
 /* fs_sha256_buf - hex SHA-256 of a memory block */
 int fs_sha256_buf(const void *p, size_t n, char out[65])
 {
-    int rc = load_crypto();
-    if (rc != WB_OK) {
-        out[0] = '\0';
-        return rc;
-    }
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_Digest(p, n, d, &dl, EVP_sha256(), NULL);
@@ -375,12 +320,10 @@ int fs_sha256_buf(const void *p, size_t n, char out[65])
 /* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
 int fs_sha256_file(const char *path, char out[65])
 {
-    int rc = load_crypto();
-    if (rc != WB_OK)
-        return rc;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return wb_errno_status(errno);
+    int rc = WB_OK;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx) {
         close(fd);

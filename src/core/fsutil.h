@@ -61,11 +61,9 @@ int fs_name_ok(const char *name);
 int fs_is_temp_name(const char *name);
 /* fs_join - dir + "/" + name into out (bounded); WB_TOOBIG if it does not fit */
 int fs_join(char *out, size_t n, const char *dir, const char *name);
-/* fs_sha256_file - hex SHA-256 of a file (65 bytes out); WB_CONFIG if libcrypto cannot be loaded
- * (logged once) */
+/* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
 int fs_sha256_file(const char *path, char out[65]);
-/* fs_sha256_buf - hex SHA-256 of a memory block; WB_CONFIG and "" in out if libcrypto cannot be
- * loaded (logged once) */
+/* fs_sha256_buf - hex SHA-256 of a memory block */
 int fs_sha256_buf(const void *p, size_t n, char out[65]);
 
 #endif

@@ -7,15 +7,10 @@
  * Owns the curl easy handle and the mapping of libcurl errors to WB_* codes
  * (the one place where CURLcode is translated). Response bodies go to a
  * bounded buf or to a caller's sink; selected headers are captured. Never
- * logs or returns secrets or URL query strings; never exits.
- *
- * libcurl is loaded on first use (core/dl.c), not linked: it brings some
- * thirty libraries whose loading cost every command, and most commands
- * (convert, check, status, explain...) never reach the network. Only this
- * file calls libcurl, through the table below.
+ * logs or returns secrets or URL query strings; never exits. Only this file
+ * calls libcurl.
  */
 #include <ctype.h>
-#define CURL_DISABLE_TYPECHECK /* options are checked by the calls below, not by macros */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -26,71 +21,10 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/dl.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "net/http.h"
-
-/* the libcurl functions this module uses, resolved by load_curl */
-static struct {
-    CURLcode (*global_init)(long);
-    CURL *(*easy_init)(void);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_perform)(CURL *);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    void (*easy_cleanup)(CURL *);
-    void (*easy_reset)(CURL *);
-    const char *(*easy_strerror)(CURLcode);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
-    char *(*easy_escape)(CURL *, const char *, int);
-    void (*free)(void *);
-    time_t (*getdate)(const char *, const time_t *);
-} lc;
-
-/* curl.h may define some of these names as macros of themselves */
-#undef curl_easy_setopt
-#undef curl_easy_getinfo
-#define curl_global_init lc.global_init
-#define curl_easy_init lc.easy_init
-#define curl_easy_setopt lc.easy_setopt
-#define curl_easy_perform lc.easy_perform
-#define curl_easy_getinfo lc.easy_getinfo
-#define curl_easy_cleanup lc.easy_cleanup
-#define curl_easy_reset lc.easy_reset
-#define curl_easy_strerror lc.easy_strerror
-#define curl_slist_append lc.slist_append
-#define curl_slist_free_all lc.slist_free_all
-#define curl_easy_escape lc.easy_escape
-#define curl_free lc.free
-#define curl_getdate lc.getdate
-
-/* sonames tried in turn: the OpenSSL build the dependency script installs, then others */
-static const char *const curl_sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4",
-                                           "libcurl-nss.so.4", NULL};
-
-/* load_curl - dlopen libcurl and resolve the table (once); the reason in why on failure */
-static int load_curl(char *why, size_t n)
-{
-    static int loaded;
-    if (loaded)
-        return WB_OK;
-    static const struct dl_lib curl_lib = {"libcurl", "libcurl4", curl_sonames};
-    const struct dl_sym syms[] = {
-        {"curl_global_init", &lc.global_init},   {"curl_easy_init", &lc.easy_init},
-        {"curl_easy_setopt", &lc.easy_setopt},   {"curl_easy_perform", &lc.easy_perform},
-        {"curl_easy_getinfo", &lc.easy_getinfo}, {"curl_easy_cleanup", &lc.easy_cleanup},
-        {"curl_easy_reset", &lc.easy_reset},     {"curl_easy_strerror", &lc.easy_strerror},
-        {"curl_slist_append", &lc.slist_append}, {"curl_slist_free_all", &lc.slist_free_all},
-        {"curl_easy_escape", &lc.easy_escape},   {"curl_free", &lc.free},
-        {"curl_getdate", &lc.getdate},
-    };
-    int rc = dl_load(&curl_lib, syms, WB_ARRAY_LEN(syms), why, n);
-    if (rc == WB_OK)
-        loaded = 1;
-    return rc;
-}
 
 struct http {
     CURL *curl;
@@ -106,15 +40,12 @@ struct xfer {
     int sink_rc; /* status that made a callback abort the transfer */
 };
 
-/* global_init - load libcurl and curl_global_init once; the reason in why on failure */
+/* global_init - curl_global_init once; the reason in why on failure */
 static int global_init(char *why, size_t n)
 {
     static int done;
     if (done)
         return WB_OK;
-    int rc = load_curl(why, n);
-    if (rc != WB_OK)
-        return rc;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(why, n, "libcurl could not be initialised");
         return WB_INTERNAL;
@@ -123,7 +54,7 @@ static int global_init(char *why, size_t n)
     return WB_OK;
 }
 
-/* http_global_init - load libcurl and curl_global_init once (also done by http_open) */
+/* http_global_init - curl_global_init once (also done by http_open) */
 int http_global_init(void)
 {
     char why[256];
@@ -554,7 +485,7 @@ int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs
     long long t0 = clock_mono_ms();
     CURLcode cc = curl_easy_perform(h->curl);
     rs->ms = (long)(clock_mono_ms() - t0);
-    curl_off_t sent = 0;
+    long sent = 0; /* CURLINFO_REQUEST_SIZE is a long */
     long status = 0;
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);

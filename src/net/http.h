@@ -74,7 +74,7 @@ int http_url_allowed(const char *url);
 int http_test_insecure(void);
 /* http_escape - append v percent-encoded (URL query or form body) */
 int http_escape(struct buf *out, const char *v);
-/* http_global_init - load libcurl and curl_global_init once (also done by http_open) */
+/* http_global_init - curl_global_init once (also done by http_open) */
 int http_global_init(void);
 
 #endif

@@ -13,10 +13,7 @@
  *   -> authenticate (identity file or password file, both 0600)
  *   -> libssh2_sftp_init
  *
- * libssh2 is loaded on the first connection (core/dl.c), not linked, so
- * commands that never reach the WMS start without it. Only this file calls
- * libssh2, through the table below; a libssh2 that cannot be loaded fails
- * the connection (WB_CONFIG) with a sentence naming the package to install.
+ * Only this file calls libssh2.
  *
  * Returns WB_* codes as documented in sftp.h; never exits, never follows
  * remote symlinks when listing, never overwrites a remote file by rename,
@@ -35,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/dl.h"
 #include "core/log.h"
 #include "core/wb.h"
 #include "net/sftp.h"
@@ -52,143 +48,12 @@ struct sftp_conn {
     char where[300];
 };
 
-/* the libssh2 functions this module uses, resolved by load_ssh2 (the names libssh2.h defines as
- * macros come down to the *_ex functions here) */
-static struct {
-    int (*init)(int);
-    LIBSSH2_SESSION *(*session_init_ex)(LIBSSH2_ALLOC_FUNC((*)), LIBSSH2_FREE_FUNC((*)),
-                                        LIBSSH2_REALLOC_FUNC((*)), void *);
-    int (*session_free)(LIBSSH2_SESSION *);
-    int (*session_disconnect_ex)(LIBSSH2_SESSION *, int, const char *, const char *);
-    int (*session_handshake)(LIBSSH2_SESSION *, libssh2_socket_t);
-    const char *(*session_hostkey)(LIBSSH2_SESSION *, size_t *, int *);
-    int (*session_last_errno)(LIBSSH2_SESSION *);
-    int (*session_last_error)(LIBSSH2_SESSION *, char **, int *, int);
-    int (*session_method_pref)(LIBSSH2_SESSION *, int, const char *);
-    void (*session_set_blocking)(LIBSSH2_SESSION *, int);
-    void (*session_set_timeout)(LIBSSH2_SESSION *, long);
-    const char *(*hostkey_hash)(LIBSSH2_SESSION *, int);
-    LIBSSH2_KNOWNHOSTS *(*knownhost_init)(LIBSSH2_SESSION *);
-    int (*knownhost_readfile)(LIBSSH2_KNOWNHOSTS *, const char *, int);
-    int (*knownhost_get)(LIBSSH2_KNOWNHOSTS *, struct libssh2_knownhost **,
-                         struct libssh2_knownhost *);
-    int (*knownhost_checkp)(LIBSSH2_KNOWNHOSTS *, const char *, int, const char *, size_t, int,
-                            struct libssh2_knownhost **);
-    void (*knownhost_free)(LIBSSH2_KNOWNHOSTS *);
-    int (*userauth_publickey_fromfile_ex)(LIBSSH2_SESSION *, const char *, unsigned int,
-                                          const char *, const char *, const char *);
-    int (*userauth_password_ex)(LIBSSH2_SESSION *, const char *, unsigned int, const char *,
-                                unsigned int, LIBSSH2_PASSWD_CHANGEREQ_FUNC((*)));
-    LIBSSH2_SFTP *(*sftp_init)(LIBSSH2_SESSION *);
-    int (*sftp_shutdown)(LIBSSH2_SFTP *);
-    unsigned long (*sftp_last_error)(LIBSSH2_SFTP *);
-    LIBSSH2_SFTP_HANDLE *(*sftp_open_ex)(LIBSSH2_SFTP *, const char *, unsigned int, unsigned long,
-                                         long, int);
-    int (*sftp_close_handle)(LIBSSH2_SFTP_HANDLE *);
-    int (*sftp_readdir_ex)(LIBSSH2_SFTP_HANDLE *, char *, size_t, char *, size_t,
-                           LIBSSH2_SFTP_ATTRIBUTES *);
-    int (*sftp_fstat_ex)(LIBSSH2_SFTP_HANDLE *, LIBSSH2_SFTP_ATTRIBUTES *, int);
-    int (*sftp_stat_ex)(LIBSSH2_SFTP *, const char *, unsigned int, int, LIBSSH2_SFTP_ATTRIBUTES *);
-    ssize_t (*sftp_read)(LIBSSH2_SFTP_HANDLE *, char *, size_t);
-    ssize_t (*sftp_write)(LIBSSH2_SFTP_HANDLE *, const char *, size_t);
-    int (*sftp_fsync)(LIBSSH2_SFTP_HANDLE *);
-    int (*sftp_rename_ex)(LIBSSH2_SFTP *, const char *, unsigned int, const char *, unsigned int,
-                          long);
-    int (*sftp_unlink_ex)(LIBSSH2_SFTP *, const char *, unsigned int);
-} ls;
-
-#define libssh2_init ls.init
-#define libssh2_session_init_ex ls.session_init_ex
-#define libssh2_session_free ls.session_free
-#define libssh2_session_disconnect_ex ls.session_disconnect_ex
-#define libssh2_session_handshake ls.session_handshake
-#define libssh2_session_hostkey ls.session_hostkey
-#define libssh2_session_last_errno ls.session_last_errno
-#define libssh2_session_last_error ls.session_last_error
-#define libssh2_session_method_pref ls.session_method_pref
-#define libssh2_session_set_blocking ls.session_set_blocking
-#define libssh2_session_set_timeout ls.session_set_timeout
-#define libssh2_hostkey_hash ls.hostkey_hash
-#define libssh2_knownhost_init ls.knownhost_init
-#define libssh2_knownhost_readfile ls.knownhost_readfile
-#define libssh2_knownhost_get ls.knownhost_get
-#define libssh2_knownhost_checkp ls.knownhost_checkp
-#define libssh2_knownhost_free ls.knownhost_free
-#define libssh2_userauth_publickey_fromfile_ex ls.userauth_publickey_fromfile_ex
-#define libssh2_userauth_password_ex ls.userauth_password_ex
-#define libssh2_sftp_init ls.sftp_init
-#define libssh2_sftp_shutdown ls.sftp_shutdown
-#define libssh2_sftp_last_error ls.sftp_last_error
-#define libssh2_sftp_open_ex ls.sftp_open_ex
-#define libssh2_sftp_close_handle ls.sftp_close_handle
-#define libssh2_sftp_readdir_ex ls.sftp_readdir_ex
-#define libssh2_sftp_fstat_ex ls.sftp_fstat_ex
-#define libssh2_sftp_stat_ex ls.sftp_stat_ex
-#define libssh2_sftp_read ls.sftp_read
-#define libssh2_sftp_write ls.sftp_write
-#define libssh2_sftp_fsync ls.sftp_fsync
-#define libssh2_sftp_rename_ex ls.sftp_rename_ex
-#define libssh2_sftp_unlink_ex ls.sftp_unlink_ex
-
-static const char *const ssh2_sonames[] = {"libssh2.so.1", NULL};
-
-/* load_ssh2 - dlopen libssh2 and resolve the table (once); the reason in why on failure */
-static int load_ssh2(char *why, size_t n)
-{
-    static int loaded;
-    if (loaded)
-        return WB_OK;
-    static const struct dl_lib ssh2_lib = {"libssh2", "libssh2-1", ssh2_sonames};
-    const struct dl_sym syms[] = {
-        {"libssh2_init", &ls.init},
-        {"libssh2_session_init_ex", &ls.session_init_ex},
-        {"libssh2_session_free", &ls.session_free},
-        {"libssh2_session_disconnect_ex", &ls.session_disconnect_ex},
-        {"libssh2_session_handshake", &ls.session_handshake},
-        {"libssh2_session_hostkey", &ls.session_hostkey},
-        {"libssh2_session_last_errno", &ls.session_last_errno},
-        {"libssh2_session_last_error", &ls.session_last_error},
-        {"libssh2_session_method_pref", &ls.session_method_pref},
-        {"libssh2_session_set_blocking", &ls.session_set_blocking},
-        {"libssh2_session_set_timeout", &ls.session_set_timeout},
-        {"libssh2_hostkey_hash", &ls.hostkey_hash},
-        {"libssh2_knownhost_init", &ls.knownhost_init},
-        {"libssh2_knownhost_readfile", &ls.knownhost_readfile},
-        {"libssh2_knownhost_get", &ls.knownhost_get},
-        {"libssh2_knownhost_checkp", &ls.knownhost_checkp},
-        {"libssh2_knownhost_free", &ls.knownhost_free},
-        {"libssh2_userauth_publickey_fromfile_ex", &ls.userauth_publickey_fromfile_ex},
-        {"libssh2_userauth_password_ex", &ls.userauth_password_ex},
-        {"libssh2_sftp_init", &ls.sftp_init},
-        {"libssh2_sftp_shutdown", &ls.sftp_shutdown},
-        {"libssh2_sftp_last_error", &ls.sftp_last_error},
-        {"libssh2_sftp_open_ex", &ls.sftp_open_ex},
-        {"libssh2_sftp_close_handle", &ls.sftp_close_handle},
-        {"libssh2_sftp_readdir_ex", &ls.sftp_readdir_ex},
-        {"libssh2_sftp_fstat_ex", &ls.sftp_fstat_ex},
-        {"libssh2_sftp_stat_ex", &ls.sftp_stat_ex},
-        {"libssh2_sftp_read", &ls.sftp_read},
-        {"libssh2_sftp_write", &ls.sftp_write},
-        {"libssh2_sftp_fsync", &ls.sftp_fsync},
-        {"libssh2_sftp_rename_ex", &ls.sftp_rename_ex},
-        {"libssh2_sftp_unlink_ex", &ls.sftp_unlink_ex},
-    };
-    int rc = dl_load(&ssh2_lib, syms, WB_ARRAY_LEN(syms), why, n);
-    if (rc == WB_OK)
-        loaded = 1;
-    return rc;
-}
-
-/* ssh_init_once - load and initialise libssh2 the first time it is needed; the reason in why on
- * failure */
+/* ssh_init_once - initialise libssh2 the first time it is needed; the reason in why on failure */
 static int ssh_init_once(char *why, size_t n)
 {
     static int done;
     if (done)
         return WB_OK;
-    int rc = load_ssh2(why, n);
-    if (rc != WB_OK)
-        return rc;
     if (libssh2_init(0) != 0) {
         snprintf(why, n, "libssh2 initialisation failed");
         return WB_INTERNAL;
@@ -716,10 +581,7 @@ int sftp_connect(struct sftp_conn **out, const struct wb_remote *r, struct buf *
     char why[300];
     int rc = ssh_init_once(why, sizeof why);
     if (rc != WB_OK) {
-        if (rc == WB_INTERNAL)
-            buf_appends(err, why);
-        else
-            buf_appendf(err, "%s:%ld: cannot use SFTP: %s", r->host, r->port, why);
+        buf_appends(err, why);
         return rc;
     }
     struct sftp_conn *c = calloc(1, sizeof *c);

@@ -13,8 +13,7 @@
  * connections -> WB_TEMPFAIL; authentication failure, unknown or changed host
  * key, permission denied -> WB_PERMFAIL; no such file -> WB_NOTFOUND; target
  * exists -> WB_EXISTS; local write errors -> their errno status (ENOSPC ->
- * WB_NOSPACE); a file that changed under us -> WB_AGAIN; libssh2 that cannot
- * be loaded -> WB_CONFIG. Never exits.
+ * WB_NOSPACE); a file that changed under us -> WB_AGAIN. Never exits.
  *
  * Never: follows a symlink when listing (lstat semantics), overwrites a
  * remote file on rename, talks to a host whose key was not verified, logs a

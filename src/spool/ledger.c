@@ -3,11 +3,7 @@
  * Owns the database handle and a small cache of prepared statements.
  * SQLite errors are translated here, once: BUSY/LOCKED -> WB_TEMPFAIL,
  * FULL -> WB_NOSPACE, others -> WB_IOERR. Never exits; never logs row data.
- *
- * libsqlite3 is loaded when a ledger is first opened (core/dl.c), not
- * linked, so commands that never open the ledger start without it. Only this
- * file calls SQLite, through the table below; a libsqlite3 that cannot be
- * loaded makes ledger_open fail (WB_CONFIG, the reason logged).
+ * Only this file calls SQLite.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -16,101 +12,12 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/dl.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "spool/ledger.h"
 
 #define STMT_CACHE 64
-
-/* the SQLite functions this module uses, resolved by load_sqlite */
-static struct {
-    int (*open_v2)(const char *, sqlite3 **, int, const char *);
-    int (*close)(sqlite3 *);
-    int (*busy_timeout)(sqlite3 *, int);
-    int (*extended_result_codes)(sqlite3 *, int);
-    int (*exec)(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
-    const char *(*errmsg)(sqlite3 *);
-    int (*system_errno)(sqlite3 *);
-    int (*changes)(sqlite3 *);
-    sqlite3_int64 (*last_insert_rowid)(sqlite3 *);
-    int (*get_autocommit)(sqlite3 *);
-    int (*prepare_v2)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
-    int (*step)(sqlite3_stmt *);
-    int (*reset)(sqlite3_stmt *);
-    int (*clear_bindings)(sqlite3_stmt *);
-    int (*finalize)(sqlite3_stmt *);
-    int (*bind_int)(sqlite3_stmt *, int, int);
-    int (*bind_int64)(sqlite3_stmt *, int, sqlite3_int64);
-    int (*bind_null)(sqlite3_stmt *, int);
-    int (*bind_text)(sqlite3_stmt *, int, const char *, int, void (*)(void *));
-    int (*column_int)(sqlite3_stmt *, int);
-    sqlite3_int64 (*column_int64)(sqlite3_stmt *, int);
-    const unsigned char *(*column_text)(sqlite3_stmt *, int);
-} lq;
-
-#define sqlite3_open_v2 lq.open_v2
-#define sqlite3_close lq.close
-#define sqlite3_busy_timeout lq.busy_timeout
-#define sqlite3_extended_result_codes lq.extended_result_codes
-#define sqlite3_exec lq.exec
-#define sqlite3_errmsg lq.errmsg
-#define sqlite3_system_errno lq.system_errno
-#define sqlite3_changes lq.changes
-#define sqlite3_last_insert_rowid lq.last_insert_rowid
-#define sqlite3_get_autocommit lq.get_autocommit
-#define sqlite3_prepare_v2 lq.prepare_v2
-#define sqlite3_step lq.step
-#define sqlite3_reset lq.reset
-#define sqlite3_clear_bindings lq.clear_bindings
-#define sqlite3_finalize lq.finalize
-#define sqlite3_bind_int lq.bind_int
-#define sqlite3_bind_int64 lq.bind_int64
-#define sqlite3_bind_null lq.bind_null
-#define sqlite3_bind_text lq.bind_text
-#define sqlite3_column_int lq.column_int
-#define sqlite3_column_int64 lq.column_int64
-#define sqlite3_column_text lq.column_text
-
-static const char *const sqlite_sonames[] = {"libsqlite3.so.0", NULL};
-
-/* load_sqlite - dlopen libsqlite3 and resolve the table (once); the reason in why on failure */
-static int load_sqlite(char *why, size_t n)
-{
-    static int loaded;
-    if (loaded)
-        return WB_OK;
-    static const struct dl_lib sqlite_lib = {"libsqlite3", "libsqlite3-0", sqlite_sonames};
-    const struct dl_sym syms[] = {
-        {"sqlite3_open_v2", &lq.open_v2},
-        {"sqlite3_close", &lq.close},
-        {"sqlite3_busy_timeout", &lq.busy_timeout},
-        {"sqlite3_extended_result_codes", &lq.extended_result_codes},
-        {"sqlite3_exec", &lq.exec},
-        {"sqlite3_errmsg", &lq.errmsg},
-        {"sqlite3_system_errno", &lq.system_errno},
-        {"sqlite3_changes", &lq.changes},
-        {"sqlite3_last_insert_rowid", &lq.last_insert_rowid},
-        {"sqlite3_get_autocommit", &lq.get_autocommit},
-        {"sqlite3_prepare_v2", &lq.prepare_v2},
-        {"sqlite3_step", &lq.step},
-        {"sqlite3_reset", &lq.reset},
-        {"sqlite3_clear_bindings", &lq.clear_bindings},
-        {"sqlite3_finalize", &lq.finalize},
-        {"sqlite3_bind_int", &lq.bind_int},
-        {"sqlite3_bind_int64", &lq.bind_int64},
-        {"sqlite3_bind_null", &lq.bind_null},
-        {"sqlite3_bind_text", &lq.bind_text},
-        {"sqlite3_column_int", &lq.column_int},
-        {"sqlite3_column_int64", &lq.column_int64},
-        {"sqlite3_column_text", &lq.column_text},
-    };
-    int rc = dl_load(&sqlite_lib, syms, WB_ARRAY_LEN(syms), why, n);
-    if (rc == WB_OK)
-        loaded = 1;
-    return rc;
-}
 
 struct ledger {
     sqlite3 *db;
@@ -343,12 +250,6 @@ static int create_schema(struct ledger *l)
 /* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
 int ledger_open(struct ledger **out, const char *path)
 {
-    char why[300];
-    int lrc = load_sqlite(why, sizeof why);
-    if (lrc != WB_OK) {
-        log_error("ledger event=open-failed status=%s error=\"%s\"", wb_status_str(lrc), why);
-        return lrc;
-    }
     struct ledger *l = calloc(1, sizeof *l);
     if (!l)
         return WB_NOMEM;

@@ -22,8 +22,7 @@
 
 struct ledger;
 
-/* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout); WB_CONFIG, with the
- * reason logged, when libsqlite3 cannot be loaded */
+/* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
 int ledger_open(struct ledger **out, const char *path);
 /* ledger_close - close */
 void ledger_close(struct ledger *l);

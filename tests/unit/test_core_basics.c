@@ -1,8 +1,7 @@
 /*
  * test_core_basics.c - unit tests of the core module: bounded buffers,
- * checked parsing, UTF-8 validation, atomic writes, digests, the config table
- * (unknown keys, bad values, missing files reported with file:line) and
- * libraries loaded on first use.
+ * checked parsing, UTF-8 validation, atomic writes, digests and the config
+ * table (unknown keys, bad values, missing files reported with file:line).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +18,6 @@
 
 #include "core/buf.h"
 #include "core/conf.h"
-#include "core/dl.h"
 #include "core/fsutil.h"
 #include "core/shm.h"
 #include "core/strutil.h"
@@ -252,42 +250,12 @@ static void test_conf_errors(void **state)
     rmdir(dir);
 }
 
-/* test_dl_load - the first soname that loads is used and every function resolved; otherwise a
- * reason naming what is missing, and no function left half resolved */
-static void test_dl_load(void **state)
-{
-    (void)state;
-    static const char *const none[] = {"libwbnone.so.9", NULL};
-    static const char *const libc[] = {"libwbnone.so.9", "libc.so.6", NULL};
-    const struct dl_lib missing = {"libwbnone", "libwbnone9", none};
-    const struct dl_lib c = {"libc", "libc6", libc};
-    size_t (*len)(const char *) = NULL;
-    int (*cmp)(const char *, const char *) = NULL;
-    const struct dl_sym syms[] = {{"strlen", &len}, {"strcmp", &cmp}};
-    char why[300] = "";
-    assert_int_equal(dl_load(&missing, syms, WB_ARRAY_LEN(syms), why, sizeof why), WB_CONFIG);
-    assert_non_null(strstr(why, "libwbnone.so.9"));
-    assert_non_null(strstr(why, "install libwbnone9"));
-    assert_true(len == NULL && cmp == NULL);
-
-    assert_int_equal(dl_load(&c, syms, WB_ARRAY_LEN(syms), why, sizeof why), WB_OK);
-    assert_true(len != NULL && cmp != NULL);
-    assert_int_equal(len("four"), 4);
-    assert_int_equal(cmp("same", "same"), 0);
-
-    const struct dl_sym bad[] = {{"strlen", &len}, {"wb_no_such_function", &cmp}};
-    assert_int_equal(dl_load(&c, bad, WB_ARRAY_LEN(bad), why, sizeof why), WB_CONFIG);
-    assert_non_null(strstr(why, "wb_no_such_function"));
-    assert_true(len == NULL && cmp == NULL);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_cap),         cmocka_unit_test(test_parse_and_utf8),
         cmocka_unit_test(test_comment_rule),    cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_shm_owner_death), cmocka_unit_test(test_conf_errors),
-        cmocka_unit_test(test_dl_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
