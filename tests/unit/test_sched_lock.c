@@ -57,7 +57,7 @@ static void test_lock_held(void **state)
     if (!strstr(buf_str(&who), want))
         fail_msg("who = \"%s\"", buf_str(&who));
     buf_reset(&who);
-    assert_int_equal(lock_holder(path, &who), WB_OK);
+    assert_int_equal(lock_holder(path, &who), WB_EXISTS);
     assert_non_null(strstr(buf_str(&who), want));
 
     /* the holder goes away: the kernel drops its lock, the stale file is harmless */
@@ -68,11 +68,14 @@ static void test_lock_held(void **state)
     assert_int_equal(lock_acquire(path, &fd, &who), WB_OK);
     assert_true(fd >= 0);
     buf_reset(&who);
-    assert_int_equal(lock_holder(path, &who), WB_OK);
+    assert_int_equal(lock_holder(path, &who), WB_EXISTS);
     snprintf(want, sizeof want, "held by pid %ld since", (long)getpid());
     assert_non_null(strstr(buf_str(&who), want));
     lock_release(&fd);
     assert_int_equal(fd, -1);
+    /* nobody holds it: the file's stale text names no holder */
+    buf_reset(&who);
+    assert_int_equal(lock_holder(path, &who), WB_NOTFOUND);
     lock_release(&fd);
 
     close(ready[0]);
