@@ -77,6 +77,12 @@ struct outflow_stats {
     long settled_files;
 };
 
+/* outflow_reject_name - the one name of the reject file for rows of input file `name` (ledger
+ * record file_id): NAME-rejects-FILEID.csv for rows refused at intake (feed_id 0), else
+ * NAME-FILEID-TAG-FEEDID.csv; NAME loses its extension and is cut to fit SPOOL_NAME_MAX. Two
+ * inputs never share one (both ids are in it); only the step of those ids writes it. */
+int outflow_reject_name(const char *name, long long file_id, const char *tag, long long feed_id,
+                        char *out, size_t n);
 /* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
 int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                    struct ledger *lg, struct outflow_stats *st);
