@@ -354,9 +354,10 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
 /* recover_work - files left in work/ by a crash are put back on their path. A file is known by
  * what it is (its name in work/ and its content digest), never by its name alone: a WMS that
  * names every export dispatch.csv leaves many records of that name. A file whose record is
- * CLAIMED is parsed under it; one with a PARSED record waits for its rows to settle; any other
- * file (no record of this name and content: the run was killed between the claim and the record)
- * is parsed as a new file. One file that cannot be read never stops the others. */
+ * CLAIMED is parsed under it; one with a PARSED record waits for its rows to settle (a file
+ * changed since its record still belongs to the CLAIMED or PARSED record of its name: a claim
+ * never takes a name such a record holds); any other file (a run killed between the claim and
+ * the record) is parsed as a new file. One file that cannot be read never stops the others. */
 static int recover_work(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                         struct ledger *lg, struct outflow_stats *st)
 {
@@ -378,8 +379,15 @@ static int recover_work(const struct outflow *of, const struct wb_config *cfg, s
         close(fd);
         struct ledger_file f;
         int fr = ledger_file_by_identity(lg, of->flow, e[i].name, digest, &f);
+        if (fr == WB_NOTFOUND) {
+            /* changed since its record was made (a writer still appending): it is still the
+             * file of the record that holds this name in work/ */
+            fr = ledger_file_by_name(lg, of->flow, e[i].name, &f);
+            if (fr == WB_OK && f.state != LF_CLAIMED && f.state != LF_PARSED)
+                fr = WB_NOTFOUND;
+        }
         if (fr == WB_OK && f.state == LF_PARSED)
-            continue;
+            continue; /* waits for its rows to settle; what grew is taken then */
         if (fr != WB_OK && fr != WB_NOTFOUND) {
             rc = fr;
             break;
@@ -444,7 +452,9 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
         return rc;
     struct spool_entry *e;
     size_t n;
-    if ((rc = spool_list(sp, SP_IN, of->flow, &e, &n)) != WB_OK)
+    char indir[4096];
+    if ((rc = spool_dir(sp, SP_IN, of->flow, indir, sizeof indir)) != WB_OK ||
+        (rc = spool_list(sp, SP_IN, of->flow, &e, &n)) != WB_OK)
         return rc;
     log_debug("flow=%s event=scan dir=in files=%zu", of->flow, n);
     time_t now = clock_now();
@@ -466,6 +476,17 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
         }
         if (!spool_ready(&e[i], cfg->settle_seconds, now))
             continue;
+        /* one that cannot be read waits in in/ with an alert, where its writer left it */
+        char path[4400];
+        int fd = -1;
+        if (fs_join(path, sizeof path, indir, e[i].name) == WB_OK &&
+            (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+            if (errno != ENOENT)
+                file_unreadable(of, "in", e[i].name, errno);
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
         char claimed[256];
         int c = spool_claim(sp, of->flow, e[i].name, claimed, sizeof claimed);
         if (c == WB_NOTFOUND)

@@ -201,23 +201,25 @@ static int move(const struct spool *s, enum spool_state from, const char *flow_f
 /* spool_derive_name - see spool.h */
 int spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out, size_t n)
 {
-    size_t len = strlen(name), sl = strlen(suffix);
-    if (drop_ext) {
-        const char *dot = strrchr(name, '.');
-        if (dot && dot != name)
-            len = (size_t)(dot - name);
-    }
-    if (sl >= SPOOL_NAME_MAX)
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    const char *ext = dot && dot != name && strlen(dot) <= 16 ? dot : name + len;
+    size_t stem = (size_t)(ext - name);
+    if (drop_ext)
+        ext = name + len;
+    size_t el = strlen(ext), sl = strlen(suffix);
+    if (el + sl >= SPOOL_NAME_MAX)
         return WB_TOOBIG;
-    if (len + sl > SPOOL_NAME_MAX) {
-        len = SPOOL_NAME_MAX - sl;
-        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
-            len--; /* never cut inside a UTF-8 sequence */
+    if (stem + el + sl > SPOOL_NAME_MAX) {
+        stem = SPOOL_NAME_MAX - el - sl;
+        while (stem > 0 && ((unsigned char)name[stem] & 0xC0) == 0x80)
+            stem--; /* never cut inside a UTF-8 sequence */
     }
-    if (len == 0 || len + sl >= n)
+    if (stem == 0 || stem + el + sl >= n)
         return WB_TOOBIG;
-    memcpy(out, name, len);
-    memcpy(out + len, suffix, sl + 1);
+    memcpy(out, name, stem);
+    memcpy(out + stem, ext, el);
+    memcpy(out + stem + el, suffix, sl + 1);
     return WB_OK;
 }
 

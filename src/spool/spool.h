@@ -110,8 +110,9 @@ int spool_corrupt(const struct spool *s, enum spool_state from, const char *flow
 int spool_mark_sent(const struct spool *s, const char *flow, const char *name);
 /* spool_sweep_temps - remove temp files a killed writer of ours left (caller holds the lock) */
 int spool_sweep_temps(const struct spool *s, long *removed);
-/* spool_derive_name - name (without its last extension when drop_ext) + suffix, the name cut
- * (never inside a UTF-8 sequence) so the result fits SPOOL_NAME_MAX bytes */
+/* spool_derive_name - name (without its last extension when drop_ext) + suffix; when that is
+ * longer than SPOOL_NAME_MAX bytes, the part before the extension is cut (never inside a UTF-8
+ * sequence), so every name the spool derives fits with its ".reason" */
 int spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out, size_t n);
 /* spool_unique_name - a name free in dir, with its NAME.reason free too: base, base.1, base.2
  * ..., each cut by spool_derive_name to fit SPOOL_NAME_MAX */
