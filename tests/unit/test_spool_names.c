@@ -211,8 +211,7 @@ static void test_ledger_identity(void **state)
     assert_int_equal(ledger_file_by_identity(l, "dispatch", "dispatch.csv", "d1", &f), WB_OK);
     assert_int_equal(f.id, a);
     assert_int_equal(f.state, LF_DONE);
-    assert_int_equal(ledger_file_by_identity(l, "dispatch", "dispatch.csv", "d3", &f),
-                     WB_NOTFOUND);
+    assert_int_equal(ledger_file_by_identity(l, "dispatch", "dispatch.csv", "d3", &f), WB_NOTFOUND);
     assert_int_equal(ledger_file_before(l, "dispatch", "dispatch.csv", b, &f), WB_OK);
     assert_int_equal(f.id, a);
     assert_int_equal(ledger_file_before(l, "dispatch", "dispatch.csv", a, &f), WB_NOTFOUND);
