@@ -183,7 +183,7 @@ ncorrupt=$(find "$W/spool/corrupt" -type f | wc -l)
 [ "$ncorrupt" -eq 0 ] || fail "files in corrupt/: $(ls "$W/spool/corrupt" | head -n 3)"
 # every rejected row sits in exactly one reject file; no whole file was rejected
 whole=$(ls "$W/spool/reject/dispatch" | grep -v '\.reason$' |
-    grep -Ev -- '-(rejects|amazon|invalid|fatal)-[0-9]+\.csv$' | head -n 3)
+    grep -Ev -- '-(rejects-[0-9]+|(amazon|invalid|fatal)-[0-9]+-[0-9]+)\.csv$' | head -n 3)
 [ -z "$whole" ] || fail "whole files rejected: $whole"
 wb_sim_ctl /_sim/received >"$WB_TMP/received.json" || fail "simulator did not answer"
 python3 - "$W/spool/reject/dispatch" "$WB_TMP/received.json" "$conf" "$rej" "$total" <<'PY' || fail "cross-check"

@@ -29,7 +29,7 @@ int outflow_reject_name(const char *name, long long file_id, const char *tag, lo
 {
     char sfx[96];
     if (feed_id)
-        snprintf(sfx, sizeof sfx, "-%lld-%s-%lld.csv", file_id, tag, feed_id);
+        snprintf(sfx, sizeof sfx, "-%s-%lld-%lld.csv", tag, feed_id, file_id);
     else
         snprintf(sfx, sizeof sfx, "-%s-%lld.csv", tag, file_id);
     return spool_derive_name(name, 1, sfx, out, n);
@@ -46,8 +46,9 @@ static int file_unreadable(const struct outflow *of, const char *state, const ch
              "cannot read %s: %s (errno %d); it waits there and is read once it can be (fix its "
              "owner or mode); the other files go on",
              item, strerror(err), err);
-    if (!of->alert || of->alert(of->alert_arg, "file-unreadable", item, text) != WB_OK)
-        log_warn("flow=%s event=file-unreadable item=\"%s\" text=\"%s\"", of->flow, item, text);
+    const char *kind = "file-unreadable";
+    if (!of->alert || of->alert(of->alert_arg, kind, item, text) != WB_OK)
+        log_warn("flow=%s event=%s item=\"%s\" text=\"%s\"", of->flow, kind, item, text);
     return WB_AGAIN;
 }
 
@@ -471,8 +472,9 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
                      "its modification time %s lies in the future (a wrong clock on the "
                      "writer's side); it is taken once its change time is settled",
                      when);
-            if (!of->alert || of->alert(of->alert_arg, "file-mtime-future", item, text) != WB_OK)
-                log_warn("flow=%s event=file-mtime-future item=\"%s\"", of->flow, item);
+            const char *kind = "file-mtime-future";
+            if (!of->alert || of->alert(of->alert_arg, kind, item, text) != WB_OK)
+                log_warn("flow=%s event=%s item=\"%s\"", of->flow, kind, item);
         }
         if (!spool_ready(&e[i], cfg->settle_seconds, now))
             continue;

@@ -79,7 +79,7 @@ struct outflow_stats {
 
 /* outflow_reject_name - the one name of the reject file for rows of input file `name` (ledger
  * record file_id): NAME-rejects-FILEID.csv for rows refused at intake (feed_id 0), else
- * NAME-FILEID-TAG-FEEDID.csv; NAME loses its extension and is cut to fit SPOOL_NAME_MAX. Two
+ * NAME-TAG-FEEDID-FILEID.csv; NAME loses its extension and is cut to fit SPOOL_NAME_MAX. Two
  * inputs never share one (both ids are in it); only the step of those ids writes it. */
 int outflow_reject_name(const char *name, long long file_id, const char *tag, long long feed_id,
                         char *out, size_t n);
