@@ -228,7 +228,9 @@ int spool_unique_name(const char *dir, const char *base, char *out, size_t n)
 {
     for (int i = 0; i < 10000; i++) {
         char sfx[16], p[4096], r[4096];
-        snprintf(sfx, sizeof sfx, i ? ".%d" : "", i);
+        sfx[0] = '\0';
+        if (i)
+            snprintf(sfx, sizeof sfx, ".%d", i);
         int rc = spool_derive_name(base, 0, sfx, out, n);
         if (rc != WB_OK)
             return rc;
