@@ -677,8 +677,9 @@ int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct 
 }
 
 /* settle_one - a PARSED file whose rows are all settled: done/ when it is still what was read;
- * when it changed since (a writer appended after the claim), the file is read again under a new
- * record and the lines the first read took unchanged are skipped, so what grew is taken in */
+ * when it changed since (a writer appended after the claim), it gets a new CLAIMED record (this
+ * one becomes GREW) and the next intake reads it again under it, skipping the lines the first
+ * read took unchanged, so what grew is taken in */
 static int settle_one(const struct outflow *of, struct spool *sp, struct ledger *lg,
                       const struct ledger_file *f, struct outflow_stats *st)
 {
@@ -689,16 +690,19 @@ static int settle_one(const struct outflow *of, struct spool *sp, struct ledger 
         return WB_OK; /* waits with an alert */
     if (rc == WB_OK) {
         close(fd);
-        struct ledger_file now;
-        int k = ledger_file_by_identity(lg, of->flow, f->name, digest, &now);
+        /* a claim never takes a name a PARSED record holds: a later record of this name means
+         * this file reached done/ already (a settle cut short) and work/ holds a newer one */
+        struct ledger_file last;
+        int k = ledger_file_by_name(lg, of->flow, f->name, &last);
         if (k != WB_OK && k != WB_NOTFOUND)
             return k;
-        if (k == WB_OK && now.id > f->id) {
-            rc = WB_NOTFOUND; /* a later file under this name: this one reached done/ already */
+        if (k == WB_OK && last.id > f->id) {
+            rc = WB_NOTFOUND;
         } else if (strcmp(digest, f->digest) != 0) {
             long long id = 0;
             log_warn("file=%s flow=%s event=file-grew file_id=%lld text=\"the file changed after "
-                     "it was read; it is read again and only the lines not yet taken go on\"",
+                     "it was read; the next intake reads it again and only the lines not yet "
+                     "taken go on\"",
                      f->name, of->flow, f->id);
             rc = ledger_begin(lg);
             if (rc == WB_OK)
@@ -709,9 +713,7 @@ static int settle_one(const struct outflow *of, struct spool *sp, struct ledger 
                 rc = ledger_commit(lg);
             else
                 ledger_rollback(lg);
-            if (rc == WB_OK)
-                rc = ingest_file(of, NULL, sp, lg, f->name, id, st);
-            return rc == WB_AGAIN || rc == WB_NOTFOUND ? WB_OK : rc;
+            return rc;
         } else {
             rc = spool_finish(sp, of->flow, f->name);
         }
