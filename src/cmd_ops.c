@@ -575,14 +575,19 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
         if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
-            static const char *const fs[] = {"",     "claimed",  "parsed",
-                                             "done", "rejected", "duplicate"};
+            static const char *const fs[] = {"",
+                                             "claimed",
+                                             "parsed",
+                                             "done",
+                                             "rejected",
+                                             "duplicate",
+                                             "grew (read again under a later record)"};
             char when[32];
             clock_format_iso(f.created, when, sizeof when);
             printf("file %s (ledger #%lld) received %s, layout %s, state %s, %ld row(s) not "
                    "settled\n",
-                   f.name, f.id, when, f.layout, f.state >= 1 && f.state <= 5 ? fs[f.state] : "?",
-                   open);
+                   f.name, f.id, when, f.layout,
+                   f.state >= 1 && f.state <= LF_GREW ? fs[f.state] : "?", open);
         } else {
             printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;

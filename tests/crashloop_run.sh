@@ -9,6 +9,12 @@
 #
 #   sh tests/crashloop_run.sh KILLS FILES ROWS_PER_FILE [BAD_PERCENT] [SEED]
 #
+# With WB_CRASH_NAME=dispatch.csv every export has that one name, as many WMS
+# write it: the next is dropped once in/ no longer holds the last, and at every
+# other kill the stopped daemon is left with what a SIGKILL right after the
+# claim rename leaves (the file in work/ under the name the claim gives it, no
+# ledger record yet), while earlier files of that name are done.
+#
 # Needs WB_BIN, WB_ROOT, WB_TMP (set by tests/run.sh). Exit 0 pass, else fail.
 set -u
 KILLS=${1:?usage: crashloop_run.sh KILLS FILES ROWS [BAD] [SEED]}
@@ -79,14 +85,38 @@ done
 echo "crashloop: seed=$SEED kills=$KILLS files=$FILES rows=$total bad_percent=$BAD"
 
 # half the files before the first start, the rest one by one between kills
+FIXED=${WB_CRASH_NAME:-}
 dropped=0
+claimed_by_kill=0
 drop_next() {
     if [ "$dropped" -lt "$FILES" ]; then
+        if [ -n "$FIXED" ]; then
+            [ -e "$IN/$FIXED" ] && return 1 # the WMS writes the next once the last is taken
+            cp "$WB_TMP/gen/d$((dropped + 1)).csv" "$IN/.$FIXED.part" &&
+                mv "$IN/.$FIXED.part" "$IN/$FIXED" || return 1
+        else
+            wb_drop "$WB_TMP/gen/d$((dropped + 1)).csv" "$IN"
+        fi
         dropped=$((dropped + 1))
-        wb_drop "$WB_TMP/gen/d$dropped.csv" "$IN"
     fi
 }
-while [ "$dropped" -lt $(((FILES + 1) / 2)) ]; do drop_next; done
+# kill_after_claim - the daemon (stopped) as a SIGKILL between the claim rename and the
+# ledger's file record leaves it: in/NAME moved to the free name the claim picks in work/
+kill_after_claim() {
+    [ -n "$FIXED" ] && [ -e "$IN/$FIXED" ] || return 0
+    WD=$W/spool/work/dispatch
+    mkdir -p "$WD"
+    c=$FIXED
+    k=1
+    while [ -e "$WD/$c" ]; do c=$FIXED.$k; k=$((k + 1)); done
+    mv "$IN/$FIXED" "$WD/$c"
+    claimed_by_kill=$((claimed_by_kill + 1))
+}
+if [ -n "$FIXED" ]; then
+    drop_next
+else
+    while [ "$dropped" -lt $(((FILES + 1) / 2)) ]; do drop_next; done
+fi
 every=$((KILLS / (FILES - dropped + 1)))
 [ "$every" -ge 1 ] || every=1
 
@@ -100,19 +130,22 @@ while [ "$kills" -lt "$KILLS" ]; do
     [ "$(ps -o stat= -g "$DPID" 2>/dev/null | grep -cv '^Z')" -gt 1 ] && midjob=$((midjob + 1))
     stop_daemon
     kills=$((kills + 1))
-    [ $((kills % every)) -eq 0 ] && drop_next
+    if [ $((kills % every)) -eq 0 ] && drop_next && [ $((dropped % 2)) -eq 0 ]; then
+        kill_after_claim
+    fi
 done
-while [ "$dropped" -lt "$FILES" ]; do drop_next; done
+[ -n "$FIXED" ] || while [ "$dropped" -lt "$FILES" ]; do drop_next; done
 t_kills=$(date +%s)
 
 # settle: the daemon alone first, then the one-shot jobs for whatever is left
 start_daemon
 n=0
 while [ $n -lt 240 ]; do
+    drop_next # one fixed name: the rest, each once the last is taken
     st=$("$B" -c "$WB_CONF" status --json 2>/dev/null)
     case $st in
     *'"in":0,"work":0'*'"pending":0,"queued":0'*'"building":0,"ready":0,"submitting":0,"submitted":0'*)
-        break ;;
+        [ "$dropped" -eq "$FILES" ] && break ;;
     esac
     sleep 0.5
     n=$((n + 1))
@@ -121,6 +154,7 @@ kill -TERM "$DPID" 2>/dev/null
 w=0
 while kill -0 "$DPID" 2>/dev/null && [ $w -lt 60 ]; do sleep 0.5; w=$((w + 1)); done
 stop_daemon
+[ "$dropped" -eq "$FILES" ] || fail "only $dropped of $FILES files of one name taken in"
 wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after $kills kills"
 t_end=$(date +%s)
 
@@ -139,13 +173,17 @@ done
 [ -z "$(ls -A "$W/spool/work/dispatch")" ] || fail "work/ not empty: $(ls -A "$W/spool/work/dispatch")"
 tmp=$(find "$W/spool" \( -name '.*.tmp' -o -name '*.tmp' -o -name '*.part' \) | head -n 3)
 [ -z "$tmp" ] || fail "temp files left: $tmp"
-ndone=$(find "$W/spool/done" -type f -name 'd*.csv' | wc -l)
+if [ -n "$FIXED" ]; then
+    ndone=$(find "$W/spool/done" -type f -name "$FIXED*" | wc -l)
+else
+    ndone=$(find "$W/spool/done" -type f -name 'd*.csv' | wc -l)
+fi
 [ "$ndone" -eq "$FILES" ] || fail "$ndone of $FILES originals in done/"
 ncorrupt=$(find "$W/spool/corrupt" -type f | wc -l)
 [ "$ncorrupt" -eq 0 ] || fail "files in corrupt/: $(ls "$W/spool/corrupt" | head -n 3)"
 # every rejected row sits in exactly one reject file; no whole file was rejected
 whole=$(ls "$W/spool/reject/dispatch" | grep -v '\.reason$' |
-    grep -Ev -- '-(rejects|amazon|invalid|fatal)-[0-9]+\.csv$' | head -n 3)
+    grep -Ev -- '-(rejects-[0-9]+|(amazon|invalid|fatal)-[0-9]+-[0-9]+)\.csv$' | head -n 3)
 [ -z "$whole" ] || fail "whole files rejected: $whole"
 wb_sim_ctl /_sim/received >"$WB_TMP/received.json" || fail "simulator did not answer"
 python3 - "$W/spool/reject/dispatch" "$WB_TMP/received.json" "$conf" "$rej" "$total" <<'PY' || fail "cross-check"
@@ -181,5 +219,5 @@ print("amazon accepted %d keys, each once, in %d feeds; reject files hold %d row
 PY
 lost_runs=$(grep -c 'event=lost_run' "$WB_LOG")
 echo "crashloop: kills=$kills rows=$total confirmed=$conf rejected=$rej duplicates=0 lost=0" \
-    "kills_during_a_job=$midjob runs_recorded_lost=$lost_runs kill_phase_s=$((t_kills - t0)) total_s=$((t_end - t0)) seed=$SEED"
+    "name=${FIXED:-per-file} killed_after_claim=$claimed_by_kill kills_during_a_job=$midjob runs_recorded_lost=$lost_runs kill_phase_s=$((t_kills - t0)) total_s=$((t_end - t0)) seed=$SEED"
 echo "ok"

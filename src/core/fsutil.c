@@ -18,6 +18,19 @@
 #include "core/log.h"
 #include "core/wb.h"
 
+/* move_noreplace - rename fd1/name to fd2/to_name unless to_name exists (WB_EXISTS then);
+ * a file system without RENAME_NOREPLACE gets link + unlink, which never replaces either */
+static int move_noreplace(int fd1, const char *name, int fd2, const char *to_name)
+{
+    if (renameat2(fd1, name, fd2, to_name, RENAME_NOREPLACE) == 0)
+        return WB_OK;
+    if (errno != EINVAL && errno != ENOSYS)
+        return wb_errno_status(errno);
+    if (linkat(fd1, name, fd2, to_name, 0) != 0 || unlinkat(fd1, name, 0) != 0)
+        return wb_errno_status(errno);
+    return WB_OK;
+}
+
 /* afile_open - start writing dir/name through a temp file */
 int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
 {
@@ -53,6 +66,15 @@ int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
     return WB_OK;
 }
 
+/* afile_open_redo - afile_open for a name only one step ever writes (derived from a ledger
+ * id): when the step is redone after a crash, commit replaces what its first attempt left */
+int afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t mode)
+{
+    int rc = afile_open(af, dir, name, mode);
+    af->redo = 1;
+    return rc;
+}
+
 /* afile_write - write n bytes (errors are remembered for commit) */
 int afile_write(struct afile *af, const void *p, size_t n)
 {
@@ -76,8 +98,11 @@ int afile_commit(struct afile *af)
     if (fclose(af->fp) != 0 && rc == WB_OK)
         rc = wb_errno_status(errno);
     af->fp = NULL;
-    if (rc == WB_OK && renameat(af->dirfd, af->tmp, af->dirfd, af->name) != 0)
-        rc = wb_errno_status(errno);
+    if (rc == WB_OK)
+        rc = move_noreplace(af->dirfd, af->tmp, af->dirfd, af->name);
+    /* a step redone after a crash replaces only what its own cut-short attempt left */
+    if (rc == WB_EXISTS && af->redo && renameat(af->dirfd, af->tmp, af->dirfd, af->name) == 0)
+        rc = WB_OK;
     if (rc == WB_NOSPACE)
         log_error("file=%s event=write-failed status=nospace error=\"no space left on the device;"
                   " the partial temp file was removed and nothing took its place\"",
@@ -146,15 +171,8 @@ int fs_move(const char *from_dir, const char *name, const char *to_dir, const ch
         rc = wb_errno_status(errno);
     else if (!S_ISREG(st.st_mode))
         rc = WB_PERMFAIL;
-    else if (renameat2(fd1, name, fd2, to_name, RENAME_NOREPLACE) != 0) {
-        if (errno == EINVAL || errno == ENOSYS) {
-            /* file system without RENAME_NOREPLACE: link + unlink keeps no-replace */
-            if (linkat(fd1, name, fd2, to_name, 0) != 0 || unlinkat(fd1, name, 0) != 0)
-                rc = wb_errno_status(errno);
-        } else {
-            rc = wb_errno_status(errno);
-        }
-    }
+    else
+        rc = move_noreplace(fd1, name, fd2, to_name);
     if (rc == WB_OK && (fsync(fd2) != 0 || fsync(fd1) != 0))
         rc = wb_errno_status(errno);
     close(fd1);
@@ -317,38 +335,49 @@ int fs_sha256_buf(const void *p, size_t n, char out[65])
     return WB_OK;
 }
 
-/* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
-int fs_sha256_file(const char *path, char out[65])
+/* fs_sha256_fd - hex SHA-256 of what fd reads from its offset to the end (65 bytes out); on a
+ * read error errno is the read's */
+int fs_sha256_fd(int fd, char out[65])
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return wb_errno_status(errno);
     int rc = WB_OK;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx) {
-        close(fd);
+    if (!ctx)
         return WB_NOMEM;
-    }
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     char chunk[65536];
+    int err = 0;
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof chunk);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            rc = wb_errno_status(errno);
+            err = errno;
+            rc = wb_errno_status(err);
             break;
         }
         if (n == 0)
             break;
         EVP_DigestUpdate(ctx, chunk, (size_t)n);
     }
-    close(fd);
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_DigestFinal_ex(ctx, d, &dl);
     EVP_MD_CTX_free(ctx);
     if (rc == WB_OK)
         hexify(d, out);
+    errno = err;
+    return rc;
+}
+
+/* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
+int fs_sha256_file(const char *path, char out[65])
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return wb_errno_status(errno);
+    int rc = fs_sha256_fd(fd, out);
+    int e = errno;
+    close(fd);
+    errno = e;
     return rc;
 }

@@ -4,6 +4,12 @@
  * Every file the program later trusts is written through afile: open a temp
  * name with O_CREAT|O_EXCL|O_NOFOLLOW 0600, write, fflush, fsync, close,
  * rename to the final name, fsync the directory. Any failure unlinks the temp.
+ * No file the program writes or moves ever replaces another one: commits and
+ * moves are renameat2(RENAME_NOREPLACE) (link + unlink where the file system
+ * lacks it) and fail with WB_EXISTS when the name is taken; callers choose free
+ * names (spool_unique_name). The one exception is afile_open_redo, for a name
+ * only one step ever writes (derived from a ledger id): a redo of that step
+ * after a crash replaces what its own first attempt left.
  * ENOSPC/EFBIG map to WB_NOSPACE. SHA-256 digests come from libcrypto,
  * loaded on the first digest. Never exits; never follows symlinks.
  */
@@ -21,15 +27,20 @@ struct afile {
     int dirfd;
     FILE *fp;
     int failed;
+    int redo; /* set by afile_open_redo */
     char name[FS_NAME_MAX + 1];
     char tmp[FS_NAME_MAX + 40];
 };
 
 /* afile_open - start writing dir/name through a temp file (mode 0600 unless mode != 0) */
 int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode);
+/* afile_open_redo - the same for a name only one step writes (derived from a ledger id): a redo
+ * of the step after a crash replaces what its first attempt left under that name */
+int afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t mode);
 /* afile_write - write n bytes (errors are remembered for commit) */
 int afile_write(struct afile *af, const void *p, size_t n);
-/* afile_commit - flush, fsync, close, rename into place, fsync the directory */
+/* afile_commit - flush, fsync, close, rename into place (never over an existing file: WB_EXISTS,
+ * unless opened with afile_open_redo), fsync the directory */
 int afile_commit(struct afile *af);
 /* afile_abort - unlink the temp and release everything */
 void afile_abort(struct afile *af);
@@ -63,6 +74,9 @@ int fs_is_temp_name(const char *name);
 int fs_join(char *out, size_t n, const char *dir, const char *name);
 /* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
 int fs_sha256_file(const char *path, char out[65]);
+/* fs_sha256_fd - hex SHA-256 of what fd reads from its offset to the end; errno tells a read
+ * error */
+int fs_sha256_fd(int fd, char out[65]);
 /* fs_sha256_buf - hex SHA-256 of a memory block */
 int fs_sha256_buf(const void *p, size_t n, char out[65]);
 

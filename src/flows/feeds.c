@@ -117,13 +117,10 @@ static int write_rejects(const struct outflow *of, struct wb_env *env, struct ro
         struct ledger_file f;
         if ((rc = ledger_file_get(env->ledger, rej[i].file_id, &f)) != WB_OK)
             break;
-        char stem[160], name[256];
-        str_copy(stem, sizeof stem, f.name);
-        char *dot = strrchr(stem, '.');
-        if (dot && dot != stem)
-            *dot = '\0';
-        snprintf(name, sizeof name, "%s-%s-%lld.csv", stem, tag, feed_id);
-        rc = outflow_reject_rows(of, &env->spool, env->ledger, f.id, ids, j - i, name);
+        char name[256];
+        rc = outflow_reject_name(f.name, f.id, tag, feed_id, name, sizeof name);
+        if (rc == WB_OK)
+            rc = outflow_reject_rows(of, &env->spool, env->ledger, f.id, ids, j - i, name);
         if (rc == WB_OK)
             log_warn("file=%s flow=%s feed=%lld event=rows-rejected rows=%zu reject_file=%s",
                      f.name, of->flow, feed_id, j - i, name);

@@ -23,15 +23,58 @@
 #include "spool/ledger.h"
 #include "spool/spool.h"
 
-/* reject_name - deterministic reject file name for a file id */
-static void reject_name(const char *name, long long id, const char *tag, char *out, size_t n)
+/* outflow_reject_name - see outflow.h */
+int outflow_reject_name(const char *name, long long file_id, const char *tag, long long feed_id,
+                        char *out, size_t n)
 {
-    char stem[160];
-    str_copy(stem, sizeof stem, name);
-    char *dot = strrchr(stem, '.');
-    if (dot && dot != stem)
-        *dot = '\0';
-    snprintf(out, n, "%s-%s-%lld.csv", stem, tag, id);
+    char sfx[96];
+    if (feed_id)
+        snprintf(sfx, sizeof sfx, "-%s-%lld-%lld.csv", tag, feed_id, file_id);
+    else
+        snprintf(sfx, sizeof sfx, "-%s-%lld.csv", tag, file_id);
+    return spool_derive_name(name, 1, sfx, out, n);
+}
+
+/* file_unreadable - a file that cannot be read waits where it is, with an alert naming its path
+ * and the errno; the other files go on, and it is read once it can be. Returns WB_AGAIN. */
+static int file_unreadable(const struct outflow *of, const char *state, const char *name, int err)
+{
+    char shown[220], item[300], text[700];
+    str_shown(name, shown, sizeof shown);
+    snprintf(item, sizeof item, "%s/%s/%s", state, of->flow, shown);
+    snprintf(text, sizeof text,
+             "cannot read %s: %s (errno %d); it waits there and is read once it can be (fix its "
+             "owner or mode); the other files go on",
+             item, strerror(err), err);
+    const char *kind = "file-unreadable";
+    if (!of->alert || of->alert(of->alert_arg, kind, item, text) != WB_OK)
+        log_warn("flow=%s event=%s item=\"%s\" text=\"%s\"", of->flow, kind, item, text);
+    return WB_AGAIN;
+}
+
+/* open_digest - open work/<flow>/name and digest it; the fd is left at offset 0 (caller closes).
+ * WB_NOTFOUND when gone, WB_AGAIN (alerted) when it cannot be read */
+static int open_digest(const struct outflow *of, struct spool *sp, const char *name, int *fd,
+                       char digest[65])
+{
+    char wdir[4096], path[4400];
+    *fd = -1;
+    int rc = spool_dir(sp, SP_WORK, of->flow, wdir, sizeof wdir);
+    if (rc == WB_OK)
+        rc = fs_join(path, sizeof path, wdir, name);
+    if (rc != WB_OK)
+        return rc;
+    int f = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (f < 0)
+        return errno == ENOENT ? WB_NOTFOUND : file_unreadable(of, "work", name, errno);
+    rc = fs_sha256_fd(f, digest);
+    if (rc != WB_OK || lseek(f, 0, SEEK_SET) != 0) {
+        int e = errno ? errno : EIO;
+        close(f);
+        return rc == WB_CONFIG || rc == WB_NOMEM ? rc : file_unreadable(of, "work", name, e);
+    }
+    *fd = f;
+    return WB_OK;
 }
 
 /* step_failed - log a step of a file or feed that stopped on an I/O problem (kept for a retry) */
@@ -76,6 +119,7 @@ struct ingest {
     const struct outflow *of;
     struct ledger *lg;
     long long file_id;
+    long long continues; /* the record this one reads again after the file grew, or 0 */
     struct rejectw rw;
     int have_rw;
     char rname[256];
@@ -123,6 +167,19 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
         if (r != WB_OK && r != WB_PERMFAIL)
             return r;
         st->rows++;
+        if (g->continues) {
+            /* a line the earlier read of this file took unchanged is not taken twice */
+            buf_reset(&g->raw);
+            if ((rc = cells_encode(row->cells, row->ncells, &g->raw)) != WB_OK)
+                return rc;
+            int had = ledger_file_has_line(g->lg, g->continues, row->lineno, buf_str(&g->raw));
+            if (had == WB_OK) {
+                st->rows--;
+                continue;
+            }
+            if (had != WB_NOTFOUND)
+                return had;
+        }
         buf_reset(&g->v.payload);
         g->v.key[0] = g->v.group[0] = g->v.code[0] = g->v.reason[0] = '\0';
         int v = g->of->classify(g->of->arg, r, row, &g->v);
@@ -167,25 +224,25 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
     return WB_OK;
 }
 
-/* ingest_file - parse one claimed file of work/ (file_id 0: new) */
+/* ingest_file - parse one claimed file of work/ (file_id 0: new; else its CLAIMED record).
+ * WB_AGAIN: the file cannot be read now and waits with an alert */
 static int ingest_file(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                        struct ledger *lg, const char *name, long long file_id,
                        struct outflow_stats *st)
 {
     (void)cfg;
-    char wdir[4096], path[4400], digest[65];
-    int rc = spool_dir(sp, SP_WORK, of->flow, wdir, sizeof wdir);
-    if (rc == WB_OK)
-        rc = fs_join(path, sizeof path, wdir, name);
-    if (rc == WB_OK)
-        rc = fs_sha256_file(path, digest);
+    char digest[65];
+    int fd;
+    int rc = open_digest(of, sp, name, &fd, digest);
     if (rc != WB_OK)
         return rc;
     st->files++;
+    long long continues = 0;
     if (!file_id) {
         struct ledger_file prev;
         rc = ledger_file_by_digest(lg, of->flow, digest, &prev);
         if (rc == WB_OK) {
+            close(fd);
             char reason[700], when[32];
             clock_format_iso(prev.created, when, sizeof when);
             snprintf(reason, sizeof reason,
@@ -201,18 +258,29 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
                 rc = ledger_file_set_state(lg, id, LF_DUPLICATE);
             return rc;
         }
-        if (rc != WB_NOTFOUND)
-            return rc;
-        if ((rc = ledger_file_add(lg, of->flow, name, digest, &file_id)) != WB_OK)
-            return rc;
-    }
-    log_info("file=%s flow=%s event=parse file_id=%lld", name, of->flow, file_id);
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!in) {
-        if (fd >= 0)
+        if (rc == WB_NOTFOUND)
+            rc = ledger_file_add(lg, of->flow, name, digest, &file_id);
+        if (rc != WB_OK) {
             close(fd);
-        return wb_errno_status(errno);
+            return rc;
+        }
+    } else {
+        struct ledger_file prev;
+        rc = ledger_file_before(lg, of->flow, name, file_id, &prev);
+        if (rc == WB_OK && prev.state == LF_GREW)
+            continues = prev.id;
+        else if (rc != WB_OK && rc != WB_NOTFOUND) {
+            close(fd);
+            return rc;
+        }
+    }
+    log_info("file=%s flow=%s event=parse file_id=%lld%s", name, of->flow, file_id,
+             continues ? " continues=grown" : "");
+    FILE *in = fdopen(fd, "r");
+    if (!in) {
+        rc = wb_errno_status(errno);
+        close(fd);
+        return rc;
     }
     struct buf err;
     buf_init(&err, 4096);
@@ -229,14 +297,15 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
         return reject_whole(of, sp, lg, file_id, name, "E_FILE", reason, st);
     }
     buf_free(&err);
-    struct ingest g = {.of = of, .lg = lg, .file_id = file_id};
+    struct ingest g = {.of = of, .lg = lg, .file_id = file_id, .continues = continues};
     buf_init(&g.raw, 4 * 1024 * 1024);
     buf_init(&g.v.payload, 64 * 1024);
     size_t nh;
     const char *const *hdr = csvr_header(rd, &nh);
     char rdir[4096];
-    reject_name(name, file_id, "rejects", g.rname, sizeof g.rname);
-    rc = spool_dir(sp, SP_REJECT, of->flow, rdir, sizeof rdir);
+    rc = outflow_reject_name(name, file_id, "rejects", 0, g.rname, sizeof g.rname);
+    if (rc == WB_OK)
+        rc = spool_dir(sp, SP_REJECT, of->flow, rdir, sizeof rdir);
     if (rc == WB_OK)
         rc = rejectw_open_spool(&g.rw, of->layout, rdir, g.rname, hdr, nh);
     if (rc == WB_OK) {
@@ -283,7 +352,13 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
     return rc;
 }
 
-/* recover_work - files left in work/ by a crash are put back on their path */
+/* recover_work - files left in work/ by a crash are put back on their path. A file is known by
+ * what it is (its name in work/ and its content digest), never by its name alone: a WMS that
+ * names every export dispatch.csv leaves many records of that name. A file whose record is
+ * CLAIMED is parsed under it; one with a PARSED record waits for its rows to settle (a file
+ * changed since its record still belongs to the CLAIMED or PARSED record of its name: a claim
+ * never takes a name such a record holds); any other file (a run killed between the claim and
+ * the record) is parsed as a new file. One file that cannot be read never stops the others. */
 static int recover_work(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                         struct ledger *lg, struct outflow_stats *st)
 {
@@ -293,20 +368,40 @@ static int recover_work(const struct outflow *of, const struct wb_config *cfg, s
     if (rc != WB_OK)
         return rc;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
+        char digest[65];
+        int fd;
+        int r = open_digest(of, sp, e[i].name, &fd, digest);
+        if (r == WB_AGAIN || r == WB_NOTFOUND)
+            continue;
+        if (r != WB_OK) {
+            rc = r;
+            break;
+        }
+        close(fd);
         struct ledger_file f;
-        int fr = ledger_file_by_name(lg, of->flow, e[i].name, &f);
-        if (fr == WB_NOTFOUND || (fr == WB_OK && f.state == LF_CLAIMED)) {
-            log_info("file=%s flow=%s event=recover-parse", e[i].name, of->flow);
-            rc = ingest_file(of, cfg, sp, lg, e[i].name, fr == WB_OK ? f.id : 0, st);
-            if (rc != WB_OK) {
-                char item[300];
-                snprintf(item, sizeof item, "file=%s", e[i].name);
-                step_failed(item, of->flow, "parse-failed", rc);
-            }
-        } else if (fr == WB_OK && (f.state == LF_REJECTED || f.state == LF_DUPLICATE)) {
-            rc = spool_reject_file(sp, of->flow, e[i].name, "E_FILE", "recovered after restart");
-        } else if (fr != WB_OK) {
+        int fr = ledger_file_by_identity(lg, of->flow, e[i].name, digest, &f);
+        if (fr == WB_NOTFOUND) {
+            /* changed since its record was made (a writer still appending): it is still the
+             * file of the record that holds this name in work/ */
+            fr = ledger_file_by_name(lg, of->flow, e[i].name, &f);
+            if (fr == WB_OK && f.state != LF_CLAIMED && f.state != LF_PARSED)
+                fr = WB_NOTFOUND;
+        }
+        if (fr == WB_OK && f.state == LF_PARSED)
+            continue; /* waits for its rows to settle; what grew is taken then */
+        if (fr != WB_OK && fr != WB_NOTFOUND) {
             rc = fr;
+            break;
+        }
+        long long id = fr == WB_OK && f.state == LF_CLAIMED ? f.id : 0;
+        log_info("file=%s flow=%s event=recover-parse file_id=%lld", e[i].name, of->flow, id);
+        rc = ingest_file(of, cfg, sp, lg, e[i].name, id, st);
+        if (rc == WB_AGAIN || rc == WB_NOTFOUND) {
+            rc = WB_OK;
+        } else if (rc != WB_OK) {
+            char item[300];
+            snprintf(item, sizeof item, "file=%s", e[i].name);
+            step_failed(item, of->flow, "parse-failed", rc);
         }
     }
     free(e);
@@ -314,16 +409,29 @@ static int recover_work(const struct outflow *of, const struct wb_config *cfg, s
 }
 
 /* odd_cb - an odd entry of in/: tell the operator once */
-static void odd_cb(void *arg, const char *name, const char *moved_to)
+static void odd_cb(void *arg, const char *name, const char *moved_to, int status)
 {
     const struct outflow *of = arg;
     char shown[200], item[300], text[600];
     str_shown(name, shown, sizeof shown);
-    const char *kind = moved_to ? "file-name-unsafe" : "not-a-file";
+    const char *kind = moved_to             ? "file-name-unsafe"
+                       : status == WB_AGAIN ? "stale-temp"
+                       : status             ? "file-stuck"
+                                            : "not-a-file";
     snprintf(item, sizeof item, "in/%s/%s", of->flow, shown);
     if (moved_to)
         snprintf(text, sizeof text, "renamed to reject/%s/%s (E_FILE_NAME), not read", of->flow,
                  moved_to);
+    else if (status == WB_AGAIN)
+        snprintf(text, sizeof text,
+                 "unchanged for over an hour under a name that is never taken in (it starts "
+                 "with '.' or ends in .tmp, .part, ~: a writer's temporary name); if it is a "
+                 "finished export, rename it, else remove it");
+    else if (status)
+        snprintf(text, sizeof text,
+                 "its name cannot be handled safely and it could not be set aside in "
+                 "reject/%s/ (%s); tried again on the next run, the other files go on",
+                 of->flow, wb_status_str(status));
     else
         snprintf(text, sizeof text,
                  "not a regular file (symbolic link, fifo, device or directory): never opened, "
@@ -345,7 +453,9 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
         return rc;
     struct spool_entry *e;
     size_t n;
-    if ((rc = spool_list(sp, SP_IN, of->flow, &e, &n)) != WB_OK)
+    char indir[4096];
+    if ((rc = spool_dir(sp, SP_IN, of->flow, indir, sizeof indir)) != WB_OK ||
+        (rc = spool_list(sp, SP_IN, of->flow, &e, &n)) != WB_OK)
         return rc;
     log_debug("flow=%s event=scan dir=in files=%zu", of->flow, n);
     time_t now = clock_now();
@@ -354,9 +464,33 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
             log_info("flow=%s event=intake-stopped left=%zu", of->flow, n - i);
             break;
         }
+        if (e[i].mtime > now) {
+            char item[300], text[400], when[32];
+            snprintf(item, sizeof item, "in/%s/%s", of->flow, e[i].name);
+            clock_format_iso(e[i].mtime, when, sizeof when);
+            snprintf(text, sizeof text,
+                     "its modification time %s lies in the future (a wrong clock on the "
+                     "writer's side); it is taken once its change time is settled",
+                     when);
+            const char *kind = "file-mtime-future";
+            if (!of->alert || of->alert(of->alert_arg, kind, item, text) != WB_OK)
+                log_warn("flow=%s event=%s item=\"%s\"", of->flow, kind, item);
+        }
         if (!spool_ready(&e[i], cfg->settle_seconds, now))
             continue;
-        int c = spool_claim(sp, of->flow, e[i].name);
+        /* one that cannot be read waits in in/ with an alert, where its writer left it */
+        char path[4400];
+        int fd = -1;
+        if (fs_join(path, sizeof path, indir, e[i].name) == WB_OK &&
+            (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+            if (errno != ENOENT)
+                file_unreadable(of, "in", e[i].name, errno);
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
+        char claimed[256];
+        int c = spool_claim(sp, of->flow, e[i].name, claimed, sizeof claimed);
         if (c == WB_NOTFOUND)
             continue; /* taken by someone else or gone */
         if (c != WB_OK) {
@@ -364,11 +498,14 @@ int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct
                      wb_status_str(c));
             continue;
         }
-        log_info("file=%s flow=%s event=claim size=%lld", e[i].name, of->flow, e[i].size);
-        rc = ingest_file(of, cfg, sp, lg, e[i].name, 0, st);
-        if (rc != WB_OK) {
+        log_info("file=%s flow=%s event=claim size=%lld work=%s", e[i].name, of->flow, e[i].size,
+                 claimed);
+        rc = ingest_file(of, cfg, sp, lg, claimed, 0, st);
+        if (rc == WB_AGAIN || rc == WB_NOTFOUND) {
+            rc = WB_OK; /* waits with an alert; the other files go on */
+        } else if (rc != WB_OK) {
             char item[300];
-            snprintf(item, sizeof item, "file=%s", e[i].name);
+            snprintf(item, sizeof item, "file=%s", claimed);
             step_failed(item, of->flow, "parse-failed", rc);
         }
     }
@@ -472,7 +609,7 @@ static int refused_cmp(const void *a, const void *b)
 }
 
 /* reject_refused - in one transaction, the rows of the messages the feed writer refused are
- * rejected with its reason (E_FEED_VALUE) and written to reject/<flow>/STEM-refused-FEED.csv,
+ * rejected with its reason (E_FEED_VALUE) and written to reject/<flow>/STEM-refused-FEED-FILE.csv,
  * one file per input file; the feed's other rows stay in it */
 static int reject_refused(const struct outflow *of, struct spool *sp, struct ledger *lg,
                           const struct ledger_feed *f, const struct outflow_refusals *msgs)
@@ -500,7 +637,9 @@ static int reject_refused(const struct outflow *of, struct spool *sp, struct led
         char name[256];
         if ((rc = ledger_file_get(lg, rr.v[i].file_id, &lf)) != WB_OK)
             break;
-        reject_name(lf.name, f->id, "refused", name, sizeof name);
+        if ((rc = outflow_reject_name(lf.name, lf.id, "refused", f->id, name, sizeof name)) !=
+            WB_OK)
+            break;
         rc = outflow_reject_rows(of, sp, lg, lf.id, ids, j - i, name);
         if (rc == WB_OK)
             log_warn("file=%s flow=%s feed=%lld event=rows-rejected code=E_FEED_VALUE rows=%zu "
@@ -527,7 +666,7 @@ static int render_feed(const struct outflow *of, struct spool *sp, struct ledger
         return rc;
     snprintf(f->doc_name, sizeof f->doc_name, "%06lld-%s.xml", f->id, f->feed_type);
     struct afile af;
-    if ((rc = afile_open(&af, dir, f->doc_name, 0640)) != WB_OK)
+    if ((rc = afile_open_redo(&af, dir, f->doc_name, 0640)) != WB_OK)
         return rc;
     struct buf err;
     buf_init(&err, 8192);
@@ -654,6 +793,56 @@ int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct 
     return rc;
 }
 
+/* settle_one - a PARSED file whose rows are all settled: done/ when it is still what was read;
+ * when it changed since (a writer appended after the claim), it gets a new CLAIMED record (this
+ * one becomes GREW) and the next intake reads it again under it, skipping the lines the first
+ * read took unchanged, so what grew is taken in */
+static int settle_one(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                      const struct ledger_file *f, struct outflow_stats *st)
+{
+    char digest[65];
+    int fd;
+    int rc = open_digest(of, sp, f->name, &fd, digest);
+    if (rc == WB_AGAIN)
+        return WB_OK; /* waits with an alert */
+    if (rc == WB_OK) {
+        close(fd);
+        /* a claim never takes a name a PARSED record holds: a later record of this name means
+         * this file reached done/ already (a settle cut short) and work/ holds a newer one */
+        struct ledger_file last;
+        int k = ledger_file_by_name(lg, of->flow, f->name, &last);
+        if (k != WB_OK && k != WB_NOTFOUND)
+            return k;
+        if (k == WB_OK && last.id > f->id) {
+            rc = WB_NOTFOUND;
+        } else if (strcmp(digest, f->digest) != 0) {
+            long long id = 0;
+            log_warn("file=%s flow=%s event=file-grew file_id=%lld text=\"the file changed after "
+                     "it was read; the next intake reads it again and only the lines not yet "
+                     "taken go on\"",
+                     f->name, of->flow, f->id);
+            rc = ledger_begin(lg);
+            if (rc == WB_OK)
+                rc = ledger_file_add(lg, of->flow, f->name, digest, &id);
+            if (rc == WB_OK)
+                rc = ledger_file_set_state(lg, f->id, LF_GREW);
+            if (rc == WB_OK)
+                rc = ledger_commit(lg);
+            else
+                ledger_rollback(lg);
+            return rc;
+        } else {
+            rc = spool_finish(sp, of->flow, f->name);
+        }
+    }
+    if (rc != WB_OK && rc != WB_NOTFOUND)
+        return rc;
+    rc = ledger_file_set_state(lg, f->id, LF_DONE);
+    st->settled_files++;
+    log_info("file=%s flow=%s event=settled file_id=%lld", f->name, of->flow, f->id);
+    return rc;
+}
+
 /* outflow_settle - files whose every row is settled move to done/ */
 int outflow_settle(const struct outflow *of, struct spool *sp, struct ledger *lg,
                    struct outflow_stats *st)
@@ -668,14 +857,7 @@ int outflow_settle(const struct outflow *of, struct spool *sp, struct ledger *lg
             continue;
         if ((rc = ledger_file_get(lg, ids[i], &f)) != WB_OK)
             break;
-        int m = spool_finish(sp, of->flow, f.name);
-        if (m != WB_OK && m != WB_NOTFOUND) {
-            rc = m;
-            break;
-        }
-        rc = ledger_file_set_state(lg, f.id, LF_DONE);
-        st->settled_files++;
-        log_info("file=%s flow=%s event=settled file_id=%lld", f.name, of->flow, f.id);
+        rc = settle_one(of, sp, lg, &f, st);
     }
     free(ids);
     return rc;

@@ -6,13 +6,16 @@
  *                                        \--> reject/<flow>/F-rejects-<id>.csv (+ .reason)
  *   pending rows --outflow_build--> feeds/<id>-<type>.xml (validated) --submit--> Amazon
  *   every row of F confirmed or rejected --outflow_settle--> done/<date>/<flow>/F
+ *                        (F changed since it was read: read again, lines taken skipped)
  *
  * A flow supplies its layout, the fields it needs, a row classifier (business
  * key, group key, payload or a reject) and a document renderer. Crash safety:
  * the file record is committed before parsing, reject files have
  * deterministic names and are replaced on a re-run, rows and the file state
  * commit in one transaction, so a restart re-parses a half-done file exactly
- * once. Returns WB_* codes; never exits.
+ * once; a file of work/ is known by its name and content, never its name alone.
+ * One file that cannot be read waits with an alert and never stops the others.
+ * Returns WB_* codes; never exits.
  */
 #ifndef WB_OUTFLOW_H
 #define WB_OUTFLOW_H
@@ -91,6 +94,12 @@ struct outflow_stats {
     long settled_files;
 };
 
+/* outflow_reject_name - the one name of the reject file for rows of input file `name` (ledger
+ * record file_id): NAME-rejects-FILEID.csv for rows refused at intake (feed_id 0), else
+ * NAME-TAG-FEEDID-FILEID.csv; NAME loses its extension and is cut to fit SPOOL_NAME_MAX. Two
+ * inputs never share one (both ids are in it); only the step of those ids writes it. */
+int outflow_reject_name(const char *name, long long file_id, const char *tag, long long feed_id,
+                        char *out, size_t n);
 /* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
 int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                    struct ledger *lg, struct outflow_stats *st);

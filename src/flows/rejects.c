@@ -55,7 +55,7 @@ int rejectw_open_spool(struct rejectw *r, const struct layout *l, const char *di
                        const char *const *header, size_t n)
 {
     memset(r, 0, sizeof *r);
-    int rc = afile_open(&r->af, dir, name, 0640);
+    int rc = afile_open_redo(&r->af, dir, name, 0640);
     if (rc != WB_OK)
         return rc;
     r->spool = 1;

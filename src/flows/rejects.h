@@ -4,7 +4,9 @@
  *
  * Cells that a spreadsheet would run as a formula (= + - @ ...) are
  * neutralised by the layout writer; the reader undoes it on requeue.
- * A spool reject file is written through afile (temp + fsync + rename).
+ * A spool reject file is written through afile (temp + fsync + rename); its
+ * name (outflow_reject_name) carries the ledger ids of the one step that writes
+ * it, so a redo of that step after a crash replaces only its own first attempt.
  * Returns WB_* codes (WB_NOSPACE on a full disk); never exits.
  */
 #ifndef WB_REJECTS_H

@@ -201,7 +201,7 @@ static int download(struct spapi *s, const char *op, const char *doc_id, const c
         memset(&d, 0, sizeof d);
         buf_reset(&errbody);
         buf_reset(&herr);
-        if ((rc = afile_open(&af, dest_dir, dest_name, 0)) != WB_OK) {
+        if ((rc = afile_open_redo(&af, dest_dir, dest_name, 0)) != WB_OK) {
             buf_appendf(err, "%s: cannot create %s in %s: %s", op, dest_name, dest_dir,
                         wb_status_str(rc));
             break;

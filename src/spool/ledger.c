@@ -375,6 +375,69 @@ int ledger_file_get(struct ledger *l, long long id, struct ledger_file *out)
     return file_query(l, sql_file_id, NULL, NULL, id, out);
 }
 
+/* ledger_file_by_identity - the newest record of flow/name with this content digest */
+int ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
+                            const char *digest, struct ledger_file *out)
+{
+    static const char sql[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
+                              " WHERE flow=?1 AND name=?2 AND digest=?3 ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    bind_text(st, 2, name);
+    bind_text(st, 3, digest);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_file_row(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_file_before - the newest record of flow/name older than record before_id */
+int ledger_file_before(struct ledger *l, const char *flow, const char *name, long long before_id,
+                       struct ledger_file *out)
+{
+    static const char sql[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
+                              " WHERE flow=?1 AND name=?2 AND id<?3 ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    bind_text(st, 2, name);
+    sqlite3_bind_int64(st, 3, before_id);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_file_row(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_file_has_line - WB_OK if file_id has a row at lineno with these raw cells */
+int ledger_file_has_line(struct ledger *l, long long file_id, long lineno, const char *raw)
+{
+    static const char sql[] = "SELECT 1 FROM rows WHERE file_id=?1 AND state IN (1,2,3,4)"
+                              " AND lineno=?2 AND raw=?3 LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, file_id);
+    sqlite3_bind_int64(st, 2, lineno);
+    bind_text(st, 3, raw);
+    int rc = sqlite3_step(st);
+    int res = rc == SQLITE_ROW ? WB_OK : rc == SQLITE_DONE ? WB_NOTFOUND : map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
 /* ledger_file_add - record a claimed file */
 int ledger_file_add(struct ledger *l, const char *flow, const char *name, const char *digest,
                     long long *id)

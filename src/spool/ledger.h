@@ -34,7 +34,10 @@ void ledger_rollback(struct ledger *l);
 const char *ledger_errmsg(struct ledger *l);
 
 /* ---- files ---- */
-enum ledger_file_state { LF_CLAIMED = 1, LF_PARSED, LF_DONE, LF_REJECTED, LF_DUPLICATE };
+/* LF_GREW: the file changed after it was read (a writer still appending); its rows are settled
+ * and the file is read again under the next record of its name, which skips the lines this one
+ * took unchanged */
+enum ledger_file_state { LF_CLAIMED = 1, LF_PARSED, LF_DONE, LF_REJECTED, LF_DUPLICATE, LF_GREW };
 struct ledger_file {
     long long id;
     char flow[32];
@@ -50,6 +53,15 @@ int ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest
 /* ledger_file_by_name - the newest ledger record for flow/name */
 int ledger_file_by_name(struct ledger *l, const char *flow, const char *name,
                         struct ledger_file *out);
+/* ledger_file_by_identity - the newest record of flow/name with this content digest */
+int ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
+                            const char *digest, struct ledger_file *out);
+/* ledger_file_before - the newest record of flow/name older than record before_id */
+int ledger_file_before(struct ledger *l, const char *flow, const char *name, long long before_id,
+                       struct ledger_file *out);
+/* ledger_file_has_line - WB_OK if file_id has a row at lineno whose raw cells are raw, else
+ * WB_NOTFOUND */
+int ledger_file_has_line(struct ledger *l, long long file_id, long lineno, const char *raw);
 /* ledger_file_add - record a claimed file */
 int ledger_file_add(struct ledger *l, const char *flow, const char *name, const char *digest,
                     long long *id);

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,7 @@ int spool_list(const struct spool *s, enum spool_state st, const char *flow,
         e->size = (long long)sb.st_size;
         e->mtime = sb.st_mtim.tv_sec;
         e->mtime_ns = sb.st_mtim.tv_nsec;
+        e->ctime = sb.st_ctim.tv_sec;
     }
     closedir(d);
     if (rc != WB_OK) {
@@ -169,12 +172,13 @@ int spool_list(const struct spool *s, enum spool_state st, const char *flow,
     return WB_OK;
 }
 
-/* spool_ready - 1 if an in/ entry is complete: not a temp name, unchanged for settle seconds */
+/* spool_ready - see spool.h */
 int spool_ready(const struct spool_entry *e, long settle_seconds, time_t now)
 {
     if (fs_is_temp_name(e->name))
         return 0;
-    return now - e->mtime >= settle_seconds;
+    time_t t = e->mtime > now ? e->ctime : e->mtime;
+    return now - t >= settle_seconds;
 }
 
 /* move - durable move between two state dirs of a flow */
@@ -194,33 +198,66 @@ static int move(const struct spool *s, enum spool_state from, const char *flow_f
     return rc;
 }
 
-/* spool_claim - in/<flow>/name -> work/<flow>/name */
-int spool_claim(const struct spool *s, const char *flow, const char *name)
+/* spool_derive_name - see spool.h */
+int spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out, size_t n)
 {
-    return move(s, SP_IN, flow, SP_WORK, flow, name, name);
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    const char *ext = dot && dot != name && strlen(dot) <= 16 ? dot : name + len;
+    size_t stem = (size_t)(ext - name);
+    if (drop_ext)
+        ext = name + len;
+    size_t el = strlen(ext), sl = strlen(suffix);
+    if (el + sl >= SPOOL_NAME_MAX)
+        return WB_TOOBIG;
+    if (stem + el + sl > SPOOL_NAME_MAX) {
+        stem = SPOOL_NAME_MAX - el - sl;
+        while (stem > 0 && ((unsigned char)name[stem] & 0xC0) == 0x80)
+            stem--; /* never cut inside a UTF-8 sequence */
+    }
+    if (stem == 0 || stem + el + sl >= n)
+        return WB_TOOBIG;
+    memcpy(out, name, stem);
+    memcpy(out + stem, ext, el);
+    memcpy(out + stem + el, suffix, sl + 1);
+    return WB_OK;
 }
 
-/* spool_unclaim - work/<flow>/name -> in/<flow>/name */
-int spool_unclaim(const struct spool *s, const char *flow, const char *name)
-{
-    return move(s, SP_WORK, flow, SP_IN, flow, name, name);
-}
-
-/* spool_unique_name - a name not present in dir: base, base.1, base.2 ... */
+/* spool_unique_name - see spool.h */
 int spool_unique_name(const char *dir, const char *base, char *out, size_t n)
 {
     for (int i = 0; i < 10000; i++) {
-        int k = i ? snprintf(out, n, "%s.%d", base, i) : snprintf(out, n, "%s", base);
-        if (k < 0 || (size_t)k >= n)
-            return WB_TOOBIG;
-        char p[4096];
-        if (fs_join(p, sizeof p, dir, out) != WB_OK)
+        char sfx[16], p[4096], r[4096];
+        sfx[0] = '\0';
+        if (i)
+            snprintf(sfx, sizeof sfx, ".%d", i);
+        int rc = spool_derive_name(base, 0, sfx, out, n);
+        if (rc != WB_OK)
+            return rc;
+        int k = snprintf(r, sizeof r, "%s/%s.reason", dir, out);
+        if (fs_join(p, sizeof p, dir, out) != WB_OK || k < 0 || (size_t)k >= sizeof r)
             return WB_TOOBIG;
         struct stat sb;
-        if (lstat(p, &sb) != 0 && errno == ENOENT)
+        if (lstat(p, &sb) != 0 && errno == ENOENT && lstat(r, &sb) != 0 && errno == ENOENT)
             return WB_OK;
     }
     return WB_EXISTS;
+}
+
+/* spool_claim - in/<flow>/name -> work/<flow>/<a free name: name, or name.N> */
+int spool_claim(const struct spool *s, const char *flow, const char *name, char *claimed, size_t n)
+{
+    char w[4096];
+    if (!fs_name_ok(name))
+        return WB_BADARG;
+    int rc = spool_dir(s, SP_WORK, flow, w, sizeof w);
+    if (rc == WB_OK)
+        rc = fs_mkdirs(w, 0750);
+    if (rc == WB_OK)
+        rc = spool_unique_name(w, name, claimed, n);
+    if (rc == WB_OK)
+        rc = move(s, SP_IN, flow, SP_WORK, flow, name, claimed);
+    return rc;
 }
 
 /* move_unique - move to a state dir, choosing a free name there */
@@ -237,6 +274,13 @@ static int move_unique(const struct spool *s, enum spool_state from, const char 
     if (rc == WB_OK)
         rc = move(s, from, flow_from, to, flow_to, name, final);
     return rc;
+}
+
+/* spool_unclaim - work/<flow>/name -> in/<flow>/<free name> */
+int spool_unclaim(const struct spool *s, const char *flow, const char *name)
+{
+    char final[256];
+    return move_unique(s, SP_WORK, flow, SP_IN, flow, name, final, sizeof final);
 }
 
 /* spool_finish - work/<flow>/name -> done/<today>/<flow>/name */
@@ -262,8 +306,12 @@ int spool_write_reason(const struct spool *s, const char *flow, const char *name
     clock_format_iso(clock_now(), ts, sizeof ts);
     rc = buf_appendf(&b, "file: %s\nflow: %s\ncode: %s\nwhen: %s\nreason: %s\n", name, flow, code,
                      ts, reason);
-    if (rc == WB_OK)
-        rc = fs_write_file(dir, rname, b.data, b.len);
+    /* a .reason belongs to its file: it replaces only a reason written for that same name */
+    struct afile af;
+    if (rc == WB_OK && (rc = afile_open_redo(&af, dir, rname, 0)) == WB_OK) {
+        afile_write(&af, b.data, b.len);
+        rc = afile_commit(&af);
+    }
     buf_free(&b);
     return rc;
 }
@@ -283,37 +331,40 @@ int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds
     DIR *d = opendir(in);
     if (!d)
         return errno == ENOENT ? WB_OK : wb_errno_status(errno);
-    int rfd = open(rej, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (rfd < 0) {
-        rc = wb_errno_status(errno);
-        closedir(d);
-        return rc;
-    }
     struct dirent *de;
     while (rc == WB_OK && (de = readdir(d)) != NULL) {
         const char *name = de->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, "..") || fs_is_temp_name(name))
+        if (!strcmp(name, ".") || !strcmp(name, ".."))
             continue;
         struct stat sb;
         if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
+        if (fs_is_temp_name(name)) {
+            /* a writer's temp is left to it, but one unchanged for long is reported */
+            if (S_ISREG(sb.st_mode) && now - sb.st_mtim.tv_sec >= SPOOL_STALE_TEMP_SECONDS &&
+                now - sb.st_ctim.tv_sec >= SPOOL_STALE_TEMP_SECONDS)
+                cb(arg, name, NULL, WB_AGAIN);
+            continue;
+        }
         int regular = S_ISREG(sb.st_mode);
         if (regular && fs_name_ok(name))
             continue; /* an ordinary spool file */
         if (!regular) {
-            cb(arg, name, NULL);
+            cb(arg, name, NULL, WB_OK);
             continue;
         }
         if (now - sb.st_mtim.tv_sec < settle_seconds)
             continue; /* may still be written */
-        char safe[64], why[600];
-        snprintf(safe, sizeof safe, "unsafe-name-%llu.csv", (unsigned long long)sb.st_ino);
-        if (renameat2(dirfd(d), name, rfd, safe, RENAME_NOREPLACE) != 0) {
-            rc = wb_errno_status(errno);
-            break;
+        /* hard links of one file share the inode: each name gets a free name of its own */
+        char base[64], safe[256], why[600];
+        snprintf(base, sizeof base, "unsafe-name-%llu.csv", (unsigned long long)sb.st_ino);
+        int m = spool_unique_name(rej, base, safe, sizeof safe);
+        if (m == WB_OK)
+            m = fs_move(in, name, rej, safe);
+        if (m != WB_OK) {
+            cb(arg, name, NULL, m);
+            continue; /* one file that cannot be moved never stops the others */
         }
-        fsync(rfd);
-        fsync(dirfd(d));
         char shown[300];
         snprintf(why, sizeof why,
                  "the file name '%s' cannot be handled safely (it starts with '-' or holds "
@@ -321,9 +372,8 @@ int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds
                  "check it, rename it if it is a real export, and requeue it",
                  str_shown(name, shown, sizeof shown));
         rc = spool_write_reason(s, flow, safe, "E_FILE_NAME", why);
-        cb(arg, name, safe);
+        cb(arg, name, safe, WB_OK);
     }
-    close(rfd);
     closedir(d);
     return rc;
 }
@@ -396,8 +446,9 @@ int spool_mark_sent(const struct spool *s, const char *flow, const char *name)
     return move_unique(s, SP_OUT, flow, SP_SENT, flow, name, final, sizeof final);
 }
 
-/* sweep_dir - unlink afile temps in one directory (the lock holder has no writer running yet) */
-static long sweep_dir(const char *dir)
+/* sweep_dir - unlink afile temps in one directory (the lock holder has no writer running yet);
+ * with dead_only, only those whose writer's pid no longer runs */
+static long sweep_dir(const char *dir, int dead_only)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -406,7 +457,8 @@ static long sweep_dir(const char *dir)
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         long pid = afile_temp_pid(de->d_name);
-        if (pid <= 0 || pid == (long)getpid())
+        if (pid <= 0 || pid == (long)getpid() ||
+            (dead_only && (pid > INT_MAX || kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
             continue;
         struct stat sb;
         if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
@@ -422,18 +474,19 @@ static long sweep_dir(const char *dir)
 /*
  * spool_sweep_temps - temps of our writers in feeds/, reports/, reject/ and out/ of every flow.
  * Only the holder of the instance lock writes there, and it calls this before starting any
- * job, so every such temp belongs to a writer that was killed. in/ is left alone: its temps
- * may be the WMS's own files still being written.
+ * job, so every such temp belongs to a writer that was killed. In in/ the temps of our SFTP
+ * pulls (".NAME.PID.SEQ.tmp") go only when no process of that pid runs any more: other temps
+ * there may be the WMS's own files still being written, and are left to their writer.
  */
 int spool_sweep_temps(const struct spool *s, long *removed)
 {
     static const enum spool_state flat[] = {SP_FEEDS, SP_REPORTS};
-    static const enum spool_state per_flow[] = {SP_REJECT, SP_OUT};
+    static const enum spool_state per_flow[] = {SP_REJECT, SP_OUT, SP_IN};
     char dir[4096], sub[4400];
     *removed = 0;
     for (size_t i = 0; i < WB_ARRAY_LEN(flat); i++)
         if (spool_dir(s, flat[i], NULL, dir, sizeof dir) == WB_OK)
-            *removed += sweep_dir(dir);
+            *removed += sweep_dir(dir, 0);
     for (size_t i = 0; i < WB_ARRAY_LEN(per_flow); i++) {
         if (spool_dir(s, per_flow[i], NULL, dir, sizeof dir) != WB_OK)
             continue;
@@ -447,7 +500,7 @@ int spool_sweep_temps(const struct spool *s, long *removed)
                 fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
                 !S_ISDIR(sb.st_mode) || fs_join(sub, sizeof sub, dir, de->d_name) != WB_OK)
                 continue;
-            *removed += sweep_dir(sub);
+            *removed += sweep_dir(sub, per_flow[i] == SP_IN);
         }
         closedir(d);
     }

@@ -57,6 +57,7 @@ static void test_claim_finish_reject_requeue(void **state)
 {
     (void)state;
     struct spool s;
+    char cl[256];
     assert_int_equal(spool_open(&s, root), WB_OK);
     assert_int_equal(spool_ensure_flow(&s, "dispatch"), WB_OK);
     char in[1024];
@@ -68,14 +69,14 @@ static void test_claim_finish_reject_requeue(void **state)
     assert_int_equal(spool_list(&s, SP_IN, "dispatch", &e, &n), WB_OK);
     assert_int_equal(n, 2);
     free(e);
-    assert_int_equal(spool_claim(&s, "dispatch", "a.csv"), WB_OK);
+    assert_int_equal(spool_claim(&s, "dispatch", "a.csv", cl, sizeof cl), WB_OK);
     assert_true(exists("%s/work/dispatch/%s", "a.csv"));
     assert_false(exists("%s/in/dispatch/%s", "a.csv"));
     /* claiming twice fails: the file is gone from in/ */
-    assert_int_not_equal(spool_claim(&s, "dispatch", "a.csv"), WB_OK);
+    assert_int_not_equal(spool_claim(&s, "dispatch", "a.csv", cl, sizeof cl), WB_OK);
     assert_int_equal(spool_finish(&s, "dispatch", "a.csv"), WB_OK);
     assert_false(exists("%s/work/dispatch/%s", "a.csv"));
-    assert_int_equal(spool_claim(&s, "dispatch", "b.csv"), WB_OK);
+    assert_int_equal(spool_claim(&s, "dispatch", "b.csv", cl, sizeof cl), WB_OK);
     assert_int_equal(spool_reject_file(&s, "dispatch", "b.csv", "E_X", "bad"), WB_OK);
     assert_true(exists("%s/reject/dispatch/%s", "b.csv"));
     assert_true(exists("%s/reject/dispatch/%s", "b.csv.reason"));
@@ -126,11 +127,12 @@ static void test_unsafe_names_and_symlinks(void **state)
 {
     (void)state;
     struct spool s;
+    char cl[256];
     assert_int_equal(spool_open(&s, root), WB_OK);
     assert_int_equal(spool_ensure_flow(&s, "dispatch"), WB_OK);
-    assert_int_equal(spool_claim(&s, "dispatch", "../x"), WB_BADARG);
-    assert_int_equal(spool_claim(&s, "dispatch", "-rf"), WB_BADARG);
-    assert_int_equal(spool_claim(&s, "../etc", "x"), WB_BADARG);
+    assert_int_equal(spool_claim(&s, "dispatch", "../x", cl, sizeof cl), WB_BADARG);
+    assert_int_equal(spool_claim(&s, "dispatch", "-rf", cl, sizeof cl), WB_BADARG);
+    assert_int_equal(spool_claim(&s, "../etc", "x", cl, sizeof cl), WB_BADARG);
     char in[1024], link[1100];
     spool_dir(&s, SP_IN, "dispatch", in, sizeof in);
     snprintf(link, sizeof link, "%s/evil.csv", in);
@@ -140,7 +142,7 @@ static void test_unsafe_names_and_symlinks(void **state)
     assert_int_equal(spool_list(&s, SP_IN, "dispatch", &e, &n), WB_OK);
     assert_int_equal(n, 0); /* symlink not listed */
     free(e);
-    assert_int_not_equal(spool_claim(&s, "dispatch", "evil.csv"), WB_OK);
+    assert_int_not_equal(spool_claim(&s, "dispatch", "evil.csv", cl, sizeof cl), WB_OK);
     assert_false(fs_name_ok("a/b"));
     assert_false(fs_name_ok(".hidden"));
     assert_true(fs_is_temp_name("x.csv.part"));
