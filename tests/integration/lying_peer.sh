@@ -103,7 +103,8 @@ for lie in ${LP_LIES:-empty errors_only unknown_ids overcount json flat other_fe
             >>"$WB_LOG" 2>&1 || fail "$lie: resolve --rejected failed"
         [ "$(wb_status_count rejected)" -eq $((r0 + rows)) ] ||
             fail "$lie: resolve --rejected did not reject the $rows rows"
-        grep -q "E_OPERATOR" "$W/spool/reject/dispatch/$lie-operator-$fid.csv.reason" ||
+        cat "$W/spool/reject/dispatch/$lie-operator-$fid"-*.csv.reason 2>/dev/null |
+            grep -q "E_OPERATOR" ||
             fail "$lie: no reject file with E_OPERATOR"
     fi
     [ -z "$(held_feed)" ] || fail "$lie: the feed is still held after resolve"
