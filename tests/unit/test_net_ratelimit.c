@@ -24,7 +24,8 @@ static int spend(struct ratelimit *rl, const char *op, int prio, long long t)
     return n;
 }
 
-/* test_refill_after_burst - getFeed (2/s, burst 15): one token per 500 ms once the burst is spent */
+/* test_refill_after_burst - getFeed (2/s, burst 15): one token per 500 ms once the burst is spent
+ */
 static void test_refill_after_burst(void **state)
 {
     (void)state;
@@ -61,8 +62,7 @@ static void test_slow_operation_refill(void **state)
     assert_int_equal(ratelimit_acquire_at(rl, "createFeed", RATELIMIT_HIGH, 0, &w), WB_AGAIN);
     assert_in_range(w, 120481, 120482);
     assert_int_equal(ratelimit_acquire_at(rl, "createFeed", RATELIMIT_HIGH, 12048, &w), WB_AGAIN);
-    assert_int_equal(ratelimit_acquire_at(rl, "createFeed", RATELIMIT_HIGH, 120000, &w),
-                     WB_AGAIN);
+    assert_int_equal(ratelimit_acquire_at(rl, "createFeed", RATELIMIT_HIGH, 120000, &w), WB_AGAIN);
     assert_int_equal(ratelimit_acquire_at(rl, "createFeed", RATELIMIT_HIGH, 120482, &w), WB_OK);
     ratelimit_free(rl);
 }

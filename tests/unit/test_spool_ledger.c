@@ -254,12 +254,11 @@ static void test_pending_excludes_feed_rows(void **state)
     assert_int_equal(ledger_file_add(l, "dispatch", "a.csv", "d1", &fid), WB_OK);
     const char *keys[] = {"k1", "k2", "k3", "k4", "k5"};
     for (int i = 0; i < 5; i++)
-        assert_int_equal(ledger_row_add(l, fid, "dispatch", keys[i], i + 2, LR_PENDING, "p", "g",
-                                        "raw", &r[i]),
-                         WB_OK);
-    assert_int_equal(ledger_row_add(l, fid, "inventory", "k9", 9, LR_PENDING, "p", "g", "raw",
-                                    NULL),
-                     WB_OK);
+        assert_int_equal(
+            ledger_row_add(l, fid, "dispatch", keys[i], i + 2, LR_PENDING, "p", "g", "raw", &r[i]),
+            WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "inventory", "k9", 9, LR_PENDING, "p", "g", "raw", NULL), WB_OK);
     assert_int_equal(ledger_commit(l), WB_OK);
     assert_int_equal(ledger_feed_create(l, "dispatch", "POST_ORDER_FULFILLMENT_DATA", 0, &feed),
                      WB_OK);
