@@ -3,12 +3,14 @@
 # Idempotent and quiet when everything is present; never touches anything else.
 set -eu
 # libxml2, libcurl, libssh2, libsqlite3 and libcrypto are loaded at run time (dlopen), not
-# linked: their -dev packages give the headers, the packages of the third line the libraries
+# linked: their -dev packages give the headers, the packages of the third line the libraries.
+# strace traces the file system calls of tests/integration/durability.sh; gcovr reports
+# `make coverage`.
 PKGS="make gcc clang libclang-rt-14-dev pkg-config libcsv-dev libxml2-dev libxml2-utils
 libcurl4-openssl-dev libssl-dev libssh2-1-dev zlib1g-dev libsqlite3-dev sqlite3 libjansson-dev
 libxml2 libcurl4 libssl3 libssh2-1 libsqlite3-0
 libcmocka-dev openssh-server openssh-client openssl python3 valgrind tzdata ca-certificates
-iproute2 procps time groff-base"
+iproute2 procps time groff-base strace gcovr"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
