@@ -1,10 +1,12 @@
 /*
- * test_flows_recover.c - unit tests of crash recovery at intake: a file left
- * in work/ by a crash is put back on its path before new work is taken. A
- * file claimed but not parsed (ledger state claimed, or no record at all) is
- * parsed exactly once; a parsed one is not parsed again; a rejected or
- * duplicate one goes to reject/. Runs outflow_intake over a spool and a
- * ledger of its own with a minimal flow (key = order id).
+ * test_flows_outflow.c - unit tests of the outbound intake (outflow_intake):
+ * crash recovery - a file left in work/ by a crash is put back on its path
+ * before new work is taken: claimed but not parsed (ledger state claimed, or
+ * no record at all) is parsed exactly once, a parsed one is not parsed again,
+ * a rejected or duplicate one goes to reject/ - and the exactly-once guard: a
+ * row whose business key is already live (sent in another file, or earlier in
+ * the same file) is rejected, never queued a second time. Runs over a spool
+ * and a ledger of its own with a minimal flow (key = order id).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +38,12 @@
     "amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,ship_time\n"       \
     "111-0000001-0000001,11,SKU1,1,Royal Mail,T1,2026-01-01T10:00:00Z\n"                           \
     "111-0000001-0000002,12,SKU2,2,Royal Mail,T2,2026-01-01T10:00:00Z\n"
+#define CSV_AGAIN_TEXT                                                                             \
+    "amazon_order_id,order_item_id,sku,quantity,carrier_service,tracking_number,ship_time\n"       \
+    "111-0000001-0000003,13,SKU3,1,Royal Mail,T3,2026-01-01T10:00:00Z\n"                           \
+    "111-0000001-0000002,12,SKU2,2,Royal Mail,T2,2026-01-01T10:00:00Z\n"                           \
+    "111-0000001-0000004,14,SKU4,1,Royal Mail,T4,2026-01-01T10:00:00Z\n"                           \
+    "111-0000001-0000004,14,SKU4,1,Royal Mail,T4,2026-01-01T10:00:00Z\n"
 
 static char root[256];
 static struct spool sp;
@@ -98,12 +106,18 @@ static int teardown(void **state)
     return f && pclose(f) == 0 ? 0 : -1;
 }
 
+/* put - write a file into a state dir of dispatch */
+static void put(enum spool_state st, const char *name, const char *text)
+{
+    char dir[1024];
+    assert_int_equal(spool_dir(&sp, st, "dispatch", dir, sizeof dir), WB_OK);
+    assert_int_equal(fs_write_file(dir, name, text, strlen(text)), WB_OK);
+}
+
 /* put_work - write a file straight into work/dispatch (as a crash after the claim leaves it) */
 static void put_work(const char *name)
 {
-    char dir[1024];
-    assert_int_equal(spool_dir(&sp, SP_WORK, "dispatch", dir, sizeof dir), WB_OK);
-    assert_int_equal(fs_write_file(dir, name, CSV_TEXT, strlen(CSV_TEXT)), WB_OK);
+    put(SP_WORK, name, CSV_TEXT);
 }
 
 /* in_state - 1 if state dir of dispatch holds name */
@@ -189,12 +203,58 @@ static void test_rejected_file_moved_on_restart(void **state)
     assert_int_equal(pending(), 0);
 }
 
+/* reject_has - 1 if reject/dispatch/name holds text */
+static int reject_has(const char *name, const char *text)
+{
+    char dir[1024], p[1400];
+    assert_int_equal(spool_dir(&sp, SP_REJECT, "dispatch", dir, sizeof dir), WB_OK);
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    int ok = fs_read_file(p, &b) == WB_OK && strstr(buf_str(&b), text) != NULL;
+    buf_free(&b);
+    return ok;
+}
+
+/* test_key_already_live_rejected - a row already received (in another file or earlier in the
+ * same file) is rejected and never queued again; the other rows of the file go on */
+static void test_key_already_live_rejected(void **state)
+{
+    (void)state;
+    put(SP_IN, "a.csv", CSV_TEXT);
+    struct outflow_stats st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(outflow_intake(&of, &cfg, &sp, lg, &st), WB_OK);
+    assert_int_equal(pending(), 2);
+    put(SP_IN, "b.csv", CSV_AGAIN_TEXT);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(outflow_intake(&of, &cfg, &sp, lg, &st), WB_OK);
+    assert_int_equal(st.good, 2);
+    assert_int_equal(st.rejected, 2);
+    assert_int_equal(pending(), 4);
+    struct ledger_file f;
+    assert_int_equal(ledger_file_by_name(lg, "dispatch", "b.csv", &f), WB_OK);
+    assert_int_equal(f.state, LF_PARSED);
+    struct ledger_row r;
+    assert_int_equal(ledger_row_find(lg, "dispatch", "111-0000001-0000002", &r), WB_OK);
+    assert_int_not_equal(r.file_id, f.id); /* the live row is still the first file's */
+    char rname[64];
+    snprintf(rname, sizeof rname, "b-rejects-%lld.csv", f.id);
+    assert_true(reject_has(rname, "E_ALREADY_SENT"));
+    assert_true(reject_has(rname, "E_DUPLICATE_ROW"));
+    long counts[5];
+    assert_int_equal(ledger_row_counts(lg, "dispatch", counts), WB_OK);
+    assert_int_equal(counts[LR_PENDING], 4);
+    assert_int_equal(counts[LR_REJECTED], 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_claimed_file_parsed_on_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unrecorded_file_parsed_on_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_file_moved_on_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_already_live_rejected, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
