@@ -72,12 +72,25 @@ def apply(text, blocks):
     return "\n".join(lines)
 
 
+def source_files():
+    """the tree's files: git's tracked and new ones, or (no git) all but build output"""
+    r = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                       capture_output=True)
+    if r.returncode == 0:
+        return [f for f in r.stdout.decode().split("\0") if f]
+    out = []
+    for d, subdirs, files in os.walk(ROOT):
+        rel = os.path.relpath(d, ROOT)
+        subdirs[:] = [s for s in subdirs if os.path.normpath(os.path.join(rel, s))
+                      not in ("build", ".git", os.path.join("tests", "out"))]
+        out += [os.path.normpath(os.path.join(rel, f)) for f in files]
+    return out
+
+
 def sync_tree(tree):
     """copy the tracked and new files of the working tree into tree; a file whose content
     changed gets a fresh mtime so make rebuilds what depends on it"""
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                         check=True, capture_output=True).stdout.decode()
-    for rel in filter(None, out.split("\0")):
+    for rel in source_files():
         src, dst = os.path.join(ROOT, rel), os.path.join(tree, rel)
         if not os.path.isfile(src) or os.path.islink(src):
             continue
