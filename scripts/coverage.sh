@@ -12,8 +12,9 @@ B=$(cd "${1:?usage: coverage.sh BUILD_DIR}" && pwd)
 command -v gcovr >/dev/null 2>&1 || { echo "coverage: gcovr missing (sh scripts/deps.sh)" >&2; exit 1; }
 ls "$B"/obj/*/*.gcda >/dev/null 2>&1 || { echo "coverage: no .gcda files under $B/obj" >&2; exit 1; }
 cd "$ROOT"
+# the search path is this build's objects only (gcovr would otherwise read every build under ROOT)
 gcovr -r "$ROOT" --object-directory "$B/obj" --filter "$ROOT/src/" -j 2 \
-    --json-summary "$B/coverage.json" --txt "$B/coverage.txt" --branches 2>"$B/gcovr.log" ||
+    --json-summary "$B/coverage.json" --txt "$B/coverage.txt" --branches "$B/obj" 2>"$B/gcovr.log" ||
     { cat "$B/gcovr.log" >&2; exit 1; }
 python3 - "$B/coverage.json" <<'PY'
 import json, sys
