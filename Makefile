@@ -12,6 +12,8 @@
 #   make valgrind        debug build, unit tests + convert + check under valgrind
 #   make stress          the long reliability runs
 #   make bench           benchmarks with baselines from the same run
+#   make mutate          planted bugs (tests/mutants/), each built and run against its tests
+#   make coverage        lines and branches of src/ per module, every process counted
 #   make install PREFIX=/usr/local DESTDIR=
 
 VARIANT ?= release
@@ -43,6 +45,9 @@ OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefine
 LDOPT := -fsanitize=address,undefined
 else ifeq ($(VARIANT),debug)
 OPT := -O0 -g
+else ifeq ($(VARIANT),coverage)
+OPT := -O0 -g --coverage -DWB_COVERAGE
+LDOPT := --coverage
 endif
 CFLAGS ?=
 LDFLAGS ?=
@@ -191,6 +196,24 @@ install: $(BIN)
 	install -m 0644 docs/examples/* $(DESTDIR)$(PREFIX)/share/doc/wmsbridge/examples/
 	install -m 0644 docs/wmsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 docs/wmsbridge.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+# mutate: each planted bug of tests/mutants/ built into a scratch copy (BUILD/mutate) and run
+# against the tests it names; prints the score, fails if one survives. Slow; not part of check.
+# MUTANTS="name ..." runs some of them.
+.PHONY: mutate
+mutate: deps
+	$(MAKE) VARIANT=asan all unit
+	@python3 tests/mutate.py --build $(BUILD) $(MUTANTS)
+
+# coverage: a --coverage build in BUILD/coverage, the suite (unit + integration, no fuzz) with
+# every process counted (forked jobs write theirs before _exit: wb_exit_now), then lines and
+# branches of src/ per module (src/<group>; cmd = src/*.c) and in total, by gcovr.
+.PHONY: coverage
+coverage: deps
+	$(MAKE) VARIANT=coverage all unit
+	@find $(BUILD)/coverage -name '*.gcda' -delete
+	@WB_SKIP_SLOW=1 sh tests/run.sh $(BUILD)/coverage; rc=$$?; \
+	    sh scripts/coverage.sh $(BUILD)/coverage && exit $$rc
 
 format:
 	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]')

@@ -41,12 +41,22 @@ time_t clock_now(void)
     return f >= 0 ? f : time(NULL);
 }
 
+/* how far tests moved this process's monotonic clock (0 in the program) */
+static long long mono_advance_ms;
+
 /* clock_mono_ms - monotonic milliseconds */
 long long clock_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + mono_advance_ms;
+}
+
+/* clock_mono_advance_ms - move this process's monotonic clock forward (tests only) */
+void clock_mono_advance_ms(long long ms)
+{
+    if (ms > 0)
+        mono_advance_ms += ms;
 }
 
 /* clock_format_iso - UTC "YYYY-MM-DDThh:mm:ssZ" */

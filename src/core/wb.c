@@ -1,8 +1,9 @@
 /*
- * wb.c - status code names and their sysexits mapping.
- * Pure table lookups; never exits.
+ * wb.c - status code names and their sysexits mapping, and the exit of a forked child.
+ * Pure table lookups; only wb_exit_now exits, and only when a forked child calls it.
  */
 #include <errno.h>
+#include <unistd.h>
 
 #include "core/wb.h"
 
@@ -70,4 +71,17 @@ int wb_errno_status(int err)
     default:
         return WB_IOERR;
     }
+}
+
+#ifdef WB_COVERAGE
+void __gcov_dump(void);
+#endif
+
+/* wb_exit_now - _exit(status), writing coverage data first in coverage builds */
+_Noreturn void wb_exit_now(int status)
+{
+#ifdef WB_COVERAGE
+    __gcov_dump();
+#endif
+    _exit(status);
 }

@@ -3,7 +3,8 @@
  *
  * Owns the one status enum every module returns (like curl's CURLcode).
  * TEMPFAIL vs PERMFAIL is exactly "retry later" vs "goes to reject/".
- * Never exits; only main maps a status to a sysexits code.
+ * Never exits; only main maps a status to a sysexits code (wb_exit_now is the one
+ * way out of a forked child, for the places that fork).
  */
 #ifndef WB_H
 #define WB_H
@@ -32,6 +33,9 @@ const char *wb_status_str(int st);
 int wb_status_exit(int st);
 /* wb_errno_status - map an errno value to a status */
 int wb_errno_status(int err);
+/* wb_exit_now - _exit(status) for a forked process; coverage builds (WB_COVERAGE) first write
+ * the process's coverage data, which _exit would lose */
+_Noreturn void wb_exit_now(int status);
 
 #define WB_EX_OK 0
 #define WB_EX_USAGE 64

@@ -24,9 +24,9 @@ static void run_command(const char *cmd, const char *kind, const char *item, con
             char *const argv[] = {(char *)cmd, (char *)kind, (char *)item, (char *)text, NULL};
             char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
             execve(cmd, argv, envp);
-            _exit(127);
+            wb_exit_now(127);
         }
-        _exit(0);
+        wb_exit_now(0);
     }
     waitpid(pid, NULL, 0);
 }

@@ -35,7 +35,7 @@
  *
  * Error contract: WB_OK after an orderly stop; WB_IOERR when signalfd/poll
  * cannot be set up; store and fork failures are logged, never fatal. Never
- * exits; a forked child leaves only through _exit(job status).
+ * exits; a forked child leaves only through wb_exit_now(job status).
  */
 #include <errno.h>
 #include <poll.h>
@@ -187,7 +187,7 @@ static void child_main(struct loop *L, const struct job_def *def, const char *op
     if (L->hooks && L->hooks->child_init)
         L->hooks->child_init(L->hooks->arg, def->name);
     int rc = run_job(L->cfg, def, options, slot, deadline_ms);
-    _exit(rc >= 0 && rc < WB_STATUS_MAX ? rc : WB_INTERNAL);
+    wb_exit_now(rc >= 0 && rc < WB_STATUS_MAX ? rc : WB_INTERNAL);
 }
 
 /* job_next - earliest next slot of the entries of job (0 = none) */

@@ -143,6 +143,7 @@ int main(int argc, char **argv)
 EOF
     san=""
     nm "$LIB" 2>/dev/null | grep -q __asan && san="-fsanitize=address,undefined"
+    nm "$LIB" 2>/dev/null | grep -q __gcov_init && san="$san --coverage" # make coverage
     # shellcheck disable=SC2046,SC2086
     cc -std=c11 -D_GNU_SOURCE $san -I"$WB_ROOT/src" $(pkg-config --cflags libxml-2.0) \
         -o "$H/xsdtool" "$H/xsdtool.c" "$LIB" \

@@ -1,7 +1,8 @@
 /*
  * test_spool_ledger.c - unit tests of the spool renames and the ledger:
  * claim/finish/reject/requeue, refusal of unsafe names and symlinks,
- * digest dedupe, business-key uniqueness, feed assignment and release.
+ * digest dedupe, business-key uniqueness, feed assignment and release, the
+ * pending-row query (pending rows only, never rows already in a feed).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,6 +233,60 @@ static void test_ledger_rows_and_feeds(void **state)
     ledger_close(l);
 }
 
+/* keys_cb - append each row's key and a space */
+static int keys_cb(void *arg, const struct ledger_row_view *r)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s ", r->key);
+    return WB_OK;
+}
+
+/* test_pending_excludes_feed_rows - the pending-row query returns pending rows only: never a row
+ * already in a feed (queued), confirmed or rejected, nor another flow's */
+static void test_pending_excludes_feed_rows(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/ledger.db", root);
+    struct ledger *l;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    long long fid, r[5], feed;
+    assert_int_equal(ledger_begin(l), WB_OK);
+    assert_int_equal(ledger_file_add(l, "dispatch", "a.csv", "d1", &fid), WB_OK);
+    const char *keys[] = {"k1", "k2", "k3", "k4", "k5"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(
+            ledger_row_add(l, fid, "dispatch", keys[i], i + 2, LR_PENDING, "p", "g", "raw", &r[i]),
+            WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "inventory", "k9", 9, LR_PENDING, "p", "g", "raw", NULL), WB_OK);
+    assert_int_equal(ledger_commit(l), WB_OK);
+    assert_int_equal(ledger_feed_create(l, "dispatch", "POST_ORDER_FULFILLMENT_DATA", 0, &feed),
+                     WB_OK);
+    assert_int_equal(ledger_row_assign(l, r[0], feed, 1), WB_OK);
+    assert_int_equal(ledger_row_assign(l, r[1], feed, 2), WB_OK);
+    assert_int_equal(ledger_row_assign(l, r[2], feed, 3), WB_OK);
+    assert_int_equal(ledger_row_confirm(l, r[2], NULL), WB_OK);
+    assert_int_equal(ledger_row_reject(l, r[3], "E", "why"), WB_OK);
+    char seen[256] = "";
+    assert_int_equal(ledger_rows_pending(l, "dispatch", 100, keys_cb, seen), WB_OK);
+    assert_string_equal(seen, "k5 ");
+    long count = -1;
+    time_t oldest = 0;
+    assert_int_equal(ledger_pending_stats(l, "dispatch", &count, &oldest), WB_OK);
+    assert_int_equal(count, 1);
+    /* released from the feed, its rows are pending again (and only they) */
+    assert_int_equal(ledger_feed_release(l, feed), WB_OK);
+    seen[0] = '\0';
+    assert_int_equal(ledger_rows_pending(l, "dispatch", 100, keys_cb, seen), WB_OK);
+    assert_string_equal(seen, "k1 k2 k5 ");
+    seen[0] = '\0';
+    assert_int_equal(ledger_rows_pending(l, "dispatch", 2, keys_cb, seen), WB_OK);
+    assert_string_equal(seen, "k1 k2 ");
+    ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +294,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_arrival_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_names_and_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_rows_and_feeds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_excludes_feed_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
