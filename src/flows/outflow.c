@@ -389,6 +389,11 @@ static int recover_work(const struct outflow *of, const struct wb_config *cfg, s
         }
         if (fr == WB_OK && f.state == LF_PARSED)
             continue; /* waits for its rows to settle; what grew is taken then */
+        if (fr == WB_OK && (f.state == LF_REJECTED || f.state == LF_DUPLICATE)) {
+            /* this very file was refused whole before the move: finish the move */
+            rc = spool_reject_file(sp, of->flow, e[i].name, "E_FILE", "recovered after restart");
+            continue;
+        }
         if (fr != WB_OK && fr != WB_NOTFOUND) {
             rc = fr;
             break;

@@ -103,13 +103,19 @@ static void test_move_to_free_name(void **state)
     assert_false(present(dir_b, "i.csv"));
 }
 
-/* test_atomic_write_replaces_whole - an atomic write of an existing name leaves the new content
- * whole and no temp file behind */
+/* test_atomic_write_replaces_whole - an atomic write never replaces an existing name (WB_EXISTS,
+ * the old content whole); a redo of its own step (afile_open_redo) replaces it whole; no temp
+ * file is left behind either way */
 static void test_atomic_write_replaces_whole(void **state)
 {
     (void)state;
     assert_int_equal(fs_write_file(dir_a, "s.txt", "one\n", 4), WB_OK);
-    assert_int_equal(fs_write_file(dir_a, "s.txt", "two\n", 4), WB_OK);
+    assert_int_equal(fs_write_file(dir_a, "s.txt", "two\n", 4), WB_EXISTS);
+    assert_true(content_is(dir_a, "s.txt", "one\n"));
+    struct afile af;
+    assert_int_equal(afile_open_redo(&af, dir_a, "s.txt", 0644), WB_OK);
+    assert_int_equal(afile_write(&af, "two\n", 4), WB_OK);
+    assert_int_equal(afile_commit(&af), WB_OK);
     assert_true(content_is(dir_a, "s.txt", "two\n"));
     char cmd[600];
     snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c tmp", dir_a);

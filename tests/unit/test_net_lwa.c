@@ -207,6 +207,7 @@ static void test_short_token_half_life(void **state)
 
 int main(void)
 {
+    setenv("WB_TEST_INSECURE", "1", 1); /* the token endpoint here is plain http on loopback */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_token_refreshed_before_expiry, server_stop),
         cmocka_unit_test_teardown(test_token_never_used_at_expiry, server_stop),
