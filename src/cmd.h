@@ -51,8 +51,12 @@ struct wb_config;
 struct buf;
 int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf *errs);
 
-/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors; sysexits
- * code; on failure nothing is left to free */
+/* cmd_load_env - load config+maps (and the spool when with_spool: CMD_SPOOL_WRITE creates the
+ * spool and opens the ledger to write, CMD_SPOOL_READ creates nothing and opens the ledger read
+ * only); prints errors; sysexits code; on failure nothing is left to free */
+#define CMD_SPOOL_NONE 0
+#define CMD_SPOOL_WRITE 1
+#define CMD_SPOOL_READ 2
 struct wb_env;
 int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool);
 

@@ -47,7 +47,7 @@ int cmd_feeds(int argc, char **argv, const char *conf_path)
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
         return WB_EX_USAGE;
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
     /* what needs a person first, then what is in flight, then (--all) the settled */
@@ -148,7 +148,7 @@ int cmd_resolve(int argc, char **argv, const char *conf_path)
         return WB_EX_USAGE;
     }
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_WRITE);
     if (ex != WB_EX_OK)
         return ex;
     struct ledger_feed f, other;

@@ -43,15 +43,18 @@ static void json_text(const char *s)
     json_decref(v);
 }
 
-/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors and leaves
- * nothing to free when it fails */
+/* cmd_load_env - load config+maps and, as with_spool says, the spool (CMD_SPOOL_WRITE creates it
+ * and opens the ledger for writing, CMD_SPOOL_READ creates nothing and only reads the ledger);
+ * prints errors and leaves nothing to free when it fails */
 int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
 {
     struct buf errs;
     buf_init(&errs, 256 * 1024);
     int rc = env_load(env, conf_path, &errs);
-    if (rc == WB_OK && with_spool)
+    if (rc == WB_OK && with_spool == CMD_SPOOL_WRITE)
         rc = env_open_spool(env, &errs);
+    else if (rc == WB_OK && with_spool == CMD_SPOOL_READ)
+        rc = env_attach_spool(env, &errs);
     if (rc != WB_OK) {
         fprintf(stderr, "%s", buf_str(&errs));
         env_free(env);
@@ -301,7 +304,7 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
         return WB_EX_USAGE;
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
     char flows[32][32];
@@ -360,7 +363,7 @@ int cmd_requeue(int argc, char **argv, const char *conf_path)
         return WB_EX_USAGE;
     }
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex == WB_EX_OK) {
         int rc = spool_requeue(&env.spool, flow, name);
         if (rc == WB_OK)
@@ -387,7 +390,7 @@ int cmd_hold(int argc, char **argv, const char *conf_path)
         return WB_EX_USAGE;
     }
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex == WB_EX_OK) {
         int rc = spool_hold(&env.spool, SP_IN, flow, name);
         if (rc == WB_NOTFOUND)
@@ -467,7 +470,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
         return WB_EX_USAGE;
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
     const char *flow = "dispatch";
@@ -569,7 +572,7 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
         return WB_EX_USAGE;
     }
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, 1);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
         if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK) {

@@ -348,7 +348,7 @@ int cmd_run(int argc, char **argv, const char *conf_path)
     r.conf_path = conf_path;
     r.lockfd[0] = r.lockfd[1] = -1;
     the_runner = &r;
-    int ex = cmd_load_env(&r.env, conf_path, 0);
+    int ex = cmd_load_env(&r.env, conf_path, CMD_SPOOL_NONE);
     if (ex != WB_EX_OK)
         return ex;
     int lvl = log_level_parse(r.env.cfg.log_level);

@@ -45,7 +45,7 @@ int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
     if (af->dirfd < 0)
         return wb_errno_status(errno);
     int fd = openat(af->dirfd, af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    mode ? mode : 0600);
+                    mode ? mode : FS_FILE_MODE);
     if (fd < 0) {
         int e = errno;
         close(af->dirfd);
@@ -180,7 +180,29 @@ int fs_move(const char *from_dir, const char *name, const char *to_dir, const ch
     return rc;
 }
 
-/* fs_mkdirs - mkdir -p with mode */
+/* mkdir_one - create one directory with exactly mode whatever the umask (setgid included: the spool
+ * is shared by the service and its operators' group, whoever creates a directory); created as
+ * root, it belongs to its parent's owner and group, so root never leaves a directory the
+ * service cannot write */
+static int mkdir_one(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode & 0777) != 0)
+        return errno == EEXIST ? WB_OK : wb_errno_status(errno);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return wb_errno_status(errno);
+    struct stat up;
+    int rc = WB_OK;
+    if (geteuid() == 0 &&
+        (fstatat(fd, "..", &up, 0) != 0 || fchown(fd, up.st_uid, up.st_gid) != 0))
+        rc = wb_errno_status(errno);
+    if (rc == WB_OK && fchmod(fd, mode) != 0)
+        rc = wb_errno_status(errno);
+    close(fd);
+    return rc;
+}
+
+/* fs_mkdirs - mkdir -p; the directories it creates get exactly mode (see mkdir_one) */
 int fs_mkdirs(const char *path, mode_t mode)
 {
     char tmp[4096];
@@ -190,13 +212,12 @@ int fs_mkdirs(const char *path, mode_t mode)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-            return wb_errno_status(errno);
+        int rc = mkdir_one(tmp, mode);
+        if (rc != WB_OK)
+            return rc;
         *p = '/';
     }
-    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-        return wb_errno_status(errno);
-    return WB_OK;
+    return mkdir_one(tmp, mode);
 }
 
 /* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max */

@@ -32,7 +32,13 @@ struct afile {
     char tmp[FS_NAME_MAX + 40];
 };
 
-/* afile_open - start writing dir/name through a temp file (mode 0600 unless mode != 0) */
+/* the modes of what the program creates: files the operators' group reads, directories it
+ * shares with the service (setgid, so files inside keep the group); the umask still applies to
+ * files, not to directories (see fs_mkdirs) */
+#define FS_FILE_MODE 0640
+#define FS_DIR_MODE 02770
+
+/* afile_open - start writing dir/name through a temp file (mode FS_FILE_MODE unless mode != 0) */
 int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode);
 /* afile_open_redo - the same for a name only one step writes (derived from a ledger id): a redo
  * of the step after a crash replaces what its first attempt left under that name */
@@ -54,7 +60,8 @@ int fs_write_file(const char *dir, const char *name, const void *data, size_t le
 int fs_move(const char *from_dir, const char *name, const char *to_dir, const char *to_name);
 /* fs_fsync_dir - fsync a directory */
 int fs_fsync_dir(const char *dir);
-/* fs_mkdirs - mkdir -p with mode */
+/* fs_mkdirs - mkdir -p; each directory it creates gets exactly mode (umask and setgid
+ * included), and created as root its parent's owner and group */
 int fs_mkdirs(const char *path, mode_t mode);
 /* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max; on failure
  * errno says why (EISDIR for a directory, 0 for another kind of file that is not regular) */

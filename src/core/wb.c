@@ -10,6 +10,7 @@
 static const char *const names[WB_STATUS_MAX] = {
     "ok",     "tempfail", "permfail", "nospace",  "config", "noinput",  "nomem",
     "toobig", "ioerr",    "exists",   "notfound", "badarg", "internal", "again",
+    "permission denied",
 };
 
 /* wb_status_str - short name of a status, for logs */
@@ -43,6 +44,8 @@ int wb_status_exit(int st)
     case WB_IOERR:
     case WB_EXISTS:
         return WB_EX_IOERR;
+    case WB_DENIED:
+        return WB_EX_NOPERM;
     default:
         return WB_EX_SOFTWARE;
     }
@@ -62,6 +65,9 @@ int wb_errno_status(int err)
         return WB_NOTFOUND;
     case EEXIST:
         return WB_EXISTS;
+    case EACCES:
+    case EPERM:
+        return WB_DENIED;
     case ENOMEM:
         return WB_NOMEM;
     case EAGAIN:

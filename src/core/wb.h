@@ -24,6 +24,7 @@ enum wb_status {
     WB_BADARG,   /* caller error / invalid argument */
     WB_INTERNAL, /* broken invariant */
     WB_AGAIN,    /* nothing to do now (e.g. file still growing) */
+    WB_DENIED,   /* permission denied (EACCES, EPERM, a read-only ledger) */
     WB_STATUS_MAX
 };
 
@@ -46,6 +47,7 @@ _Noreturn void wb_exit_now(int status);
 #define WB_EX_CANTCREAT 73
 #define WB_EX_IOERR 74
 #define WB_EX_TEMPFAIL 75
+#define WB_EX_NOPERM 77
 #define WB_EX_CONFIG 78
 
 #define WB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -73,6 +73,24 @@ int env_open_spool(struct wb_env *e, struct buf *errs)
     return rc;
 }
 
+/* env_attach_spool - the spool and the ledger for a command that only reads: creates nothing, so
+ * whoever runs it (an operator, root before the service's first run) leaves no file or
+ * directory behind that the service would not own */
+int env_attach_spool(struct wb_env *e, struct buf *errs)
+{
+    int rc = spool_attach(&e->spool, e->cfg.spool_dir);
+    if (rc != WB_OK)
+        return rc;
+    e->have_spool = 1;
+    rc = ledger_open_readonly(&e->ledger, e->cfg.ledger);
+    if (rc == WB_NOTFOUND)
+        buf_appendf(errs, "ledger %s: does not exist yet; the service creates it on its first run\n",
+                    e->cfg.ledger);
+    else if (rc != WB_OK)
+        buf_appendf(errs, "ledger %s: cannot open: %s\n", e->cfg.ledger, wb_status_str(rc));
+    return rc;
+}
+
 /* env_free - release everything */
 void env_free(struct wb_env *e)
 {

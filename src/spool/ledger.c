@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -131,11 +132,16 @@ static int map_rc(struct ledger *l, int rc)
         return WB_EXISTS;
     case SQLITE_NOTFOUND:
         return WB_NOTFOUND;
+    case SQLITE_READONLY: /* a ledger this user may read but not write */
+    case SQLITE_PERM:
+        return WB_DENIED;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN: {
         /* a full disk while the WAL or shared-memory file grows comes back as an I/O error */
         int e = l && l->db ? sqlite3_system_errno(l->db) : 0;
-        return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? no_space(l) : WB_IOERR;
+        if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+            return no_space(l);
+        return wb_errno_status(e) == WB_DENIED ? WB_DENIED : WB_IOERR;
     }
     default:
         return WB_IOERR;
@@ -247,7 +253,9 @@ static int create_schema(struct ledger *l)
     return rc;
 }
 
-/* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
+/* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout). The WAL and
+ * shared-memory files are kept when the last writer closes (PERSIST_WAL), with the ledger's own
+ * mode, so a reader without write access to the directory finds them (ledger_open_readonly) */
 int ledger_open(struct ledger **out, const char *path)
 {
     struct ledger *l = calloc(1, sizeof *l);
@@ -256,9 +264,11 @@ int ledger_open(struct ledger **out, const char *path)
     int rc = sqlite3_open_v2(
         path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc == SQLITE_OK) {
+        int persist = 1;
         sqlite3_busy_timeout(l->db, BUSY_TIMEOUT_MS);
         sqlite3_extended_result_codes(l->db, 0);
-        rc = create_schema(l);
+        sqlite3_file_control(l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        rc = sqlite3_db_readonly(l->db, "main") == 1 ? SQLITE_READONLY : create_schema(l);
     }
     if (rc == SQLITE_OK)
         rc = add_columns(l);
@@ -269,6 +279,32 @@ int ledger_open(struct ledger **out, const char *path)
         sqlite3_close(l->db);
         free(l);
         return st == WB_NOTFOUND ? WB_IOERR : st;
+    }
+    *out = l;
+    return WB_OK;
+}
+
+/* ledger_open_readonly - open an existing ledger for reading only: creates no file, writes no
+ * row (WB_NOTFOUND when there is no ledger yet, WB_DENIED when this user may not read it) */
+int ledger_open_readonly(struct ledger **out, const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return wb_errno_status(errno);
+    struct ledger *l = calloc(1, sizeof *l);
+    if (!l)
+        return WB_NOMEM;
+    int rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(l->db, BUSY_TIMEOUT_MS);
+        sqlite3_extended_result_codes(l->db, 0);
+        /* the first read opens the WAL: a permission problem shows here, not at the first query */
+        rc = sqlite3_exec(l->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        int st = map_rc(l, rc);
+        sqlite3_close(l->db);
+        free(l);
+        return st == WB_OK || st == WB_NOTFOUND ? WB_IOERR : st;
     }
     *out = l;
     return WB_OK;

@@ -24,6 +24,9 @@ struct ledger;
 
 /* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
 int ledger_open(struct ledger **out, const char *path);
+/* ledger_open_readonly - an existing ledger, read only: creates and writes nothing (WB_NOTFOUND
+ * before the first run made it, WB_DENIED when this user may not read it) */
+int ledger_open_readonly(struct ledger **out, const char *path);
 /* ledger_close - close */
 void ledger_close(struct ledger *l);
 /* ledger_begin/commit/rollback - one immediate transaction at a time */

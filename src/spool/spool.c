@@ -31,17 +31,23 @@ const char *spool_state_name(enum spool_state st)
     return (unsigned)st < SP_NSTATES ? state_names[st] : "?";
 }
 
+/* spool_attach - remember the root, create nothing (read-only commands) */
+int spool_attach(struct spool *s, const char *root)
+{
+    s->root = strdup(root);
+    return s->root ? WB_OK : WB_NOMEM;
+}
+
 /* spool_open - remember the root and create the state directories */
 int spool_open(struct spool *s, const char *root)
 {
-    s->root = strdup(root);
-    if (!s->root)
+    if (spool_attach(s, root) != WB_OK)
         return WB_NOMEM;
-    int rc = fs_mkdirs(root, 0750);
+    int rc = fs_mkdirs(root, FS_DIR_MODE);
     for (int i = 0; rc == WB_OK && i < SP_NSTATES; i++) {
         char p[4096];
         if ((rc = spool_dir(s, (enum spool_state)i, NULL, p, sizeof p)) == WB_OK)
-            rc = fs_mkdirs(p, 0750);
+            rc = fs_mkdirs(p, FS_DIR_MODE);
     }
     if (rc != WB_OK) {
         free(s->root);
@@ -101,7 +107,7 @@ int spool_ensure_flow(const struct spool *s, const char *flow)
         char p[4096];
         int rc = spool_dir(s, per_flow[i], flow, p, sizeof p);
         if (rc == WB_OK)
-            rc = fs_mkdirs(p, 0750);
+            rc = fs_mkdirs(p, FS_DIR_MODE);
         if (rc != WB_OK)
             return rc;
     }
@@ -192,7 +198,7 @@ static int move(const struct spool *s, enum spool_state from, const char *flow_f
     if (rc == WB_OK)
         rc = spool_dir(s, to, flow_to, b, sizeof b);
     if (rc == WB_OK)
-        rc = fs_mkdirs(b, 0750);
+        rc = fs_mkdirs(b, FS_DIR_MODE);
     if (rc == WB_OK)
         rc = fs_move(a, name, b, to_name);
     return rc;
@@ -252,7 +258,7 @@ int spool_claim(const struct spool *s, const char *flow, const char *name, char 
         return WB_BADARG;
     int rc = spool_dir(s, SP_WORK, flow, w, sizeof w);
     if (rc == WB_OK)
-        rc = fs_mkdirs(w, 0750);
+        rc = fs_mkdirs(w, FS_DIR_MODE);
     if (rc == WB_OK)
         rc = spool_unique_name(w, name, claimed, n);
     if (rc == WB_OK)
@@ -268,7 +274,7 @@ static int move_unique(const struct spool *s, enum spool_state from, const char 
     char b[4096];
     int rc = spool_dir(s, to, flow_to, b, sizeof b);
     if (rc == WB_OK)
-        rc = fs_mkdirs(b, 0750);
+        rc = fs_mkdirs(b, FS_DIR_MODE);
     if (rc == WB_OK)
         rc = spool_unique_name(b, name, final, fn);
     if (rc == WB_OK)
@@ -325,7 +331,7 @@ int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds
     if (rc == WB_OK)
         rc = spool_dir(s, SP_REJECT, flow, rej, sizeof rej);
     if (rc == WB_OK)
-        rc = fs_mkdirs(rej, 0750);
+        rc = fs_mkdirs(rej, FS_DIR_MODE);
     if (rc != WB_OK)
         return rc;
     DIR *d = opendir(in);

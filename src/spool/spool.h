@@ -57,6 +57,9 @@ struct spool_entry {
 
 /* spool_state_name - directory name of a state ("in", "work", ...) */
 const char *spool_state_name(enum spool_state st);
+/* spool_attach - remember the root and create nothing (commands that only read); moves
+ * still create their target directory */
+int spool_attach(struct spool *s, const char *root);
 /* spool_open - remember the root and create the state directories */
 int spool_open(struct spool *s, const char *root);
 /* spool_close - release */
