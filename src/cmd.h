@@ -53,10 +53,12 @@ int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf 
 
 /* cmd_load_env - load config+maps (and the spool when with_spool: CMD_SPOOL_WRITE creates the
  * spool and opens the ledger to write, CMD_SPOOL_READ creates nothing and opens the ledger read
- * only); prints errors; sysexits code; on failure nothing is left to free */
+ * only, CMD_SPOOL_MOVE creates nothing and opens no ledger: requeue and hold only rename);
+ * prints errors; sysexits code; on failure nothing is left to free */
 #define CMD_SPOOL_NONE 0
 #define CMD_SPOOL_WRITE 1
 #define CMD_SPOOL_READ 2
+#define CMD_SPOOL_MOVE 3
 struct wb_env;
 int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool);
 

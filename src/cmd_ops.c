@@ -44,8 +44,9 @@ static void json_text(const char *s)
 }
 
 /* cmd_load_env - load config+maps and, as with_spool says, the spool (CMD_SPOOL_WRITE creates it
- * and opens the ledger for writing, CMD_SPOOL_READ creates nothing and only reads the ledger);
- * prints errors and leaves nothing to free when it fails */
+ * and opens the ledger for writing, CMD_SPOOL_READ creates nothing and only reads the ledger,
+ * CMD_SPOOL_MOVE only the spool, for the renames); prints errors and leaves nothing to free when
+ * it fails */
 int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
 {
     struct buf errs;
@@ -53,8 +54,8 @@ int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
     int rc = env_load(env, conf_path, &errs);
     if (rc == WB_OK && with_spool == CMD_SPOOL_WRITE)
         rc = env_open_spool(env, &errs);
-    else if (rc == WB_OK && with_spool == CMD_SPOOL_READ)
-        rc = env_attach_spool(env, &errs);
+    else if (rc == WB_OK && (with_spool == CMD_SPOOL_READ || with_spool == CMD_SPOOL_MOVE))
+        rc = env_attach_spool(env, with_spool == CMD_SPOOL_READ, &errs);
     if (rc != WB_OK) {
         fprintf(stderr, "%s", buf_str(&errs));
         env_free(env);
@@ -363,7 +364,7 @@ int cmd_requeue(int argc, char **argv, const char *conf_path)
         return WB_EX_USAGE;
     }
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
     if (ex == WB_EX_OK) {
         int rc = spool_requeue(&env.spool, flow, name);
         if (rc == WB_OK)
@@ -390,7 +391,7 @@ int cmd_hold(int argc, char **argv, const char *conf_path)
         return WB_EX_USAGE;
     }
     struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
     if (ex == WB_EX_OK) {
         int rc = spool_hold(&env.spool, SP_IN, flow, name);
         if (rc == WB_NOTFOUND)

@@ -73,15 +73,17 @@ int env_open_spool(struct wb_env *e, struct buf *errs)
     return rc;
 }
 
-/* env_attach_spool - the spool and the ledger for a command that only reads: creates nothing, so
- * whoever runs it (an operator, root before the service's first run) leaves no file or
- * directory behind that the service would not own */
-int env_attach_spool(struct wb_env *e, struct buf *errs)
+/* env_attach_spool - the spool (and the ledger, read only, when with_ledger) for an operator's
+ * command: creates nothing, so whoever runs it (an operator, root before the service's first
+ * run) leaves no file or directory behind that the service would not own */
+int env_attach_spool(struct wb_env *e, int with_ledger, struct buf *errs)
 {
     int rc = spool_attach(&e->spool, e->cfg.spool_dir);
     if (rc != WB_OK)
         return rc;
     e->have_spool = 1;
+    if (!with_ledger)
+        return WB_OK;
     rc = ledger_open_readonly(&e->ledger, e->cfg.ledger);
     if (rc == WB_NOTFOUND)
         buf_appendf(errs, "ledger %s: does not exist yet; the service creates it on its first run\n",

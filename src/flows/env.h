@@ -38,8 +38,9 @@ struct wb_env {
 int env_load(struct wb_env *e, const char *conf_path, struct buf *errs);
 /* env_open_spool - create/open the spool directories and the ledger */
 int env_open_spool(struct wb_env *e, struct buf *errs);
-/* env_attach_spool - the spool and the ledger read only, creating nothing (read-only commands) */
-int env_attach_spool(struct wb_env *e, struct buf *errs);
+/* env_attach_spool - the spool (and the ledger read only when with_ledger), creating nothing:
+ * for operators' commands */
+int env_attach_spool(struct wb_env *e, int with_ledger, struct buf *errs);
 /* env_free - release everything */
 void env_free(struct wb_env *e);
 
