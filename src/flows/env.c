@@ -85,10 +85,7 @@ int env_attach_spool(struct wb_env *e, int with_ledger, struct buf *errs)
     if (!with_ledger)
         return WB_OK;
     rc = ledger_open_readonly(&e->ledger, e->cfg.ledger);
-    if (rc == WB_NOTFOUND)
-        buf_appendf(errs, "ledger %s: does not exist yet; the service creates it on its first run\n",
-                    e->cfg.ledger);
-    else if (rc != WB_OK)
+    if (rc != WB_OK)
         buf_appendf(errs, "ledger %s: cannot open: %s\n", e->cfg.ledger, wb_status_str(rc));
     return rc;
 }

@@ -284,12 +284,13 @@ int ledger_open(struct ledger **out, const char *path)
     return WB_OK;
 }
 
-/* ledger_open_readonly - open an existing ledger for reading only: creates no file, writes no
- * row (WB_NOTFOUND when there is no ledger yet, WB_DENIED when this user may not read it) */
+/* ledger_open_readonly - open the ledger for reading only: creates no file, writes no row; a
+ * ledger the service has not created yet reads as an empty one (in memory); WB_DENIED when
+ * this user may not read it */
 int ledger_open_readonly(struct ledger **out, const char *path)
 {
     if (access(path, F_OK) != 0)
-        return wb_errno_status(errno);
+        return errno == ENOENT ? ledger_open(out, ":memory:") : wb_errno_status(errno);
     struct ledger *l = calloc(1, sizeof *l);
     if (!l)
         return WB_NOMEM;

@@ -24,8 +24,8 @@ struct ledger;
 
 /* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
 int ledger_open(struct ledger **out, const char *path);
-/* ledger_open_readonly - an existing ledger, read only: creates and writes nothing (WB_NOTFOUND
- * before the first run made it, WB_DENIED when this user may not read it) */
+/* ledger_open_readonly - the ledger, read only: creates and writes nothing; before the service's
+ * first run made it, an empty one in memory; WB_DENIED when this user may not read it */
 int ledger_open_readonly(struct ledger **out, const char *path);
 /* ledger_close - close */
 void ledger_close(struct ledger *l);
