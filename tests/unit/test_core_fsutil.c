@@ -2,7 +2,8 @@
  * test_core_fsutil.c - unit tests of the durable moves: a move never replaces
  * a file already at its target name (within one directory and across two),
  * leaves both files as they were and says WB_EXISTS; a move to a free name
- * takes the file there and nowhere else. The order of the system calls of
+ * takes the file there and nowhere else; the modes of what the program creates
+ * (directories exactly as asked whatever the umask) and "permission denied". The order of the system calls of
  * every atomic write and move (fsync of the file, rename, fsync of the
  * directory) is held by tests/integration/durability.sh.
  */
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +129,40 @@ static void test_atomic_write_replaces_whole(void **state)
     assert_string_equal(out, "0\n");
 }
 
+/* mode_of - permission bits (with setgid) of dir/name, -1 when missing */
+static int mode_of(const char *dir, const char *name)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat sb;
+    return lstat(p, &sb) == 0 ? (int)(sb.st_mode & 07777) : -1;
+}
+
+/* test_modes - directories get exactly the mode asked for whatever the umask, an existing one
+ * keeps its own; files default to FS_FILE_MODE; EACCES reads "permission denied", exit 77 */
+static void test_modes(void **state)
+{
+    (void)state;
+    char deep[700];
+    snprintf(deep, sizeof deep, "%s/x/y", dir_a);
+    mode_t old = umask(0077);
+    assert_int_equal(fs_mkdirs(deep, FS_DIR_MODE), WB_OK);
+    assert_int_equal(fs_mkdirs(dir_a, FS_DIR_MODE), WB_OK);
+    umask(0);
+    struct afile af;
+    assert_int_equal(afile_open(&af, dir_b, "f.csv", 0), WB_OK);
+    assert_int_equal(afile_commit(&af), WB_OK);
+    umask(old);
+    assert_int_equal(mode_of(dir_a, "x"), 02770);
+    assert_int_equal(mode_of(dir_a, "x/y"), 02770);
+    assert_int_equal(mode_of(root, "a"), 0700);
+    assert_int_equal(mode_of(dir_b, "f.csv"), FS_FILE_MODE);
+    assert_int_equal(wb_errno_status(EACCES), WB_DENIED);
+    assert_int_equal(wb_errno_status(EPERM), WB_DENIED);
+    assert_string_equal(wb_status_str(WB_DENIED), "permission denied");
+    assert_int_equal(wb_status_exit(WB_DENIED), 77);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +170,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_move_onto_existing_same_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_to_free_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_write_replaces_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

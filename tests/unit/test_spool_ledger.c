@@ -2,7 +2,8 @@
  * test_spool_ledger.c - unit tests of the spool renames and the ledger:
  * claim/finish/reject/requeue, refusal of unsafe names and symlinks,
  * digest dedupe, business-key uniqueness, feed assignment and release, the
- * pending-row query (pending rows only, never rows already in a feed).
+ * pending-row query (pending rows only, never rows already in a feed), the
+ * read-only ledger of the operators' commands.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -287,6 +288,36 @@ static void test_pending_excludes_feed_rows(void **state)
     ledger_close(l);
 }
 
+/* test_readonly_open - the read-only ledger creates nothing (an empty ledger before the first
+ * run), reads what the writer committed once the writer is gone (its WAL files are kept) and
+ * refuses a write as permission denied */
+static void test_readonly_open(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/ledger.db", root);
+    struct ledger *l;
+    struct ledger_file f;
+    assert_int_equal(ledger_open_readonly(&l, path), WB_OK);
+    assert_int_equal(ledger_file_by_name(l, "dispatch", "a.csv", &f), WB_NOTFOUND);
+    ledger_close(l);
+    assert_false(exists("%s/%s", "ledger.db"));
+    assert_false(exists("%s/%s", "ledger.db-wal"));
+
+    long long fid;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    assert_int_equal(ledger_file_add(l, "dispatch", "a.csv", "d1", &fid), WB_OK);
+    ledger_close(l);
+    assert_true(exists("%s/%s", "ledger.db-wal"));
+    assert_true(exists("%s/%s", "ledger.db-shm"));
+
+    assert_int_equal(ledger_open_readonly(&l, path), WB_OK);
+    assert_int_equal(ledger_file_by_name(l, "dispatch", "a.csv", &f), WB_OK);
+    assert_int_equal(f.id, fid);
+    assert_int_equal(ledger_file_add(l, "dispatch", "b.csv", "d2", &fid), WB_DENIED);
+    ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +326,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unsafe_names_and_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_rows_and_feeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_excludes_feed_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
