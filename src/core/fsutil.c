@@ -193,8 +193,7 @@ static int mkdir_one(const char *path, mode_t mode)
         return wb_errno_status(errno);
     struct stat up;
     int rc = WB_OK;
-    if (geteuid() == 0 &&
-        (fstatat(fd, "..", &up, 0) != 0 || fchown(fd, up.st_uid, up.st_gid) != 0))
+    if (geteuid() == 0 && (fstatat(fd, "..", &up, 0) != 0 || fchown(fd, up.st_uid, up.st_gid) != 0))
         rc = wb_errno_status(errno);
     if (rc == WB_OK && fchmod(fd, mode) != 0)
         rc = wb_errno_status(errno);

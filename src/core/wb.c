@@ -8,9 +8,9 @@
 #include "core/wb.h"
 
 static const char *const names[WB_STATUS_MAX] = {
-    "ok",     "tempfail", "permfail", "nospace",  "config", "noinput",  "nomem",
-    "toobig", "ioerr",    "exists",   "notfound", "badarg", "internal", "again",
-    "permission denied",
+    "ok",       "tempfail", "permfail", "nospace", "config",
+    "noinput",  "nomem",    "toobig",   "ioerr",   "exists",
+    "notfound", "badarg",   "internal", "again",   "permission denied",
 };
 
 /* wb_status_str - short name of a status, for logs */

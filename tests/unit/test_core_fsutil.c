@@ -3,9 +3,9 @@
  * a file already at its target name (within one directory and across two),
  * leaves both files as they were and says WB_EXISTS; a move to a free name
  * takes the file there and nowhere else; the modes of what the program creates
- * (directories exactly as asked whatever the umask) and "permission denied". The order of the system calls of
- * every atomic write and move (fsync of the file, rename, fsync of the
- * directory) is held by tests/integration/durability.sh.
+ * (directories exactly as asked whatever the umask) and "permission denied".
+ * The order of the system calls of every atomic write and move (fsync of the
+ * file, rename, fsync of the directory) is held by tests/integration/durability.sh.
  */
 #include <stdarg.h>
 #include <stddef.h>
