@@ -390,7 +390,9 @@ int cmd_run(int argc, char **argv, const char *conf_path)
         keep_locks(&r, fd, path);
     if (orc != WB_OK) { /* a lock held elsewhere or a busy ledger: retry later */
         fprintf(stderr, "wmsbridge run: %s", buf_str(&serr));
-        ex = orc == WB_EXISTS || orc == WB_TEMPFAIL ? WB_EX_TEMPFAIL : WB_EX_CANTCREAT;
+        ex = orc == WB_EXISTS || orc == WB_TEMPFAIL ? WB_EX_TEMPFAIL
+             : orc == WB_DENIED                     ? WB_EX_NOPERM
+                                                    : WB_EX_CANTCREAT;
     }
     buf_free(&serr);
     long swept = 0;
