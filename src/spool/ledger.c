@@ -31,9 +31,12 @@ struct ledger {
 
 #define BUSY_TIMEOUT_MS 10000
 
-/* the connection's settings; journal_mode is set on its own (see wal_mode) */
+/* the connection's settings; journal_mode is set on its own (see wal_mode). The WAL is kept
+ * when the last connection closes (see ledger_open); the size limit empties it then, as
+ * deleting it did, and trims it after a checkpoint */
 static const char pragmas[] = "PRAGMA synchronous=FULL;"
-                              "PRAGMA foreign_keys=ON;";
+                              "PRAGMA foreign_keys=ON;"
+                              "PRAGMA journal_size_limit=16777216;";
 
 /* the tables, created in one immediate transaction (see create_schema) */
 static const char schema[] =
