@@ -62,12 +62,14 @@ int outflow_reject_name(const char *name, long long file_id, const char *tag, lo
     stem[len] = '\0';
     while ((t = tail_len(stem, len)) > 0 && t < len)
         stem[len -= t] = '\0';
+    if (dot && dot != name && strlen(dot) <= 16 && len + strlen(dot) < sizeof stem)
+        memcpy(stem + len, dot, strlen(dot) + 1); /* dropped by spool_derive_name, as before */
     char sfx[96];
     if (feed_id)
         snprintf(sfx, sizeof sfx, "-%s-%lld-%lld.csv", tag, feed_id, file_id);
     else
         snprintf(sfx, sizeof sfx, "-%s-%lld.csv", tag, file_id);
-    return spool_derive_name(stem, 0, sfx, out, n);
+    return spool_derive_name(stem, 1, sfx, out, n);
 }
 
 /* file_unreadable - a file that cannot be read waits where it is, with an alert naming its path
@@ -424,7 +426,7 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
                        .fd = fileno(in),
                        .text_line = 1};
     buf_init(&g.raw, 4 * 1024 * 1024);
-    buf_init(&g.text, 4 * 1024 * 1024);
+    buf_init(&g.text, REJECTS_RAW_MAX);
     buf_init(&g.v.payload, 64 * 1024);
     size_t nh;
     const char *const *hdr = csvr_header(rd, &nh);

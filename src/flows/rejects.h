@@ -7,7 +7,8 @@
  *
  * raw_line holds a row's original text (UTF-8, line end removed) when its
  * cells cannot be written back faithfully (bad quoting, an over-long cell, a
- * wrong cell count); that row's data cells are then left empty. A row read
+ * wrong cell count) and is at most REJECTS_RAW_MAX bytes (a longer text is
+ * not kept: the cells go as read); that row's data cells are then left empty. A row read
  * back with raw_line set and every data cell still empty is not fixed: intake
  * rejects it again with its own code and reason (rejects_unfixed).
  *
@@ -27,6 +28,8 @@
 
 struct layout;
 struct csvw;
+
+#define REJECTS_RAW_MAX (256 * 1024) /* largest raw_line kept */
 
 /* the columns of a reject file that are not the input's */
 enum { REJ_COL_CODE, REJ_COL_REASON, REJ_COL_RAW, REJ_NCOLS };
