@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,42 @@ int outflow_reject_name(const char *name, long long file_id, const char *tag, lo
     else
         snprintf(sfx, sizeof sfx, "-%s-%lld.csv", tag, file_id);
     return spool_derive_name(stem, 1, sfx, out, n);
+}
+
+/* outflow_reject_source - see outflow.h */
+int outflow_reject_source(const char *rname, long long *file_id, long long *feed_id, char *tag,
+                          size_t tagn)
+{
+    size_t len = strlen(rname);
+    if (len < 5 || len > SPOOL_NAME_MAX || strcmp(rname + len - 4, ".csv") != 0)
+        return WB_NOTFOUND;
+    len -= 4;
+    size_t t = tail_len(rname, len);
+    if (!t || t >= len)
+        return WB_NOTFOUND;
+    /* "-TAG-ID" or "-TAG-FEED-ID": the tag is letters, the rest digits */
+    const char *p = rname + len - t + 1, *end = rname + len;
+    size_t tl = strcspn(p, "-");
+    if (tl + 1 > tagn)
+        return WB_NOTFOUND;
+    memcpy(tag, p, tl);
+    tag[tl] = '\0';
+    long long ids[2] = {0, 0};
+    int nid = 0;
+    for (p += tl; p < end && *p == '-' && nid < 2; nid++) {
+        long long v = 0;
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (v > (LLONG_MAX - 9) / 10)
+                return WB_NOTFOUND;
+            v = v * 10 + (*p - '0');
+        }
+        ids[nid] = v;
+    }
+    if (p != end || nid == 0)
+        return WB_NOTFOUND;
+    *feed_id = nid == 2 ? ids[0] : 0;
+    *file_id = ids[nid - 1];
+    return WB_OK;
 }
 
 /* file_unreadable - a file that cannot be read waits where it is, with an alert naming its path
