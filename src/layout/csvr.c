@@ -888,7 +888,11 @@ const char *const *csvr_header(const struct csvr *r, size_t *n)
 /* csvr_line - the physical line the reader goes on from (after the last record read) */
 long csvr_line(const struct csvr *r)
 {
-    return r->lineno;
+    /* a record cut short by an error ends at a line end not consumed yet (a blank line after a
+     * record counts the same way: one more empty line) */
+    int pending = r->chunk && r->cpos < r->clen &&
+                  (r->chunk[r->cpos] == '\n' || r->chunk[r->cpos] == '\r');
+    return r->lineno + pending;
 }
 
 /* csvr_column - column of a layout field in the file, -1 when the file lacks it */

@@ -148,8 +148,8 @@ static inline const char *csvr_field_n(const struct csvr_row *row, int field_ind
 }
 /* csvr_header - the header cells as read (UTF-8) */
 const char *const *csvr_header(const struct csvr *r, size_t *n);
-/* csvr_line - the physical line the reader goes on from: the last record read spans the lines
- * from its lineno to csvr_line - 1 */
+/* csvr_line - the physical line after the last record read: it spans the lines from its lineno
+ * to csvr_line - 1 (a blank line right after it may be counted in) */
 long csvr_line(const struct csvr *r);
 /* csvr_column - column of a layout field in the file, -1 when the file lacks it */
 int csvr_column(const struct csvr *r, int field_index);
