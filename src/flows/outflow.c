@@ -27,11 +27,12 @@
 #include "spool/spool.h"
 
 /* tail_len - length of the tail outflow_reject_name adds ("-TAG-ID" or "-TAG-ID-ID" for a tag
- * the program uses) at the end of the len bytes at s, or 0; what is left before it is never empty */
+ * the program uses) at the end of the len bytes at s, or 0; what is left before it is never empty
+ */
 static size_t tail_len(const char *s, size_t len)
 {
-    static const char *const tags[] = {"rejects", "refused", "invalid", "fatal", "amazon",
-                                       "operator"};
+    static const char *const tags[] = {"rejects", "refused", "invalid",
+                                       "fatal",   "amazon",  "operator"};
     size_t d = len;
     for (int ids = 0; ids < 2; ids++) {
         size_t e = d;
@@ -335,7 +336,8 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
             str_copy(g->v.code, sizeof g->v.code,
                      cl && !code[cl] && cl < sizeof g->v.code ? code : "E_ROW");
             str_copy(g->v.reason, sizeof g->v.reason,
-                     *reason ? reason : "the row was not fixed (raw_line is set, its cells are empty)");
+                     *reason ? reason
+                             : "the row was not fixed (raw_line is set, its cells are empty)");
             if ((rc = note_reject(g, row, "", raw, st)) != WB_OK)
                 return rc;
             continue;

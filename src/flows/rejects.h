@@ -46,8 +46,8 @@ struct rejectw {
     struct afile af;
     int spool; /* written through af */
     struct csvw *w;
-    size_t ncols;  /* header cells of the input */
-    size_t *keep;  /* the input columns written (its own reject columns left out) */
+    size_t ncols; /* header cells of the input */
+    size_t *keep; /* the input columns written (its own reject columns left out) */
     size_t nkeep;
     long rows;
     const char **tmp;

@@ -890,8 +890,8 @@ long csvr_line(const struct csvr *r)
 {
     /* a record cut short by an error ends at a line end not consumed yet (a blank line after a
      * record counts the same way: one more empty line) */
-    int pending = r->chunk && r->cpos < r->clen &&
-                  (r->chunk[r->cpos] == '\n' || r->chunk[r->cpos] == '\r');
+    int pending =
+        r->chunk && r->cpos < r->clen && (r->chunk[r->cpos] == '\n' || r->chunk[r->cpos] == '\r');
     return r->lineno + pending;
 }
 

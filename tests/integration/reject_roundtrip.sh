@@ -97,7 +97,7 @@ echo "$(basename "$rf2")" | grep -q -- '-rejects-.*-rejects-' && fail "name grew
 $WB_PY - "$rf2" "$quote2" <<'PY' || fail "round-2 rows of $rf2"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
-assert len(rows) == 3, rows
+assert len(rows) == 3, [r[7:9] for r in rows]
 q = [r for r in rows[1:] if r[-1]]
 assert len(q) == 1 and q[0][-1] == sys.argv[2], q
 assert q[0][:7] == [""] * 7 and q[0][7] == "E_QUOTE", q[0]
