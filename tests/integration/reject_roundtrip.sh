@@ -118,6 +118,29 @@ wb_settle "$B" "$WB_CONF" 60 || fail "requeued $b2 did not settle"
 left=$(ls "$R" 2>/dev/null)
 [ -z "$left" ] || fail "reject/ not empty after every row was fixed: $left"
 
+# 6. a windows-1252 layout with CRLF line ends: raw_line holds the row's text (its accented
+#    letter converted, the line end left out) and the reject file is written in the layout's
+#    encoding
+W2=$WB_TMP/w2
+wb_make_config "$W2" "dispatch_layout = dispatch-legacy"
+mkdir -p "$W2/spool/in/dispatch"
+d=$(date -u -d '-30 min' +%d/%m/%Y\ %H:%M)
+printf 'Order Ref;Line Ref;Item Code;Qty Shipped;Carrier Service;Consignment No;Despatch Date\r\n305-3000002-0000001;30000000000011;"Caf\351"x;1;RM24;JD3000000011GB;%s\r\n' \
+    "$d" >"$WB_TMP/legacy.csv"
+wb_drop "$WB_TMP/legacy.csv" "$W2/spool/in/dispatch"
+WB_OFFLINE=1 "$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1
+lf=$(ls "$W2"/spool/reject/dispatch/legacy-rejects-*.csv 2>/dev/null)
+[ -n "$lf" ] || fail "no reject file for legacy.csv"
+$WB_PY - "$lf" "$d" <<'PY' || fail "raw_line of $lf"
+import csv, sys
+data = open(sys.argv[1], "rb").read()
+rows = list(csv.reader(data.decode("cp1252").splitlines(), delimiter=";"))
+assert rows[0][-3:] == ["reject_code", "reject_reason", "raw_line"], rows[0]
+want = '305-3000002-0000001;30000000000011;"Caf\u00e9"x;1;RM24;JD3000000011GB;' + sys.argv[2]
+assert rows[1][-1] == want, (rows[1][-1], want)
+assert rows[1][7] == "E_QUOTE", rows[1]
+PY
+
 # invariants: each of the six orders accepted by Amazon exactly once
 wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
 $WB_PY - "$WB_TMP/received.json" <<'PY' || fail "Amazon's view"
