@@ -98,10 +98,11 @@ static int at_end(struct csvr *r)
         r->done = 1;
         return WB_OK;
     }
-    if (r->p.pstate != PS_ROW_NOT_BEGUN && csv_fini(&r->p, csvr_cb_field, cb_row, r) != 0) {
+    if (csvr_ps_row_begun(&r->p) && csv_fini(&r->p, csvr_cb_field, cb_row, r) != 0) {
         begin_row(r);
         csvr_set_error(r, CSVR_E_TRUNCATED, "file ends inside a quoted cell");
-        csvr_cb_field(r->p.entry_buf, r->p.entry_pos, r); /* keep what there is of it */
+        csvr_cb_field((void *)csvr_ps_cell(&r->p), csvr_ps_cell_len(&r->p),
+                      r); /* keep what there is of it */
         csvr_parser_reset(r);
         r->done = 1;
     }
@@ -221,14 +222,13 @@ int csvr_next_record(struct csvr *r)
         int clean;
         size_t seg = scan_line(s, n, &clean);
         int ends_lf = s[seg - 1] == '\n'; /* csvr_cb_field may put a NUL there */
-        int ps0 = r->p.pstate;
-        if (ps0 == PS_ROW_NOT_BEGUN)
+        if (!csvr_ps_row_begun(&r->p))
             r->cand = r->lineno;
         /* one check of the line spares one per cell; a cell carried over from earlier lines is
          * trusted only if they were */
-        int carried = ps0 == PS_FIELD_BEGUN || ps0 == PS_FIELD_MIGHT_HAVE_ENDED;
+        int carried = csvr_ps_in_cell(&r->p);
         r->trusted = (!carried || r->trusted) && clean;
-        r->fast = r->trusted && r->p.entry_size >= SHORT_CELL && r->p.entry_buf;
+        r->fast = r->trusted && csvr_ps_cell_room(&r->p) >= SHORT_CELL;
         /* with no cell carried over, each cell is the bytes of the line between delimiters,
          * unless libcsv trimmed blanks or removed quotes (csvr_cb_field checks) */
         r->line_cells = r->trusted && !carried;
@@ -242,7 +242,7 @@ int csvr_next_record(struct csvr *r)
             char tmp[80];
             r->cpos += got;
             begin_row(r);
-            if (r->p.quoted)
+            if (csvr_ps_quoted(&r->p))
                 csvr_set_error(r, CSVR_E_QUOTE, "text after the closing %c of a cell in column %s",
                                r->l->quote, csvr_col_name(r, r->nseen, tmp, sizeof tmp));
             else
@@ -264,14 +264,12 @@ int csvr_next_record(struct csvr *r)
             return r->fatal;
         if (r->done)
             return WB_OK;
-        int ps = r->p.pstate;
-        if ((ps == PS_FIELD_BEGUN || ps == PS_FIELD_MIGHT_HAVE_ENDED) &&
-            r->p.entry_pos > r->l->max_field + 1) {
+        if (csvr_ps_in_cell(&r->p) && csvr_ps_cell_len(&r->p) > r->l->max_field + 1) {
             begin_row(r);
             r->skipping = 1;
-            csvr_too_long(r, r->nseen, r->p.entry_pos);
+            csvr_too_long(r, r->nseen, csvr_ps_cell_len(&r->p));
             r->skip_toggle = 1;
-            r->skip_inq = ps == PS_FIELD_BEGUN && r->p.quoted;
+            r->skip_inq = csvr_ps_quote_open(&r->p);
             csvr_parser_reset(r);
         }
     }

@@ -25,10 +25,51 @@
 /* cells up to this long are copied as whole words (csvr_cb_field) */
 #define SHORT_CELL 32
 
-/* libcsv parser states (struct csv_parser.pstate; values from libcsv.c) */
+/* libcsv parser states (struct csv_parser.pstate; values from libcsv.c, not csv.h) */
 #define PS_ROW_NOT_BEGUN 0
 #define PS_FIELD_BEGUN 2
 #define PS_FIELD_MIGHT_HAVE_ENDED 3
+
+/*
+ * The reader reads libcsv's parser state only through these. csv.h declares the fields but
+ * their meaning is libcsv.c's: test_layout_csvlib.c pins every assumption below against the
+ * libcsv the program is linked with, so a libcsv that differs fails the unit tests.
+ */
+/* csvr_ps_row_begun - some byte of a record has been parsed and the record is not complete */
+static inline int csvr_ps_row_begun(const struct csv_parser *p)
+{
+    return p->pstate != PS_ROW_NOT_BEGUN;
+}
+/* csvr_ps_in_cell - a cell has begun and is not complete (it carries over to the next bytes) */
+static inline int csvr_ps_in_cell(const struct csv_parser *p)
+{
+    return p->pstate == PS_FIELD_BEGUN || p->pstate == PS_FIELD_MIGHT_HAVE_ENDED;
+}
+/* csvr_ps_quoted - the current cell started with the quote character */
+static inline int csvr_ps_quoted(const struct csv_parser *p)
+{
+    return p->quoted;
+}
+/* csvr_ps_quote_open - inside a quoted cell whose closing quote has not been seen */
+static inline int csvr_ps_quote_open(const struct csv_parser *p)
+{
+    return p->pstate == PS_FIELD_BEGUN && p->quoted;
+}
+/* csvr_ps_cell - the bytes of the incomplete cell (what libcsv passes to the field callback) */
+static inline const unsigned char *csvr_ps_cell(const struct csv_parser *p)
+{
+    return p->entry_buf;
+}
+/* csvr_ps_cell_len - how many bytes the incomplete cell holds */
+static inline size_t csvr_ps_cell_len(const struct csv_parser *p)
+{
+    return p->entry_pos;
+}
+/* csvr_ps_cell_room - bytes that can be read at csvr_ps_cell (0 before the first cell) */
+static inline size_t csvr_ps_cell_room(const struct csv_parser *p)
+{
+    return p->entry_buf ? p->entry_size : 0;
+}
 
 struct csvr {
     const struct layout *l;
