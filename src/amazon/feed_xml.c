@@ -84,74 +84,59 @@ static uint64_t equal(uint64_t w, unsigned c)
     return (x - ONES) & ~x & HIGHS;
 }
 
-/* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
- * escapes (copied as they are: the usual case), 1 if they are printable ASCII with such a
- * character, 0 if they hold other bytes (str_text_check decides) */
+/* scan_text - 1 if the n bytes are printable ASCII (DEL included): text str_text_check would
+ * take as it is (the usual case), 0 if they hold other bytes (str_text_check decides) */
 static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
-    uint64_t odd = 0, special = 0, v, x, y;
+    uint64_t odd = 0, v;
     if (n < 4) {
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
             odd |= c < 0x20 || c >= 0x80;
-            special |= c == '&' || c == '<' || c == '>' || c == '"';
         }
-    } else {
-        /* whole words, the last one overlapping; four to seven bytes as two overlapping words
-         * of four in one. The high bit of a byte, kept to the end: set in the byte itself when
-         * 0x80 or above, by a borrow when below 0x20, and in x or y by a borrow where the byte
-         * is & or " (they differ in one bit), < or > (likewise) */
-        for (size_t i = 0;; i += 8) {
-            if (n < 8) {
-                uint32_t a, b;
-                memcpy(&a, s, 4);
-                memcpy(&b, s + n - 4, 4);
-                v = (uint64_t)a << 32 | b;
-            } else {
-                if (i + 8 > n)
-                    i = n - 8;
-                memcpy(&v, s + i, 8);
-            }
-            odd |= v | ((v - ONES * 0x20) & ~v);
-            x = (v | (ONES * 0x04)) ^ (ONES * '&');
-            y = (v | (ONES * 0x02)) ^ (ONES * '>');
-            special |= ((x - ONES) & ~x) | ((y - ONES) & ~y);
-            if (n < 8 || i + 8 == n)
-                break;
-        }
-        odd &= HIGHS;
-        special &= HIGHS;
+        return !odd;
     }
-    if (!odd)
-        return special ? 1 : 2;
-    return 0;
+    /* whole words, the last one overlapping; four to seven bytes as two overlapping words of
+     * four in one. The high bit of a byte, kept to the end: set in the byte itself when 0x80 or
+     * above, by a borrow when below 0x20 */
+    for (size_t i = 0;; i += 8) {
+        if (n < 8) {
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            v = (uint64_t)a << 32 | b;
+        } else {
+            if (i + 8 > n)
+                i = n - 8;
+            memcpy(&v, s + i, 8);
+        }
+        odd |= v | ((v - ONES * 0x20) & ~v);
+        if (n < 8 || i + 8 == n)
+            break;
+    }
+    return !(odd & HIGHS);
 }
 
 /* check_text - a text field: present when required (length 0 is absent), and text Amazon's
- * String type holds (str_text_check, at most FEED_STRING_MAX characters); clears *plain when
- * the text is not plain printable ASCII */
+ * String type holds (str_text_check, at most FEED_STRING_MAX characters) */
 static inline __attribute__((always_inline)) int
-check_text(struct feedw *w, const struct feed_text *t, int required, const char *field, int *plain)
+check_text(struct feedw *w, const struct feed_text *t, int required, const char *field)
 {
     if (!t->n)
         return required ? refuse(w, WB_PERMFAIL, "missing", field) : WB_OK;
-    int k = scan_text(t->s, t->n);
-    if (k == 2 && t->n <= FEED_STRING_MAX)
+    if (scan_text(t->s, t->n) && t->n <= FEED_STRING_MAX)
         return WB_OK;
     char why[128];
     if (!str_text_check(t->s, t->n, FEED_STRING_MAX, why, sizeof why))
         return refuse(w, WB_PERMFAIL, why, field);
-    if (k != 2)
-        *plain = 0;
     return WB_OK;
 }
 
 /* check_string - check_text for a C string (NULL or "" is absent) */
 static int check_string(struct feedw *w, const char *s, int required, const char *field)
 {
-    int plain;
     struct feed_text t = {s, s ? strlen(s) : 0};
-    return check_text(w, &t, required, field, &plain);
+    return check_text(w, &t, required, field);
 }
 
 /* present - 1 if an optional field has a value */
@@ -216,7 +201,8 @@ static int put(struct feedw *w, const char *p, size_t n)
 
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
-/* put_elem - append open, the tlen bytes of text escaped for content (checked text), close */
+/* put_elem - append open, the tlen bytes of text escaped for content (checked text), close:
+ * every element of the document is written here (through ELEM) */
 static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const char *open,
                                                           size_t olen, const char *close,
                                                           size_t clen, const char *text,
@@ -256,7 +242,7 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
     return rc;
 }
 
-/* ELEM - one element on its own line: indent, tag name and text */
+/* ELEM - one element on its own line: indent (or the lines before it), tag name and text */
 #define ELEM(w, indent, name, text, tlen)                                                          \
     put_elem((w), indent "<" name ">", sizeof(indent "<" name ">") - 1, "</" name ">\n",           \
              sizeof("</" name ">\n") - 1, (text), (tlen))
@@ -381,13 +367,11 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
     /* the head waits in the buffer and goes out with the first block of messages */
     if ((rc = PUT_LIT(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                          "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
-                         " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n"
-                         "  <Header>\n"
-                         "    <DocumentVersion>1.01</DocumentVersion>\n")) != WB_OK ||
+                         " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n")) != WB_OK ||
+        (rc = ELEM(w, "  <Header>\n    ", "DocumentVersion", "1.01", 4)) != WB_OK ||
         (rc = ELEM(w, "    ", "MerchantIdentifier", merchant_id, strlen(merchant_id))) != WB_OK ||
-        (rc = PUT_LIT(w, "  </Header>\n  <MessageType>")) != WB_OK ||
-        (rc = put(w, message_type, strlen(message_type))) != WB_OK ||
-        (rc = PUT_LIT(w, "</MessageType>\n")) != WB_OK) {
+        (rc = ELEM(w, "  </Header>\n  ", "MessageType", message_type, strlen(message_type))) !=
+            WB_OK) {
         free(w->m);
         free(w);
         return rc;
@@ -412,88 +396,9 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
     return WB_OK;
 }
 
-/* copy - n bytes from s to d, returns the end; values up to 32 bytes without a library call
- * (overlapping words) */
-static inline char *copy(char *d, const char *s, size_t n)
-{
-    uint64_t a, b, c, e;
-    uint32_t x, y;
-    if (n >= 8 && n <= 16) {
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n > 16 && n <= 32) {
-        memcpy(&a, s, 8);
-        memcpy(&b, s + 8, 8);
-        memcpy(&c, s + n - 16, 8);
-        memcpy(&e, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + 8, &b, 8);
-        memcpy(d + n - 16, &c, 8);
-        memcpy(d + n - 8, &e, 8);
-    } else if (n >= 4 && n < 8) {
-        memcpy(&x, s, 4);
-        memcpy(&y, s + n - 4, 4);
-        memcpy(d, &x, 4);
-        memcpy(d + n - 4, &y, 4);
-    } else if (n < 4) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
-    } else {
-        memcpy(d, s, n);
-    }
-    return d + n;
-}
-
-/* LIT - copy a string literal to d, giving the end */
-#define LIT(d, lit) (memcpy((d), (lit), sizeof(lit) - 1), (d) + sizeof(lit) - 1)
-
-/* PUT - an element on its own line at d: indent, tags and the value's n bytes */
-#define PUT(indent, name, v, n)                                                                    \
-    (d = LIT(d, indent "<" name ">"), d = copy(d, (v), (n)), d = LIT(d, "</" name ">\n"))
-
-/* literal text of a message head and of one item around their values */
-#define HEAD_FIXED 600
-#define ITEM_FIXED 160
-
-/* need - room for n more bytes, the usual case inline */
-static inline int need(struct feedw *w, size_t n)
-{
-    return w->mlen + n <= w->mcap && n <= MSG_MAX ? WB_OK : room(w, n);
-}
-
-/* head_plain - a message's text up to its items, when no value needs escaping */
-static int head_plain(struct feedw *w, const struct fulfillment_head *h, const char *id, size_t idl,
-                      const char *date)
-{
-    const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
-                           *me = &h->shipping_method, *t = &h->tracking;
-    int rc = need(w, HEAD_FIXED + idl + DATE_LEN + o->n + c->n + nm->n + me->n + t->n);
-    if (rc != WB_OK)
-        return rc;
-    char *d = w->m + w->mlen;
-    d = LIT(d, "  <Message>\n");
-    PUT("    ", "MessageID", id, idl);
-    d = LIT(d, "    <OrderFulfillment>\n");
-    PUT("      ", "AmazonOrderID", o->s, o->n);
-    PUT("      ", "FulfillmentDate", date, DATE_LEN);
-    d = LIT(d, "      <FulfillmentData>\n");
-    PUT("        ", "CarrierCode", c->s, c->n);
-    if (nm->n)
-        PUT("        ", "CarrierName", nm->s, nm->n);
-    if (me->n)
-        PUT("        ", "ShippingMethod", me->s, me->n);
-    if (t->n)
-        PUT("        ", "ShipperTrackingNumber", t->s, t->n);
-    d = LIT(d, "      </FulfillmentData>\n");
-    w->mlen = (size_t)(d - w->m);
-    return WB_OK;
-}
-
-/* head_escaped - head_plain's text when some value needs escaping, element by element */
-static int head_escaped(struct feedw *w, const struct fulfillment_head *h, const char *id,
-                        size_t idl, const char *date)
+/* head - a message's text up to its items */
+static int head(struct feedw *w, const struct fulfillment_head *h, const char *id, size_t idl,
+                const char *date)
 {
     const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
                            *me = &h->shipping_method, *t = &h->tracking;
@@ -519,18 +424,18 @@ static int abandon(struct feedw *w, int rc)
 /* feedw_fulfillment_begin - start one OrderFulfillment message */
 int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
 {
-    int rc, plain = 1;
+    int rc;
     char date[DATE_LEN + 1];
     if (!h)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_FULFILLMENT, h->message_id)) != WB_OK)
         return rc;
     const struct feed_text *c = &h->carrier_code, *nm = &h->carrier_name;
-    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID", &plain)) != WB_OK ||
-        (rc = check_text(w, c, 1, "CarrierCode", &plain)) != WB_OK ||
-        (rc = check_text(w, nm, 0, "CarrierName", &plain)) != WB_OK ||
-        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod", &plain)) != WB_OK ||
-        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber", &plain)) != WB_OK)
+    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID")) != WB_OK ||
+        (rc = check_text(w, c, 1, "CarrierCode")) != WB_OK ||
+        (rc = check_text(w, nm, 0, "CarrierName")) != WB_OK ||
+        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod")) != WB_OK ||
+        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber")) != WB_OK)
         return rc;
     int other = c->n == 5 && memcmp(c->s, "Other", 5) == 0;
     if (other && !nm->n)
@@ -544,41 +449,30 @@ int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
     w->open_start = w->mlen;
     w->open_id = h->message_id;
     w->open = 1;
-    rc = plain ? head_plain(w, h, id, idl, date) : head_escaped(w, h, id, idl, date);
+    rc = head(w, h, id, idl, date);
     return rc == WB_OK ? WB_OK : abandon(w, rc);
 }
 
 /* feedw_fulfillment_item - one Item of the begun message */
 int feedw_fulfillment_item(struct feedw *w, const char *code, size_t n, long quantity)
 {
-    int rc, plain = 1;
+    int rc;
     if (!w)
         return WB_BADARG;
     if (!w->open)
         return refuse(w, WB_BADARG, "no message begun", "Item");
     struct feed_text t = {code, n};
-    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode", &plain)) != WB_OK)
+    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode")) != WB_OK)
         return abandon(w, rc);
     if (quantity < 1)
         return abandon(w, refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity"));
     char num[32];
     const char *qty = decimal(quantity, num);
     size_t ql = (size_t)(num + 31 - qty);
-    if (!plain) {
-        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n)) != WB_OK ||
-            (rc = ELEM(w, "        ", "Quantity", qty, ql)) != WB_OK ||
-            (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
-            return abandon(w, rc);
-        return WB_OK;
-    }
-    if ((rc = need(w, ITEM_FIXED + n + ql)) != WB_OK)
+    if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n)) != WB_OK ||
+        (rc = ELEM(w, "        ", "Quantity", qty, ql)) != WB_OK ||
+        (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
         return abandon(w, rc);
-    char *d = w->m + w->mlen;
-    d = LIT(d, "      <Item>\n");
-    PUT("        ", "AmazonOrderItemCode", code, n);
-    PUT("        ", "Quantity", qty, ql);
-    d = LIT(d, "      </Item>\n");
-    w->mlen = (size_t)(d - w->m);
     return WB_OK;
 }
 
