@@ -77,11 +77,12 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* equal - nonzero if some byte of w is c */
-static uint64_t equal(uint64_t w, unsigned c)
+/* special - nonzero if some byte of w is & or " (they differ in one bit), < or > (likewise):
+ * a borrow sets the high bit of a byte that is zero after the or and the xor */
+static inline uint64_t special(uint64_t w)
 {
-    uint64_t x = w ^ (ONES * c);
-    return (x - ONES) & ~x & HIGHS;
+    uint64_t x = (w | (ONES * 0x04)) ^ (ONES * '&'), y = (w | (ONES * 0x02)) ^ (ONES * '>');
+    return (((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS;
 }
 
 /* scan_text - 1 if the n bytes are printable ASCII (DEL included): text str_text_check would
@@ -170,13 +171,11 @@ static void out_flush(struct feedw *w)
         w->rc = write_status(errno);
 }
 
-/* room - make space for n more bytes of message text */
-static int room(struct feedw *w, size_t n)
+/* grow - room's slow path: a larger buffer for n more bytes */
+static int grow(struct feedw *w, size_t n)
 {
     if (n > MSG_MAX + BATCH - w->mlen)
         return WB_TOOBIG;
-    if (w->mlen + n <= w->mcap)
-        return WB_OK;
     size_t cap = w->mcap ? w->mcap : BATCH + BATCH / 4; /* where it settles: no regrowth */
     while (cap < w->mlen + n)
         cap *= 2;
@@ -188,8 +187,14 @@ static int room(struct feedw *w, size_t n)
     return WB_OK;
 }
 
+/* room - make space for n more bytes of message text (the usual case inline) */
+static inline int room(struct feedw *w, size_t n)
+{
+    return n <= w->mcap - w->mlen && n <= MSG_MAX + BATCH - w->mlen ? WB_OK : grow(w, n);
+}
+
 /* put - append n bytes to the message being composed */
-static int put(struct feedw *w, const char *p, size_t n)
+static inline __attribute__((always_inline)) int put(struct feedw *w, const char *p, size_t n)
 {
     int rc = room(w, n);
     if (rc != WB_OK)
@@ -208,20 +213,20 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
                                                           size_t clen, const char *text,
                                                           size_t tlen)
 {
-    uint64_t special = 0, v;
+    uint64_t esc = 0, v;
     if (tlen >= 8) { /* whole words, the last one overlapping */
         for (size_t i = 0; i + 8 <= tlen; i += 8) {
             memcpy(&v, text + i, 8);
-            special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
+            esc |= special(v);
         }
         memcpy(&v, text + tlen - 8, 8);
-        special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
+        esc |= special(v);
     } else {
         for (size_t i = 0; i < tlen; i++)
-            special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
+            esc |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
     }
     xmlChar *e = NULL;
-    if (special) { /* str_text_check has made sure it holds no NUL */
+    if (esc) { /* str_text_check has made sure it holds no NUL */
         xmlChar *z = xmlStrndup(BAD_CAST text, (int)(tlen < MSG_MAX ? tlen : MSG_MAX));
         e = z ? xmlEncodeSpecialChars(NULL, z) : NULL;
         xmlFree(z);
