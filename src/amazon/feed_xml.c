@@ -77,55 +77,61 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* special - nonzero if some byte of w is & or " (they differ in one bit), < or > (likewise):
- * a borrow sets the high bit of a byte that is zero after the or and the xor */
-static inline uint64_t special(uint64_t w)
-{
-    uint64_t x = (w | (ONES * 0x04)) ^ (ONES * '&'), y = (w | (ONES * 0x02)) ^ (ONES * '>');
-    return (((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS;
-}
-
-/* scan_text - 1 if the n bytes are printable ASCII (DEL included): text str_text_check would
- * take as it is (the usual case), 0 if they hold other bytes (str_text_check decides) */
+/* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
+ * escapes (copied as they are: the usual case), 1 if they are printable ASCII with such a
+ * character, 0 if they hold other bytes (str_text_check decides) */
 static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
-    uint64_t odd = 0, v;
+    uint64_t odd = 0, special = 0, v, x, y;
     if (n < 4) {
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
             odd |= c < 0x20 || c >= 0x80;
+            special |= c == '&' || c == '<' || c == '>' || c == '"';
         }
-        return !odd;
-    }
-    /* whole words, the last one overlapping; four to seven bytes as two overlapping words of
-     * four in one. The high bit of a byte, kept to the end: set in the byte itself when 0x80 or
-     * above, by a borrow when below 0x20 */
-    for (size_t i = 0;; i += 8) {
-        if (n < 8) {
-            uint32_t a, b;
-            memcpy(&a, s, 4);
-            memcpy(&b, s + n - 4, 4);
-            v = (uint64_t)a << 32 | b;
-        } else {
-            if (i + 8 > n)
-                i = n - 8;
-            memcpy(&v, s + i, 8);
+    } else {
+        /* whole words, the last one overlapping; four to seven bytes as two overlapping words
+         * of four in one. The high bit of a byte, kept to the end: set in the byte itself when
+         * 0x80 or above, by a borrow when below 0x20, and in x or y by a borrow where the byte
+         * is & or " (they differ in one bit), < or > (likewise) */
+        for (size_t i = 0;; i += 8) {
+            if (n < 8) {
+                uint32_t a, b;
+                memcpy(&a, s, 4);
+                memcpy(&b, s + n - 4, 4);
+                v = (uint64_t)a << 32 | b;
+            } else {
+                if (i + 8 > n)
+                    i = n - 8;
+                memcpy(&v, s + i, 8);
+            }
+            odd |= v | ((v - ONES * 0x20) & ~v);
+            x = (v | (ONES * 0x04)) ^ (ONES * '&');
+            y = (v | (ONES * 0x02)) ^ (ONES * '>');
+            special |= ((x - ONES) & ~x) | ((y - ONES) & ~y);
+            if (n < 8 || i + 8 == n)
+                break;
         }
-        odd |= v | ((v - ONES * 0x20) & ~v);
-        if (n < 8 || i + 8 == n)
-            break;
+        odd &= HIGHS;
+        special &= HIGHS;
     }
-    return !(odd & HIGHS);
+    if (!odd)
+        return special ? 1 : 2;
+    return 0;
 }
 
 /* check_text - a text field: present when required (length 0 is absent), and text Amazon's
- * String type holds (str_text_check, at most FEED_STRING_MAX characters) */
+ * String type holds (str_text_check, at most FEED_STRING_MAX characters); *esc says whether
+ * put_elem must escape it (0 for plain printable ASCII without a character XML escapes) */
 static inline __attribute__((always_inline)) int
-check_text(struct feedw *w, const struct feed_text *t, int required, const char *field)
+check_text(struct feedw *w, const struct feed_text *t, int required, const char *field, int *esc)
 {
+    *esc = 0;
     if (!t->n)
         return required ? refuse(w, WB_PERMFAIL, "missing", field) : WB_OK;
-    if (scan_text(t->s, t->n) && t->n <= FEED_STRING_MAX)
+    int k = scan_text(t->s, t->n);
+    *esc = k != 2;
+    if (k == 2 && t->n <= FEED_STRING_MAX)
         return WB_OK;
     char why[128];
     if (!str_text_check(t->s, t->n, FEED_STRING_MAX, why, sizeof why))
@@ -134,10 +140,10 @@ check_text(struct feedw *w, const struct feed_text *t, int required, const char 
 }
 
 /* check_string - check_text for a C string (NULL or "" is absent) */
-static int check_string(struct feedw *w, const char *s, int required, const char *field)
+static int check_string(struct feedw *w, const char *s, int required, const char *field, int *esc)
 {
     struct feed_text t = {s, s ? strlen(s) : 0};
-    return check_text(w, &t, required, field);
+    return check_text(w, &t, required, field, esc);
 }
 
 /* present - 1 if an optional field has a value */
@@ -206,25 +212,14 @@ static inline __attribute__((always_inline)) int put(struct feedw *w, const char
 
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
-/* put_elem - append open, the tlen bytes of text escaped for content (checked text), close:
- * every element of the document is written here (through ELEM) */
+/* put_elem - append open, the tlen bytes of text, close: every element of the document is
+ * written here (through ELEM). With esc the text (checked by check_text) goes through libxml2's
+ * xmlEncodeSpecialChars; without, it holds no character XML escapes and is copied as it is. */
 static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const char *open,
                                                           size_t olen, const char *close,
                                                           size_t clen, const char *text,
-                                                          size_t tlen)
+                                                          size_t tlen, int esc)
 {
-    uint64_t esc = 0, v;
-    if (tlen >= 8) { /* whole words, the last one overlapping */
-        for (size_t i = 0; i + 8 <= tlen; i += 8) {
-            memcpy(&v, text + i, 8);
-            esc |= special(v);
-        }
-        memcpy(&v, text + tlen - 8, 8);
-        esc |= special(v);
-    } else {
-        for (size_t i = 0; i < tlen; i++)
-            esc |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
-    }
     xmlChar *e = NULL;
     if (esc) { /* str_text_check has made sure it holds no NUL */
         xmlChar *z = xmlStrndup(BAD_CAST text, (int)(tlen < MSG_MAX ? tlen : MSG_MAX));
@@ -247,10 +242,11 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
     return rc;
 }
 
-/* ELEM - one element on its own line: indent (or the lines before it), tag name and text */
-#define ELEM(w, indent, name, text, tlen)                                                          \
+/* ELEM - one element on its own line: indent (or the lines before it), tag name and text, which
+ * put_elem escapes when esc is set */
+#define ELEM(w, indent, name, text, tlen, esc)                                                     \
     put_elem((w), indent "<" name ">", sizeof(indent "<" name ">") - 1, "</" name ">\n",           \
-             sizeof("</" name ">\n") - 1, (text), (tlen))
+             sizeof("</" name ">\n") - 1, (text), (tlen), (esc))
 
 /* decimal - v >= 0 in decimal at the end of buf[32], returns its start */
 static const char *decimal(long v, char *buf)
@@ -373,9 +369,10 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
     if ((rc = PUT_LIT(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                          "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
                          " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n")) != WB_OK ||
-        (rc = ELEM(w, "  <Header>\n    ", "DocumentVersion", "1.01", 4)) != WB_OK ||
-        (rc = ELEM(w, "    ", "MerchantIdentifier", merchant_id, strlen(merchant_id))) != WB_OK ||
-        (rc = ELEM(w, "  </Header>\n  ", "MessageType", message_type, strlen(message_type))) !=
+        (rc = ELEM(w, "  <Header>\n    ", "DocumentVersion", "1.01", 4, 0)) != WB_OK ||
+        (rc = ELEM(w, "    ", "MerchantIdentifier", merchant_id, strlen(merchant_id), 1)) !=
+            WB_OK ||
+        (rc = ELEM(w, "  </Header>\n  ", "MessageType", message_type, strlen(message_type), 0)) !=
             WB_OK) {
         free(w->m);
         free(w);
@@ -403,18 +400,20 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
 
 /* head - a message's text up to its items */
 static int head(struct feedw *w, const struct fulfillment_head *h, const char *id, size_t idl,
-                const char *date)
+                const char *date, const int *esc)
 {
     const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
                            *me = &h->shipping_method, *t = &h->tracking;
     int rc;
-    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, idl)) != WB_OK ||
-        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", o->s, o->n)) != WB_OK ||
-        (rc = ELEM(w, "      ", "FulfillmentDate", date, DATE_LEN)) != WB_OK ||
-        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", c->s, c->n)) != WB_OK ||
-        (nm->n && (rc = ELEM(w, "        ", "CarrierName", nm->s, nm->n)) != WB_OK) ||
-        (me->n && (rc = ELEM(w, "        ", "ShippingMethod", me->s, me->n)) != WB_OK) ||
-        (t->n && (rc = ELEM(w, "        ", "ShipperTrackingNumber", t->s, t->n)) != WB_OK))
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, idl, 0)) != WB_OK ||
+        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", o->s, o->n, esc[0])) !=
+            WB_OK ||
+        (rc = ELEM(w, "      ", "FulfillmentDate", date, DATE_LEN, 0)) != WB_OK ||
+        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", c->s, c->n, esc[1])) !=
+            WB_OK ||
+        (nm->n && (rc = ELEM(w, "        ", "CarrierName", nm->s, nm->n, esc[2])) != WB_OK) ||
+        (me->n && (rc = ELEM(w, "        ", "ShippingMethod", me->s, me->n, esc[3])) != WB_OK) ||
+        (t->n && (rc = ELEM(w, "        ", "ShipperTrackingNumber", t->s, t->n, esc[4])) != WB_OK))
         return rc;
     return PUT_LIT(w, "      </FulfillmentData>\n");
 }
@@ -436,11 +435,12 @@ int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
     if ((rc = begin_check(w, KIND_FULFILLMENT, h->message_id)) != WB_OK)
         return rc;
     const struct feed_text *c = &h->carrier_code, *nm = &h->carrier_name;
-    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID")) != WB_OK ||
-        (rc = check_text(w, c, 1, "CarrierCode")) != WB_OK ||
-        (rc = check_text(w, nm, 0, "CarrierName")) != WB_OK ||
-        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod")) != WB_OK ||
-        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber")) != WB_OK)
+    int esc[5];
+    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID", &esc[0])) != WB_OK ||
+        (rc = check_text(w, c, 1, "CarrierCode", &esc[1])) != WB_OK ||
+        (rc = check_text(w, nm, 0, "CarrierName", &esc[2])) != WB_OK ||
+        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod", &esc[3])) != WB_OK ||
+        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber", &esc[4])) != WB_OK)
         return rc;
     int other = c->n == 5 && memcmp(c->s, "Other", 5) == 0;
     if (other && !nm->n)
@@ -454,7 +454,7 @@ int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
     w->open_start = w->mlen;
     w->open_id = h->message_id;
     w->open = 1;
-    rc = head(w, h, id, idl, date);
+    rc = head(w, h, id, idl, date, esc);
     return rc == WB_OK ? WB_OK : abandon(w, rc);
 }
 
@@ -467,15 +467,16 @@ int feedw_fulfillment_item(struct feedw *w, const char *code, size_t n, long qua
     if (!w->open)
         return refuse(w, WB_BADARG, "no message begun", "Item");
     struct feed_text t = {code, n};
-    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode")) != WB_OK)
+    int esc;
+    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode", &esc)) != WB_OK)
         return abandon(w, rc);
     if (quantity < 1)
         return abandon(w, refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity"));
     char num[32];
     const char *qty = decimal(quantity, num);
     size_t ql = (size_t)(num + 31 - qty);
-    if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n)) != WB_OK ||
-        (rc = ELEM(w, "        ", "Quantity", qty, ql)) != WB_OK ||
+    if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n, esc)) != WB_OK ||
+        (rc = ELEM(w, "        ", "Quantity", qty, ql, 0)) != WB_OK ||
         (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
         return abandon(w, rc);
     return WB_OK;
@@ -527,12 +528,12 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 /* feedw_ack - append one OrderAcknowledgement message */
 int feedw_ack(struct feedw *w, const struct ack_msg *m)
 {
-    int rc;
+    int rc, esc_o, esc_m;
     if (!m)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_ACK, m->message_id)) != WB_OK ||
-        (rc = check_string(w, m->amazon_order_id, 1, "AmazonOrderID")) != WB_OK ||
-        (rc = check_string(w, m->merchant_order_id, 0, "MerchantOrderID")) != WB_OK)
+        (rc = check_string(w, m->amazon_order_id, 1, "AmazonOrderID", &esc_o)) != WB_OK ||
+        (rc = check_string(w, m->merchant_order_id, 0, "MerchantOrderID", &esc_m)) != WB_OK)
         return rc;
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");
@@ -541,11 +542,12 @@ int feedw_ack(struct feedw *w, const struct ack_msg *m)
     const char *id = decimal(m->message_id, num);
     const char *mo = m->merchant_order_id;
     size_t start = w->mlen;
-    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, (size_t)(num + 31 - id))) != WB_OK ||
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, (size_t)(num + 31 - id), 0)) != WB_OK ||
         (rc = ELEM(w, "    <OrderAcknowledgement>\n      ", "AmazonOrderID", m->amazon_order_id,
-                   strlen(m->amazon_order_id))) != WB_OK ||
-        (present(mo) && (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo))) != WB_OK) ||
-        (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status))) != WB_OK ||
+                   strlen(m->amazon_order_id), esc_o)) != WB_OK ||
+        (present(mo) &&
+         (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo), esc_m)) != WB_OK) ||
+        (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status), 0)) != WB_OK ||
         (rc = PUT_LIT(w, "    </OrderAcknowledgement>\n  </Message>\n")) != WB_OK)
         return drop_message(w, start, rc);
     return message_done(w, m->message_id);
