@@ -264,7 +264,9 @@ int csvr_next_record(struct csvr *r)
             return r->fatal;
         if (r->done)
             return WB_OK;
-        if (csvr_ps_in_cell(&r->p) && csvr_ps_cell_len(&r->p) > r->l->max_field + 1) {
+        if (csvr_ps_in_cell(&r->p) &&
+            csvr_ps_cell_len(&r->p) >
+                ((long)r->nseen == r->rawcol ? r->row_max : r->l->max_field) + 1) {
             begin_row(r);
             r->skipping = 1;
             csvr_too_long(r, r->nseen, csvr_ps_cell_len(&r->p));
@@ -351,4 +353,14 @@ const char *csvr_field(const struct csvr_row *row, int field_index)
     if (!row || field_index < 0 || (size_t)field_index >= row->nfields_)
         return "";
     return row->fields_[field_index];
+}
+
+/* csvr_line - the physical line the reader goes on from (after the last record read) */
+long csvr_line(const struct csvr *r)
+{
+    /* a record cut short by an error ends at a line end not consumed yet (a blank line after a
+     * record counts the same way: one more empty line) */
+    int pending =
+        r->chunk && r->cpos < r->clen && (r->chunk[r->cpos] == '\n' || r->chunk[r->cpos] == '\r');
+    return r->lineno + pending;
 }

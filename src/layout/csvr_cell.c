@@ -162,7 +162,8 @@ static __attribute__((noinline)) void cb_field_any(void *data, size_t len, void 
     r->cell_p[i] = r->raw_p[i] = "";
     r->raw_len[i] = r->cell_len[i] = 0;
     /* one neutralising apostrophe does not count against the limit */
-    size_t limit = r->l->max_field + (len > 1 && s[0] == '\'' && is_formula_start((char)s[1]));
+    size_t limit = (long)col == r->rawcol ? r->row_max : r->l->max_field;
+    limit += len > 1 && s[0] == '\'' && is_formula_start((char)s[1]);
     if (len > limit) {
         csvr_too_long(r, col, len);
         r->fields_later = 1;

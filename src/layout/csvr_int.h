@@ -117,6 +117,7 @@ struct csvr {
     char **hdr;
     size_t ncols;
     int *colmap; /* per layout field: column or -1 */
+    long rawcol; /* a reject file's raw_line column (up to row_max bytes), or -1 */
 };
 
 /* begin_row - note the start line of a record on its first event */

@@ -129,6 +129,13 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
         if (!(r->hdr[i] = strdup(r->cell_p[i])))
             return WB_NOMEM;
     r->in_header = 0;
+    r->rawcol = -1;
+    for (size_t i = 0; i < r->ncols && r->rawcol < 0; i++) {
+        size_t tn;
+        const char *t = trim_span(r->hdr[i], strlen(r->hdr[i]), &tn);
+        if (tn == 8 && strncasecmp(t, "raw_line", 8) == 0)
+            r->rawcol = (long)i;
+    }
     /* map fields to columns */
     int missing = 0;
     for (size_t k = 0; k < l->nfields; k++) {
@@ -201,6 +208,7 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
     r->cd = (iconv_t)-1;
     r->lineno = 1;
     r->cand = 1;
+    r->rawcol = -1;
     r->row_max = l->max_field * 16 > (1u << 20) ? l->max_field * 16 : (1u << 20);
     buf_init(&r->arena, r->row_max);
     buf_init(&r->errtext, ERRTEXT_MAX);
