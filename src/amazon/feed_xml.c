@@ -77,13 +77,6 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* equal - nonzero if some byte of w is c */
-static uint64_t equal(uint64_t w, unsigned c)
-{
-    uint64_t x = w ^ (ONES * c);
-    return (x - ONES) & ~x & HIGHS;
-}
-
 /* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
  * escapes (copied as they are: the usual case), 1 if they are printable ASCII with such a
  * character, 0 if they hold other bytes (str_text_check decides) */
@@ -128,30 +121,29 @@ static inline __attribute__((always_inline)) int scan_text(const char *s, size_t
 }
 
 /* check_text - a text field: present when required (length 0 is absent), and text Amazon's
- * String type holds (str_text_check, at most FEED_STRING_MAX characters); clears *plain when
- * the text is not plain printable ASCII */
+ * String type holds (str_text_check, at most FEED_STRING_MAX characters); *esc says whether
+ * put_elem must escape it (0 for plain printable ASCII without a character XML escapes) */
 static inline __attribute__((always_inline)) int
-check_text(struct feedw *w, const struct feed_text *t, int required, const char *field, int *plain)
+check_text(struct feedw *w, const struct feed_text *t, int required, const char *field, int *esc)
 {
+    *esc = 0;
     if (!t->n)
         return required ? refuse(w, WB_PERMFAIL, "missing", field) : WB_OK;
     int k = scan_text(t->s, t->n);
+    *esc = k != 2;
     if (k == 2 && t->n <= FEED_STRING_MAX)
         return WB_OK;
     char why[128];
     if (!str_text_check(t->s, t->n, FEED_STRING_MAX, why, sizeof why))
         return refuse(w, WB_PERMFAIL, why, field);
-    if (k != 2)
-        *plain = 0;
     return WB_OK;
 }
 
 /* check_string - check_text for a C string (NULL or "" is absent) */
-static int check_string(struct feedw *w, const char *s, int required, const char *field)
+static int check_string(struct feedw *w, const char *s, int required, const char *field, int *esc)
 {
-    int plain;
     struct feed_text t = {s, s ? strlen(s) : 0};
-    return check_text(w, &t, required, field, &plain);
+    return check_text(w, &t, required, field, esc);
 }
 
 /* present - 1 if an optional field has a value */
@@ -185,13 +177,11 @@ static void out_flush(struct feedw *w)
         w->rc = write_status(errno);
 }
 
-/* room - make space for n more bytes of message text */
-static int room(struct feedw *w, size_t n)
+/* grow - room's slow path: a larger buffer for n more bytes */
+static int grow(struct feedw *w, size_t n)
 {
     if (n > MSG_MAX + BATCH - w->mlen)
         return WB_TOOBIG;
-    if (w->mlen + n <= w->mcap)
-        return WB_OK;
     size_t cap = w->mcap ? w->mcap : BATCH + BATCH / 4; /* where it settles: no regrowth */
     while (cap < w->mlen + n)
         cap *= 2;
@@ -203,8 +193,14 @@ static int room(struct feedw *w, size_t n)
     return WB_OK;
 }
 
+/* room - make space for n more bytes of message text (the usual case inline) */
+static inline int room(struct feedw *w, size_t n)
+{
+    return n <= w->mcap - w->mlen && n <= MSG_MAX + BATCH - w->mlen ? WB_OK : grow(w, n);
+}
+
 /* put - append n bytes to the message being composed */
-static int put(struct feedw *w, const char *p, size_t n)
+static inline __attribute__((always_inline)) int put(struct feedw *w, const char *p, size_t n)
 {
     int rc = room(w, n);
     if (rc != WB_OK)
@@ -216,26 +212,16 @@ static int put(struct feedw *w, const char *p, size_t n)
 
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
-/* put_elem - append open, the tlen bytes of text escaped for content (checked text), close */
+/* put_elem - append open, the tlen bytes of text, close: every element of the document is
+ * written here (through ELEM). With esc the text (checked by check_text) goes through libxml2's
+ * xmlEncodeSpecialChars; without, it holds no character XML escapes and is copied as it is. */
 static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const char *open,
                                                           size_t olen, const char *close,
                                                           size_t clen, const char *text,
-                                                          size_t tlen)
+                                                          size_t tlen, int esc)
 {
-    uint64_t special = 0, v;
-    if (tlen >= 8) { /* whole words, the last one overlapping */
-        for (size_t i = 0; i + 8 <= tlen; i += 8) {
-            memcpy(&v, text + i, 8);
-            special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
-        }
-        memcpy(&v, text + tlen - 8, 8);
-        special |= equal(v, '&') | equal(v, '<') | equal(v, '>') | equal(v, '"');
-    } else {
-        for (size_t i = 0; i < tlen; i++)
-            special |= text[i] == '&' || text[i] == '<' || text[i] == '>' || text[i] == '"';
-    }
     xmlChar *e = NULL;
-    if (special) { /* str_text_check has made sure it holds no NUL */
+    if (esc) { /* str_text_check has made sure it holds no NUL */
         xmlChar *z = xmlStrndup(BAD_CAST text, (int)(tlen < MSG_MAX ? tlen : MSG_MAX));
         e = z ? xmlEncodeSpecialChars(NULL, z) : NULL;
         xmlFree(z);
@@ -256,10 +242,11 @@ static inline __attribute__((always_inline)) int put_elem(struct feedw *w, const
     return rc;
 }
 
-/* ELEM - one element on its own line: indent, tag name and text */
-#define ELEM(w, indent, name, text, tlen)                                                          \
+/* ELEM - one element on its own line: indent (or the lines before it), tag name and text, which
+ * put_elem escapes when esc is set */
+#define ELEM(w, indent, name, text, tlen, esc)                                                     \
     put_elem((w), indent "<" name ">", sizeof(indent "<" name ">") - 1, "</" name ">\n",           \
-             sizeof("</" name ">\n") - 1, (text), (tlen))
+             sizeof("</" name ">\n") - 1, (text), (tlen), (esc))
 
 /* decimal - v >= 0 in decimal at the end of buf[32], returns its start */
 static const char *decimal(long v, char *buf)
@@ -381,13 +368,12 @@ int feedw_open(struct feedw **wp, FILE *out, const char *message_type, const cha
     /* the head waits in the buffer and goes out with the first block of messages */
     if ((rc = PUT_LIT(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                          "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
-                         " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n"
-                         "  <Header>\n"
-                         "    <DocumentVersion>1.01</DocumentVersion>\n")) != WB_OK ||
-        (rc = ELEM(w, "    ", "MerchantIdentifier", merchant_id, strlen(merchant_id))) != WB_OK ||
-        (rc = PUT_LIT(w, "  </Header>\n  <MessageType>")) != WB_OK ||
-        (rc = put(w, message_type, strlen(message_type))) != WB_OK ||
-        (rc = PUT_LIT(w, "</MessageType>\n")) != WB_OK) {
+                         " xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n")) != WB_OK ||
+        (rc = ELEM(w, "  <Header>\n    ", "DocumentVersion", "1.01", 4, 0)) != WB_OK ||
+        (rc = ELEM(w, "    ", "MerchantIdentifier", merchant_id, strlen(merchant_id), 1)) !=
+            WB_OK ||
+        (rc = ELEM(w, "  </Header>\n  ", "MessageType", message_type, strlen(message_type), 0)) !=
+            WB_OK) {
         free(w->m);
         free(w);
         return rc;
@@ -412,99 +398,22 @@ static int begin_check(struct feedw *w, enum feed_kind kind, long message_id)
     return WB_OK;
 }
 
-/* copy - n bytes from s to d, returns the end; values up to 32 bytes without a library call
- * (overlapping words) */
-static inline char *copy(char *d, const char *s, size_t n)
-{
-    uint64_t a, b, c, e;
-    uint32_t x, y;
-    if (n >= 8 && n <= 16) {
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n > 16 && n <= 32) {
-        memcpy(&a, s, 8);
-        memcpy(&b, s + 8, 8);
-        memcpy(&c, s + n - 16, 8);
-        memcpy(&e, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + 8, &b, 8);
-        memcpy(d + n - 16, &c, 8);
-        memcpy(d + n - 8, &e, 8);
-    } else if (n >= 4 && n < 8) {
-        memcpy(&x, s, 4);
-        memcpy(&y, s + n - 4, 4);
-        memcpy(d, &x, 4);
-        memcpy(d + n - 4, &y, 4);
-    } else if (n < 4) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
-    } else {
-        memcpy(d, s, n);
-    }
-    return d + n;
-}
-
-/* LIT - copy a string literal to d, giving the end */
-#define LIT(d, lit) (memcpy((d), (lit), sizeof(lit) - 1), (d) + sizeof(lit) - 1)
-
-/* PUT - an element on its own line at d: indent, tags and the value's n bytes */
-#define PUT(indent, name, v, n)                                                                    \
-    (d = LIT(d, indent "<" name ">"), d = copy(d, (v), (n)), d = LIT(d, "</" name ">\n"))
-
-/* literal text of a message head and of one item around their values */
-#define HEAD_FIXED 600
-#define ITEM_FIXED 160
-
-/* need - room for n more bytes, the usual case inline */
-static inline int need(struct feedw *w, size_t n)
-{
-    return w->mlen + n <= w->mcap && n <= MSG_MAX ? WB_OK : room(w, n);
-}
-
-/* head_plain - a message's text up to its items, when no value needs escaping */
-static int head_plain(struct feedw *w, const struct fulfillment_head *h, const char *id, size_t idl,
-                      const char *date)
-{
-    const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
-                           *me = &h->shipping_method, *t = &h->tracking;
-    int rc = need(w, HEAD_FIXED + idl + DATE_LEN + o->n + c->n + nm->n + me->n + t->n);
-    if (rc != WB_OK)
-        return rc;
-    char *d = w->m + w->mlen;
-    d = LIT(d, "  <Message>\n");
-    PUT("    ", "MessageID", id, idl);
-    d = LIT(d, "    <OrderFulfillment>\n");
-    PUT("      ", "AmazonOrderID", o->s, o->n);
-    PUT("      ", "FulfillmentDate", date, DATE_LEN);
-    d = LIT(d, "      <FulfillmentData>\n");
-    PUT("        ", "CarrierCode", c->s, c->n);
-    if (nm->n)
-        PUT("        ", "CarrierName", nm->s, nm->n);
-    if (me->n)
-        PUT("        ", "ShippingMethod", me->s, me->n);
-    if (t->n)
-        PUT("        ", "ShipperTrackingNumber", t->s, t->n);
-    d = LIT(d, "      </FulfillmentData>\n");
-    w->mlen = (size_t)(d - w->m);
-    return WB_OK;
-}
-
-/* head_escaped - head_plain's text when some value needs escaping, element by element */
-static int head_escaped(struct feedw *w, const struct fulfillment_head *h, const char *id,
-                        size_t idl, const char *date)
+/* head - a message's text up to its items */
+static int head(struct feedw *w, const struct fulfillment_head *h, const char *id, size_t idl,
+                const char *date, const int *esc)
 {
     const struct feed_text *o = &h->amazon_order_id, *c = &h->carrier_code, *nm = &h->carrier_name,
                            *me = &h->shipping_method, *t = &h->tracking;
     int rc;
-    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, idl)) != WB_OK ||
-        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", o->s, o->n)) != WB_OK ||
-        (rc = ELEM(w, "      ", "FulfillmentDate", date, DATE_LEN)) != WB_OK ||
-        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", c->s, c->n)) != WB_OK ||
-        (nm->n && (rc = ELEM(w, "        ", "CarrierName", nm->s, nm->n)) != WB_OK) ||
-        (me->n && (rc = ELEM(w, "        ", "ShippingMethod", me->s, me->n)) != WB_OK) ||
-        (t->n && (rc = ELEM(w, "        ", "ShipperTrackingNumber", t->s, t->n)) != WB_OK))
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, idl, 0)) != WB_OK ||
+        (rc = ELEM(w, "    <OrderFulfillment>\n      ", "AmazonOrderID", o->s, o->n, esc[0])) !=
+            WB_OK ||
+        (rc = ELEM(w, "      ", "FulfillmentDate", date, DATE_LEN, 0)) != WB_OK ||
+        (rc = ELEM(w, "      <FulfillmentData>\n        ", "CarrierCode", c->s, c->n, esc[1])) !=
+            WB_OK ||
+        (nm->n && (rc = ELEM(w, "        ", "CarrierName", nm->s, nm->n, esc[2])) != WB_OK) ||
+        (me->n && (rc = ELEM(w, "        ", "ShippingMethod", me->s, me->n, esc[3])) != WB_OK) ||
+        (t->n && (rc = ELEM(w, "        ", "ShipperTrackingNumber", t->s, t->n, esc[4])) != WB_OK))
         return rc;
     return PUT_LIT(w, "      </FulfillmentData>\n");
 }
@@ -519,18 +428,19 @@ static int abandon(struct feedw *w, int rc)
 /* feedw_fulfillment_begin - start one OrderFulfillment message */
 int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
 {
-    int rc, plain = 1;
+    int rc;
     char date[DATE_LEN + 1];
     if (!h)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_FULFILLMENT, h->message_id)) != WB_OK)
         return rc;
     const struct feed_text *c = &h->carrier_code, *nm = &h->carrier_name;
-    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID", &plain)) != WB_OK ||
-        (rc = check_text(w, c, 1, "CarrierCode", &plain)) != WB_OK ||
-        (rc = check_text(w, nm, 0, "CarrierName", &plain)) != WB_OK ||
-        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod", &plain)) != WB_OK ||
-        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber", &plain)) != WB_OK)
+    int esc[5];
+    if ((rc = check_text(w, &h->amazon_order_id, 1, "AmazonOrderID", &esc[0])) != WB_OK ||
+        (rc = check_text(w, c, 1, "CarrierCode", &esc[1])) != WB_OK ||
+        (rc = check_text(w, nm, 0, "CarrierName", &esc[2])) != WB_OK ||
+        (rc = check_text(w, &h->shipping_method, 0, "ShippingMethod", &esc[3])) != WB_OK ||
+        (rc = check_text(w, &h->tracking, 0, "ShipperTrackingNumber", &esc[4])) != WB_OK)
         return rc;
     int other = c->n == 5 && memcmp(c->s, "Other", 5) == 0;
     if (other && !nm->n)
@@ -544,41 +454,31 @@ int feedw_fulfillment_begin(struct feedw *w, const struct fulfillment_head *h)
     w->open_start = w->mlen;
     w->open_id = h->message_id;
     w->open = 1;
-    rc = plain ? head_plain(w, h, id, idl, date) : head_escaped(w, h, id, idl, date);
+    rc = head(w, h, id, idl, date, esc);
     return rc == WB_OK ? WB_OK : abandon(w, rc);
 }
 
 /* feedw_fulfillment_item - one Item of the begun message */
 int feedw_fulfillment_item(struct feedw *w, const char *code, size_t n, long quantity)
 {
-    int rc, plain = 1;
+    int rc;
     if (!w)
         return WB_BADARG;
     if (!w->open)
         return refuse(w, WB_BADARG, "no message begun", "Item");
     struct feed_text t = {code, n};
-    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode", &plain)) != WB_OK)
+    int esc;
+    if ((rc = check_text(w, &t, 1, "AmazonOrderItemCode", &esc)) != WB_OK)
         return abandon(w, rc);
     if (quantity < 1)
         return abandon(w, refuse(w, WB_PERMFAIL, "must be at least 1", "Quantity"));
     char num[32];
     const char *qty = decimal(quantity, num);
     size_t ql = (size_t)(num + 31 - qty);
-    if (!plain) {
-        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n)) != WB_OK ||
-            (rc = ELEM(w, "        ", "Quantity", qty, ql)) != WB_OK ||
-            (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
-            return abandon(w, rc);
-        return WB_OK;
-    }
-    if ((rc = need(w, ITEM_FIXED + n + ql)) != WB_OK)
+    if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", code, n, esc)) != WB_OK ||
+        (rc = ELEM(w, "        ", "Quantity", qty, ql, 0)) != WB_OK ||
+        (rc = PUT_LIT(w, "      </Item>\n")) != WB_OK)
         return abandon(w, rc);
-    char *d = w->m + w->mlen;
-    d = LIT(d, "      <Item>\n");
-    PUT("        ", "AmazonOrderItemCode", code, n);
-    PUT("        ", "Quantity", qty, ql);
-    d = LIT(d, "      </Item>\n");
-    w->mlen = (size_t)(d - w->m);
     return WB_OK;
 }
 
@@ -628,12 +528,12 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 /* feedw_ack - append one OrderAcknowledgement message */
 int feedw_ack(struct feedw *w, const struct ack_msg *m)
 {
-    int rc;
+    int rc, esc_o, esc_m;
     if (!m)
         return WB_BADARG;
     if ((rc = begin_check(w, KIND_ACK, m->message_id)) != WB_OK ||
-        (rc = check_string(w, m->amazon_order_id, 1, "AmazonOrderID")) != WB_OK ||
-        (rc = check_string(w, m->merchant_order_id, 0, "MerchantOrderID")) != WB_OK)
+        (rc = check_string(w, m->amazon_order_id, 1, "AmazonOrderID", &esc_o)) != WB_OK ||
+        (rc = check_string(w, m->merchant_order_id, 0, "MerchantOrderID", &esc_m)) != WB_OK)
         return rc;
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");
@@ -642,11 +542,12 @@ int feedw_ack(struct feedw *w, const struct ack_msg *m)
     const char *id = decimal(m->message_id, num);
     const char *mo = m->merchant_order_id;
     size_t start = w->mlen;
-    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, (size_t)(num + 31 - id))) != WB_OK ||
+    if ((rc = ELEM(w, "  <Message>\n    ", "MessageID", id, (size_t)(num + 31 - id), 0)) != WB_OK ||
         (rc = ELEM(w, "    <OrderAcknowledgement>\n      ", "AmazonOrderID", m->amazon_order_id,
-                   strlen(m->amazon_order_id))) != WB_OK ||
-        (present(mo) && (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo))) != WB_OK) ||
-        (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status))) != WB_OK ||
+                   strlen(m->amazon_order_id), esc_o)) != WB_OK ||
+        (present(mo) &&
+         (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo), esc_m)) != WB_OK) ||
+        (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status), 0)) != WB_OK ||
         (rc = PUT_LIT(w, "    </OrderAcknowledgement>\n  </Message>\n")) != WB_OK)
         return drop_message(w, start, rc);
     return message_done(w, m->message_id);

@@ -156,6 +156,54 @@ static void test_other_carrier_escaping(void **state)
     check_schema(path, 1);
 }
 
+/* test_each_element_escapes - a value holding every character XML escapes is escaped in
+ * whichever text element it stands (each element's own escaping decision) */
+static void test_each_element_escapes(void **state)
+{
+    (void)state;
+    static const char *const tags[] = {
+        "AmazonOrderID",         "CarrierCode",         "CarrierName",    "ShippingMethod",
+        "ShipperTrackingNumber", "AmazonOrderItemCode", "MerchantOrderID"};
+    const char *bad = "a&<b>\"c", *esc = "a&amp;&lt;b&gt;&quot;c";
+    for (size_t k = 0; k < sizeof tags / sizeof *tags; k++) {
+        char path[PATH_MAX], want[160];
+        FILE *fp;
+        int ack = k == 6;
+        struct feedw *w =
+            open_feed("e.xml", ack ? "OrderAcknowledgement" : "OrderFulfillment", &fp, path);
+        if (ack) {
+            struct ack_msg a = {1, "026-1234567-1234567", bad, "Success"};
+            struct ack_msg b = {2, bad, "M-2", "Failure"};
+            assert_int_equal(feedw_ack(w, &a), WB_OK);
+            assert_int_equal(feedw_ack(w, &b), WB_OK);
+        } else {
+            struct fulfillment_item items[] = {{k == 5 ? bad : "12345678901234", 1}};
+            struct fulfillment_msg m = {.message_id = 1,
+                                        .amazon_order_id = k == 0 ? bad : "026-1234567-1234567",
+                                        .fulfillment_date = when(),
+                                        .carrier_code = k == 1 ? bad : "Other",
+                                        .carrier_name = k == 1   ? NULL
+                                                        : k == 2 ? bad
+                                                                 : "Own",
+                                        .shipping_method = k == 3 ? bad : "Std",
+                                        .tracking = k == 4 ? bad : "TRK1",
+                                        .items = items,
+                                        .nitems = 1};
+            assert_int_equal(feedw_fulfillment(w, &m), WB_OK);
+        }
+        assert_int_equal(feedw_close(w), WB_OK);
+        assert_int_equal(fclose(fp), 0);
+        char *doc = tu_read(path, NULL);
+        assert_non_null(doc);
+        snprintf(want, sizeof want, "<%s>%s</%s>", tags[k], esc, tags[k]);
+        assert_non_null(strstr(doc, want));
+        if (ack) /* the second acknowledgement has it as its AmazonOrderID */
+            assert_non_null(strstr(doc, "<AmazonOrderID>a&amp;&lt;b&gt;&quot;c</AmazonOrderID>"));
+        assert_null(strstr(doc, bad));
+        free(doc);
+    }
+}
+
 /* test_many_messages - several messages, known carriers, streaming a larger feed */
 static void test_many_messages(void **state)
 {
@@ -489,6 +537,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_other_carrier_escaping),
+        cmocka_unit_test(test_each_element_escapes),
         cmocka_unit_test(test_many_messages),
         cmocka_unit_test(test_ack),
         cmocka_unit_test(test_ack_text),
