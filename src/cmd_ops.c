@@ -418,10 +418,6 @@ static long count_dir(struct wb_env *env, enum spool_state st, const char *flow)
     return (long)n;
 }
 
-static const char *const feed_state_names[] = {"",          "building", "ready", "submitting",
-                                               "submitted", "done",     "fatal", "cancelled",
-                                               "invalid",   "ambiguous"};
-
 /* job_seconds - duration of a job's last finished run, -1 while running or never run */
 static long long job_seconds(const struct ledger_job *j)
 {
@@ -499,11 +495,14 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                                                    : "null");
         json_text(running == WB_EXISTS ? buf_str(&who) : "");
         printf("},\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-               "\"rows\":{\"pending\":%ld,\"queued\":%ld,\"confirmed\":%ld,\"rejected\":%ld}}},"
-               "\"feeds\":{",
-               flow, in, work, rej, hold, rows[1], rows[2], rows[3], rows[4]);
+               "\"rows\":{",
+               flow, in, work, rej, hold);
+        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+            printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s), rows[s]);
+        printf("}}},\"feeds\":{");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
-            printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", feed_state_names[s], fcount[s]);
+            printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", ledger_feed_state_name(s),
+                   fcount[s]);
         printf("},\"jobs\":[");
         for (size_t i = 0; i < nj; i++)
             printf("%s{\"name\":\"%s\",\"last_start\":%lld,\"last_end\":%lld,\"outcome\":\"%s\","
@@ -520,14 +519,16 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
                                                         : "unknown (the lock file cannot be read)");
         printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
-        printf("rows (all time): pending=%ld queued=%ld confirmed=%ld rejected=%ld\n", rows[1],
-               rows[2], rows[3], rows[4]);
+        printf("rows (all time):");
+        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+            printf(" %s=%ld", ledger_row_state_name(s), rows[s]);
+        printf("\n");
         printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", rej, flow,
                rej ? " (wmsbridge rejects)" : "");
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             if (fcount[s])
-                printf(" %s=%ld", feed_state_names[s], fcount[s]);
+                printf(" %s=%ld", ledger_feed_state_name(s), fcount[s]);
         printf("%s\n", inflight ? "" : " (none in flight)");
         if (nj)
             printf("%-12s %-20s %-9s %8s %-20s %s\n", "JOB", "LAST RUN", "OUTCOME", "SECONDS",
@@ -575,19 +576,12 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
         if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
-            static const char *const fs[] = {"",
-                                             "claimed",
-                                             "parsed",
-                                             "done",
-                                             "rejected",
-                                             "duplicate",
-                                             "grew (read again under a later record)"};
             char when[32];
             clock_format_iso(f.created, when, sizeof when);
-            printf("file %s (ledger #%lld) received %s, layout %s, state %s, %ld row(s) not "
+            printf("file %s (ledger #%lld) received %s, layout %s, state %s%s, %ld row(s) not "
                    "settled\n",
-                   f.name, f.id, when, f.layout,
-                   f.state >= 1 && f.state <= LF_GREW ? fs[f.state] : "?", open);
+                   f.name, f.id, when, f.layout, ledger_file_state_name(f.state),
+                   f.state == LF_GREW ? " (read again under a later record)" : "", open);
         } else {
             printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;

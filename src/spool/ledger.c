@@ -142,6 +142,41 @@ static int map_rc(struct ledger *l, int rc)
     }
 }
 
+/* state_name - names[state] when 1 <= state < n, else "?" */
+static const char *state_name(const char *const *names, size_t n, int state)
+{
+    return state >= 1 && (size_t)state < n ? names[state] : "?";
+}
+
+/* ledger_file_state_name - the operator's word for a file state */
+const char *ledger_file_state_name(int state)
+{
+    static const char *const names[] = {
+        [LF_CLAIMED] = "claimed",   [LF_PARSED] = "parsed",       [LF_DONE] = "done",
+        [LF_REJECTED] = "rejected", [LF_DUPLICATE] = "duplicate", [LF_GREW] = "grew"};
+    return state_name(names, WB_ARRAY_LEN(names), state);
+}
+
+/* ledger_row_state_name - the operator's word for a row state */
+const char *ledger_row_state_name(int state)
+{
+    static const char *const names[] = {[LR_PENDING] = "pending",
+                                        [LR_QUEUED] = "queued",
+                                        [LR_CONFIRMED] = "confirmed",
+                                        [LR_REJECTED] = "rejected"};
+    return state_name(names, WB_ARRAY_LEN(names), state);
+}
+
+/* ledger_feed_state_name - the operator's word for a feed state */
+const char *ledger_feed_state_name(int state)
+{
+    static const char *const names[] = {
+        [LFD_BUILDING] = "building",   [LFD_READY] = "ready",     [LFD_SUBMITTING] = "submitting",
+        [LFD_SUBMITTED] = "submitted", [LFD_DONE] = "done",       [LFD_FATAL] = "fatal",
+        [LFD_CANCELLED] = "cancelled", [LFD_INVALID] = "invalid", [LFD_AMBIGUOUS] = "ambiguous"};
+    return state_name(names, WB_ARRAY_LEN(names), state);
+}
+
 /* ledger_errmsg - last SQLite error text */
 const char *ledger_errmsg(struct ledger *l)
 {

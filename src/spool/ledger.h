@@ -38,6 +38,8 @@ const char *ledger_errmsg(struct ledger *l);
  * and the file is read again under the next record of its name, which skips the lines this one
  * took unchanged */
 enum ledger_file_state { LF_CLAIMED = 1, LF_PARSED, LF_DONE, LF_REJECTED, LF_DUPLICATE, LF_GREW };
+/* ledger_file_state_name - the operator's word for a file state, "?" if out of range */
+const char *ledger_file_state_name(int state);
 struct ledger_file {
     long long id;
     char flow[32];
@@ -79,6 +81,8 @@ int ledger_files_in_state(struct ledger *l, const char *flow, int state, long lo
 
 /* ---- rows ---- */
 enum ledger_row_state { LR_PENDING = 1, LR_QUEUED, LR_CONFIRMED, LR_REJECTED };
+/* ledger_row_state_name - the operator's word for a row state, "?" if out of range */
+const char *ledger_row_state_name(int state);
 struct ledger_row {
     long long id;
     long long file_id;
@@ -146,6 +150,8 @@ enum ledger_feed_state {
     LFD_INVALID,      /* our document failed schema validation; rows rejected */
     LFD_AMBIGUOUS     /* crash recovery could not tell whether Amazon has it: held, alerted */
 };
+/* ledger_feed_state_name - the operator's word for a feed state, "?" if out of range */
+const char *ledger_feed_state_name(int state);
 struct ledger_feed {
     long long id;
     char flow[32];
