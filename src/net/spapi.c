@@ -109,9 +109,7 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
         goto fail;
     s->doc_max = SPAPI_DOC_MAX;
     s->transfer_timeout_s = (cfg->http_timeout > 0 ? cfg->http_timeout : 60) * 10;
-    s->pol.max_retries = cfg->retry_max >= 0 ? cfg->retry_max : 0;
-    s->pol.base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 500;
-    s->pol.cap_ms = cfg->retry_cap_ms > 0 ? cfg->retry_cap_ms : 60000;
+    retry_policy_from_config(&s->pol, cfg);
     s->prio = RATELIMIT_HIGH;
     s->max_wait_ms = s->pol.cap_ms;
     *out = s;
