@@ -21,6 +21,7 @@
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow_jobs.h"
+#include "flows/rejectcodes.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
@@ -294,12 +295,19 @@ static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], 
 /* cmd_rejects - list what waits in reject/ with age and reason (--json: as one array) */
 int cmd_rejects(int argc, char **argv, const char *conf_path)
 {
-    int json = 0;
+    int json = 0, codes = 0;
     const char *flow = NULL;
-    const struct cmd_opt opts[] = {{"--json", NULL, &json}};
+    const struct cmd_opt opts[] = {{"--json", NULL, &json}, {"--codes", NULL, &codes}};
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
         return WB_EX_USAGE;
+    if (codes) {
+        size_t n;
+        const struct rejectcode *t = rejectcodes_table(&n);
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%s\t%s\t%s\n", t[i].code, t[i].owner, t[i].meaning, t[i].action);
+        return WB_EX_OK;
+    }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex != WB_EX_OK)
