@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/strutil.h"
+#include "core/tz.h"
 #include "core/wb.h"
 #include "layout/layout.h"
 #include "layout/layout_int.h"
@@ -259,7 +260,8 @@ static int key_value(struct lparse *p, char *key, const char *v)
     if (strcmp(key, "time_zone") == 0) {
         if (!set_once(p, K_TZ, key))
             return WB_OK;
-        if (!layout_tz_valid(v))
+        const struct tz_zone *z;
+        if (tz_get(v, &z, NULL) != WB_OK)
             perr(p, p->lineno, "unknown time zone '%s'", v);
         return set_str(&l->tz, v);
     }
