@@ -12,7 +12,7 @@
 #include "core/wb.h"
 
 /* str_to_long - whole string as a base-10 long within [min,max] */
-int str_to_long(const char *s, long min, long max, long *out)
+enum wb_status str_to_long(const char *s, long min, long max, long *out)
 {
     if (!s || !*s || isspace((unsigned char)*s))
         return WB_BADARG;
@@ -46,7 +46,7 @@ char *str_dup(const char *s)
 }
 
 /* str_copy - bounded copy; WB_TOOBIG if truncated */
-int str_copy(char *dst, size_t n, const char *src)
+enum wb_status str_copy(char *dst, size_t n, const char *src)
 {
     size_t k = strlen(src);
     if (n == 0)

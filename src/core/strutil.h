@@ -11,14 +11,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/wb.h"
+
 /* str_to_long - whole string as a base-10 long within [min,max]; WB_BADARG otherwise */
-int str_to_long(const char *s, long min, long max, long *out);
+enum wb_status str_to_long(const char *s, long min, long max, long *out);
 /* str_trim - strip leading/trailing ASCII white space in place, returns s */
 char *str_trim(char *s);
 /* str_dup - strdup that returns NULL for NULL */
 char *str_dup(const char *s);
 /* str_copy - bounded copy; WB_TOOBIG if truncated */
-int str_copy(char *dst, size_t n, const char *src);
+enum wb_status str_copy(char *dst, size_t n, const char *src);
 /* str_shown - s made safe to quote in a log line or message: control characters, DEL, '"'
  * and backslash as \xNN, cut to fit n bytes with its NUL; returns out */
 const char *str_shown(const char *s, char *out, size_t n);

@@ -473,7 +473,7 @@ static int load_zone(const char *name, struct tz_zone **out, struct buf *err)
 }
 
 /* tz_get - the zone called name (cached) */
-int tz_get(const char *name, const struct tz_zone **out, struct buf *err)
+enum wb_status tz_get(const char *name, const struct tz_zone **out, struct buf *err)
 {
     if (!name || !*name)
         name = "UTC";

@@ -19,12 +19,13 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 struct tz_zone;
 
 /* tz_get - the zone called name (cached; the pointer lives until the next tz_get); "UTC"/"GMT" work
  * without tzdata */
-int tz_get(const char *name, const struct tz_zone **out, struct buf *err);
+enum wb_status tz_get(const char *name, const struct tz_zone **out, struct buf *err);
 /* tz_offset - seconds east of UTC in force at instant t */
 long tz_offset(const struct tz_zone *z, time_t t);
 /* tz_local - the instants (UTC) at which zone z shows the civil time c (local seconds counted

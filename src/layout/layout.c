@@ -404,8 +404,8 @@ static struct layout *layout_new(const char *origin)
 }
 
 /* layout_parse_text - parse layout text held in memory; origin names it in errors */
-int layout_parse_text(const char *text, size_t len, const char *origin, struct layout **out,
-                      struct buf *errs)
+enum wb_status layout_parse_text(const char *text, size_t len, const char *origin,
+                                 struct layout **out, struct buf *errs)
 {
     *out = NULL;
     if (!origin)
@@ -467,7 +467,7 @@ int layout_parse_text(const char *text, size_t len, const char *origin, struct l
 }
 
 /* layout_load - parse and validate a layout file */
-int layout_load(const char *path, struct layout **out, struct buf *errs)
+enum wb_status layout_load(const char *path, struct layout **out, struct buf *errs)
 {
     struct buf b;
     *out = NULL;
@@ -491,7 +491,8 @@ int layout_load(const char *path, struct layout **out, struct buf *errs)
 }
 
 /* layout_load_named - load dir/name.layout; name must be a safe name */
-int layout_load_named(const char *dir, const char *name, struct layout **out, struct buf *errs)
+enum wb_status layout_load_named(const char *dir, const char *name, struct layout **out,
+                                 struct buf *errs)
 {
     char file[128], path[4096];
     *out = NULL;

@@ -419,7 +419,7 @@ static int fast_parse(const char *fmt, const char *s, struct tm *tm)
 }
 
 /* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if bad */
-int layout_parse_time(const struct layout *l, const char *text, time_t *out)
+enum wb_status layout_parse_time(const struct layout *l, const char *text, time_t *out)
 {
     if (!text || !*text)
         return WB_PERMFAIL;

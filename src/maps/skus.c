@@ -160,8 +160,8 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
 }
 
 /* skus_parse_text - same as skus_load for len bytes of text named name */
-int skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
-                    struct buf *errs)
+enum wb_status skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
+                               struct buf *errs)
 {
     *out = NULL;
     struct skus *m = calloc(1, sizeof *m);
@@ -191,7 +191,7 @@ static int parse_text(const char *name, const char *text, size_t len, void *out,
 }
 
 /* skus_load - read the SKU map at path into *out */
-int skus_load(const char *path, struct skus **out, struct buf *errs)
+enum wb_status skus_load(const char *path, struct skus **out, struct buf *errs)
 {
     *out = NULL;
     return mapfile_load(path, parse_text, out, errs);
