@@ -291,7 +291,7 @@ static int parse_spec_words(char **w, int nw, struct cron_entry *e, struct buf *
 }
 
 /* cron_parse_spec - parse just a time spec into e */
-int cron_parse_spec(const char *spec, struct cron_entry *e, struct buf *err)
+enum wb_status cron_parse_spec(const char *spec, struct cron_entry *e, struct buf *err)
 {
     char tmp[LINE_MAX_LEN];
     char *w[7];
@@ -357,8 +357,8 @@ static int parse_line(const char *line, struct sched_entry *ent, struct buf *msg
 }
 
 /* cron_parse_text - parse schedule text into a new array */
-int cron_parse_text(const char *name, const char *text, size_t len, struct sched_entry **out,
-                    size_t *n, struct buf *errs)
+enum wb_status cron_parse_text(const char *name, const char *text, size_t len,
+                               struct sched_entry **out, size_t *n, struct buf *errs)
 {
     struct sched_entry *v = NULL;
     size_t nv = 0, cap = 0;
@@ -438,7 +438,7 @@ int cron_parse_text(const char *name, const char *text, size_t len, struct sched
 }
 
 /* cron_load - read and parse a schedule file into a new array */
-int cron_load(const char *path, struct sched_entry **out, size_t *n, struct buf *errs)
+enum wb_status cron_load(const char *path, struct sched_entry **out, size_t *n, struct buf *errs)
 {
     struct buf b;
     buf_init(&b, FILE_MAX);
@@ -535,7 +535,7 @@ static long long floor_div(long long a, long long b)
 }
 
 /* cron_next - first slot strictly after `after` of e in zone tz */
-int cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *next)
+enum wb_status cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *next)
 {
     if (!e || !next)
         return WB_BADARG;
@@ -592,7 +592,8 @@ int cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *
 }
 
 /* cron_prev - latest slot at or before `at` and after `floor` */
-int cron_prev(const struct cron_entry *e, const char *tz, time_t floor, time_t at, time_t *prev)
+enum wb_status cron_prev(const struct cron_entry *e, const char *tz, time_t floor, time_t at,
+                         time_t *prev)
 {
     static const long windows[] = {600,        3 * 3600,    2 * 86400,
                                    35 * 86400, 370 * 86400, SEARCH_DAYS * 86400L};
