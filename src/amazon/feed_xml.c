@@ -76,7 +76,7 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
 /* scan_text - 2 if the n bytes are printable ASCII (DEL included) without a character XML
  * escapes (copied as they are: the usual case), 1 if they are printable ASCII with such a
  * character, 0 if they hold other bytes (str_text_check decides) */
-static inline int scan_text(const char *s, size_t n)
+static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
     if (!str_bytes_in(s, n, 0x20, 0x7F))
         return 0;

@@ -94,6 +94,41 @@ static inline int str_bytes_in(const char *s, size_t n, unsigned lo, unsigned hi
     return !(bad & STR_HIGHS);
 }
 
+/* str_word_in - per byte of w (each below 0x80): 0x80 where lo <= byte <= hi (1 <= lo) */
+static inline uint64_t str_word_in(uint64_t w, unsigned lo, unsigned hi)
+{
+    return (w + STR_ONES * (0x80 - lo)) & ~(w + STR_ONES * (0x7F - hi)) & STR_HIGHS;
+}
+
+/* str_bytes_alnum - 1 if each of the n bytes is an ASCII letter or digit, or byte a or b
+ * (1..0x7F; tracking numbers take '-' and ' ') */
+static inline int str_bytes_alnum(const char *s, size_t n, unsigned a, unsigned b)
+{
+    uint64_t w, ok;
+    if (n < 4) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned c = (unsigned char)s[i];
+            if (!(c - '0' <= 9 || (c | 0x20) - 'a' <= 25 || c == a || c == b))
+                return 0;
+        }
+        return 1;
+    }
+    for (size_t i = 0;; i += 8) {
+        if (n >= 8 && i + 8 > n)
+            i = n - 8;
+        w = str_word_at(s, n, i);
+        if (w & STR_HIGHS)
+            return 0;
+        ok = str_word_in(w, '0', '9') | str_word_in(w | STR_ONES * 0x20, 'a', 'z') |
+             str_word_in(w, a, a) | str_word_in(w, b, b);
+        if (ok != STR_HIGHS)
+            return 0;
+        if (n < 8 || i + 8 == n)
+            break;
+    }
+    return 1;
+}
+
 /* str_xml_special - 1 if some of the n bytes is a character XML text escapes: & < > or " */
 static inline int str_xml_special(const char *s, size_t n)
 {

@@ -120,12 +120,7 @@ static int tracking_ok(const char *s, size_t n, const char **why)
         *why = "must be 6 to 50 characters";
         return 0;
     }
-    int chars_ok = 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        chars_ok &=
-            (unsigned)(c - '0') <= 9 || (unsigned)((c | 0x20) - 'a') <= 25 || c == '-' || c == ' ';
-    }
+    int chars_ok = str_bytes_alnum(s, n, '-', ' ');
     int differ = memcmp(s, s + 1, n - 1) != 0; /* each byte equals the next: all the same */
     if (!chars_ok) {
         *why = "may hold only letters, digits, spaces and '-'";

@@ -1,6 +1,6 @@
 /*
  * test_core_scan.c - unit tests of the word-at-a-time scans of strutil.h
- * (str_bytes_in, str_xml_special, str_ascii_range): for every length from 0
+ * (str_bytes_in, str_bytes_alnum, str_xml_special, str_ascii_range): for every length from 0
  * to 40 and every position in it, each of the 256 byte values is put there
  * in a run of good bytes, at unaligned starts, and the answer is compared
  * with a byte-by-byte reference.
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/strutil.h"
+#include "core/wb.h"
 
 #define MAXLEN 40
 
@@ -88,6 +89,48 @@ static void test_bytes_in_two_bad(void **state)
             }
 }
 
+/* ref_alnum - byte by byte: each byte a letter, a digit, a or b */
+static int ref_alnum(const char *s, size_t n, unsigned a, unsigned b)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == a || c == b))
+            return 0;
+    }
+    return 1;
+}
+
+/* test_alnum_every_place - each byte value at every position of every length, two extras */
+static void test_alnum_every_place(void **state)
+{
+    (void)state;
+    static const unsigned extra[][2] = {{'-', ' '}, {'_', '.'}, {'Z', 'z'}};
+    static const char fill[] = "aZ09-";
+    char mem[MAXLEN + 16];
+    for (size_t e = 0; e < WB_ARRAY_LEN(extra); e++)
+        for (size_t off = 0; off < 8; off += 3) {
+            char *s = mem + off;
+            for (size_t n = 0; n <= MAXLEN; n++) {
+                memset(mem, 0x80, sizeof mem);
+                for (size_t i = 0; i < n; i++)
+                    s[i] = fill[(i + off) % (sizeof fill - 2)]; /* letters and digits */
+                assert_int_equal(str_bytes_alnum(s, n, extra[e][0], extra[e][1]), 1);
+                for (size_t p = 0; p < n; p++) {
+                    char keep = s[p];
+                    for (unsigned c = 0; c < 256; c++) {
+                        s[p] = (char)c;
+                        int want = ref_alnum(s, n, extra[e][0], extra[e][1]);
+                        if (str_bytes_alnum(s, n, extra[e][0], extra[e][1]) != want)
+                            fail_msg("str_bytes_alnum '%c%c' n=%zu pos=%zu byte=%#x: not %d",
+                                     extra[e][0], extra[e][1], n, p, c, want);
+                    }
+                    s[p] = keep;
+                }
+            }
+        }
+}
+
 /* test_xml_special_every_place - each byte value at every position of every length */
 static void test_xml_special_every_place(void **state)
 {
@@ -127,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bytes_in_every_place),
         cmocka_unit_test(test_bytes_in_two_bad),
+        cmocka_unit_test(test_alnum_every_place),
         cmocka_unit_test(test_xml_special_every_place),
         cmocka_unit_test(test_xml_special_near_misses),
     };
