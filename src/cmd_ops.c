@@ -17,10 +17,12 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow_jobs.h"
+#include "flows/outflow.h"
 #include "flows/rejectcodes.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
@@ -565,7 +567,46 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* cmd_explain - what the ledger knows about one dispatch file; 66 when it knows none */
+/* explain_rows - print one rejected row of a file (at most EXPLAIN_ROWS of them) */
+#define EXPLAIN_ROWS 50
+struct explain_rows {
+    long n;
+};
+static int explain_row(void *arg, const struct ledger_row_view *r)
+{
+    struct explain_rows *e = arg;
+    if (e->n++ < EXPLAIN_ROWS) {
+        char code[64], reason[600];
+        printf("  line %ld: %s: %s\n", r->lineno, str_shown(r->reject_code, code, sizeof code),
+               str_shown(r->reject_reason, reason, sizeof reason));
+    }
+    return WB_OK;
+}
+
+/* explain_reject_name - the input file a reject file name (outflow_reject_name) was made for,
+ * WB_NOTFOUND when the name is not one the ledger's files give */
+static int explain_reject_name(struct ledger *lg, const char *name, struct ledger_file *f)
+{
+    long long file_id, feed_id;
+    char tag[16], again[256];
+    if (outflow_reject_source(name, &file_id, &feed_id, tag, sizeof tag) != WB_OK)
+        return WB_NOTFOUND;
+    int rc = ledger_file_get(lg, file_id, f);
+    if (rc != WB_OK)
+        return rc;
+    if (strcmp(f->flow, "dispatch") != 0 ||
+        outflow_reject_name(f->name, f->id, tag, feed_id, again, sizeof again) != WB_OK ||
+        strcmp(again, name) != 0)
+        return WB_NOTFOUND;
+    printf("reject file %s holds rows of the input below", name);
+    if (feed_id)
+        printf(" refused with feed #%lld (%s)", feed_id, tag);
+    printf("\n");
+    return WB_OK;
+}
+
+/* cmd_explain - what the ledger knows about one dispatch file, named as received or as the
+ * reject file `rejects` prints for it (flow/ prefix allowed); 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
 {
     const char *file = NULL;
@@ -577,11 +618,14 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 cmd_usage("explain"));
         return WB_EX_USAGE;
     }
+    if (strncmp(file, "dispatch/", 9) == 0) /* as written by `rejects` */
+        file += 9;
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
-        if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK) {
+        if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK ||
+            explain_reject_name(env.ledger, file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
             char when[32];
@@ -590,6 +634,12 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                    "settled\n",
                    f.name, f.id, when, f.layout, ledger_file_state_name(f.state),
                    f.state == LF_GREW ? " (read again under a later record)" : "", open);
+            struct explain_rows e = {0};
+            if (ledger_rows_of_file(env.ledger, f.id, LR_REJECTED, explain_row, &e) == WB_OK &&
+                e.n > EXPLAIN_ROWS)
+                printf("  ... and %ld more rejected row(s)\n", e.n - EXPLAIN_ROWS);
+            if (e.n)
+                printf("%ld row(s) rejected in all\n", e.n);
         } else {
             printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;
