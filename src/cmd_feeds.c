@@ -22,18 +22,13 @@
 #include "flows/feeds.h"
 #include "spool/ledger.h"
 
-static const char *const state_names[] = {"",          "building", "ready", "submitting",
-                                          "submitted", "done",     "fatal", "cancelled",
-                                          "invalid",   "ambiguous"};
-
 /* print_feed - one line of the listing */
 static void print_feed(const struct ledger_feed *f)
 {
     char when[32] = "-";
     if (f->created)
         clock_format_iso(f->created, when, sizeof when);
-    printf("%-6lld %-10s %-20s %8ld  %-20s %.120s\n", f->id,
-           f->state >= LFD_BUILDING && f->state <= LFD_AMBIGUOUS ? state_names[f->state] : "?",
+    printf("%-6lld %-10s %-20s %8ld  %-20s %.120s\n", f->id, ledger_feed_state_name(f->state),
            *f->amazon_feed_id ? f->amazon_feed_id : "-", f->messages, when,
            *f->last_error ? f->last_error : "");
 }
@@ -155,8 +150,7 @@ int cmd_resolve(int argc, char **argv, const char *conf_path)
     memset(&f, 0, sizeof f);
     int by_report = confirmed || reason;
     int rc = ledger_feed_get(env.ledger, id, &f);
-    const char *sname =
-        f.state >= LFD_BUILDING && f.state <= LFD_AMBIGUOUS ? state_names[f.state] : "?";
+    const char *sname = ledger_feed_state_name(f.state);
     if (rc != WB_OK) {
         fprintf(stderr, "wmsbridge resolve: no feed %ld in the ledger\n", id);
         ex = WB_EX_NOINPUT;

@@ -23,6 +23,7 @@
 #include "flows/feeds.h"
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
+#include "flows/rejectcodes.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
@@ -300,12 +301,19 @@ static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], 
 /* cmd_rejects - list what waits in reject/ with age and reason (--json: as one array) */
 int cmd_rejects(int argc, char **argv, const char *conf_path)
 {
-    int json = 0;
+    int json = 0, codes = 0;
     const char *flow = NULL;
-    const struct cmd_opt opts[] = {{"--json", NULL, &json}};
+    const struct cmd_opt opts[] = {{"--json", NULL, &json}, {"--codes", NULL, &codes}};
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
         return WB_EX_USAGE;
+    if (codes) {
+        size_t n;
+        const struct rejectcode *t = rejectcodes_table(&n);
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%s\t%s\t%s\n", t[i].code, t[i].owner, t[i].meaning, t[i].action);
+        return WB_EX_OK;
+    }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
@@ -424,10 +432,6 @@ static long count_dir(struct wb_env *env, enum spool_state st, const char *flow)
     return (long)n;
 }
 
-static const char *const feed_state_names[] = {"",          "building", "ready", "submitting",
-                                               "submitted", "done",     "fatal", "cancelled",
-                                               "invalid",   "ambiguous"};
-
 /* job_seconds - duration of a job's last finished run, -1 while running or never run */
 static long long job_seconds(const struct ledger_job *j)
 {
@@ -505,11 +509,14 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                                                    : "null");
         json_text(running == WB_EXISTS ? buf_str(&who) : "");
         printf("},\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-               "\"rows\":{\"pending\":%ld,\"queued\":%ld,\"confirmed\":%ld,\"rejected\":%ld}}},"
-               "\"feeds\":{",
-               flow, in, work, rej, hold, rows[1], rows[2], rows[3], rows[4]);
+               "\"rows\":{",
+               flow, in, work, rej, hold);
+        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+            printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s), rows[s]);
+        printf("}}},\"feeds\":{");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
-            printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", feed_state_names[s], fcount[s]);
+            printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", ledger_feed_state_name(s),
+                   fcount[s]);
         printf("},\"jobs\":[");
         for (size_t i = 0; i < nj; i++)
             printf("%s{\"name\":\"%s\",\"last_start\":%lld,\"last_end\":%lld,\"outcome\":\"%s\","
@@ -526,14 +533,16 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
                                                         : "unknown (the lock file cannot be read)");
         printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
-        printf("rows (all time): pending=%ld queued=%ld confirmed=%ld rejected=%ld\n", rows[1],
-               rows[2], rows[3], rows[4]);
+        printf("rows (all time):");
+        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+            printf(" %s=%ld", ledger_row_state_name(s), rows[s]);
+        printf("\n");
         printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", rej, flow,
                rej ? " (wmsbridge rejects)" : "");
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             if (fcount[s])
-                printf(" %s=%ld", feed_state_names[s], fcount[s]);
+                printf(" %s=%ld", ledger_feed_state_name(s), fcount[s]);
         printf("%s\n", inflight ? "" : " (none in flight)");
         if (nj)
             printf("%-12s %-20s %-9s %8s %-20s %s\n", "JOB", "LAST RUN", "OUTCOME", "SECONDS",
@@ -623,19 +632,12 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
             explain_reject_name(env.ledger, file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
-            static const char *const fs[] = {"",
-                                             "claimed",
-                                             "parsed",
-                                             "done",
-                                             "rejected",
-                                             "duplicate",
-                                             "grew (read again under a later record)"};
             char when[32];
             clock_format_iso(f.created, when, sizeof when);
-            printf("file %s (ledger #%lld) received %s, layout %s, state %s, %ld row(s) not "
+            printf("file %s (ledger #%lld) received %s, layout %s, state %s%s, %ld row(s) not "
                    "settled\n",
-                   f.name, f.id, when, f.layout,
-                   f.state >= 1 && f.state <= LF_GREW ? fs[f.state] : "?", open);
+                   f.name, f.id, when, f.layout, ledger_file_state_name(f.state),
+                   f.state == LF_GREW ? " (read again under a later record)" : "", open);
             struct explain_rows e = {0};
             if (ledger_rows_of_file(env.ledger, f.id, LR_REJECTED, explain_row, &e) == WB_OK &&
                 e.n > EXPLAIN_ROWS)

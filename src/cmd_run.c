@@ -30,7 +30,7 @@
 #include "net/lwa.h"
 #include "net/ratelimit.h"
 #include "sched/cron.h"
-#include "sched/cron_tz.h"
+#include "core/tz.h"
 #include "sched/daemon.h"
 #include "sched/jobs.h"
 #include "sched/lock.h"
@@ -162,8 +162,8 @@ static int parse_schedule(const struct wb_config *cfg, struct sched_entry **e, s
         *e = NULL;
         *n = 0;
     }
-    const struct cron_tz *z;
-    if (rc == WB_OK && (rc = cron_tz_get(cfg->time_zone, &z, errs)) != WB_OK) {
+    const struct tz_zone *z;
+    if (rc == WB_OK && (rc = tz_get(cfg->time_zone, &z, errs)) != WB_OK) {
         buf_appends(errs, " (setting time_zone)\n");
         cron_entries_free(*e, *n);
         *e = NULL;

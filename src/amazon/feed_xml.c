@@ -82,42 +82,9 @@ static int refuse(struct feedw *w, int rc, const char *why, const char *field)
  * character, 0 if they hold other bytes (str_text_check decides) */
 static inline __attribute__((always_inline)) int scan_text(const char *s, size_t n)
 {
-    uint64_t odd = 0, special = 0, v, x, y;
-    if (n < 4) {
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            odd |= c < 0x20 || c >= 0x80;
-            special |= c == '&' || c == '<' || c == '>' || c == '"';
-        }
-    } else {
-        /* whole words, the last one overlapping; four to seven bytes as two overlapping words
-         * of four in one. The high bit of a byte, kept to the end: set in the byte itself when
-         * 0x80 or above, by a borrow when below 0x20, and in x or y by a borrow where the byte
-         * is & or " (they differ in one bit), < or > (likewise) */
-        for (size_t i = 0;; i += 8) {
-            if (n < 8) {
-                uint32_t a, b;
-                memcpy(&a, s, 4);
-                memcpy(&b, s + n - 4, 4);
-                v = (uint64_t)a << 32 | b;
-            } else {
-                if (i + 8 > n)
-                    i = n - 8;
-                memcpy(&v, s + i, 8);
-            }
-            odd |= v | ((v - ONES * 0x20) & ~v);
-            x = (v | (ONES * 0x04)) ^ (ONES * '&');
-            y = (v | (ONES * 0x02)) ^ (ONES * '>');
-            special |= ((x - ONES) & ~x) | ((y - ONES) & ~y);
-            if (n < 8 || i + 8 == n)
-                break;
-        }
-        odd &= HIGHS;
-        special &= HIGHS;
-    }
-    if (!odd)
-        return special ? 1 : 2;
-    return 0;
+    if (!str_bytes_in(s, n, 0x20, 0x7F))
+        return 0;
+    return str_xml_special(s, n) ? 1 : 2;
 }
 
 /* check_text - a text field: present when required (length 0 is absent), and text Amazon's

@@ -57,7 +57,7 @@ static int grow(struct buf *b, size_t n)
 }
 
 /* buf_append - append n bytes */
-int buf_append(struct buf *b, const void *p, size_t n)
+enum wb_status buf_append(struct buf *b, const void *p, size_t n)
 {
     int rc = grow(b, n);
     if (rc != WB_OK)
@@ -70,19 +70,19 @@ int buf_append(struct buf *b, const void *p, size_t n)
 }
 
 /* buf_appends - append a C string */
-int buf_appends(struct buf *b, const char *s)
+enum wb_status buf_appends(struct buf *b, const char *s)
 {
     return buf_append(b, s, strlen(s));
 }
 
 /* buf_appendc - append one byte */
-int buf_appendc(struct buf *b, char c)
+enum wb_status buf_appendc(struct buf *b, char c)
 {
     return buf_append(b, &c, 1);
 }
 
 /* buf_vappendf - va_list form of buf_appendf */
-int buf_vappendf(struct buf *b, const char *fmt, va_list ap)
+enum wb_status buf_vappendf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list cp;
     va_copy(cp, ap);
@@ -99,7 +99,7 @@ int buf_vappendf(struct buf *b, const char *fmt, va_list ap)
 }
 
 /* buf_appendf - append printf-formatted text */
-int buf_appendf(struct buf *b, const char *fmt, ...)
+enum wb_status buf_appendf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

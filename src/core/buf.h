@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "core/wb.h"
+
 struct buf {
     char *data;
     size_t len;
@@ -25,15 +27,16 @@ void buf_free(struct buf *b);
 /* buf_reset - length 0, storage kept */
 void buf_reset(struct buf *b);
 /* buf_append - append n bytes */
-int buf_append(struct buf *b, const void *p, size_t n);
+enum wb_status buf_append(struct buf *b, const void *p, size_t n);
 /* buf_appends - append a C string */
-int buf_appends(struct buf *b, const char *s);
+enum wb_status buf_appends(struct buf *b, const char *s);
 /* buf_appendc - append one byte */
-int buf_appendc(struct buf *b, char c);
+enum wb_status buf_appendc(struct buf *b, char c);
 /* buf_appendf - append printf-formatted text */
-int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum wb_status buf_appendf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* buf_vappendf - va_list form of buf_appendf */
-int buf_vappendf(struct buf *b, const char *fmt, va_list ap);
+enum wb_status buf_vappendf(struct buf *b, const char *fmt, va_list ap);
 /* buf_str - the contents as a C string ("" when empty) */
 const char *buf_str(const struct buf *b);
 /* buf_detach - hand the storage to the caller (malloc'd, NUL terminated) */

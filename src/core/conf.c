@@ -227,7 +227,7 @@ static int fill_defaults(void *base, const struct conf_param *t, size_t n, const
 }
 
 /* conf_init - fill defaults (no file) */
-int conf_init(struct wb_config *c, const char *base_dir)
+enum wb_status conf_init(struct wb_config *c, const char *base_dir)
 {
     memset(c, 0, sizeof *c);
     c->base_dir = strdup(base_dir ? base_dir : ".");
@@ -319,7 +319,7 @@ static int others_can_change(const struct stat *st, const char *what, const char
 }
 
 /* conf_load - read and validate a whole config file */
-int conf_load(struct wb_config *c, const char *path, struct buf *errs)
+enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs)
 {
     char *dir = dirname_of(path);
     if (!dir)
@@ -512,7 +512,7 @@ static void value_text(const void *base, const struct conf_param *p, char *out, 
 }
 
 /* conf_show - append "key = value" lines (all, or only non-default) */
-int conf_show(const struct wb_config *c, int non_default_only, struct buf *out)
+enum wb_status conf_show(const struct wb_config *c, int non_default_only, struct buf *out)
 {
     struct wb_config d;
     int rc = conf_init(&d, c->base_dir);

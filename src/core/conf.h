@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define CONF_MAX_REMOTES 16
 
@@ -102,9 +103,9 @@ struct conf_param {
 };
 
 /* conf_init - fill defaults (no file); paths relative to base_dir */
-int conf_init(struct wb_config *c, const char *base_dir);
+enum wb_status conf_init(struct wb_config *c, const char *base_dir);
 /* conf_load - read and validate a whole config file; errors appended to errs */
-int conf_load(struct wb_config *c, const char *path, struct buf *errs);
+enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs);
 /* conf_free - release everything */
 void conf_free(struct wb_config *c);
 /* conf_params - the top-level table (for check, docs, show) */
@@ -112,7 +113,7 @@ const struct conf_param *conf_params(size_t *n);
 /* conf_remote_params - the remote.NAME.* table */
 const struct conf_param *conf_remote_params(size_t *n);
 /* conf_show - append "key = value" lines (all, or only non-default) */
-int conf_show(const struct wb_config *c, int non_default_only, struct buf *out);
+enum wb_status conf_show(const struct wb_config *c, int non_default_only, struct buf *out);
 /* conf_find_remote - remote by name or NULL */
 const struct wb_remote *conf_find_remote(const struct wb_config *c, const char *name);
 

@@ -32,7 +32,7 @@ static int move_noreplace(int fd1, const char *name, int fd2, const char *to_nam
 }
 
 /* afile_open - start writing dir/name through a temp file */
-int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
+enum wb_status afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
 {
     static unsigned seq;
     memset(af, 0, sizeof *af);
@@ -68,7 +68,7 @@ int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode)
 
 /* afile_open_redo - afile_open for a name only one step ever writes (derived from a ledger
  * id): when the step is redone after a crash, commit replaces what its first attempt left */
-int afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t mode)
+enum wb_status afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t mode)
 {
     int rc = afile_open(af, dir, name, mode);
     af->redo = 1;
@@ -76,7 +76,7 @@ int afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t 
 }
 
 /* afile_write - write n bytes (errors are remembered for commit) */
-int afile_write(struct afile *af, const void *p, size_t n)
+enum wb_status afile_write(struct afile *af, const void *p, size_t n)
 {
     if (af->failed)
         return af->failed;
@@ -86,7 +86,7 @@ int afile_write(struct afile *af, const void *p, size_t n)
 }
 
 /* afile_commit - flush, fsync, close, rename into place, fsync the directory */
-int afile_commit(struct afile *af)
+enum wb_status afile_commit(struct afile *af)
 {
     int rc = af->failed;
     if (!af->fp)
@@ -132,7 +132,7 @@ void afile_abort(struct afile *af)
 }
 
 /* fs_write_file - write a whole file atomically */
-int fs_write_file(const char *dir, const char *name, const void *data, size_t len)
+enum wb_status fs_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
     struct afile af;
     int rc = afile_open(&af, dir, name, 0);
@@ -143,7 +143,7 @@ int fs_write_file(const char *dir, const char *name, const void *data, size_t le
 }
 
 /* fs_fsync_dir - fsync a directory */
-int fs_fsync_dir(const char *dir)
+enum wb_status fs_fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -154,7 +154,8 @@ int fs_fsync_dir(const char *dir)
 }
 
 /* fs_move - durable rename from_dir/name -> to_dir/to_name; fails if target exists */
-int fs_move(const char *from_dir, const char *name, const char *to_dir, const char *to_name)
+enum wb_status fs_move(const char *from_dir, const char *name, const char *to_dir,
+                       const char *to_name)
 {
     int fd1 = open(from_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd1 < 0)
@@ -202,7 +203,7 @@ static int mkdir_one(const char *path, mode_t mode)
 }
 
 /* fs_mkdirs - mkdir -p; the directories it creates get exactly mode (see mkdir_one) */
-int fs_mkdirs(const char *path, mode_t mode)
+enum wb_status fs_mkdirs(const char *path, mode_t mode)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
@@ -220,7 +221,7 @@ int fs_mkdirs(const char *path, mode_t mode)
 }
 
 /* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max */
-int fs_read_file(const char *path, struct buf *b)
+enum wb_status fs_read_file(const char *path, struct buf *b)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -254,8 +255,8 @@ int fs_read_file(const char *path, struct buf *b)
 }
 
 /* fs_private_ok - owner this user (or root) and no mode bit of deny: see fsutil.h */
-int fs_private_ok(const struct stat *st, const char *what, const char *path, mode_t deny,
-                  int root_ok, struct buf *err)
+enum wb_status fs_private_ok(const struct stat *st, const char *what, const char *path, mode_t deny,
+                             int root_ok, struct buf *err)
 {
     if (st->st_uid != geteuid() && !(root_ok && st->st_uid == 0)) {
         buf_appendf(err, "%s %s is owned by uid %ld, not by this user (uid %ld)%s", what, path,
@@ -328,7 +329,7 @@ int fs_is_temp_name(const char *name)
 }
 
 /* fs_join - dir + "/" + name into out (bounded) */
-int fs_join(char *out, size_t n, const char *dir, const char *name)
+enum wb_status fs_join(char *out, size_t n, const char *dir, const char *name)
 {
     int k = snprintf(out, n, "%s/%s", dir, name);
     return (k < 0 || (size_t)k >= n) ? WB_TOOBIG : WB_OK;
@@ -346,7 +347,7 @@ static void hexify(const unsigned char *d, char out[65])
 }
 
 /* fs_sha256_buf - hex SHA-256 of a memory block */
-int fs_sha256_buf(const void *p, size_t n, char out[65])
+enum wb_status fs_sha256_buf(const void *p, size_t n, char out[65])
 {
     unsigned char d[32];
     unsigned int dl = 0;
@@ -357,7 +358,7 @@ int fs_sha256_buf(const void *p, size_t n, char out[65])
 
 /* fs_sha256_fd - hex SHA-256 of what fd reads from its offset to the end (65 bytes out); on a
  * read error errno is the read's */
-int fs_sha256_fd(int fd, char out[65])
+enum wb_status fs_sha256_fd(int fd, char out[65])
 {
     int rc = WB_OK;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -390,7 +391,7 @@ int fs_sha256_fd(int fd, char out[65])
 }
 
 /* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
-int fs_sha256_file(const char *path, char out[65])
+enum wb_status fs_sha256_file(const char *path, char out[65])
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define FS_NAME_MAX 200
 
@@ -39,52 +40,53 @@ struct afile {
 #define FS_DIR_MODE 02770
 
 /* afile_open - start writing dir/name through a temp file (mode FS_FILE_MODE unless mode != 0) */
-int afile_open(struct afile *af, const char *dir, const char *name, mode_t mode);
+enum wb_status afile_open(struct afile *af, const char *dir, const char *name, mode_t mode);
 /* afile_open_redo - the same for a name only one step writes (derived from a ledger id): a redo
  * of the step after a crash replaces what its first attempt left under that name */
-int afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t mode);
+enum wb_status afile_open_redo(struct afile *af, const char *dir, const char *name, mode_t mode);
 /* afile_write - write n bytes (errors are remembered for commit) */
-int afile_write(struct afile *af, const void *p, size_t n);
+enum wb_status afile_write(struct afile *af, const void *p, size_t n);
 /* afile_commit - flush, fsync, close, rename into place (never over an existing file: WB_EXISTS,
  * unless opened with afile_open_redo), fsync the directory */
-int afile_commit(struct afile *af);
+enum wb_status afile_commit(struct afile *af);
 /* afile_abort - unlink the temp and release everything */
 void afile_abort(struct afile *af);
 /* afile_temp_pid - the writer's pid if name is an afile temp (".NAME.PID.SEQ.tmp"), else 0 */
 long afile_temp_pid(const char *name);
 
 /* fs_write_file - write a whole file atomically */
-int fs_write_file(const char *dir, const char *name, const void *data, size_t len);
+enum wb_status fs_write_file(const char *dir, const char *name, const void *data, size_t len);
 /* fs_move - durable rename from_dir/name -> to_dir/to_name (fsyncs both dirs); fails if target
  * exists */
-int fs_move(const char *from_dir, const char *name, const char *to_dir, const char *to_name);
+enum wb_status fs_move(const char *from_dir, const char *name, const char *to_dir,
+                       const char *to_name);
 /* fs_fsync_dir - fsync a directory */
-int fs_fsync_dir(const char *dir);
+enum wb_status fs_fsync_dir(const char *dir);
 /* fs_mkdirs - mkdir -p; each directory it creates gets exactly mode (umask and setgid
  * included), and created as root its parent's owner and group */
-int fs_mkdirs(const char *path, mode_t mode);
+enum wb_status fs_mkdirs(const char *path, mode_t mode);
 /* fs_read_file - read a whole regular file (no symlinks) into b, bounded by b->max; on failure
  * errno says why (EISDIR for a directory, 0 for another kind of file that is not regular) */
-int fs_read_file(const char *path, struct buf *b);
+enum wb_status fs_read_file(const char *path, struct buf *b);
 /* fs_private_ok - WB_OK if st (of what at path) belongs to this user, or to root when root_ok, and
  * gives group and others none of the mode bits in deny; else WB_CONFIG with a sentence naming
  * the fix in err. The one rule for files that hold secrets (deny 077) or decide where they go:
  * the config, its directory, ca_file (deny S_IWGRP|S_IWOTH: nobody else may change them) */
 struct stat;
-int fs_private_ok(const struct stat *st, const char *what, const char *path, mode_t deny,
-                  int root_ok, struct buf *err);
+enum wb_status fs_private_ok(const struct stat *st, const char *what, const char *path, mode_t deny,
+                             int root_ok, struct buf *err);
 /* fs_name_ok - 1 if name is a safe single path component for the spool */
 int fs_name_ok(const char *name);
 /* fs_is_temp_name - 1 for names a writer is still working on (.x, *.tmp, *.part) */
 int fs_is_temp_name(const char *name);
 /* fs_join - dir + "/" + name into out (bounded); WB_TOOBIG if it does not fit */
-int fs_join(char *out, size_t n, const char *dir, const char *name);
+enum wb_status fs_join(char *out, size_t n, const char *dir, const char *name);
 /* fs_sha256_file - hex SHA-256 of a file (65 bytes out) */
-int fs_sha256_file(const char *path, char out[65]);
+enum wb_status fs_sha256_file(const char *path, char out[65]);
 /* fs_sha256_fd - hex SHA-256 of what fd reads from its offset to the end; errno tells a read
  * error */
-int fs_sha256_fd(int fd, char out[65]);
+enum wb_status fs_sha256_fd(int fd, char out[65]);
 /* fs_sha256_buf - hex SHA-256 of a memory block */
-int fs_sha256_buf(const void *p, size_t n, char out[65]);
+enum wb_status fs_sha256_buf(const void *p, size_t n, char out[65]);
 
 #endif

@@ -12,7 +12,7 @@
 #include "core/wb.h"
 
 /* str_to_long - whole string as a base-10 long within [min,max] */
-int str_to_long(const char *s, long min, long max, long *out)
+enum wb_status str_to_long(const char *s, long min, long max, long *out)
 {
     if (!s || !*s || isspace((unsigned char)*s))
         return WB_BADARG;
@@ -46,7 +46,7 @@ char *str_dup(const char *s)
 }
 
 /* str_copy - bounded copy; WB_TOOBIG if truncated */
-int str_copy(char *dst, size_t n, const char *src)
+enum wb_status str_copy(char *dst, size_t n, const char *src)
 {
     size_t k = strlen(src);
     if (n == 0)
@@ -82,25 +82,10 @@ const char *str_shown(const char *s, char *out, size_t n)
     return out;
 }
 
-/* str_ascii_range - see strutil.h; (w - ONES * lo) & ~w & HIGHS is nonzero exactly when some
- * byte of w is below lo, w & HIGHS when some byte is 0x80 or above */
+/* str_ascii_range - each byte in [lo, 0x7F] */
 int str_ascii_range(const char *s, size_t n, unsigned lo)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t acc = 0, w;
-    if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)s[i] < lo || (unsigned char)s[i] >= 0x80)
-                return 0;
-        return 1;
-    }
-    for (size_t i = 0; i + 8 <= n; i += 8) { /* whole words, the last one overlapping */
-        memcpy(&w, s + i, 8);
-        acc |= (w | ((w - ones * lo) & ~w)) & highs;
-    }
-    memcpy(&w, s + n - 8, 8);
-    acc |= (w | ((w - ones * lo) & ~w)) & highs;
-    return acc == 0;
+    return str_bytes_in(s, n, lo, 0x7F);
 }
 
 /* str_utf8_valid - 1 if the n bytes are valid UTF-8 without NUL */

@@ -52,7 +52,7 @@ int wb_status_exit(int st)
 }
 
 /* wb_errno_status - map an errno value to a status */
-int wb_errno_status(int err)
+enum wb_status wb_errno_status(int err)
 {
     switch (err) {
     case 0:

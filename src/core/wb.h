@@ -33,7 +33,7 @@ const char *wb_status_str(int st);
 /* wb_status_exit - the sysexits code main uses for a status */
 int wb_status_exit(int st);
 /* wb_errno_status - map an errno value to a status */
-int wb_errno_status(int err);
+enum wb_status wb_errno_status(int err);
 /* wb_exit_now - _exit(status) for a forked process; coverage builds (WB_COVERAGE) first write
  * the process's coverage data, which _exit would lose */
 _Noreturn void wb_exit_now(int status);

@@ -86,47 +86,17 @@ static const char *shown(const char *s, char *tmp, size_t n)
     return tmp;
 }
 
-/* load8 - eight bytes of s as a word */
-static uint64_t load8(const char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
-/* digits8 - 1 if all eight bytes of w are ASCII digits (high nibble 3, low nibble 0..9) */
-static int digits8(uint64_t w)
-{
-    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ULL, lo = 0x0F0F0F0F0F0F0F0FULL;
-    return (w & hi) == 0x3030303030303030ULL && (((w & lo) + 0x0606060606060606ULL) & hi) == 0;
-}
-
-/* at - a word whose byte i (in memory order) is 0xFF, the others 0 */
-static uint64_t at(size_t i)
-{
-    unsigned char b[8] = {0};
-    uint64_t m;
-    b[i] = 0xFF;
-    memcpy(&m, b, 8);
-    return m;
-}
-
-/* order_id_ok - Amazon's 3-7-7 digit shape, eight bytes a step (the dashes are checked on
- * their own and count as digits in the words; the words are never stored and reloaded) */
+/* order_id_ok - Amazon's 3-7-7 digit shape */
 static int order_id_ok(const char *s, size_t n)
 {
-    if (n != 19 || s[3] != '-' || s[11] != '-')
-        return 0;
-    const uint64_t zeros = 0x3030303030303030ULL, m3 = at(3), m0 = at(0);
-    return digits8((load8(s) & ~m3) | (zeros & m3)) &&
-           digits8((load8(s + 8) & ~m3) | (zeros & m3)) &&
-           digits8((load8(s + 11) & ~m0) | (zeros & m0));
+    return n == 19 && s[3] == '-' && s[11] == '-' && str_bytes_in(s, 3, '0', '9') &&
+           str_bytes_in(s + 4, 7, '0', '9') && str_bytes_in(s + 12, 7, '0', '9');
 }
 
 /* item_code_ok - AmazonOrderItemCode is \d{14} in amzn-base.xsd */
 static int item_code_ok(const char *s, size_t n)
 {
-    return n == 14 && digits8(load8(s)) && digits8(load8(s + 6));
+    return n == 14 && str_bytes_in(s, n, '0', '9');
 }
 
 /* quantity_ok - a whole number from 1 to 9999 as str_to_long reads it; plain digits fast */
@@ -143,24 +113,6 @@ static int quantity_ok(const char *s, long *out)
     return str_to_long(s, 1, 9999, out) == WB_OK;
 }
 
-/* in_range - per byte of w (each below 0x80): 0x80 where lo <= byte <= hi (1 <= lo) */
-static uint64_t in_range(uint64_t w, unsigned lo, unsigned hi)
-{
-    const uint64_t ones = 0x0101010101010101ULL;
-    return (w + ones * (0x80 - lo)) & ~(w + ones * (0x7F - hi)) & ones * 0x80;
-}
-
-/* tracking_word - 1 if the eight bytes are letters, digits, '-' or ' ' */
-static int tracking_word(uint64_t w)
-{
-    const uint64_t highs = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
-    if (w & highs)
-        return 0;
-    uint64_t ok = in_range(w, '0', '9') | in_range(w | ones * 0x20, 'a', 'z') |
-                  in_range(w, '-', '-') | in_range(w, ' ', ' ');
-    return ok == highs;
-}
-
 /* tracking_ok - plausible carrier tracking number */
 static int tracking_ok(const char *s, size_t n, const char **why)
 {
@@ -168,26 +120,8 @@ static int tracking_ok(const char *s, size_t n, const char **why)
         *why = "must be 6 to 50 characters";
         return 0;
     }
-    int chars_ok = 1;
-    uint64_t differ = 0, same = 0x0101010101010101ULL * (unsigned char)s[0];
-    if (n >= 8) {
-        for (size_t i = 0;; i += 8) { /* whole words, the last one overlapping */
-            if (i + 8 > n)
-                i = n - 8;
-            uint64_t w = load8(s + i);
-            chars_ok &= tracking_word(w);
-            differ |= w ^ same;
-            if (i + 8 == n)
-                break;
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            chars_ok &= (unsigned)(c - '0') <= 9 || (unsigned)((c | 0x20) - 'a') <= 25 ||
-                        c == '-' || c == ' ';
-            differ |= (unsigned char)(c ^ (unsigned char)s[0]);
-        }
-    }
+    int chars_ok = str_bytes_alnum(s, n, '-', ' ');
+    int differ = memcmp(s, s + 1, n - 1) != 0; /* each byte equals the next: all the same */
     if (!chars_ok) {
         *why = "may hold only letters, digits, spaces and '-'";
         return 0;

@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/wb.h"
 #include "flows/sftp_xfer.h"
+#include "net/retry.h"
 
 #define XFER_ATTEMPTS 3
 #define XFER_PATH_MAX 4096
@@ -118,21 +119,12 @@ static void sleep_ms(long ms)
         ts = rem;
 }
 
-/* backoff_ms - delay before attempt number `attempt` (1-based retry), with jitter */
+/* backoff_ms - delay before retry number `attempt` (1-based): the program's one retry policy */
 static long backoff_ms(const struct wb_config *cfg, int attempt)
 {
-    long base = cfg && cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 500;
-    long cap = cfg && cfg->retry_cap_ms > 0 ? cfg->retry_cap_ms : 60000;
-    long d = base;
-    for (int i = 1; i < attempt && d < cap; i++)
-        d *= 2;
-    if (d > cap)
-        d = cap;
-    static unsigned seed;
-    if (!seed)
-        seed = (unsigned)time(NULL) ^ (unsigned)getpid();
-    seed = seed * 1103515245u + 12345u;
-    return d / 2 + (long)((seed >> 8) % (unsigned long)(d / 2 + 1));
+    struct retry_policy pol;
+    retry_policy_from_config(&pol, cfg);
+    return retry_delay_ms(&pol, attempt - 1, -1);
 }
 
 /* note_attempts - after failed retries, say how many and what went wrong first */

@@ -18,6 +18,7 @@
 #include <csv.h>
 
 #include "core/buf.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "layout/csvr_int.h"
 
@@ -135,44 +136,16 @@ static int skip(struct csvr *r)
 }
 
 /* scan_flags - whether the n bytes at s hold a byte outside 0x01..0x7F (*odd) or a CR (the
- * return value). The usual line has neither: a first pass of eight bytes a step (the last word
- * overlapping) only asks whether some byte is below 0x0E or above 0x7F (NUL, TAB, CR and the
- * line's LF among them, so the LF ending a segment is left out of it); a second pass tells
- * those apart, and only a line with NUL, CR or high bytes is looked at byte by byte. */
+ * return value). The usual line has neither: a first scan only asks whether all bytes are
+ * 0x0E..0x7F (the LF ending a segment is left out of it), a second whether they are ASCII
+ * without NUL, and only a line with NUL, CR or high bytes is looked at byte by byte. */
 static int scan_flags(const unsigned char *s, size_t n, int *odd)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     size_t m = n && s[n - 1] == '\n' ? n - 1 : n; /* the LF itself is plain */
-    uint64_t any = 0, w, wc;
-    if (m >= 8) {
-        for (size_t i = 0;; i += 8) {
-            if (i + 8 > m)
-                i = m - 8;
-            memcpy(&w, s + i, 8);
-            any |= w | ((w - ones * 0x0E) & ~w);
-            if (i + 8 == m)
-                break;
-        }
-        if (!(any & highs)) {
-            *odd = 0;
-            return 0;
-        }
-        /* (v - ones) & ~v has a high bit set where a byte of v is 0 (exactly, for "some"); w
-         * itself where a byte is 0x80 or above */
-        any = 0;
-        for (size_t i = 0;; i += 8) {
-            if (i + 8 > m)
-                i = m - 8;
-            memcpy(&w, s + i, 8);
-            wc = w ^ (ones * '\r');
-            any |= w | ((w - ones) & ~w) | ((wc - ones) & ~wc);
-            if (i + 8 == m)
-                break;
-        }
-        if (!(any & highs)) {
-            *odd = 0;
-            return 0;
-        }
+    if (str_bytes_in((const char *)s, m, 0x0E, 0x7F) ||
+        (str_bytes_in((const char *)s, m, 0x01, 0x7F) && !memchr(s, '\r', m))) {
+        *odd = 0;
+        return 0;
     }
     int o = 0, cr = 0;
     for (size_t i = 0; i < n; i++) {

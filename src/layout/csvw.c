@@ -182,7 +182,8 @@ static int emit_row(struct csvw *w, const char *const *cells, const size_t *lens
 }
 
 /* csvw_open - writer in the layout's delimiter, quote, encoding, BOM and line end */
-int csvw_open(struct csvw **wp, const struct layout *l, FILE *out, int neutralise_formulas)
+enum wb_status csvw_open(struct csvw **wp, const struct layout *l, FILE *out,
+                         int neutralise_formulas)
 {
     *wp = NULL;
     struct csvw *w = calloc(1, sizeof *w);
@@ -208,7 +209,7 @@ int csvw_open(struct csvw **wp, const struct layout *l, FILE *out, int neutralis
 }
 
 /* csvw_header - write the layout's header texts in field order */
-int csvw_header(struct csvw *w)
+enum wb_status csvw_header(struct csvw *w)
 {
     const char *names[256];
     size_t n = w->l->nfields < 256 ? w->l->nfields : 256;
@@ -218,19 +219,19 @@ int csvw_header(struct csvw *w)
 }
 
 /* csvw_row - write one row of UTF-8 cells (converted; unconvertible characters become '?') */
-int csvw_row(struct csvw *w, const char *const *cells, size_t n)
+enum wb_status csvw_row(struct csvw *w, const char *const *cells, size_t n)
 {
     return emit_row(w, cells, NULL, n, 1);
 }
 
 /* csvw_row_raw - write one row of cells already in the layout's encoding (no conversion) */
-int csvw_row_raw(struct csvw *w, const char *const *cells, const size_t *lens, size_t n)
+enum wb_status csvw_row_raw(struct csvw *w, const char *const *cells, const size_t *lens, size_t n)
 {
     return emit_row(w, cells, lens, n, 0);
 }
 
 /* csvw_close - flush and release; first write error (ENOSPC -> WB_NOSPACE); FILE stays open */
-int csvw_close(struct csvw *w)
+enum wb_status csvw_close(struct csvw *w)
 {
     if (!w)
         return WB_OK;

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/strutil.h"
+#include "core/tz.h"
 #include "core/wb.h"
 #include "layout/layout.h"
 #include "layout/layout_int.h"
@@ -259,7 +260,8 @@ static int key_value(struct lparse *p, char *key, const char *v)
     if (strcmp(key, "time_zone") == 0) {
         if (!set_once(p, K_TZ, key))
             return WB_OK;
-        if (!layout_tz_valid(v))
+        const struct tz_zone *z;
+        if (tz_get(v, &z, NULL) != WB_OK)
             perr(p, p->lineno, "unknown time zone '%s'", v);
         return set_str(&l->tz, v);
     }
@@ -402,8 +404,8 @@ static struct layout *layout_new(const char *origin)
 }
 
 /* layout_parse_text - parse layout text held in memory; origin names it in errors */
-int layout_parse_text(const char *text, size_t len, const char *origin, struct layout **out,
-                      struct buf *errs)
+enum wb_status layout_parse_text(const char *text, size_t len, const char *origin,
+                                 struct layout **out, struct buf *errs)
 {
     *out = NULL;
     if (!origin)
@@ -465,7 +467,7 @@ int layout_parse_text(const char *text, size_t len, const char *origin, struct l
 }
 
 /* layout_load - parse and validate a layout file */
-int layout_load(const char *path, struct layout **out, struct buf *errs)
+enum wb_status layout_load(const char *path, struct layout **out, struct buf *errs)
 {
     struct buf b;
     *out = NULL;
@@ -489,7 +491,8 @@ int layout_load(const char *path, struct layout **out, struct buf *errs)
 }
 
 /* layout_load_named - load dir/name.layout; name must be a safe name */
-int layout_load_named(const char *dir, const char *name, struct layout **out, struct buf *errs)
+enum wb_status layout_load_named(const char *dir, const char *name, struct layout **out,
+                                 struct buf *errs)
 {
     char file[128], path[4096];
     *out = NULL;

@@ -59,6 +59,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define LAYOUT_MAX_FIELD_DEFAULT 65536
 #define LAYOUT_FILE_MAX 65536 /* largest layout file accepted */
@@ -67,12 +68,13 @@
 struct layout;
 
 /* layout_load - parse and validate a layout file; WB_CONFIG with "file:line: text" lines in errs */
-int layout_load(const char *path, struct layout **out, struct buf *errs);
+enum wb_status layout_load(const char *path, struct layout **out, struct buf *errs);
 /* layout_load_named - load dir/name.layout; name must be a safe name */
-int layout_load_named(const char *dir, const char *name, struct layout **out, struct buf *errs);
+enum wb_status layout_load_named(const char *dir, const char *name, struct layout **out,
+                                 struct buf *errs);
 /* layout_parse_text - parse layout text held in memory; origin names it in errors */
-int layout_parse_text(const char *text, size_t len, const char *origin, struct layout **out,
-                      struct buf *errs);
+enum wb_status layout_parse_text(const char *text, size_t len, const char *origin,
+                                 struct layout **out, struct buf *errs);
 /* layout_free - release a layout (NULL is fine) */
 void layout_free(struct layout *l);
 /* layout_name - the layout's name */
@@ -96,7 +98,7 @@ int layout_field_index(const struct layout *l, const char *field);
 /* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if the
  * text does not match, WB_NOTFOUND if it names a local time that does not exist (skipped when
  * the clocks went forward) */
-int layout_parse_time(const struct layout *l, const char *text, time_t *out);
+enum wb_status layout_parse_time(const struct layout *l, const char *text, time_t *out);
 
 /* Row-level problems reported by csvr_next with WB_PERMFAIL. */
 enum csvr_error {
@@ -161,14 +163,15 @@ const char *csvr_error_code(int error);
 struct csvw;
 
 /* csvw_open - writer in the layout's delimiter, quote, encoding, BOM and line end */
-int csvw_open(struct csvw **w, const struct layout *l, FILE *out, int neutralise_formulas);
+enum wb_status csvw_open(struct csvw **w, const struct layout *l, FILE *out,
+                         int neutralise_formulas);
 /* csvw_header - write the layout's header texts in field order */
-int csvw_header(struct csvw *w);
+enum wb_status csvw_header(struct csvw *w);
 /* csvw_row - write one row of UTF-8 cells (converted; unconvertible characters become '?') */
-int csvw_row(struct csvw *w, const char *const *cells, size_t n);
+enum wb_status csvw_row(struct csvw *w, const char *const *cells, size_t n);
 /* csvw_row_raw - write one row of cells already in the layout's encoding (no conversion) */
-int csvw_row_raw(struct csvw *w, const char *const *cells, const size_t *lens, size_t n);
+enum wb_status csvw_row_raw(struct csvw *w, const char *const *cells, const size_t *lens, size_t n);
 /* csvw_close - flush and release; first write error (ENOSPC -> WB_NOSPACE); FILE stays open */
-int csvw_close(struct csvw *w);
+enum wb_status csvw_close(struct csvw *w);
 
 #endif

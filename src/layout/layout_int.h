@@ -42,8 +42,6 @@ struct layout {
     struct layout_tzcache *tzc; /* mutable cache behind a const layout */
 };
 
-/* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
-int layout_tz_valid(const char *name);
 /* layout_time_format_check - NULL if fmt is a strptime format that reads a whole date and time
  * (year, month and day or day of year; with an hour, a minute) with known conversions only;
  * else why not */

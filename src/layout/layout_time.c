@@ -1,13 +1,13 @@
 /*
  * layout_time.c - strict date-time parsing in a layout's format and time zone.
  *
- * Owns the per-layout cache of UTC offsets by local hour. A cache miss
- * computes the offset with mktime under the layout's TZ (TZ is set and
- * restored around the call, so this module is not thread-safe); a hit costs
+ * Owns the per-layout cache of UTC offsets by local hour. A cache miss asks
+ * the program's zone engine (core/tz.c, never the TZ variable); a hit costs
  * a table look-up, so a file of a million rows in a few hours of local time
  * pays for a handful of zone look-ups. Ambiguous local times (the repeated
  * hour when clocks go back) resolve to the earlier instant (summer time);
- * local times that do not exist (the skipped hour) are rejected.
+ * local times that do not exist (the skipped hour) are rejected. Not
+ * thread-safe (the caches).
  * Returns WB_PERMFAIL for any text that does not match completely; never exits.
  */
 #include <ctype.h>
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
+#include "core/tz.h"
 #include "core/wb.h"
 #include "layout/layout.h"
 #include "layout/layout_int.h"
@@ -53,84 +53,16 @@ void layout_tzcache_free(struct layout_tzcache *c)
     free(c);
 }
 
-/* is_tzif - 1 if path is a regular file in TZif format */
-static int is_tzif(const char *path)
+/* zone_offset - UTC offset of the local wall time c (seconds as if UTC) in zone tz: the
+ * earlier instant when c happens twice; SLOT_GAP when it never happens or tz cannot be read */
+static int zone_offset(const char *tz, long long c, long *offset)
 {
-    struct stat st;
-    char magic[4];
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
-    return n == sizeof magic && memcmp(magic, "TZif", 4) == 0;
-}
-
-/* layout_tz_valid - 1 if name is UTC or an installed zoneinfo zone */
-int layout_tz_valid(const char *name)
-{
-    if (strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0)
-        return 1;
-    size_t n = strlen(name);
-    if (n == 0 || n > 64 || name[0] == '/' || strstr(name, ".."))
-        return 0;
-    for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
-            return 0;
-    const char *dir = getenv("TZDIR");
-    char path[512];
-    if (dir && *dir) {
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (is_tzif(path))
-            return 1;
-    }
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
-    return is_tzif(path);
-}
-
-/* same_wall - 1 if two broken-down times show the same date, hour and minute */
-static int same_wall(const struct tm *a, const struct tm *b)
-{
-    return a->tm_year == b->tm_year && a->tm_mon == b->tm_mon && a->tm_mday == b->tm_mday &&
-           a->tm_hour == b->tm_hour && a->tm_min == b->tm_min;
-}
-
-/* zone_offset - UTC offset of a local wall time in zone tz (SLOT_OK or SLOT_GAP) */
-static int zone_offset(const char *tz, const struct tm *wall, long *offset)
-{
-    const char *cur = getenv("TZ");
-    char *saved = cur ? strdup(cur) : NULL;
-    int state = SLOT_GAP;
-    if (cur && !saved)
+    const struct tz_zone *z;
+    long long u[2];
+    if (tz_get(tz, &z, NULL) != WB_OK || tz_local(z, c, u) == 0)
         return SLOT_GAP;
-    setenv("TZ", tz, 1);
-    tzset();
-    struct tm w = *wall;
-    w.tm_sec = 0;
-    time_t as_utc = timegm(&w);
-    for (int dst = 1; dst >= 0; dst--) {
-        struct tm t = *wall, back;
-        t.tm_sec = 0;
-        t.tm_isdst = dst;
-        time_t r = mktime(&t);
-        if (r == (time_t)-1 || !localtime_r(&r, &back))
-            continue;
-        if (same_wall(&back, wall)) {
-            *offset = (long)(as_utc - r);
-            state = SLOT_OK;
-            break;
-        }
-    }
-    if (saved) {
-        setenv("TZ", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("TZ");
-    }
-    tzset();
-    return state;
+    *offset = (long)(c - u[0]);
+    return SLOT_OK;
 }
 
 /* days_in_month - 28..31 for month 0..11 of year (tm_year) */
@@ -182,7 +114,7 @@ static int local_to_utc(const struct layout *l, struct tm *wall, time_t *out)
     struct tzc_slot *s = &l->tzc->slot[(unsigned long long)hour % TZC_SLOTS];
     if (s->state == SLOT_EMPTY || s->hour != hour) {
         long off = 0;
-        s->state = zone_offset(l->tz, wall, &off);
+        s->state = zone_offset(l->tz, (long long)as_utc - wall->tm_sec, &off);
         s->hour = hour;
         s->offset = off;
     }
@@ -487,7 +419,7 @@ static int fast_parse(const char *fmt, const char *s, struct tm *tm)
 }
 
 /* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if bad */
-int layout_parse_time(const struct layout *l, const char *text, time_t *out)
+enum wb_status layout_parse_time(const struct layout *l, const char *text, time_t *out)
 {
     if (!text || !*text)
         return WB_PERMFAIL;

@@ -54,8 +54,8 @@ static int add_code(void *ctx, struct mapfile *mf, char *code)
 }
 
 /* carriercodes_parse_text - same as carriercodes_load for len bytes of text named name */
-int carriercodes_parse_text(const char *name, const char *text, size_t len,
-                            struct carriercodes **out, struct buf *errs)
+enum wb_status carriercodes_parse_text(const char *name, const char *text, size_t len,
+                                       struct carriercodes **out, struct buf *errs)
 {
     *out = NULL;
     struct carriercodes *c = calloc(1, sizeof *c);
@@ -85,7 +85,7 @@ static int parse_text(const char *name, const char *text, size_t len, void *out,
 }
 
 /* carriercodes_load - read the code list at path into *out */
-int carriercodes_load(const char *path, struct carriercodes **out, struct buf *errs)
+enum wb_status carriercodes_load(const char *path, struct carriercodes **out, struct buf *errs)
 {
     *out = NULL;
     return mapfile_load(path, parse_text, out, errs);
@@ -98,7 +98,8 @@ int carriercodes_has(const struct carriercodes *c, const char *code)
 }
 
 /* carriercodes_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation */
-int carriercodes_suggest(const struct carriercodes *c, const char *code, char *out, size_t n)
+enum wb_status carriercodes_suggest(const struct carriercodes *c, const char *code, char *out,
+                                    size_t n)
 {
     char fold[MAPFILE_LINE_MAX + 1];
     if (n)

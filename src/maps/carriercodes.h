@@ -15,20 +15,22 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 struct carriercodes;
 
 /* carriercodes_load - read the code list at path into *out (errs may be NULL) */
-int carriercodes_load(const char *path, struct carriercodes **out, struct buf *errs);
+enum wb_status carriercodes_load(const char *path, struct carriercodes **out, struct buf *errs);
 /* carriercodes_parse_text - same as carriercodes_load for len bytes of text named name */
-int carriercodes_parse_text(const char *name, const char *text, size_t len,
-                            struct carriercodes **out, struct buf *errs);
+enum wb_status carriercodes_parse_text(const char *name, const char *text, size_t len,
+                                       struct carriercodes **out, struct buf *errs);
 /* carriercodes_has - 1 if code is on the list exactly (case-sensitive), else 0 */
 int carriercodes_has(const struct carriercodes *c, const char *code);
 /* carriercodes_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation;
  * WB_NOTFOUND if none
  */
-int carriercodes_suggest(const struct carriercodes *c, const char *code, char *out, size_t n);
+enum wb_status carriercodes_suggest(const struct carriercodes *c, const char *code, char *out,
+                                    size_t n);
 /* carriercodes_count - number of distinct codes */
 size_t carriercodes_count(const struct carriercodes *c);
 /* carriercodes_free - release the list (NULL is fine) */

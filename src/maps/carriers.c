@@ -262,8 +262,9 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
 }
 
 /* carriers_parse_text - same as carriers_load for len bytes of text named name */
-int carriers_parse_text(const char *name, const char *text, size_t len,
-                        const struct carriercodes *codes, struct carriers **out, struct buf *errs)
+enum wb_status carriers_parse_text(const char *name, const char *text, size_t len,
+                                   const struct carriercodes *codes, struct carriers **out,
+                                   struct buf *errs)
 {
     *out = NULL;
     if (!codes)
@@ -295,8 +296,8 @@ int carriers_parse_text(const char *name, const char *text, size_t len,
 }
 
 /* carriers_load - read the carrier map at path, checking codes against the Amazon list */
-int carriers_load(const char *path, const struct carriercodes *codes, struct carriers **out,
-                  struct buf *errs)
+enum wb_status carriers_load(const char *path, const struct carriercodes *codes,
+                             struct carriers **out, struct buf *errs)
 {
     struct buf b;
     *out = NULL;
@@ -341,7 +342,7 @@ const struct carrier_entry *carriers_lookup(const struct carriers *m, const char
 
 /* carriers_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation;
  * WB_NOTFOUND otherwise */
-int carriers_suggest(const struct carriers *m, const char *wms_code, char *out, size_t n)
+enum wb_status carriers_suggest(const struct carriers *m, const char *wms_code, char *out, size_t n)
 {
     char fold[MAPFILE_LINE_MAX + 1];
     if (n)

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 #include "maps/carriercodes.h"
 
 #define CARRIERS_OTHER "Other"
@@ -39,16 +40,18 @@ struct carrier_entry {
 struct carriers;
 
 /* carriers_load - read the carrier map at path, checking codes against the Amazon list */
-int carriers_load(const char *path, const struct carriercodes *codes, struct carriers **out,
-                  struct buf *errs);
+enum wb_status carriers_load(const char *path, const struct carriercodes *codes,
+                             struct carriers **out, struct buf *errs);
 /* carriers_parse_text - same as carriers_load for len bytes of text named name */
-int carriers_parse_text(const char *name, const char *text, size_t len,
-                        const struct carriercodes *codes, struct carriers **out, struct buf *errs);
+enum wb_status carriers_parse_text(const char *name, const char *text, size_t len,
+                                   const struct carriercodes *codes, struct carriers **out,
+                                   struct buf *errs);
 /* carriers_lookup - the entry for a WMS code (exact after trimming blanks), NULL if unmapped */
 const struct carrier_entry *carriers_lookup(const struct carriers *m, const char *wms_code);
 /* carriers_suggest - "did you mean 'X'?" for a near miss in case, blanks or punctuation;
  * WB_NOTFOUND otherwise */
-int carriers_suggest(const struct carriers *m, const char *wms_code, char *out, size_t n);
+enum wb_status carriers_suggest(const struct carriers *m, const char *wms_code, char *out,
+                                size_t n);
 /* carriers_count - number of mapped WMS codes */
 size_t carriers_count(const struct carriers *m);
 /* carriers_ship_service - WMS service code for an Amazon ship-service level, NULL if unmapped */

@@ -16,7 +16,7 @@
 #include "maps/mapfile.h"
 
 /* mapfile_read - read path into b (bounded); WB_CONFIG with a message in errs on failure */
-int mapfile_read(const char *path, struct buf *b, struct buf *errs)
+enum wb_status mapfile_read(const char *path, struct buf *b, struct buf *errs)
 {
     buf_init(b, MAPFILE_MAX_BYTES);
     errno = 0;
@@ -41,7 +41,7 @@ int mapfile_read(const char *path, struct buf *b, struct buf *errs)
 }
 
 /* mapfile_each - hand every remaining line to fn; see mapfile.h */
-int mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx, const char *too_many)
+enum wb_status mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx, const char *too_many)
 {
     char *line;
     int rc = WB_OK;
@@ -57,7 +57,7 @@ int mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx, const char *
 }
 
 /* mapfile_load - read path and hand its text to fn */
-int mapfile_load(const char *path, mapfile_text_fn fn, void *out, struct buf *errs)
+enum wb_status mapfile_load(const char *path, mapfile_text_fn fn, void *out, struct buf *errs)
 {
     struct buf b;
     int rc = mapfile_read(path, &b, errs);
@@ -235,7 +235,7 @@ size_t mapfile_chars(const char *s)
 
 /* mapfile_fold - s with ASCII letters lowered and ASCII blanks and punctuation dropped, for
  * near-miss hints ("DPD LOCAL", "dpd_local" and "DPD-Local" all fold to "dpdlocal") */
-int mapfile_fold(const char *s, char *out, size_t n)
+enum wb_status mapfile_fold(const char *s, char *out, size_t n)
 {
     size_t k = 0;
     if (n == 0)

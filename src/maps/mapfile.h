@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define MAPFILE_LINE_MAX 4096
 #define MAPFILE_MAX_BYTES ((size_t)64 << 20)
@@ -32,7 +33,7 @@ struct mapfile {
 };
 
 /* mapfile_read - read path into b (bounded); WB_CONFIG with a message in errs on failure */
-int mapfile_read(const char *path, struct buf *b, struct buf *errs);
+enum wb_status mapfile_read(const char *path, struct buf *b, struct buf *errs);
 /* mapfile_init - start reading len bytes of text named name */
 void mapfile_init(struct mapfile *mf, const char *name, const char *text, size_t len,
                   struct buf *errs);
@@ -49,12 +50,13 @@ void mapfile_warn(struct mapfile *mf, const char *fmt, ...) __attribute__((forma
 typedef int (*mapfile_line_fn)(void *ctx, struct mapfile *mf, char *line);
 /* mapfile_each - hand every remaining line to fn until it fails; WB_TOOBIG is reported on that
  * line as too_many and ends the reading; then WB_CONFIG when any line was reported bad */
-int mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx, const char *too_many);
+enum wb_status mapfile_each(struct mapfile *mf, mapfile_line_fn fn, void *ctx,
+                            const char *too_many);
 /* mapfile_text_fn - a parser's parse_text, its typed result pointer passed as out */
 typedef int (*mapfile_text_fn)(const char *name, const char *text, size_t len, void *out,
                                struct buf *errs);
 /* mapfile_load - read path (bounded) and hand its text, named path, to fn */
-int mapfile_load(const char *path, mapfile_text_fn fn, void *out, struct buf *errs);
+enum wb_status mapfile_load(const char *path, mapfile_text_fn fn, void *out, struct buf *errs);
 /* mapfile_errors - number of errors reported so far */
 size_t mapfile_errors(const struct mapfile *mf);
 /* mapfile_split - split line at sep into at most max trimmed fields; returns the count */
@@ -65,6 +67,6 @@ size_t mapfile_chars(const char *s);
 int mapfile_text_ok(const char *s, size_t len);
 /* mapfile_fold - s with ASCII letters lowered and ASCII blanks and punctuation dropped, for
  * near-miss hints */
-int mapfile_fold(const char *s, char *out, size_t n);
+enum wb_status mapfile_fold(const char *s, char *out, size_t n);
 
 #endif

@@ -169,8 +169,8 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
 }
 
 /* resultcodes_parse_text - same as resultcodes_load for len bytes of text named name */
-int resultcodes_parse_text(const char *name, const char *text, size_t len, struct resultcodes **out,
-                           struct buf *errs)
+enum wb_status resultcodes_parse_text(const char *name, const char *text, size_t len,
+                                      struct resultcodes **out, struct buf *errs)
 {
     *out = NULL;
     struct resultcodes *m = new_map();
@@ -194,7 +194,7 @@ static int parse_text(const char *name, const char *text, size_t len, void *out,
 }
 
 /* resultcodes_load - read hints at path; a missing file gives WB_OK and an empty map */
-int resultcodes_load(const char *path, struct resultcodes **out, struct buf *errs)
+enum wb_status resultcodes_load(const char *path, struct resultcodes **out, struct buf *errs)
 {
     struct stat st;
     *out = NULL;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define RESULTCODES_CODE_MAX 32   /* bytes */
 #define RESULTCODES_HINT_MAX 1000 /* characters */
@@ -24,10 +25,10 @@
 struct resultcodes;
 
 /* resultcodes_load - read hints at path; a missing file gives WB_OK and an empty map */
-int resultcodes_load(const char *path, struct resultcodes **out, struct buf *errs);
+enum wb_status resultcodes_load(const char *path, struct resultcodes **out, struct buf *errs);
 /* resultcodes_parse_text - same as resultcodes_load for len bytes of text named name */
-int resultcodes_parse_text(const char *name, const char *text, size_t len, struct resultcodes **out,
-                           struct buf *errs);
+enum wb_status resultcodes_parse_text(const char *name, const char *text, size_t len,
+                                      struct resultcodes **out, struct buf *errs);
 /* resultcodes_hint - operator hint for a result code (blanks trimmed), NULL if none */
 const char *resultcodes_hint(const struct resultcodes *m, const char *code);
 /* resultcodes_found - 0 if the map is empty because its file did not exist, else 1 */

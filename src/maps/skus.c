@@ -9,9 +9,9 @@
  * ledger or the spool, and never exit.
  */
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "maps/mapfile.h"
 #include "maps/skus.h"
@@ -44,40 +44,11 @@ void skus_free(struct skus *m)
     free(m);
 }
 
-/* printable - 1 if the n bytes are all printable ASCII (0x20..0x7E), by words: in each, a byte
- * below 0x20 borrows, 0x7F carries into its high bit, 0x80 and up have it */
-static int printable(const char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t bad = 0, w;
-    if (n >= 8) {
-        for (size_t i = 0;; i += 8) { /* whole words, the last one overlapping */
-            if (i + 8 > n)
-                i = n - 8;
-            memcpy(&w, s + i, 8);
-            bad |= w | ((w - ones * 0x20) & ~w) | (w + ones);
-            if (i + 8 == n)
-                break;
-        }
-    } else if (n >= 4) {
-        uint32_t x, y; /* two overlapping words of four, as one */
-        memcpy(&x, s, 4);
-        memcpy(&y, s + n - 4, 4);
-        w = (uint64_t)x << 32 | y;
-        bad = w | ((w - ones * 0x20) & ~w) | (w + ones);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-                return 0;
-    }
-    return !(bad & highs);
-}
-
 /* sku_ok - 1 if s (n bytes, NUL terminated) is 1..max characters of valid UTF-8 without control
  * characters */
 static int sku_ok(const char *s, size_t n, size_t max)
 {
-    if (printable(s, n)) /* the usual case */
+    if (str_bytes_in(s, n, 0x20, 0x7E)) /* printable ASCII: the usual case */
         return n > 0 && n <= max;
     if (n == 0 || !mapfile_text_ok(s, n) || memchr(s, '\t', n))
         return 0;
@@ -189,8 +160,8 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
 }
 
 /* skus_parse_text - same as skus_load for len bytes of text named name */
-int skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
-                    struct buf *errs)
+enum wb_status skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
+                               struct buf *errs)
 {
     *out = NULL;
     struct skus *m = calloc(1, sizeof *m);
@@ -220,7 +191,7 @@ static int parse_text(const char *name, const char *text, size_t len, void *out,
 }
 
 /* skus_load - read the SKU map at path into *out */
-int skus_load(const char *path, struct skus **out, struct buf *errs)
+enum wb_status skus_load(const char *path, struct skus **out, struct buf *errs)
 {
     *out = NULL;
     return mapfile_load(path, parse_text, out, errs);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define SKUS_SELLER_MAX 40 /* characters, Amazon's SKU limit */
 #define SKUS_WMS_MAX 100   /* characters */
@@ -24,10 +25,10 @@
 struct skus;
 
 /* skus_load - read the SKU map at path into *out (errs may be NULL) */
-int skus_load(const char *path, struct skus **out, struct buf *errs);
+enum wb_status skus_load(const char *path, struct skus **out, struct buf *errs);
 /* skus_parse_text - same as skus_load for len bytes of text named name */
-int skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
-                    struct buf *errs);
+enum wb_status skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
+                               struct buf *errs);
 /* skus_lookup - seller SKU for a WMS SKU; NULL when unknown and not identity, or not a valid SKU */
 const char *skus_lookup(const struct skus *m, const char *wms_sku);
 /* skus_lookup_n - skus_lookup for a WMS SKU of n bytes (NUL terminated: the caller knows n) */

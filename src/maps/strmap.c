@@ -104,7 +104,7 @@ static int grow(struct strmap *m)
 }
 
 /* strmap_put - add key -> val; *owned gets the table's copy of the key */
-int strmap_put(struct strmap *m, const char *key, void *val, const char **owned)
+enum wb_status strmap_put(struct strmap *m, const char *key, void *val, const char **owned)
 {
     size_t len = strlen(key);
     uint64_t h = hash_bytes(key, len);

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "core/wb.h"
+
 #define STRMAP_MAX_ENTRIES ((size_t)1 << 26)
 
 struct strmap;
@@ -21,7 +23,7 @@ struct strmap *strmap_new(size_t hint);
 /* strmap_free - release the table and its key copies (values are the caller's) */
 void strmap_free(struct strmap *m);
 /* strmap_put - add key -> val; *owned (if not NULL) gets the table's copy of the key */
-int strmap_put(struct strmap *m, const char *key, void *val, const char **owned);
+enum wb_status strmap_put(struct strmap *m, const char *key, void *val, const char **owned);
 /* strmap_get - value stored for key, NULL when absent */
 void *strmap_get(const struct strmap *m, const char *key);
 /* strmap_getn - value stored for the len bytes at key (need not be NUL terminated) */

@@ -55,7 +55,7 @@ static int global_init(char *why, size_t n)
 }
 
 /* http_global_init - curl_global_init once (also done by http_open) */
-int http_global_init(void)
+enum wb_status http_global_init(void)
 {
     char why[256];
     return global_init(why, sizeof why);
@@ -63,7 +63,7 @@ int http_global_init(void)
 
 /* http_escape - append v percent-encoded for a URL query or a form body; the temporary copy is
  * wiped (values may be secrets) */
-int http_escape(struct buf *out, const char *v)
+enum wb_status http_escape(struct buf *out, const char *v)
 {
     char why[256];
     if (global_init(why, sizeof why) != WB_OK)
@@ -149,7 +149,7 @@ void http_redact_url(const char *url, char *out, size_t n)
 }
 
 /* http_open - a client for the config's TLS policy and timeouts */
-int http_open(struct http **out, const struct wb_config *cfg, struct buf *err)
+enum wb_status http_open(struct http **out, const struct wb_config *cfg, struct buf *err)
 {
     *out = NULL;
     char why[256];
@@ -441,7 +441,8 @@ static int setup(struct http *h, const struct http_req *rq, struct xfer *x, stru
 }
 
 /* http_request - perform one request; see the error contract in http.h */
-int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs, struct buf *err)
+enum wb_status http_request(struct http *h, const struct http_req *rq, struct http_resp *rs,
+                            struct buf *err)
 {
     memset(rs, 0, sizeof *rs);
     rs->retry_after_ms = -1;

@@ -25,6 +25,7 @@
 
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/wb.h"
 
 struct http;
 
@@ -54,11 +55,12 @@ struct http_resp {
 };
 
 /* http_open - a client for the config's TLS policy and timeouts */
-int http_open(struct http **out, const struct wb_config *cfg, struct buf *err);
+enum wb_status http_open(struct http **out, const struct wb_config *cfg, struct buf *err);
 /* http_close - release the handle and its connections */
 void http_close(struct http *h);
 /* http_request - perform one request; see the error contract above */
-int http_request(struct http *h, const struct http_req *rq, struct http_resp *rs, struct buf *err);
+enum wb_status http_request(struct http *h, const struct http_req *rq, struct http_resp *rs,
+                            struct buf *err);
 /* http_redact_url - scheme://host/path with any query string replaced by "?..." */
 void http_redact_url(const char *url, char *out, size_t n);
 /* http_url_is_https - 1 if url starts with https:// */
@@ -73,8 +75,8 @@ int http_url_allowed(const char *url);
  * plain http to loopback */
 int http_test_insecure(void);
 /* http_escape - append v percent-encoded (URL query or form body) */
-int http_escape(struct buf *out, const char *v);
+enum wb_status http_escape(struct buf *out, const char *v);
 /* http_global_init - curl_global_init once (also done by http_open) */
-int http_global_init(void);
+enum wb_status http_global_init(void);
 
 #endif

@@ -165,7 +165,7 @@ static int parse_creds(const char *path, char *text, struct lwa_creds *out, stru
 }
 
 /* lwa_creds_load - read client_id, client_secret, refresh_token from a 0600 file */
-int lwa_creds_load(const char *path, struct lwa_creds *out, struct buf *err)
+enum wb_status lwa_creds_load(const char *path, struct lwa_creds *out, struct buf *err)
 {
     memset(out, 0, sizeof *out);
     if (!path || !*path) {
@@ -192,8 +192,8 @@ int lwa_creds_load(const char *path, struct lwa_creds *out, struct buf *err)
 }
 
 /* lwa_parse_token - access_token and expires_in from a token response body */
-int lwa_parse_token(const char *json, size_t len, char *token, size_t n, long *expires_in,
-                    struct buf *err)
+enum wb_status lwa_parse_token(const char *json, size_t len, char *token, size_t n,
+                               long *expires_in, struct buf *err)
 {
     if (n)
         token[0] = '\0';
@@ -235,14 +235,14 @@ int lwa_parse_token(const char *json, size_t len, char *token, size_t n, long *e
 }
 
 /* append_field - "&name=" + form-escaped value */
-static int append_field(struct buf *out, const char *name, const char *value)
+static enum wb_status append_field(struct buf *out, const char *name, const char *value)
 {
-    int rc = buf_appendf(out, "%s%s=", out->len ? "&" : "", name);
+    enum wb_status rc = buf_appendf(out, "%s%s=", out->len ? "&" : "", name);
     return rc == WB_OK ? http_escape(out, value) : rc;
 }
 
 /* lwa_form_body - the form-encoded refresh-token grant (caller wipes and frees it) */
-int lwa_form_body(const struct lwa_creds *c, struct buf *out)
+enum wb_status lwa_form_body(const struct lwa_creds *c, struct buf *out)
 {
     int rc;
     if ((rc = append_field(out, "grant_type", "refresh_token")) != WB_OK ||
@@ -280,7 +280,7 @@ struct lwa_shared {
 static struct lwa_shared *shared;
 
 /* lwa_share_open - see lwa.h */
-int lwa_share_open(void)
+enum wb_status lwa_share_open(void)
 {
     if (!shared)
         shared = shm_open_page(sizeof *shared);
@@ -346,8 +346,8 @@ static void share_put(const struct lwa_cache *cache, const char *owner)
 }
 
 /* lwa_token - a valid access token, fetched when missing, near expiry or forced */
-int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
-              const struct lwa_creds *c, int force, const char **token, struct buf *err)
+enum wb_status lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
+                         const struct lwa_creds *c, int force, const char **token, struct buf *err)
 {
     long long now = clock_mono_ms();
     *token = NULL;

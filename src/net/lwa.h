@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 #include "net/http.h"
 
 #define LWA_TOKEN_MAX 4096
@@ -38,23 +39,23 @@ struct lwa_cache {
 };
 
 /* lwa_creds_load - read client_id, client_secret, refresh_token from a 0600 file */
-int lwa_creds_load(const char *path, struct lwa_creds *out, struct buf *err);
+enum wb_status lwa_creds_load(const char *path, struct lwa_creds *out, struct buf *err);
 /* lwa_creds_free - wipe and release the secrets */
 void lwa_creds_free(struct lwa_creds *c);
 /* lwa_parse_token - access_token and expires_in from a token response body */
-int lwa_parse_token(const char *json, size_t len, char *token, size_t n, long *expires_in,
-                    struct buf *err);
+enum wb_status lwa_parse_token(const char *json, size_t len, char *token, size_t n,
+                               long *expires_in, struct buf *err);
 /* lwa_form_body - the form-encoded refresh-token grant (caller wipes and frees it) */
-int lwa_form_body(const struct lwa_creds *c, struct buf *out);
+enum wb_status lwa_form_body(const struct lwa_creds *c, struct buf *out);
 /* lwa_token - a valid access token, fetched when missing, near expiry or forced */
-int lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
-              const struct lwa_creds *c, int force, const char **token, struct buf *err);
+enum wb_status lwa_token(struct lwa_cache *cache, struct http *h, const char *endpoint,
+                         const struct lwa_creds *c, int force, const char **token, struct buf *err);
 /* lwa_cache_clear - forget and wipe the cached token */
 void lwa_cache_clear(struct lwa_cache *cache);
 /* lwa_share_open - a page of memory shared with the processes forked from now on (the daemon's
  * jobs): a token one job fetched serves the next ones until near its expiry, for the same
  * endpoint and credentials. Never on disk; wiped by lwa_share_close. */
-int lwa_share_open(void);
+enum wb_status lwa_share_open(void);
 /* lwa_share_close - wipe and unmap the shared page (in the process that opened it) */
 void lwa_share_close(void);
 

@@ -82,7 +82,7 @@ static void unlock(struct ratelimit *rl)
 static void fill(struct ratelimit *rl, double scale);
 
 /* ratelimit_share_open - see ratelimit.h */
-int ratelimit_share_open(double scale)
+enum wb_status ratelimit_share_open(double scale)
 {
     if (page)
         return WB_OK;
@@ -128,7 +128,7 @@ double ratelimit_scale_env(void)
 }
 
 /* ratelimit_new - buckets for every known operation, full, rates times scale */
-int ratelimit_new(struct ratelimit **out, double scale)
+enum wb_status ratelimit_new(struct ratelimit **out, double scale)
 {
     *out = NULL;
     if (!isfinite(scale) || scale <= 0)
@@ -187,8 +187,8 @@ static double reserve(const struct bucket *b)
 }
 
 /* ratelimit_acquire_at - ratelimit_acquire at a given monotonic time (tests) */
-int ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio, long long now_ms,
-                         long *wait_ms)
+enum wb_status ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio,
+                                    long long now_ms, long *wait_ms)
 {
     int i = find(op);
     if (wait_ms)
@@ -220,13 +220,14 @@ int ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio, long lo
 }
 
 /* ratelimit_acquire - take a token now (WB_OK) or say how long to wait (WB_AGAIN) */
-int ratelimit_acquire(struct ratelimit *rl, const char *op, int prio, long *wait_ms)
+enum wb_status ratelimit_acquire(struct ratelimit *rl, const char *op, int prio, long *wait_ms)
 {
     return ratelimit_acquire_at(rl, op, prio, clock_mono_ms(), wait_ms);
 }
 
 /* ratelimit_wait - block until a token is taken, or WB_AGAIN if that needs more than max_ms */
-int ratelimit_wait(struct ratelimit *rl, const char *op, int prio, long max_ms, long *wait_ms)
+enum wb_status ratelimit_wait(struct ratelimit *rl, const char *op, int prio, long max_ms,
+                              long *wait_ms)
 {
     long waited = 0, w = 0;
     for (;;) {
@@ -247,7 +248,7 @@ int ratelimit_wait(struct ratelimit *rl, const char *op, int prio, long max_ms, 
 }
 
 /* ratelimit_set_rate - adjust an operation's rate (requests/s before scale) */
-int ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate)
+enum wb_status ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate)
 {
     int i = find(op);
     if (!rl || i < 0 || !isfinite(rate) || rate <= 0 || rate > 10000)
@@ -261,7 +262,7 @@ int ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate)
 }
 
 /* ratelimit_header - apply an x-amzn-RateLimit-Limit header value; ignores junk */
-int ratelimit_header(struct ratelimit *rl, const char *op, const char *value)
+enum wb_status ratelimit_header(struct ratelimit *rl, const char *op, const char *value)
 {
     if (!value || !*value)
         return WB_BADARG;
@@ -279,7 +280,7 @@ int ratelimit_header(struct ratelimit *rl, const char *op, const char *value)
 }
 
 /* ratelimit_drain - empty an operation's bucket (after a 429) */
-int ratelimit_drain(struct ratelimit *rl, const char *op)
+enum wb_status ratelimit_drain(struct ratelimit *rl, const char *op)
 {
     int i = find(op);
     if (!rl || i < 0)
@@ -292,8 +293,8 @@ int ratelimit_drain(struct ratelimit *rl, const char *op)
 }
 
 /* ratelimit_info - current rate (scaled), burst and tokens of an operation */
-int ratelimit_info(struct ratelimit *rl, const char *op, double *rate, double *burst,
-                   double *tokens)
+enum wb_status ratelimit_info(struct ratelimit *rl, const char *op, double *rate, double *burst,
+                              double *tokens)
 {
     int i = find(op);
     if (!rl || i < 0)

@@ -21,6 +21,8 @@
 #ifndef WB_NET_RATELIMIT_H
 #define WB_NET_RATELIMIT_H
 
+#include "core/wb.h"
+
 enum ratelimit_prio {
     RATELIMIT_HIGH = 0, /* tracking confirmations */
     RATELIMIT_LOW = 1,  /* inventory pushes: leave a reserve */
@@ -29,10 +31,10 @@ enum ratelimit_prio {
 struct ratelimit;
 
 /* ratelimit_new - buckets for every known operation, full, rates times scale */
-int ratelimit_new(struct ratelimit **out, double scale);
+enum wb_status ratelimit_new(struct ratelimit **out, double scale);
 /* ratelimit_share_open - from now on ratelimit_new (at this scale) hands out one table kept
  * in memory shared with the processes forked afterwards; WB_NOMEM/WB_INTERNAL if it cannot */
-int ratelimit_share_open(double scale);
+enum wb_status ratelimit_share_open(double scale);
 /* ratelimit_share_close - unmap the shared table (in the process that opened it) */
 void ratelimit_share_close(void);
 /* ratelimit_free - release the buckets */
@@ -40,21 +42,22 @@ void ratelimit_free(struct ratelimit *rl);
 /* ratelimit_scale_env - WB_RATE_SCALE as a positive factor (1 when unset or invalid) */
 double ratelimit_scale_env(void);
 /* ratelimit_acquire - take a token now (WB_OK) or say how long to wait (WB_AGAIN) */
-int ratelimit_acquire(struct ratelimit *rl, const char *op, int prio, long *wait_ms);
+enum wb_status ratelimit_acquire(struct ratelimit *rl, const char *op, int prio, long *wait_ms);
 /* ratelimit_acquire_at - ratelimit_acquire at a given monotonic time (tests) */
-int ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio, long long now_ms,
-                         long *wait_ms);
+enum wb_status ratelimit_acquire_at(struct ratelimit *rl, const char *op, int prio,
+                                    long long now_ms, long *wait_ms);
 /* ratelimit_wait - block until a token is taken, or WB_AGAIN if that needs more than max_ms */
-int ratelimit_wait(struct ratelimit *rl, const char *op, int prio, long max_ms, long *wait_ms);
+enum wb_status ratelimit_wait(struct ratelimit *rl, const char *op, int prio, long max_ms,
+                              long *wait_ms);
 /* ratelimit_set_rate - adjust an operation's rate (requests/s before scale), e.g. from a header */
-int ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate);
+enum wb_status ratelimit_set_rate(struct ratelimit *rl, const char *op, double rate);
 /* ratelimit_header - x-amzn-RateLimit-Limit: the server's current rate, taken as is
  * (not multiplied by the scale); WB_BADARG and no change for junk */
-int ratelimit_header(struct ratelimit *rl, const char *op, const char *value);
+enum wb_status ratelimit_header(struct ratelimit *rl, const char *op, const char *value);
 /* ratelimit_drain - empty an operation's bucket (after a 429) */
-int ratelimit_drain(struct ratelimit *rl, const char *op);
+enum wb_status ratelimit_drain(struct ratelimit *rl, const char *op);
 /* ratelimit_info - current rate (scaled), burst and tokens of an operation */
-int ratelimit_info(struct ratelimit *rl, const char *op, double *rate, double *burst,
-                   double *tokens);
+enum wb_status ratelimit_info(struct ratelimit *rl, const char *op, double *rate, double *burst,
+                              double *tokens);
 
 #endif

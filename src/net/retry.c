@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/conf.h"
 #include "core/wb.h"
 #include "net/retry.h"
 
@@ -33,6 +34,14 @@ static double rnd01(void)
     x ^= x << 17;
     rng_state = x;
     return (double)(x >> 11) / 9007199254740992.0; /* 2^53 */
+}
+
+/* retry_policy_from_config - the one retry policy of every transport, from the config */
+void retry_policy_from_config(struct retry_policy *p, const struct wb_config *cfg)
+{
+    p->max_retries = cfg && cfg->retry_max >= 0 ? cfg->retry_max : 0;
+    p->base_ms = cfg && cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 500;
+    p->cap_ms = cfg && cfg->retry_cap_ms > 0 ? cfg->retry_cap_ms : 60000;
 }
 
 /* retry_classify - verdict for an HTTP status (0 = transport rc says why) */

@@ -1,5 +1,5 @@
 /*
- * retry.h - retry policy for SP-API calls: classification and backoff.
+ * retry.h - retry policy for SP-API and SFTP: classification and backoff.
  *
  * Owns the decision "retry, refresh the token, or give up" for one HTTP
  * outcome, and the delay before the next attempt: exponential backoff with
@@ -23,6 +23,10 @@ struct retry_policy {
     long cap_ms;      /* cfg retry_cap_ms */
 };
 
+struct wb_config;
+/* retry_policy_from_config - the one policy of every retrying transport (SP-API, SFTP) from cfg
+ * retry_max, retry_base_ms, retry_cap_ms; cfg may be NULL (defaults 0, 500 ms, 60 s) */
+void retry_policy_from_config(struct retry_policy *p, const struct wb_config *cfg);
 /* retry_classify - verdict for an HTTP status (0 = transport rc says why) */
 int retry_classify(long status, int transport_rc, int token_error);
 /* retry_backoff_ms - full-jitter delay before retry number attempt (0-based), rnd in [0,1) */

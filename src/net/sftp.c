@@ -464,7 +464,7 @@ out:
 }
 
 /* sftp_secret_file_ok - WB_OK if path is a regular file not accessible by group/others */
-int sftp_secret_file_ok(const char *path, const char *what, struct buf *err)
+enum wb_status sftp_secret_file_ok(const char *path, const char *what, struct buf *err)
 {
     struct stat st;
     if (!path || !*path) {
@@ -571,7 +571,7 @@ static int authenticate(struct sftp_conn *c, const struct wb_remote *r, struct b
 }
 
 /* sftp_connect - TCP connect, handshake, host key check, auth, SFTP channel */
-int sftp_connect(struct sftp_conn **out, const struct wb_remote *r, struct buf *err)
+enum wb_status sftp_connect(struct sftp_conn **out, const struct wb_remote *r, struct buf *err)
 {
     *out = NULL;
     if (!r->host || !*r->host || !r->user || !*r->user) {
@@ -665,8 +665,8 @@ static int usable(struct sftp_conn *c, struct buf *err)
 }
 
 /* sftp_list - entries of dir (lstat semantics, without "." and ".."); caller frees *out */
-int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, size_t *n,
-              struct buf *err)
+enum wb_status sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, size_t *n,
+                         struct buf *err)
 {
     *out = NULL;
     *n = 0;
@@ -740,7 +740,8 @@ out:
 }
 
 /* sftp_stat - lstat a remote path */
-int sftp_stat(struct sftp_conn *c, const char *path, struct sftp_entry *out, struct buf *err)
+enum wb_status sftp_stat(struct sftp_conn *c, const char *path, struct sftp_entry *out,
+                         struct buf *err)
 {
     int rc = usable(c, err);
     if (rc != WB_OK)
@@ -757,8 +758,9 @@ int sftp_stat(struct sftp_conn *c, const char *path, struct sftp_entry *out, str
 }
 
 /* sftp_download - copy a remote file to out; with expect, refuse it unless still the same file */
-int sftp_download(struct sftp_conn *c, const char *remote_path, const struct sftp_entry *expect,
-                  FILE *out, long long *bytes, struct buf *err)
+enum wb_status sftp_download(struct sftp_conn *c, const char *remote_path,
+                             const struct sftp_entry *expect, FILE *out, long long *bytes,
+                             struct buf *err)
 {
     *bytes = 0;
     int rc = usable(c, err);
@@ -813,8 +815,8 @@ out:
 }
 
 /* sftp_upload - copy in to remote_path (created or truncated), fsync on the server if offered */
-int sftp_upload(struct sftp_conn *c, FILE *in, const char *remote_path, long long *bytes,
-                struct buf *err)
+enum wb_status sftp_upload(struct sftp_conn *c, FILE *in, const char *remote_path, long long *bytes,
+                           struct buf *err)
 {
     *bytes = 0;
     int rc = usable(c, err);
@@ -865,7 +867,7 @@ int sftp_upload(struct sftp_conn *c, FILE *in, const char *remote_path, long lon
 }
 
 /* sftp_rename - rename from -> to; WB_EXISTS if to exists (never overwrites) */
-int sftp_rename(struct sftp_conn *c, const char *from, const char *to, struct buf *err)
+enum wb_status sftp_rename(struct sftp_conn *c, const char *from, const char *to, struct buf *err)
 {
     struct sftp_entry e;
     struct buf tmp;
@@ -899,7 +901,7 @@ int sftp_rename(struct sftp_conn *c, const char *from, const char *to, struct bu
 }
 
 /* sftp_remove - unlink a remote file */
-int sftp_remove(struct sftp_conn *c, const char *path, struct buf *err)
+enum wb_status sftp_remove(struct sftp_conn *c, const char *path, struct buf *err)
 {
     int rc = usable(c, err);
     if (rc != WB_OK)
@@ -910,7 +912,7 @@ int sftp_remove(struct sftp_conn *c, const char *path, struct buf *err)
 }
 
 /* sftp_check - connect, verify, authenticate and list remote_dir; one line in msg */
-int sftp_check(const struct wb_remote *r, struct buf *msg)
+enum wb_status sftp_check(const struct wb_remote *r, struct buf *msg)
 {
     struct sftp_conn *c = NULL;
     struct buf err;

@@ -27,6 +27,7 @@
 
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/wb.h"
 
 struct sftp_conn;
 
@@ -40,29 +41,31 @@ struct sftp_entry {
 };
 
 /* sftp_connect - TCP connect, handshake, host key check, auth, SFTP channel */
-int sftp_connect(struct sftp_conn **out, const struct wb_remote *r, struct buf *err);
+enum wb_status sftp_connect(struct sftp_conn **out, const struct wb_remote *r, struct buf *err);
 /* sftp_disconnect - close the SFTP channel and the session (NULL is fine) */
 void sftp_disconnect(struct sftp_conn *c);
 /* sftp_list - entries of dir (lstat semantics, without "." and ".."); caller frees *out */
-int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, size_t *n,
-              struct buf *err);
+enum wb_status sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, size_t *n,
+                         struct buf *err);
 /* sftp_download - copy a remote file to out; with expect, refuse it unless still the same file */
-int sftp_download(struct sftp_conn *c, const char *remote_path, const struct sftp_entry *expect,
-                  FILE *out, long long *bytes, struct buf *err);
+enum wb_status sftp_download(struct sftp_conn *c, const char *remote_path,
+                             const struct sftp_entry *expect, FILE *out, long long *bytes,
+                             struct buf *err);
 /* sftp_upload - copy in to remote_path (created or truncated), fsync on the server if offered */
-int sftp_upload(struct sftp_conn *c, FILE *in, const char *remote_path, long long *bytes,
-                struct buf *err);
+enum wb_status sftp_upload(struct sftp_conn *c, FILE *in, const char *remote_path, long long *bytes,
+                           struct buf *err);
 /* sftp_rename - rename from -> to; WB_EXISTS if to exists (never overwrites) */
-int sftp_rename(struct sftp_conn *c, const char *from, const char *to, struct buf *err);
+enum wb_status sftp_rename(struct sftp_conn *c, const char *from, const char *to, struct buf *err);
 /* sftp_remove - unlink a remote file */
-int sftp_remove(struct sftp_conn *c, const char *path, struct buf *err);
+enum wb_status sftp_remove(struct sftp_conn *c, const char *path, struct buf *err);
 /* sftp_stat - lstat a remote path */
-int sftp_stat(struct sftp_conn *c, const char *path, struct sftp_entry *out, struct buf *err);
+enum wb_status sftp_stat(struct sftp_conn *c, const char *path, struct sftp_entry *out,
+                         struct buf *err);
 /* sftp_check - connect, verify, authenticate and list remote_dir; one line in msg */
-int sftp_check(const struct wb_remote *r, struct buf *msg);
+enum wb_status sftp_check(const struct wb_remote *r, struct buf *msg);
 
 /* sftp_secret_file_ok - WB_OK if path is a regular file not accessible by group/others */
-int sftp_secret_file_ok(const char *path, const char *what, struct buf *err);
+enum wb_status sftp_secret_file_ok(const char *path, const char *what, struct buf *err);
 /* sftp_fingerprint_fmt - "SHA256:" + unpadded base64 of a 32-byte digest */
 void sftp_fingerprint_fmt(const unsigned char digest[32], char out[64]);
 /* sftp_fingerprint_eq - compare two "SHA256:..." texts, ignoring base64 '=' padding */

@@ -76,8 +76,8 @@ static int parse_marketplaces(struct spapi *s, const char *list, struct buf *err
 }
 
 /* spapi_open - a session for cfg's endpoints with a copy of creds */
-int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa_creds *creds,
-               struct buf *err)
+enum wb_status spapi_open(struct spapi **out, const struct wb_config *cfg,
+                          const struct lwa_creds *creds, struct buf *err)
 {
     *out = NULL;
     const char *ep = cfg->sp_api_endpoint, *lwa = cfg->lwa_endpoint;
@@ -109,9 +109,7 @@ int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa
         goto fail;
     s->doc_max = SPAPI_DOC_MAX;
     s->transfer_timeout_s = (cfg->http_timeout > 0 ? cfg->http_timeout : 60) * 10;
-    s->pol.max_retries = cfg->retry_max >= 0 ? cfg->retry_max : 0;
-    s->pol.base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 500;
-    s->pol.cap_ms = cfg->retry_cap_ms > 0 ? cfg->retry_cap_ms : 60000;
+    retry_policy_from_config(&s->pol, cfg);
     s->prio = RATELIMIT_HIGH;
     s->max_wait_ms = s->pol.cap_ms;
     *out = s;
@@ -192,8 +190,8 @@ struct ratelimit *spapi_ratelimit(struct spapi *s)
 }
 
 /* spapi_backoff - sleep before retry number *attempt, or WB_TEMPFAIL when retries are spent */
-int spapi_backoff(struct spapi *s, int *attempt, long retry_after_ms, const char *op,
-                  const char *why, struct buf *err)
+enum wb_status spapi_backoff(struct spapi *s, int *attempt, long retry_after_ms, const char *op,
+                             const char *why, struct buf *err)
 {
     if (*attempt >= s->pol.max_retries) {
         buf_appendf(err, "%s: gave up after %d attempts: %s", op, *attempt + 1, why);
@@ -231,7 +229,7 @@ static int take_token(struct spapi *s, const char *op, struct buf *err)
 }
 
 /* spapi_call - one SP-API operation with bucket, token, refresh-once and backoff */
-int spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
+enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
 {
     char url[4096], hdr_token[LWA_TOKEN_MAX + 32];
     int attempt = 0, refreshed = 0, force = 0, rc;
@@ -395,8 +393,8 @@ int spapi_content_type_ok(const char *ct)
 }
 
 /* spapi_create_feed_document - createFeedDocument: document id and presigned upload URL */
-int spapi_create_feed_document(struct spapi *s, const char *content_type, char *doc_id, size_t idn,
-                               struct buf *url, struct buf *err)
+enum wb_status spapi_create_feed_document(struct spapi *s, const char *content_type, char *doc_id,
+                                          size_t idn, struct buf *url, struct buf *err)
 {
     if (!spapi_content_type_ok(content_type)) {
         buf_appendf(err, "createFeedDocument: content type is empty or has control characters");
@@ -432,8 +430,8 @@ int spapi_create_feed_document(struct spapi *s, const char *content_type, char *
 }
 
 /* spapi_create_feed - createFeed for cfg marketplace_ids; the new feed id */
-int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id, char *feed_id,
-                      size_t idn, struct buf *err)
+enum wb_status spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id,
+                                 char *feed_id, size_t idn, struct buf *err)
 {
     if (!spapi_type_ok(feed_type, 64) || !spapi_id_ok(doc_id)) {
         buf_appendf(err, "createFeed: invalid feed type or document id");
@@ -473,8 +471,8 @@ int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id
 }
 
 /* spapi_call_id - see spapi_impl.h */
-int spapi_call_id(struct spapi *s, const char *op, const char *method, const char *base,
-                  const char *what, const char *id, struct buf *resp, struct buf *err)
+enum wb_status spapi_call_id(struct spapi *s, const char *op, const char *method, const char *base,
+                             const char *what, const char *id, struct buf *resp, struct buf *err)
 {
     if (!spapi_id_ok(id)) {
         buf_appendf(err, "%s: invalid %s id", op, what);
@@ -489,7 +487,8 @@ int spapi_call_id(struct spapi *s, const char *op, const char *method, const cha
 }
 
 /* spapi_get_feed - getFeed */
-int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out, struct buf *err)
+enum wb_status spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out,
+                              struct buf *err)
 {
     memset(out, 0, sizeof *out);
     struct buf resp;
@@ -516,8 +515,8 @@ static int escape(struct buf *b, const char *v)
 }
 
 /* spapi_list_feeds - getFeeds of a type since a time, all pages up to SPAPI_LIST_PAGES */
-int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_since,
-                     struct spapi_feed **out, size_t *n, struct buf *err)
+enum wb_status spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_since,
+                                struct spapi_feed **out, size_t *n, struct buf *err)
 {
     *out = NULL;
     *n = 0;
@@ -580,7 +579,7 @@ int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_sinc
 }
 
 /* spapi_cancel_feed - cancelFeed */
-int spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err)
+enum wb_status spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err)
 {
     struct buf resp;
     buf_init(&resp, SPAPI_RESP_MAX);
@@ -591,8 +590,8 @@ int spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err)
 }
 
 /* spapi_create_report - createReport for cfg marketplace_ids; times 0 = not sent */
-int spapi_create_report(struct spapi *s, const char *report_type, time_t start, time_t end,
-                        char *report_id, size_t idn, struct buf *err)
+enum wb_status spapi_create_report(struct spapi *s, const char *report_type, time_t start,
+                                   time_t end, char *report_id, size_t idn, struct buf *err)
 {
     if (!spapi_type_ok(report_type, 96)) {
         buf_appendf(err, "createReport: invalid report type");
@@ -639,8 +638,8 @@ int spapi_create_report(struct spapi *s, const char *report_type, time_t start, 
 }
 
 /* spapi_get_report - getReport */
-int spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report *out,
-                     struct buf *err)
+enum wb_status spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report *out,
+                                struct buf *err)
 {
     memset(out, 0, sizeof *out);
     struct buf resp;

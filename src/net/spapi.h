@@ -34,6 +34,7 @@
 
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/wb.h"
 #include "net/lwa.h"
 #include "net/ratelimit.h"
 #include "net/spapi_json.h"
@@ -53,8 +54,8 @@ struct spapi_stats {
 };
 
 /* spapi_open - a session for cfg's endpoints with a copy of creds */
-int spapi_open(struct spapi **out, const struct wb_config *cfg, const struct lwa_creds *creds,
-               struct buf *err);
+enum wb_status spapi_open(struct spapi **out, const struct wb_config *cfg,
+                          const struct lwa_creds *creds, struct buf *err);
 /* spapi_close - release the session and wipe its secrets */
 void spapi_close(struct spapi *s);
 
@@ -77,35 +78,36 @@ void spapi_stats(const struct spapi *s, struct spapi_stats *out);
 struct ratelimit *spapi_ratelimit(struct spapi *s);
 
 /* spapi_create_feed_document - createFeedDocument: document id and presigned upload URL */
-int spapi_create_feed_document(struct spapi *s, const char *content_type, char *doc_id, size_t idn,
-                               struct buf *url, struct buf *err);
+enum wb_status spapi_create_feed_document(struct spapi *s, const char *content_type, char *doc_id,
+                                          size_t idn, struct buf *url, struct buf *err);
 /* spapi_upload - PUT a file to a presigned URL (no access token) */
-int spapi_upload(struct spapi *s, const char *url, const char *content_type, const char *path,
-                 struct buf *err);
+enum wb_status spapi_upload(struct spapi *s, const char *url, const char *content_type,
+                            const char *path, struct buf *err);
 /* spapi_create_feed - createFeed for cfg marketplace_ids; the new feed id */
-int spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id, char *feed_id,
-                      size_t idn, struct buf *err);
+enum wb_status spapi_create_feed(struct spapi *s, const char *feed_type, const char *doc_id,
+                                 char *feed_id, size_t idn, struct buf *err);
 /* spapi_get_feed - getFeed */
-int spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out, struct buf *err);
+enum wb_status spapi_get_feed(struct spapi *s, const char *feed_id, struct spapi_feed *out,
+                              struct buf *err);
 /* spapi_list_feeds - getFeeds of a type (required) since a time (0 = any), all pages
  * up to SPAPI_LIST_PAGES; *out is malloc'd (free it) */
-int spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_since,
-                     struct spapi_feed **out, size_t *n, struct buf *err);
+enum wb_status spapi_list_feeds(struct spapi *s, const char *feed_type, time_t created_since,
+                                struct spapi_feed **out, size_t *n, struct buf *err);
 /* spapi_get_feed_document - getFeedDocument, download, gunzip if GZIP, write
  * dest_dir/dest_name atomically (temp + fsync + rename) */
-int spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
-                            const char *dest_name, struct buf *err);
+enum wb_status spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
+                                       const char *dest_name, struct buf *err);
 /* spapi_cancel_feed - cancelFeed */
-int spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err);
+enum wb_status spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err);
 
 /* spapi_create_report - createReport for cfg marketplace_ids; times 0 = not sent */
-int spapi_create_report(struct spapi *s, const char *report_type, time_t start, time_t end,
-                        char *report_id, size_t idn, struct buf *err);
+enum wb_status spapi_create_report(struct spapi *s, const char *report_type, time_t start,
+                                   time_t end, char *report_id, size_t idn, struct buf *err);
 /* spapi_get_report - getReport */
-int spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report *out,
-                     struct buf *err);
+enum wb_status spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report *out,
+                                struct buf *err);
 /* spapi_get_report_document - getReportDocument, download, gunzip, write atomically */
-int spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
-                              const char *dest_name, struct buf *err);
+enum wb_status spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
+                                         const char *dest_name, struct buf *err);
 
 #endif

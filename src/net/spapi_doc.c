@@ -60,8 +60,8 @@ static int presigned_verdict(long status)
 }
 
 /* spapi_upload - PUT a file to a presigned URL (no access token) */
-int spapi_upload(struct spapi *s, const char *url, const char *content_type, const char *path,
-                 struct buf *err)
+enum wb_status spapi_upload(struct spapi *s, const char *url, const char *content_type,
+                            const char *path, struct buf *err)
 {
     if (!spapi_url_allowed(url)) {
         buf_appendf(err, "upload: URL is not https");
@@ -312,16 +312,16 @@ static int get_document(struct spapi *s, const char *op, const char *prefix, con
 }
 
 /* spapi_get_feed_document - getFeedDocument, download, gunzip, write atomically */
-int spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
-                            const char *dest_name, struct buf *err)
+enum wb_status spapi_get_feed_document(struct spapi *s, const char *doc_id, const char *dest_dir,
+                                       const char *dest_name, struct buf *err)
 {
     return get_document(s, "getFeedDocument", "/feeds/2021-06-30/documents", "feedDocumentId",
                         doc_id, dest_dir, dest_name, err);
 }
 
 /* spapi_get_report_document - getReportDocument, download, gunzip, write atomically */
-int spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
-                              const char *dest_name, struct buf *err)
+enum wb_status spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
+                                         const char *dest_name, struct buf *err)
 {
     return get_document(s, "getReportDocument", "/reports/2021-06-30/documents", "reportDocumentId",
                         doc_id, dest_dir, dest_name, err);

@@ -9,6 +9,7 @@
 #define WB_NET_SPAPI_IMPL_H
 
 #include "core/buf.h"
+#include "core/wb.h"
 #include "net/http.h"
 #include "net/lwa.h"
 #include "net/ratelimit.h"
@@ -57,13 +58,13 @@ int spapi_url_allowed(const char *url);
 /* spapi_content_type_ok - printable, no separators that could split a header */
 int spapi_content_type_ok(const char *ct);
 /* spapi_backoff - sleep before retry number *attempt, or WB_TEMPFAIL when retries are spent */
-int spapi_backoff(struct spapi *s, int *attempt, long retry_after_ms, const char *op,
-                  const char *why, struct buf *err);
+enum wb_status spapi_backoff(struct spapi *s, int *attempt, long retry_after_ms, const char *op,
+                             const char *why, struct buf *err);
 /* spapi_call - one SP-API operation with bucket, token, refresh-once and backoff */
-int spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err);
+enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err);
 /* spapi_call_id - an idempotent method on base/id after checking the id; item "what_id=ID";
  * the answer in resp */
-int spapi_call_id(struct spapi *s, const char *op, const char *method, const char *base,
-                  const char *what, const char *id, struct buf *resp, struct buf *err);
+enum wb_status spapi_call_id(struct spapi *s, const char *op, const char *method, const char *base,
+                             const char *what, const char *id, struct buf *resp, struct buf *err);
 
 #endif

@@ -188,7 +188,7 @@ static int about_token(const char *s)
 }
 
 /* spapi_parse_errors - "code: message (details)" of an ErrorList */
-int spapi_parse_errors(const char *json, size_t len, struct buf *out, int *token_error)
+enum wb_status spapi_parse_errors(const char *json, size_t len, struct buf *out, int *token_error)
 {
     if (token_error)
         *token_error = 0;
@@ -309,8 +309,8 @@ static int feed_from(json_t *o, struct spapi_feed *f, struct buf *err)
 }
 
 /* spapi_parse_id - the string member key (an identifier) of a response object */
-int spapi_parse_id(const char *json, size_t len, const char *key, char *out, size_t n,
-                   struct buf *err)
+enum wb_status spapi_parse_id(const char *json, size_t len, const char *key, char *out, size_t n,
+                              struct buf *err)
 {
     json_t *root;
     if (n)
@@ -324,7 +324,8 @@ int spapi_parse_id(const char *json, size_t len, const char *key, char *out, siz
 }
 
 /* spapi_parse_feed - a Feed object (getFeed) */
-int spapi_parse_feed(const char *json, size_t len, struct spapi_feed *out, struct buf *err)
+enum wb_status spapi_parse_feed(const char *json, size_t len, struct spapi_feed *out,
+                                struct buf *err)
 {
     json_t *root;
     memset(out, 0, sizeof *out);
@@ -337,8 +338,8 @@ int spapi_parse_feed(const char *json, size_t len, struct spapi_feed *out, struc
 }
 
 /* spapi_parse_feeds - a GetFeedsResponse page, appended to *arr (at most max in all) */
-int spapi_parse_feeds(const char *json, size_t len, struct spapi_feed **arr, size_t *n, size_t max,
-                      char *next_token, size_t ntn, struct buf *err)
+enum wb_status spapi_parse_feeds(const char *json, size_t len, struct spapi_feed **arr, size_t *n,
+                                 size_t max, char *next_token, size_t ntn, struct buf *err)
 {
     json_t *root;
     if (ntn)
@@ -397,7 +398,8 @@ out:
 }
 
 /* spapi_parse_report - a Report object (getReport) */
-int spapi_parse_report(const char *json, size_t len, struct spapi_report *out, struct buf *err)
+enum wb_status spapi_parse_report(const char *json, size_t len, struct spapi_report *out,
+                                  struct buf *err)
 {
     json_t *root;
     memset(out, 0, sizeof *out);
@@ -427,8 +429,8 @@ out:
 }
 
 /* spapi_parse_document - id member idkey, url, and whether compressionAlgorithm is GZIP */
-int spapi_parse_document(const char *json, size_t len, const char *idkey, char *id, size_t idn,
-                         struct buf *url, int *gzip, struct buf *err)
+enum wb_status spapi_parse_document(const char *json, size_t len, const char *idkey, char *id,
+                                    size_t idn, struct buf *url, int *gzip, struct buf *err)
 {
     json_t *root;
     *gzip = 0;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define SPAPI_JSON_MAX (8 * 1024 * 1024)
 #define SPAPI_ID_MAX 128
@@ -45,20 +46,22 @@ int spapi_status_ok(const char *s);
 time_t spapi_parse_time(const char *s);
 /* spapi_parse_errors - "code: message (details)" of an ErrorList; *token_error set for an
  * Unauthorized error about an expired or invalid access token */
-int spapi_parse_errors(const char *json, size_t len, struct buf *out, int *token_error);
+enum wb_status spapi_parse_errors(const char *json, size_t len, struct buf *out, int *token_error);
 /* spapi_parse_id - the string member key (an identifier) of a response object */
-int spapi_parse_id(const char *json, size_t len, const char *key, char *out, size_t n,
-                   struct buf *err);
+enum wb_status spapi_parse_id(const char *json, size_t len, const char *key, char *out, size_t n,
+                              struct buf *err);
 /* spapi_parse_feed - a Feed object (getFeed) */
-int spapi_parse_feed(const char *json, size_t len, struct spapi_feed *out, struct buf *err);
+enum wb_status spapi_parse_feed(const char *json, size_t len, struct spapi_feed *out,
+                                struct buf *err);
 /* spapi_parse_feeds - a GetFeedsResponse page, appended to *arr (at most max in all) */
-int spapi_parse_feeds(const char *json, size_t len, struct spapi_feed **arr, size_t *n, size_t max,
-                      char *next_token, size_t ntn, struct buf *err);
+enum wb_status spapi_parse_feeds(const char *json, size_t len, struct spapi_feed **arr, size_t *n,
+                                 size_t max, char *next_token, size_t ntn, struct buf *err);
 /* spapi_parse_report - a Report object (getReport) */
-int spapi_parse_report(const char *json, size_t len, struct spapi_report *out, struct buf *err);
+enum wb_status spapi_parse_report(const char *json, size_t len, struct spapi_report *out,
+                                  struct buf *err);
 /* spapi_parse_document - FeedDocument / ReportDocument / CreateFeedDocumentResponse:
  * id member idkey, url, and whether compressionAlgorithm is GZIP */
-int spapi_parse_document(const char *json, size_t len, const char *idkey, char *id, size_t idn,
-                         struct buf *url, int *gzip, struct buf *err);
+enum wb_status spapi_parse_document(const char *json, size_t len, const char *idkey, char *id,
+                                    size_t idn, struct buf *url, int *gzip, struct buf *err);
 
 #endif

@@ -4,7 +4,7 @@
  * Owns the parsing of etc/schedule into struct sched_entry arrays and the
  * slot arithmetic. Slots are searched in civil (wall-clock) time, one
  * candidate minute at a time, and each candidate is mapped back to UTC with
- * the zone's offsets (cron_tz.c): 0 instants = DST gap, 2 instants = DST
+ * the zone's offsets (core/tz.c): 0 instants = DST gap, 2 instants = DST
  * overlap; see cron.h for what each kind of entry does then. Because an
  * overlap makes civil order differ from UTC order, the search keeps the
  * earliest UTC instant and stops MARGIN seconds of civil time after it.
@@ -20,7 +20,7 @@
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "sched/cron.h"
-#include "sched/cron_tz.h"
+#include "core/tz.h"
 
 #define LINE_MAX_LEN 1024
 #define FILE_MAX (1024 * 1024)
@@ -291,7 +291,7 @@ static int parse_spec_words(char **w, int nw, struct cron_entry *e, struct buf *
 }
 
 /* cron_parse_spec - parse just a time spec into e */
-int cron_parse_spec(const char *spec, struct cron_entry *e, struct buf *err)
+enum wb_status cron_parse_spec(const char *spec, struct cron_entry *e, struct buf *err)
 {
     char tmp[LINE_MAX_LEN];
     char *w[7];
@@ -357,8 +357,8 @@ static int parse_line(const char *line, struct sched_entry *ent, struct buf *msg
 }
 
 /* cron_parse_text - parse schedule text into a new array */
-int cron_parse_text(const char *name, const char *text, size_t len, struct sched_entry **out,
-                    size_t *n, struct buf *errs)
+enum wb_status cron_parse_text(const char *name, const char *text, size_t len,
+                               struct sched_entry **out, size_t *n, struct buf *errs)
 {
     struct sched_entry *v = NULL;
     size_t nv = 0, cap = 0;
@@ -438,7 +438,7 @@ int cron_parse_text(const char *name, const char *text, size_t len, struct sched
 }
 
 /* cron_load - read and parse a schedule file into a new array */
-int cron_load(const char *path, struct sched_entry **out, size_t *n, struct buf *errs)
+enum wb_status cron_load(const char *path, struct sched_entry **out, size_t *n, struct buf *errs)
 {
     struct buf b;
     buf_init(&b, FILE_MAX);
@@ -482,49 +482,41 @@ static int day_matches(const struct cron_entry *e, int m, int d, int wd)
     return dom || dow;
 }
 
-/* valid_at - 1 if UTC instant u shows civil time c in zone z */
-static int valid_at(const struct cron_tz *z, long long u, long long c)
-{
-    return u + cron_tz_offset(z, (time_t)u) == c;
-}
-
 /* resolve - earliest instant > after that civil minute c means for e; 1 if found */
-static int resolve(const struct cron_tz *z, const struct cron_entry *e, long long c,
+static int resolve(const struct tz_zone *z, const struct cron_entry *e, long long c,
                    long long after, long long *u)
 {
-    long oe = cron_tz_offset(z, (time_t)(c - 86400)), ol = cron_tz_offset(z, (time_t)(c + 86400));
-    long long u1 = c - oe, u2 = c - ol;
-    int v1 = valid_at(z, u1, c), v2 = oe != ol && valid_at(z, u2, c);
-    if (v1 && v2) { /* overlap: the wall time happens twice */
-        long long first = u1 < u2 ? u1 : u2, second = u1 < u2 ? u2 : u1;
-        if (first > after) {
-            *u = first;
+    long long at[2];
+    int n = tz_local(z, c, at);
+    if (n == 2) { /* overlap: the wall time happens twice */
+        if (at[0] > after) {
+            *u = at[0];
             return 1;
         }
-        if (e->hour_star && second > after) {
-            *u = second;
-            return 1;
-        }
-        return 0;
-    }
-    if (v1 || v2) {
-        long long x = v1 ? u1 : u2;
-        if (x > after) {
-            *u = x;
+        if (e->hour_star && at[1] > after) {
+            *u = at[1];
             return 1;
         }
         return 0;
     }
+    if (n == 1) {
+        if (at[0] > after) {
+            *u = at[0];
+            return 1;
+        }
+        return 0;
+    }
+    long oe = tz_offset(z, (time_t)(c - 86400)), ol = tz_offset(z, (time_t)(c + 86400));
     if (e->hour_star || oe == ol)
         return 0; /* gap: interval-like entries skip it */
     /* gap: the first instant whose civil time is past c, i.e. the transition */
     long long lo = c - (ol > oe ? ol : oe), hi = c - (ol > oe ? oe : ol);
-    long off_lo = cron_tz_offset(z, (time_t)lo);
-    if (cron_tz_offset(z, (time_t)hi) == off_lo)
+    long off_lo = tz_offset(z, (time_t)lo);
+    if (tz_offset(z, (time_t)hi) == off_lo)
         return 0;
     while (hi - lo > 1) { /* offset(lo) = before, offset(hi) = after */
         long long mid = lo + (hi - lo) / 2;
-        if (cron_tz_offset(z, (time_t)mid) == off_lo)
+        if (tz_offset(z, (time_t)mid) == off_lo)
             lo = mid;
         else
             hi = mid;
@@ -543,7 +535,7 @@ static long long floor_div(long long a, long long b)
 }
 
 /* cron_next - first slot strictly after `after` of e in zone tz */
-int cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *next)
+enum wb_status cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *next)
 {
     if (!e || !next)
         return WB_BADARG;
@@ -555,12 +547,12 @@ int cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *
     }
     if (e->kind != CRON_FIELDS)
         return WB_BADARG;
-    const struct cron_tz *z;
-    int rc = cron_tz_get(tz, &z, NULL);
+    const struct tz_zone *z;
+    int rc = tz_get(tz, &z, NULL);
     if (rc != WB_OK)
         return rc;
     long long a = (long long)after;
-    long long cstart = a + cron_tz_offset(z, after) - MARGIN;
+    long long cstart = a + tz_offset(z, after) - MARGIN;
     long long day0 = floor_div(cstart, 86400);
     long long best = 0, best_civil = 0;
     int found = 0;
@@ -600,7 +592,8 @@ int cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *
 }
 
 /* cron_prev - latest slot at or before `at` and after `floor` */
-int cron_prev(const struct cron_entry *e, const char *tz, time_t floor, time_t at, time_t *prev)
+enum wb_status cron_prev(const struct cron_entry *e, const char *tz, time_t floor, time_t at,
+                         time_t *prev)
 {
     static const long windows[] = {600,        3 * 3600,    2 * 86400,
                                    35 * 86400, 370 * 86400, SEARCH_DAYS * 86400L};

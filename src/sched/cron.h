@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/wb.h"
 #include "sched/jobs.h"
 
 enum cron_kind { CRON_FIELDS = 1, CRON_EVERY = 2 };
@@ -57,17 +58,18 @@ struct sched_entry {
 };
 
 /* cron_parse_spec - parse just a time spec ("*\/5 * * * *", "@every 5m") into e */
-int cron_parse_spec(const char *spec, struct cron_entry *e, struct buf *err);
+enum wb_status cron_parse_spec(const char *spec, struct cron_entry *e, struct buf *err);
 /* cron_parse_text - parse schedule text (name is used in messages) into a new array */
-int cron_parse_text(const char *name, const char *text, size_t len, struct sched_entry **out,
-                    size_t *n, struct buf *errs);
+enum wb_status cron_parse_text(const char *name, const char *text, size_t len,
+                               struct sched_entry **out, size_t *n, struct buf *errs);
 /* cron_load - read and parse a schedule file into a new array */
-int cron_load(const char *path, struct sched_entry **out, size_t *n, struct buf *errs);
+enum wb_status cron_load(const char *path, struct sched_entry **out, size_t *n, struct buf *errs);
 /* cron_entries_free - release an array from cron_parse_text/cron_load */
 void cron_entries_free(struct sched_entry *v, size_t n);
 /* cron_next - first slot strictly after `after` of e in zone tz (IANA name) */
-int cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *next);
+enum wb_status cron_next(const struct cron_entry *e, const char *tz, time_t after, time_t *next);
 /* cron_prev - latest slot at or before `at` and after `floor` (WB_NOTFOUND if none) */
-int cron_prev(const struct cron_entry *e, const char *tz, time_t floor, time_t at, time_t *prev);
+enum wb_status cron_prev(const struct cron_entry *e, const char *tz, time_t floor, time_t at,
+                         time_t *prev);
 
 #endif

@@ -680,8 +680,8 @@ static void loop_close(struct loop *L)
 }
 
 /* sched_run - the daemon loop until SIGTERM/SIGINT */
-int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, size_t n,
-              const struct sched_store *store, struct sched_hooks *hooks)
+enum wb_status sched_run(const struct wb_config *cfg, const struct sched_entry *entries, size_t n,
+                         const struct sched_store *store, struct sched_hooks *hooks)
 {
     if (!cfg || (n && !entries))
         return WB_BADARG;
@@ -785,9 +785,9 @@ static int run_in_process(const struct wb_config *cfg, const struct job_def *def
 }
 
 /* sched_run_once - run one job now and record its state */
-int sched_run_once(const struct wb_config *cfg, const char *job, const char *options,
-                   const struct sched_store *store, const struct sched_hooks *hooks, int in_process,
-                   int *outcome)
+enum wb_status sched_run_once(const struct wb_config *cfg, const char *job, const char *options,
+                              const struct sched_store *store, const struct sched_hooks *hooks,
+                              int in_process, int *outcome)
 {
     if (!cfg || !job)
         return WB_BADARG;

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/conf.h"
+#include "core/wb.h"
 #include "sched/cron.h"
 #include "sched/jobs.h"
 #include "sched/watch.h"
@@ -69,15 +70,15 @@ struct sched_hooks {
 };
 
 /* sched_run - the daemon loop until SIGTERM/SIGINT; hooks and store may be NULL */
-int sched_run(const struct wb_config *cfg, const struct sched_entry *entries, size_t n,
-              const struct sched_store *store, struct sched_hooks *hooks);
+enum wb_status sched_run(const struct wb_config *cfg, const struct sched_entry *entries, size_t n,
+                         const struct sched_store *store, struct sched_hooks *hooks);
 /* sched_run_once - run one job now (forked with timeout, or in_process), record its state;
  * hooks (may be NULL) give child_init and grace_ms; returns the job's WB_* status (WB_TEMPFAIL for
  * a timeout, WB_INTERNAL for a crash), WB_NOTFOUND for an unknown job; *outcome (may be NULL) gets
  * the exact outcome */
-int sched_run_once(const struct wb_config *cfg, const char *job, const char *options,
-                   const struct sched_store *store, const struct sched_hooks *hooks, int in_process,
-                   int *outcome);
+enum wb_status sched_run_once(const struct wb_config *cfg, const char *job, const char *options,
+                              const struct sched_store *store, const struct sched_hooks *hooks,
+                              int in_process, int *outcome);
 /* sched_outcome_str - short name of an outcome for logs and status */
 const char *sched_outcome_str(int outcome);
 

@@ -29,7 +29,7 @@ static int name_ok(const char *name)
 }
 
 /* jobs_register - add a job (copied; strings are not) */
-int jobs_register(const struct job_def *d)
+enum wb_status jobs_register(const struct job_def *d)
 {
     if (!d || !d->name || !d->run)
         return WB_BADARG;

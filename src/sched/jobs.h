@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "core/conf.h"
+#include "core/wb.h"
 
 #define JOBS_MAX 64
 #define JOBS_NAME_MAX 48
@@ -33,7 +34,7 @@ struct job_def {
 };
 
 /* jobs_register - add a job (copied; strings are not); duplicate name -> WB_CONFIG */
-int jobs_register(const struct job_def *d);
+enum wb_status jobs_register(const struct job_def *d);
 /* jobs_find - the job called name, or NULL */
 const struct job_def *jobs_find(const char *name);
 /* jobs_count - number of registered jobs */

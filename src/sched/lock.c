@@ -44,7 +44,7 @@ static int read_holder(int fd, struct buf *who)
 }
 
 /* lock_acquire - lock the file at path, fd stays open while held */
-int lock_acquire(const char *path, int *fd, struct buf *who)
+enum wb_status lock_acquire(const char *path, int *fd, struct buf *who)
 {
     *fd = -1;
     int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -91,7 +91,7 @@ void lock_release(int *fd)
 }
 
 /* lock_holder - whether a process holds the lock now, and who, without taking it */
-int lock_holder(const char *path, struct buf *who)
+enum wb_status lock_holder(const char *path, struct buf *who)
 {
     int f = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (f < 0)
@@ -111,7 +111,7 @@ int lock_holder(const char *path, struct buf *who)
 }
 
 /* privs_check_root - WB_CONFIG if euid is 0 and not allowed */
-int privs_check_root(int allow_root, struct buf *err)
+enum wb_status privs_check_root(int allow_root, struct buf *err)
 {
     if (geteuid() != 0 || allow_root)
         return WB_OK;

@@ -15,18 +15,19 @@
 #define WB_SCHED_LOCK_H
 
 #include "core/buf.h"
+#include "core/wb.h"
 
 #define LOCK_NAME ".lock"
 #define LEDGER_LOCK_SUFFIX ".lock"
 
 /* lock_acquire - lock the file at path (e.g. spool/.lock), fd stays open while held */
-int lock_acquire(const char *path, int *fd, struct buf *who);
+enum wb_status lock_acquire(const char *path, int *fd, struct buf *who);
 /* lock_release - drop the lock (closes fd, leaves the file) */
 void lock_release(int *fd);
 /* lock_holder - WB_EXISTS with who = "held by pid N since TIME on HOST" while a process holds
  * the lock, WB_NOTFOUND when none does (or there is no lock file); never takes the lock */
-int lock_holder(const char *path, struct buf *who);
+enum wb_status lock_holder(const char *path, struct buf *who);
 /* privs_check_root - WB_CONFIG with a sentence in err if euid is 0 and not allowed */
-int privs_check_root(int allow_root, struct buf *err);
+enum wb_status privs_check_root(int allow_root, struct buf *err);
 
 #endif

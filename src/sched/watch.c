@@ -59,7 +59,7 @@ static void add_watch(struct watch *w, struct watch_ent *e)
 }
 
 /* watch_open - watcher over dirs (copied) */
-int watch_open(struct watch **out, const struct watch_dir *dirs, size_t n)
+enum wb_status watch_open(struct watch **out, const struct watch_dir *dirs, size_t n)
 {
     *out = NULL;
     struct watch *w = calloc(1, sizeof *w);
@@ -93,13 +93,13 @@ int watch_open(struct watch **out, const struct watch_dir *dirs, size_t n)
 }
 
 /* watch_fd - descriptor to poll for readability, -1 if none */
-int watch_fd(const struct watch *w)
+enum wb_status watch_fd(const struct watch *w)
 {
     return w ? w->fd : -1;
 }
 
 /* watch_read - drain pending events, calling hit for each relevant file */
-int watch_read(struct watch *w, void (*hit)(void *arg, const char *job), void *arg)
+enum wb_status watch_read(struct watch *w, void (*hit)(void *arg, const char *job), void *arg)
 {
     if (!w || w->fd < 0)
         return WB_OK;
@@ -164,7 +164,7 @@ static int dir_has_work(const char *dir)
 }
 
 /* watch_scan - list every directory, calling hit where a complete file waits */
-int watch_scan(struct watch *w, void (*hit)(void *arg, const char *job), void *arg)
+enum wb_status watch_scan(struct watch *w, void (*hit)(void *arg, const char *job), void *arg)
 {
     if (!w)
         return WB_OK;

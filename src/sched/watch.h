@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "core/wb.h"
+
 struct watch_dir {
     const char *dir; /* e.g. spool/in/dispatch */
     const char *job; /* job to start, e.g. "dispatch" */
@@ -23,13 +25,13 @@ struct watch_dir {
 struct watch;
 
 /* watch_open - watcher over dirs (copied); inotify unavailable -> rescans only */
-int watch_open(struct watch **out, const struct watch_dir *dirs, size_t n);
+enum wb_status watch_open(struct watch **out, const struct watch_dir *dirs, size_t n);
 /* watch_fd - descriptor to poll for readability, -1 if none */
-int watch_fd(const struct watch *w);
+enum wb_status watch_fd(const struct watch *w);
 /* watch_read - drain pending events, calling hit(arg, job) for each relevant file */
-int watch_read(struct watch *w, void (*hit)(void *arg, const char *job), void *arg);
+enum wb_status watch_read(struct watch *w, void (*hit)(void *arg, const char *job), void *arg);
 /* watch_scan - list every directory, calling hit(arg, job) where a complete file waits */
-int watch_scan(struct watch *w, void (*hit)(void *arg, const char *job), void *arg);
+enum wb_status watch_scan(struct watch *w, void (*hit)(void *arg, const char *job), void *arg);
 /* watch_close - release everything (NULL is fine) */
 void watch_close(struct watch *w);
 

@@ -151,6 +151,41 @@ static int map_rc(struct ledger *l, int rc)
     }
 }
 
+/* state_name - names[state] when 1 <= state < n, else "?" */
+static const char *state_name(const char *const *names, size_t n, int state)
+{
+    return state >= 1 && (size_t)state < n ? names[state] : "?";
+}
+
+/* ledger_file_state_name - the operator's word for a file state */
+const char *ledger_file_state_name(int state)
+{
+    static const char *const names[] = {
+        [LF_CLAIMED] = "claimed",   [LF_PARSED] = "parsed",       [LF_DONE] = "done",
+        [LF_REJECTED] = "rejected", [LF_DUPLICATE] = "duplicate", [LF_GREW] = "grew"};
+    return state_name(names, WB_ARRAY_LEN(names), state);
+}
+
+/* ledger_row_state_name - the operator's word for a row state */
+const char *ledger_row_state_name(int state)
+{
+    static const char *const names[] = {[LR_PENDING] = "pending",
+                                        [LR_QUEUED] = "queued",
+                                        [LR_CONFIRMED] = "confirmed",
+                                        [LR_REJECTED] = "rejected"};
+    return state_name(names, WB_ARRAY_LEN(names), state);
+}
+
+/* ledger_feed_state_name - the operator's word for a feed state */
+const char *ledger_feed_state_name(int state)
+{
+    static const char *const names[] = {
+        [LFD_BUILDING] = "building",   [LFD_READY] = "ready",     [LFD_SUBMITTING] = "submitting",
+        [LFD_SUBMITTED] = "submitted", [LFD_DONE] = "done",       [LFD_FATAL] = "fatal",
+        [LFD_CANCELLED] = "cancelled", [LFD_INVALID] = "invalid", [LFD_AMBIGUOUS] = "ambiguous"};
+    return state_name(names, WB_ARRAY_LEN(names), state);
+}
+
 /* ledger_errmsg - last SQLite error text */
 const char *ledger_errmsg(struct ledger *l)
 {
@@ -259,7 +294,7 @@ static int create_schema(struct ledger *l)
 /* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout). The WAL and
  * shared-memory files are kept when the last writer closes (PERSIST_WAL), with the ledger's own
  * mode, so a reader without write access to the directory finds them (ledger_open_readonly) */
-int ledger_open(struct ledger **out, const char *path)
+enum wb_status ledger_open(struct ledger **out, const char *path)
 {
     struct ledger *l = calloc(1, sizeof *l);
     if (!l)
@@ -290,7 +325,7 @@ int ledger_open(struct ledger **out, const char *path)
 /* ledger_open_readonly - open the ledger for reading only: creates no file, writes no row; a
  * ledger the service has not created yet reads as an empty one (in memory); WB_DENIED when
  * this user may not read it */
-int ledger_open_readonly(struct ledger **out, const char *path)
+enum wb_status ledger_open_readonly(struct ledger **out, const char *path)
 {
     if (access(path, F_OK) != 0)
         return errno == ENOENT ? ledger_open(out, ":memory:") : wb_errno_status(errno);
@@ -326,13 +361,13 @@ void ledger_close(struct ledger *l)
 }
 
 /* ledger_begin - start an immediate transaction */
-int ledger_begin(struct ledger *l)
+enum wb_status ledger_begin(struct ledger *l)
 {
     return map_rc(l, sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 }
 
 /* ledger_commit - commit */
-int ledger_commit(struct ledger *l)
+enum wb_status ledger_commit(struct ledger *l)
 {
     int rc = map_rc(l, sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL));
     if (rc != WB_OK)
@@ -396,28 +431,28 @@ static const char sql_file_id[] =
     "SELECT id,flow,name,digest,state,created,layout FROM files WHERE id=?1";
 
 /* ledger_file_by_digest - a file already parsed or done with this content */
-int ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest,
-                          struct ledger_file *out)
+enum wb_status ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest,
+                                     struct ledger_file *out)
 {
     return file_query(l, sql_file_digest, flow, digest, 0, out);
 }
 
 /* ledger_file_by_name - the newest ledger record for flow/name */
-int ledger_file_by_name(struct ledger *l, const char *flow, const char *name,
-                        struct ledger_file *out)
+enum wb_status ledger_file_by_name(struct ledger *l, const char *flow, const char *name,
+                                   struct ledger_file *out)
 {
     return file_query(l, sql_file_name, flow, name, 0, out);
 }
 
 /* ledger_file_get - a file record by id */
-int ledger_file_get(struct ledger *l, long long id, struct ledger_file *out)
+enum wb_status ledger_file_get(struct ledger *l, long long id, struct ledger_file *out)
 {
     return file_query(l, sql_file_id, NULL, NULL, id, out);
 }
 
 /* ledger_file_by_identity - the newest record of flow/name with this content digest */
-int ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
-                            const char *digest, struct ledger_file *out)
+enum wb_status ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
+                                       const char *digest, struct ledger_file *out)
 {
     static const char sql[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
                               " WHERE flow=?1 AND name=?2 AND digest=?3 ORDER BY id DESC LIMIT 1";
@@ -439,8 +474,8 @@ int ledger_file_by_identity(struct ledger *l, const char *flow, const char *name
 }
 
 /* ledger_file_before - the newest record of flow/name older than record before_id */
-int ledger_file_before(struct ledger *l, const char *flow, const char *name, long long before_id,
-                       struct ledger_file *out)
+enum wb_status ledger_file_before(struct ledger *l, const char *flow, const char *name,
+                                  long long before_id, struct ledger_file *out)
 {
     static const char sql[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
                               " WHERE flow=?1 AND name=?2 AND id<?3 ORDER BY id DESC LIMIT 1";
@@ -462,7 +497,8 @@ int ledger_file_before(struct ledger *l, const char *flow, const char *name, lon
 }
 
 /* ledger_file_has_line - WB_OK if file_id has a row at lineno with these raw cells */
-int ledger_file_has_line(struct ledger *l, long long file_id, long lineno, const char *raw)
+enum wb_status ledger_file_has_line(struct ledger *l, long long file_id, long lineno,
+                                    const char *raw)
 {
     static const char sql[] = "SELECT 1 FROM rows WHERE file_id=?1 AND state IN (1,2,3,4)"
                               " AND lineno=?2 AND raw=?3 LIMIT 1";
@@ -479,8 +515,8 @@ int ledger_file_has_line(struct ledger *l, long long file_id, long lineno, const
 }
 
 /* ledger_file_add - record a claimed file */
-int ledger_file_add(struct ledger *l, const char *flow, const char *name, const char *digest,
-                    long long *id)
+enum wb_status ledger_file_add(struct ledger *l, const char *flow, const char *name,
+                               const char *digest, long long *id)
 {
     static const char sql[] = "INSERT INTO files(flow,name,digest,state,created,updated)"
                               " VALUES(?1,?2,?3,1,?4,?4)";
@@ -498,7 +534,7 @@ int ledger_file_add(struct ledger *l, const char *flow, const char *name, const 
 }
 
 /* ledger_file_set_state - move a file record to a state */
-int ledger_file_set_state(struct ledger *l, long long id, int state)
+enum wb_status ledger_file_set_state(struct ledger *l, long long id, int state)
 {
     static const char sql[] = "UPDATE files SET state=?2, updated=?3 WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -511,7 +547,8 @@ int ledger_file_set_state(struct ledger *l, long long id, int state)
 }
 
 /* ledger_file_set_layout - remember the layout and original header of a file */
-int ledger_file_set_layout(struct ledger *l, long long id, const char *layout, const char *header)
+enum wb_status ledger_file_set_layout(struct ledger *l, long long id, const char *layout,
+                                      const char *header)
 {
     static const char sql[] = "UPDATE files SET layout=?2, header=?3 WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -524,7 +561,7 @@ int ledger_file_set_layout(struct ledger *l, long long id, const char *layout, c
 }
 
 /* ledger_file_header - the stored header text of a file */
-int ledger_file_header(struct ledger *l, long long id, char **out)
+enum wb_status ledger_file_header(struct ledger *l, long long id, char **out)
 {
     static const char sql[] = "SELECT header FROM files WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -603,7 +640,8 @@ static void read_id(sqlite3_stmt *st, void *dst)
 }
 
 /* ledger_files_in_state - ids of a flow's files in a state */
-int ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids, size_t *n)
+enum wb_status ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids,
+                                     size_t *n)
 {
     static const char sql[] = "SELECT id FROM files WHERE flow=?1 AND state=?2 ORDER BY id";
     sqlite3_stmt *st = prep(l, sql);
@@ -622,7 +660,8 @@ int ledger_files_in_state(struct ledger *l, const char *flow, int state, long lo
 /* ---- rows ---- */
 
 /* ledger_row_find - the live row for flow + business key */
-int ledger_row_find(struct ledger *l, const char *flow, const char *key, struct ledger_row *out)
+enum wb_status ledger_row_find(struct ledger *l, const char *flow, const char *key,
+                               struct ledger_row *out)
 {
     static const char sql[] =
         "SELECT id,file_id,lineno,state,key,feed_id,message_id,reject_code,reject_reason,warning"
@@ -654,9 +693,9 @@ int ledger_row_find(struct ledger *l, const char *flow, const char *key, struct 
 }
 
 /* ledger_row_add - a row of a file */
-int ledger_row_add(struct ledger *l, long long file_id, const char *flow, const char *key,
-                   long lineno, int state, const char *payload, const char *group_key,
-                   const char *raw, long long *id)
+enum wb_status ledger_row_add(struct ledger *l, long long file_id, const char *flow,
+                              const char *key, long lineno, int state, const char *payload,
+                              const char *group_key, const char *raw, long long *id)
 {
     static const char sql[] =
         "INSERT INTO rows(file_id,flow,key,lineno,state,payload,group_key,raw,created,updated)"
@@ -680,7 +719,8 @@ int ledger_row_add(struct ledger *l, long long file_id, const char *flow, const 
 }
 
 /* ledger_row_reject - mark rejected with code and reason */
-int ledger_row_reject(struct ledger *l, long long row_id, const char *code, const char *reason)
+enum wb_status ledger_row_reject(struct ledger *l, long long row_id, const char *code,
+                                 const char *reason)
 {
     static const char sql[] =
         "UPDATE rows SET state=4, reject_code=?2, reject_reason=?3, updated=?4 WHERE id=?1";
@@ -695,7 +735,7 @@ int ledger_row_reject(struct ledger *l, long long row_id, const char *code, cons
 }
 
 /* ledger_row_confirm - mark confirmed (warning may be NULL) */
-int ledger_row_confirm(struct ledger *l, long long row_id, const char *warning)
+enum wb_status ledger_row_confirm(struct ledger *l, long long row_id, const char *warning)
 {
     static const char sql[] = "UPDATE rows SET state=3, warning=?2, updated=?3 WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -708,7 +748,8 @@ int ledger_row_confirm(struct ledger *l, long long row_id, const char *warning)
 }
 
 /* ledger_row_assign - pending -> queued in a feed under a message id */
-int ledger_row_assign(struct ledger *l, long long row_id, long long feed_id, long message_id)
+enum wb_status ledger_row_assign(struct ledger *l, long long row_id, long long feed_id,
+                                 long message_id)
 {
     static const char sql[] =
         "UPDATE rows SET state=2, feed_id=?2, message_id=?3, updated=?4 WHERE id=?1 AND state=1";
@@ -726,7 +767,7 @@ int ledger_row_assign(struct ledger *l, long long row_id, long long feed_id, lon
 }
 
 /* ledger_file_open_rows - rows of a file neither confirmed nor rejected */
-int ledger_file_open_rows(struct ledger *l, long long file_id, long *n)
+enum wb_status ledger_file_open_rows(struct ledger *l, long long file_id, long *n)
 {
     static const char sql[] = "SELECT count(*) FROM rows WHERE file_id=?1 AND state IN (1,2)";
     sqlite3_stmt *st = prep(l, sql);
@@ -778,7 +819,8 @@ static int iterate_rows(struct ledger *l, sqlite3_stmt *st, ledger_row_cb cb, vo
     "reject_reason,warning FROM rows "
 
 /* ledger_rows_pending - pending rows of a flow ordered by group key then id */
-int ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb, void *arg)
+enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
+                                   void *arg)
 {
     static const char sql[] = ROW_COLS "WHERE flow=?1 AND state=1 ORDER BY group_key, id LIMIT ?2";
     sqlite3_stmt *st = prep(l, sql);
@@ -790,7 +832,7 @@ int ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row
 }
 
 /* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
-int ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, void *arg)
+enum wb_status ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, void *arg)
 {
     static const char sql[] = ROW_COLS "WHERE feed_id=?1 AND state=2 ORDER BY message_id, id";
     sqlite3_stmt *st = prep(l, sql);
@@ -801,7 +843,8 @@ int ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, v
 }
 
 /* ledger_rows_of_file - rows of a file in a state (0 = any), ordered by line */
-int ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_row_cb cb, void *arg)
+enum wb_status ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_row_cb cb,
+                                   void *arg)
 {
     static const char sql[] =
         ROW_COLS "WHERE file_id=?1 AND (?2=0 OR state=?2) ORDER BY lineno, id";
@@ -814,7 +857,7 @@ int ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_r
 }
 
 /* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
-int ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest)
+enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest)
 {
     static const char sql[] = "SELECT count(*), min(created) FROM rows WHERE flow=?1 AND state=1";
     sqlite3_stmt *st = prep(l, sql);
@@ -831,7 +874,7 @@ int ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t
 }
 
 /* ledger_row_counts - rows of a flow by state */
-int ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
+enum wb_status ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
 {
     static const char sql[] = "SELECT state, count(*) FROM rows WHERE flow=?1 GROUP BY state";
     sqlite3_stmt *st = prep(l, sql);
@@ -884,8 +927,8 @@ static void read_feed(sqlite3_stmt *st, void *dst)
 }
 
 /* ledger_feed_create - a new feed record in state BUILDING */
-int ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type, int priority,
-                       long long *id)
+enum wb_status ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type,
+                                  int priority, long long *id)
 {
     static const char sql[] = "INSERT INTO feeds(flow,feed_type,state,priority,created)"
                               " VALUES(?1,?2,1,?3,?4)";
@@ -917,7 +960,7 @@ static int feed_one(struct ledger *l, sqlite3_stmt *st, struct ledger_feed *out)
 }
 
 /* ledger_feed_get - a feed by local id */
-int ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out)
+enum wb_status ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out)
 {
     static const char sql[] = FEED_COLS "WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -928,7 +971,8 @@ int ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out)
 }
 
 /* ledger_feed_by_amazon_id - a feed by Amazon's feed id */
-int ledger_feed_by_amazon_id(struct ledger *l, const char *amazon_id, struct ledger_feed *out)
+enum wb_status ledger_feed_by_amazon_id(struct ledger *l, const char *amazon_id,
+                                        struct ledger_feed *out)
 {
     static const char sql[] = FEED_COLS "WHERE amazon_feed_id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -945,7 +989,7 @@ static const char *nz(const char *s)
 }
 
 /* ledger_feed_put - write every mutable field of a feed */
-int ledger_feed_put(struct ledger *l, const struct ledger_feed *f)
+enum wb_status ledger_feed_put(struct ledger *l, const struct ledger_feed *f)
 {
     static const char sql[] =
         "UPDATE feeds SET state=?2, priority=?3, doc_name=?4, amazon_doc_id=?5,"
@@ -976,7 +1020,8 @@ int ledger_feed_put(struct ledger *l, const struct ledger_feed *f)
 }
 
 /* ledger_feeds_in_state - feeds in a state, by priority then id */
-int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out, size_t *n)
+enum wb_status ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out,
+                                     size_t *n)
 {
     static const char sql[] = FEED_COLS "WHERE state=?1 ORDER BY priority, id";
     sqlite3_stmt *st = prep(l, sql);
@@ -992,7 +1037,7 @@ int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out,
 }
 
 /* ledger_feed_release - queued rows of a feed go back to pending */
-int ledger_feed_release(struct ledger *l, long long feed_id)
+enum wb_status ledger_feed_release(struct ledger *l, long long feed_id)
 {
     static const char sql[] = "UPDATE rows SET state=1, feed_id=NULL, message_id=NULL,"
                               " attempts=attempts+1, updated=?2 WHERE feed_id=?1 AND state=2";
@@ -1005,7 +1050,7 @@ int ledger_feed_release(struct ledger *l, long long feed_id)
 }
 
 /* ledger_row_attempts - how many FATAL/CANCELLED feeds a row has been through */
-int ledger_row_attempts(struct ledger *l, long long row_id, long *n)
+enum wb_status ledger_row_attempts(struct ledger *l, long long row_id, long *n)
 {
     static const char sql[] = "SELECT attempts FROM rows WHERE id=?1";
     sqlite3_stmt *st = prep(l, sql);
@@ -1026,8 +1071,8 @@ int ledger_row_attempts(struct ledger *l, long long row_id, long *n)
 /* ---- remote files seen by SFTP pull ---- */
 
 /* ledger_remote_seen - 1 in *seen if remote:path with this size/mtime was taken before */
-int ledger_remote_seen(struct ledger *l, const char *remote, const char *path, long long size,
-                       long long mtime, int *seen)
+enum wb_status ledger_remote_seen(struct ledger *l, const char *remote, const char *path,
+                                  long long size, long long mtime, int *seen)
 {
     static const char sql[] =
         "SELECT 1 FROM remote_seen WHERE remote=?1 AND path=?2 AND size=?3 AND mtime=?4";
@@ -1045,8 +1090,8 @@ int ledger_remote_seen(struct ledger *l, const char *remote, const char *path, l
 }
 
 /* ledger_remote_mark - record remote:path (size, mtime, digest) as taken */
-int ledger_remote_mark(struct ledger *l, const char *remote, const char *path, long long size,
-                       long long mtime, const char *digest)
+enum wb_status ledger_remote_mark(struct ledger *l, const char *remote, const char *path,
+                                  long long size, long long mtime, const char *digest)
 {
     static const char sql[] = "INSERT OR REPLACE INTO remote_seen(remote,path,size,mtime,digest,"
                               "taken) VALUES(?1,?2,?3,?4,?5,?6)";
@@ -1080,7 +1125,7 @@ static void read_job(sqlite3_stmt *st, void *dst)
 }
 
 /* ledger_job_get - state of a job */
-int ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out)
+enum wb_status ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out)
 {
     static const char sql[] = "SELECT name,last_slot,last_start,last_end,last_outcome,next_run,"
                               "runs FROM jobs WHERE name=?1";
@@ -1100,7 +1145,7 @@ int ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out)
 }
 
 /* ledger_job_put - insert or replace a job's state */
-int ledger_job_put(struct ledger *l, const struct ledger_job *j)
+enum wb_status ledger_job_put(struct ledger *l, const struct ledger_job *j)
 {
     static const char sql[] = "INSERT OR REPLACE INTO jobs(name,last_slot,last_start,last_end,"
                               "last_outcome,next_run,runs) VALUES(?1,?2,?3,?4,?5,?6,?7)";
@@ -1118,7 +1163,7 @@ int ledger_job_put(struct ledger *l, const struct ledger_job *j)
 }
 
 /* ledger_job_list - all jobs */
-int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n)
+enum wb_status ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n)
 {
     static const char sql[] = "SELECT name,last_slot,last_start,last_end,last_outcome,next_run,"
                               "runs FROM jobs ORDER BY name";
@@ -1136,8 +1181,8 @@ int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n)
 /* ---- alerts ---- */
 
 /* ledger_alert - record an alert unless the same open alert exists */
-int ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text,
-                 int *is_new)
+enum wb_status ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text,
+                            int *is_new)
 {
     static const char q[] = "SELECT 1 FROM alerts WHERE kind=?1 AND item=?2 AND closed IS NULL";
     static const char ins[] = "INSERT INTO alerts(kind,item,text,created) VALUES(?1,?2,?3,?4)";
@@ -1167,7 +1212,7 @@ int ledger_alert(struct ledger *l, const char *kind, const char *item, const cha
 }
 
 /* ledger_alert_close - close the open alert of kind and item */
-int ledger_alert_close(struct ledger *l, const char *kind, const char *item, int *closed)
+enum wb_status ledger_alert_close(struct ledger *l, const char *kind, const char *item, int *closed)
 {
     static const char sql[] =
         "UPDATE alerts SET closed=?3 WHERE kind=?1 AND item=?2 AND closed IS NULL";
@@ -1185,7 +1230,7 @@ int ledger_alert_close(struct ledger *l, const char *kind, const char *item, int
 }
 
 /* ledger_alerts_open - iterate open alerts */
-int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg)
+enum wb_status ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg)
 {
     static const char sql[] =
         "SELECT id,kind,item,text,created FROM alerts WHERE closed IS NULL ORDER BY id";
@@ -1208,7 +1253,7 @@ int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg)
 /* ---- retention ---- */
 
 /* ledger_purge - delete settled rows/files/feeds older than cutoff */
-int ledger_purge(struct ledger *l, time_t cutoff, long *n)
+enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n)
 {
     static const char del_rows[] =
         "DELETE FROM rows WHERE file_id IN (SELECT id FROM files WHERE state IN (3,4,5)"

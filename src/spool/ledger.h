@@ -20,18 +20,20 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/wb.h"
+
 struct ledger;
 
 /* ledger_open - open or create the ledger (WAL, foreign keys, busy timeout) */
-int ledger_open(struct ledger **out, const char *path);
+enum wb_status ledger_open(struct ledger **out, const char *path);
 /* ledger_open_readonly - the ledger, read only: creates and writes nothing; before the service's
  * first run made it, an empty one in memory; WB_DENIED when this user may not read it */
-int ledger_open_readonly(struct ledger **out, const char *path);
+enum wb_status ledger_open_readonly(struct ledger **out, const char *path);
 /* ledger_close - close */
 void ledger_close(struct ledger *l);
 /* ledger_begin/commit/rollback - one immediate transaction at a time */
-int ledger_begin(struct ledger *l);
-int ledger_commit(struct ledger *l);
+enum wb_status ledger_begin(struct ledger *l);
+enum wb_status ledger_commit(struct ledger *l);
 void ledger_rollback(struct ledger *l);
 /* ledger_errmsg - last SQLite error text (for logs) */
 const char *ledger_errmsg(struct ledger *l);
@@ -41,6 +43,8 @@ const char *ledger_errmsg(struct ledger *l);
  * and the file is read again under the next record of its name, which skips the lines this one
  * took unchanged */
 enum ledger_file_state { LF_CLAIMED = 1, LF_PARSED, LF_DONE, LF_REJECTED, LF_DUPLICATE, LF_GREW };
+/* ledger_file_state_name - the operator's word for a file state, "?" if out of range */
+const char *ledger_file_state_name(int state);
 struct ledger_file {
     long long id;
     char flow[32];
@@ -51,37 +55,41 @@ struct ledger_file {
     time_t created;
 };
 /* ledger_file_by_digest - a file already seen with this content (latest) */
-int ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest,
-                          struct ledger_file *out);
+enum wb_status ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest,
+                                     struct ledger_file *out);
 /* ledger_file_by_name - the newest ledger record for flow/name */
-int ledger_file_by_name(struct ledger *l, const char *flow, const char *name,
-                        struct ledger_file *out);
+enum wb_status ledger_file_by_name(struct ledger *l, const char *flow, const char *name,
+                                   struct ledger_file *out);
 /* ledger_file_by_identity - the newest record of flow/name with this content digest */
-int ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
-                            const char *digest, struct ledger_file *out);
+enum wb_status ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
+                                       const char *digest, struct ledger_file *out);
 /* ledger_file_before - the newest record of flow/name older than record before_id */
-int ledger_file_before(struct ledger *l, const char *flow, const char *name, long long before_id,
-                       struct ledger_file *out);
+enum wb_status ledger_file_before(struct ledger *l, const char *flow, const char *name,
+                                  long long before_id, struct ledger_file *out);
 /* ledger_file_has_line - WB_OK if file_id has a row at lineno whose raw cells are raw, else
  * WB_NOTFOUND */
-int ledger_file_has_line(struct ledger *l, long long file_id, long lineno, const char *raw);
+enum wb_status ledger_file_has_line(struct ledger *l, long long file_id, long lineno,
+                                    const char *raw);
 /* ledger_file_add - record a claimed file */
-int ledger_file_add(struct ledger *l, const char *flow, const char *name, const char *digest,
-                    long long *id);
+enum wb_status ledger_file_add(struct ledger *l, const char *flow, const char *name,
+                               const char *digest, long long *id);
 /* ledger_file_set_state - move a file record to a state */
-int ledger_file_set_state(struct ledger *l, long long id, int state);
+enum wb_status ledger_file_set_state(struct ledger *l, long long id, int state);
 /* ledger_file_set_layout - remember the layout and original header (CSV text) of a file */
-int ledger_file_set_layout(struct ledger *l, long long id, const char *layout, const char *header);
+enum wb_status ledger_file_set_layout(struct ledger *l, long long id, const char *layout,
+                                      const char *header);
 /* ledger_file_header - the stored header text of a file (malloc'd into *out) */
-int ledger_file_header(struct ledger *l, long long id, char **out);
+enum wb_status ledger_file_header(struct ledger *l, long long id, char **out);
 /* ledger_file_get - a file record by id */
-int ledger_file_get(struct ledger *l, long long id, struct ledger_file *out);
+enum wb_status ledger_file_get(struct ledger *l, long long id, struct ledger_file *out);
 /* ledger_files_in_state - ids of a flow's files in a state (caller frees) */
-int ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids,
-                          size_t *n);
+enum wb_status ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids,
+                                     size_t *n);
 
 /* ---- rows ---- */
 enum ledger_row_state { LR_PENDING = 1, LR_QUEUED, LR_CONFIRMED, LR_REJECTED };
+/* ledger_row_state_name - the operator's word for a row state, "?" if out of range */
+const char *ledger_row_state_name(int state);
 struct ledger_row {
     long long id;
     long long file_id;
@@ -95,12 +103,13 @@ struct ledger_row {
     char warning[512];
 };
 /* ledger_row_find - the live row for flow + business key (state != rejected), WB_NOTFOUND */
-int ledger_row_find(struct ledger *l, const char *flow, const char *key, struct ledger_row *out);
+enum wb_status ledger_row_find(struct ledger *l, const char *flow, const char *key,
+                               struct ledger_row *out);
 /* ledger_row_add - a row of a file: payload (flow-defined text), group key, the original cells
  * (raw, CSV text in UTF-8, for writing rejects back in the input layout) */
-int ledger_row_add(struct ledger *l, long long file_id, const char *flow, const char *key,
-                   long lineno, int state, const char *payload, const char *group_key,
-                   const char *raw, long long *id);
+enum wb_status ledger_row_add(struct ledger *l, long long file_id, const char *flow,
+                              const char *key, long lineno, int state, const char *payload,
+                              const char *group_key, const char *raw, long long *id);
 /* ledger_row_cb - callback for row iteration; a non-WB_OK return stops it */
 struct ledger_row_view {
     long long id;
@@ -118,24 +127,29 @@ struct ledger_row_view {
 };
 typedef int (*ledger_row_cb)(void *arg, const struct ledger_row_view *r);
 /* ledger_rows_pending - pending rows of a flow ordered by group key then id (at most max) */
-int ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb, void *arg);
+enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
+                                   void *arg);
 /* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
-int ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, void *arg);
+enum wb_status ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb,
+                                   void *arg);
 /* ledger_rows_of_file - rows of a file in a state (0 = any), ordered by line */
-int ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_row_cb cb,
-                        void *arg);
+enum wb_status ledger_rows_of_file(struct ledger *l, long long file_id, int state, ledger_row_cb cb,
+                                   void *arg);
 /* ledger_row_assign - pending -> queued in a feed under a message id */
-int ledger_row_assign(struct ledger *l, long long row_id, long long feed_id, long message_id);
+enum wb_status ledger_row_assign(struct ledger *l, long long row_id, long long feed_id,
+                                 long message_id);
 /* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
-int ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest);
+enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count,
+                                    time_t *oldest);
 /* ledger_row_counts - rows of a flow by state (index = state, 1..4) */
-int ledger_row_counts(struct ledger *l, const char *flow, long counts[5]);
+enum wb_status ledger_row_counts(struct ledger *l, const char *flow, long counts[5]);
 /* ledger_row_reject - mark rejected with code and reason */
-int ledger_row_reject(struct ledger *l, long long row_id, const char *code, const char *reason);
+enum wb_status ledger_row_reject(struct ledger *l, long long row_id, const char *code,
+                                 const char *reason);
 /* ledger_row_confirm - mark confirmed (warning may be NULL) */
-int ledger_row_confirm(struct ledger *l, long long row_id, const char *warning);
+enum wb_status ledger_row_confirm(struct ledger *l, long long row_id, const char *warning);
 /* ledger_file_open_rows - how many rows of a file are neither confirmed nor rejected */
-int ledger_file_open_rows(struct ledger *l, long long file_id, long *n);
+enum wb_status ledger_file_open_rows(struct ledger *l, long long file_id, long *n);
 
 /* ---- feeds ---- */
 enum ledger_feed_state {
@@ -149,6 +163,8 @@ enum ledger_feed_state {
     LFD_INVALID,      /* our document failed schema validation; rows rejected */
     LFD_AMBIGUOUS     /* crash recovery could not tell whether Amazon has it: held, alerted */
 };
+/* ledger_feed_state_name - the operator's word for a feed state, "?" if out of range */
+const char *ledger_feed_state_name(int state);
 struct ledger_feed {
     long long id;
     char flow[32];
@@ -173,28 +189,30 @@ struct ledger_feed {
                          yet, -1 sent at a time Amazon's clock does not tell */
 };
 /* ledger_feed_create - a new feed record in state BUILDING */
-int ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type, int priority,
-                       long long *id);
+enum wb_status ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type,
+                                  int priority, long long *id);
 /* ledger_feed_get - a feed by local id */
-int ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out);
+enum wb_status ledger_feed_get(struct ledger *l, long long id, struct ledger_feed *out);
 /* ledger_feed_by_amazon_id - a feed by Amazon's feed id */
-int ledger_feed_by_amazon_id(struct ledger *l, const char *amazon_id, struct ledger_feed *out);
+enum wb_status ledger_feed_by_amazon_id(struct ledger *l, const char *amazon_id,
+                                        struct ledger_feed *out);
 /* ledger_feed_put - write every mutable field of a feed */
-int ledger_feed_put(struct ledger *l, const struct ledger_feed *f);
+enum wb_status ledger_feed_put(struct ledger *l, const struct ledger_feed *f);
 /* ledger_feeds_in_state - feeds in a state, by priority then id (caller frees) */
-int ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out, size_t *n);
+enum wb_status ledger_feeds_in_state(struct ledger *l, int state, struct ledger_feed **out,
+                                     size_t *n);
 /* ledger_feed_release - queued rows of a feed go back to pending */
-int ledger_feed_release(struct ledger *l, long long feed_id);
+enum wb_status ledger_feed_release(struct ledger *l, long long feed_id);
 /* ledger_feed_count_fatal - how many FATAL/CANCELLED feeds a row has been through */
-int ledger_row_attempts(struct ledger *l, long long row_id, long *n);
+enum wb_status ledger_row_attempts(struct ledger *l, long long row_id, long *n);
 
 /* ---- remote files seen by SFTP pull ---- */
 /* ledger_remote_seen - 1 in *seen if remote:path with this size/mtime was taken before */
-int ledger_remote_seen(struct ledger *l, const char *remote, const char *path, long long size,
-                       long long mtime, int *seen);
+enum wb_status ledger_remote_seen(struct ledger *l, const char *remote, const char *path,
+                                  long long size, long long mtime, int *seen);
 /* ledger_remote_mark - record remote:path (size, mtime, digest) as taken */
-int ledger_remote_mark(struct ledger *l, const char *remote, const char *path, long long size,
-                       long long mtime, const char *digest);
+enum wb_status ledger_remote_mark(struct ledger *l, const char *remote, const char *path,
+                                  long long size, long long mtime, const char *digest);
 
 /* ---- scheduler job state ---- */
 struct ledger_job {
@@ -207,17 +225,17 @@ struct ledger_job {
     long runs;
 };
 /* ledger_job_get - state of a job, WB_NOTFOUND if never run */
-int ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out);
+enum wb_status ledger_job_get(struct ledger *l, const char *name, struct ledger_job *out);
 /* ledger_job_put - insert or replace a job's state */
-int ledger_job_put(struct ledger *l, const struct ledger_job *j);
+enum wb_status ledger_job_put(struct ledger *l, const struct ledger_job *j);
 /* ledger_job_list - all jobs (caller frees *out) */
-int ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n);
+enum wb_status ledger_job_list(struct ledger *l, struct ledger_job **out, size_t *n);
 
 /* ---- alerts ---- */
 /* ledger_alert - record an alert (kind, item id, text) unless the same open alert exists;
  * *is_new tells whether it was new (may be NULL) */
-int ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text,
-                 int *is_new);
+enum wb_status ledger_alert(struct ledger *l, const char *kind, const char *item, const char *text,
+                            int *is_new);
 struct ledger_alert_view {
     long long id;
     const char *kind;
@@ -227,12 +245,13 @@ struct ledger_alert_view {
 };
 typedef int (*ledger_alert_cb)(void *arg, const struct ledger_alert_view *a);
 /* ledger_alert_close - close the open alert of kind and item; *closed = 1 if there was one */
-int ledger_alert_close(struct ledger *l, const char *kind, const char *item, int *closed);
+enum wb_status ledger_alert_close(struct ledger *l, const char *kind, const char *item,
+                                  int *closed);
 /* ledger_alerts_open - iterate open alerts */
-int ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
+enum wb_status ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
 
 /* ---- retention ---- */
 /* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
-int ledger_purge(struct ledger *l, time_t cutoff, long *n);
+enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);
 
 #endif

@@ -39,7 +39,7 @@ int spool_attach(struct spool *s, const char *root)
 }
 
 /* spool_open - remember the root and create the state directories */
-int spool_open(struct spool *s, const char *root)
+enum wb_status spool_open(struct spool *s, const char *root)
 {
     if (spool_attach(s, root) != WB_OK)
         return WB_NOMEM;
@@ -77,7 +77,8 @@ static int flow_ok(const char *flow)
 }
 
 /* spool_dir - path of a state dir (flow may be NULL) */
-int spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out, size_t n)
+enum wb_status spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out,
+                         size_t n)
 {
     if ((unsigned)st >= SP_NSTATES)
         return WB_BADARG;
@@ -99,7 +100,7 @@ int spool_dir(const struct spool *s, enum spool_state st, const char *flow, char
 }
 
 /* spool_ensure_flow - create the per-flow directories */
-int spool_ensure_flow(const struct spool *s, const char *flow)
+enum wb_status spool_ensure_flow(const struct spool *s, const char *flow)
 {
     static const enum spool_state per_flow[] = {SP_IN,   SP_WORK,   SP_OUT,
                                                 SP_SENT, SP_REJECT, SP_HOLD};
@@ -126,8 +127,8 @@ static int entry_cmp(const void *a, const void *b)
 }
 
 /* spool_list - regular files of a state dir, sorted by mtime then name */
-int spool_list(const struct spool *s, enum spool_state st, const char *flow,
-               struct spool_entry **out, size_t *n)
+enum wb_status spool_list(const struct spool *s, enum spool_state st, const char *flow,
+                          struct spool_entry **out, size_t *n)
 {
     char dir[4096];
     *out = NULL;
@@ -205,7 +206,8 @@ static int move(const struct spool *s, enum spool_state from, const char *flow_f
 }
 
 /* spool_derive_name - see spool.h */
-int spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out, size_t n)
+enum wb_status spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out,
+                                 size_t n)
 {
     size_t len = strlen(name);
     const char *dot = strrchr(name, '.');
@@ -230,7 +232,7 @@ int spool_derive_name(const char *name, int drop_ext, const char *suffix, char *
 }
 
 /* spool_unique_name - see spool.h */
-int spool_unique_name(const char *dir, const char *base, char *out, size_t n)
+enum wb_status spool_unique_name(const char *dir, const char *base, char *out, size_t n)
 {
     for (int i = 0; i < 10000; i++) {
         char sfx[16], p[4096], r[4096];
@@ -251,7 +253,8 @@ int spool_unique_name(const char *dir, const char *base, char *out, size_t n)
 }
 
 /* spool_claim - in/<flow>/name -> work/<flow>/<a free name: name, or name.N> */
-int spool_claim(const struct spool *s, const char *flow, const char *name, char *claimed, size_t n)
+enum wb_status spool_claim(const struct spool *s, const char *flow, const char *name, char *claimed,
+                           size_t n)
 {
     char w[4096];
     if (!fs_name_ok(name))
@@ -283,22 +286,22 @@ static int move_unique(const struct spool *s, enum spool_state from, const char 
 }
 
 /* spool_unclaim - work/<flow>/name -> in/<flow>/<free name> */
-int spool_unclaim(const struct spool *s, const char *flow, const char *name)
+enum wb_status spool_unclaim(const struct spool *s, const char *flow, const char *name)
 {
     char final[256];
     return move_unique(s, SP_WORK, flow, SP_IN, flow, name, final, sizeof final);
 }
 
 /* spool_finish - work/<flow>/name -> done/<today>/<flow>/name */
-int spool_finish(const struct spool *s, const char *flow, const char *name)
+enum wb_status spool_finish(const struct spool *s, const char *flow, const char *name)
 {
     char final[256];
     return move_unique(s, SP_WORK, flow, SP_DONE, flow, name, final, sizeof final);
 }
 
 /* spool_write_reason - write reject/<flow>/<name>.reason */
-int spool_write_reason(const struct spool *s, const char *flow, const char *name, const char *code,
-                       const char *reason)
+enum wb_status spool_write_reason(const struct spool *s, const char *flow, const char *name,
+                                  const char *code, const char *reason)
 {
     char dir[4096], rname[256];
     int rc = spool_dir(s, SP_REJECT, flow, dir, sizeof dir);
@@ -323,8 +326,8 @@ int spool_write_reason(const struct spool *s, const char *flow, const char *name
 }
 
 /* spool_sweep_odd - see spool.h */
-int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds, time_t now,
-                    spool_odd_cb cb, void *arg)
+enum wb_status spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds,
+                               time_t now, spool_odd_cb cb, void *arg)
 {
     char in[4096], rej[4096];
     int rc = spool_dir(s, SP_IN, flow, in, sizeof in);
@@ -385,8 +388,8 @@ int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds
 }
 
 /* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
-int spool_reject_file(const struct spool *s, const char *flow, const char *name, const char *code,
-                      const char *reason)
+enum wb_status spool_reject_file(const struct spool *s, const char *flow, const char *name,
+                                 const char *code, const char *reason)
 {
     char final[256];
     int rc = move_unique(s, SP_WORK, flow, SP_REJECT, flow, name, final, sizeof final);
@@ -396,7 +399,7 @@ int spool_reject_file(const struct spool *s, const char *flow, const char *name,
 }
 
 /* spool_requeue - reject/<flow>/name (or hold/<flow>/name) -> in/<flow>/name */
-int spool_requeue(const struct spool *s, const char *flow, const char *name)
+enum wb_status spool_requeue(const struct spool *s, const char *flow, const char *name)
 {
     char dir[4096], p[4096], rname[256];
     enum spool_state from = SP_REJECT;
@@ -425,7 +428,8 @@ int spool_requeue(const struct spool *s, const char *flow, const char *name)
 }
 
 /* spool_hold - in|reject/<flow>/name -> hold/<flow>/name; a reject's .reason goes with it */
-int spool_hold(const struct spool *s, enum spool_state from, const char *flow, const char *name)
+enum wb_status spool_hold(const struct spool *s, enum spool_state from, const char *flow,
+                          const char *name)
 {
     int rc = move(s, from, flow, SP_HOLD, flow, name, name);
     char rname[256];
@@ -439,14 +443,15 @@ int spool_hold(const struct spool *s, enum spool_state from, const char *flow, c
 }
 
 /* spool_corrupt - move one of our own unreadable files to corrupt/ */
-int spool_corrupt(const struct spool *s, enum spool_state from, const char *flow, const char *name)
+enum wb_status spool_corrupt(const struct spool *s, enum spool_state from, const char *flow,
+                             const char *name)
 {
     char final[256];
     return move_unique(s, from, flow, SP_CORRUPT, NULL, name, final, sizeof final);
 }
 
 /* spool_mark_sent - out/<flow>/name -> sent/<flow>/name */
-int spool_mark_sent(const struct spool *s, const char *flow, const char *name)
+enum wb_status spool_mark_sent(const struct spool *s, const char *flow, const char *name)
 {
     char final[256];
     return move_unique(s, SP_OUT, flow, SP_SENT, flow, name, final, sizeof final);
@@ -484,7 +489,7 @@ static long sweep_dir(const char *dir, int dead_only)
  * pulls (".NAME.PID.SEQ.tmp") go only when no process of that pid runs any more: other temps
  * there may be the WMS's own files still being written, and are left to their writer.
  */
-int spool_sweep_temps(const struct spool *s, long *removed)
+enum wb_status spool_sweep_temps(const struct spool *s, long *removed)
 {
     static const enum spool_state flat[] = {SP_FEEDS, SP_REPORTS};
     static const enum spool_state per_flow[] = {SP_REJECT, SP_OUT, SP_IN};

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "core/fsutil.h"
+#include "core/wb.h"
 
 /* longest name the spool gives a file: room for its ".reason" within FS_NAME_MAX */
 #define SPOOL_NAME_MAX (FS_NAME_MAX - 7)
@@ -61,29 +62,31 @@ const char *spool_state_name(enum spool_state st);
  * still create their target directory */
 int spool_attach(struct spool *s, const char *root);
 /* spool_open - remember the root and create the state directories */
-int spool_open(struct spool *s, const char *root);
+enum wb_status spool_open(struct spool *s, const char *root);
 /* spool_close - release */
 void spool_close(struct spool *s);
 /* spool_dir - path of a state dir (flow may be NULL; SP_DONE takes date "YYYY-MM-DD" in flow2) */
-int spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out, size_t n);
+enum wb_status spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out,
+                         size_t n);
 /* spool_ensure_flow - create in/ work/ out/ sent/ reject/ for a flow */
-int spool_ensure_flow(const struct spool *s, const char *flow);
+enum wb_status spool_ensure_flow(const struct spool *s, const char *flow);
 /* spool_list - regular files of a state dir, sorted by mtime then name (skips temp names) */
-int spool_list(const struct spool *s, enum spool_state st, const char *flow,
-               struct spool_entry **out, size_t *n);
+enum wb_status spool_list(const struct spool *s, enum spool_state st, const char *flow,
+                          struct spool_entry **out, size_t *n);
 /* spool_ready - 1 if an in/ entry is complete: not a temp name, its mtime settle seconds old;
  * a file whose mtime lies in the future settles by its change time instead (ctime) */
 int spool_ready(const struct spool_entry *e, long settle_seconds, time_t now);
 /* spool_claim - in/<flow>/name -> work/<flow>/<free name> (name, or name.N while an earlier
  * file of that name is still in work/); the name it got goes to claimed */
-int spool_claim(const struct spool *s, const char *flow, const char *name, char *claimed, size_t n);
+enum wb_status spool_claim(const struct spool *s, const char *flow, const char *name, char *claimed,
+                           size_t n);
 /* spool_unclaim - work/<flow>/name -> in/<flow>/<free name> */
-int spool_unclaim(const struct spool *s, const char *flow, const char *name);
+enum wb_status spool_unclaim(const struct spool *s, const char *flow, const char *name);
 /* spool_finish - work/<flow>/name -> done/<today>/<flow>/name (adds a suffix if taken) */
-int spool_finish(const struct spool *s, const char *flow, const char *name);
+enum wb_status spool_finish(const struct spool *s, const char *flow, const char *name);
 /* spool_reject_file - work/<flow>/name -> reject/<flow>/name with a .reason file */
-int spool_reject_file(const struct spool *s, const char *flow, const char *name, const char *code,
-                      const char *reason);
+enum wb_status spool_reject_file(const struct spool *s, const char *flow, const char *name,
+                                 const char *code, const char *reason);
 /* spool_odd_cb - an entry of in/<flow>/ that is not a safely named regular file: the name
  * as found (raw bytes), and the name it was given in reject/ (NULL when it was left alone:
  * no regular file, a stale temp name (status WB_AGAIN), or status says why the move failed) */
@@ -98,27 +101,30 @@ typedef void (*spool_odd_cb)(void *arg, const char *name, const char *moved_to, 
  * left to their writer, and reported once unchanged for SPOOL_STALE_TEMP_SECONDS (a writer that
  * died, or a name like "..csv" that is never taken in). */
 #define SPOOL_STALE_TEMP_SECONDS 3600
-int spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds, time_t now,
-                    spool_odd_cb cb, void *arg);
+enum wb_status spool_sweep_odd(const struct spool *s, const char *flow, long settle_seconds,
+                               time_t now, spool_odd_cb cb, void *arg);
 /* spool_write_reason - write reject/<flow>/<name>.reason */
-int spool_write_reason(const struct spool *s, const char *flow, const char *name, const char *code,
-                       const char *reason);
+enum wb_status spool_write_reason(const struct spool *s, const char *flow, const char *name,
+                                  const char *code, const char *reason);
 /* spool_requeue - reject/<flow>/name (or hold/name) -> in/<flow>/name, dropping its .reason */
-int spool_requeue(const struct spool *s, const char *flow, const char *name);
+enum wb_status spool_requeue(const struct spool *s, const char *flow, const char *name);
 /* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */
-int spool_hold(const struct spool *s, enum spool_state from, const char *flow, const char *name);
+enum wb_status spool_hold(const struct spool *s, enum spool_state from, const char *flow,
+                          const char *name);
 /* spool_corrupt - move one of our own unreadable files to corrupt/ */
-int spool_corrupt(const struct spool *s, enum spool_state from, const char *flow, const char *name);
+enum wb_status spool_corrupt(const struct spool *s, enum spool_state from, const char *flow,
+                             const char *name);
 /* spool_mark_sent - out/<flow>/name -> sent/<flow>/name */
-int spool_mark_sent(const struct spool *s, const char *flow, const char *name);
+enum wb_status spool_mark_sent(const struct spool *s, const char *flow, const char *name);
 /* spool_sweep_temps - remove temp files a killed writer of ours left (caller holds the lock) */
-int spool_sweep_temps(const struct spool *s, long *removed);
+enum wb_status spool_sweep_temps(const struct spool *s, long *removed);
 /* spool_derive_name - name (without its last extension when drop_ext) + suffix; when that is
  * longer than SPOOL_NAME_MAX bytes, the part before the extension is cut (never inside a UTF-8
  * sequence), so every name the spool derives fits with its ".reason" */
-int spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out, size_t n);
+enum wb_status spool_derive_name(const char *name, int drop_ext, const char *suffix, char *out,
+                                 size_t n);
 /* spool_unique_name - a name free in dir, with its NAME.reason free too: base, base.1, base.2
  * ..., each cut by spool_derive_name to fit SPOOL_NAME_MAX */
-int spool_unique_name(const char *dir, const char *base, char *out, size_t n);
+enum wb_status spool_unique_name(const char *dir, const char *base, char *out, size_t n);
 
 #endif

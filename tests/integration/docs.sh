@@ -10,7 +10,9 @@
 #   - every command of `wmsbridge --help` (a ".SS name" subsection) and every
 #     option string of src/main.c and src/cmd_*.c;
 #   - every job of the job table (listed by `run --once` of an unknown job);
-#   - every reject code (E_*) in src/ and every environment variable read
+#   - the table of reject codes (`rejects --codes`, src/flows/rejectcodes.c):
+#     every E_* code written in src/ is a row and every row is written; the
+#     REJECT CODES section lists exactly its codes; every environment variable read
 #     with getenv(); every sysexits code of src/core/wb.h that src/ uses;
 #   - every layout key of src/layout/layout.c and logical dispatch field;
 #   - every alert kind raised in src/ (under alert_command, and in
@@ -54,6 +56,7 @@ EOF
 "$B" -c "$C/wmsbridge.conf" run --once no-such-job-docs >"$TMP/jobs.txt" 2>&1
 rc=$?
 [ $rc -eq 64 ] || { echo "FAIL: run --once of an unknown job exited $rc, not 64:"; cat "$TMP/jobs.txt"; exit 1; }
+"$B" rejects --codes >"$TMP/codes.txt" 2>&1 || { echo "FAIL: rejects --codes exited $?"; cat "$TMP/codes.txt"; exit 1; }
 (cd "$WB_ROOT" && make -n -s install DESTDIR=/docs-destdir PREFIX=/usr 2>&1) >"$TMP/install.txt"
 
 # Page lint, when the tools are there.
@@ -225,6 +228,27 @@ for d, _, files in os.walk(os.path.join(root, "src")):
             s = read(os.path.join(d, f))
             codes.update(re.findall(r'"(E_[A-Z_]+)"', s))
             envs.update(re.findall(r'getenv\("(\w+)"\)', s))
+# The table of reject codes (`rejects --codes`) is the source: every code src/ writes is a
+# row of it, every row is written somewhere, and the manual and operations.md follow it.
+table = {}
+for line in read(os.path.join(tmp, "codes.txt")).splitlines():
+    f = line.split("\t")
+    if len(f) != 4 or not re.fullmatch(r"E_[A-Z_]+", f[0]) or not all(f[1:]):
+        fail("rejects --codes: not code<TAB>owner<TAB>meaning<TAB>action: %r" % line)
+    elif f[0] in table:
+        fail("rejects --codes: %s twice" % f[0])
+    else:
+        table[f[0]] = f
+used = set()
+for d, _, files in os.walk(os.path.join(root, "src")):
+    for f in files:
+        if f.endswith((".c", ".h")) and f not in ("rejectcodes.c", "rejectcodes.h"):
+            used.update(re.findall(r'"(E_[A-Z_]+)"', read(os.path.join(d, f))))
+for c in sorted(used - set(table)):
+    fail("src/: reject code %s is not in the table (src/flows/rejectcodes.c)" % c)
+for c in sorted(set(table) - used):
+    fail("src/flows/rejectcodes.c: reject code %s is written nowhere in src/" % c)
+codes |= set(table)
 rsec = section(man1, "REJECT CODES")
 ops_path = os.path.join(root, "docs/operations.md")
 ops = read(ops_path) if os.path.exists(ops_path) else ""
@@ -233,6 +257,8 @@ for c in sorted(codes):
         fail("wmsbridge.1: reject code %s is not in REJECT CODES" % c)
     if not re.search(r"\b%s\b" % c, ops):
         fail("docs/operations.md: reject code %s is not explained" % c)
+for c in sorted(set(re.findall(r"\b(E_[A-Z_]+)\b", rsec)) - set(table)):
+    fail("wmsbridge.1: REJECT CODES lists %s, which is not in the table" % c)
 envsec = section(man1, "ENVIRONMENT") + section(man1, "TESTING")
 for e in sorted(envs):
     if not re.search(r"\b%s\b" % e, envsec):

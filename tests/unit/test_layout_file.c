@@ -6,6 +6,7 @@
  * across both 2026 DST changes in Europe/London. Runs from the repository root.
  */
 #include "layout_testutil.h"
+#include "core/tz.h"
 #include "layout/layout_int.h"
 
 #include <stdlib.h>
@@ -311,6 +312,38 @@ static void test_time_london_dst(void **state)
     unsetenv("TZ");
 }
 
+/* test_time_other_zones - New York and Sydney (summer in the other half of the year), both
+ * changes each, through the zone engine the schedule uses; zones the engine dropped from its
+ * cache in between load again */
+static void test_time_other_zones(void **state)
+{
+    (void)state;
+    struct layout *ny = tl_layout("name = x\nflow = other\ntime_zone = America/New_York\n"
+                                  "datetime_format = %d/%m/%Y %H:%M\nfield a = A\n");
+    struct layout *syd = tl_layout("name = y\nflow = other\ntime_zone = Australia/Sydney\n"
+                                   "datetime_format = %d/%m/%Y %H:%M\nfield a = A\n");
+    time_t t;
+    assert_int_equal(layout_parse_time(ny, "08/03/2026 02:30", &t), WB_NOTFOUND);
+    assert_int_equal(parse_ok(ny, "08/03/2026 03:00"), 1772953200);
+    assert_int_equal(parse_ok(ny, "01/11/2026 01:30"), 1793511000); /* repeated: the first */
+    assert_int_equal(parse_ok(ny, "01/11/2026 02:00"), 1793516400);
+    assert_int_equal(layout_parse_time(syd, "04/10/2026 02:30", &t), WB_NOTFOUND);
+    assert_int_equal(parse_ok(syd, "04/10/2026 03:00"), 1791043200);
+    assert_int_equal(parse_ok(syd, "05/04/2026 02:30"), 1775316600); /* repeated: the first */
+    /* other users of the engine fill its cache; a new hour still reads right */
+    static const char *const others[] = {"Europe/Paris",   "Europe/Berlin", "America/Chicago",
+                                         "America/Denver", "Asia/Tokyo",    "Asia/Kolkata",
+                                         "Europe/Lisbon",  "Europe/Madrid", "Europe/Rome"};
+    for (size_t i = 0; i < WB_ARRAY_LEN(others); i++) {
+        const struct tz_zone *z;
+        assert_int_equal(tz_get(others[i], &z, NULL), WB_OK);
+    }
+    assert_int_equal(parse_ok(ny, "01/07/2026 12:00"), 1782921600);
+    assert_int_equal(parse_ok(syd, "05/04/2026 03:00"), 1775322000);
+    layout_free(ny);
+    layout_free(syd);
+}
+
 /* parse_fmt - parse text with a one-off UTC layout using datetime_format fmt */
 static int parse_fmt(const char *fmt, const char *text, time_t *t)
 {
@@ -399,8 +432,9 @@ int main(void)
         cmocka_unit_test(test_shipped_layouts),   cmocka_unit_test(test_bad_names),
         cmocka_unit_test(test_errors_with_lines), cmocka_unit_test(test_flow_fields),
         cmocka_unit_test(test_comments),          cmocka_unit_test(test_time_iso),
-        cmocka_unit_test(test_time_london_dst),   cmocka_unit_test(test_time_speed),
-        cmocka_unit_test(test_format_check),      cmocka_unit_test(test_time_formats),
+        cmocka_unit_test(test_time_london_dst),   cmocka_unit_test(test_time_other_zones),
+        cmocka_unit_test(test_time_speed),        cmocka_unit_test(test_format_check),
+        cmocka_unit_test(test_time_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/conf.h"
 #include "core/wb.h"
 #include "net/http.h"
 #include "net/lwa.h"
@@ -188,6 +189,28 @@ static void test_backoff_math(void **state)
         assert_in_range(d, 0, ceiling - 1);
     }
     assert_true(retry_delay_ms(&p, 0, 7000) >= 7000);
+}
+
+/* test_policy_from_config - SP-API and SFTP take one policy from the config, with defaults */
+static void test_policy_from_config(void **state)
+{
+    (void)state;
+    struct retry_policy p;
+    retry_policy_from_config(&p, NULL);
+    assert_int_equal(p.max_retries, 0);
+    assert_int_equal(p.base_ms, 500);
+    assert_int_equal(p.cap_ms, 60000);
+    struct wb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.retry_max = 3;
+    cfg.retry_base_ms = 20;
+    cfg.retry_cap_ms = 70;
+    retry_policy_from_config(&p, &cfg);
+    assert_int_equal(p.max_retries, 3);
+    assert_int_equal(p.base_ms, 20);
+    assert_int_equal(p.cap_ms, 70);
+    for (int a = 0; a < 8; a++)
+        assert_in_range(retry_delay_ms(&p, a, -1), 0, 69);
 }
 
 /* test_classify - which statuses retry, refresh or are terminal */
@@ -692,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_bucket_scale_header_drain),
         cmocka_unit_test(test_bucket_wait_blocking),
         cmocka_unit_test(test_backoff_math),
+        cmocka_unit_test(test_policy_from_config),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_parse_feed),

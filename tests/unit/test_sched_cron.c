@@ -17,7 +17,7 @@
 #include "core/buf.h"
 #include "core/wb.h"
 #include "sched/cron.h"
-#include "sched/cron_tz.h"
+#include "core/tz.h"
 #include "sched/jobs.h"
 
 /* noop_job - a fake job */
@@ -82,7 +82,7 @@ static int teardown_jobs(void **state)
 {
     (void)state;
     jobs_clear();
-    cron_tz_cache_clear();
+    tz_cache_clear();
     return 0;
 }
 

@@ -30,7 +30,7 @@
 #include "core/log.h"
 #include "core/wb.h"
 #include "sched/cron.h"
-#include "sched/cron_tz.h"
+#include "core/tz.h"
 #include "sched/daemon.h"
 #include "sched/jobs.h"
 #include "sched/memstore.h"
@@ -800,6 +800,6 @@ int main(void)
             return 1;
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     jobs_clear();
-    cron_tz_cache_clear();
+    tz_cache_clear();
     return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * cron_tz.c - TZif reader and POSIX TZ rule evaluator for the schedule.
+ * tz.c - TZif reader and POSIX TZ rule evaluator: the one zone engine.
  *
  * Owns the zone cache (at most CACHE_MAX zones, oldest dropped first). A zone
  * is the list of transitions of its TZif file (64-bit data when the file has
@@ -19,7 +19,7 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/wb.h"
-#include "sched/cron_tz.h"
+#include "core/tz.h"
 
 #define CACHE_MAX 8
 #define TZ_NAME_MAX 128
@@ -33,7 +33,7 @@ struct tz_date {
     long time; /* seconds after local midnight, may be negative or > 24h */
 };
 
-struct cron_tz {
+struct tz_zone {
     char name[TZ_NAME_MAX];
     size_t ntrans;
     int64_t *trans;
@@ -46,7 +46,7 @@ struct cron_tz {
     struct tz_date start, end;
 };
 
-static struct cron_tz *cache[CACHE_MAX];
+static struct tz_zone *cache[CACHE_MAX];
 
 /* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date */
 static long days_from_civil(long y, int m, int d)
@@ -203,7 +203,7 @@ static int parse_date(const char **s, struct tz_date *d)
 }
 
 /* parse_rule - a POSIX TZ string into z's rule fields; 0 on success */
-static int parse_rule(struct cron_tz *z, const char *s)
+static int parse_rule(struct tz_zone *z, const char *s)
 {
     long off;
     if (parse_abbr(&s) || parse_hms(&s, 24, &off))
@@ -253,7 +253,7 @@ static long rule_day(const struct tz_date *d, long y)
 }
 
 /* rule_offset - offset at t from the footer rule */
-static long rule_offset(const struct cron_tz *z, time_t t)
+static long rule_offset(const struct tz_zone *z, time_t t)
 {
     if (!z->has_dst)
         return z->std_off;
@@ -268,8 +268,8 @@ static long rule_offset(const struct cron_tz *z, time_t t)
     return in_dst ? z->dst_off : z->std_off;
 }
 
-/* cron_tz_offset - seconds east of UTC in force at instant t */
-long cron_tz_offset(const struct cron_tz *z, time_t t)
+/* tz_offset - seconds east of UTC in force at instant t */
+long tz_offset(const struct tz_zone *z, time_t t)
 {
     if (!z)
         return 0;
@@ -291,8 +291,27 @@ long cron_tz_offset(const struct cron_tz *z, time_t t)
     return z->utoff[z->idx[lo]];
 }
 
+/* tz_local - instants at which z shows civil time c: the offsets a day before and a day after
+ * are the candidates (zones change at most once in two days) */
+int tz_local(const struct tz_zone *z, long long c, long long u[2])
+{
+    long oe = tz_offset(z, (time_t)(c - 86400)), ol = tz_offset(z, (time_t)(c + 86400));
+    long long u1 = c - oe, u2 = c - ol;
+    int n = 0;
+    if (u1 + tz_offset(z, (time_t)u1) == c)
+        u[n++] = u1;
+    if (oe != ol && u2 + tz_offset(z, (time_t)u2) == c)
+        u[n++] = u2;
+    if (n == 2 && u[0] > u[1]) {
+        long long x = u[0];
+        u[0] = u[1];
+        u[1] = x;
+    }
+    return n;
+}
+
 /* zone_free - release one zone */
-static void zone_free(struct cron_tz *z)
+static void zone_free(struct tz_zone *z)
 {
     if (!z)
         return;
@@ -302,7 +321,7 @@ static void zone_free(struct cron_tz *z)
 }
 
 /* parse_tzif - fill z from the bytes of a TZif file; 0 on success */
-static int parse_tzif(struct cron_tz *z, const unsigned char *p, size_t len)
+static int parse_tzif(struct tz_zone *z, const unsigned char *p, size_t len)
 {
     if (len < 44 || memcmp(p, "TZif", 4) != 0)
         return -1;
@@ -412,9 +431,9 @@ static int read_zone_file(const char *path, struct buf *b)
 }
 
 /* load_zone - read and parse the zone file for name */
-static int load_zone(const char *name, struct cron_tz **out, struct buf *err)
+static int load_zone(const char *name, struct tz_zone **out, struct buf *err)
 {
-    struct cron_tz *z = calloc(1, sizeof *z);
+    struct tz_zone *z = calloc(1, sizeof *z);
     if (!z)
         return WB_NOMEM;
     memcpy(z->name, name, strlen(name) + 1);
@@ -453,8 +472,8 @@ static int load_zone(const char *name, struct cron_tz **out, struct buf *err)
     return WB_OK;
 }
 
-/* cron_tz_get - the zone called name (cached) */
-int cron_tz_get(const char *name, const struct cron_tz **out, struct buf *err)
+/* tz_get - the zone called name (cached) */
+enum wb_status tz_get(const char *name, const struct tz_zone **out, struct buf *err)
 {
     if (!name || !*name)
         name = "UTC";
@@ -469,7 +488,7 @@ int cron_tz_get(const char *name, const struct cron_tz **out, struct buf *err)
             buf_appendf(err, "bad time zone name \"%s\"", name);
         return WB_CONFIG;
     }
-    struct cron_tz *z;
+    struct tz_zone *z;
     int rc = load_zone(name, &z, err);
     if (rc != WB_OK)
         return rc;
@@ -480,8 +499,8 @@ int cron_tz_get(const char *name, const struct cron_tz **out, struct buf *err)
     return WB_OK;
 }
 
-/* cron_tz_cache_clear - forget every loaded zone */
-void cron_tz_cache_clear(void)
+/* tz_cache_clear - forget every loaded zone */
+void tz_cache_clear(void)
 {
     for (size_t i = 0; i < CACHE_MAX; i++) {
         zone_free(cache[i]);

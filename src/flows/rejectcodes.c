@@ -1,0 +1,102 @@
+/*
+ * rejectcodes.c - the table of reject codes (code, owner, meaning, action).
+ *
+ * Owns the list itself, in the order the rules are checked. A code written
+ * anywhere in src/ must be a row here (tests/integration/docs.sh greps), and
+ * the manual's REJECT CODES and docs/operations.md are checked against it.
+ * Pure data and lookups; never allocates, never exits.
+ */
+#include <string.h>
+
+#include "core/wb.h"
+#include "flows/rejectcodes.h"
+
+static const struct rejectcode table[] = {
+    /* reading the file */
+    {"E_FILE", "wms",
+     "the whole file cannot be read: empty, a required column missing or twice, a forbidden or "
+     "missing byte order mark, an unknown encoding; or found in work/ after a restart with a "
+     "rejected record",
+     "fix the export or the layout, then requeue"},
+    {"E_FILE_NAME", "wms",
+     "a file in in/ had a name that cannot be handled safely (leading -, control characters); "
+     "it was renamed to unsafe-name-<inode>.csv and not read",
+     "if it is a real export, requeue it under that name, and fix the WMS's file naming"},
+    {"E_DUPLICATE_FILE", "wms", "same content as a file received before; nothing sent",
+     "usually a re-export or a double pull: delete it"},
+    {"E_ENCODING", "wms", "a byte not valid in the layout's encoding",
+     "fix the layout's encoding, or the cell"},
+    {"E_NUL", "wms", "a NUL byte in a cell", "remove it; the export is damaged"},
+    {"E_COLUMNS", "wms", "the row has more or fewer cells than the header",
+     "usually an unquoted delimiter inside a cell: quote it"},
+    {"E_FIELD_TOO_LONG", "wms", "a cell over the layout's max_field bytes, or a record too large",
+     "fix the cell (or raise max_field in the layout)"},
+    {"E_TRUNCATED", "wms", "the file ends inside a quoted cell or in the middle of a row",
+     "the export was cut off: export again"},
+    {"E_QUOTE", "wms", "malformed quoting (text after a closing quote, a bare quote in a cell)",
+     "double the quotes inside a quoted cell"},
+    {"E_ROW", "program", "an unreadable row the reader could not classify further",
+     "should not occur: keep the file and report it"},
+    {"E_UNKNOWN", "program", "a reader error without a more precise code",
+     "should not occur: keep the file and report it"},
+    /* dispatch rules */
+    {"E_ORDER_ID", "wms", "the Amazon order id is empty or not 3-7-7 digits",
+     "correct the Amazon order id (e.g. 026-1234567-1234567)"},
+    {"E_ITEM_ID", "wms", "the order item code is not Amazon's order item code",
+     "use Amazon's OrderItemId from the order, not the SKU or a line number"},
+    {"E_QUANTITY", "wms", "the quantity is not a whole number from 1 to 9999",
+     "correct the quantity shipped"},
+    {"E_TRACKING_MISSING", "wms", "no tracking number", "add it from the carrier label"},
+    {"E_TRACKING_INVALID", "wms",
+     "not 6-50 letters, digits, spaces or -, or a placeholder like 000000",
+     "correct the tracking number from the carrier label"},
+    {"E_SHIP_TIME", "wms",
+     "empty, not in the layout's date format, or in the hour skipped by a DST change",
+     "correct the time, or the layout's datetime_format / time_zone"},
+    {"E_SHIP_TIME_FUTURE", "wms", "more than max_future_minutes ahead",
+     "check the WMS clock and the layout's time_zone"},
+    {"E_SHIP_TIME_OLD", "operator", "more than max_ship_age_days ago",
+     "confirm in Seller Central by hand if still open, or raise the setting for a backfill"},
+    {"E_CARRIER_UNMAPPED", "maps", "the carrier service is not in carriers.map",
+     "add a line mapping it to an Amazon CarrierCode, check, reload, requeue"},
+    {"E_SHIP_METHOD", "wms",
+     "the ship_method cell holds a tab, a line break, a control character, U+FFFE/U+FFFF, or "
+     "more than 50 characters",
+     "correct the cell (one line of at most 50 characters) and requeue"},
+    {"E_SKU_UNKNOWN", "maps", "the SKU is not in skus.map",
+     "add the pair (or * = identity), check, reload, requeue"},
+    /* duplicates */
+    {"E_DUPLICATE_ROW", "wms", "same order, item and tracking as another line of the file",
+     "nothing: the first line is sent; delete the repeat"},
+    {"E_ALREADY_SENT", "wms", "same order, item and tracking as a row of an earlier file",
+     "nothing to do; it is not sent twice"},
+    /* feeds and Amazon */
+    {"E_SCHEMA", "program",
+     "the row's message failed Amazon's XSD although it passed wmsbridge's checks",
+     "fix the value and requeue; if a whole feed fails, keep it from feeds/ and report it"},
+    {"E_FEED_VALUE", "program", "the feed writer refused the row's message",
+     "fix the value, requeue, and report it"},
+    {"E_FEED_FATAL", "amazon", "Amazon ended three feeds holding the row as FATAL or CANCELLED",
+     "read the feed-fatal alerts and the stored reports, fix the cause, requeue"},
+    {"E_REPORT_ORDER", "amazon",
+     "Amazon's report names another AmazonOrderID under the row's MessageID than the order sent",
+     "check both orders in Seller Central; requeue if the shipment is not confirmed there"},
+    {"E_OPERATOR", "operator", "an operator rejected the rows of a held feed",
+     "as the reason says"},
+};
+
+/* rejectcodes_table - the table and its length */
+const struct rejectcode *rejectcodes_table(size_t *n)
+{
+    *n = WB_ARRAY_LEN(table);
+    return table;
+}
+
+/* rejectcodes_find - the row of code, NULL if it is not a reject code */
+const struct rejectcode *rejectcodes_find(const char *code)
+{
+    for (size_t i = 0; code && i < WB_ARRAY_LEN(table); i++)
+        if (strcmp(table[i].code, code) == 0)
+            return &table[i];
+    return NULL;
+}
