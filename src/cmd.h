@@ -51,8 +51,8 @@ struct wb_config;
 struct buf;
 int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf *errs);
 
-/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors; sysexits
- * code; on failure nothing is left to free */
+/* cmd_load_env - (cmd_env.c) load config+maps (and the spool when with_spool); prints errors;
+ * sysexits code; on failure nothing is left to free */
 struct wb_env;
 int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool);
 

@@ -20,6 +20,7 @@
 #include "core/wb.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
+#include "flows/flow.h"
 #include "flows/flow_jobs.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
@@ -41,25 +42,6 @@ static void json_text(const char *s)
     fputs(d ? d : "\"\"", stdout);
     free(d);
     json_decref(v);
-}
-
-/* cmd_load_env - load config+maps (and the spool when with_spool); prints errors and leaves
- * nothing to free when it fails */
-int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
-{
-    struct buf errs;
-    buf_init(&errs, 256 * 1024);
-    int rc = env_load(env, conf_path, &errs);
-    if (rc == WB_OK && with_spool)
-        rc = env_open_spool(env, &errs);
-    if (rc != WB_OK) {
-        fprintf(stderr, "%s", buf_str(&errs));
-        env_free(env);
-    }
-    buf_free(&errs);
-    if (rc == WB_OK)
-        return WB_EX_OK;
-    return rc == WB_CONFIG ? WB_EX_CONFIG : wb_status_exit(rc);
 }
 
 /* check_token - obtain a real access token from LWA (check --online); prints the finding */
@@ -103,9 +85,14 @@ int cmd_check(int argc, char **argv, const char *conf_path)
     if (env.skus)
         printf("skus       %zu mapped%s\n", skus_count(env.skus),
                skus_identity(env.skus) ? ", others map to themselves" : "");
-    if (env.dispatch_layout)
-        printf("layout     %s (%s, %zu fields)\n", layout_name(env.dispatch_layout),
-               layout_encoding(env.dispatch_layout), layout_nfields(env.dispatch_layout));
+    size_t nfl;
+    const struct flow_def *fl = flows(&nfl);
+    for (size_t i = 0; i < nfl; i++) {
+        const struct layout *l = env.layouts[i];
+        if (l)
+            printf("layout     %s (%s, %zu fields) for flow %s\n", layout_name(l),
+                   layout_encoding(l), layout_nfields(l), fl[i].name);
+    }
     if (env.have_cfg) {
         struct buf se;
         buf_init(&se, 64 * 1024);
@@ -331,8 +318,10 @@ static int name_flow_args(int argc, char **argv, const char **name, const char *
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), name, 1, &np) != WB_EX_OK)
         return -1;
-    if (!*flow)
-        *flow = "dispatch";
+    if (!*flow) { /* the first flow of the table unless named */
+        size_t n;
+        *flow = flows(&n)->name;
+    }
     if (!np) {
         fprintf(stderr, "wmsbridge %s: NAME is missing\nusage: wmsbridge %s\n", argv[0],
                 cmd_usage(argv[0]));
@@ -470,10 +459,20 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex != WB_EX_OK)
         return ex;
-    const char *flow = "dispatch";
-    long rows[5], in = count_dir(&env, SP_IN, flow), work = count_dir(&env, SP_WORK, flow),
-                  rej = count_dir(&env, SP_REJECT, flow), hold = count_dir(&env, SP_HOLD, flow);
-    ledger_row_counts(env.ledger, flow, rows);
+    size_t nfl;
+    const struct flow_def *fl = flows(&nfl);
+    struct flow_counts {
+        long in, work, rej, hold, rows[5];
+    } fc[CONF_MAX_FLOWS] = {0};
+    for (size_t i = 0; i < nfl; i++) {
+        const char *flow = fl[i].name;
+        fc[i] = (struct flow_counts){count_dir(&env, SP_IN, flow),
+                                     count_dir(&env, SP_WORK, flow),
+                                     count_dir(&env, SP_REJECT, flow),
+                                     count_dir(&env, SP_HOLD, flow),
+                                     {0}};
+        ledger_row_counts(env.ledger, flow, fc[i].rows);
+    }
     long fcount[10] = {0};
     for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
         struct ledger_feed *fv;
@@ -498,10 +497,15 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                           : running == WB_NOTFOUND ? "false"
                                                                                    : "null");
         json_text(running == WB_EXISTS ? buf_str(&who) : "");
-        printf("},\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-               "\"rows\":{\"pending\":%ld,\"queued\":%ld,\"confirmed\":%ld,\"rejected\":%ld}}},"
-               "\"feeds\":{",
-               flow, in, work, rej, hold, rows[1], rows[2], rows[3], rows[4]);
+        printf("},\"flows\":{");
+        for (size_t i = 0; i < nfl; i++) {
+            const struct flow_counts *c = &fc[i];
+            printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
+                   "\"rows\":{\"pending\":%ld,\"queued\":%ld,\"confirmed\":%ld,\"rejected\":%ld}}",
+                   i ? "," : "", fl[i].name, c->in, c->work, c->rej, c->hold, c->rows[1],
+                   c->rows[2], c->rows[3], c->rows[4]);
+        }
+        printf("},\"feeds\":{");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", feed_state_names[s], fcount[s]);
         printf("},\"jobs\":[");
@@ -519,11 +523,15 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("writer: %s\n", running == WB_EXISTS     ? buf_str(&who)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
                                                         : "unknown (the lock file cannot be read)");
-        printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
-        printf("rows (all time): pending=%ld queued=%ld confirmed=%ld rejected=%ld\n", rows[1],
-               rows[2], rows[3], rows[4]);
-        printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", rej, flow,
-               rej ? " (wmsbridge rejects)" : "");
+        for (size_t i = 0; i < nfl; i++) {
+            const struct flow_counts *c = &fc[i];
+            printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].name, c->in, c->work,
+                   c->rej, c->hold);
+            printf("rows (all time): pending=%ld queued=%ld confirmed=%ld rejected=%ld\n",
+                   c->rows[1], c->rows[2], c->rows[3], c->rows[4]);
+            printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
+                   fl[i].name, c->rej ? " (wmsbridge rejects)" : "");
+        }
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             if (fcount[s])
@@ -556,7 +564,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* cmd_explain - what the ledger knows about one dispatch file; 66 when it knows none */
+/* cmd_explain - what the ledger knows about one file of a flow; 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
 {
     const char *file = NULL;
@@ -572,7 +580,12 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
-        if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK) {
+        size_t nfl;
+        const struct flow_def *fl = flows(&nfl);
+        int found = 0;
+        for (size_t i = 0; i < nfl && !found; i++)
+            found = ledger_file_by_name(env.ledger, fl[i].name, file, &f) == WB_OK;
+        if (found) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
             static const char *const fs[] = {"",

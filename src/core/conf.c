@@ -49,8 +49,6 @@ static const struct conf_param params[] = {
     {"ca_file", CONF_PATH, "", OFF(ca_file), 0, 0, "extra CA bundle for TLS verification"},
     {"tls_verify", CONF_BOOL, "yes", OFF(tls_verify), 0, 0,
      "verify TLS peers; 'no' is refused outside WB_TEST_INSECURE"},
-    {"dispatch_layout", CONF_STR, "dispatch-utf8", OFF(dispatch_layout), 0, 0,
-     "layout name of WMS dispatch files"},
     {"time_zone", CONF_STR, "UTC", OFF(time_zone), 0, 0, "time zone of the schedule"},
     {"schedule", CONF_PATH, "schedule", OFF(schedule), 0, 0, "schedule file"},
     {"log_level", CONF_STR, "info", OFF(log_level), 0, 0, "debug, info, warn or error"},
@@ -65,7 +63,7 @@ static const struct conf_param params[] = {
     {"max_future_minutes", CONF_INT, "10", OFF(max_future_minutes), 0, 1440,
      "ship times this far ahead are rejected"},
     {"batch_window_seconds", CONF_INT, "120", OFF(batch_window_seconds), 0, 86400,
-     "collect dispatch rows this long into one feed"},
+     "collect a flow's rows this long into one feed"},
     {"batch_max_messages", CONF_INT, "5000", OFF(batch_max_messages), 1, 100000,
      "most messages in one feed"},
     {"feed_stuck_minutes", CONF_INT, "120", OFF(feed_stuck_minutes), 1, 10080,
@@ -277,6 +275,46 @@ static int valid_ident(const char *s)
     return 1;
 }
 
+/* set_flow_layout - `FLOW_layout = NAME` (FLOW the first fl bytes of key); which flows exist is
+ * the flow table's business, checked by whoever loads the layouts */
+static int set_flow_layout(struct wb_config *c, const char *key, size_t fl, const char *val,
+                           int line)
+{
+    struct conf_flow_layout *e = NULL;
+    char flow[CONF_FLOW_NAME];
+    if (fl >= sizeof flow || !*val)
+        return WB_BADARG;
+    memcpy(flow, key, fl);
+    flow[fl] = '\0';
+    if (!valid_ident(flow))
+        return WB_BADARG;
+    for (int i = 0; i < c->nflow_layouts && !e; i++)
+        if (strcmp(c->flow_layouts[i].flow, flow) == 0)
+            e = &c->flow_layouts[i];
+    if (!e && c->nflow_layouts >= CONF_MAX_FLOWS)
+        return WB_TOOBIG;
+    char *v = strdup(val);
+    if (!v)
+        return WB_NOMEM;
+    if (!e) {
+        e = &c->flow_layouts[c->nflow_layouts++];
+        memcpy(e->flow, flow, fl + 1);
+    }
+    free(e->layout);
+    e->layout = v;
+    e->line = line;
+    return WB_OK;
+}
+
+/* conf_flow_layout - the layout set for a flow, or dflt */
+const char *conf_flow_layout(const struct wb_config *c, const char *flow, const char *dflt)
+{
+    for (int i = 0; i < c->nflow_layouts; i++)
+        if (strcmp(c->flow_layouts[i].flow, flow) == 0)
+            return c->flow_layouts[i].layout;
+    return dflt;
+}
+
 /* check_paths - existence checks for file-typed params that are set */
 static void check_paths(void *base, const struct conf_param *t, size_t n, const char *path,
                         const char *prefix, struct buf *errs, int *bad)
@@ -403,6 +441,16 @@ int conf_load(struct wb_config *c, const char *path, struct buf *errs)
             continue;
         }
         const struct conf_param *p = find_param(params, WB_ARRAY_LEN(params), key);
+        size_t kl = strlen(key);
+        if (!p && kl > 7 && strcmp(key + kl - 7, "_layout") == 0) { /* FLOW_layout */
+            int frc = set_flow_layout(c, key, kl - 7, val, lineno);
+            if (frc != WB_OK) {
+                buf_appendf(errs, "%s:%d: %s: %s\n", path, lineno, key,
+                            frc == WB_TOOBIG ? "too many flow layouts" : "bad flow name or value");
+                bad = 1;
+            }
+            continue;
+        }
         if (!p) {
             const char *near = str_nearest(key, params, WB_ARRAY_LEN(params), sizeof params[0]);
             buf_appendf(errs, "%s:%d: unknown parameter '%s'%s%s%s\n", path, lineno, key,
@@ -492,6 +540,8 @@ void conf_free(struct wb_config *c)
         free_table(&c->remotes[i], remote_params, WB_ARRAY_LEN(remote_params));
         free(c->remotes[i].name);
     }
+    for (int i = 0; i < c->nflow_layouts; i++)
+        free(c->flow_layouts[i].layout);
     free(c->path);
     free(c->base_dir);
     memset(c, 0, sizeof *c);
@@ -534,6 +584,8 @@ int conf_show(const struct wb_config *c, int non_default_only, struct buf *out)
             value_text(&c->remotes[r], &remote_params[i], v, sizeof v);
             buf_appendf(out, "remote.%s.%s = %s\n", c->remotes[r].name, remote_params[i].name, v);
         }
+    for (int i = 0; i < c->nflow_layouts; i++)
+        buf_appendf(out, "%s_layout = %s\n", c->flow_layouts[i].flow, c->flow_layouts[i].layout);
     conf_free(&d);
     return WB_OK;
 }

@@ -16,6 +16,15 @@
 #include "core/buf.h"
 
 #define CONF_MAX_REMOTES 16
+#define CONF_MAX_FLOWS 16
+#define CONF_FLOW_NAME 32
+
+/* `FLOW_layout = NAME`: the layout of one flow's files (flows/flow.c says which flows exist) */
+struct conf_flow_layout {
+    char flow[CONF_FLOW_NAME];
+    char *layout;
+    int line;
+};
 
 enum conf_type {
     CONF_STR,  /* any non-empty text */
@@ -64,7 +73,6 @@ struct wb_config {
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *ca_file;
-    char *dispatch_layout;
     char *time_zone;
     char *schedule;
     char *log_level;
@@ -90,6 +98,8 @@ struct wb_config {
     long rescan_seconds;
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
+    int nflow_layouts;
+    struct conf_flow_layout flow_layouts[CONF_MAX_FLOWS];
 };
 
 struct conf_param {
@@ -105,6 +115,8 @@ struct conf_param {
 int conf_init(struct wb_config *c, const char *base_dir);
 /* conf_load - read and validate a whole config file; errors appended to errs */
 int conf_load(struct wb_config *c, const char *path, struct buf *errs);
+/* conf_flow_layout - the layout a `FLOW_layout` line set for flow, or dflt */
+const char *conf_flow_layout(const struct wb_config *c, const char *flow, const char *dflt);
 /* conf_free - release everything */
 void conf_free(struct wb_config *c);
 /* conf_params - the top-level table (for check, docs, show) */

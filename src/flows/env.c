@@ -7,6 +7,7 @@
 #include "amazon/xsdcheck.h"
 #include "core/wb.h"
 #include "flows/env.h"
+#include "flows/flow.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
 #include "maps/carriers.h"
@@ -14,6 +15,39 @@
 #include "maps/skus.h"
 #include "net/http.h"
 #include "spool/ledger.h"
+
+/* load_layouts - each flow's layout (its `NAME_layout` or its default), checked against the
+ * flow's vocabulary; a `NAME_layout` line naming no flow is an error */
+static int load_layouts(struct wb_env *e, struct buf *errs)
+{
+    int bad = 0;
+    size_t n;
+    const struct flow_def *t = flows(&n);
+    for (int i = 0; i < e->cfg.nflow_layouts; i++)
+        if (!flow_find(e->cfg.flow_layouts[i].flow)) {
+            buf_appendf(errs, "%s:%d: %s_layout: there is no flow '%s' (flows:", e->cfg.path,
+                        e->cfg.flow_layouts[i].line, e->cfg.flow_layouts[i].flow,
+                        e->cfg.flow_layouts[i].flow);
+            for (size_t k = 0; k < n; k++)
+                buf_appendf(errs, " %s", t[k].name);
+            buf_appends(errs, ")\n");
+            bad = 1;
+        }
+    for (size_t k = 0; k < n; k++) {
+        struct layout **l = &e->layouts[k];
+        if (layout_load_named(e->cfg.layout_dir, flow_layout_name(&t[k], &e->cfg), l, errs) !=
+            WB_OK) {
+            bad = 1;
+        } else if (strcmp(layout_flow(*l), t[k].name) != 0) {
+            buf_appendf(errs, "%s: the layout is for flow '%s', set as %s_layout\n",
+                        layout_origin(*l), layout_flow(*l), t[k].name);
+            bad = 1;
+        } else if (flow_layout_check(*l, errs) != WB_OK) {
+            bad = 1;
+        }
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
 
 /* env_load - config, maps, layouts and schemas */
 int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
@@ -42,8 +76,7 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
         bad = 1;
     if (resultcodes_load(e->cfg.result_codes, &e->results, errs) != WB_OK)
         bad = 1;
-    if (layout_load_named(e->cfg.layout_dir, e->cfg.dispatch_layout, &e->dispatch_layout, errs) !=
-        WB_OK)
+    if (load_layouts(e, errs) != WB_OK)
         bad = 1;
     if (e->cfg.xsd_dir && *e->cfg.xsd_dir) {
         struct buf why; /* xsdcheck_open replaces its buffer's text: keep the others' */
@@ -82,7 +115,8 @@ void env_free(struct wb_env *e)
         spool_close(&e->spool);
     if (e->xsd)
         xsdcheck_close(e->xsd);
-    layout_free(e->dispatch_layout);
+    for (size_t k = 0; k < WB_ARRAY_LEN(e->layouts); k++)
+        layout_free(e->layouts[k]);
     resultcodes_free(e->results);
     skus_free(e->skus);
     carriers_free(e->carriers);

@@ -13,6 +13,7 @@
 #   - every reject code (E_*) in src/ and every environment variable read
 #     with getenv(); every sysexits code of src/core/wb.h that src/ uses;
 #   - every layout key of src/layout/layout.c and logical dispatch field;
+#   - the layout setting (FLOW_layout, with its default) of every flow of src/flows/flow.c;
 #   - every alert kind raised in src/ (under alert_command, and in
 #     docs/operations.md);
 # then lints the pages (groff -ww, man --warnings; skipped if not
@@ -185,6 +186,12 @@ def check_params(rows, where, sect):
 
 
 check_params(top, "", section(man5, "PARAMETERS"))
+flow_c = re.sub(r"\s+", " ", read(os.path.join(root, "src/flows/flow.c")))
+flow_rows = re.findall(r'\.name = "(\w+)", .*?\.layout_default = "([^"]+)"', flow_c)
+if not flow_rows:
+    fail("cannot find the flow table in src/flows/flow.c")
+check_params([(f + "_layout", "STR", d, 0, 0) for f, d in flow_rows], "",
+             section(man5, "PARAMETERS"))
 check_params(remote, "remote.NAME.", section(man5, "REMOTES"))
 
 # ---- commands and options ----
@@ -272,7 +279,8 @@ lsec = section(man5, "LAYOUT FILES")
 for k in sorted(set(re.findall(r'strcmp\(key, "(\w+)"\)', lay)) | {"field"}):
     if not re.search(r"^\.BI? %s\b" % k, lsec, re.M):
         fail("wmsbridge.conf.5: layout key %s is not in LAYOUT FILES" % k)
-for arr in re.findall(r"static const char \*const dispatch_\w+\[\] = \{(.*?)\};", lay, re.S):
+disp = read(os.path.join(root, "src/flows/dispatch.c"))
+for arr in re.findall(r"const char \*const dispatch_\w+\[\] = \{(.*?)\};", disp, re.S):
     for fld in re.findall(r'"(\w+)"', arr):
         if not re.search(r"\b%s\b" % fld, lsec):
             fail("wmsbridge.conf.5: dispatch layout field %s is not in LAYOUT FILES" % fld)
