@@ -58,16 +58,20 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
     if (rc != WB_OK)
         return rc;
     int bad = 0;
-    const char *url[2] = {e->cfg.sp_api_endpoint, e->cfg.lwa_endpoint};
-    static const char *const url_name[2] = {"sp_api_endpoint", "lwa_endpoint"};
-    for (int i = 0; i < 2; i++)
-        if (!http_url_allowed(url[i])) { /* the credentials would go there in clear text */
-            char safe[256];
-            http_redact_url(url[i], safe, sizeof safe);
-            buf_appendf(errs, "%s: %s: '%s' refused: " HTTP_URL_RULE "\n", e->cfg.path, url_name[i],
-                        safe);
-            bad = 1;
-        }
+    for (int a = 0; a < e->cfg.naccounts; a++) { /* accounts[0]: the top-level endpoints */
+        const struct wb_account *acc = &e->cfg.accounts[a];
+        const char *url[2] = {acc->sp_api_endpoint, acc->lwa_endpoint};
+        static const char *const url_name[2] = {"sp_api_endpoint", "lwa_endpoint"};
+        for (int i = 0; i < 2; i++)
+            if (!http_url_allowed(url[i])) { /* the credentials would go there in clear text */
+                char safe[256];
+                http_redact_url(url[i], safe, sizeof safe);
+                buf_appendf(errs, "%s: %s%s%s%s: '%s' refused: " HTTP_URL_RULE "\n", e->cfg.path,
+                            a ? "account." : "", a ? acc->name : "", a ? "." : "", url_name[i],
+                            safe);
+                bad = 1;
+            }
+    }
     if (carriercodes_load(e->cfg.carrier_codes, &e->codes, errs) != WB_OK)
         bad = 1;
     if (!bad && carriers_load(e->cfg.carriers_map, e->codes, &e->carriers, errs) != WB_OK)

@@ -48,6 +48,7 @@ remote.docs.host = 127.0.0.1
 remote.docs.user = nobody
 remote.docs.flow = dispatch
 remote.docs.fingerprint = SHA256:AAAA
+account.docs.merchant_id = DOCSCHECK2
 EOF
 "$B" -c "$C/wmsbridge.conf" show >"$TMP/show.txt" 2>"$TMP/show.err" || {
     echo "FAIL: wmsbridge show exited $?:"; cat "$TMP/show.err"; exit 1; }
@@ -124,12 +125,15 @@ def entries(text):
 
 
 # ---- configuration parameters ----
-show_top, show_remote = [], []
+show_top, show_remote, show_account = [], [], []
 for line in read(os.path.join(tmp, "show.txt")).splitlines():
     k = line.split(" = ", 1)[0]
     m = re.match(r"^remote\.docs\.(\w+)$", k)
+    a = re.match(r"^account\.docs\.(\w+)$", k)
     if m:
         show_remote.append(m.group(1))
+    elif a:
+        show_account.append(a.group(1))
     elif re.match(r"^\w+$", k):
         show_top.append(k)
     else:
@@ -145,12 +149,15 @@ def table(name):
     if not m:
         fail("cannot find the %s table in src/core/conf.c" % name)
         return []
-    rows = re.findall(r'\{"(\w+)", CONF_(\w+), (NULL|"[^"]*"), R?OFF\(\w+\), (-?\d+), (-?\d+),',
+    rows = re.findall(r'\{"(\w+)", CONF_(\w+), (NULL|"[^"]*"), [RA]?OFF\(\w+\), (-?\d+), (-?\d+),',
                       m.group(1))
     return [(n, t, None if d == "NULL" else d[1:-1], int(lo), int(hi)) for n, t, d, lo, hi in rows]
 
 
-top, remote = table("params"), table("remote_params")
+top, remote, account = table("params"), table("remote_params"), table("account_params")
+if [r[0] for r in account] != show_account:
+    fail("src/core/conf.c account_params %s differ from `show` %s"
+         % ([r[0] for r in account], show_account))
 if [r[0] for r in top] != show_top:
     fail("src/core/conf.c params %s differ from `show` %s" % ([r[0] for r in top], show_top))
 if [r[0] for r in remote] != show_remote:
@@ -193,6 +200,7 @@ if not flow_rows:
 check_params([(f + "_layout", "STR", d, 0, 0) for f, d in flow_rows], "",
              section(man5, "PARAMETERS"))
 check_params(remote, "remote.NAME.", section(man5, "REMOTES"))
+check_params(account, "account.NAME.", section(man5, "ACCOUNTS"))
 
 # ---- commands and options ----
 cmds = re.findall(r"^  ([a-z][a-z-]*) ", read(os.path.join(tmp, "help.txt")), re.M)
