@@ -122,6 +122,17 @@ int cmd_check(int argc, char **argv, const char *conf_path)
             printf("credentials %s: %s\n", env.cfg.credentials, buf_str(&e2));
             bad = 1;
         }
+        for (int i = 1; i < env.cfg.naccounts; i++) { /* [0] is the top-level one above */
+            const struct wb_account *a = &env.cfg.accounts[i];
+            struct lwa_creds ac;
+            buf_reset(&e2);
+            int ok = lwa_creds_load(a->credentials, &ac, &e2) == WB_OK;
+            printf("account    %s (seller %s, %s): credentials %s: %s\n", a->name, a->merchant_id,
+                   a->sp_api_endpoint, a->credentials, ok ? "ok (mode 0600)" : buf_str(&e2));
+            if (ok)
+                lwa_creds_free(&ac);
+            bad |= !ok;
+        }
         buf_reset(&e2);
         struct http *h;
         int plain =
