@@ -17,11 +17,13 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
 #include "flows/flow_jobs.h"
+#include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
@@ -575,7 +577,46 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* cmd_explain - what the ledger knows about one file of a flow; 66 when it knows none */
+/* explain_rows - print one rejected row of a file (at most EXPLAIN_ROWS of them) */
+#define EXPLAIN_ROWS 50
+struct explain_rows {
+    long n;
+};
+static int explain_row(void *arg, const struct ledger_row_view *r)
+{
+    struct explain_rows *e = arg;
+    if (e->n++ < EXPLAIN_ROWS) {
+        char code[64], reason[600];
+        printf("  line %ld: %s: %s\n", r->lineno, str_shown(r->reject_code, code, sizeof code),
+               str_shown(r->reject_reason, reason, sizeof reason));
+    }
+    return WB_OK;
+}
+
+/* explain_reject_name - the input file a reject file name (outflow_reject_name) was made for,
+ * WB_NOTFOUND when the name is not one the ledger's files give */
+static int explain_reject_name(struct ledger *lg, const char *name, struct ledger_file *f)
+{
+    long long file_id, feed_id;
+    char tag[16], again[256];
+    if (outflow_reject_source(name, &file_id, &feed_id, tag, sizeof tag) != WB_OK)
+        return WB_NOTFOUND;
+    int rc = ledger_file_get(lg, file_id, f);
+    if (rc != WB_OK)
+        return rc;
+    if (!flow_find(f->flow) ||
+        outflow_reject_name(f->name, f->id, tag, feed_id, again, sizeof again) != WB_OK ||
+        strcmp(again, name) != 0)
+        return WB_NOTFOUND;
+    printf("reject file %s holds rows of the input below", name);
+    if (feed_id)
+        printf(" refused with feed #%lld (%s)", feed_id, tag);
+    printf("\n");
+    return WB_OK;
+}
+
+/* cmd_explain - what the ledger knows about one file of a flow, named as received or as the
+ * reject file `rejects` prints for it (flow/ prefix allowed); 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
 {
     const char *file = NULL;
@@ -587,6 +628,13 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 cmd_usage("explain"));
         return WB_EX_USAGE;
     }
+    const char *slash = strchr(file, '/');
+    if (slash) { /* FLOW/NAME as written by `rejects` */
+        char fl[CONF_FLOW_NAME];
+        snprintf(fl, sizeof fl, "%.*s", (int)(slash - file), file);
+        if (flow_find(fl))
+            file = slash + 1;
+    }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, 1);
     if (ex == WB_EX_OK) {
@@ -596,7 +644,7 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
         int found = 0;
         for (size_t i = 0; i < nfl && !found; i++)
             found = ledger_file_by_name(env.ledger, fl[i].name, file, &f) == WB_OK;
-        if (found) {
+        if (found || explain_reject_name(env.ledger, file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
             static const char *const fs[] = {"",
@@ -612,6 +660,12 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                    "settled\n",
                    f.name, f.id, when, f.layout,
                    f.state >= 1 && f.state <= LF_GREW ? fs[f.state] : "?", open);
+            struct explain_rows e = {0};
+            if (ledger_rows_of_file(env.ledger, f.id, LR_REJECTED, explain_row, &e) == WB_OK &&
+                e.n > EXPLAIN_ROWS)
+                printf("  ... and %ld more rejected row(s)\n", e.n - EXPLAIN_ROWS);
+            if (e.n)
+                printf("%ld row(s) rejected in all\n", e.n);
         } else {
             printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;

@@ -237,7 +237,8 @@ int dispatch_convert(const struct dispatch_rules *shared, FILE *in, FILE *out, F
         }
         if (v != WB_OK) {
             st->rejected++;
-            if (have_rw && (rc = rejectw_row(&rw, row->cells, row->ncells, code, reason)) != WB_OK)
+            if (have_rw &&
+                (rc = rejectw_row(&rw, row->cells, row->ncells, code, reason, NULL)) != WB_OK)
                 goto out;
             continue;
         }

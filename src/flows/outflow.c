@@ -5,9 +5,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "amazon/xsdcheck.h"
@@ -23,16 +26,88 @@
 #include "spool/ledger.h"
 #include "spool/spool.h"
 
+/* tail_len - length of the tail outflow_reject_name adds ("-TAG-ID" or "-TAG-ID-ID" for a tag
+ * the program uses) at the end of the len bytes at s, or 0; what is left before it is never empty
+ */
+static size_t tail_len(const char *s, size_t len)
+{
+    static const char *const tags[] = {"rejects", "refused", "invalid",
+                                       "fatal",   "amazon",  "operator"};
+    size_t d = len;
+    for (int ids = 0; ids < 2; ids++) {
+        size_t e = d;
+        while (d > 0 && s[d - 1] >= '0' && s[d - 1] <= '9')
+            d--;
+        if (d == e || d < 2 || s[d - 1] != '-')
+            return 0;
+        d--;
+        for (size_t t = 0; t < WB_ARRAY_LEN(tags); t++) {
+            size_t tl = strlen(tags[t]);
+            if (d > tl + 1 && s[d - tl - 1] == '-' && memcmp(s + d - tl, tags[t], tl) == 0)
+                return len - (d - tl - 1);
+        }
+    }
+    return 0;
+}
+
 /* outflow_reject_name - see outflow.h */
 int outflow_reject_name(const char *name, long long file_id, const char *tag, long long feed_id,
                         char *out, size_t n)
 {
+    /* a requeued reject file is named from the original stem: its own tails are left out */
+    char stem[256];
+    const char *dot = strrchr(name, '.');
+    size_t len = dot && dot != name && strlen(dot) <= 16 ? (size_t)(dot - name) : strlen(name), t;
+    if (len >= sizeof stem)
+        len = sizeof stem - 1;
+    memcpy(stem, name, len);
+    stem[len] = '\0';
+    while ((t = tail_len(stem, len)) > 0 && t < len)
+        stem[len -= t] = '\0';
+    if (dot && dot != name && strlen(dot) <= 16 && len + strlen(dot) < sizeof stem)
+        memcpy(stem + len, dot, strlen(dot) + 1); /* dropped by spool_derive_name, as before */
     char sfx[96];
     if (feed_id)
         snprintf(sfx, sizeof sfx, "-%s-%lld-%lld.csv", tag, feed_id, file_id);
     else
         snprintf(sfx, sizeof sfx, "-%s-%lld.csv", tag, file_id);
-    return spool_derive_name(name, 1, sfx, out, n);
+    return spool_derive_name(stem, 1, sfx, out, n);
+}
+
+/* outflow_reject_source - see outflow.h */
+int outflow_reject_source(const char *rname, long long *file_id, long long *feed_id, char *tag,
+                          size_t tagn)
+{
+    size_t len = strlen(rname);
+    if (len < 5 || len > SPOOL_NAME_MAX || strcmp(rname + len - 4, ".csv") != 0)
+        return WB_NOTFOUND;
+    len -= 4;
+    size_t t = tail_len(rname, len);
+    if (!t || t >= len)
+        return WB_NOTFOUND;
+    /* "-TAG-ID" or "-TAG-FEED-ID": the tag is letters, the rest digits */
+    const char *p = rname + len - t + 1, *end = rname + len;
+    size_t tl = strcspn(p, "-");
+    if (tl + 1 > tagn)
+        return WB_NOTFOUND;
+    memcpy(tag, p, tl);
+    tag[tl] = '\0';
+    long long ids[2] = {0, 0};
+    int nid = 0;
+    for (p += tl; p < end && *p == '-' && nid < 2; nid++) {
+        long long v = 0;
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (v > (LLONG_MAX - 9) / 10)
+                return WB_NOTFOUND;
+            v = v * 10 + (*p - '0');
+        }
+        ids[nid] = v;
+    }
+    if (p != end || nid == 0)
+        return WB_NOTFOUND;
+    *feed_id = nid == 2 ? ids[0] : 0;
+    *file_id = ids[nid - 1];
+    return WB_OK;
 }
 
 /* file_unreadable - a file that cannot be read waits where it is, with an alert naming its path
@@ -127,18 +202,89 @@ struct ingest {
     char first_reason[512];
     struct buf raw;
     struct outflow_verdict v;
+    long rcols[REJ_NCOLS]; /* the input's own reject columns (a reject file read back), or -1 */
+    int fd;                /* the input, read again by pread for a row's original text */
+    off_t text_off;        /* where the text reader stands: offset and its physical line */
+    long text_line;
+    struct buf text;
 };
+
+/* row_text - the original text of physical lines [from, to) of the input in g->text as UTF-8
+ * without the last line end; WB_NOTFOUND when it cannot be given faithfully (not valid in the
+ * layout's encoding, a NUL byte, larger than the buffer). Lines are read forward only. */
+static int row_text(struct ingest *g, long from, long to)
+{
+    if (from < g->text_line) {
+        g->text_off = 0;
+        g->text_line = 1;
+    }
+    buf_reset(&g->text);
+    char blk[8192];
+    int over = 0;
+    while (g->text_line < to) {
+        ssize_t got = pread(g->fd, blk, sizeof blk, g->text_off);
+        if (got < 0)
+            return wb_errno_status(errno);
+        if (got == 0)
+            break;
+        size_t i = 0;
+        for (; i < (size_t)got && g->text_line < to; i++) {
+            if (g->text_line >= from && !over && buf_appendc(&g->text, blk[i]) != WB_OK)
+                over = 1;
+            if (blk[i] == '\n')
+                g->text_line++;
+        }
+        g->text_off += (off_t)i;
+    }
+    size_t len = g->text.len;
+    while (len && (g->text.data[len - 1] == '\n' || g->text.data[len - 1] == '\r'))
+        len--;
+    if (over || !len || memchr(g->text.data, '\0', len))
+        return WB_NOTFOUND;
+    g->text.len = len;
+    g->text.data[len] = '\0';
+    const char *enc = layout_encoding(g->of->layout);
+    if (strcasecmp(enc, "UTF-8") == 0 || strcasecmp(enc, "UTF8") == 0)
+        return str_utf8_valid(g->text.data, len) ? WB_OK : WB_NOTFOUND;
+    /* another encoding: converted once, into a copy */
+    iconv_t cd = iconv_open("UTF-8", enc);
+    if (cd == (iconv_t)-1)
+        return WB_NOTFOUND;
+    size_t cap = len * 4 + 1;
+    char *out = malloc(cap), *ip = g->text.data, *op = out;
+    size_t il = len, ol = cap - 1;
+    int rc = out && iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 ? WB_OK : WB_NOTFOUND;
+    iconv_close(cd);
+    if (rc == WB_OK) {
+        buf_reset(&g->text);
+        rc = buf_append(&g->text, out, (size_t)(op - out)) == WB_OK ? WB_OK : WB_NOTFOUND;
+    }
+    free(out);
+    return rc;
+}
+
+/* raw_of - the original text to keep for a row whose cells cannot be written back faithfully
+ * (bad quoting, a cell over the limit, a wrong cell count, a file ending mid-row), else NULL */
+static const char *raw_of(struct ingest *g, struct csvr *rd, const struct csvr_row *row)
+{
+    if (row->error != CSVR_E_QUOTE && row->error != CSVR_E_FIELD_TOO_LONG &&
+        row->error != CSVR_E_COLUMNS && row->error != CSVR_E_TRUNCATED)
+        return NULL;
+    return row_text(g, row->lineno, csvr_line(rd) + (row->error == CSVR_E_TRUNCATED)) == WB_OK
+               ? buf_str(&g->text)
+               : NULL;
+}
 
 /* note_reject - one rejected row: reject file and ledger */
 static int note_reject(struct ingest *g, const struct csvr_row *row, const char *key_hint,
-                       struct outflow_stats *st)
+                       const char *raw, struct outflow_stats *st)
 {
     st->rejected++;
     if (!g->first_code[0]) {
         str_copy(g->first_code, sizeof g->first_code, g->v.code);
         str_copy(g->first_reason, sizeof g->first_reason, g->v.reason);
     }
-    int rc = rejectw_row(&g->rw, row->cells, row->ncells, g->v.code, g->v.reason);
+    int rc = rejectw_row(&g->rw, row->cells, row->ncells, g->v.code, g->v.reason, raw);
     if (rc != WB_OK)
         return rc;
     char key[300];
@@ -182,6 +328,21 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
         }
         buf_reset(&g->v.payload);
         g->v.key[0] = g->v.group[0] = g->v.code[0] = g->v.reason[0] = '\0';
+        const char *code, *reason, *raw = NULL;
+        if (r == WB_OK &&
+            rejects_unfixed(g->rcols, row->cells, row->ncells, &code, &reason, &raw)) {
+            /* a row of a reject file left as it was: refused again for the same reason */
+            size_t cl = strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+            str_copy(g->v.code, sizeof g->v.code,
+                     cl && !code[cl] && cl < sizeof g->v.code ? code : "E_ROW");
+            str_copy(g->v.reason, sizeof g->v.reason,
+                     *reason ? reason
+                             : "the row was not fixed (raw_line is set, its cells are empty)");
+            if ((rc = note_reject(g, row, "", raw, st)) != WB_OK)
+                return rc;
+            continue;
+        }
+        raw = r == WB_PERMFAIL ? raw_of(g, rd, row) : NULL;
         int v = g->of->classify(g->of->arg, r, row, &g->v);
         if (v == WB_OK) {
             struct ledger_row prev;
@@ -207,7 +368,7 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
             }
         }
         if (v != WB_OK) {
-            if ((rc = note_reject(g, row, v == WB_PERMFAIL ? "" : "x", st)) != WB_OK)
+            if ((rc = note_reject(g, row, v == WB_PERMFAIL ? "" : "x", raw, st)) != WB_OK)
                 return rc;
             continue;
         }
@@ -297,11 +458,18 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
         return reject_whole(of, sp, lg, file_id, name, "E_FILE", reason, st);
     }
     buf_free(&err);
-    struct ingest g = {.of = of, .lg = lg, .file_id = file_id, .continues = continues};
+    struct ingest g = {.of = of,
+                       .lg = lg,
+                       .file_id = file_id,
+                       .continues = continues,
+                       .fd = fileno(in),
+                       .text_line = 1};
     buf_init(&g.raw, 4 * 1024 * 1024);
+    buf_init(&g.text, REJECTS_RAW_MAX);
     buf_init(&g.v.payload, 64 * 1024);
     size_t nh;
     const char *const *hdr = csvr_header(rd, &nh);
+    rejects_cols(hdr, nh, g.rcols);
     char rdir[4096];
     rc = outflow_reject_name(name, file_id, "rejects", 0, g.rname, sizeof g.rname);
     if (rc == WB_OK)
@@ -345,6 +513,7 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
     csvr_close(rd);
     fclose(in);
     buf_free(&g.raw);
+    buf_free(&g.text);
     buf_free(&g.v.payload);
     if (rc == WB_OK)
         log_info("file=%s flow=%s event=parsed file_id=%lld rejected=%ld", name, of->flow, file_id,
@@ -900,7 +1069,7 @@ static int reject_cb(void *arg, const struct ledger_row_view *r)
     }
     s->written++;
     return rejectw_row(s->rw, (const char *const *)s->cells.v, s->cells.n, r->reject_code,
-                       r->reject_reason);
+                       r->reject_reason, NULL);
 }
 
 /* outflow_reject_rows - write rejected rows of a file to reject/<flow>/NAME */

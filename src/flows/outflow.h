@@ -96,10 +96,16 @@ struct outflow_stats {
 
 /* outflow_reject_name - the one name of the reject file for rows of input file `name` (ledger
  * record file_id): NAME-rejects-FILEID.csv for rows refused at intake (feed_id 0), else
- * NAME-TAG-FEEDID-FILEID.csv; NAME loses its extension and is cut to fit SPOOL_NAME_MAX. Two
+ * NAME-TAG-FEEDID-FILEID.csv; NAME loses its extension and any such tail of its own (a requeued
+ * reject file's rows are named from the original stem), and is cut to fit SPOOL_NAME_MAX. Two
  * inputs never share one (both ids are in it); only the step of those ids writes it. */
 int outflow_reject_name(const char *name, long long file_id, const char *tag, long long feed_id,
                         char *out, size_t n);
+/* outflow_reject_source - the ledger ids a name made by outflow_reject_name carries: file_id,
+ * feed_id (0 for rows refused at intake) and tag; WB_NOTFOUND when it is not such a name. The
+ * caller checks that outflow_reject_name of that file gives the name back. */
+int outflow_reject_source(const char *rname, long long *file_id, long long *feed_id, char *tag,
+                          size_t tagn);
 /* outflow_intake - recover work/, claim ready files of in/, parse them into the ledger */
 int outflow_intake(const struct outflow *of, const struct wb_config *cfg, struct spool *sp,
                    struct ledger *lg, struct outflow_stats *st);

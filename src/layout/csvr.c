@@ -89,6 +89,7 @@ struct csvr {
     char **hdr;
     size_t ncols;
     int *colmap; /* per layout field: column or -1 */
+    long rawcol; /* a reject file's raw_line column (up to row_max bytes), or -1 */
 };
 
 /* csvr_error_code - "E_ENCODING" etc. for an enum csvr_error, NULL for CSVR_OK */
@@ -446,7 +447,8 @@ static __attribute__((noinline)) void cb_field_any(void *data, size_t len, void 
     r->cell_p[i] = r->raw_p[i] = "";
     r->raw_len[i] = r->cell_len[i] = 0;
     /* one neutralising apostrophe does not count against the limit */
-    size_t limit = r->l->max_field + (len > 1 && s[0] == '\'' && is_formula_start((char)s[1]));
+    size_t limit = (long)col == r->rawcol ? r->row_max : r->l->max_field;
+    limit += len > 1 && s[0] == '\'' && is_formula_start((char)s[1]);
     if (len > limit) {
         too_long(r, col, len);
         r->fields_later = 1;
@@ -776,7 +778,7 @@ static int next_record(struct csvr *r)
             return WB_OK;
         int ps = r->p.pstate;
         if ((ps == PS_FIELD_BEGUN || ps == PS_FIELD_MIGHT_HAVE_ENDED) &&
-            r->p.entry_pos > r->l->max_field + 1) {
+            r->p.entry_pos > ((long)r->nseen == r->rawcol ? r->row_max : r->l->max_field) + 1) {
             begin_row(r);
             r->skipping = 1;
             too_long(r, r->nseen, r->p.entry_pos);
@@ -881,6 +883,16 @@ const char *const *csvr_header(const struct csvr *r, size_t *n)
 {
     *n = r->ncols;
     return (const char *const *)r->hdr;
+}
+
+/* csvr_line - the physical line the reader goes on from (after the last record read) */
+long csvr_line(const struct csvr *r)
+{
+    /* a record cut short by an error ends at a line end not consumed yet (a blank line after a
+     * record counts the same way: one more empty line) */
+    int pending =
+        r->chunk && r->cpos < r->clen && (r->chunk[r->cpos] == '\n' || r->chunk[r->cpos] == '\r');
+    return r->lineno + pending;
 }
 
 /* csvr_column - column of a layout field in the file, -1 when the file lacks it */
@@ -1027,6 +1039,13 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
         if (!(r->hdr[i] = strdup(r->cell_p[i])))
             return WB_NOMEM;
     r->in_header = 0;
+    r->rawcol = -1;
+    for (size_t i = 0; i < r->ncols && r->rawcol < 0; i++) {
+        size_t tn;
+        const char *t = trim_span(r->hdr[i], strlen(r->hdr[i]), &tn);
+        if (tn == 8 && strncasecmp(t, "raw_line", 8) == 0)
+            r->rawcol = (long)i;
+    }
     /* map fields to columns */
     int missing = 0;
     for (size_t k = 0; k < l->nfields; k++) {
@@ -1098,6 +1117,7 @@ static int open_reader(struct csvr **rp, const struct layout *l, FILE *in,
     r->lineno = 1;
     r->cand = 1;
     r->row_max = l->max_field * 16 > (1u << 20) ? l->max_field * 16 : (1u << 20);
+    r->rawcol = -1;
     buf_init(&r->arena, r->row_max);
     buf_init(&r->errtext, ERRTEXT_MAX);
     buf_init(&r->fieldbuf, r->row_max);

@@ -48,6 +48,8 @@
  * so a spreadsheet shows it as text. The reader always strips exactly one
  * leading apostrophe when it is followed by one of those characters, so a
  * fixed reject file can be requeued unchanged (the raw bytes keep it).
+ * A reject file's raw_line column (the original text of a row) may be as
+ * long as a whole record, not only max_field.
  */
 #ifndef WB_LAYOUT_H
 #define WB_LAYOUT_H
@@ -147,6 +149,9 @@ static inline const char *csvr_field_n(const struct csvr_row *row, int field_ind
 }
 /* csvr_header - the header cells as read (UTF-8) */
 const char *const *csvr_header(const struct csvr *r, size_t *n);
+/* csvr_line - the physical line after the last record read: it spans the lines from its lineno
+ * to csvr_line - 1 (a blank line right after it may be counted in) */
+long csvr_line(const struct csvr *r);
 /* csvr_column - column of a layout field in the file, -1 when the file lacks it */
 int csvr_column(const struct csvr *r, int field_index);
 /* csvr_close - release the reader (closes only a stream csvr_open_fd made) */

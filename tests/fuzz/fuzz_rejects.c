@@ -67,7 +67,7 @@ static void roundtrip(struct cells *c)
     struct rejectw rw;
     int rc = rejectw_open(&rw, lay, out, hdr, 8);
     if (rc == WB_OK)
-        rc = rejectw_row(&rw, (const char *const *)c->v, n, "E_TEST", "fuzz");
+        rc = rejectw_row(&rw, (const char *const *)c->v, n, "E_TEST", "fuzz", NULL);
     if (rejectw_close(&rw) != WB_OK)
         rc = WB_IOERR;
     fclose(out);

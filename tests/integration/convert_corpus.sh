@@ -55,7 +55,8 @@ try:
     rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8", errors="replace")))
 except FileNotFoundError:
     rows = []
-print(",".join(r[-2] for r in rows[1:]))
+col = rows[0].index("reject_code") if rows and "reject_code" in rows[0] else -3
+print(",".join(r[col] for r in rows[1:]))
 PY
 )
         [ "$got" = "$want" ] || bad="$bad codes=[$got](want [$want])"

@@ -85,7 +85,7 @@ if not data.endswith(b"\n"):
     sys.exit("no final newline")
 rows = list(csv.reader(data.decode("utf-8").splitlines()))
 w = len(rows[0])
-if w < 3 or rows[0][-2:] != ["reject_code", "reject_reason"]:
+if w < 4 or rows[0][-3:] != ["reject_code", "reject_reason", "raw_line"]:
     sys.exit("bad header")
 bad = [i for i, r in enumerate(rows) if len(r) != w]
 if bad:
