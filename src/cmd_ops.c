@@ -195,6 +195,11 @@ int cmd_show(int argc, char **argv, const char *conf_path)
         return WB_EX_CONFIG;
     }
     conf_show(&c, nondefault, &out);
+    size_t nfl; /* the layout of each flow the config leaves at its default */
+    const struct flow_def *fl = flows(&nfl);
+    for (size_t i = 0; i < nfl && !nondefault; i++)
+        if (!conf_flow_layout(&c, fl[i].name, NULL))
+            buf_appendf(&out, "%s_layout = %s\n", fl[i].name, fl[i].layout_default);
     fputs(buf_str(&out), stdout);
     conf_free(&c);
     buf_free(&errs);

@@ -125,12 +125,14 @@ def entries(text):
 
 
 # ---- configuration parameters ----
-show_top, show_remote, show_account = [], [], []
+show_top, show_remote, show_account, show_layouts = [], [], [], []
 for line in read(os.path.join(tmp, "show.txt")).splitlines():
     k = line.split(" = ", 1)[0]
     m = re.match(r"^remote\.docs\.(\w+)$", k)
     a = re.match(r"^account\.docs\.(\w+)$", k)
-    if m:
+    if re.match(r"^\w+_layout$", k):
+        show_layouts.append(k)
+    elif m:
         show_remote.append(m.group(1))
     elif a:
         show_account.append(a.group(1))
@@ -199,6 +201,9 @@ if not flow_rows:
     fail("cannot find the flow table in src/flows/flow.c")
 check_params([(f + "_layout", "STR", d, 0, 0) for f, d in flow_rows], "",
              section(man5, "PARAMETERS"))
+if sorted(f + "_layout" for f, _ in flow_rows) != sorted(show_layouts):
+    fail("src/flows/flow.c flows %s differ from the layouts `show` prints %s"
+         % ([f for f, _ in flow_rows], show_layouts))
 check_params(remote, "remote.NAME.", section(man5, "REMOTES"))
 check_params(account, "account.NAME.", section(man5, "ACCOUNTS"))
 
