@@ -51,10 +51,10 @@ struct wb_config;
 struct buf;
 int cmd_schedule_check(const struct wb_config *cfg, size_t *entries, struct buf *errs);
 
-/* cmd_load_env - load config+maps (and the spool when with_spool: CMD_SPOOL_WRITE creates the
- * spool and opens the ledger to write, CMD_SPOOL_READ creates nothing and opens the ledger read
- * only, CMD_SPOOL_MOVE creates nothing and opens no ledger: requeue and hold only rename);
- * prints errors; sysexits code; on failure nothing is left to free */
+/* cmd_load_env - (cmd_env.c) load config+maps (and the spool when with_spool: CMD_SPOOL_WRITE
+ * creates the spool and opens the ledger to write, CMD_SPOOL_READ creates nothing and opens the
+ * ledger read only, CMD_SPOOL_MOVE creates nothing and opens no ledger: requeue and hold only
+ * rename); prints errors; sysexits code; on failure nothing is left to free */
 #define CMD_SPOOL_NONE 0
 #define CMD_SPOOL_WRITE 1
 #define CMD_SPOOL_READ 2

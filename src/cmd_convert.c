@@ -1,5 +1,6 @@
 /*
- * cmd_convert.c - `wmsbridge convert dispatch`: stdin CSV -> stdout feed XML,
+ * cmd_convert.c - `wmsbridge convert FLOW`: stdin CSV -> stdout feed XML
+ * through the flow table's convert hook (a flow without one does not convert),
  * rejects to --rejects. No spool, no ledger, no network. Exit 0 when every
  * row converted, 65 when rows were rejected (the feed holds the good ones),
  * 66 when the input is unreadable, 78 for bad layout/maps, 64 for usage.
@@ -14,8 +15,7 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/wb.h"
-#include "flows/dispatch.h"
-#include "flows/dispatch_convert.h"
+#include "flows/flow.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
 #include "maps/carriers.h"
@@ -29,7 +29,7 @@ struct conv_args {
 static int parse_args(int argc, char **argv, struct conv_args *a)
 {
     memset(a, 0, sizeof *a);
-    const char *flow = NULL; /* "dispatch", checked by cmd_convert */
+    const char *flow = NULL; /* a flow that converts, checked by cmd_convert */
     const struct cmd_opt opts[] = {
         {"--layout", &a->layout, NULL},       {"--carriers", &a->carriers, NULL},
         {"--carrier-codes", &a->codes, NULL}, {"--skus", &a->skus, NULL},
@@ -92,8 +92,15 @@ static int xsdcheck_failed(struct xsdcheck *xc, const char *path, const struct b
 int cmd_convert(int argc, char **argv, const char *conf_path)
 {
     (void)conf_path;
-    if (argc < 2 || strcmp(argv[1], "dispatch") != 0) {
-        fprintf(stderr, "wmsbridge convert: flows that convert: dispatch\n");
+    const struct flow_def *fd = argc >= 2 ? flow_find(argv[1]) : NULL;
+    if (!fd || !fd->convert) {
+        size_t n;
+        const struct flow_def *t = flows(&n);
+        fprintf(stderr, "wmsbridge convert: flows that convert:");
+        for (size_t i = 0; i < n; i++)
+            if (t[i].convert)
+                fprintf(stderr, " %s", t[i].name);
+        fprintf(stderr, "\n");
         return WB_EX_USAGE;
     }
     struct conv_args a;
@@ -121,9 +128,9 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         bad |= skus_load(a.skus, &sm, &err) != WB_OK;
     if (a.xsd_dir)
         bad |= xsdcheck_open(&xc, a.xsd_dir, &err) != WB_OK;
-    struct dispatch_rules rules;
+    const struct flow_convert_args ca = {l, cm, sm, a.merchant};
     if (!bad)
-        bad = dispatch_rules_init(&rules, l, cm, sm, NULL, &err) != WB_OK;
+        bad = fd->convert_check(&ca, &err) != WB_OK;
     if (bad) {
         fprintf(stderr, "%s", buf_str(&err));
         ex = WB_EX_CONFIG;
@@ -149,10 +156,10 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
         ex = WB_EX_CANTCREAT;
         goto out;
     }
-    struct dispatch_convert_stats st;
+    struct flow_convert_stats st;
     struct buf lines; /* with --xsd-dir: each message's first input line, to name refused rows */
     buf_init(&lines, XSD_LINES_MAX);
-    int rc = dispatch_convert(&rules, stdin, out, rej, a.merchant, &st, xc ? &lines : NULL, &err);
+    int rc = fd->convert(&ca, stdin, out, rej, &st, xc ? &lines : NULL, &err);
     if (rej && fclose(rej) != 0 && rc == WB_OK)
         rc = WB_IOERR;
     rej = NULL;

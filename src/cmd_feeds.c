@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
-#include "flows/dispatch_flow.h"
+#include "flows/flow.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "spool/ledger.h"
@@ -98,12 +98,16 @@ static int reason_ok(const char *s)
 /* settle_held - --confirmed / --rejected REASON for a held feed, through its flow */
 static int settle_held(struct wb_env *env, struct ledger_feed *f, const char *reason)
 {
-    struct dispatch_flow df;
+    const struct flow_def *fd = flow_find(f->flow);
+    void *inst = NULL;
+    struct outflow *of = NULL;
     struct buf err;
     buf_init(&err, 4096);
-    int rc = strcmp(f->flow, "dispatch") == 0 ? dispatch_flow_init(&df, env, &err) : WB_BADARG;
+    int rc = fd ? fd->open(env, &inst, &of, &err) : WB_BADARG;
     if (rc == WB_OK)
-        rc = feeds_settle_by_hand(&df.of, env, f, reason);
+        rc = feeds_settle_by_hand(of, env, f, reason);
+    if (inst)
+        fd->close(inst);
     if (rc != WB_OK)
         fprintf(stderr, "wmsbridge resolve: feed %lld: cannot settle it: %s %s\n", f->id,
                 wb_status_str(rc), buf_str(&err));
@@ -203,7 +207,7 @@ int cmd_resolve(int argc, char **argv, const char *conf_path)
                      amazon ? "sent" : "not-sent", amazon ? amazon : "-");
             printf("feed %lld: %s\n", f.id,
                    amazon ? "will be polled as Amazon feed; its report settles the rows"
-                          : "will be submitted again by the next dispatch run");
+                          : "will be submitted again by the next run of its flow");
         }
     }
     env_free(&env);

@@ -21,6 +21,7 @@
 #include "core/wb.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
+#include "flows/flow.h"
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
 #include "flows/rejectcodes.h"
@@ -44,29 +45,6 @@ static void json_text(const char *s)
     fputs(d ? d : "\"\"", stdout);
     free(d);
     json_decref(v);
-}
-
-/* cmd_load_env - load config+maps and, as with_spool says, the spool (CMD_SPOOL_WRITE creates it
- * and opens the ledger for writing, CMD_SPOOL_READ creates nothing and only reads the ledger,
- * CMD_SPOOL_MOVE only the spool, for the renames); prints errors and leaves nothing to free when
- * it fails */
-int cmd_load_env(struct wb_env *env, const char *conf_path, int with_spool)
-{
-    struct buf errs;
-    buf_init(&errs, 256 * 1024);
-    int rc = env_load(env, conf_path, &errs);
-    if (rc == WB_OK && with_spool == CMD_SPOOL_WRITE)
-        rc = env_open_spool(env, &errs);
-    else if (rc == WB_OK && (with_spool == CMD_SPOOL_READ || with_spool == CMD_SPOOL_MOVE))
-        rc = env_attach_spool(env, with_spool == CMD_SPOOL_READ, &errs);
-    if (rc != WB_OK) {
-        fprintf(stderr, "%s", buf_str(&errs));
-        env_free(env);
-    }
-    buf_free(&errs);
-    if (rc == WB_OK)
-        return WB_EX_OK;
-    return rc == WB_CONFIG ? WB_EX_CONFIG : wb_status_exit(rc);
 }
 
 /* check_token - obtain a real access token from LWA (check --online); prints the finding */
@@ -110,9 +88,14 @@ int cmd_check(int argc, char **argv, const char *conf_path)
     if (env.skus)
         printf("skus       %zu mapped%s\n", skus_count(env.skus),
                skus_identity(env.skus) ? ", others map to themselves" : "");
-    if (env.dispatch_layout)
-        printf("layout     %s (%s, %zu fields)\n", layout_name(env.dispatch_layout),
-               layout_encoding(env.dispatch_layout), layout_nfields(env.dispatch_layout));
+    size_t nfl;
+    const struct flow_def *fl = flows(&nfl);
+    for (size_t i = 0; i < nfl; i++) {
+        const struct layout *l = env.layouts[i];
+        if (l)
+            printf("layout     %s (%s, %zu fields) for flow %s\n", layout_name(l),
+                   layout_encoding(l), layout_nfields(l), fl[i].name);
+    }
     if (env.have_cfg) {
         struct buf se;
         buf_init(&se, 64 * 1024);
@@ -141,6 +124,17 @@ int cmd_check(int argc, char **argv, const char *conf_path)
         } else {
             printf("credentials %s: %s\n", env.cfg.credentials, buf_str(&e2));
             bad = 1;
+        }
+        for (int i = 1; i < env.cfg.naccounts; i++) { /* [0] is the top-level one above */
+            const struct wb_account *a = &env.cfg.accounts[i];
+            struct lwa_creds ac;
+            buf_reset(&e2);
+            int ok = lwa_creds_load(a->credentials, &ac, &e2) == WB_OK;
+            printf("account    %s (seller %s, %s): credentials %s: %s\n", a->name, a->merchant_id,
+                   a->sp_api_endpoint, a->credentials, ok ? "ok (mode 0600)" : buf_str(&e2));
+            if (ok)
+                lwa_creds_free(&ac);
+            bad |= !ok;
         }
         buf_reset(&e2);
         struct http *h;
@@ -202,6 +196,11 @@ int cmd_show(int argc, char **argv, const char *conf_path)
         return WB_EX_CONFIG;
     }
     conf_show(&c, nondefault, &out);
+    size_t nfl; /* the layout of each flow the config leaves at its default */
+    const struct flow_def *fl = flows(&nfl);
+    for (size_t i = 0; i < nfl && !nondefault; i++)
+        if (!conf_flow_layout(&c, fl[i].name, NULL))
+            buf_appendf(&out, "%s_layout = %s\n", fl[i].name, fl[i].layout_default);
     fputs(buf_str(&out), stdout);
     conf_free(&c);
     buf_free(&errs);
@@ -345,8 +344,10 @@ static int name_flow_args(int argc, char **argv, const char **name, const char *
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), name, 1, &np) != WB_EX_OK)
         return -1;
-    if (!*flow)
-        *flow = "dispatch";
+    if (!*flow) { /* the first flow of the table unless named */
+        size_t n;
+        *flow = flows(&n)->name;
+    }
     if (!np) {
         fprintf(stderr, "wmsbridge %s: NAME is missing\nusage: wmsbridge %s\n", argv[0],
                 cmd_usage(argv[0]));
@@ -480,10 +481,20 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
-    const char *flow = "dispatch";
-    long rows[5], in = count_dir(&env, SP_IN, flow), work = count_dir(&env, SP_WORK, flow),
-                  rej = count_dir(&env, SP_REJECT, flow), hold = count_dir(&env, SP_HOLD, flow);
-    ledger_row_counts(env.ledger, flow, rows);
+    size_t nfl;
+    const struct flow_def *fl = flows(&nfl);
+    struct flow_counts {
+        long in, work, rej, hold, rows[5];
+    } fc[CONF_MAX_FLOWS] = {0};
+    for (size_t i = 0; i < nfl; i++) {
+        const char *flow = fl[i].name;
+        fc[i] = (struct flow_counts){count_dir(&env, SP_IN, flow),
+                                     count_dir(&env, SP_WORK, flow),
+                                     count_dir(&env, SP_REJECT, flow),
+                                     count_dir(&env, SP_HOLD, flow),
+                                     {0}};
+        ledger_row_counts(env.ledger, flow, fc[i].rows);
+    }
     long fcount[10] = {0};
     for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
         struct ledger_feed *fv;
@@ -508,12 +519,18 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                           : running == WB_NOTFOUND ? "false"
                                                                                    : "null");
         json_text(running == WB_EXISTS ? buf_str(&who) : "");
-        printf("},\"flows\":{\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-               "\"rows\":{",
-               flow, in, work, rej, hold);
-        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-            printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s), rows[s]);
-        printf("}}},\"feeds\":{");
+        printf("},\"flows\":{");
+        for (size_t i = 0; i < nfl; i++) {
+            const struct flow_counts *c = &fc[i];
+            printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
+                   "\"rows\":{",
+                   i ? "," : "", fl[i].name, c->in, c->work, c->rej, c->hold);
+            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
+                       c->rows[s]);
+            printf("}}");
+        }
+        printf("},\"feeds\":{");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", ledger_feed_state_name(s),
                    fcount[s]);
@@ -532,13 +549,17 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("writer: %s\n", running == WB_EXISTS     ? buf_str(&who)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
                                                         : "unknown (the lock file cannot be read)");
-        printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", flow, in, work, rej, hold);
-        printf("rows (all time):");
-        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-            printf(" %s=%ld", ledger_row_state_name(s), rows[s]);
-        printf("\n");
-        printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", rej, flow,
-               rej ? " (wmsbridge rejects)" : "");
+        for (size_t i = 0; i < nfl; i++) {
+            const struct flow_counts *c = &fc[i];
+            printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].name, c->in, c->work,
+                   c->rej, c->hold);
+            printf("rows (all time):");
+            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
+            printf("\n");
+            printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
+                   fl[i].name, c->rej ? " (wmsbridge rejects)" : "");
+        }
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             if (fcount[s])
@@ -598,7 +619,7 @@ static int explain_reject_name(struct ledger *lg, const char *name, struct ledge
     int rc = ledger_file_get(lg, file_id, f);
     if (rc != WB_OK)
         return rc;
-    if (strcmp(f->flow, "dispatch") != 0 ||
+    if (!flow_find(f->flow) ||
         outflow_reject_name(f->name, f->id, tag, feed_id, again, sizeof again) != WB_OK ||
         strcmp(again, name) != 0)
         return WB_NOTFOUND;
@@ -609,7 +630,7 @@ static int explain_reject_name(struct ledger *lg, const char *name, struct ledge
     return WB_OK;
 }
 
-/* cmd_explain - what the ledger knows about one dispatch file, named as received or as the
+/* cmd_explain - what the ledger knows about one file of a flow, named as received or as the
  * reject file `rejects` prints for it (flow/ prefix allowed); 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
 {
@@ -622,14 +643,23 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 cmd_usage("explain"));
         return WB_EX_USAGE;
     }
-    if (strncmp(file, "dispatch/", 9) == 0) /* as written by `rejects` */
-        file += 9;
+    const char *slash = strchr(file, '/');
+    if (slash) { /* FLOW/NAME as written by `rejects` */
+        char fl[CONF_FLOW_NAME];
+        snprintf(fl, sizeof fl, "%.*s", (int)(slash - file), file);
+        if (flow_find(fl))
+            file = slash + 1;
+    }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
-        if (ledger_file_by_name(env.ledger, "dispatch", file, &f) == WB_OK ||
-            explain_reject_name(env.ledger, file, &f) == WB_OK) {
+        size_t nfl;
+        const struct flow_def *fl = flows(&nfl);
+        int found = 0;
+        for (size_t i = 0; i < nfl && !found; i++)
+            found = ledger_file_by_name(env.ledger, fl[i].name, file, &f) == WB_OK;
+        if (found || explain_reject_name(env.ledger, file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
             char when[32];

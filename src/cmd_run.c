@@ -25,7 +25,7 @@
 #include "core/log.h"
 #include "core/wb.h"
 #include "flows/env.h"
-#include "flows/feeds.h"
+#include "flows/flow.h"
 #include "flows/flow_jobs.h"
 #include "net/lwa.h"
 #include "net/ratelimit.h"
@@ -45,8 +45,9 @@ struct runner {
     size_t nentries;
     struct sched_entry *old_entries;
     size_t old_n;
-    char watch_path[4096];
-    struct watch_dir watch;
+    char watch_path[CONF_MAX_FLOWS][4096];
+    struct watch_dir watch[CONF_MAX_FLOWS];
+    size_t nwatch;
     int lockfd[2];          /* the spool's and the ledger's writer locks */
     char lockpath[2][4200]; /* the files they lock */
 };
@@ -58,7 +59,7 @@ static int adapter(struct job_ctx *ctx, void *arg)
     const struct flow_job *fj = flow_job_find(job_ctx_name(ctx));
     if (!fj)
         return WB_INTERNAL;
-    return fj->run(&r->env, job_ctx_options(ctx), job_ctx_stop_flag(ctx));
+    return fj->run(fj, &r->env, job_ctx_options(ctx), job_ctx_stop_flag(ctx));
 }
 
 static struct runner *the_runner;
@@ -109,23 +110,9 @@ static int store_put(void *arg, const char *job, const struct sched_job_state *s
 static int hook_poll(void *arg, const char *job, time_t now, time_t *when)
 {
     struct runner *r = arg;
+    const struct flow_job *j = flow_job_find(job);
     *when = 0;
-    if (strcmp(job, "feeds-poll") == 0) {
-        long n, next;
-        int rc = feeds_in_flight(&r->env, NULL, &n, &next);
-        if (rc == WB_OK && n)
-            *when = next > now ? (time_t)next : now;
-        return rc;
-    }
-    if (strcmp(job, "dispatch") == 0) {
-        long count;
-        time_t oldest;
-        int rc = ledger_pending_stats(r->env.ledger, "dispatch", &count, &oldest);
-        if (rc == WB_OK && count)
-            *when = oldest + r->env.cfg.batch_window_seconds;
-        return rc;
-    }
-    return WB_OK;
+    return j ? flow_job_when(&r->env, j, now, when) : WB_OK;
 }
 
 /* the parent's ledger handle and spool as a forked job found them: kept referenced, never used
@@ -184,14 +171,28 @@ static int load_schedule(const struct wb_config *cfg, struct sched_entry **e, si
     return rc;
 }
 
-/* set_watch - the in/ directory of the dispatch flow in the spool of r->env */
+/* set_watch - the in/ directory of each flow that takes WMS files, in the spool of r->env */
 static int set_watch(struct runner *r)
 {
-    int rc = spool_ensure_flow(&r->env.spool, "dispatch");
-    if (rc == WB_OK)
-        rc = spool_dir(&r->env.spool, SP_IN, "dispatch", r->watch_path, sizeof r->watch_path);
-    r->watch = (struct watch_dir){r->watch_path, "dispatch"};
-    return rc;
+    size_t n;
+    const struct flow_def *t = flows(&n);
+    int worst = WB_OK;
+    r->nwatch = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].direction != FLOW_TO_AMAZON)
+            continue;
+        char *path = r->watch_path[r->nwatch];
+        int rc = spool_ensure_flow(&r->env.spool, t[i].name);
+        if (rc == WB_OK)
+            rc = spool_dir(&r->env.spool, SP_IN, t[i].name, path, sizeof r->watch_path[0]);
+        if (rc != WB_OK) {
+            log_warn("flow=%s event=watch-dir-failed status=%s", t[i].name, wb_status_str(rc));
+            worst = rc;
+            continue;
+        }
+        r->watch[r->nwatch++] = (struct watch_dir){path, t[i].name};
+    }
+    return worst;
 }
 
 /* same_str - both NULL or equal */
@@ -302,8 +303,7 @@ static int hook_reload(void *arg, const struct wb_config **cfg, const struct sch
     r->env = fresh;
     r->entries = ne;
     r->nentries = nn;
-    if (set_watch(r) != WB_OK)
-        log_warn("dir=%s event=watch-dir-failed", r->watch_path);
+    set_watch(r);
     *cfg = &r->env.cfg;
     *entries = ne;
     *n = nn;
@@ -416,8 +416,8 @@ int cmd_run(int argc, char **argv, const char *conf_path)
             ex = WB_EX_CONFIG;
         } else {
             set_watch(&r);
-            hooks.watch_dirs = &r.watch;
-            hooks.nwatch_dirs = 1;
+            hooks.watch_dirs = r.watch;
+            hooks.nwatch_dirs = r.nwatch;
             log_info("event=start config=%s spool=%s jobs=%zu", conf_path, r.env.cfg.spool_dir,
                      r.nentries);
             /* one access token and one set of rate-limit buckets serve every job process */

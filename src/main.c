@@ -21,7 +21,7 @@ static const struct cmd commands[] = {
     {"run", cmd_run, "run [--once JOB [--options TEXT]] [--foreground]",
      "daemon: watch spools, run the schedule, poll feeds; or run one job and exit"},
     {"convert", cmd_convert,
-     "convert dispatch --layout F --carriers F [--carrier-codes F] [--skus F] [--rejects F] "
+     "convert FLOW --layout F --carriers F [--carrier-codes F] [--skus F] [--rejects F] "
      "[--merchant ID] [--xsd-dir D] < in.csv > feed.xml",
      "pure conversion, no spool, no network (exit 0 all rows, 65 some rejected, 66 no input)"},
     {"check", cmd_check, "check [--online]",

@@ -20,6 +20,7 @@
 
 #define OFF(f) offsetof(struct wb_config, f)
 #define ROFF(f) offsetof(struct wb_remote, f)
+#define AOFF(f) offsetof(struct wb_account, f)
 
 static const struct conf_param params[] = {
     {"spool_dir", CONF_DIR, "../spool", OFF(spool_dir), 0, 0,
@@ -49,8 +50,6 @@ static const struct conf_param params[] = {
     {"ca_file", CONF_PATH, "", OFF(ca_file), 0, 0, "extra CA bundle for TLS verification"},
     {"tls_verify", CONF_BOOL, "yes", OFF(tls_verify), 0, 0,
      "verify TLS peers; 'no' is refused outside WB_TEST_INSECURE"},
-    {"dispatch_layout", CONF_STR, "dispatch-utf8", OFF(dispatch_layout), 0, 0,
-     "layout name of WMS dispatch files"},
     {"time_zone", CONF_STR, "UTC", OFF(time_zone), 0, 0, "time zone of the schedule"},
     {"schedule", CONF_PATH, "schedule", OFF(schedule), 0, 0, "schedule file"},
     {"log_level", CONF_STR, "info", OFF(log_level), 0, 0, "debug, info, warn or error"},
@@ -65,7 +64,7 @@ static const struct conf_param params[] = {
     {"max_future_minutes", CONF_INT, "10", OFF(max_future_minutes), 0, 1440,
      "ship times this far ahead are rejected"},
     {"batch_window_seconds", CONF_INT, "120", OFF(batch_window_seconds), 0, 86400,
-     "collect dispatch rows this long into one feed"},
+     "collect a flow's rows this long into one feed"},
     {"batch_max_messages", CONF_INT, "5000", OFF(batch_max_messages), 1, 100000,
      "most messages in one feed"},
     {"feed_stuck_minutes", CONF_INT, "120", OFF(feed_stuck_minutes), 1, 10080,
@@ -113,6 +112,21 @@ static const struct conf_param remote_params[] = {
     {"timeout", CONF_INT, "30", ROFF(timeout), 1, 3600, "seconds for connect and each operation"},
 };
 
+/* account.NAME.*: a seller account beside the default one (the top-level settings); an empty
+ * value takes the top-level one */
+static const struct conf_param account_params[] = {
+    {"merchant_id", CONF_STR, NULL, AOFF(merchant_id), 0, 0,
+     "the account's seller id (MerchantIdentifier in its feeds)"},
+    {"marketplace_ids", CONF_STR, "", AOFF(marketplace_ids), 0, 0,
+     "comma separated marketplace ids; empty = marketplace_ids"},
+    {"sp_api_endpoint", CONF_STR, "", AOFF(sp_api_endpoint), 0, 0,
+     "SP-API regional base URL; empty = sp_api_endpoint"},
+    {"lwa_endpoint", CONF_STR, "", AOFF(lwa_endpoint), 0, 0,
+     "Login with Amazon token endpoint; empty = lwa_endpoint"},
+    {"credentials", CONF_PATH, "", AOFF(credentials), 0, 0,
+     "the account's LWA credentials file (its refresh token); empty = credentials"},
+};
+
 /* conf_params - the top-level table */
 const struct conf_param *conf_params(size_t *n)
 {
@@ -125,6 +139,13 @@ const struct conf_param *conf_remote_params(size_t *n)
 {
     *n = WB_ARRAY_LEN(remote_params);
     return remote_params;
+}
+
+/* conf_account_params - the account.NAME.* table */
+const struct conf_param *conf_account_params(size_t *n)
+{
+    *n = WB_ARRAY_LEN(account_params);
+    return account_params;
 }
 
 /* resolve - absolute path of v relative to base (malloc'd) */
@@ -266,6 +287,90 @@ static struct wb_remote *get_remote(struct wb_config *c, const char *name, int *
     return r;
 }
 
+/* get_account - named account, created (with defaults) if new; accounts[0] is the default */
+static struct wb_account *get_account(struct wb_config *c, const char *name, int *rc)
+{
+    for (int i = 1; i < c->naccounts; i++)
+        if (strcmp(c->accounts[i].name, name) == 0)
+            return &c->accounts[i];
+    if (c->naccounts < 1)
+        c->naccounts = 1; /* the slot of the default account, filled at the end of the load */
+    if (c->naccounts >= CONF_MAX_ACCOUNTS) {
+        *rc = WB_CONFIG;
+        return NULL;
+    }
+    struct wb_account *a = &c->accounts[c->naccounts];
+    memset(a, 0, sizeof *a);
+    if (!(a->name = strdup(name)) ||
+        fill_defaults(a, account_params, WB_ARRAY_LEN(account_params), c->base_dir) != WB_OK) {
+        *rc = WB_NOMEM;
+        return NULL;
+    }
+    c->naccounts++;
+    return a;
+}
+
+/* inherit - *slot (empty) takes a copy of top */
+static int inherit(char **slot, const char *top)
+{
+    if (*slot && **slot)
+        return WB_OK;
+    char *v = strdup(top ? top : "");
+    if (!v)
+        return WB_NOMEM;
+    free(*slot);
+    *slot = v;
+    return WB_OK;
+}
+
+/* settle_accounts - accounts[0] is the default account (the top-level settings); named ones
+ * take the top-level value for what they leave empty; names and seller ids are unique */
+static int settle_accounts(struct wb_config *c, const char *path, struct buf *errs)
+{
+    int bad = 0;
+    if (c->naccounts < 1)
+        c->naccounts = 1;
+    struct wb_account *d = &c->accounts[0];
+    if (!d->name && !(d->name = strdup(CONF_DEFAULT_ACCOUNT)))
+        return WB_NOMEM;
+    for (int i = 0; i < c->naccounts; i++) {
+        struct wb_account *a = &c->accounts[i];
+        if (inherit(&a->merchant_id, c->merchant_id) != WB_OK ||
+            inherit(&a->marketplace_ids, c->marketplace_ids) != WB_OK ||
+            inherit(&a->sp_api_endpoint, c->sp_api_endpoint) != WB_OK ||
+            inherit(&a->lwa_endpoint, c->lwa_endpoint) != WB_OK ||
+            inherit(&a->credentials, c->credentials) != WB_OK)
+            return WB_NOMEM;
+        static const char *const url_key[2] = {"sp_api_endpoint", "lwa_endpoint"};
+        const char *url[2] = {a->sp_api_endpoint, a->lwa_endpoint};
+        for (int k = 0; i && k < 2; k++)
+            if (!str_has_prefix(url[k], "https://") && !str_has_prefix(url[k], "http://")) {
+                buf_appendf(errs, "%s: account.%s.%s: '%s' is not an http(s) URL\n", path, a->name,
+                            url_key[k], url[k]);
+                bad = 1;
+            }
+        for (int j = 0; j < i; j++)
+            if (a->merchant_id && c->accounts[j].merchant_id &&
+                strcmp(a->merchant_id, c->accounts[j].merchant_id) == 0) {
+                buf_appendf(errs,
+                            "%s: account.%s.merchant_id: seller %s is already account %s (one "
+                            "account per seller, or its rows could go out twice)\n",
+                            path, a->name, a->merchant_id, c->accounts[j].name);
+                bad = 1;
+            }
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
+
+/* conf_find_account - an account by name ("default" is the top-level one), NULL if none */
+const struct wb_account *conf_find_account(const struct wb_config *c, const char *name)
+{
+    for (int i = 0; i < c->naccounts; i++)
+        if (strcmp(c->accounts[i].name, name) == 0)
+            return &c->accounts[i];
+    return NULL;
+}
+
 /* valid_ident - 1 for [A-Za-z0-9_-]+ */
 static int valid_ident(const char *s)
 {
@@ -275,6 +380,46 @@ static int valid_ident(const char *s)
         if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
             return 0;
     return 1;
+}
+
+/* set_flow_layout - `FLOW_layout = NAME` (FLOW the first fl bytes of key); which flows exist is
+ * the flow table's business, checked by whoever loads the layouts */
+static int set_flow_layout(struct wb_config *c, const char *key, size_t fl, const char *val,
+                           int line)
+{
+    struct conf_flow_layout *e = NULL;
+    char flow[CONF_FLOW_NAME];
+    if (fl >= sizeof flow || !*val)
+        return WB_BADARG;
+    memcpy(flow, key, fl);
+    flow[fl] = '\0';
+    if (!valid_ident(flow))
+        return WB_BADARG;
+    for (int i = 0; i < c->nflow_layouts && !e; i++)
+        if (strcmp(c->flow_layouts[i].flow, flow) == 0)
+            e = &c->flow_layouts[i];
+    if (!e && c->nflow_layouts >= CONF_MAX_FLOWS)
+        return WB_TOOBIG;
+    char *v = strdup(val);
+    if (!v)
+        return WB_NOMEM;
+    if (!e) {
+        e = &c->flow_layouts[c->nflow_layouts++];
+        memcpy(e->flow, flow, fl + 1);
+    }
+    free(e->layout);
+    e->layout = v;
+    e->line = line;
+    return WB_OK;
+}
+
+/* conf_flow_layout - the layout set for a flow, or dflt */
+const char *conf_flow_layout(const struct wb_config *c, const char *flow, const char *dflt)
+{
+    for (int i = 0; i < c->nflow_layouts; i++)
+        if (strcmp(c->flow_layouts[i].flow, flow) == 0)
+            return c->flow_layouts[i].layout;
+    return dflt;
 }
 
 /* check_paths - existence checks for file-typed params that are set */
@@ -402,7 +547,52 @@ enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs
             }
             continue;
         }
+        if (str_has_prefix(key, "account.")) {
+            char *name = key + 8, *dot = strchr(name, '.');
+            const struct conf_param *p =
+                dot ? find_param(account_params, WB_ARRAY_LEN(account_params), dot + 1) : NULL;
+            if (dot)
+                *dot = '\0';
+            if (!dot || !p || !valid_ident(name) || strlen(name) >= CONF_ACCOUNT_NAME ||
+                strcmp(name, CONF_DEFAULT_ACCOUNT) == 0) {
+                const char *near =
+                    dot ? str_nearest(dot + 1, account_params, WB_ARRAY_LEN(account_params),
+                                      sizeof account_params[0])
+                        : NULL;
+                buf_appendf(errs,
+                            "%s:%d: expected account.NAME.KEY (NAME of letters, digits, _ and -, "
+                            "not '%s'; KEY one of merchant_id, marketplace_ids, sp_api_endpoint, "
+                            "lwa_endpoint, credentials)%s%s%s\n",
+                            path, lineno, CONF_DEFAULT_ACCOUNT, near ? " (did you mean '" : "",
+                            near ? near : "", near ? "'?)" : "");
+                bad = 1;
+                continue;
+            }
+            int grc = WB_OK;
+            struct wb_account *a = get_account(c, name, &grc);
+            if (!a) {
+                buf_appendf(errs, "%s:%d: too many accounts (at most %d)\n", path, lineno,
+                            CONF_MAX_ACCOUNTS - 1);
+                bad = 1;
+                continue;
+            }
+            if (set_value(a, p, val, c->base_dir, err, sizeof err) != WB_OK) {
+                buf_appendf(errs, "%s:%d: account.%s.%s\n", path, lineno, name, err);
+                bad = 1;
+            }
+            continue;
+        }
         const struct conf_param *p = find_param(params, WB_ARRAY_LEN(params), key);
+        size_t kl = strlen(key);
+        if (!p && kl > 7 && strcmp(key + kl - 7, "_layout") == 0) { /* FLOW_layout */
+            int frc = set_flow_layout(c, key, kl - 7, val, lineno);
+            if (frc != WB_OK) {
+                buf_appendf(errs, "%s:%d: %s: %s\n", path, lineno, key,
+                            frc == WB_TOOBIG ? "too many flow layouts" : "bad flow name or value");
+                bad = 1;
+            }
+            continue;
+        }
         if (!p) {
             const char *near = str_nearest(key, params, WB_ARRAY_LEN(params), sizeof params[0]);
             buf_appendf(errs, "%s:%d: unknown parameter '%s'%s%s%s\n", path, lineno, key,
@@ -464,6 +654,18 @@ enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs
                     path, c->retention_days, c->max_ship_age_days);
         bad = 1;
     }
+    for (int i = 1; i < c->naccounts; i++)
+        if (!c->accounts[i].merchant_id || !*c->accounts[i].merchant_id) {
+            buf_appendf(errs, "%s: account.%s.merchant_id is required\n", path,
+                        c->accounts[i].name);
+            bad = 1;
+        }
+    int arc = settle_accounts(c, path, errs);
+    if (arc == WB_NOMEM) {
+        buf_appendf(errs, "%s: out of memory\n", path);
+        return WB_NOMEM;
+    }
+    bad |= arc != WB_OK;
     if (log_level_parse(c->log_level) < 0) {
         buf_appendf(errs, "%s: log_level: '%s' is not debug, info, warn or error\n", path,
                     c->log_level);
@@ -491,6 +693,12 @@ void conf_free(struct wb_config *c)
     for (int i = 0; i < c->nremotes; i++) {
         free_table(&c->remotes[i], remote_params, WB_ARRAY_LEN(remote_params));
         free(c->remotes[i].name);
+    }
+    for (int i = 0; i < c->nflow_layouts; i++)
+        free(c->flow_layouts[i].layout);
+    for (int i = 0; i < c->naccounts; i++) {
+        free_table(&c->accounts[i], account_params, WB_ARRAY_LEN(account_params));
+        free(c->accounts[i].name);
     }
     free(c->path);
     free(c->base_dir);
@@ -533,6 +741,15 @@ enum wb_status conf_show(const struct wb_config *c, int non_default_only, struct
             char v[1024];
             value_text(&c->remotes[r], &remote_params[i], v, sizeof v);
             buf_appendf(out, "remote.%s.%s = %s\n", c->remotes[r].name, remote_params[i].name, v);
+        }
+    for (int i = 0; i < c->nflow_layouts; i++)
+        buf_appendf(out, "%s_layout = %s\n", c->flow_layouts[i].flow, c->flow_layouts[i].layout);
+    for (int a = 1; a < c->naccounts; a++)
+        for (size_t i = 0; i < WB_ARRAY_LEN(account_params); i++) {
+            char v[1024];
+            value_text(&c->accounts[a], &account_params[i], v, sizeof v);
+            buf_appendf(out, "account.%s.%s = %s\n", c->accounts[a].name, account_params[i].name,
+                        v);
         }
     conf_free(&d);
     return WB_OK;

@@ -17,6 +17,30 @@
 #include "core/wb.h"
 
 #define CONF_MAX_REMOTES 16
+#define CONF_MAX_FLOWS 16
+#define CONF_MAX_ACCOUNTS 64 /* the default account and 63 named ones */
+#define CONF_ACCOUNT_NAME 32
+#define CONF_DEFAULT_ACCOUNT "default"
+
+/* a seller account: accounts[0] is the default one, made of the top-level settings
+ * (merchant_id, marketplace_ids, sp_api_endpoint, lwa_endpoint, credentials); `account.NAME.KEY`
+ * lines add others, each taking the top-level value for a key it leaves empty */
+struct wb_account {
+    char *name;
+    char *merchant_id;
+    char *marketplace_ids;
+    char *sp_api_endpoint;
+    char *lwa_endpoint;
+    char *credentials;
+};
+#define CONF_FLOW_NAME 32
+
+/* `FLOW_layout = NAME`: the layout of one flow's files (flows/flow.c says which flows exist) */
+struct conf_flow_layout {
+    char flow[CONF_FLOW_NAME];
+    char *layout;
+    int line;
+};
 
 enum conf_type {
     CONF_STR,  /* any non-empty text */
@@ -65,7 +89,6 @@ struct wb_config {
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *ca_file;
-    char *dispatch_layout;
     char *time_zone;
     char *schedule;
     char *log_level;
@@ -91,6 +114,10 @@ struct wb_config {
     long rescan_seconds;
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
+    int nflow_layouts;
+    struct conf_flow_layout flow_layouts[CONF_MAX_FLOWS];
+    int naccounts; /* at least 1 after conf_load */
+    struct wb_account accounts[CONF_MAX_ACCOUNTS];
 };
 
 struct conf_param {
@@ -106,6 +133,12 @@ struct conf_param {
 enum wb_status conf_init(struct wb_config *c, const char *base_dir);
 /* conf_load - read and validate a whole config file; errors appended to errs */
 enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs);
+/* conf_account_params - the account.NAME.* table */
+const struct conf_param *conf_account_params(size_t *n);
+/* conf_find_account - an account by name ("default": the top-level one), NULL if none */
+const struct wb_account *conf_find_account(const struct wb_config *c, const char *name);
+/* conf_flow_layout - the layout a `FLOW_layout` line set for flow, or dflt */
+const char *conf_flow_layout(const struct wb_config *c, const char *flow, const char *dflt);
 /* conf_free - release everything */
 void conf_free(struct wb_config *c);
 /* conf_params - the top-level table (for check, docs, show) */

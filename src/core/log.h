@@ -1,7 +1,7 @@
 /*
  * log.h - one line per event, key=value fields, to stderr or syslog.
  *
- * Lines look like: "2026-11-23T06:00:01Z level=info event=claim flow=dispatch file=x.csv".
+ * Lines look like: "2026-11-23T06:00:01Z level=info event=claim flow=NAME file=x.csv".
  * Callers start the fields with the item's id so one grep shows its history.
  * Never log a secret or a buyer's personal data. Never exits (log_fatal only logs).
  */

@@ -19,14 +19,16 @@
 #include "maps/carriers.h"
 #include "maps/skus.h"
 
-static const char *const required[] = {"order_id", "order_item_id", "sku",      "quantity",
-                                       "carrier",  "tracking",      "ship_time"};
+/* the field vocabulary of dispatch layouts */
+const char *const dispatch_required[] = {"order_id", "order_item_id", "sku",       "quantity",
+                                         "carrier",  "tracking",      "ship_time", NULL};
+const char *const dispatch_optional[] = {"ship_method", NULL};
 
 /* dispatch_required_fields - logical fields a dispatch layout must have */
 const char *const *dispatch_required_fields(size_t *n)
 {
-    *n = WB_ARRAY_LEN(required);
-    return required;
+    *n = WB_ARRAY_LEN(dispatch_required) - 1;
+    return dispatch_required;
 }
 
 /* dispatch_rules_init - resolve field indexes of a layout */
@@ -43,11 +45,12 @@ int dispatch_rules_init(struct dispatch_rules *r, const struct layout *l,
     r->now = clock_now();
     int *slots[] = {&r->f_order,   &r->f_item,     &r->f_sku, &r->f_qty,
                     &r->f_carrier, &r->f_tracking, &r->f_time};
-    for (size_t i = 0; i < WB_ARRAY_LEN(required); i++) {
-        *slots[i] = layout_field_index(l, required[i]);
+    _Static_assert(WB_ARRAY_LEN(slots) == WB_ARRAY_LEN(dispatch_required) - 1, "a slot a field");
+    for (size_t i = 0; i < WB_ARRAY_LEN(slots); i++) {
+        *slots[i] = layout_field_index(l, dispatch_required[i]);
         if (*slots[i] < 0) {
             buf_appendf(err, "layout %s has no field '%s' (needed by the dispatch flow)\n",
-                        layout_name(l), required[i]);
+                        layout_name(l), dispatch_required[i]);
             return WB_CONFIG;
         }
     }

@@ -83,6 +83,9 @@ struct dispatch_rules {
     struct dispatch_memo *memo; /* optional, owned by the caller; NULL after dispatch_rules_init */
 };
 
+/* the field vocabulary of dispatch layouts: required and optional names, NULL terminated */
+extern const char *const dispatch_required[];
+extern const char *const dispatch_optional[];
 /* dispatch_required_fields - logical fields a dispatch layout must have */
 const char *const *dispatch_required_fields(size_t *n);
 /* dispatch_rules_init - resolve field indexes of a layout; WB_CONFIG if one is missing */

@@ -17,6 +17,7 @@
 #include "flows/dispatch_convert.h"
 #include "flows/dispatch_flow.h"
 #include "flows/feeds.h"
+#include "flows/flow.h"
 #include "layout/layout.h"
 #include "spool/ledger.h"
 
@@ -124,8 +125,8 @@ static int render(void *arg, struct ledger *lg, long long feed_id, FILE *out, lo
 int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struct buf *err)
 {
     memset(df, 0, sizeof *df);
-    int rc = dispatch_rules_init(&df->rules, env->dispatch_layout, env->carriers, env->skus,
-                                 &env->cfg, err);
+    const struct layout *l = flow_env_layout(env, flow_find("dispatch"));
+    int rc = dispatch_rules_init(&df->rules, l, env->carriers, env->skus, &env->cfg, err);
     if (rc != WB_OK)
         return rc;
     df->rules.memo = &df->memo;
@@ -137,7 +138,7 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
         .feed_type = "POST_ORDER_FULFILLMENT_DATA",
         .content_type = "text/xml; charset=UTF-8",
         .priority = 0,
-        .layout = env->dispatch_layout,
+        .layout = l,
         .required = req,
         .nrequired = n,
         .classify = classify,
@@ -181,4 +182,57 @@ int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds
         rc = feeds_poll(fc, env, &of, 0);
     int src = outflow_settle(&of, &env->spool, env->ledger, st);
     return rc != WB_OK ? rc : src;
+}
+
+/* dispatch_flow_open - flow table hook: a bound dispatch flow on the heap */
+int dispatch_flow_open(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err)
+{
+    struct dispatch_flow *df = malloc(sizeof *df);
+    *inst = NULL;
+    *of = NULL;
+    if (!df)
+        return WB_NOMEM;
+    int rc = dispatch_flow_init(df, env, err);
+    if (rc != WB_OK) {
+        free(df);
+        return rc;
+    }
+    *inst = df;
+    *of = &df->of;
+    return WB_OK;
+}
+
+/* dispatch_flow_run_inst - flow table hook over dispatch_flow_run */
+int dispatch_flow_run_inst(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
+                           struct outflow_stats *st)
+{
+    return dispatch_flow_run(inst, env, fc, force, st);
+}
+
+/* dispatch_flow_close - flow table hook: release what dispatch_flow_open made */
+void dispatch_flow_close(void *inst)
+{
+    free(inst);
+}
+
+/* dispatch_flow_convert_check - flow table hook: the layout and maps fit the dispatch rules */
+int dispatch_flow_convert_check(const struct flow_convert_args *a, struct buf *err)
+{
+    struct dispatch_rules rules;
+    return dispatch_rules_init(&rules, a->layout, a->carriers, a->skus, NULL, err);
+}
+
+/* dispatch_flow_convert - flow table hook: `convert dispatch` */
+int dispatch_flow_convert(const struct flow_convert_args *a, FILE *in, FILE *out, FILE *rej,
+                          struct flow_convert_stats *st, struct buf *lines, struct buf *err)
+{
+    struct dispatch_rules rules;
+    struct dispatch_convert_stats ds = {0};
+    *st = (struct flow_convert_stats){0};
+    int rc = dispatch_rules_init(&rules, a->layout, a->carriers, a->skus, NULL, err);
+    if (rc != WB_OK)
+        return rc;
+    rc = dispatch_convert(&rules, in, out, rej, a->merchant, &ds, lines, err);
+    *st = (struct flow_convert_stats){ds.rows, ds.good, ds.rejected, ds.messages};
+    return rc;
 }

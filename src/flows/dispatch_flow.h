@@ -6,6 +6,8 @@
 #ifndef WB_DISPATCH_FLOW_H
 #define WB_DISPATCH_FLOW_H
 
+#include <stdio.h>
+
 #include "flows/dispatch.h"
 #include "flows/env.h"
 #include "flows/outflow.h"
@@ -25,5 +27,17 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
 /* dispatch_flow_run - the dispatch job: intake, batch, submit (fc may be NULL: offline), settle */
 int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds_client *fc,
                       int force, struct outflow_stats *st);
+
+/* the flow table's hooks (flows/flow.h) over the functions above */
+struct outflow;
+struct flow_convert_args;
+struct flow_convert_stats;
+int dispatch_flow_open(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
+int dispatch_flow_run_inst(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
+                           struct outflow_stats *st);
+void dispatch_flow_close(void *inst);
+int dispatch_flow_convert_check(const struct flow_convert_args *a, struct buf *err);
+int dispatch_flow_convert(const struct flow_convert_args *a, FILE *in, FILE *out, FILE *rej,
+                          struct flow_convert_stats *st, struct buf *lines, struct buf *err);
 
 #endif

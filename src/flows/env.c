@@ -7,6 +7,7 @@
 #include "amazon/xsdcheck.h"
 #include "core/wb.h"
 #include "flows/env.h"
+#include "flows/flow.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
 #include "maps/carriers.h"
@@ -14,6 +15,39 @@
 #include "maps/skus.h"
 #include "net/http.h"
 #include "spool/ledger.h"
+
+/* load_layouts - each flow's layout (its `NAME_layout` or its default), checked against the
+ * flow's vocabulary; a `NAME_layout` line naming no flow is an error */
+static int load_layouts(struct wb_env *e, struct buf *errs)
+{
+    int bad = 0;
+    size_t n;
+    const struct flow_def *t = flows(&n);
+    for (int i = 0; i < e->cfg.nflow_layouts; i++)
+        if (!flow_find(e->cfg.flow_layouts[i].flow)) {
+            buf_appendf(errs, "%s:%d: %s_layout: there is no flow '%s' (flows:", e->cfg.path,
+                        e->cfg.flow_layouts[i].line, e->cfg.flow_layouts[i].flow,
+                        e->cfg.flow_layouts[i].flow);
+            for (size_t k = 0; k < n; k++)
+                buf_appendf(errs, " %s", t[k].name);
+            buf_appends(errs, ")\n");
+            bad = 1;
+        }
+    for (size_t k = 0; k < n; k++) {
+        struct layout **l = &e->layouts[k];
+        if (layout_load_named(e->cfg.layout_dir, flow_layout_name(&t[k], &e->cfg), l, errs) !=
+            WB_OK) {
+            bad = 1;
+        } else if (strcmp(layout_flow(*l), t[k].name) != 0) {
+            buf_appendf(errs, "%s: the layout is for flow '%s', set as %s_layout\n",
+                        layout_origin(*l), layout_flow(*l), t[k].name);
+            bad = 1;
+        } else if (flow_layout_check(*l, errs) != WB_OK) {
+            bad = 1;
+        }
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
 
 /* env_load - config, maps, layouts and schemas */
 int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
@@ -24,16 +58,20 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
     if (rc != WB_OK)
         return rc;
     int bad = 0;
-    const char *url[2] = {e->cfg.sp_api_endpoint, e->cfg.lwa_endpoint};
-    static const char *const url_name[2] = {"sp_api_endpoint", "lwa_endpoint"};
-    for (int i = 0; i < 2; i++)
-        if (!http_url_allowed(url[i])) { /* the credentials would go there in clear text */
-            char safe[256];
-            http_redact_url(url[i], safe, sizeof safe);
-            buf_appendf(errs, "%s: %s: '%s' refused: " HTTP_URL_RULE "\n", e->cfg.path, url_name[i],
-                        safe);
-            bad = 1;
-        }
+    for (int a = 0; a < e->cfg.naccounts; a++) { /* accounts[0]: the top-level endpoints */
+        const struct wb_account *acc = &e->cfg.accounts[a];
+        const char *url[2] = {acc->sp_api_endpoint, acc->lwa_endpoint};
+        static const char *const url_name[2] = {"sp_api_endpoint", "lwa_endpoint"};
+        for (int i = 0; i < 2; i++)
+            if (!http_url_allowed(url[i])) { /* the credentials would go there in clear text */
+                char safe[256];
+                http_redact_url(url[i], safe, sizeof safe);
+                buf_appendf(errs, "%s: %s%s%s%s: '%s' refused: " HTTP_URL_RULE "\n", e->cfg.path,
+                            a ? "account." : "", a ? acc->name : "", a ? "." : "", url_name[i],
+                            safe);
+                bad = 1;
+            }
+    }
     if (carriercodes_load(e->cfg.carrier_codes, &e->codes, errs) != WB_OK)
         bad = 1;
     if (!bad && carriers_load(e->cfg.carriers_map, e->codes, &e->carriers, errs) != WB_OK)
@@ -42,8 +80,7 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
         bad = 1;
     if (resultcodes_load(e->cfg.result_codes, &e->results, errs) != WB_OK)
         bad = 1;
-    if (layout_load_named(e->cfg.layout_dir, e->cfg.dispatch_layout, &e->dispatch_layout, errs) !=
-        WB_OK)
+    if (load_layouts(e, errs) != WB_OK)
         bad = 1;
     if (e->cfg.xsd_dir && *e->cfg.xsd_dir) {
         struct buf why; /* xsdcheck_open replaces its buffer's text: keep the others' */
@@ -99,7 +136,8 @@ void env_free(struct wb_env *e)
         spool_close(&e->spool);
     if (e->xsd)
         xsdcheck_close(e->xsd);
-    layout_free(e->dispatch_layout);
+    for (size_t k = 0; k < WB_ARRAY_LEN(e->layouts); k++)
+        layout_free(e->layouts[k]);
     resultcodes_free(e->results);
     skus_free(e->skus);
     carriers_free(e->carriers);

@@ -31,7 +31,7 @@ struct wb_env {
     struct skus *skus;
     struct resultcodes *results;
     struct xsdcheck *xsd;
-    struct layout *dispatch_layout;
+    struct layout *layouts[CONF_MAX_FLOWS]; /* by row of the flow table (flows/flow.h) */
 };
 
 /* env_load - config, maps, layouts and schemas (no spool, no ledger) */

@@ -17,10 +17,11 @@
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/alert.h"
-#include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
+#include "flows/flow.h"
 #include "flows/flow_jobs.h"
+#include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
 #include "spool/ledger.h"
 
@@ -73,20 +74,24 @@ static int online(struct wb_env *env, struct feeds_client *fc)
     return rc;
 }
 
-/* job_dispatch - intake, batch, submit, poll, settle for dispatch files */
-static int job_dispatch(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+/* job_flow - intake, batch, submit, poll, settle for the files of the job's flow */
+static int job_flow(const struct flow_job *j, struct wb_env *env, const char *options,
+                    volatile sig_atomic_t *stop)
 {
+    const struct flow_def *fd = j->flow;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
-    struct dispatch_flow df;
+    void *inst = NULL;
+    struct outflow *of = NULL;
     struct buf err;
     buf_init(&err, 4096);
-    rc = dispatch_flow_init(&df, env, &err);
+    rc = fd->open(env, &inst, &of, &err);
     if (rc != WB_OK)
-        log_error("flow=dispatch event=init-failed error=\"%s\"", buf_str(&err));
+        log_error("flow=%s event=init-failed error=\"%s\"", fd->name, buf_str(&err));
     buf_free(&err);
-    df.of.stop = stop;
+    if (of)
+        of->stop = stop;
     struct feeds_client fc;
     int orc = rc == WB_OK ? online(env, &fc) : WB_AGAIN;
     int on = orc == WB_OK;
@@ -94,43 +99,69 @@ static int job_dispatch(struct wb_env *env, const char *options, volatile sig_at
     long long t0 = clock_mono_ms();
     struct outflow_stats st = {0};
     if (rc == WB_OK)
-        rc = dispatch_flow_run(&df, env, on ? &fc : NULL, force, &st);
-    log_info("job=dispatch outcome=%s files=%ld rows=%ld good=%ld rejected=%ld dup_files=%ld "
+        rc = fd->run(inst, env, on ? &fc : NULL, force, &st);
+    log_info("job=%s outcome=%s files=%ld rows=%ld good=%ld rejected=%ld dup_files=%ld "
              "feeds=%ld settled=%ld duration_ms=%lld",
-             wb_status_str(rc), st.files, st.rows, st.good, st.rejected, st.dup_files,
+             fd->name, wb_status_str(rc), st.files, st.rows, st.good, st.rejected, st.dup_files,
              st.feeds_built, st.settled_files, clock_mono_ms() - t0);
     if (on)
         feeds_client_close(&fc);
+    if (inst)
+        fd->close(inst);
     drop_ledger(env, opened);
     return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
 }
 
-/* job_feeds_poll - submit ready feeds and poll those in flight, for every flow */
-static int job_feeds_poll(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+/* poll_flow - submit ready feeds of one flow, poll those in flight, settle */
+static int poll_flow(const struct flow_def *fd, struct wb_env *env, struct feeds_client *fc,
+                     int all, volatile sig_atomic_t *stop)
 {
+    void *inst = NULL;
+    struct outflow *of = NULL;
+    struct buf err;
+    buf_init(&err, 4096);
+    int rc = fd->open(env, &inst, &of, &err);
+    if (rc != WB_OK)
+        log_error("flow=%s event=init-failed error=\"%s\"", fd->name, buf_str(&err));
+    buf_free(&err);
+    if (rc != WB_OK)
+        return rc;
+    of->stop = stop;
+    rc = feeds_submit_ready(fc, env, of);
+    int prc = outflow_stopping(of) ? WB_OK : feeds_poll(fc, env, of, all);
+    if (rc == WB_OK)
+        rc = prc;
+    struct outflow_stats st = {0};
+    int src = outflow_settle(of, &env->spool, env->ledger, &st);
+    if (rc == WB_OK)
+        rc = src;
+    fd->close(inst);
+    return rc;
+}
+
+/* job_feeds_poll - submit ready feeds and poll those in flight, for every flow */
+static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const char *options,
+                          volatile sig_atomic_t *stop)
+{
+    (void)j;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
-    struct dispatch_flow df;
-    struct buf err;
-    buf_init(&err, 4096);
-    rc = dispatch_flow_init(&df, env, &err);
-    buf_free(&err);
     struct feeds_client fc;
-    int orc = rc == WB_OK ? online(env, &fc) : WB_AGAIN;
+    int orc = online(env, &fc);
     if (orc != WB_OK && orc != WB_AGAIN)
         rc = orc;
     if (orc == WB_OK) {
         int all = options && strstr(options, "now") != NULL;
-        df.of.stop = stop;
-        rc = feeds_submit_ready(&fc, env, &df.of);
-        int prc = outflow_stopping(&df.of) ? WB_OK : feeds_poll(&fc, env, &df.of, all);
-        if (rc == WB_OK)
-            rc = prc;
-        struct outflow_stats st = {0};
-        int src = outflow_settle(&df.of, &env->spool, env->ledger, &st);
-        if (rc == WB_OK)
-            rc = src;
+        size_t n;
+        const struct flow_def *t = flows(&n);
+        for (size_t i = 0; i < n; i++) {
+            if (t[i].direction != FLOW_TO_AMAZON)
+                continue;
+            int frc = poll_flow(&t[i], env, &fc, all, stop);
+            if (rc == WB_OK)
+                rc = frc;
+        }
         feeds_client_close(&fc);
     }
     drop_ledger(env, opened);
@@ -172,15 +203,19 @@ static int job_sftp(struct wb_env *env, const char *options, int push)
 }
 
 /* job_sftp_pull - see job_sftp */
-static int job_sftp_pull(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+static int job_sftp_pull(const struct flow_job *j, struct wb_env *env, const char *options,
+                         volatile sig_atomic_t *stop)
 {
+    (void)j;
     (void)stop;
     return job_sftp(env, options, 0);
 }
 
 /* job_sftp_push - see job_sftp */
-static int job_sftp_push(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+static int job_sftp_push(const struct flow_job *j, struct wb_env *env, const char *options,
+                         volatile sig_atomic_t *stop)
 {
+    (void)j;
     (void)stop;
     return job_sftp(env, options, 1);
 }
@@ -218,8 +253,10 @@ static long purge_dir(const char *dir, time_t cutoff, int depth)
 }
 
 /* job_purge - retention of done/, sent/, reports/, feeds/ and settled ledger rows */
-static int job_purge(struct wb_env *env, const char *options, volatile sig_atomic_t *stop)
+static int job_purge(const struct flow_job *j, struct wb_env *env, const char *options,
+                     volatile sig_atomic_t *stop)
 {
+    (void)j;
     (void)options;
     (void)stop;
     int opened, rc = with_ledger(env, &opened);
@@ -240,33 +277,70 @@ static int job_purge(struct wb_env *env, const char *options, volatile sig_atomi
     return rc;
 }
 
-/* dispatch, feeds-poll and purge all submit, settle or remove feeds: one at a time */
-static const struct flow_job table[] = {
-    {"dispatch", "take WMS dispatch files, build and submit fulfillment feeds", job_dispatch, 0,
-     "feeds", "flush"},
+/* the jobs shared by every flow; each flow's own job (named after it) comes first. The flows'
+ * jobs, feeds-poll and purge all submit, settle or remove feeds: one at a time */
+static const struct flow_job shared[] = {
     {"feeds-poll", "submit ready feeds, poll feeds in flight, settle results", job_feeds_poll, 0,
-     "feeds", "now"},
+     "feeds", "now", NULL},
     {"sftp-pull", "fetch complete files from the WMS SFTP server into in/", job_sftp_pull, 0, NULL,
-     "REMOTE"},
-    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0, NULL, "REMOTE"},
+     "REMOTE", NULL},
+    {"sftp-push", "upload files of out/ to the WMS SFTP server", job_sftp_push, 0, NULL, "REMOTE",
+     NULL},
     {"purge", "retention: old done/ sent/ reports/ feeds/ files and ledger rows", job_purge, 0,
-     "feeds", ""},
+     "feeds", "", NULL},
 };
 
-/* flow_jobs - the table */
+static struct flow_job table[CONF_MAX_FLOWS + WB_ARRAY_LEN(shared)];
+static size_t ntable;
+
+/* flow_jobs - the table: a job per flow of the flow table, then the shared ones */
 const struct flow_job *flow_jobs(size_t *n)
 {
-    *n = WB_ARRAY_LEN(table);
+    if (!ntable) {
+        size_t nf;
+        const struct flow_def *t = flows(&nf);
+        for (size_t i = 0; i < nf; i++)
+            table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
+                                                "feeds",   t[i].job_options, &t[i]};
+        for (size_t i = 0; i < WB_ARRAY_LEN(shared); i++)
+            table[ntable++] = shared[i];
+    }
+    *n = ntable;
     return table;
 }
 
 /* flow_job_find - a job by name */
 const struct flow_job *flow_job_find(const char *name)
 {
-    for (size_t i = 0; i < WB_ARRAY_LEN(table); i++)
-        if (strcmp(table[i].name, name) == 0)
-            return &table[i];
+    size_t n;
+    const struct flow_job *t = flow_jobs(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].name, name) == 0)
+            return &t[i];
     return NULL;
+}
+
+/* flow_job_when - when a job must run besides its schedule: feeds in flight for feeds-poll,
+ * a flow's batch window once rows wait; *when 0 if not */
+int flow_job_when(struct wb_env *env, const struct flow_job *j, time_t now, time_t *when)
+{
+    *when = 0;
+    if (strcmp(j->name, "feeds-poll") == 0) {
+        long n, next;
+        int rc = feeds_in_flight(env, NULL, &n, &next);
+        if (rc == WB_OK && n)
+            *when = next > now ? (time_t)next : now;
+        return rc;
+    }
+    if (j->flow && j->flow->direction == FLOW_TO_AMAZON) {
+        long count;
+        time_t oldest;
+        int rc = ledger_pending_stats(env->ledger, j->flow->name, &count, &oldest);
+        if (rc == WB_OK && count)
+            *when = oldest + env->cfg.batch_window_seconds;
+        return rc;
+    }
+    return WB_OK;
 }
 
 /* word_at - the blank-separated word at *p into w (cut to n - 1 bytes), *p moved past it; 0 at

@@ -169,8 +169,6 @@ static int read_header(struct csvr *r, const char *const *required, size_t nreq,
         r->colfield[col] = (int)k;
     }
     for (size_t q = 0; q < (required ? nreq : l->nfields); q++) {
-        if (!required && !layout_field_required(l, q))
-            continue;
         const char *name = required ? required[q] : l->fields[q].name;
         int k = layout_field_index(l, name);
         if (k < 0) {
@@ -251,7 +249,8 @@ fail_noparser:
     return rc;
 }
 
-/* csvr_open - read BOM and header; required: fields to insist on (NULL: layout_field_required) */
+/* csvr_open - read BOM and header; required: fields to insist on (NULL: every field of the layout)
+ */
 int csvr_open(struct csvr **rp, const struct layout *l, FILE *in, const char *const *required,
               size_t nrequired, struct buf *err)
 {

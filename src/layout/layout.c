@@ -5,7 +5,8 @@
  * reported as "file:line: text" (all of them, not only the first) and the
  * loader returns WB_CONFIG; a layout that loads is fully validated (encoding
  * known to iconv and ASCII compatible, zone installed, fields complete for
- * known flows). Never exits, never reads anything but the layout file.
+ * the flow's field vocabulary is the flow table's check, flows/flow.c). Never exits, never reads
+ * anything but the layout file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,21 +26,6 @@
 #define MAX_FIELDS 256
 #define MAX_VALUE 256
 #define MAX_FIELD_LIMIT (16L * 1024 * 1024)
-
-/* The logical fields each known flow expects; other flows accept any field names. */
-struct flow_fields {
-    const char *flow;
-    const char *const *required;
-    const char *const *optional;
-};
-
-static const char *const dispatch_required[] = {
-    "order_id", "order_item_id", "sku", "quantity", "carrier", "tracking", "ship_time", NULL};
-static const char *const dispatch_optional[] = {"ship_method", NULL};
-
-static const struct flow_fields known_flows[] = {
-    {"dispatch", dispatch_required, dispatch_optional},
-};
 
 /* parse state while reading one layout text */
 struct lparse {
@@ -359,25 +345,12 @@ static void validate(struct lparse *p)
     if (l->bom == LAYOUT_BOM_REQUIRED && !l->is_utf8)
         perr(p, p->lines[K_BOM], "bom = required needs encoding UTF-8");
     l->tz_utc = strcmp(l->tz, "UTC") == 0 || strcmp(l->tz, "Etc/UTC") == 0;
-    if (!l->flow)
-        return;
-    for (size_t k = 0; k < WB_ARRAY_LEN(known_flows); k++) {
-        const struct flow_fields *ff = &known_flows[k];
-        if (strcmp(ff->flow, l->flow) != 0)
-            continue;
-        for (const char *const *r = ff->required; *r; r++)
-            if (layout_field_index(l, *r) < 0)
-                perr(p, 0, "flow %s needs 'field %s = <header>'", l->flow, *r);
-        for (size_t i = 0; i < l->nfields; i++) {
-            int known = 0;
-            for (const char *const *r = ff->required; *r && !known; r++)
-                known = strcmp(*r, l->fields[i].name) == 0;
-            for (const char *const *r = ff->optional; *r && !known; r++)
-                known = strcmp(*r, l->fields[i].name) == 0;
-            if (!known)
-                perr(p, 0, "flow %s has no field '%s'", l->flow, l->fields[i].name);
-        }
-    }
+}
+
+/* layout_origin - the file (or text) the layout came from */
+const char *layout_origin(const struct layout *l)
+{
+    return l->origin;
 }
 
 /* layout_new - a layout with defaults */
@@ -569,22 +542,6 @@ const char *layout_field_name(const struct layout *l, size_t i)
 const char *layout_field_header(const struct layout *l, size_t i)
 {
     return i < l->nfields ? l->fields[i].header : NULL;
-}
-
-/* layout_field_required - 1 if the flow requires field i (all do for unknown flows) */
-int layout_field_required(const struct layout *l, size_t i)
-{
-    if (i >= l->nfields)
-        return 0;
-    for (size_t k = 0; k < WB_ARRAY_LEN(known_flows); k++) {
-        if (strcmp(known_flows[k].flow, l->flow) != 0)
-            continue;
-        for (const char *const *r = known_flows[k].required; *r; r++)
-            if (strcmp(*r, l->fields[i].name) == 0)
-                return 1;
-        return 0;
-    }
-    return 1;
 }
 
 /* layout_field_index - index of a logical field, -1 if the layout has no such field */

@@ -9,8 +9,8 @@
  * Layout files: `key = value` lines; `#` starts a comment at the start of a
  * line, or anywhere as " # " (white space on both sides), so a header such
  * as "Order #" or "Order#Ref" stays intact. Keys:
- *   name = dispatch-legacy        safe name [A-Za-z0-9._-] (required)
- *   flow = dispatch               the flow this layout feeds (required)
+ *   name = wms-legacy             safe name [A-Za-z0-9._-] (required)
+ *   flow = NAME                   the flow this layout feeds (required)
  *   delimiter = ;                 one character, or the word 'tab' (default ,)
  *   quote = "                     one character (default ")
  *   encoding = windows-1252       any ASCII-compatible iconv name (default UTF-8)
@@ -21,8 +21,8 @@
  *   line_end = lf                 lf | crlf, used by the writer (default lf)
  *   max_field = 65536             largest cell in bytes (default 64 KiB)
  *   field <logical> = <header>    logical field name = header text in the file
- * For flow = dispatch the logical names are order_id, order_item_id, sku,
- * quantity, carrier, tracking, ship_time (all required) and ship_method.
+ * Which logical names a flow takes is the flow's own vocabulary (src/flows/flow.c
+ * checks a loaded layout against it); the engine knows no flow.
  *
  * Dates: iso8601 is YYYY-MM-DDThh:mm:ss[.frac] then Z, +hh:mm, +hhmm, +hh or
  * nothing (= layout zone). Formats using only %d %e %m %Y %y %H %M %S %% are
@@ -81,6 +81,8 @@ void layout_free(struct layout *l);
 const char *layout_name(const struct layout *l);
 /* layout_flow - the flow the layout belongs to */
 const char *layout_flow(const struct layout *l);
+/* layout_origin - the file (or text) the layout came from, as errors name it */
+const char *layout_origin(const struct layout *l);
 /* layout_encoding - the declared encoding name */
 const char *layout_encoding(const struct layout *l);
 /* layout_time_zone - the zone local times are read in ("UTC" by default) */
@@ -91,8 +93,6 @@ size_t layout_nfields(const struct layout *l);
 const char *layout_field_name(const struct layout *l, size_t i);
 /* layout_field_header - header text of field i (NULL when out of range) */
 const char *layout_field_header(const struct layout *l, size_t i);
-/* layout_field_required - 1 if the flow requires field i (all do for unknown flows) */
-int layout_field_required(const struct layout *l, size_t i);
 /* layout_field_index - index of a logical field, -1 if the layout has no such field */
 int layout_field_index(const struct layout *l, const char *field);
 /* layout_parse_time - strict date-time parse in the layout's format and zone; WB_PERMFAIL if the
@@ -128,7 +128,8 @@ struct csvr_row {
 
 struct csvr;
 
-/* csvr_open - read BOM and header; required: fields to insist on (NULL: layout_field_required) */
+/* csvr_open - read BOM and header; required: fields to insist on (NULL: every field of the layout)
+ */
 int csvr_open(struct csvr **r, const struct layout *l, FILE *in, const char *const *required,
               size_t nrequired, struct buf *err);
 /* csvr_open_fd - csvr_open over a file descriptor (duplicated; the caller keeps fd) */

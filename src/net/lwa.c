@@ -270,12 +270,17 @@ static void lwa_error_code(const struct buf *b, char *out, size_t n)
     json_decref(root);
 }
 
-/* the page shared with forked jobs: the newest token, for whom, until when */
+/* the pages shared with forked jobs: a token per owner (a seller account's endpoint, client
+ * id and refresh token), until when; one account's token never pushes out another's while
+ * there are slots */
+#define LWA_SHARE_SLOTS 64
 struct lwa_shared {
     pthread_mutex_t lock; /* first: the page's mutex (core/shm) */
-    char owner[65];       /* SHA-256 of endpoint, client id and refresh token */
-    char token[LWA_TOKEN_MAX];
-    long long expires_ms; /* CLOCK_MONOTONIC ms, the same clock in every process */
+    struct lwa_slot {
+        char owner[65]; /* SHA-256 of endpoint, client id and refresh token */
+        char token[LWA_TOKEN_MAX];
+        long long expires_ms; /* CLOCK_MONOTONIC ms, the same clock in every process */
+    } slot[LWA_SHARE_SLOTS];
 };
 static struct lwa_shared *shared;
 
@@ -295,12 +300,13 @@ void lwa_share_close(void)
 }
 
 /* share_lock - lock the shared page (0 = locked); a holder that died may have left a half
- * copied token, which is forgotten */
+ * copied token, so every token is forgotten */
 static int share_lock(void)
 {
     int e = shm_lock(shared);
     if (e == 1)
-        shared->token[0] = '\0';
+        for (size_t i = 0; i < LWA_SHARE_SLOTS; i++)
+            shared->slot[i].token[0] = '\0';
     return e < 0 ? -1 : 0;
 }
 
@@ -319,29 +325,50 @@ static int owner_of(const char *endpoint, const struct lwa_creds *c, char out[65
     return rc;
 }
 
+/* share_slot - the slot of owner, NULL if none (shared locked) */
+static struct lwa_slot *share_slot(const char *owner)
+{
+    for (size_t i = 0; i < LWA_SHARE_SLOTS; i++)
+        if (shared->slot[i].token[0] && strcmp(shared->slot[i].owner, owner) == 0)
+            return &shared->slot[i];
+    return NULL;
+}
+
 /* share_get - copy a valid shared token of this owner into the cache; 1 if one was taken */
 static int share_get(struct lwa_cache *cache, const char *owner, long long now)
 {
     int got = 0;
     if (!shared || share_lock() != 0)
         return 0;
-    if (shared->token[0] && now < shared->expires_ms && strcmp(shared->owner, owner) == 0) {
-        memcpy(cache->token, shared->token, sizeof cache->token);
-        cache->expires_ms = shared->expires_ms;
+    const struct lwa_slot *sl = share_slot(owner);
+    if (sl && now < sl->expires_ms) {
+        memcpy(cache->token, sl->token, sizeof cache->token);
+        cache->expires_ms = sl->expires_ms;
         got = 1;
     }
     shm_unlock(shared);
     return got;
 }
 
-/* share_put - offer a fresh token to the other processes */
+/* share_put - offer a fresh token to the other processes: in its owner's slot, else an empty
+ * one, else the one that expires first */
 static void share_put(const struct lwa_cache *cache, const char *owner)
 {
     if (!shared || share_lock() != 0)
         return;
-    memcpy(shared->token, cache->token, sizeof shared->token);
-    memcpy(shared->owner, owner, sizeof shared->owner);
-    shared->expires_ms = cache->expires_ms;
+    struct lwa_slot *sl = share_slot(owner);
+    for (size_t i = 0; !sl && i < LWA_SHARE_SLOTS; i++)
+        if (!shared->slot[i].token[0])
+            sl = &shared->slot[i];
+    if (!sl) {
+        sl = &shared->slot[0];
+        for (size_t i = 1; i < LWA_SHARE_SLOTS; i++)
+            if (shared->slot[i].expires_ms < sl->expires_ms)
+                sl = &shared->slot[i];
+    }
+    memcpy(sl->token, cache->token, sizeof sl->token);
+    memcpy(sl->owner, owner, sizeof sl->owner);
+    sl->expires_ms = cache->expires_ms;
     shm_unlock(shared);
 }
 

@@ -54,7 +54,8 @@ enum wb_status lwa_token(struct lwa_cache *cache, struct http *h, const char *en
 void lwa_cache_clear(struct lwa_cache *cache);
 /* lwa_share_open - a page of memory shared with the processes forked from now on (the daemon's
  * jobs): a token one job fetched serves the next ones until near its expiry, for the same
- * endpoint and credentials. Never on disk; wiped by lwa_share_close. */
+ * endpoint and credentials; each seller account (its own refresh token) keeps its own token
+ * beside the others'. Never on disk; wiped by lwa_share_close. */
 enum wb_status lwa_share_open(void);
 /* lwa_share_close - wipe and unmap the shared page (in the process that opened it) */
 void lwa_share_close(void);

@@ -57,24 +57,39 @@ struct ratelimit {
     struct bucket b[WB_ARRAY_LEN(plans)];
 };
 
-/* the table shared with forked jobs */
+/* the tables shared with forked jobs: one per owner (Amazon's quotas are per seller account
+ * and application), claimed by the first job of that owner; "" is the default owner */
+#define RATELIMIT_SHARE_TABLES 64
 struct shared_page {
     pthread_mutex_t mu; /* first: the page's mutex (core/shm) */
-    struct ratelimit rl;
+    struct shared_table {
+        int used;
+        char owner[RATELIMIT_OWNER_MAX];
+        struct ratelimit rl;
+    } t[RATELIMIT_SHARE_TABLES];
 };
 static struct shared_page *page;
 
-/* lock - take the shared table's mutex when rl is the shared table */
+/* shared - 1 if rl is one of the shared tables */
+static int shared(const struct ratelimit *rl)
+{
+    for (size_t i = 0; page && i < RATELIMIT_SHARE_TABLES; i++)
+        if (rl == &page->t[i].rl)
+            return 1;
+    return 0;
+}
+
+/* lock - take the shared tables' mutex when rl is a shared table */
 static void lock(struct ratelimit *rl)
 {
-    if (page && rl == &page->rl)
+    if (shared(rl))
         shm_lock(page); /* a job that died holding it leaves whole numbers: nothing to repair */
 }
 
 /* unlock - release what lock took */
 static void unlock(struct ratelimit *rl)
 {
-    if (page && rl == &page->rl)
+    if (shared(rl))
         shm_unlock(page);
 }
 
@@ -91,7 +106,9 @@ enum wb_status ratelimit_share_open(double scale)
     struct shared_page *sp = shm_open_page(sizeof *sp);
     if (!sp)
         return WB_NOMEM;
-    fill(&sp->rl, scale);
+    for (size_t i = 0; i < RATELIMIT_SHARE_TABLES; i++)
+        fill(&sp->t[i].rl, scale);
+    sp->t[0].used = 1; /* the default owner's */
     page = sp;
     return WB_OK;
 }
@@ -127,16 +144,38 @@ double ratelimit_scale_env(void)
     return d;
 }
 
+/* share_find - the shared table of owner, claimed if new; NULL when every table is taken */
+static struct ratelimit *share_find(const char *owner)
+{
+    struct ratelimit *rl = NULL;
+    shm_lock(page);
+    for (size_t i = 0; !rl && i < RATELIMIT_SHARE_TABLES; i++)
+        if (page->t[i].used && strcmp(page->t[i].owner, owner) == 0)
+            rl = &page->t[i].rl;
+    for (size_t i = 0; !rl && i < RATELIMIT_SHARE_TABLES; i++)
+        if (!page->t[i].used) {
+            page->t[i].used = 1;
+            memcpy(page->t[i].owner, owner, strlen(owner) + 1);
+            rl = &page->t[i].rl;
+        }
+    shm_unlock(page);
+    return rl;
+}
+
 /* ratelimit_new - buckets for every known operation, full, rates times scale */
 enum wb_status ratelimit_new(struct ratelimit **out, double scale)
 {
+    return ratelimit_new_for(out, scale, "");
+}
+
+/* ratelimit_new_for - the buckets of one owner (a seller account's credentials) */
+enum wb_status ratelimit_new_for(struct ratelimit **out, double scale, const char *owner)
+{
     *out = NULL;
-    if (!isfinite(scale) || scale <= 0)
+    if (!isfinite(scale) || scale <= 0 || !owner || strlen(owner) >= RATELIMIT_OWNER_MAX)
         return WB_BADARG;
-    if (page && page->rl.scale == scale) {
-        *out = &page->rl; /* the daemon's shared table */
-        return WB_OK;
-    }
+    if (page && page->t[0].rl.scale == scale && (*out = share_find(owner)) != NULL)
+        return WB_OK; /* the daemon's shared table of that owner */
     struct ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
         return WB_NOMEM;
@@ -160,7 +199,7 @@ static void fill(struct ratelimit *rl, double scale)
 /* ratelimit_free - release the buckets (the shared table stays) */
 void ratelimit_free(struct ratelimit *rl)
 {
-    if (page && rl == &page->rl)
+    if (shared(rl))
         return;
     free(rl);
 }

@@ -32,8 +32,15 @@ struct ratelimit;
 
 /* ratelimit_new - buckets for every known operation, full, rates times scale */
 enum wb_status ratelimit_new(struct ratelimit **out, double scale);
-/* ratelimit_share_open - from now on ratelimit_new (at this scale) hands out one table kept
- * in memory shared with the processes forked afterwards; WB_NOMEM/WB_INTERNAL if it cannot */
+/* an owner of buckets: a digest of a seller account's credentials, at most 64 characters */
+#define RATELIMIT_OWNER_MAX 65
+/* ratelimit_new_for - as ratelimit_new, the buckets of one owner: with sharing on, every
+ * process of that owner gets the same table and other owners other tables (WB_BADARG for an
+ * owner too long); when all shared tables are taken, a private one */
+enum wb_status ratelimit_new_for(struct ratelimit **out, double scale, const char *owner);
+/* ratelimit_share_open - from now on ratelimit_new (at this scale) hands out tables kept
+ * in memory shared with the processes forked afterwards, one per owner; WB_NOMEM/WB_INTERNAL
+ * if it cannot */
 enum wb_status ratelimit_share_open(double scale);
 /* ratelimit_share_close - unmap the shared table (in the process that opened it) */
 void ratelimit_share_close(void);

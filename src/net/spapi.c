@@ -13,11 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
+#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "net/http.h"
+#include "net/ratelimit.h"
 #include "net/retry.h"
 #include "net/spapi.h"
 #include "net/spapi_impl.h"
@@ -75,6 +78,23 @@ static int parse_marketplaces(struct spapi *s, const char *list, struct buf *err
     return WB_OK;
 }
 
+/* quota_owner - whose quotas a session spends: Amazon counts them per seller account and
+ * application, so a digest of client id and refresh token (never the secrets themselves);
+ * "" (the default owner) when no digest can be made */
+static const char *quota_owner(const struct lwa_creds *c, char owner[RATELIMIT_OWNER_MAX])
+{
+    struct buf b;
+    buf_init(&b, 16 * 1024);
+    buf_appendf(&b, "%s\n%s", c->client_id ? c->client_id : "",
+                c->refresh_token ? c->refresh_token : "");
+    if (fs_sha256_buf(b.data ? b.data : "", b.len, owner) != WB_OK)
+        owner[0] = '\0';
+    if (b.data)
+        explicit_bzero(b.data, b.len);
+    buf_free(&b);
+    return owner;
+}
+
 /* spapi_open - a session for cfg's endpoints with a copy of creds */
 enum wb_status spapi_open(struct spapi **out, const struct wb_config *cfg,
                           const struct lwa_creds *creds, struct buf *err)
@@ -103,7 +123,8 @@ enum wb_status spapi_open(struct spapi **out, const struct wb_config *cfg,
         rc = rc == WB_BADARG ? WB_CONFIG : rc;
         goto fail;
     }
-    if ((rc = ratelimit_new(&s->rl, ratelimit_scale_env())) != WB_OK)
+    char owner[RATELIMIT_OWNER_MAX];
+    if ((rc = ratelimit_new_for(&s->rl, ratelimit_scale_env(), quota_owner(creds, owner))) != WB_OK)
         goto fail;
     if ((rc = http_open(&s->http, cfg, err)) != WB_OK)
         goto fail;

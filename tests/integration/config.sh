@@ -98,5 +98,25 @@ m=$(WB_OFFLINE=1 "$B" -c "$C" run --once dispatch 2>&1 | grep -c 'level=\(debug\
 [ "$n" -ge 1 ] && [ "$m" -eq 0 ] && echo "ok   -v shows debug lines over log_level = warn" ||
     bad "-v: $n debug line(s) with -v, $m info/debug line(s) without"
 
+# flows and accounts are rows: a layout setting for a flow that does not exist is refused with
+# its line; a second seller account is checked with its own credentials file
+reset; echo "returns_layout = returns-utf8" >>"$C"
+line=$(wc -l <"$C")
+expect_check 78 "wmsbridge.conf:$line: returns_layout: there is no flow 'returns'" \
+    "a layout setting of no flow"
+reset; echo "dispatch_layout = dispatch-legacy" >>"$C"
+expect_check 0 "layout     dispatch-legacy (windows-1252, 7 fields) for flow dispatch" \
+    "dispatch_layout picks the flow's layout"
+reset; cp "$W/etc/credentials" "$W/etc/acme.cred"; chmod 600 "$W/etc/acme.cred"
+{ echo "account.acme.merchant_id = ACME1"; echo "account.acme.credentials = acme.cred"; } >>"$C"
+expect_check 0 "account    acme (seller ACME1, .*): credentials $W/etc/acme.cred: ok" \
+    "a second seller account with its own credentials"
+echo "account.beta.merchant_id = ACME1" >>"$C"
+expect_check 78 "account.beta.merchant_id: seller ACME1 is already account acme" \
+    "one seller in two accounts"
+reset; { echo "account.acme.merchant_id = ACME1"; echo "account.acme.credentials = none.cred"; } >>"$C"
+expect_check 78 "account    acme (seller ACME1, .*): credentials $W/etc/none.cred: " \
+    "an account whose credentials file is missing"
+
 [ $fails -eq 0 ] || exit 1
 echo "ok"

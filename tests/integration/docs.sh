@@ -15,6 +15,7 @@
 #     REJECT CODES section lists exactly its codes; every environment variable read
 #     with getenv(); every sysexits code of src/core/wb.h that src/ uses;
 #   - every layout key of src/layout/layout.c and logical dispatch field;
+#   - the layout setting (FLOW_layout, with its default) of every flow of src/flows/flow.c;
 #   - every alert kind raised in src/ (under alert_command, and in
 #     docs/operations.md);
 # then lints the pages (groff -ww, man --warnings; skipped if not
@@ -49,6 +50,7 @@ remote.docs.host = 127.0.0.1
 remote.docs.user = nobody
 remote.docs.flow = dispatch
 remote.docs.fingerprint = SHA256:AAAA
+account.docs.merchant_id = DOCSCHECK2
 EOF
 "$B" -c "$C/wmsbridge.conf" show >"$TMP/show.txt" 2>"$TMP/show.err" || {
     echo "FAIL: wmsbridge show exited $?:"; cat "$TMP/show.err"; exit 1; }
@@ -126,12 +128,17 @@ def entries(text):
 
 
 # ---- configuration parameters ----
-show_top, show_remote = [], []
+show_top, show_remote, show_account, show_layouts = [], [], [], []
 for line in read(os.path.join(tmp, "show.txt")).splitlines():
     k = line.split(" = ", 1)[0]
     m = re.match(r"^remote\.docs\.(\w+)$", k)
-    if m:
+    a = re.match(r"^account\.docs\.(\w+)$", k)
+    if re.match(r"^\w+_layout$", k):
+        show_layouts.append(k)
+    elif m:
         show_remote.append(m.group(1))
+    elif a:
+        show_account.append(a.group(1))
     elif re.match(r"^\w+$", k):
         show_top.append(k)
     else:
@@ -147,12 +154,15 @@ def table(name):
     if not m:
         fail("cannot find the %s table in src/core/conf.c" % name)
         return []
-    rows = re.findall(r'\{"(\w+)", CONF_(\w+), (NULL|"[^"]*"), R?OFF\(\w+\), (-?\d+), (-?\d+),',
+    rows = re.findall(r'\{"(\w+)", CONF_(\w+), (NULL|"[^"]*"), [RA]?OFF\(\w+\), (-?\d+), (-?\d+),',
                       m.group(1))
     return [(n, t, None if d == "NULL" else d[1:-1], int(lo), int(hi)) for n, t, d, lo, hi in rows]
 
 
-top, remote = table("params"), table("remote_params")
+top, remote, account = table("params"), table("remote_params"), table("account_params")
+if [r[0] for r in account] != show_account:
+    fail("src/core/conf.c account_params %s differ from `show` %s"
+         % ([r[0] for r in account], show_account))
 if [r[0] for r in top] != show_top:
     fail("src/core/conf.c params %s differ from `show` %s" % ([r[0] for r in top], show_top))
 if [r[0] for r in remote] != show_remote:
@@ -188,7 +198,17 @@ def check_params(rows, where, sect):
 
 
 check_params(top, "", section(man5, "PARAMETERS"))
+flow_c = re.sub(r"\s+", " ", read(os.path.join(root, "src/flows/flow.c")))
+flow_rows = re.findall(r'\.name = "(\w+)", .*?\.layout_default = "([^"]+)"', flow_c)
+if not flow_rows:
+    fail("cannot find the flow table in src/flows/flow.c")
+check_params([(f + "_layout", "STR", d, 0, 0) for f, d in flow_rows], "",
+             section(man5, "PARAMETERS"))
+if sorted(f + "_layout" for f, _ in flow_rows) != sorted(show_layouts):
+    fail("src/flows/flow.c flows %s differ from the layouts `show` prints %s"
+         % ([f for f, _ in flow_rows], show_layouts))
 check_params(remote, "remote.NAME.", section(man5, "REMOTES"))
+check_params(account, "account.NAME.", section(man5, "ACCOUNTS"))
 
 # ---- commands and options ----
 cmds = re.findall(r"^  ([a-z][a-z-]*) ", read(os.path.join(tmp, "help.txt")), re.M)
@@ -298,7 +318,8 @@ lsec = section(man5, "LAYOUT FILES")
 for k in sorted(set(re.findall(r'strcmp\(key, "(\w+)"\)', lay)) | {"field"}):
     if not re.search(r"^\.BI? %s\b" % k, lsec, re.M):
         fail("wmsbridge.conf.5: layout key %s is not in LAYOUT FILES" % k)
-for arr in re.findall(r"static const char \*const dispatch_\w+\[\] = \{(.*?)\};", lay, re.S):
+disp = read(os.path.join(root, "src/flows/dispatch.c"))
+for arr in re.findall(r"const char \*const dispatch_\w+\[\] = \{(.*?)\};", disp, re.S):
     for fld in re.findall(r'"(\w+)"', arr):
         if not re.search(r"\b%s\b" % fld, lsec):
             fail("wmsbridge.conf.5: dispatch layout field %s is not in LAYOUT FILES" % fld)

@@ -455,6 +455,17 @@ class Sim:
         self.rng = random.Random(0)
         self.set_faults(dict(self.start_faults), initial=True)
         self.buckets = {}
+        # sellers: one refresh token each (--seller TOKEN=SELLER_ID); the
+        # --refresh-token one is seller "default". A revoked refresh token
+        # gets invalid_grant, and the access tokens it gave are refused.
+        self.sellers = {args.refresh_token: "default"}
+        for sv in args.seller:
+            rt, _, sid = sv.partition("=")
+            if not rt or not sid:
+                raise SystemExit("spapi_sim: --seller wants TOKEN=SELLER_ID")
+            self.sellers[rt] = sid
+        self.revoked = set()
+        self.token_seller = {}
         self.clear_state()
         self.load()
 
@@ -498,7 +509,8 @@ class Sim:
             st = json.loads(f.read().decode("utf-8"))
         for k in ("tokens", "docs", "feeds", "feed_order", "reports",
                   "report_order", "accepted_keys", "received_keys",
-                  "duplicates", "confirmed", "calls", "next_id", "key"):
+                  "duplicates", "confirmed", "calls", "next_id", "key",
+                  "token_seller"):
             if k in st:
                 setattr(self, k, st[k])
         for did in self.docs:
@@ -531,7 +543,8 @@ class Sim:
             st = json.dumps({k: getattr(self, k) for k in (
                 "tokens", "docs", "feeds", "feed_order", "reports",
                 "report_order", "accepted_keys", "received_keys",
-                "duplicates", "confirmed", "calls", "next_id", "key")},
+                "duplicates", "confirmed", "calls", "next_id", "key",
+                "token_seller")},
                 sort_keys=True).encode("utf-8")
         with self.flush_lock:
             atomic_write(p, st)
@@ -640,12 +653,15 @@ class Sim:
             return b.take()
 
     # ----- tokens --------------------------------------------------------
-    def issue_token(self, prefix="Atza|", seconds=None):
-        """issue_token - a new random access token remembered with its expiry."""
+    def issue_token(self, prefix="Atza|", seconds=None, seller=None):
+        """issue_token - a new random access token remembered with its expiry
+        (and the seller whose refresh token it came from)."""
         with self.lock:
             tok = prefix + secrets.token_urlsafe(48)
             secs = self.args.token_seconds if seconds is None else seconds
             self.tokens[tok] = time.time() + secs
+            if seller is not None:
+                self.token_seller[tok] = seller
             now = time.time()
             for t in [t for t, e in self.tokens.items() if e < now - 86400]:
                 del self.tokens[t]
@@ -658,7 +674,7 @@ class Sim:
             if not tok:
                 return "missing"
             e = self.tokens.get(tok)
-            if e is None:
+            if e is None or self.token_seller.get(tok) in self.revoked:
                 return "invalid"
             if time.time() >= e:
                 return "expired"
@@ -815,6 +831,7 @@ class Sim:
                  "fatal": analysis["fatal"],
                  "merchant": analysis.get("merchant"),
                  "seller": analysis.get("seller"),
+                 "token_seller": analysis.get("token_seller"),
                  "messages": analysis["messages"]}
             for m in f["messages"]:
                 for k in m.get("keys", []):
@@ -1082,6 +1099,8 @@ class Sim:
                     "status": self.feed_status(f, now) or "IN_PROGRESS",
                     "createdTime": iso(f["created"]),
                     "inputFeedDocumentId": f["inputFeedDocumentId"],
+                    "merchant": f.get("merchant"),
+                    "tokenSeller": f.get("token_seller"),
                     "messages": [{k: m.get(k) for k in (
                         "message_id", "order_id", "tracking", "carrier",
                         "items", "result", "codes")} for m in f["messages"]]})
@@ -1875,11 +1894,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Reply(401, {"error": "invalid_client",
                               "error_description": "Client authentication "
                               "failed"}, hdr)
-        if f["refresh_token"] != a.refresh_token:
+        seller = self.server.sim.sellers.get(f["refresh_token"])
+        if seller is None or seller in self.server.sim.revoked:
             raise Reply(400, {"error": "invalid_grant",
                               "error_description": "The request has an "
                               "invalid grant parameter : refresh_token"}, hdr)
-        tok, secs = self.server.sim.issue_token()
+        tok, secs = self.server.sim.issue_token(seller=seller)
         self.reply(200, {"access_token": tok, "refresh_token":
                          f["refresh_token"], "token_type": "bearer",
                          "expires_in": int(secs)}, hdr)
@@ -1939,6 +1959,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             an = analyse_listings(data)
         else:
             an = analyse_xml(ft, data, sim.args.xsd, sim.carriers, sim.log)
+        an["token_seller"] = sim.token_seller.get(
+            self.headers.get("x-amz-access-token"))
         fid = sim.create_feed({"feedType": ft, "marketplaceIds": mk,
                                "inputFeedDocumentId": did,
                                "feedOptions": d.get("feedOptions")}, an)
@@ -2226,6 +2248,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if not isinstance(d, dict):
                     raise Reply(400, {"error": "body must be an object"})
                 if d.get("faults", True):
+                    sim.revoked = set()
                     sim.faults = {}
                     sim.set_faults(dict(FAULT_DEFAULTS), initial=True)
                 if d.get("state", True):
@@ -2241,6 +2264,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 sim.hang_release.set()
                 sim.hang_release = threading.Event()
             return self.reply(200, {"reset": True})
+        if path == "/_sim/revoke" and method == "POST":
+            # {"seller": ID}: its refresh token and access tokens stop working
+            sid = d.get("seller") if isinstance(d, dict) else None
+            if sid not in sim.sellers.values():
+                raise Reply(400, {"error": "unknown seller %r" % (sid,)})
+            with sim.lock:
+                sim.revoked.add(sid)
+            return self.reply(200, {"revoked": sid})
         if path == "/_sim/received" and method == "GET":
             return self.reply(200, sim.received())
         if path == "/_sim/stats" and method == "GET":
@@ -2303,6 +2334,9 @@ def main(argv=None):
     ap.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     ap.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     ap.add_argument("--refresh-token", default=DEFAULT_REFRESH_TOKEN)
+    ap.add_argument("--seller", action="append", default=[],
+                    metavar="REFRESH_TOKEN=SELLER_ID",
+                    help="another seller's refresh token (repeatable)")
     ap.add_argument("--faults", help="JSON object of fault settings")
     for k, v in FAULT_DEFAULTS.items():
         extra = {"nargs": "?", "const": "true"} if isinstance(v, bool) else {}

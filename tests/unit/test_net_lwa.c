@@ -205,6 +205,43 @@ static void test_short_token_half_life(void **state)
     http_close(h);
 }
 
+/* test_share_per_account - two sellers' tokens live side by side in the shared pages: a job
+ * of either account takes its own account's token and fetches none */
+static void test_share_per_account(void **state)
+{
+    (void)state;
+    server_start(3600);
+    assert_int_equal(lwa_share_open(), WB_OK);
+    struct http *h = client();
+    struct lwa_creds a = {"id", "secret", "refresh-seller-a"}, b = {"id", "secret", "refresh-b"};
+    struct buf err;
+    buf_init(&err, 1024);
+    struct lwa_cache ca, cb, ca2, cb2;
+    memset(&ca, 0, sizeof ca);
+    memset(&cb, 0, sizeof cb);
+    memset(&ca2, 0, sizeof ca2);
+    memset(&cb2, 0, sizeof cb2);
+    const char *tok = NULL;
+    assert_int_equal(lwa_token(&ca, h, endpoint, &a, 0, &tok, &err), WB_OK);
+    assert_string_equal(tok, "tok-1");
+    assert_int_equal(lwa_token(&cb, h, endpoint, &b, 0, &tok, &err), WB_OK);
+    assert_string_equal(tok, "tok-2");
+    /* later jobs (fresh caches): each account's own token, none fetched */
+    assert_int_equal(lwa_token(&ca2, h, endpoint, &a, 0, &tok, &err), WB_OK);
+    assert_string_equal(tok, "tok-1");
+    assert_int_equal(ca2.refreshes, 0);
+    assert_int_equal(lwa_token(&cb2, h, endpoint, &b, 0, &tok, &err), WB_OK);
+    assert_string_equal(tok, "tok-2");
+    assert_int_equal(cb2.refreshes, 0);
+    lwa_cache_clear(&ca);
+    lwa_cache_clear(&cb);
+    lwa_cache_clear(&ca2);
+    lwa_cache_clear(&cb2);
+    buf_free(&err);
+    http_close(h);
+    lwa_share_close();
+}
+
 int main(void)
 {
     setenv("WB_TEST_INSECURE", "1", 1); /* the token endpoint here is plain http on loopback */
@@ -212,6 +249,7 @@ int main(void)
         cmocka_unit_test_teardown(test_token_refreshed_before_expiry, server_stop),
         cmocka_unit_test_teardown(test_token_never_used_at_expiry, server_stop),
         cmocka_unit_test_teardown(test_short_token_half_life, server_stop),
+        cmocka_unit_test_teardown(test_share_per_account, server_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

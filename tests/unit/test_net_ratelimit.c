@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "core/wb.h"
 #include "net/ratelimit.h"
 
@@ -125,6 +127,40 @@ static void test_low_reserve_across_refill(void **state)
     ratelimit_free(rl);
 }
 
+/* test_buckets_per_owner - shared tables: one owner's calls spend that owner's quota only,
+ * and a later process of the same owner finds its spent buckets */
+static void test_buckets_per_owner(void **state)
+{
+    (void)state;
+    assert_int_equal(ratelimit_share_open(1.0), WB_OK);
+    struct ratelimit *a, *b, *a2, *dflt;
+    assert_int_equal(ratelimit_new_for(&a, 1.0, "seller-a"), WB_OK);
+    assert_int_equal(ratelimit_new_for(&b, 1.0, "seller-b"), WB_OK);
+    assert_int_equal(ratelimit_new(&dflt, 1.0), WB_OK);
+    assert_ptr_not_equal(a, b);
+    assert_ptr_not_equal(a, dflt);
+    assert_int_equal(ratelimit_drain(a, "createFeed"), WB_OK);
+    double rate, burst, tokens;
+    assert_int_equal(ratelimit_info(b, "createFeed", &rate, &burst, &tokens), WB_OK);
+    assert_true(tokens == burst); /* seller b's quota untouched */
+    assert_int_equal(ratelimit_info(dflt, "createFeed", &rate, &burst, &tokens), WB_OK);
+    assert_true(tokens == burst);
+    assert_int_equal(ratelimit_new_for(&a2, 1.0, "seller-a"), WB_OK);
+    assert_ptr_equal(a2, a);
+    assert_int_equal(ratelimit_info(a2, "createFeed", &rate, &burst, &tokens), WB_OK);
+    assert_true(tokens < 1);
+    char longname[RATELIMIT_OWNER_MAX + 1];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    struct ratelimit *bad;
+    assert_int_equal(ratelimit_new_for(&bad, 1.0, longname), WB_BADARG);
+    ratelimit_free(a);
+    ratelimit_free(a2);
+    ratelimit_free(b);
+    ratelimit_free(dflt);
+    ratelimit_share_close();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_refill_caps_at_burst),
         cmocka_unit_test(test_scale_and_header_refill),
         cmocka_unit_test(test_low_reserve_across_refill),
+        cmocka_unit_test(test_buckets_per_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

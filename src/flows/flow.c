@@ -1,0 +1,98 @@
+/*
+ * flow.c - the flow table (see flow.h) and the checks every flow's layouts
+ * pass. Owns the rows; a new flow adds its row here and its code in its own
+ * file. Never exits; never touches the spool, the ledger or the network.
+ */
+#include <string.h>
+
+#include "core/conf.h"
+#include "core/wb.h"
+#include "flows/dispatch_flow.h"
+#include "flows/env.h"
+#include "flows/flow.h"
+#include "layout/layout.h"
+
+static const struct flow_def table[] = {
+    {
+        .name = "dispatch",
+        .direction = FLOW_TO_AMAZON,
+        .layout_default = "dispatch-utf8",
+        .required = dispatch_required,
+        .optional = dispatch_optional,
+        .job_help = "take WMS dispatch files, build and submit fulfillment feeds",
+        .job_options = "flush",
+        .open = dispatch_flow_open,
+        .run = dispatch_flow_run_inst,
+        .close = dispatch_flow_close,
+        .convert = dispatch_flow_convert,
+        .convert_check = dispatch_flow_convert_check,
+    },
+};
+
+_Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per flow");
+
+/* flows - the table */
+const struct flow_def *flows(size_t *n)
+{
+    *n = WB_ARRAY_LEN(table);
+    return table;
+}
+
+/* flow_find - a flow by name */
+const struct flow_def *flow_find(const char *name)
+{
+    for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+/* flow_index - the row number of fd */
+size_t flow_index(const struct flow_def *fd)
+{
+    return (size_t)(fd - table);
+}
+
+/* flow_layout_name - the layout cfg names for fd */
+const char *flow_layout_name(const struct flow_def *fd, const struct wb_config *cfg)
+{
+    return conf_flow_layout(cfg, fd->name, fd->layout_default);
+}
+
+/* in_list - 1 if name is one of the NULL terminated list */
+static int in_list(const char *const *list, const char *name)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* flow_layout_check - l against the vocabulary of the flow it names */
+int flow_layout_check(const struct layout *l, struct buf *errs)
+{
+    const struct flow_def *fd = flow_find(layout_flow(l));
+    if (!fd)
+        return WB_OK;
+    int bad = 0;
+    for (const char *const *r = fd->required; r && *r; r++)
+        if (layout_field_index(l, *r) < 0) {
+            buf_appendf(errs, "%s: flow %s needs 'field %s = <header>'\n", layout_origin(l),
+                        fd->name, *r);
+            bad = 1;
+        }
+    for (size_t i = 0; i < layout_nfields(l); i++) {
+        const char *f = layout_field_name(l, i);
+        if (!in_list(fd->required, f) && !in_list(fd->optional, f)) {
+            buf_appendf(errs, "%s: flow %s has no field '%s'\n", layout_origin(l), fd->name, f);
+            bad = 1;
+        }
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
+
+/* flow_env_layout - the loaded layout of fd */
+const struct layout *flow_env_layout(const struct wb_env *env, const struct flow_def *fd)
+{
+    return env->layouts[flow_index(fd)];
+}

@@ -1,0 +1,86 @@
+/*
+ * flow.h - the flow table: one row per flow, iterated by the commands, the
+ * scheduler wiring, the environment loader and the layout check. Nothing
+ * outside src/flows/ names a flow; adding one is a file src/flows/NAME_flow.c
+ * (its rules, classifier and renderer) plus a row in flow.c.
+ *
+ * What is a flow and what is shared machinery in src/flows/:
+ *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
+ *                dispatch_convert.c (`convert dispatch`)
+ *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
+ *                (jobs), outflow.c (WMS -> Amazon pipeline), feeds.c (feed submit/poll/settle),
+ *                rejects.c, cells.c, keyset.c, alert.c, sftp_xfer.c
+ *
+ * A flow's name is its spool directory (in/NAME/, work/NAME/, reject/NAME/...), its ledger
+ * `flow` column, its job's name and its layout setting (`NAME_layout`).
+ * Returns WB_* codes; never exits.
+ */
+#ifndef WB_FLOW_H
+#define WB_FLOW_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/buf.h"
+
+struct wb_env;
+struct layout;
+struct outflow;
+struct outflow_stats;
+struct feeds_client;
+
+enum flow_direction {
+    FLOW_TO_AMAZON,   /* WMS files in in/NAME/ become feeds */
+    FLOW_FROM_AMAZON, /* Amazon documents become WMS files in out/NAME/ */
+};
+
+/* what `convert FLOW` is given on its command line */
+struct flow_convert_args {
+    const struct layout *layout;
+    const struct carriers *carriers;
+    const struct skus *skus; /* NULL: not checked */
+    const char *merchant;
+};
+
+struct flow_convert_stats {
+    long rows, good, rejected, messages;
+};
+
+struct flow_def {
+    const char *name;
+    enum flow_direction direction;
+    const char *layout_default;  /* layout when the config has no `NAME_layout` line */
+    const char *const *required; /* field vocabulary of its layouts, NULL terminated */
+    const char *const *optional;
+    const char *job_help; /* its job (named after the flow) in `run --once` and the schedule */
+    const char *job_options;
+    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline */
+    int (*open)(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
+    /* run - intake, batch, submit (fc NULL: offline), poll, settle */
+    int (*run)(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
+               struct outflow_stats *st);
+    void (*close)(void *inst);
+    /* convert - stdin rows to a feed on out, rejects to rej (NULL: none); lines (optional)
+     * gets each message's first input line as a long; NULL: the flow does not convert */
+    int (*convert)(const struct flow_convert_args *a, FILE *in, FILE *out, FILE *rej,
+                   struct flow_convert_stats *st, struct buf *lines, struct buf *err);
+    /* convert_check - WB_CONFIG with the reason in err when a's layout and maps do not fit */
+    int (*convert_check)(const struct flow_convert_args *a, struct buf *err);
+};
+
+/* flows - the table, n rows */
+const struct flow_def *flows(size_t *n);
+/* flow_find - a flow by name, NULL if none */
+const struct flow_def *flow_find(const char *name);
+/* flow_index - the row number of fd in the table */
+size_t flow_index(const struct flow_def *fd);
+/* flow_layout_name - the layout a config names for fd (its `NAME_layout` or the default) */
+struct wb_config;
+const char *flow_layout_name(const struct flow_def *fd, const struct wb_config *cfg);
+/* flow_layout_check - WB_CONFIG with "origin: text" lines in errs when l lacks a field of the
+ * vocabulary of the flow it names or has one outside it; layouts of no known flow pass */
+int flow_layout_check(const struct layout *l, struct buf *errs);
+/* flow_env_layout - the loaded layout of fd in env (NULL if not loaded) */
+const struct layout *flow_env_layout(const struct wb_env *env, const struct flow_def *fd);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * test_flows_table.c - the flow table (flows/flow.c): every row complete, a job per flow in
+ * the job table, a layout checked against the vocabulary of the flow it names (the layout
+ * engine knows no flow), and `FLOW_layout` settings of the config read generically.
+ * Owns only its temporary directory; never touches a spool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/wb.h"
+#include "flows/flow.h"
+#include "flows/flow_jobs.h"
+#include "layout/layout.h"
+
+/* check_text - flow_layout_check of a layout text; its findings (malloc'd) */
+static char *check_text(const char *text, int *rc)
+{
+    struct layout *l = NULL;
+    struct buf errs;
+    buf_init(&errs, 4096);
+    assert_int_equal(layout_parse_text(text, strlen(text), "t.layout", &l, &errs), WB_OK);
+    *rc = flow_layout_check(l, &errs);
+    char *e = strdup(buf_str(&errs));
+    layout_free(l);
+    buf_free(&errs);
+    return e;
+}
+
+/* expect_in - assert that hay contains needle */
+static void expect_in(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("expected '%s' in '%s'", needle, hay);
+}
+
+/* test_rows - every row names itself, its layout, its vocabulary and its hooks; its job exists */
+static void test_rows(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct flow_def *t = flows(&n);
+    assert_true(n >= 1 && n <= CONF_MAX_FLOWS);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(t[i].name);
+        assert_non_null(t[i].layout_default);
+        assert_non_null(t[i].required);
+        assert_non_null(t[i].open);
+        assert_non_null(t[i].run);
+        assert_non_null(t[i].close);
+        assert_ptr_equal(flow_find(t[i].name), &t[i]);
+        assert_int_equal(flow_index(&t[i]), i);
+        const struct flow_job *j = flow_job_find(t[i].name);
+        assert_non_null(j);
+        assert_ptr_equal(j->flow, &t[i]);
+    }
+    assert_null(flow_find("no-such-flow"));
+    assert_null(flow_find(NULL));
+    const struct flow_job *fp = flow_job_find("feeds-poll");
+    assert_non_null(fp);
+    assert_null(fp->flow);
+}
+
+/* test_vocabulary - a dispatch layout must name exactly the dispatch fields; others pass */
+static void test_vocabulary(void **state)
+{
+    (void)state;
+    int rc;
+    char *e =
+        check_text("name = x\nflow = dispatch\nfield order_id = A\nfield odrer_item = B\n", &rc);
+    assert_int_equal(rc, WB_CONFIG);
+    expect_in(e, "t.layout: flow dispatch needs 'field sku = <header>'");
+    expect_in(e, "flow dispatch needs 'field order_item_id = <header>'");
+    expect_in(e, "flow dispatch has no field 'odrer_item'");
+    free(e);
+    e = check_text("name = x\nflow = dispatch\nfield order_id = A\nfield order_item_id = B\n"
+                   "field sku = C\nfield quantity = D\nfield carrier = E\nfield tracking = F\n"
+                   "field ship_time = G\nfield ship_method = H\n",
+                   &rc);
+    assert_int_equal(rc, WB_OK);
+    assert_string_equal(e, "");
+    free(e);
+    e = check_text("name = x\nflow = other\nfield a = A\n", &rc);
+    assert_int_equal(rc, WB_OK);
+    free(e);
+}
+
+/* test_layout_setting - `FLOW_layout` lines are kept by flow name, the default otherwise */
+static void test_layout_setting(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wbflows.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char *const files[] = {"carriers.map", "skus.map", "amazon-carrier-codes.txt"};
+    char p[256];
+    for (size_t i = 0; i < WB_ARRAY_LEN(files); i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        FILE *f = fopen(p, "w");
+        assert_non_null(f);
+        fclose(f);
+    }
+    snprintf(p, sizeof p, "%s/w.conf", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("merchant_id = M1\ndispatch_layout = dispatch-legacy\nreturns_layout = r1\n", f);
+    fclose(f);
+    struct wb_config c;
+    struct buf errs;
+    buf_init(&errs, 4096);
+    assert_int_equal(conf_load(&c, p, &errs), WB_OK);
+    assert_string_equal(conf_flow_layout(&c, "dispatch", "d"), "dispatch-legacy");
+    assert_string_equal(conf_flow_layout(&c, "returns", "d"), "r1");
+    assert_string_equal(conf_flow_layout(&c, "orders", "d"), "d");
+    assert_string_equal(flow_layout_name(flow_find("dispatch"), &c), "dispatch-legacy");
+    struct buf out;
+    buf_init(&out, 65536);
+    assert_int_equal(conf_show(&c, 1, &out), WB_OK);
+    expect_in(buf_str(&out), "dispatch_layout = dispatch-legacy\n");
+    buf_free(&out);
+    conf_free(&c);
+    buf_free(&errs);
+    for (size_t i = 0; i < WB_ARRAY_LEN(files); i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/w.conf", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_vocabulary),
+        cmocka_unit_test(test_layout_setting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
