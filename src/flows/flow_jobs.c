@@ -52,10 +52,10 @@ static void drop_ledger(struct wb_env *env, int opened)
     env->have_spool = 0;
 }
 
-/* online - open an SP-API session into fc. WB_OK; WB_AGAIN when the environment asks for
- * offline runs (WB_OFFLINE=1: tests, demos), which is no failure; else the reason the session
- * cannot be had, which is never quiet: logged, an "offline" alert raised (cleared once a
- * session opens again), and returned so the job fails after its local work */
+/* online - open the SP-API client into fc. WB_OK; WB_AGAIN when the environment asks for
+ * offline runs (WB_OFFLINE=1: tests, demos), which is no failure; else the reason the client
+ * cannot be opened, which is never quiet: logged, an "offline" alert raised (cleared once the
+ * client opens again), and returned so the job fails after its local work */
 static int online(struct wb_env *env, struct feeds_client *fc)
 {
     const char *off = getenv("WB_OFFLINE");

@@ -136,6 +136,33 @@ static void note_attempts(struct buf *err, const struct buf *first, int rc, int 
         buf_appendf(err, " (after %d attempts)", attempts);
 }
 
+/* with_retries - run one pass (pass(arg, err)) until it is not a TEMPFAIL or XFER_ATTEMPTS
+ * passes failed, waiting by the retry policy between them; the last failure in err, with how
+ * many attempts and what went wrong first */
+static int with_retries(const struct wb_config *cfg, const struct wb_remote *r, const char *what,
+                        int (*pass)(void *arg, struct buf *err), void *arg, struct buf *err)
+{
+    struct buf first;
+    buf_init(&first, 2048);
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        buf_reset(err);
+        rc = pass(arg, err);
+        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS) {
+            note_attempts(err, &first, rc, attempt);
+            break;
+        }
+        long d = backoff_ms(cfg, attempt);
+        log_warn("remote=%s event=%s_retry attempt=%d delay_ms=%ld reason=\"%s\"", r->name, what,
+                 attempt, d, buf_str(err));
+        if (attempt == 1)
+            buf_appends(&first, buf_str(err));
+        sleep_ms(d);
+    }
+    buf_free(&first);
+    return rc;
+}
+
 /* remote_join - dir + "/" + name for a remote path ("" or "." dir keeps it relative) */
 static int remote_join(char *out, size_t n, const char *dir, const char *name)
 {
@@ -374,6 +401,20 @@ out:
     return rc;
 }
 
+struct pull_args {
+    const struct wb_remote *r;
+    const char *indir;
+    struct ledger *lg;
+    struct sftp_pull_stats *st;
+};
+
+/* pull_once - one pull pass, for with_retries */
+static int pull_once(void *arg, struct buf *err)
+{
+    struct pull_args *a = arg;
+    return pull_pass(a->r, a->indir, a->lg, a->st, err);
+}
+
 /* sftp_pull - take complete files from remote_dir into in/<flow>/ */
 int sftp_pull(const struct wb_config *cfg, const struct wb_remote *r, struct spool *sp,
               struct ledger *lg, struct sftp_pull_stats *st, struct buf *err)
@@ -388,23 +429,8 @@ int sftp_pull(const struct wb_config *cfg, const struct wb_remote *r, struct spo
                     wb_status_str(rc));
         return rc;
     }
-    struct buf first;
-    buf_init(&first, 2048);
-    for (int attempt = 1;; attempt++) {
-        buf_reset(err);
-        rc = pull_pass(r, indir, lg, st, err);
-        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS) {
-            note_attempts(err, &first, rc, attempt);
-            break;
-        }
-        long d = backoff_ms(cfg, attempt);
-        log_warn("remote=%s event=pull_retry attempt=%d delay_ms=%ld reason=\"%s\"", r->name,
-                 attempt, d, buf_str(err));
-        if (attempt == 1)
-            buf_appends(&first, buf_str(err));
-        sleep_ms(d);
-    }
-    buf_free(&first);
+    struct pull_args a = {r, indir, lg, st};
+    rc = with_retries(cfg, r, "pull", pull_once, &a, err);
     log_info("remote=%s event=pull_done status=%s listed=%ld taken=%ld duplicates=%ld "
              "waiting=%ld refused=%ld failed=%ld bytes=%lld",
              r->name, wb_status_str(rc), st->listed, st->taken, st->duplicates, st->waiting,
@@ -564,6 +590,20 @@ static int push_pass(const struct wb_remote *r, struct spool *sp, const char *ou
     return rc == WB_OK ? first_perm : rc;
 }
 
+struct push_args {
+    const struct wb_remote *r;
+    struct spool *sp;
+    const char *outdir;
+    struct sftp_push_stats *st;
+};
+
+/* push_once - one push pass, for with_retries */
+static int push_once(void *arg, struct buf *err)
+{
+    struct push_args *a = arg;
+    return push_pass(a->r, a->sp, a->outdir, a->st, err);
+}
+
 /* sftp_push - upload every complete file of out/<flow>/ to remote_dir */
 int sftp_push(const struct wb_config *cfg, const struct wb_remote *r, struct spool *sp,
               struct sftp_push_stats *st, struct buf *err)
@@ -578,23 +618,8 @@ int sftp_push(const struct wb_config *cfg, const struct wb_remote *r, struct spo
                     wb_status_str(rc));
         return rc;
     }
-    struct buf first;
-    buf_init(&first, 2048);
-    for (int attempt = 1;; attempt++) {
-        buf_reset(err);
-        rc = push_pass(r, sp, outdir, st, err);
-        if (rc != WB_TEMPFAIL || attempt == XFER_ATTEMPTS) {
-            note_attempts(err, &first, rc, attempt);
-            break;
-        }
-        long d = backoff_ms(cfg, attempt);
-        log_warn("remote=%s event=push_retry attempt=%d delay_ms=%ld reason=\"%s\"", r->name,
-                 attempt, d, buf_str(err));
-        if (attempt == 1)
-            buf_appends(&first, buf_str(err));
-        sleep_ms(d);
-    }
-    buf_free(&first);
+    struct push_args a = {r, sp, outdir, st};
+    rc = with_retries(cfg, r, "push", push_once, &a, err);
     log_info("remote=%s event=push_done status=%s sent=%ld already=%ld failed=%ld bytes=%lld",
              r->name, wb_status_str(rc), st->sent, st->already, st->failed, st->bytes);
     return rc;

@@ -397,6 +397,20 @@ static void read_file_row(sqlite3_stmt *st, struct ledger_file *f)
     col_copy(st, 6, f->layout, sizeof f->layout);
 }
 
+/* file_step - the one file a bound query finds (WB_NOTFOUND if none); finishes st */
+static int file_step(struct ledger *l, sqlite3_stmt *st, struct ledger_file *out)
+{
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_file_row(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
 /* file_query - one file by a query with two text params (or id) */
 static int file_query(struct ledger *l, const char *sql, const char *a, const char *b, long long id,
                       struct ledger_file *out)
@@ -410,16 +424,7 @@ static int file_query(struct ledger *l, const char *sql, const char *a, const ch
     } else {
         sqlite3_bind_int64(st, 1, id);
     }
-    int rc = sqlite3_step(st);
-    int res = WB_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_file_row(st, out);
-        res = WB_OK;
-    } else if (rc != SQLITE_DONE) {
-        res = map_rc(l, rc);
-    }
-    done(l, st);
-    return res;
+    return file_step(l, st, out);
 }
 
 static const char sql_file_digest[] =
@@ -462,15 +467,7 @@ enum wb_status ledger_file_by_identity(struct ledger *l, const char *flow, const
     bind_text(st, 1, flow);
     bind_text(st, 2, name);
     bind_text(st, 3, digest);
-    int rc = sqlite3_step(st), res = WB_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_file_row(st, out);
-        res = WB_OK;
-    } else if (rc != SQLITE_DONE) {
-        res = map_rc(l, rc);
-    }
-    done(l, st);
-    return res;
+    return file_step(l, st, out);
 }
 
 /* ledger_file_before - the newest record of flow/name older than record before_id */
@@ -485,15 +482,7 @@ enum wb_status ledger_file_before(struct ledger *l, const char *flow, const char
     bind_text(st, 1, flow);
     bind_text(st, 2, name);
     sqlite3_bind_int64(st, 3, before_id);
-    int rc = sqlite3_step(st), res = WB_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_file_row(st, out);
-        res = WB_OK;
-    } else if (rc != SQLITE_DONE) {
-        res = map_rc(l, rc);
-    }
-    done(l, st);
-    return res;
+    return file_step(l, st, out);
 }
 
 /* ledger_file_has_line - WB_OK if file_id has a row at lineno with these raw cells */
