@@ -197,6 +197,38 @@ OPS = [
      "createRestrictedDataToken", 1, 10),
 ]
 
+# Operations of further flows live beside this file in sim_*.py modules, one per
+# area (orders, reports, listings ...). Each module defines
+#   OPS        rows like the ones above, operation names unique
+#   HANDLERS   {operation: function(handler, m, q, body) -> (status, body)}
+#   STATE      optional {key: factory}: per-module state on sim.ext[key], kept in state.json
+#   CONTROL    optional {"/_sim/PATH": function(handler, method, body_json)}
+# and reads the Sim through handler.server.sim. Loaded once by main, by file name.
+EXT_HANDLERS = {}
+EXT_STATE = {}
+EXT_CONTROL = {}
+
+
+def load_extensions():
+    """load_extensions - import the sim_*.py modules beside this file."""
+    import importlib.util
+    here = os.path.dirname(os.path.abspath(__file__))
+    for fn in sorted(os.listdir(here)):
+        if not (fn.startswith("sim_") and fn.endswith(".py")):
+            continue
+        spec = importlib.util.spec_from_file_location(fn[:-3],
+                                                      os.path.join(here, fn))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for row in getattr(mod, "OPS", []):
+            if any(r[2] == row[2] for r in OPS):
+                raise SystemExit("spapi_sim: %s: operation %s twice"
+                                 % (fn, row[2]))
+            OPS.append(tuple(row))
+        EXT_HANDLERS.update(getattr(mod, "HANDLERS", {}))
+        EXT_STATE.update(getattr(mod, "STATE", {}))
+        EXT_CONTROL.update(getattr(mod, "CONTROL", {}))
+
 FAULT_DEFAULTS = {
     "rate429": 0.0,         # probability of an injected 429 per SP-API call
     "rate500": 0.0,         # probability of 500 InternalFailure
@@ -487,6 +519,7 @@ class Sim:
         self.stats = {"ops": {}, "injected": {}, "throttled": 0}
         self.next_id = int(time.time()) * 10
         self.key = secrets.token_hex(16)
+        self.ext = {k: f() for k, f in EXT_STATE.items()}
         self.seed_settlement()
 
     def new_id(self):
@@ -510,7 +543,7 @@ class Sim:
         for k in ("tokens", "docs", "feeds", "feed_order", "reports",
                   "report_order", "accepted_keys", "received_keys",
                   "duplicates", "confirmed", "calls", "next_id", "key",
-                  "token_seller"):
+                  "token_seller", "ext"):
             if k in st:
                 setattr(self, k, st[k])
         for did in self.docs:
@@ -544,7 +577,7 @@ class Sim:
                 "tokens", "docs", "feeds", "feed_order", "reports",
                 "report_order", "accepted_keys", "received_keys",
                 "duplicates", "confirmed", "calls", "next_id", "key",
-                "token_seller")},
+                "token_seller", "ext")},
                 sort_keys=True).encode("utf-8")
         with self.flush_lock:
             atomic_write(p, st)
@@ -1843,7 +1876,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with sim.lock:
                 sim.stats["throttled"] += 1
             return self.quota()
-        st, obj = getattr(self, "op_" + op)(m, q, body)
+        if op in EXT_HANDLERS:
+            st, obj = EXT_HANDLERS[op](self, m, q, body)
+        else:
+            st, obj = getattr(self, "op_" + op)(m, q, body)
         if st is not None:  # None: the handler hung up without an answer
             self.reply(st, obj)
 
@@ -2277,6 +2313,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_sim/stats" and method == "GET":
             with sim.lock:
                 return self.reply(200, json.loads(json.dumps(sim.stats)))
+        if path in EXT_CONTROL:
+            return EXT_CONTROL[path](self, method, d)
         if path == "/_sim/health" and method == "GET":
             return self.reply(200, {"ok": True, "pid": os.getpid(),
                                     "url": sim.base_url})
@@ -2319,6 +2357,7 @@ def parent_watch(ppid, stop):
 
 def main(argv=None):
     """main - parse options, bind 127.0.0.1, write the port file, serve."""
+    load_extensions()
     ap = argparse.ArgumentParser(description="Loopback SP-API simulator "
                                  "for wmsbridge tests.")
     ap.add_argument("--port", type=int, default=0)
