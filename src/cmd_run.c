@@ -179,7 +179,7 @@ static int set_watch(struct runner *r)
     int worst = WB_OK;
     r->nwatch = 0;
     for (size_t i = 0; i < n; i++) {
-        if (t[i].direction != FLOW_TO_AMAZON)
+        if (t[i].direction != FLOW_TO_AMAZON || !t[i].open)
             continue;
         char *path = r->watch_path[r->nwatch];
         int rc = spool_ensure_flow(&r->env.spool, t[i].name);

@@ -1,0 +1,395 @@
+/*
+ * inventory.c - the inventory flow's rules and per-SKU stock table (see
+ * inventory.h).
+ *
+ * Owns the table: SKU entries in first-seen order, an index of them, the SKU
+ * texts, and the set of row keys seen (for duplicates). Must never count a
+ * row it rejected, publish a SKU one of whose rows it rejected, or guess a
+ * state; never touches the spool, the ledger or the network; never exits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strutil.h"
+#include "core/wb.h"
+#include "flows/inventory.h"
+#include "flows/keyset.h"
+#include "layout/layout.h"
+#include "maps/buffers.h"
+#include "maps/skus.h"
+#include "maps/stockstates.h"
+
+/* the field vocabulary of inventory layouts */
+const char *const inventory_required[] = {"sku", "state", "location", "quantity", NULL};
+const char *const inventory_optional[] = {"snapshot_time", NULL};
+
+#define TABLE_MAX ((size_t)1 << 30) /* SKUs or row keys in one snapshot at most */
+
+/* inventory_required_fields - the fields a snapshot must have */
+const char *const *inventory_required_fields(size_t *n)
+{
+    *n = WB_ARRAY_LEN(inventory_required) - 1;
+    return inventory_required;
+}
+
+/* inventory_rules_init - bind the rules to a layout and maps */
+int inventory_rules_init(struct inventory_rules *r, const struct layout *l,
+                         const struct stockstates *states, const struct skus *skus,
+                         const struct buffers *buffers, struct buf *err)
+{
+    memset(r, 0, sizeof *r);
+    r->layout = l;
+    r->states = states;
+    r->skus = skus;
+    r->buffers = buffers;
+    if (!states) {
+        buf_appendf(err, "the inventory flow needs the stock states map\n");
+        return WB_CONFIG;
+    }
+    int *slots[] = {&r->f_sku, &r->f_state, &r->f_location, &r->f_quantity};
+    _Static_assert(WB_ARRAY_LEN(slots) == WB_ARRAY_LEN(inventory_required) - 1, "a slot a field");
+    for (size_t i = 0; i < WB_ARRAY_LEN(slots); i++) {
+        *slots[i] = layout_field_index(l, inventory_required[i]);
+        if (*slots[i] < 0) {
+            buf_appendf(err, "layout %s has no field '%s' (needed by the inventory flow)\n",
+                        layout_name(l), inventory_required[i]);
+            return WB_CONFIG;
+        }
+    }
+    return WB_OK;
+}
+
+/* inventory_stock_init - an empty table */
+int inventory_stock_init(struct inventory_stock *t)
+{
+    memset(t, 0, sizeof *t);
+    t->nslot = 1024;
+    t->capseen = 4096;
+    t->slot = calloc(t->nslot, sizeof *t->slot);
+    t->seen = calloc(t->capseen, sizeof *t->seen);
+    if (!t->slot || !t->seen) {
+        inventory_stock_free(t);
+        return WB_NOMEM;
+    }
+    return WB_OK;
+}
+
+/* inventory_stock_free - release */
+void inventory_stock_free(struct inventory_stock *t)
+{
+    free(t->v);
+    free(t->slot);
+    free(t->text);
+    free(t->seen);
+    memset(t, 0, sizeof *t);
+}
+
+/* hash_sku - the index hash of n bytes */
+static uint64_t hash_sku(const char *s, size_t n)
+{
+    const char *part[1] = {s};
+    return keyset_hash_parts(part, &n, 1);
+}
+
+/* find_slot - the slot of the n bytes at s: holding it, or the empty one it would take */
+static size_t find_slot(const struct inventory_stock *t, const char *s, size_t n, uint64_t h)
+{
+    size_t mask = t->nslot - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint32_t k = t->slot[i];
+        if (!k)
+            return i;
+        const struct inventory_sku *e = &t->v[k - 1];
+        if (e->len == n && memcmp(t->text + e->key, s, n) == 0)
+            return i;
+    }
+}
+
+/* grow_index - double the index */
+static int grow_index(struct inventory_stock *t)
+{
+    size_t nslot = t->nslot * 2;
+    uint32_t *slot = calloc(nslot, sizeof *slot);
+    if (!slot)
+        return WB_NOMEM;
+    free(t->slot);
+    t->slot = slot;
+    t->nslot = nslot;
+    for (size_t k = 0; k < t->n; k++) {
+        const struct inventory_sku *e = &t->v[k];
+        size_t i = find_slot(t, t->text + e->key, e->len, hash_sku(t->text + e->key, e->len));
+        t->slot[i] = (uint32_t)(k + 1);
+    }
+    return WB_OK;
+}
+
+/* reserve - room for n more bytes at *p of *cap, holding used */
+static int reserve(void **p, size_t *cap, size_t used, size_t more, size_t unit)
+{
+    if (used + more <= *cap)
+        return WB_OK;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < used + more)
+        ncap *= 2;
+    void *q = realloc(*p, ncap * unit);
+    if (!q)
+        return WB_NOMEM;
+    *p = q;
+    *cap = ncap;
+    return WB_OK;
+}
+
+/* entry - the SKU's entry, added (with seller and listed) when new; NULL out of memory */
+static struct inventory_sku *entry(struct inventory_stock *t, const char *s, size_t n,
+                                   const char *seller, int listed)
+{
+    uint64_t h = hash_sku(s, n);
+    size_t i = find_slot(t, s, n, h);
+    if (t->slot[i])
+        return &t->v[t->slot[i] - 1];
+    if (t->n >= TABLE_MAX)
+        return NULL;
+    if (reserve((void **)&t->v, &t->cap, t->n, 1, sizeof *t->v) != WB_OK ||
+        reserve((void **)&t->text, &t->tcap, t->tlen, n + 1, 1) != WB_OK)
+        return NULL;
+    memcpy(t->text + t->tlen, s, n);
+    t->text[t->tlen + n] = '\0';
+    t->v[t->n] = (struct inventory_sku){t->tlen, n, seller, 0, (unsigned char)listed, 0};
+    t->tlen += n + 1;
+    t->slot[i] = (uint32_t)++t->n;
+    if (t->n * 2 > t->nslot && grow_index(t) != WB_OK)
+        return NULL;
+    return &t->v[t->n - 1];
+}
+
+/* seen_add - 1 if h was seen before, else 0 after adding it; -1 out of memory */
+static int seen_add(struct inventory_stock *t, uint64_t h)
+{
+    if ((t->nseen + 1) * 4 > t->capseen * 3) {
+        if (t->capseen >= TABLE_MAX)
+            return -1;
+        size_t ncap = t->capseen * 2;
+        uint64_t *v = calloc(ncap, sizeof *v);
+        if (!v)
+            return -1;
+        for (size_t k = 0; k < t->capseen; k++)
+            if (t->seen[k])
+                for (size_t i = (size_t)t->seen[k] & (ncap - 1);; i = (i + 1) & (ncap - 1))
+                    if (!v[i]) {
+                        v[i] = t->seen[k];
+                        break;
+                    }
+        free(t->seen);
+        t->seen = v;
+        t->capseen = ncap;
+    }
+    size_t mask = t->capseen - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        if (t->seen[i] == h)
+            return 1;
+        if (!t->seen[i]) {
+            t->seen[i] = h;
+            t->nseen++;
+            return 0;
+        }
+    }
+}
+
+/* parse_qty - a whole number of units 0..INVENTORY_ROW_QTY_MAX, digits only; -1 if not */
+static long parse_qty(const char *s, size_t n)
+{
+    if (n == 0 || n > 7)
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v <= INVENTORY_ROW_QTY_MAX ? v : -1;
+}
+
+/* find_sku - the entry for the row's SKU, made when new; WB_PERMFAIL with code/reason when the
+ * SKU is unknown or one Amazon cannot take */
+static int find_sku(const struct inventory_rules *r, struct inventory_stock *t, const char *sku,
+                    size_t n, struct inventory_sku **e, char *code, size_t coden, char *reason,
+                    size_t reasonn)
+{
+    char shown[128];
+    const char *seller = NULL;
+    int listed = 1;
+    if (!r->skus) {
+        if (!skus_valid_seller(sku)) {
+            snprintf(code, coden, "E_SKU_INVALID");
+            snprintf(reason, reasonn,
+                     "SKU '%s' is not one Amazon takes: 1 to %d characters, no control "
+                     "characters",
+                     str_shown(sku, shown, sizeof shown), SKUS_SELLER_MAX);
+            return WB_PERMFAIL;
+        }
+    } else if ((seller = skus_lookup_n(r->skus, sku, n)) != NULL) {
+        if (seller == sku)
+            seller = NULL; /* identity: the WMS SKU itself, kept in the table */
+    } else if (skus_is_component(r->skus, sku, n)) {
+        listed = 0;
+    } else if (skus_identity(r->skus) && !skus_valid_seller(sku)) {
+        snprintf(code, coden, "E_SKU_INVALID");
+        snprintf(reason, reasonn,
+                 "SKU '%s' is not one Amazon takes (1 to %d characters, no control characters) "
+                 "and skus.map does not map it",
+                 str_shown(sku, shown, sizeof shown), SKUS_SELLER_MAX);
+        return WB_PERMFAIL;
+    } else {
+        snprintf(code, coden, "E_SKU_UNKNOWN");
+        snprintf(reason, reasonn, "SKU '%s' is not in skus.map (nor a bundle component)",
+                 str_shown(sku, shown, sizeof shown));
+        return WB_PERMFAIL;
+    }
+    if (!(*e = entry(t, sku, n, seller, listed)))
+        return WB_NOMEM;
+    return WB_OK;
+}
+
+/* inventory_row - check one good row and count it */
+int inventory_row(const struct inventory_rules *r, struct inventory_stock *t,
+                  const struct csvr_row *row, char *code, size_t coden, char *reason,
+                  size_t reasonn)
+{
+    size_t n, sn, ln, qn;
+    const char *sku = csvr_field_n(row, r->f_sku, &n);
+    struct inventory_sku *e;
+    int rc = find_sku(r, t, sku, n, &e, code, coden, reason, reasonn);
+    if (rc != WB_OK)
+        return rc;
+    const char *state = csvr_field_n(row, r->f_state, &sn);
+    const char *loc = csvr_field_n(row, r->f_location, &ln);
+    const char *qty = csvr_field_n(row, r->f_quantity, &qn);
+    char shown[128];
+    enum stockstate cls = stockstates_lookup(r->states, state, sn);
+    long units = parse_qty(qty, qn);
+    if (cls == STOCK_UNKNOWN) {
+        const char *near = stockstates_nearest(r->states, state);
+        snprintf(code, coden, "E_STOCK_STATE");
+        snprintf(reason, reasonn, "state '%s' is not in stock-states.map%s%s%s",
+                 str_shown(state, shown, sizeof shown), near ? " (did you mean '" : "",
+                 near ? near : "", near ? "'?)" : "");
+        rc = WB_PERMFAIL;
+    } else if (units < 0) {
+        snprintf(code, coden, "E_STOCK_QUANTITY");
+        snprintf(reason, reasonn, "quantity '%s' is not a whole number from 0 to %ld",
+                 str_shown(qty, shown, sizeof shown), INVENTORY_ROW_QTY_MAX);
+        rc = WB_PERMFAIL;
+    } else {
+        const char *part[3] = {sku, loc, state};
+        size_t len[3] = {n, ln, sn};
+        int dup = seen_add(t, keyset_hash_parts(part, len, 3));
+        if (dup < 0)
+            return WB_NOMEM;
+        if (dup) {
+            snprintf(code, coden, "E_STOCK_DUPLICATE");
+            snprintf(reason, reasonn,
+                     "SKU, location and state repeat an earlier line of this snapshot");
+            rc = WB_PERMFAIL;
+        }
+    }
+    if (rc != WB_OK) {
+        e->held = 1;
+        return rc;
+    }
+    if (cls == STOCK_SELLABLE)
+        e->sellable += units;
+    return WB_OK;
+}
+
+/* inventory_hold_row - a row the reader rejected: hold its SKU when its cell can be read */
+int inventory_hold_row(const struct inventory_rules *r, struct inventory_stock *t,
+                       const struct csvr_row *row)
+{
+    size_t n;
+    const char *sku = csvr_field_n(row, r->f_sku, &n);
+    if (!n || !str_utf8_valid(sku, n) || memchr(sku, '\0', n))
+        return WB_OK;
+    struct inventory_sku *e;
+    char code[32], reason[256];
+    int rc = find_sku(r, t, sku, n, &e, code, sizeof code, reason, sizeof reason);
+    if (rc == WB_OK)
+        e->held = 1;
+    return rc == WB_NOMEM ? rc : WB_OK;
+}
+
+/* inventory_available - sellable less buffer, never below 0 */
+long long inventory_available(long long sellable, long buffer)
+{
+    long long a = sellable - buffer;
+    return a > 0 ? a : 0;
+}
+
+/* inventory_bundle - bundles the components' availability makes */
+long long inventory_bundle(const long long *avail, const long *qty, size_t n)
+{
+    long long best = -1;
+    for (size_t i = 0; i < n; i++) {
+        long long k = qty[i] > 0 && avail[i] > 0 ? avail[i] / qty[i] : 0;
+        if (best < 0 || k < best)
+            best = k;
+    }
+    return best > 0 ? best : 0;
+}
+
+/* seller_of - the seller SKU of an entry */
+static const char *seller_of(const struct inventory_stock *t, const struct inventory_sku *e)
+{
+    return e->seller ? e->seller : t->text + e->key;
+}
+
+/* available_of - an entry's availability after its own buffer (components not listed: none) */
+static long long available_of(const struct inventory_rules *r, const struct inventory_stock *t,
+                              const struct inventory_sku *e)
+{
+    long buffer = e->listed ? buffers_units(r->buffers, seller_of(t, e)) : 0;
+    return inventory_available(e->sellable, buffer);
+}
+
+/* inventory_publish - every listed SKU not held, then every bundle whose components are known */
+int inventory_publish(const struct inventory_rules *r, const struct inventory_stock *t,
+                      inventory_publish_fn fn, void *arg, long *held)
+{
+    *held = 0;
+    int rc;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct inventory_sku *e = &t->v[i];
+        if (!e->listed)
+            continue;
+        if (e->held) {
+            ++*held;
+            continue;
+        }
+        if ((rc = fn(arg, seller_of(t, e), available_of(r, t, e))) != WB_OK)
+            return rc;
+    }
+    for (size_t b = 0; b < skus_nbundles(r->skus); b++) {
+        const struct skus_bundle *k = skus_bundle_at(r->skus, b);
+        long long avail[SKUS_BUNDLE_MAX];
+        long qty[SKUS_BUNDLE_MAX];
+        int hold = 0;
+        for (size_t c = 0; c < k->n; c++) {
+            const char *w = k->comp[c].wms;
+            size_t n = strlen(w);
+            size_t i = find_slot(t, w, n, hash_sku(w, n));
+            const struct inventory_sku *e = t->slot[i] ? &t->v[t->slot[i] - 1] : NULL;
+            hold |= e && e->held;
+            avail[c] = e ? available_of(r, t, e) : 0; /* not in the snapshot: none */
+            qty[c] = k->comp[c].qty;
+        }
+        if (hold) {
+            ++*held;
+            continue;
+        }
+        long long q = inventory_available(inventory_bundle(avail, qty, k->n),
+                                          buffers_units(r->buffers, k->seller));
+        if ((rc = fn(arg, k->seller, q)) != WB_OK)
+            return rc;
+    }
+    return WB_OK;
+}
