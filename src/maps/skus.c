@@ -251,7 +251,7 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
     struct skus *m = ctx;
     char *f[SKUS_BUNDLE_MAX + 3];
     size_t n = split_fields(line, f, WB_ARRAY_LEN(f));
-    if (n >= 3 && strcmp(f[0], "bundle") == 0)
+    if (n >= 2 && strcmp(f[0], "bundle") == 0)
         return add_bundle(m, mf, f, n);
     if (n >= 1 && strcmp(f[0], "*") == 0) {
         if (n != 3 || strcmp(f[1], "=") != 0 || strcmp(f[2], "identity") != 0) {

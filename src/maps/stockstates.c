@@ -64,11 +64,15 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
     char *name;
     char *word = last_word(line, &name);
     enum stockstate cls;
-    if (strcmp(word, "sellable") == 0)
+    if (word == name) /* one word: no state */
+        cls = STOCK_UNKNOWN;
+    else if (strcmp(word, "sellable") == 0)
         cls = STOCK_SELLABLE;
     else if (strcmp(word, "unsellable") == 0)
         cls = STOCK_UNSELLABLE;
-    else {
+    else
+        cls = STOCK_UNKNOWN;
+    if (cls == STOCK_UNKNOWN) {
         mapfile_error(mf, "expected 'STATE sellable' or 'STATE unsellable'");
         return WB_OK;
     }
