@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/strutil.h"
 #include "core/wb.h"
@@ -155,10 +156,16 @@ enum stockstate stockstates_lookup(const struct stockstates *m, const char *stat
     return v ? m->v[(size_t)(uintptr_t)v - 1].cls : STOCK_UNKNOWN;
 }
 
-/* stockstates_nearest - the listed state one or two edits from state */
+/* stockstates_nearest - the listed state equal to state but for ASCII case, else one or two
+ * edits from it */
 const char *stockstates_nearest(const struct stockstates *m, const char *state)
 {
-    return m ? str_nearest(state, m->v, m->n, sizeof *m->v) : NULL;
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcasecmp(m->v[i].name, state) == 0)
+            return m->v[i].name;
+    return str_nearest(state, m->v, m->n, sizeof *m->v);
 }
 
 /* stockstates_count - number of states listed */

@@ -34,7 +34,8 @@ enum wb_status stockstates_parse_text(const char *name, const char *text, size_t
                                       struct stockstates **out, struct buf *errs);
 /* stockstates_lookup - the class of the n bytes at state; STOCK_UNKNOWN when not listed */
 enum stockstate stockstates_lookup(const struct stockstates *m, const char *state, size_t n);
-/* stockstates_nearest - the listed state one or two edits from state, NULL when none or a tie */
+/* stockstates_nearest - for a hint only: the listed state equal to state but for ASCII case,
+ * else the one one or two edits from it; NULL when none or a tie */
 const char *stockstates_nearest(const struct stockstates *m, const char *state);
 /* stockstates_count - number of states listed */
 size_t stockstates_count(const struct stockstates *m);

@@ -77,6 +77,7 @@ static void test_states(void **state)
     assert_int_equal(stockstates_lookup(s, "", 0), STOCK_UNKNOWN);
     assert_int_equal(stockstates_lookup(NULL, "AVAILABLE", 9), STOCK_UNKNOWN);
     assert_string_equal(stockstates_nearest(s, "AVAILABEL"), "AVAILABLE");
+    assert_string_equal(stockstates_nearest(s, "Available"), "AVAILABLE");
     assert_null(stockstates_nearest(s, "SOMETHING ELSE"));
     stockstates_free(s);
     static const char *const bad[] = {
