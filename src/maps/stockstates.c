@@ -125,7 +125,8 @@ enum wb_status stockstates_parse_text(const char *name, const char *text, size_t
     mapfile_init(&mf, name, text, len, errs);
     int rc = mapfile_each(&mf, parse_line, m, "too many states");
     if (rc == WB_OK && m->n == 0) {
-        buf_appendf(errs, "%s: no state is listed\n", name);
+        if (errs)
+            buf_appendf(errs, "%s: no state is listed\n", name);
         rc = WB_CONFIG;
     }
     if (rc != WB_OK) {

@@ -96,6 +96,10 @@ static void test_states(void **state)
         assert_null(s);
         assert_non_null(strstr(buf_str(&errs), "stock-states.map"));
     }
+    /* without a place for the reasons, an empty map is refused all the same */
+    s = NULL;
+    assert_int_equal(states("# nothing\n", &s, NULL), WB_CONFIG);
+    assert_null(s);
     buf_free(&errs);
 }
 
