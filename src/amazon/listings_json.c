@@ -1,8 +1,8 @@
 /*
  * listings_json.c - JSON_LISTINGS_FEED quantity documents (see listings_json.h).
  *
- * Owns the message template (a jansson object whose sku, messageId and
- * quantity are set per message), the header text and one output block.
+ * Owns the header text (made by jansson), the fixed text of a message, a
+ * jansson string for SKUs that need escaping, and one output block.
  * Must never write a message it refused, a document without messages, or
  * more than per_doc messages in one document; never exits.
  */
@@ -26,10 +26,7 @@ struct lfeedw {
     long docs;
     int err;      /* sticky write error */
     char *header; /* {"header":{...},"messages":[ */
-    json_t *msg;  /* the message template */
-    json_t *id;   /* its messageId, sku and quantity values */
-    json_t *sku;
-    json_t *qty;
+    json_t *str;  /* a string encoded by jansson */
     struct buf block;
 };
 
@@ -54,38 +51,45 @@ static int put(struct lfeedw *w, const char *s, size_t n)
     return WB_OK;
 }
 
-/* make_template - the message object every quantity message is a copy of */
-static int make_template(struct lfeedw *w)
+/* the fixed text of a quantity message around its messageId, SKU and quantity */
+static const char msg_head[] = "{\"messageId\":";
+static const char msg_sku[] = ",\"sku\":";
+static const char msg_patch[] =
+    ",\"operationType\":\"PATCH\",\"productType\":\"PRODUCT\",\"patches\":[{\"op\":\"merge\","
+    "\"path\":\"/attributes/fulfillment_availability\",\"value\":[{\"fulfillment_channel_"
+    "code\":\"DEFAULT\",\"quantity\":";
+static const char msg_tail[] = "}]}]}";
+
+/* put_int - the decimal digits of v >= 0 */
+static int put_int(struct lfeedw *w, long long v)
 {
-    w->id = json_integer(1);
-    w->sku = json_string("X");
-    w->qty = json_integer(0);
-    json_t *avail = json_object();
-    json_t *value = json_array();
-    json_t *patch = json_object();
-    json_t *patches = json_array();
-    w->msg = json_object();
-    int bad = !w->id || !w->sku || !w->qty || !avail || !value || !patch || !patches || !w->msg;
-    if (!bad) {
-        bad |= json_object_set_new(avail, "fulfillment_channel_code", json_string("DEFAULT"));
-        bad |= json_object_set(avail, "quantity", w->qty);
-        bad |= json_array_append(value, avail);
-        bad |= json_object_set_new(patch, "op", json_string("merge"));
-        bad |=
-            json_object_set_new(patch, "path", json_string("/attributes/fulfillment_availability"));
-        bad |= json_object_set(patch, "value", value);
-        bad |= json_array_append(patches, patch);
-        bad |= json_object_set(w->msg, "messageId", w->id);
-        bad |= json_object_set(w->msg, "sku", w->sku);
-        bad |= json_object_set_new(w->msg, "operationType", json_string("PATCH"));
-        bad |= json_object_set_new(w->msg, "productType", json_string("PRODUCT"));
-        bad |= json_object_set(w->msg, "patches", patches);
+    char d[24];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return put(w, d + i, sizeof d - i);
+}
+
+/* put_string - s (n bytes of valid UTF-8) as a JSON string: printable ASCII without '"' or
+ * '\\' as it is, anything else encoded by jansson */
+static int put_string(struct lfeedw *w, const char *s, size_t n)
+{
+    if (str_bytes_in(s, n, 0x20, 0x7E) && !memchr(s, '"', n) && !memchr(s, '\\', n)) {
+        int rc = put(w, "\"", 1);
+        if (rc == WB_OK)
+            rc = put(w, s, n);
+        return rc == WB_OK ? put(w, "\"", 1) : rc;
     }
-    json_decref(avail);
-    json_decref(value);
-    json_decref(patch);
-    json_decref(patches);
-    return bad ? WB_NOMEM : WB_OK;
+    if (json_string_setn(w->str, s, n))
+        return WB_NOMEM;
+    char *text = json_dumps(w->str, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!text)
+        return WB_NOMEM;
+    int rc = put(w, text, strlen(text));
+    free(text);
+    return rc;
 }
 
 /* make_header - the document's opening text */
@@ -123,9 +127,8 @@ int lfeedw_open(struct lfeedw **wp, FILE *out, const char *seller_id, long per_d
     w->out = out;
     w->per_doc = per_doc;
     buf_init(&w->block, BLOCK + 4096);
-    int rc = make_template(w);
-    if (rc == WB_OK)
-        rc = make_header(w, seller_id);
+    w->str = json_string("");
+    int rc = w->str ? make_header(w, seller_id) : WB_NOMEM;
     if (rc != WB_OK) {
         w->err = WB_OK;
         w->out = NULL;
@@ -166,23 +169,12 @@ int lfeedw_quantity(struct lfeedw *w, const char *sku, long long quantity, long 
         return rc;
     }
     long id = w->in_doc + 1;
-    if (json_integer_set(w->id, id) || json_string_setn(w->sku, sku, n) ||
-        json_integer_set(w->qty, quantity))
-        return WB_NOMEM;
-    char tmp[512];
-    size_t k = json_dumpb(w->msg, tmp, sizeof tmp, JSON_COMPACT);
-    if (k == 0)
-        return WB_NOMEM;
-    if (k > sizeof tmp) { /* a long SKU full of escapes: a heap copy */
-        char *big = json_dumps(w->msg, JSON_COMPACT);
-        if (!big)
-            return WB_NOMEM;
-        rc = put(w, big, strlen(big));
-        free(big);
-    } else {
-        rc = put(w, tmp, k);
-    }
-    if (rc != WB_OK)
+    if ((rc = put(w, msg_head, sizeof msg_head - 1)) != WB_OK || (rc = put_int(w, id)) != WB_OK ||
+        (rc = put(w, msg_sku, sizeof msg_sku - 1)) != WB_OK ||
+        (rc = put_string(w, sku, n)) != WB_OK ||
+        (rc = put(w, msg_patch, sizeof msg_patch - 1)) != WB_OK ||
+        (rc = put_int(w, quantity)) != WB_OK ||
+        (rc = put(w, msg_tail, sizeof msg_tail - 1)) != WB_OK)
         return rc;
     w->in_doc = id;
     if (message_id)
@@ -208,10 +200,7 @@ int lfeedw_close(struct lfeedw *w)
         if (rc == WB_OK)
             rc = frc;
     }
-    json_decref(w->msg);
-    json_decref(w->id);
-    json_decref(w->sku);
-    json_decref(w->qty);
+    json_decref(w->str);
     free(w->header);
     buf_free(&w->block);
     free(w);

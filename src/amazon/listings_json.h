@@ -9,12 +9,12 @@
  * are). messageId counts from 1 in each document. A document holds at most
  * LISTINGS_JSON_MAX_MESSAGES messages; with more, the writer ends it and
  * starts the next one on the same stream (a sequence of documents, each on its
- * own lines). Memory stays constant: one message object is reused, output
- * goes out in blocks. Error contract: WB_PERMFAIL for a SKU Amazon cannot take
- * (empty, over 40 characters, control characters, invalid UTF-8) or a
- * quantity out of range, nothing of that message written; WB_NOSPACE /
- * WB_IOERR for write errors (sticky); WB_NOMEM. Never exits; never closes or
- * fsyncs the caller's FILE*.
+ * own lines). Memory stays constant: the header is made by jansson, a
+ * message is its fixed text around messageId, SKU (encoded by jansson when
+ * it needs escaping) and quantity; output goes out in blocks. Error contract: WB_PERMFAIL for a SKU
+ * Amazon cannot take (empty, over 40 characters, control characters, invalid UTF-8) or a quantity
+ * out of range, nothing of that message written; WB_NOSPACE / WB_IOERR for write errors (sticky);
+ * WB_NOMEM. Never exits; never closes or fsyncs the caller's FILE*.
  */
 #ifndef WB_AMAZON_LISTINGS_JSON_H
 #define WB_AMAZON_LISTINGS_JSON_H

@@ -7,6 +7,7 @@
  * row it rejected, publish a SKU one of whose rows it rejected, or guess a
  * state; never touches the spool, the ledger or the network; never exits.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,9 +79,8 @@ int inventory_stock_init(struct inventory_stock *t)
 /* inventory_stock_free - release */
 void inventory_stock_free(struct inventory_stock *t)
 {
-    free(t->v);
+    free(t->arena);
     free(t->slot);
-    free(t->text);
     free(t->seen);
     memset(t, 0, sizeof *t);
 }
@@ -92,16 +92,26 @@ static uint64_t hash_sku(const char *s, size_t n)
     return keyset_hash_parts(part, &n, 1);
 }
 
-/* find_slot - the slot of the n bytes at s: holding it, or the empty one it would take */
+/* rec_at - the record a slot names */
+static struct inventory_sku *rec_at(const struct inventory_stock *t, uint64_t slot)
+{
+    return (struct inventory_sku *)(void *)(t->arena + ((slot & 0xffffffffu) - 1) * 8);
+}
+
+/* find_slot - the slot of the n bytes at s (hash h): holding it, or the empty one it would
+ * take; a record is read only where the slot's tag matches */
 static size_t find_slot(const struct inventory_stock *t, const char *s, size_t n, uint64_t h)
 {
     size_t mask = t->nslot - 1;
+    uint64_t tag = h >> 32;
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        uint32_t k = t->slot[i];
+        uint64_t k = t->slot[i];
         if (!k)
             return i;
-        const struct inventory_sku *e = &t->v[k - 1];
-        if (e->len == n && memcmp(t->text + e->key, s, n) == 0)
+        if (k >> 32 != tag)
+            continue;
+        const struct inventory_sku *e = rec_at(t, k);
+        if (e->len == n && memcmp(e->key, s, n) == 0)
             return i;
     }
 }
@@ -110,57 +120,73 @@ static size_t find_slot(const struct inventory_stock *t, const char *s, size_t n
 static int grow_index(struct inventory_stock *t)
 {
     size_t nslot = t->nslot * 2;
-    uint32_t *slot = calloc(nslot, sizeof *slot);
+    uint64_t *slot = calloc(nslot, sizeof *slot);
     if (!slot)
         return WB_NOMEM;
+    for (size_t k = 0; k < t->nslot; k++)
+        if (t->slot[k]) {
+            const struct inventory_sku *e = rec_at(t, t->slot[k]);
+            uint64_t h = hash_sku(e->key, e->len);
+            size_t i = (size_t)h & (nslot - 1);
+            while (slot[i])
+                i = (i + 1) & (nslot - 1);
+            slot[i] = t->slot[k];
+        }
     free(t->slot);
     t->slot = slot;
     t->nslot = nslot;
-    for (size_t k = 0; k < t->n; k++) {
-        const struct inventory_sku *e = &t->v[k];
-        size_t i = find_slot(t, t->text + e->key, e->len, hash_sku(t->text + e->key, e->len));
-        t->slot[i] = (uint32_t)(k + 1);
-    }
     return WB_OK;
 }
 
-/* reserve - room for n more bytes at *p of *cap, holding used */
-static int reserve(void **p, size_t *cap, size_t used, size_t more, size_t unit)
+/* rec_size - bytes of the record of a SKU of n bytes (8-byte aligned) */
+static size_t rec_size(size_t n)
 {
-    if (used + more <= *cap)
-        return WB_OK;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < used + more)
-        ncap *= 2;
-    void *q = realloc(*p, ncap * unit);
-    if (!q)
-        return WB_NOMEM;
-    *p = q;
-    *cap = ncap;
-    return WB_OK;
+    return (offsetof(struct inventory_sku, key) + n + 1 + 7) & ~(size_t)7;
 }
 
-/* entry - the SKU's entry, added (with seller and listed) when new; NULL out of memory */
-static struct inventory_sku *entry(struct inventory_stock *t, const char *s, size_t n,
+/* entry - the SKU's record (hash h), added (with seller and listed) when new; NULL out of
+ * memory or past TABLE_MAX */
+static struct inventory_sku *entry(struct inventory_stock *t, const char *s, size_t n, uint64_t h,
                                    const char *seller, int listed)
 {
-    uint64_t h = hash_sku(s, n);
     size_t i = find_slot(t, s, n, h);
     if (t->slot[i])
-        return &t->v[t->slot[i] - 1];
-    if (t->n >= TABLE_MAX)
+        return rec_at(t, t->slot[i]);
+    size_t size = rec_size(n);
+    if (t->n >= TABLE_MAX || n > UINT32_MAX || (t->alen + size) / 8 >= UINT32_MAX)
         return NULL;
-    if (reserve((void **)&t->v, &t->cap, t->n, 1, sizeof *t->v) != WB_OK ||
-        reserve((void **)&t->text, &t->tcap, t->tlen, n + 1, 1) != WB_OK)
+    if (t->alen + size > t->acap) {
+        size_t ncap = t->acap ? t->acap * 2 : 65536;
+        while (ncap < t->alen + size)
+            ncap *= 2;
+        char *a = realloc(t->arena, ncap);
+        if (!a)
+            return NULL;
+        t->arena = a;
+        t->acap = ncap;
+    }
+    size_t off = t->alen;
+    struct inventory_sku *e = (struct inventory_sku *)(void *)(t->arena + off);
+    e->sellable = 0;
+    e->seller = seller;
+    e->len = (uint32_t)n;
+    e->listed = (unsigned char)listed;
+    e->held = 0;
+    memcpy(e->key, s, n);
+    e->key[n] = '\0';
+    t->alen += size;
+    t->slot[i] = (h >> 32) << 32 | (uint64_t)(off / 8 + 1);
+    if (++t->n * 2 > t->nslot && grow_index(t) != WB_OK)
         return NULL;
-    memcpy(t->text + t->tlen, s, n);
-    t->text[t->tlen + n] = '\0';
-    t->v[t->n] = (struct inventory_sku){t->tlen, n, seller, 0, (unsigned char)listed, 0};
-    t->tlen += n + 1;
-    t->slot[i] = (uint32_t)++t->n;
-    if (t->n * 2 > t->nslot && grow_index(t) != WB_OK)
-        return NULL;
-    return &t->v[t->n - 1];
+    return (struct inventory_sku *)(void *)(t->arena + off);
+}
+
+/* next_rec - the record after e in the arena, NULL after the last */
+static const struct inventory_sku *next_rec(const struct inventory_stock *t,
+                                            const struct inventory_sku *e)
+{
+    const char *p = e ? (const char *)e + rec_size(e->len) : t->arena;
+    return p < t->arena + t->alen ? (const struct inventory_sku *)(const void *)p : NULL;
 }
 
 /* seen_add - 1 if h was seen before, else 0 after adding it; -1 out of memory */
@@ -213,8 +239,8 @@ static long parse_qty(const char *s, size_t n)
 /* find_sku - the entry for the row's SKU, made when new; WB_PERMFAIL with code/reason when the
  * SKU is unknown or one Amazon cannot take */
 static int find_sku(const struct inventory_rules *r, struct inventory_stock *t, const char *sku,
-                    size_t n, struct inventory_sku **e, char *code, size_t coden, char *reason,
-                    size_t reasonn)
+                    size_t n, uint64_t h, struct inventory_sku **e, char *code, size_t coden,
+                    char *reason, size_t reasonn)
 {
     char shown[128];
     const char *seller = NULL;
@@ -246,7 +272,7 @@ static int find_sku(const struct inventory_rules *r, struct inventory_stock *t, 
                  str_shown(sku, shown, sizeof shown));
         return WB_PERMFAIL;
     }
-    if (!(*e = entry(t, sku, n, seller, listed)))
+    if (!(*e = entry(t, sku, n, h, seller, listed)))
         return WB_NOMEM;
     return WB_OK;
 }
@@ -258,13 +284,20 @@ int inventory_row(const struct inventory_rules *r, struct inventory_stock *t,
 {
     size_t n, sn, ln, qn;
     const char *sku = csvr_field_n(row, r->f_sku, &n);
-    struct inventory_sku *e;
-    int rc = find_sku(r, t, sku, n, &e, code, coden, reason, reasonn);
-    if (rc != WB_OK)
-        return rc;
     const char *state = csvr_field_n(row, r->f_state, &sn);
     const char *loc = csvr_field_n(row, r->f_location, &ln);
     const char *qty = csvr_field_n(row, r->f_quantity, &qn);
+    /* both lookups miss the cache on a big snapshot: their slots load while the row is read */
+    uint64_t h = hash_sku(sku, n);
+    const char *part[3] = {sku, loc, state};
+    size_t len[3] = {n, ln, sn};
+    uint64_t key = keyset_hash_parts(part, len, 3);
+    __builtin_prefetch(&t->slot[(size_t)h & (t->nslot - 1)]);
+    __builtin_prefetch(&t->seen[(size_t)key & (t->capseen - 1)]);
+    struct inventory_sku *e;
+    int rc = find_sku(r, t, sku, n, h, &e, code, coden, reason, reasonn);
+    if (rc != WB_OK)
+        return rc;
     char shown[128];
     enum stockstate cls = stockstates_lookup(r->states, state, sn);
     long units = parse_qty(qty, qn);
@@ -281,9 +314,7 @@ int inventory_row(const struct inventory_rules *r, struct inventory_stock *t,
                  str_shown(qty, shown, sizeof shown), INVENTORY_ROW_QTY_MAX);
         rc = WB_PERMFAIL;
     } else {
-        const char *part[3] = {sku, loc, state};
-        size_t len[3] = {n, ln, sn};
-        int dup = seen_add(t, keyset_hash_parts(part, len, 3));
+        int dup = seen_add(t, key);
         if (dup < 0)
             return WB_NOMEM;
         if (dup) {
@@ -312,7 +343,7 @@ int inventory_hold_row(const struct inventory_rules *r, struct inventory_stock *
         return WB_OK;
     struct inventory_sku *e;
     char code[32], reason[256];
-    int rc = find_sku(r, t, sku, n, &e, code, sizeof code, reason, sizeof reason);
+    int rc = find_sku(r, t, sku, n, hash_sku(sku, n), &e, code, sizeof code, reason, sizeof reason);
     if (rc == WB_OK)
         e->held = 1;
     return rc == WB_NOMEM ? rc : WB_OK;
@@ -338,16 +369,15 @@ long long inventory_bundle(const long long *avail, const long *qty, size_t n)
 }
 
 /* seller_of - the seller SKU of an entry */
-static const char *seller_of(const struct inventory_stock *t, const struct inventory_sku *e)
+static const char *seller_of(const struct inventory_sku *e)
 {
-    return e->seller ? e->seller : t->text + e->key;
+    return e->seller ? e->seller : e->key;
 }
 
 /* available_of - an entry's availability after its own buffer (components not listed: none) */
-static long long available_of(const struct inventory_rules *r, const struct inventory_stock *t,
-                              const struct inventory_sku *e)
+static long long available_of(const struct inventory_rules *r, const struct inventory_sku *e)
 {
-    long buffer = e->listed ? buffers_units(r->buffers, seller_of(t, e)) : 0;
+    long buffer = e->listed ? buffers_units(r->buffers, seller_of(e)) : 0;
     return inventory_available(e->sellable, buffer);
 }
 
@@ -357,15 +387,14 @@ int inventory_publish(const struct inventory_rules *r, const struct inventory_st
 {
     *held = 0;
     int rc;
-    for (size_t i = 0; i < t->n; i++) {
-        const struct inventory_sku *e = &t->v[i];
+    for (const struct inventory_sku *e = next_rec(t, NULL); e; e = next_rec(t, e)) {
         if (!e->listed)
             continue;
         if (e->held) {
             ++*held;
             continue;
         }
-        if ((rc = fn(arg, seller_of(t, e), available_of(r, t, e))) != WB_OK)
+        if ((rc = fn(arg, seller_of(e), available_of(r, e))) != WB_OK)
             return rc;
     }
     for (size_t b = 0; b < skus_nbundles(r->skus); b++) {
@@ -377,9 +406,9 @@ int inventory_publish(const struct inventory_rules *r, const struct inventory_st
             const char *w = k->comp[c].wms;
             size_t n = strlen(w);
             size_t i = find_slot(t, w, n, hash_sku(w, n));
-            const struct inventory_sku *e = t->slot[i] ? &t->v[t->slot[i] - 1] : NULL;
+            const struct inventory_sku *e = t->slot[i] ? rec_at(t, t->slot[i]) : NULL;
             hold |= e && e->held;
-            avail[c] = e ? available_of(r, t, e) : 0; /* not in the snapshot: none */
+            avail[c] = e ? available_of(r, e) : 0; /* not in the snapshot: none */
             qty[c] = k->comp[c].qty;
         }
         if (hold) {

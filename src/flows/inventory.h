@@ -43,22 +43,22 @@ struct inventory_rules {
     int f_sku, f_state, f_location, f_quantity;
 };
 
+/* a SKU's record, in the table's arena in first-seen order (8-byte aligned) */
 struct inventory_sku {
-    size_t key;           /* offset of the WMS SKU in the table's text */
-    size_t len;           /* its length */
-    const char *seller;   /* seller SKU from the map; NULL: the WMS SKU itself */
     long long sellable;   /* units in sellable states */
+    const char *seller;   /* seller SKU from the map; NULL: the WMS SKU itself */
+    uint32_t len;         /* length of the WMS SKU */
     unsigned char listed; /* 1: has a seller SKU (else only a bundle component) */
     unsigned char held;   /* 1: a row of it was rejected */
+    char key[];           /* the WMS SKU, NUL terminated */
 };
 
 struct inventory_stock {
-    struct inventory_sku *v;
-    size_t n, cap;
-    uint32_t *slot; /* index + 1 into v; 0: empty */
+    char *arena; /* the records */
+    size_t alen, acap;
+    size_t n;       /* records */
+    uint64_t *slot; /* index: hash tag << 32 | (record offset / 8 + 1); 0: empty */
     size_t nslot;
-    char *text;
-    size_t tlen, tcap;
     uint64_t *seen; /* row keys (SKU, location, state) hashed; 0: empty */
     size_t nseen, capseen;
 };
