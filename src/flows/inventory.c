@@ -144,14 +144,11 @@ static size_t rec_size(size_t n)
     return (offsetof(struct inventory_sku, key) + n + 1 + 7) & ~(size_t)7;
 }
 
-/* entry - the SKU's record (hash h), added (with seller and listed) when new; NULL out of
- * memory or past TABLE_MAX */
-static struct inventory_sku *entry(struct inventory_stock *t, const char *s, size_t n, uint64_t h,
-                                   const char *seller, int listed)
+/* add - a record for the SKU of n bytes at s (hash h) in the empty slot i; NULL out of memory
+ * or past TABLE_MAX */
+static struct inventory_sku *add(struct inventory_stock *t, size_t i, const char *s, size_t n,
+                                 uint64_t h, const char *seller, int listed)
 {
-    size_t i = find_slot(t, s, n, h);
-    if (t->slot[i])
-        return rec_at(t, t->slot[i]);
     size_t size = rec_size(n);
     if (t->n >= TABLE_MAX || n > UINT32_MAX || (t->alen + size) / 8 >= UINT32_MAX)
         return NULL;
@@ -169,6 +166,7 @@ static struct inventory_sku *entry(struct inventory_stock *t, const char *s, siz
     struct inventory_sku *e = (struct inventory_sku *)(void *)(t->arena + off);
     e->sellable = 0;
     e->seller = seller;
+    e->nrows = 0;
     e->len = (uint32_t)n;
     e->listed = (unsigned char)listed;
     e->held = 0;
@@ -222,6 +220,24 @@ static int seen_add(struct inventory_stock *t, uint64_t h)
     }
 }
 
+/* row_seen - 1 if the SKU had a row with key h before, else 0 after noting it; -1 out of
+ * memory. Its first keys are in its record, the others in the table's set */
+static int row_seen(struct inventory_stock *t, struct inventory_sku *e, uint64_t h)
+{
+    uint32_t k = e->nrows < INVENTORY_ROWS_INLINE ? e->nrows : INVENTORY_ROWS_INLINE;
+    for (uint32_t i = 0; i < k; i++)
+        if (e->rows[i] == h)
+            return 1;
+    int dup = 0;
+    if (e->nrows < INVENTORY_ROWS_INLINE)
+        e->rows[e->nrows] = h;
+    else if ((dup = seen_add(t, h)) != 0)
+        return dup;
+    if (e->nrows < UINT32_MAX)
+        e->nrows++;
+    return 0;
+}
+
 /* parse_qty - a whole number of units 0..INVENTORY_ROW_QTY_MAX, digits only; -1 if not */
 static long parse_qty(const char *s, size_t n)
 {
@@ -236,12 +252,18 @@ static long parse_qty(const char *s, size_t n)
     return v <= INVENTORY_ROW_QTY_MAX ? v : -1;
 }
 
-/* find_sku - the entry for the row's SKU, made when new; WB_PERMFAIL with code/reason when the
- * SKU is unknown or one Amazon cannot take */
+/* find_sku - the record of the row's SKU; a SKU not in the table yet is mapped and checked
+ * (once) and its record made: WB_PERMFAIL with code/reason when it is unknown or one Amazon
+ * cannot take */
 static int find_sku(const struct inventory_rules *r, struct inventory_stock *t, const char *sku,
                     size_t n, uint64_t h, struct inventory_sku **e, char *code, size_t coden,
                     char *reason, size_t reasonn)
 {
+    size_t i = find_slot(t, sku, n, h);
+    if (t->slot[i]) {
+        *e = rec_at(t, t->slot[i]);
+        return WB_OK;
+    }
     char shown[128];
     const char *seller = NULL;
     int listed = 1;
@@ -272,7 +294,7 @@ static int find_sku(const struct inventory_rules *r, struct inventory_stock *t, 
                  str_shown(sku, shown, sizeof shown));
         return WB_PERMFAIL;
     }
-    if (!(*e = entry(t, sku, n, h, seller, listed)))
+    if (!(*e = add(t, i, sku, n, h, seller, listed)))
         return WB_NOMEM;
     return WB_OK;
 }
@@ -287,13 +309,12 @@ int inventory_row(const struct inventory_rules *r, struct inventory_stock *t,
     const char *state = csvr_field_n(row, r->f_state, &sn);
     const char *loc = csvr_field_n(row, r->f_location, &ln);
     const char *qty = csvr_field_n(row, r->f_quantity, &qn);
-    /* both lookups miss the cache on a big snapshot: their slots load while the row is read */
+    /* the lookup misses the cache on a big snapshot: its slot loads while the row is read */
     uint64_t h = hash_sku(sku, n);
     const char *part[3] = {sku, loc, state};
     size_t len[3] = {n, ln, sn};
     uint64_t key = keyset_hash_parts(part, len, 3);
     __builtin_prefetch(&t->slot[(size_t)h & (t->nslot - 1)]);
-    __builtin_prefetch(&t->seen[(size_t)key & (t->capseen - 1)]);
     struct inventory_sku *e;
     int rc = find_sku(r, t, sku, n, h, &e, code, coden, reason, reasonn);
     if (rc != WB_OK)
@@ -314,7 +335,7 @@ int inventory_row(const struct inventory_rules *r, struct inventory_stock *t,
                  str_shown(qty, shown, sizeof shown), INVENTORY_ROW_QTY_MAX);
         rc = WB_PERMFAIL;
     } else {
-        int dup = seen_add(t, key);
+        int dup = row_seen(t, e, key);
         if (dup < 0)
             return WB_NOMEM;
         if (dup) {

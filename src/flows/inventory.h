@@ -12,8 +12,9 @@
  * is not published. Then
  *   available = max(0, sellable - buffer(seller SKU))          (buffers.map)
  *   bundle    = max(0, min over components floor(available / qty) - buffer)
- * Memory: a table entry per SKU plus 8-16 bytes per row for the duplicate
- * check, whatever the row order. Owns the table; never touches the spool,
+ * Memory: a record per SKU (with its first INVENTORY_ROWS_INLINE row keys)
+ * plus 8-16 bytes for each further row, for the duplicate check, whatever
+ * the row order. Owns the table; never touches the spool,
  * the ledger or the network; returns WB_* codes; never exits.
  */
 #ifndef WB_INVENTORY_H
@@ -43,14 +44,20 @@ struct inventory_rules {
     int f_sku, f_state, f_location, f_quantity;
 };
 
+/* row keys of a SKU kept in its record: most SKUs have no more rows than this, so the
+ * duplicate check reads only the record its row already needs */
+#define INVENTORY_ROWS_INLINE 4
+
 /* a SKU's record, in the table's arena in first-seen order (8-byte aligned) */
 struct inventory_sku {
-    long long sellable;   /* units in sellable states */
-    const char *seller;   /* seller SKU from the map; NULL: the WMS SKU itself */
-    uint32_t len;         /* length of the WMS SKU */
-    unsigned char listed; /* 1: has a seller SKU (else only a bundle component) */
-    unsigned char held;   /* 1: a row of it was rejected */
-    char key[];           /* the WMS SKU, NUL terminated */
+    long long sellable;                   /* units in sellable states */
+    const char *seller;                   /* seller SKU from the map; NULL: the WMS SKU itself */
+    uint64_t rows[INVENTORY_ROWS_INLINE]; /* its first row keys (hashed); more in seen */
+    uint32_t nrows;                       /* row keys seen */
+    uint32_t len;                         /* length of the WMS SKU */
+    unsigned char listed;                 /* 1: has a seller SKU (else only a bundle component) */
+    unsigned char held;                   /* 1: a row of it was rejected */
+    char key[];                           /* the WMS SKU, NUL terminated */
 };
 
 struct inventory_stock {
@@ -59,7 +66,7 @@ struct inventory_stock {
     size_t n;       /* records */
     uint64_t *slot; /* index: hash tag << 32 | (record offset / 8 + 1); 0: empty */
     size_t nslot;
-    uint64_t *seen; /* row keys (SKU, location, state) hashed; 0: empty */
+    uint64_t *seen; /* row keys (SKU, location, state) hashed past a record's own; 0: empty */
     size_t nseen, capseen;
 };
 
