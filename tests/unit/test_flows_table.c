@@ -166,8 +166,8 @@ static void test_lanes(void **state)
         assert_false(flow_account_name_ok(t[i].name, why, sizeof why));
         expect_in(why, "is the name of a flow");
     }
-    static const char *const states[] = {"in",  "work", "feeds", "reports", "out",
-                                         "sent", "done", "reject", "hold",   "corrupt"};
+    static const char *const states[] = {"in",   "work", "feeds",  "reports", "out",
+                                         "sent", "done", "reject", "hold",    "corrupt"};
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
         assert_false(flow_account_name_ok(states[i], why, sizeof why));
         expect_in(why, "spool state");

@@ -193,9 +193,16 @@ static void test_lanes(void **state)
     assert_int_equal(fs_write_file(out, ".x.csv.99999999.1.tmp", "t", 1), WB_OK);
     assert_int_equal(spool_sweep_temps(&s, &swept), WB_OK);
     assert_int_equal(swept, 1);
-    static const char *const bad[] = {"", "/dispatch", "acme/", "acme/dispatch/x", "../dispatch",
-                                      "acme/../dispatch", "a b/dispatch", "acme/Dispatch",
-                                      "Dispatch", "a/b/c"};
+    static const char *const bad[] = {"",
+                                      "/dispatch",
+                                      "acme/",
+                                      "acme/dispatch/x",
+                                      "../dispatch",
+                                      "acme/../dispatch",
+                                      "a b/dispatch",
+                                      "acme/Dispatch",
+                                      "Dispatch",
+                                      "a/b/c"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(spool_dir(&s, SP_IN, bad[i], in, sizeof in), WB_BADARG);
     assert_int_equal(spool_dir(&s, SP_IN, "Acme-2_x/dispatch", in, sizeof in), WB_OK);
