@@ -142,7 +142,8 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
                                          .skus = sm,
                                          .merchant = a.merchant,
                                          .states = ss,
-                                         .buffers = bm};
+                                         .buffers = bm,
+                                         .xsd = xc != NULL};
     if (!bad)
         bad = fd->convert_check(&ca, &err) != WB_OK;
     if (bad) {

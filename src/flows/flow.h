@@ -45,6 +45,7 @@ struct flow_convert_args {
     const char *merchant;
     const struct stockstates *states; /* NULL: not given */
     const struct buffers *buffers;    /* NULL: not given */
+    int xsd;                          /* 1: the feed is to be checked against Amazon's XSDs */
 };
 
 struct flow_convert_stats {

@@ -55,6 +55,11 @@ static int emit_one(void *arg, const char *sku, long long quantity)
 int inventory_flow_convert_check(const struct flow_convert_args *a, struct buf *err)
 {
     struct inventory_rules r;
+    if (a->xsd) {
+        buf_appendf(err, "wmsbridge convert inventory: --xsd-dir checks XML feeds; this flow "
+                         "writes JSON (check it against Amazon's JSON schemas)\n");
+        return WB_CONFIG;
+    }
     return inventory_rules_init(&r, a->layout, a->states, a->skus, a->buffers, err);
 }
 

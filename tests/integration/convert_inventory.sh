@@ -141,6 +141,12 @@ grep -q "stock states map" "$WB_TMP/nostates.err" || { echo "FAIL: no --states: 
 rc=$?
 [ "$rc" = 78 ] || { echo "FAIL: dispatch layout: exit $rc, want 78"; fail=1; }
 "$WB_BIN" convert inventory --layout "$WB_ROOT/formats/inventory-utf8.layout" \
+    --states "$ETC/stock-states.map" --xsd-dir "$S/amazon" <"$WB_TMP/big.csv" >/dev/null \
+    2>"$WB_TMP/xsd.err"
+rc=$?
+[ "$rc" = 78 ] && grep -q "writes JSON" "$WB_TMP/xsd.err" ||
+    { echo "FAIL: --xsd-dir on a JSON flow: exit $rc, want 78 with a reason"; fail=1; }
+"$WB_BIN" convert inventory --layout "$WB_ROOT/formats/inventory-utf8.layout" \
     --states "$ETC/stock-states.map" <&- >/dev/null 2>&1
 rc=$?
 [ "$rc" = 66 ] || { echo "FAIL: closed standard input: exit $rc, want 66"; fail=1; }
