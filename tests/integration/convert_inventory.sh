@@ -151,5 +151,19 @@ rc=$?
 rc=$?
 [ "$rc" = 66 ] || { echo "FAIL: closed standard input: exit $rc, want 66"; fail=1; }
 
+# 7. a layout_dir made before the inventory flow existed still loads: the flow has no spool
+# path yet, so its layout is loaded only when the configuration names one
+wb_make_config "$WB_TMP/w"
+mkdir -p "$WB_TMP/oldformats"
+cp "$WB_ROOT/formats/dispatch-utf8.layout" "$WB_TMP/oldformats/"
+echo "layout_dir = $WB_TMP/oldformats" >>"$WB_CONF"
+"$WB_BIN" -c "$WB_CONF" check >"$WB_TMP/check.out" 2>&1 ||
+    { echo "FAIL: check refuses a layout_dir without inventory layouts"; tail -n 5 "$WB_TMP/check.out"; fail=1; }
+echo "inventory_layout = inventory-legacy" >>"$WB_CONF"
+"$WB_BIN" -c "$WB_CONF" check >"$WB_TMP/check2.out" 2>&1 &&
+    { echo "FAIL: check takes an inventory_layout that is not there"; fail=1; }
+grep -q "inventory-legacy" "$WB_TMP/check2.out" ||
+    { echo "FAIL: check does not name the missing inventory layout"; fail=1; }
+
 [ "$fail" = 0 ] && echo "convert_inventory: ok"
 exit "$fail"
