@@ -520,11 +520,15 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                                                    : "null");
         json_text(running == WB_EXISTS ? buf_str(&who) : "");
         printf("},\"flows\":{");
+        int first = 1;
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
+            if (!fl[i].open) /* no spool path: nothing to count */
+                continue;
             printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
                    "\"rows\":{",
-                   i ? "," : "", fl[i].name, c->in, c->work, c->rej, c->hold);
+                   first ? "" : ",", fl[i].name, c->in, c->work, c->rej, c->hold);
+            first = 0;
             for (int s = LR_PENDING; s <= LR_REJECTED; s++)
                 printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
                        c->rows[s]);
@@ -551,6 +555,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                         : "unknown (the lock file cannot be read)");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
+            if (!fl[i].open) /* no spool path: nothing to count */
+                continue;
             printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].name, c->in, c->work,
                    c->rej, c->hold);
             printf("rows (all time):");
