@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "amazon/listings_json.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/inventory.h"
 #include "flows/inventory_flow.h"
@@ -58,6 +59,13 @@ int inventory_flow_convert_check(const struct flow_convert_args *a, struct buf *
     if (a->xsd) {
         buf_appendf(err, "wmsbridge convert inventory: --xsd-dir checks XML feeds; this flow "
                          "writes JSON (check it against Amazon's JSON schemas)\n");
+        return WB_CONFIG;
+    }
+    char why[128];
+    if (!a->merchant || !*a->merchant ||
+        !str_text_check(a->merchant, strlen(a->merchant), 0, why, sizeof why)) {
+        buf_appendf(err, "wmsbridge convert inventory: the seller id is empty or %s\n",
+                    a->merchant && *a->merchant ? why : "missing");
         return WB_CONFIG;
     }
     return inventory_rules_init(&r, a->layout, a->states, a->skus, a->buffers, err);

@@ -151,6 +151,13 @@ rc=$?
 rc=$?
 [ "$rc" = 66 ] || { echo "FAIL: closed standard input: exit $rc, want 66"; fail=1; }
 
+"$WB_BIN" convert inventory --layout "$WB_ROOT/formats/inventory-utf8.layout" \
+    --states "$ETC/stock-states.map" --seller "$(printf 'A\001B')" <"$WB_TMP/big.csv" \
+    >"$WB_TMP/seller.json" 2>"$WB_TMP/seller.err"
+rc=$?
+[ "$rc" = 78 ] && [ ! -s "$WB_TMP/seller.json" ] ||
+    { echo "FAIL: a seller id with a control character: exit $rc, want 78, nothing written"; fail=1; }
+
 # 7. a layout_dir made before the inventory flow existed still loads: the flow has no spool
 # path yet, so its layout is loaded only when the configuration names one
 wb_make_config "$WB_TMP/w"
