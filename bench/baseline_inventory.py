@@ -108,7 +108,7 @@ def main():
         total.setdefault(sku, 0)
         sellable = states.get(state)
         key = (sku, loc, state)
-        if (sellable is None or not qty.isdigit() or not qty.isascii() or len(qty) > 7
+        if (sellable is None or not qty.isdigit() or not qty.isascii() or len(qty.lstrip("0")) > 7
                 or int(qty) > QTY_MAX or key in seen):
             rejected += 1
             held.add(sku)

@@ -238,10 +238,17 @@ static int row_seen(struct inventory_stock *t, struct inventory_sku *e, uint64_t
     return 0;
 }
 
-/* parse_qty - a whole number of units 0..INVENTORY_ROW_QTY_MAX, digits only; -1 if not */
+/* parse_qty - a whole number of units 0..INVENTORY_ROW_QTY_MAX, digits only (leading zeros
+ * allowed); -1 if not */
 static long parse_qty(const char *s, size_t n)
 {
-    if (n == 0 || n > 7)
+    if (n == 0)
+        return -1;
+    while (n > 1 && *s == '0') {
+        s++;
+        n--;
+    }
+    if (n > 7)
         return -1;
     long v = 0;
     for (size_t i = 0; i < n; i++) {

@@ -299,9 +299,9 @@ static void test_hostile(void **state)
             fail_msg("%s: S published from a partial total", cases[i].row);
         assert_int_equal(qty(f, "T"), 2);
     }
-    run(f, HEADER "S,AVAILABLE,L,1000000\nS,AVAILABLE,M,0000000\n");
+    run(f, HEADER "S,AVAILABLE,L,1000000\nS,AVAILABLE,M,0000000\nS,AVAILABLE,N,000000000002\n");
     assert_int_equal(f->rc, WB_OK);
-    assert_int_equal(qty(f, "S"), 1000000);
+    assert_int_equal(qty(f, "S"), 1000002);
 }
 
 /* test_skus - unknown SKUs and SKUs Amazon refuses are rejected, mapped ones renamed */
