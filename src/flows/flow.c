@@ -108,6 +108,18 @@ int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n)
     return k < 0 || (size_t)k >= n ? WB_TOOBIG : WB_OK;
 }
 
+/* flow_lane_is - a record of flow and account is of lane */
+int flow_lane_is(const char *lane, const char *flow, const char *account)
+{
+    if (account && *account && strcmp(account, CONF_DEFAULT_ACCOUNT) != 0) {
+        size_t n = strlen(account);
+        if (strncmp(lane, account, n) != 0 || lane[n] != '/')
+            return 0;
+        lane += n + 1;
+    }
+    return strcmp(lane, flow) == 0;
+}
+
 /* flow_account_name_ok - a named account's name clashes with no flow and no spool state */
 int flow_account_name_ok(const char *name, char *why, size_t n)
 {

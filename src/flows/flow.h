@@ -95,5 +95,8 @@ int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n)
  * (in/FLOW/ of the default account would be its directory) and no spool state name; else 0
  * with the reason in why */
 int flow_account_name_ok(const char *name, char *why, size_t n);
+/* flow_lane_is - 1 if a ledger record of flow and account ('' or "default": the default
+ * account) belongs to lane */
+int flow_lane_is(const char *lane, const char *flow, const char *account);
 
 #endif
