@@ -831,7 +831,8 @@ int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow
     time_t now = clock_now();
     int worst = WB_OK;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
-        if (!flow_lane_is(of->flow, fv[i].flow, fv[i].account) || (!all_now && fv[i].next_poll > now))
+        if (!flow_lane_is(of->flow, fv[i].flow, fv[i].account) ||
+            (!all_now && fv[i].next_poll > now))
             continue;
         int r = poll_one(fc, env, of, &fv[i]);
         if (r == WB_TEMPFAIL || r == WB_AGAIN)

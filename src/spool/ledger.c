@@ -468,12 +468,13 @@ static int file_query(struct ledger *l, const char *sql, const char *a, const ch
     return file_step(l, st, out);
 }
 
-static const char sql_file_digest[] =
-    "SELECT id,flow,name,digest,state,created,layout,account FROM files WHERE flow=?1 AND account=?3"
-    " AND digest=?2"
-    " AND state IN (2,3) ORDER BY id DESC LIMIT 1";
-static const char sql_file_name[] = "SELECT id,flow,name,digest,state,created,layout,account FROM files"
-                                    " WHERE flow=?1 AND account=?3 AND name=?2 ORDER BY id DESC LIMIT 1";
+static const char sql_file_digest[] = "SELECT id,flow,name,digest,state,created,layout,account "
+                                      "FROM files WHERE flow=?1 AND account=?3"
+                                      " AND digest=?2"
+                                      " AND state IN (2,3) ORDER BY id DESC LIMIT 1";
+static const char sql_file_name[] =
+    "SELECT id,flow,name,digest,state,created,layout,account FROM files"
+    " WHERE flow=?1 AND account=?3 AND name=?2 ORDER BY id DESC LIMIT 1";
 static const char sql_file_id[] =
     "SELECT id,flow,name,digest,state,created,layout,account FROM files WHERE id=?1";
 
