@@ -6,7 +6,8 @@
 # accounts is accepted in both (a business key of one seller never blocks another's), and a
 # seller revoked mid-way keeps its files (nothing lost, one "offline" alert naming the account)
 # while the others, before and after it in the list, confirm in the same run; once it is authorised again a rerun finishes it.
-# `status`, `rejects`, `feeds` and `explain` show the account.
+# `status`, `rejects`, `feeds` and `explain` show the account; `requeue` and `resolve` find
+# a file or feed of any account.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -178,4 +179,28 @@ assert [(r["account"], r["flow"], r["file"]) for r in d] == [("beta", "dispatch"
 "$B" -c "$WB_CONF" requeue b1-again.csv >/dev/null || fail "requeue did not find beta's file"
 [ -f "$E/b1-again.csv" ] || fail "requeue did not move the file back to in/beta/dispatch/"
 echo "ok   status, rejects, feeds, explain show the account; requeue finds it"
+
+# 5. a feed of beta held (its report does not add up), alerted for beta, settled by hand in
+# beta's lane
+wb_sim_ctl /_sim/faults '{"report_lie": "empty", "report_lie_next": 1}' >/dev/null ||
+    fail "sim: report_lie"
+wb_gen_dispatch "$WB_TMP/b3.csv" 4 51 0
+wb_drop "$WB_TMP/b3.csv" "$E"
+i=0
+fid=""
+while [ $i -lt 20 ] && [ -z "$fid" ]; do
+    "$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1
+    sleep 1
+    "$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1
+    fid=$(sed -n 's/^feed-report-unproven beta\/feed-\([0-9]*\)$/\1/p' "$WB_TMP/alerts.log")
+    i=$((i + 1))
+done
+[ -n "$fid" ] || fail "beta's feed was not held with an alert naming beta"
+"$B" -c "$WB_CONF" resolve "$fid" --rejected "checked in Seller Central: not shipped" \
+    >>"$WB_LOG" 2>&1 || fail "resolve of beta's held feed failed"
+ls "$W/spool/reject/beta/dispatch/b3-operator-$fid"-*.csv >/dev/null 2>&1 ||
+    fail "the rows of beta's held feed are not in reject/beta/dispatch/"
+lanes beta/dispatch | grep -q " pending=0 queued=0 confirmed=19 rejected=4$" ||
+    fail "beta's rows after resolve: $(lanes beta/dispatch)"
+echo "ok   a held feed of beta alerted as beta/feed-$fid, resolved into reject/beta/dispatch/"
 echo ok
