@@ -159,16 +159,11 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
         log_error("flow=%s event=init-failed error=\"%s\"", fd->name, buf_str(&err));
     buf_free(&err);
     int force = options && strstr(options, "flush") != NULL;
-    int n = of ? env->cfg.naccounts : 1;
-    for (int a = 0; rc == WB_OK && a < n; a++) {
-        if (stop && *stop)
-            break;
+    int n = rc != WB_OK ? 0 : of ? env->cfg.naccounts : 1;
+    for (int a = 0; a < n && !(stop && *stop); a++) {
         int arc = run_account(fd, inst, of, &env->cfg.accounts[a], env, force, stop);
-        if (arc != WB_OK) {
+        if (rc == WB_OK)
             rc = arc; /* the first failure is the job's outcome; the other accounts go on */
-            for (a++; a < n && !(stop && *stop); a++)
-                run_account(fd, inst, of, &env->cfg.accounts[a], env, force, stop);
-        }
     }
     if (inst)
         fd->close(inst);
