@@ -178,7 +178,17 @@ assert [(r["account"], r["flow"], r["file"]) for r in d] == [("beta", "dispatch"
 "$B" -c "$WB_CONF" explain b1.csv | grep -q "^seller account beta" || fail "explain: no account"
 "$B" -c "$WB_CONF" requeue b1-again.csv >/dev/null || fail "requeue did not find beta's file"
 [ -f "$E/b1-again.csv" ] || fail "requeue did not move the file back to in/beta/dispatch/"
-echo "ok   status, rejects, feeds, explain show the account; requeue finds it"
+# one name in two accounts' reject/: requeue asks which, LANE/NAME picks one
+for a in acme beta; do printf 'x\n' >"$W/spool/reject/$a/dispatch/x.csv"; done
+out=$("$B" -c "$WB_CONF" requeue x.csv 2>&1)
+[ $? -eq 64 ] && echo "$out" | grep -q "acme/dispatch/ and beta/dispatch/" ||
+    fail "requeue of a name in two accounts: $out"
+"$B" -c "$WB_CONF" requeue acme/dispatch/x.csv >/dev/null || fail "requeue acme/dispatch/x.csv"
+rm "$A/x.csv" || fail "requeue acme/dispatch/x.csv did not move acme's file to in/acme/dispatch/"
+"$B" -c "$WB_CONF" hold x.csv >/dev/null || fail "hold x.csv (in beta's reject/ only)"
+"$B" -c "$WB_CONF" requeue x.csv >/dev/null || fail "requeue x.csv (in beta's hold/ only)"
+rm "$E/x.csv" || fail "hold and requeue x.csv did not find beta's file"
+echo "ok   status, rejects, feeds, explain show the account; requeue and hold find the lane"
 
 # 5. a feed of beta held (its report does not add up), alerted for beta, settled by hand in
 # beta's lane
