@@ -213,4 +213,36 @@ ls "$W/spool/reject/beta/dispatch/b3-operator-$fid"-*.csv >/dev/null 2>&1 ||
 lanes beta/dispatch | grep -q " pending=0 queued=0 confirmed=19 rejected=4$" ||
     fail "beta's rows after resolve: $(lanes beta/dispatch)"
 echo "ok   a held feed of beta alerted as beta/feed-$fid, resolved into reject/beta/dispatch/"
+
+# 6. the createFeed answers of acme and beta both lost: each account's recovery asks Amazon
+# with its own token (a seller sees only its feeds) and adopts its own feed, none is sent twice
+wb_sim_ctl /_sim/faults '{"lose_create_reply": 2, "hang_ms": 6000}' >/dev/null ||
+    fail "sim: lose_create_reply"
+echo "http_timeout = 2" >>"$WB_CONF"
+wb_gen_dispatch "$WB_TMP/a4.csv" 3 61 0
+wb_gen_dispatch "$WB_TMP/b4.csv" 3 62 0
+wb_drop "$WB_TMP/a4.csv" "$A"
+wb_drop "$WB_TMP/b4.csv" "$E"
+"$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1
+n=$("$B" -c "$WB_CONF" feeds | grep -c "^\(acme\|beta\) .* submitting ")
+[ "$n" = 2 ] || fail "the two lost createFeed answers did not leave two feeds submitting"
+run_until 30 acme/dispatch beta/dispatch || fail "the two feeds in doubt did not settle"
+[ "$(grep -c "event=recover-adopted" "$WB_LOG")" = 2 ] ||
+    fail "each account did not adopt its own feed"
+lanes acme/dispatch beta/dispatch >"$WB_TMP/l6"
+grep -qx "acme/dispatch in=0 work=0 pending=0 queued=0 confirmed=22 rejected=0" "$WB_TMP/l6" &&
+    grep -qx "beta/dispatch in=0 work=0 pending=0 queued=0 confirmed=22 rejected=4" "$WB_TMP/l6" ||
+    { cat "$WB_TMP/l6"; fail "rows after the recovery"; }
+wb_sim_ctl /_sim/received | python3 -c '
+import json, sys
+n = {}
+for f in json.load(sys.stdin)["feeds"]:
+    for m in f["messages"]:
+        k = (f["tokenSeller"], m["order_id"], str(m["items"]))
+        n[k] = n.get(k, 0) + 1
+dup = [k for k, v in n.items() if v > 1]
+if dup:
+    sys.exit("sent twice: %s" % dup[:3])
+' || fail "a feed in doubt was sent twice"
+echo "ok   two feeds in doubt in two accounts: each adopted by its own account, none sent twice"
 echo ok
