@@ -490,6 +490,7 @@ class Sim:
         # sellers: one refresh token each (--seller TOKEN=SELLER_ID); the
         # --refresh-token one is seller "default". A revoked refresh token
         # gets invalid_grant, and the access tokens it gave are refused.
+        # getFeeds lists only the feeds of the calling token's seller.
         self.sellers = {args.refresh_token: "default"}
         for sv in args.seller:
             rt, _, sid = sv.partition("=")
