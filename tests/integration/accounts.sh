@@ -4,10 +4,12 @@
 # (in/dispatch/, in/acme/dispatch/, in/beta/dispatch/), each feed is recorded by the simulator
 # under its own seller's token and MerchantIdentifier, one file with the same order ids in two
 # accounts is accepted in both (a business key of one seller never blocks another's), and a
-# seller revoked mid-way keeps its files (nothing lost, one "offline" alert naming the account)
-# while the others, before and after it in the list, confirm in the same run; once it is authorised again a rerun finishes it.
-# `status`, `rejects`, `feeds` and `explain` show the account; `requeue` and `resolve` find
-# a file or feed of any account.
+# seller revoked mid-way keeps its files (nothing lost, one "offline" alert naming the
+# account) while the others, before and after it in the list, confirm in the same run; once it
+# is authorised again a rerun finishes it. `status`, `rejects`, `feeds` and `explain` show the
+# account; `requeue`, `hold` and `resolve` find a file or feed of any account; feeds in doubt
+# in two accounts are each recovered with their own account's token; the daemon watches every
+# account's in/ lane.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -245,4 +247,27 @@ if dup:
     sys.exit("sent twice: %s" % dup[:3])
 ' || fail "a feed in doubt was sent twice"
 echo "ok   two feeds in doubt in two accounts: each adopted by its own account, none sent twice"
+
+# 7. the daemon watches every account's in/ lane: a file dropped into in/beta/dispatch/ is taken
+# at once (the schedule has no dispatch line)
+printf '0 3 * * * purge\n' >"$W/etc/schedule"
+"$B" -c "$WB_CONF" run >>"$WB_TMP/daemon.log" 2>&1 &
+DPID=$!
+WB_PIDS="$WB_PIDS $DPID"
+i=0
+until grep -q "event=start" "$WB_TMP/daemon.log" 2>/dev/null || [ $i -ge 50 ]; do
+    sleep 0.2
+    i=$((i + 1))
+done
+wb_gen_dispatch "$WB_TMP/b5.csv" 2 71 0
+wb_drop "$WB_TMP/b5.csv" "$E"
+i=0
+while [ -f "$E/b5.csv" ] && [ $i -lt 50 ]; do
+    sleep 0.2
+    i=$((i + 1))
+done
+kill -TERM "$DPID"
+wait "$DPID"
+[ ! -f "$E/b5.csv" ] || fail "the daemon did not take a file dropped into in/beta/dispatch/"
+echo "ok   the daemon watches in/beta/dispatch/"
 echo ok
