@@ -23,6 +23,7 @@
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
+#include "flows/sink.h"
 #include "spool/ledger.h"
 
 /* with_ledger - open the ledger for the job if the environment has none */
@@ -127,10 +128,7 @@ static int poll_flow(const struct flow_def *fd, struct wb_env *env, struct feeds
     if (rc != WB_OK)
         return rc;
     of->stop = stop;
-    rc = feeds_submit_ready(fc, env, of);
-    int prc = outflow_stopping(of) ? WB_OK : feeds_poll(fc, env, of, all);
-    if (rc == WB_OK)
-        rc = prc;
+    rc = sink_run(env->cfg.naccounts ? &env->cfg.accounts[0] : NULL, env, fc, of, all);
     struct outflow_stats st = {0};
     int src = outflow_settle(of, &env->spool, env->ledger, &st);
     if (rc == WB_OK)
