@@ -114,8 +114,8 @@ struct wb_config {
     long job_timeout;
     long job_grace_seconds;
     long rescan_seconds;
-    char *dispatch_via;     /* feed | api | auto (accounts take it unless they set their own) */
-    long dispatch_api_max;  /* auto: a batch of at most this many orders goes by the API */
+    char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
+    long dispatch_api_max; /* auto: a batch of at most this many orders goes by the API */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

@@ -107,8 +107,8 @@ static void order_of(const char *payload, char *out, size_t n)
 
 /* package - outflow callback: the confirmShipment form of one message (its rows share order
  * and tracking): the same values the feed carries, CarrierName only with CarrierCode Other */
-static int package(const char *const *payloads, size_t n, long long ref, char *order_id,
-                   size_t on, struct buf *out, struct buf *err)
+static int package(const char *const *payloads, size_t n, long long ref, char *order_id, size_t on,
+                   struct buf *out, struct buf *err)
 {
     struct dispatch_rec rec;
     char refs[24], when[32];
@@ -118,9 +118,9 @@ static int package(const char *const *payloads, size_t n, long long ref, char *o
         if (dispatch_from_payload(payloads[i], &rec) != WB_OK) {
             buf_appendf(err, "row %zu of the message: unreadable payload", i + 1);
             rc = WB_INTERNAL;
-        } else if (json_array_append_new(items, json_pack("{s:s,s:I}", "orderItemId",
-                                                          rec.item_code, "quantity",
-                                                          (json_int_t)rec.quantity)) != 0) {
+        } else if (json_array_append_new(items, json_pack("{s:s,s:I}", "orderItemId", rec.item_code,
+                                                          "quantity", (json_int_t)rec.quantity)) !=
+                   0) {
             rc = WB_NOMEM;
         }
     }
@@ -144,8 +144,7 @@ static int package(const char *const *payloads, size_t n, long long ref, char *o
     json_decref(pkg);
     rc = text ? buf_appends(out, text) : WB_NOMEM;
     if (rc == WB_TOOBIG) {
-        buf_appendf(err, "the package of order %s is larger than a request may be",
-                    rec.order_id);
+        buf_appendf(err, "the package of order %s is larger than a request may be", rec.order_id);
         rc = WB_PERMFAIL;
     }
     free(text);

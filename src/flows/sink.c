@@ -19,8 +19,8 @@
 /* sink_via_parse - "feed", "api" or "auto" */
 int sink_via_parse(const char *v, enum sink_via *out)
 {
-    static const char *const names[] = {[SINK_FEED] = "feed", [SINK_API] = "api",
-                                        [SINK_AUTO] = "auto"};
+    static const char *const names[] = {
+        [SINK_FEED] = "feed", [SINK_API] = "api", [SINK_AUTO] = "auto"};
     for (size_t i = 0; v && i < WB_ARRAY_LEN(names); i++)
         if (strcmp(v, names[i]) == 0) {
             *out = (enum sink_via)i;
@@ -115,8 +115,7 @@ static int batch_orders(const struct outflow *of, struct ledger *lg, long long f
 
 /* claim_for_api - every ready batch of the flow the account's setting sends by the Orders API
  * becomes CALLING (one durable write each) before either sink sends anything */
-static int claim_for_api(const struct wb_account *a, struct wb_env *env,
-                         const struct outflow *of)
+static int claim_for_api(const struct wb_account *a, struct wb_env *env, const struct outflow *of)
 {
     enum sink_via via = sink_via_of(&env->cfg, a);
     if (via == SINK_FEED || !of->package || !of->order_of)

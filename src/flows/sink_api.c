@@ -52,8 +52,8 @@ static int arows_cb(void *arg, const struct ledger_row_view *r)
     char *p = str_dup(r->payload ? r->payload : "");
     if (!p)
         return WB_NOMEM;
-    l->v[l->n++] = (struct arow){.id = r->id, .file_id = r->file_id, .message_id = r->message_id,
-                                 .payload = p};
+    l->v[l->n++] = (struct arow){
+        .id = r->id, .file_id = r->file_id, .message_id = r->message_id, .payload = p};
     return WB_OK;
 }
 
@@ -80,8 +80,8 @@ static int confirm_rows(struct ledger *lg, const struct arows *l, size_t i, size
 }
 
 /* refuse_rows - note Amazon's refusal on the rows [i, j), written when the batch ends */
-static void refuse_rows(struct wb_env *env, struct arows *l, size_t i, size_t j,
-                        const char *code, const char *text)
+static void refuse_rows(struct wb_env *env, struct arows *l, size_t i, size_t j, const char *code,
+                        const char *text)
 {
     const char *hint = env->results ? resultcodes_hint(env->results, code) : NULL;
     for (size_t k = i; k < j; k++) {
@@ -213,8 +213,10 @@ static int send_batch(struct sink *s, struct ledger_feed *f)
         rc = finish(s, f, &l);
     } else {
         f->next_poll = clock_now() + s->env->cfg.feed_poll_seconds;
-        snprintf(f->last_error, sizeof f->last_error, "calls stopped: %s; the batch goes on "
-                 "with its next run", wb_status_str(rc));
+        snprintf(f->last_error, sizeof f->last_error,
+                 "calls stopped: %s; the batch goes on "
+                 "with its next run",
+                 wb_status_str(rc));
         ledger_feed_put(s->env->ledger, f);
     }
     arows_free(&l);

@@ -627,8 +627,8 @@ enum wb_status spapi_confirm_shipment(struct spapi *s, const char *order_id, con
         buf_appendf(err, "confirmShipment: the package is not a JSON object");
         return WB_BADARG;
     }
-    char *body = dump(
-        json_pack("{s:s,s:o}", "marketplaceId", s->marketplaces[0], "packageDetail", pkg));
+    char *body =
+        dump(json_pack("{s:s,s:o}", "marketplaceId", s->marketplaces[0], "packageDetail", pkg));
     if (!body)
         return WB_NOMEM;
     char path[160], item[80];
@@ -649,8 +649,8 @@ enum wb_status spapi_confirm_shipment(struct spapi *s, const char *order_id, con
         if (spapi_parse_refusal(buf_str(&resp), resp.len, refusal->code, sizeof refusal->code,
                                 refusal->message, sizeof refusal->message) != WB_OK ||
             !refusal->code[0])
-            snprintf(refusal->message, sizeof refusal->message,
-                     "HTTP %ld without an error list", c.status);
+            snprintf(refusal->message, sizeof refusal->message, "HTTP %ld without an error list",
+                     c.status);
     }
     free(body);
     buf_free(&resp);

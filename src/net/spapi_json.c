@@ -262,8 +262,8 @@ enum wb_status spapi_parse_refusal(const char *json, size_t len, char *code, siz
     const char *c = json_string_value(json_object_get(e, "code"));
     const char *msg = json_string_value(json_object_get(e, "message"));
     const char *det = json_string_value(json_object_get(e, "details"));
-    size_t cl = c ? strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-                  : 0;
+    size_t cl =
+        c ? strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") : 0;
     if (c && cl && !c[cl] && cl < coden && cl < 64)
         memcpy(code, c, cl + 1);
     buf_init(&t, 2048);

@@ -44,8 +44,8 @@ static void test_row_names(void **state)
 static void test_feed_names(void **state)
 {
     (void)state;
-    static const char *const want[] = {"building",  "ready",   "submitting", "submitted",
-                                       "done",      "fatal",   "cancelled",  "invalid",
+    static const char *const want[] = {"building",  "ready",  "submitting", "submitted",
+                                       "done",      "fatal",  "cancelled",  "invalid",
                                        "ambiguous", "calling"};
     _Static_assert(sizeof want / sizeof want[0] == LFD_LAST, "one name per feed state");
     for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
