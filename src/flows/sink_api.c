@@ -230,6 +230,7 @@ static int api_submit(struct sink *s)
     struct ledger_feed *fv;
     size_t n;
     int rc = ledger_feeds_in_state(s->env->ledger, LFD_CALLING, &fv, &n);
+    spapi_set_priority(s->fc->api, s->of->priority == 0 ? RATELIMIT_HIGH : RATELIMIT_LOW);
     for (size_t i = 0; i < n && rc == WB_OK; i++)
         if (strcmp(fv[i].flow, s->of->flow) == 0)
             rc = send_batch(s, &fv[i]);
