@@ -16,6 +16,7 @@
  *                                  up to retry_max retries, then WB_TEMPFAIL
  *   400, 403, 404, other 4xx    -> WB_PERMFAIL with Amazon's errors[] code and message
  *   401/403 token error again after the refresh -> WB_CONFIG (authorization problem)
+ * confirmShipment is resent like a read (Amazon refuses a repeat of a confirmation it applied).
  * createFeed and createReport are not idempotent: after a 500/502/504 or a
  * timeout once the request may have been sent they are not resent; they
  * return WB_TEMPFAIL and spapi_outcome_unknown() is 1 (check getFeeds first);
