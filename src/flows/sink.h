@@ -71,7 +71,8 @@ const struct sink_ops *sink_choose(enum sink_via via, long api_max, long norders
 void sink_open(struct sink *s, const struct sink_ops *ops, const struct wb_account *a,
                struct wb_env *env, struct feeds_client *fc, const struct outflow *of);
 /* sink_run - the ready batches of flow of for account a go to the sink chosen for each (the
- * api sink's are taken first), then each sink submits and polls; fc NULL: nothing is sent */
+ * api sink's are taken first), then each sink submits and polls; fc NULL: nothing is sent.
+ * fc must be a's client; of is a's flow (its lane): the batches of that flow are a's */
 int sink_run(const struct wb_account *a, struct wb_env *env, struct feeds_client *fc,
              const struct outflow *of, int all_now);
 /* sink_repeat_answer - 1 if a refusal is Amazon's answer to a repeat of a confirmation it
