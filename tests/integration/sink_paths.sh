@@ -152,6 +152,9 @@ path() {
         [ "$via" = feed ] || fail "api: Amazon did not apply the call before the crash"
     "$B" -c "$WB_CONF" feeds | grep -Eq 'calling|submitting' ||
         fail "$via: no batch was left in flight by the crash"
+    # in flight, so the daemon runs feeds-poll for it (which goes on with it)
+    "$B" -c "$WB_CONF" status | grep -q '^feeds:.*(none in flight)' &&
+        fail "$via: the batch left by the crash is not counted in flight"
     wb_settle "$B" "$WB_CONF" 60 || fail "$via: d.csv did not settle after the crash"
     if [ "$via" = api ]; then
         grep -q "order=${k%%|*} .*event=repeat-confirmed" "$WB_LOG" ||
