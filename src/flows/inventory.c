@@ -450,3 +450,56 @@ int inventory_publish(const struct inventory_rules *r, const struct inventory_st
     }
     return WB_OK;
 }
+
+/* inventory_base_put - sku's last published quantity, skus ascending */
+int inventory_base_put(struct inventory_base *b, const char *sku, long long qty)
+{
+    if (b->n) {
+        int c = strcmp(b->v[b->n - 1].sku, sku);
+        if (c == 0) {
+            b->v[b->n - 1].qty = qty;
+            return WB_OK;
+        }
+        if (c > 0)
+            return WB_BADARG;
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        struct inventory_base_ent *v = realloc(b->v, cap * sizeof *v);
+        if (!v)
+            return WB_NOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    char *k = strdup(sku);
+    if (!k)
+        return WB_NOMEM;
+    b->v[b->n++] = (struct inventory_base_ent){k, qty};
+    return WB_OK;
+}
+
+/* inventory_base_changed - 1 if qty differs from sku's last published quantity or has none */
+int inventory_base_changed(const struct inventory_base *b, const char *sku, long long qty)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(b->v[mid].sku, sku);
+        if (c == 0)
+            return b->v[mid].qty != qty;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 1;
+}
+
+/* inventory_base_free - release */
+void inventory_base_free(struct inventory_base *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i].sku);
+    free(b->v);
+    *b = (struct inventory_base){0};
+}

@@ -99,4 +99,22 @@ typedef int (*inventory_publish_fn)(void *arg, const char *seller, long long qua
 int inventory_publish(const struct inventory_rules *r, const struct inventory_stock *t,
                       inventory_publish_fn fn, void *arg, long *held);
 
+/* The delta rule: a seller SKU is sent only when the quantity to publish differs from the one
+ * last published for it (the newest quantity of the lane's ledger rows not rejected: accepted
+ * by Amazon, or sent and waiting), or when none was ever published. */
+struct inventory_base {
+    struct inventory_base_ent {
+        char *sku;
+        long long qty;
+    } * v; /* sorted by sku (strcmp) */
+    size_t n, cap;
+};
+/* inventory_base_put - sku's last published quantity; skus come in ascending order, and a
+ * repeat of the last sku replaces its quantity (the newer row); WB_BADARG out of order */
+int inventory_base_put(struct inventory_base *b, const char *sku, long long qty);
+/* inventory_base_changed - 1 if qty for sku must be sent, else 0 */
+int inventory_base_changed(const struct inventory_base *b, const char *sku, long long qty);
+/* inventory_base_free - release */
+void inventory_base_free(struct inventory_base *b);
+
 #endif

@@ -345,6 +345,10 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
         }
         raw = r == WB_PERMFAIL ? raw_of(g, rd, row) : NULL;
         int v = g->of->classify(g->of->arg, r, row, &g->v);
+        if (v == WB_OK && g->of->finish) {
+            st->good++; /* counted by the flow; its messages are made by finish */
+            continue;
+        }
         if (v == WB_OK) {
             struct ledger_row prev;
             int f = ledger_row_find(g->lg, g->of->flow, g->v.key, &prev);
@@ -492,6 +496,11 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
     long rejected_before = st->rejected;
     if (rc == WB_OK)
         rc = ingest_rows(&g, rd, name, st);
+    if (of->finish) {
+        int frc = of->finish(of->arg, lg, sp, file_id, name, rc == WB_OK);
+        if (rc == WB_OK)
+            rc = frc;
+    }
     long nrej = st->rejected - rejected_before;
     /* the reject file is durable before the ledger says the rows are rejected */
     if (rc == WB_OK && nrej > 0) {

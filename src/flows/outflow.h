@@ -80,6 +80,13 @@ struct outflow {
      * the reason in err when the rows cannot make one. A flow without it goes by feed only */
     int (*package)(const char *const *payloads, size_t n, long long ref, char *order_id, size_t on,
                    struct buf *json, struct buf *err);
+    /* finish - NULL, or a flow whose messages are made from a whole file (a stock snapshot):
+     * a good row is then counted by classify only, not kept as a ledger row; after the rows,
+     * in the same transaction, finish adds the file's message rows (ledger_row_add, pending)
+     * and resets what classify counted (ok 0: the read failed, reset only). WB_AGAIN: the file
+     * is not taken now (finish has set it aside), nothing of it is committed */
+    int (*finish)(void *arg, struct ledger *lg, struct spool *sp, long long file_id,
+                  const char *name, int ok);
     /* max_group_rows - rows of one group in one message at most (0: no limit); a longer
      * group continues in the next message */
     size_t max_group_rows;

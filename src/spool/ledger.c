@@ -868,6 +868,18 @@ enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max,
     return iterate_rows(l, st, cb, arg);
 }
 
+/* ledger_rows_live - rows of a flow not rejected, by group key then id */
+enum wb_status ledger_rows_live(struct ledger *l, const char *flow, ledger_row_cb cb, void *arg)
+{
+    static const char sql[] = ROW_COLS "WHERE flow=?1 AND account=?2 AND state IN (1,2,3)"
+                                       " ORDER BY group_key, id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, flow);
+    return iterate_rows(l, st, cb, arg);
+}
+
 /* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
 enum wb_status ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb, void *arg)
 {

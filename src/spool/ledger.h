@@ -136,6 +136,9 @@ typedef int (*ledger_row_cb)(void *arg, const struct ledger_row_view *r);
 /* ledger_rows_pending - pending rows of a flow ordered by group key then id (at most max) */
 enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
                                    void *arg);
+/* ledger_rows_live - rows of a flow not rejected (pending, queued or confirmed) ordered by group
+ * key then id: the newest row of a group comes last */
+enum wb_status ledger_rows_live(struct ledger *l, const char *flow, ledger_row_cb cb, void *arg);
 /* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
 enum wb_status ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb,
                                    void *arg);
