@@ -264,7 +264,7 @@ static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_r
     size_t n = 0;
     for (int a = 0; v && a < env->cfg.naccounts; a++)
         for (size_t i = 0; i < nfl; i++) {
-            if (!fl[i].open) /* no spool path: no lane */
+            if (!flow_on(&fl[i], &env->cfg)) /* no spool path, or off: no lane */
                 continue;
             struct lane_ref *r = &v[n];
             r->account = env->cfg.accounts[a].name;

@@ -42,12 +42,19 @@ static const struct flow_def table[] = {
         .open = inventory_flow_open,
         .run = inventory_flow_run,
         .close = inventory_flow_close,
+        .on = inventory_flow_on,
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
     },
 };
 
 _Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per flow");
+
+/* flow_on - fd has a spool path and cfg turns it on */
+int flow_on(const struct flow_def *fd, const struct wb_config *cfg)
+{
+    return fd->open && (!fd->on || fd->on(cfg));
+}
 
 /* flows - the table */
 const struct flow_def *flows(size_t *n)

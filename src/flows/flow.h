@@ -30,6 +30,7 @@ struct layout;
 struct outflow;
 struct outflow_stats;
 struct feeds_client;
+struct wb_config;
 struct stockstates;
 struct buffers;
 
@@ -69,6 +70,10 @@ struct flow_def {
     int (*run)(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
                struct outflow_stats *st);
     void (*close)(void *inst);
+    /* on - NULL, or whether the configuration turns the flow's spool path on (a flow that
+     * needs maps of its own is off until they are set): off, it has no lanes (no status
+     * block, no watch, no poll, its layout loaded only when named) and its job does nothing */
+    int (*on)(const struct wb_config *cfg);
     /* convert - stdin rows to a feed on out, rejects to rej (NULL: none); lines (optional)
      * gets each message's first input line as a long; NULL: the flow does not convert */
     int (*convert)(const struct flow_convert_args *a, FILE *in, FILE *out, FILE *rej,
@@ -77,6 +82,8 @@ struct flow_def {
     int (*convert_check)(const struct flow_convert_args *a, struct buf *err);
 };
 
+/* flow_on - 1 if fd has a spool path and cfg turns it on (see `on`), else 0 */
+int flow_on(const struct flow_def *fd, const struct wb_config *cfg);
 /* flows - the table, n rows */
 const struct flow_def *flows(size_t *n);
 /* flow_find - a flow by name, NULL if none */

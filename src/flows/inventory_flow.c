@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/wb.h"
 #include "flows/alert.h"
+#include "core/conf.h"
 #include "flows/env.h"
 #include "flows/cells.h"
 #include "flows/feeds.h"
@@ -198,8 +199,8 @@ int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **
     *inst = NULL;
     *of = NULL;
     const struct wb_config *cfg = &env->cfg;
-    if (!cfg->stock_states_map || !*cfg->stock_states_map)
-        return WB_OK; /* the job is off: no pipeline (which states sell is never guessed) */
+    if (!inventory_flow_on(cfg))
+        return WB_OK; /* off: no pipeline, the job does nothing */
     struct inventory_flow *f = calloc(1, sizeof *f);
     if (!f)
         return WB_NOMEM;
@@ -262,6 +263,13 @@ int inventory_flow_run(void *inst, struct wb_env *env, struct feeds_client *fc, 
         rc = sink_run(of.account ? of.account : &env->cfg.accounts[0], env, fc, &of, 0);
     int src = outflow_settle(&of, &env->spool, env->ledger, st);
     return rc != WB_OK ? rc : src;
+}
+
+/* inventory_flow_on - flow table hook: which states sell is never guessed, so the spool path
+ * is on once stock_states_map names the map */
+int inventory_flow_on(const struct wb_config *cfg)
+{
+    return cfg->stock_states_map && *cfg->stock_states_map;
 }
 
 /* inventory_flow_close - flow table hook: release what inventory_flow_open made */

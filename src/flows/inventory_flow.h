@@ -29,6 +29,9 @@ int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **
 /* inventory_flow_run - flow table hook: intake, deltas, batch, submit, poll, settle */
 int inventory_flow_run(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
                        struct outflow_stats *st);
+/* inventory_flow_on - flow table hook: on once stock_states_map is set */
+struct wb_config;
+int inventory_flow_on(const struct wb_config *cfg);
 /* inventory_flow_close - flow table hook: release */
 void inventory_flow_close(void *inst);
 

@@ -114,6 +114,7 @@ are refused by createFeed with 400 InvalidInput.
 
 GET /_sim/received returns
   {"feeds":[{"feedId","feedType","status","createdTime","inputFeedDocumentId",
+             "merchant","seller" (a listings feed's header sellerId),"tokenSeller",
              "messages":[{"message_id","order_id","tracking","carrier",
                           "items":[[code,qty],...],
                           "result":"pending|accepted|error|warning|cancelled",
@@ -1146,6 +1147,7 @@ class Sim:
                     "createdTime": iso(f["created"]),
                     "inputFeedDocumentId": f["inputFeedDocumentId"],
                     "merchant": f.get("merchant"),
+                    "seller": f.get("seller"),
                     "tokenSeller": f.get("token_seller"),
                     "messages": [{k: m.get(k) for k in (
                         "message_id", "order_id", "tracking", "carrier",
