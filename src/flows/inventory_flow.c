@@ -35,7 +35,7 @@ struct inventory_flow {
     struct inventory_stock stock; /* the snapshot being read */
     struct stockstates *states;
     struct buffers *buffers;
-    size_t ncells;  /* cells of the snapshot's rows (for a refused message's reject row) */
+    size_t ncells; /* cells of the snapshot's rows (for a refused message's reject row) */
     struct outflow of;
     const char *seller; /* the lane's seller id, for render */
 };
@@ -193,8 +193,7 @@ static int raise_alert(void *arg, const char *kind, const char *item, const char
 }
 
 /* inventory_flow_open - flow table hook: the flow bound to the loaded layout and its maps */
-int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **of,
-                        struct buf *err)
+int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err)
 {
     *inst = NULL;
     *of = NULL;
