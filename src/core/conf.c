@@ -93,6 +93,9 @@ static const struct conf_param params[] = {
      "shipment confirmations go by feed, by the Orders API (api) or by batch size (auto)"},
     {"dispatch_api_max", CONF_INT, "30", OFF(dispatch_api_max), 1, 10000,
      "auto: a batch of at most this many orders goes by the Orders API, a larger one by feed"},
+    {"inventory_hold_percent", CONF_INT, "50", OFF(inventory_hold_percent), 0, 100,
+     "inventory: a snapshot whose SKUs in stock or units fall under this share of the last "
+     "published ones is held (0: never)"},
 };
 
 static const struct conf_param remote_params[] = {

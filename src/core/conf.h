@@ -118,6 +118,7 @@ struct wb_config {
     long rescan_seconds;
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many orders goes by the API */
+    long inventory_hold_percent; /* a snapshot under this share of the last published is held */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

@@ -12,14 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "amazon/listings_json.h"
+#include "core/clock.h"
+#include "core/conf.h"
 #include "core/log.h"
+#include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/alert.h"
-#include "core/conf.h"
-#include "flows/env.h"
 #include "flows/cells.h"
+#include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/inventory.h"
 #include "flows/inventory_flow.h"
@@ -35,7 +39,10 @@ struct inventory_flow {
     struct inventory_stock stock; /* the snapshot being read */
     struct stockstates *states;
     struct buffers *buffers;
-    size_t ncells; /* cells of the snapshot's rows (for a refused message's reject row) */
+    int f_time;        /* the layout's snapshot_time field, -1 if none */
+    time_t snap_time;  /* the newest snapshot time of the file's rows, 0 if none */
+    long hold_percent; /* the shrink guard's share (0: off) */
+    int complete;      /* the layout says a snapshot is the whole stock */
     struct outflow of;
     const char *seller; /* the lane's seller id, for render */
 };
@@ -51,9 +58,21 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
         int rc = inventory_hold_row(&f->rules, &f->stock, row);
         return rc == WB_OK ? WB_PERMFAIL : rc;
     }
-    f->ncells = row->ncells;
-    return inventory_row(&f->rules, &f->stock, row, v->code, sizeof v->code, v->reason,
-                         sizeof v->reason);
+    size_t tn;
+    const char *ts = csvr_field_n(row, f->f_time, &tn);
+    time_t t = 0;
+    if (tn && layout_parse_time(f->rules.layout, ts, &t) != WB_OK) {
+        snprintf(v->code, sizeof v->code, "E_SNAPSHOT_TIME");
+        snprintf(v->reason, sizeof v->reason,
+                 "snapshot time '%.100s' is not a date and time in the layout's format", ts);
+        int rc = inventory_hold_row(&f->rules, &f->stock, row);
+        return rc == WB_OK ? WB_PERMFAIL : rc;
+    }
+    int rc = inventory_row(&f->rules, &f->stock, row, v->code, sizeof v->code, v->reason,
+                           sizeof v->reason);
+    if (rc == WB_OK && t > f->snap_time)
+        f->snap_time = t;
+    return rc;
 }
 
 /* base_cb - the newest live row of each seller SKU of the lane */
@@ -71,29 +90,52 @@ struct delta {
     struct ledger *lg;
     struct inventory_base base;
     long long file_id;
+    size_t ncols;         /* columns of the snapshot's header */
+    int col_sku, col_qty; /* where a refused message's reject row puts SKU and quantity */
+    long long was_skus, was_units, now_skus, now_units; /* the shrink guard's sums */
     struct buf raw, payload;
     long sent, same;
 };
 
-/* delta_cb - a seller SKU of the snapshot: a pending message row when its quantity changed */
-static int delta_cb(void *arg, const char *seller, long long qty)
+/* columns - the snapshot's header (from the ledger) and the columns of SKU and quantity */
+static int columns(struct delta *d)
+{
+    char *hdr = NULL;
+    struct cells c = {0};
+    int rc = ledger_file_header(d->lg, d->file_id, &hdr);
+    if (rc == WB_OK)
+        rc = cells_decode(hdr ? hdr : "", &c);
+    d->col_sku = d->col_qty = -1;
+    const char *want_sku = layout_field_header(d->f->rules.layout, (size_t)d->f->rules.f_sku);
+    const char *want_qty = layout_field_header(d->f->rules.layout, (size_t)d->f->rules.f_quantity);
+    for (size_t i = 0; rc == WB_OK && i < c.n; i++) {
+        char *h = str_trim(c.v[i]);
+        if (want_sku && strcasecmp(h, want_sku) == 0 && d->col_sku < 0)
+            d->col_sku = (int)i;
+        if (want_qty && strcasecmp(h, want_qty) == 0 && d->col_qty < 0)
+            d->col_qty = (int)i;
+    }
+    d->ncols = rc == WB_OK ? c.n : 0;
+    cells_free(&c);
+    free(hdr);
+    return rc;
+}
+
+/* add_row - a pending message row publishing qty for a seller SKU; its raw cells are the row a
+ * refusal writes back to reject/: the seller SKU and the quantity in the snapshot's columns */
+static int add_row(void *arg, const char *seller, long long qty)
 {
     struct delta *d = arg;
-    if (!inventory_base_changed(&d->base, seller, qty)) {
-        d->same++;
-        return WB_OK;
-    }
-    /* the row a refusal writes back: the seller SKU and the quantity in the layout's columns */
-    const char *cells[64] = {0};
+    const char *cells[256];
     char q[24], key[300];
-    size_t n = d->f->ncells < WB_ARRAY_LEN(cells) ? d->f->ncells : WB_ARRAY_LEN(cells);
+    size_t n = d->ncols < WB_ARRAY_LEN(cells) ? d->ncols : WB_ARRAY_LEN(cells);
     for (size_t i = 0; i < n; i++)
         cells[i] = "";
     snprintf(q, sizeof q, "%lld", qty);
-    if (d->f->rules.f_sku >= 0 && (size_t)d->f->rules.f_sku < n)
-        cells[d->f->rules.f_sku] = seller;
-    if (d->f->rules.f_quantity >= 0 && (size_t)d->f->rules.f_quantity < n)
-        cells[d->f->rules.f_quantity] = q;
+    if (d->col_sku >= 0 && (size_t)d->col_sku < n)
+        cells[d->col_sku] = seller;
+    if (d->col_qty >= 0 && (size_t)d->col_qty < n)
+        cells[d->col_qty] = q;
     buf_reset(&d->raw);
     buf_reset(&d->payload);
     int rc = cells_encode(cells, n, &d->raw);
@@ -108,30 +150,186 @@ static int delta_cb(void *arg, const char *seller, long long qty)
     return rc;
 }
 
-/* finish - outflow callback: the snapshot's changed SKUs become message rows; the table is
- * emptied for the next file */
-static int finish(void *arg, struct ledger *lg, struct spool *sp, long long file_id,
-                  const char *name, int ok)
+/* delta_cb - a seller SKU of the snapshot: a message row when its quantity changed */
+static int delta_cb(void *arg, const char *seller, long long qty)
 {
-    (void)sp;
+    struct delta *d = arg;
+    if (!inventory_base_take(&d->base, seller, qty)) {
+        d->same++;
+        return WB_OK;
+    }
+    return add_row(d, seller, qty);
+}
+
+/* base_qty - the last published quantity of sku, -1 if none */
+static long long base_qty(const struct inventory_base *b, const char *sku)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(b->v[mid].sku, sku);
+        if (c == 0)
+            return b->v[mid].qty;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* sum_cb - the shrink guard's sums over the SKUs a snapshot covers: SKUs with stock and units,
+ * as last published and as now (a held SKU counts as it was) */
+static int sum_cb(void *arg, const char *seller, long long qty)
+{
+    struct delta *d = arg;
+    long long was = base_qty(&d->base, seller);
+    if (was > 0) {
+        d->was_skus++;
+        d->was_units += was;
+    }
+    long long now = qty == INVENTORY_HELD ? (was > 0 ? was : 0) : qty;
+    if (now > 0) {
+        d->now_skus++;
+        d->now_units += now;
+    }
+    return WB_OK;
+}
+
+/* gone_sum_cb - a SKU a complete snapshot leaves out: covered, now 0 */
+static int gone_sum_cb(void *arg, const char *seller, long long qty)
+{
+    struct delta *d = arg;
+    (void)seller;
+    d->was_skus++;
+    d->was_units += qty;
+    return WB_OK;
+}
+
+/* mark_cb - take every SKU of the snapshot (so the ones left out are known) */
+static int mark_cb(void *arg, const char *seller, long long qty)
+{
+    struct delta *d = arg;
+    (void)inventory_base_take(&d->base, seller, qty);
+    return WB_OK;
+}
+
+struct accepted {
+    const char *mark; /* "(content DIGEST)" in the alert's text */
+    char item[300];
+    int found;
+};
+
+/* accepted_cb - an open held-snapshot alert of this content: the operator requeued it */
+static int accepted_cb(void *arg, const struct ledger_alert_view *a)
+{
+    struct accepted *x = arg;
+    if (!x->found && strcmp(a->kind, "snapshot-held") == 0 && a->text && strstr(a->text, x->mark)) {
+        snprintf(x->item, sizeof x->item, "%s", a->item);
+        x->found = 1;
+    }
+    return WB_OK;
+}
+
+/* shrunk - 1 if now is under hold_percent % of was */
+static int shrunk(long long now, long long was, long pct)
+{
+    return pct > 0 && was > 0 && now * 100 < was * pct;
+}
+
+/* guard - WB_PERMFAIL for a snapshot older than the newest taken in, WB_AGAIN for one much
+ * smaller than what was last published for the SKUs it covers (not once an operator has
+ * requeued that very content from hold/), else WB_OK */
+static int guard(struct delta *d, const char *name, char *code, size_t coden, char *reason,
+                 size_t reasonn)
+{
+    struct inventory_flow *f = d->f;
+    time_t last;
+    char lname[256], a[32], b[32];
+    int rc = ledger_snapshot_latest(d->lg, f->of.flow, &last, lname, sizeof lname);
+    if (rc != WB_OK)
+        return rc;
+    if (f->snap_time && last && f->snap_time < last) {
+        clock_format_iso(f->snap_time, a, sizeof a);
+        clock_format_iso(last, b, sizeof b);
+        snprintf(code, coden, "E_SNAPSHOT_OLDER");
+        snprintf(reason, reasonn,
+                 "snapshot of %s is older than %s (%s) already taken in: an older snapshot "
+                 "never replaces a newer one; nothing of it was sent",
+                 a, lname, b);
+        return WB_PERMFAIL;
+    }
+    if ((rc = inventory_publish_all(&f->rules, &f->stock, sum_cb, d)) != WB_OK)
+        return rc;
+    if (f->complete) {
+        if ((rc = inventory_publish_all(&f->rules, &f->stock, mark_cb, d)) != WB_OK ||
+            (rc = inventory_base_gone(&d->base, gone_sum_cb, d)) != WB_OK)
+            return rc;
+        for (size_t i = 0; i < d->base.n; i++)
+            d->base.v[i].taken = 0; /* the delta takes them again */
+    }
+    if (!shrunk(d->now_skus, d->was_skus, f->hold_percent) &&
+        !shrunk(d->now_units, d->was_units, f->hold_percent))
+        return WB_OK;
+    struct ledger_file lf;
+    if ((rc = ledger_file_get(d->lg, d->file_id, &lf)) != WB_OK)
+        return rc;
+    char mark[40];
+    snprintf(mark, sizeof mark, "(content %.16s)", lf.digest);
+    struct accepted x = {.mark = mark};
+    if ((rc = ledger_alerts_open(d->lg, accepted_cb, &x)) != WB_OK)
+        return rc;
+    if (x.found) {
+        int closed = 0;
+        log_warn("file=%s flow=%s event=shrunk-snapshot-accepted skus=%lld/%lld units=%lld/%lld "
+                 "text=\"requeued from hold/ by an operator\"",
+                 name, f->of.flow, d->now_skus, d->was_skus, d->now_units, d->was_units);
+        return ledger_alert_close(d->lg, "snapshot-held", x.item, &closed);
+    }
+    snprintf(code, coden, "snapshot-held");
+    snprintf(reason, reasonn,
+             "snapshot%s has %lld SKU(s) in stock and %lld unit(s) where %lld and %lld were last "
+             "published (under %ld %%): held, nothing sent; if it is right, 'wmsbridge requeue' "
+             "it (content %.16s)",
+             f->complete ? "" : " (partial)", d->now_skus, d->now_units, d->was_skus, d->was_units,
+             f->hold_percent, lf.digest);
+    return WB_AGAIN;
+}
+
+/* finish - outflow callback: after the guards, the snapshot's changed SKUs (and, from a
+ * complete one, the SKUs it left out, at 0) become message rows; the table is emptied */
+static int finish(void *arg, struct ledger *lg, long long file_id, const char *name, int ok,
+                  char *code, size_t coden, char *reason, size_t reasonn)
+{
     struct inventory_flow *f = arg;
     int rc = WB_OK;
     if (ok) {
         struct delta d = {.f = f, .lg = lg, .file_id = file_id};
-        buf_init(&d.raw, 64 * 1024);
+        buf_init(&d.raw, 1024 * 1024);
         buf_init(&d.payload, 64);
         long held = 0;
         rc = ledger_rows_live(lg, f->of.flow, base_cb, &d.base);
         if (rc == WB_OK)
+            rc = guard(&d, name, code, coden, reason, reasonn);
+        if (rc == WB_OK)
+            rc = columns(&d);
+        if (rc == WB_OK)
             rc = inventory_publish(&f->rules, &f->stock, delta_cb, &d, &held);
+        long gone = d.sent;
+        if (rc == WB_OK && f->complete)
+            rc = inventory_base_gone(&d.base, add_row, &d);
+        gone = d.sent - gone;
+        if (rc == WB_OK && f->snap_time)
+            rc = ledger_file_set_snapshot(lg, file_id, f->snap_time);
         if (rc == WB_OK)
             log_info("file=%s flow=%s event=snapshot file_id=%lld changed=%ld unchanged=%ld "
-                     "held=%ld",
-                     name, f->of.flow, file_id, d.sent, d.same, held);
+                     "held=%ld gone=%ld",
+                     name, f->of.flow, file_id, d.sent - gone, d.same, held, gone);
         inventory_base_free(&d.base);
         buf_free(&d.raw);
         buf_free(&d.payload);
     }
+    f->snap_time = 0;
     inventory_stock_free(&f->stock);
     int irc = inventory_stock_init(&f->stock);
     return rc != WB_OK ? rc : irc;
@@ -211,6 +409,9 @@ int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **
         rc = inventory_rules_init(&f->rules, l, f->states, env->skus, f->buffers, err);
     if (rc == WB_OK)
         rc = inventory_stock_init(&f->stock);
+    f->f_time = l ? layout_field_index(l, "snapshot_time") : -1;
+    f->hold_percent = cfg->inventory_hold_percent;
+    f->complete = l && layout_complete(l);
     if (rc != WB_OK) {
         stockstates_free(f->states);
         buffers_free(f->buffers);

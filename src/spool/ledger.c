@@ -79,6 +79,7 @@ static const struct {
     {"files", "account", "TEXT NOT NULL DEFAULT ''"}, /* '' = the default seller account */
     {"rows", "account", "TEXT NOT NULL DEFAULT ''"},
     {"feeds", "account", "TEXT NOT NULL DEFAULT ''"},
+    {"files", "snapshot_time", "INTEGER NOT NULL DEFAULT 0"}, /* 0 = none (not a snapshot) */
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key
@@ -579,6 +580,42 @@ enum wb_status ledger_file_set_state(struct ledger *l, long long id, int state)
     sqlite3_bind_int(st, 2, state);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
     return exec_step(l, st);
+}
+
+/* ledger_file_set_snapshot - the time a file's content describes (a stock snapshot) */
+enum wb_status ledger_file_set_snapshot(struct ledger *l, long long id, time_t t)
+{
+    static const char sql[] = "UPDATE files SET snapshot_time=?2 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
+    return exec_step(l, st);
+}
+
+/* ledger_snapshot_latest - the newest snapshot time of a lane's files taken in */
+enum wb_status ledger_snapshot_latest(struct ledger *l, const char *flow, time_t *t, char *name,
+                                      size_t n)
+{
+    static const char sql[] = "SELECT snapshot_time, name FROM files WHERE flow=?1 AND account=?2"
+                              " AND state IN (2,3) ORDER BY snapshot_time DESC, id DESC LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, flow);
+    *t = 0;
+    if (n)
+        name[0] = '\0';
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *t = (time_t)sqlite3_column_int64(st, 0);
+        const unsigned char *s = sqlite3_column_text(st, 1);
+        if (n)
+            snprintf(name, n, "%s", s ? (const char *)s : "");
+    }
+    done(l, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
 }
 
 /* ledger_file_set_layout - remember the layout and original header of a file */

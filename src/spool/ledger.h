@@ -82,6 +82,12 @@ enum wb_status ledger_file_add(struct ledger *l, const char *flow, const char *n
                                const char *digest, long long *id);
 /* ledger_file_set_state - move a file record to a state */
 enum wb_status ledger_file_set_state(struct ledger *l, long long id, int state);
+/* ledger_file_set_snapshot - the time a file's content describes (a stock snapshot; 0: none) */
+enum wb_status ledger_file_set_snapshot(struct ledger *l, long long id, time_t t);
+/* ledger_snapshot_latest - the newest snapshot time among a flow's (lane's) files taken in
+ * (parsed or done) and that file's name; *t 0 when there is none */
+enum wb_status ledger_snapshot_latest(struct ledger *l, const char *flow, time_t *t, char *name,
+                                      size_t n);
 /* ledger_file_set_layout - remember the layout and original header (CSV text) of a file */
 enum wb_status ledger_file_set_layout(struct ledger *l, long long id, const char *layout,
                                       const char *header);

@@ -3,7 +3,10 @@
 # in/inventory/ publishes every SKU as a JSON_LISTINGS_FEED; a second snapshot publishes only
 # the SKUs whose quantity changed; a SKU Amazon refuses lands in reject/inventory/ with Amazon's
 # code and is published again by the next snapshot; a bad row is rejected with convert's code;
-# a second seller account gets its own feed with its own seller id.
+# an unchanged snapshot sends nothing; an older snapshot is refused whole; a much smaller one is
+# held in hold/inventory/ with an alert until an operator requeues it; a complete snapshot (its
+# layout says so) publishes 0 for a SKU it leaves out, a partial one does not; a second seller
+# account gets its own feed with its own seller id.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -100,7 +103,49 @@ settle_inv || fail "the third snapshot did not settle"
 [ "$(sent A2DEMO0SELLER | wc -l)" = "$n1" ] || fail "an unchanged snapshot sent a feed"
 ls "$W"/spool/done/*/inventory/s3.csv >/dev/null 2>&1 || fail "s3.csv did not reach done/"
 
-# 4. a second seller account: its own feed, its own seller id, its own last quantities
+# 4. an older snapshot never replaces a newer one: refused whole, nothing sent
+sed 's/09:00/07:00/' "$WB_TMP/s2.csv" | sed 's/,1,2026/,9,2026/' >"$WB_TMP/old.csv"
+wb_drop "$WB_TMP/old.csv" "$D"
+settle_inv || fail "the older snapshot did not settle"
+[ "$(sent A2DEMO0SELLER | wc -l)" = "$n1" ] || fail "an older snapshot sent a feed"
+grep -q E_SNAPSHOT_OLDER "$W/spool/reject/inventory/old.csv.reason" 2>/dev/null ||
+    fail "the older snapshot is not in reject/inventory/ with E_SNAPSHOT_OLDER"
+
+# 5. a much smaller snapshot (SKU-A 7 -> 1 unit, under 50 %) is held with an alert; an
+# operator's requeue of that very file publishes it
+cat >"$WB_TMP/s4.csv" <<CSV
+sku,stock_state,location,quantity,snapshot_time
+SKU-A,AVAILABLE,A1,1,2026-12-01T11:00:00Z
+CSV
+wb_drop "$WB_TMP/s4.csv" "$D"
+settle_inv || fail "the shrunk snapshot did not settle"
+[ -f "$W/spool/hold/inventory/s4.csv" ] || fail "the shrunk snapshot is not in hold/inventory/"
+[ "$(sent A2DEMO0SELLER | wc -l)" = "$n1" ] || fail "a shrunk snapshot sent a feed"
+"$B" -c "$WB_CONF" status --json | grep -q '"snapshot-held"' || fail "no snapshot-held alert"
+"$B" -c "$WB_CONF" requeue s4.csv >>"$WB_LOG" 2>&1 || fail "requeue of the held snapshot"
+settle_inv || fail "the requeued snapshot did not settle"
+[ "$(sent A2DEMO0SELLER | tail -n 1)" = "SKU-A=1" ] || fail "requeued: '$(sent A2DEMO0SELLER | tail -n 1)'"
+"$B" -c "$WB_CONF" status --json | grep -q '"snapshot-held"' && fail "the alert stayed open"
+
+# 6. a partial snapshot leaves SKU-B alone; a complete one (layout complete = yes) zeroes it
+n1=$(sent A2DEMO0SELLER | wc -l)
+printf 'sku,stock_state,location,quantity,snapshot_time\nSKU-A,AVAILABLE,A1,1,2026-12-01T12:00:00Z\nSKU-C,AVAILABLE,C1,1,2026-12-01T12:00:00Z\n' >"$WB_TMP/s5.csv"
+wb_drop "$WB_TMP/s5.csv" "$D"
+settle_inv || fail "the partial snapshot did not settle"
+[ "$(sent A2DEMO0SELLER | tail -n 1)" = "SKU-C=1" ] || fail "partial: '$(sent A2DEMO0SELLER | tail -n 1)'"
+mkdir -p "$WB_TMP/formats"
+cp "$WB_ROOT"/formats/*.layout "$WB_TMP/formats/"
+sed -e 's/^name = inventory-utf8/name = inventory-full/' "$WB_ROOT/formats/inventory-utf8.layout" \
+    >"$WB_TMP/formats/inventory-full.layout"
+echo "complete = yes" >>"$WB_TMP/formats/inventory-full.layout"
+sed -i "s|^layout_dir = .*|layout_dir = $WB_TMP/formats|" "$WB_CONF"
+echo "inventory_layout = inventory-full" >>"$WB_CONF"
+sed 's/12:00/13:00/' "$WB_TMP/s5.csv" >"$WB_TMP/s6.csv"
+wb_drop "$WB_TMP/s6.csv" "$D"
+settle_inv || fail "the complete snapshot did not settle"
+[ "$(sent A2DEMO0SELLER | tail -n 1)" = "SKU-B=0" ] || fail "complete: '$(sent A2DEMO0SELLER | tail -n 1)'"
+
+# 7. a second seller account: its own feed, its own seller id, its own last quantities
 wb_drop "$WB_TMP/s1.csv" "$A"
 settle_inv || fail "the acme snapshot did not settle"
 got=$(sent A2ACMESELLER | tr ' ' '\n' | sort | tr '\n' ' ')
