@@ -34,9 +34,9 @@ static const struct conf_param params[] = {
      "WMS carrier/service -> Amazon CarrierCode map"},
     {"skus_map", CONF_FILE, "skus.map", OFF(skus_map), 0, 0, "WMS SKU -> seller SKU map"},
     {"stock_states_map", CONF_PATH, "", OFF(stock_states_map), 0, 0,
-     "inventory: WMS stock state -> sellable or not; empty = the inventory job is off"},
+     "WMS stock state -> sellable or not; empty = stock snapshots are not taken in"},
     {"buffers_map", CONF_PATH, "", OFF(buffers_map), 0, 0,
-     "inventory: safety buffers per seller SKU; empty = none"},
+     "stock snapshots: safety buffers per seller SKU; empty = none"},
     {"carrier_codes", CONF_FILE, "amazon-carrier-codes.txt", OFF(carrier_codes), 0, 0,
      "Amazon's accepted CarrierCode values, one a line"},
     {"result_codes", CONF_PATH, "result-codes.map", OFF(result_codes), 0, 0,
@@ -94,7 +94,7 @@ static const struct conf_param params[] = {
     {"dispatch_api_max", CONF_INT, "30", OFF(dispatch_api_max), 1, 10000,
      "auto: a batch of at most this many orders goes by the Orders API, a larger one by feed"},
     {"inventory_hold_percent", CONF_INT, "50", OFF(inventory_hold_percent), 0, 100,
-     "inventory: a snapshot whose SKUs in stock or units fall under this share of the last "
+     "a stock snapshot whose SKUs in stock or units fall under this share of the last "
      "published ones is held (0: never)"},
 };
 

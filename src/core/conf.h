@@ -83,8 +83,8 @@ struct wb_config {
     char *xsd_dir;
     char *carriers_map;
     char *skus_map;
-    char *stock_states_map; /* inventory: stock state -> sellable or not */
-    char *buffers_map;      /* inventory: safety buffers; empty = none */
+    char *stock_states_map; /* stock snapshots: state -> sellable or not */
+    char *buffers_map;      /* stock snapshots: safety buffers; empty = none */
     char *carrier_codes;
     char *result_codes;
     char *credentials;
