@@ -470,12 +470,13 @@ int inventory_publish(const struct inventory_rules *r, const struct inventory_st
 }
 
 /* inventory_base_put - sku's last published quantity, skus ascending */
-int inventory_base_put(struct inventory_base *b, const char *sku, long long qty)
+int inventory_base_put(struct inventory_base *b, const char *sku, long long qty, long long tag)
 {
     if (b->n) {
         int c = strcmp(b->v[b->n - 1].sku, sku);
         if (c == 0) {
             b->v[b->n - 1].qty = qty;
+            b->v[b->n - 1].tag = tag;
             return WB_OK;
         }
         if (c > 0)
@@ -492,27 +493,49 @@ int inventory_base_put(struct inventory_base *b, const char *sku, long long qty)
     char *k = strdup(sku);
     if (!k)
         return WB_NOMEM;
-    b->v[b->n++] = (struct inventory_base_ent){k, qty, 0};
+    b->v[b->n++] = (struct inventory_base_ent){k, qty, tag, 0};
     return WB_OK;
 }
 
-/* inventory_base_take - 1 if qty differs from sku's last published quantity or has none */
-int inventory_base_take(struct inventory_base *b, const char *sku, long long qty)
+/* base_find - the entry of sku, NULL if none */
+static struct inventory_base_ent *base_find(const struct inventory_base *b, const char *sku)
 {
     size_t lo = 0, hi = b->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(b->v[mid].sku, sku);
-        if (c == 0) {
-            b->v[mid].taken = 1;
-            return qty != INVENTORY_HELD && b->v[mid].qty != qty;
-        }
+        if (c == 0)
+            return &b->v[mid];
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return qty != INVENTORY_HELD;
+    return NULL;
+}
+
+/* inventory_base_take - 1 if qty differs from sku's last published quantity or has none */
+int inventory_base_take(struct inventory_base *b, const char *sku, long long qty)
+{
+    struct inventory_base_ent *e = base_find(b, sku);
+    if (!e)
+        return qty != INVENTORY_HELD;
+    e->taken = 1;
+    return qty != INVENTORY_HELD && e->qty != qty;
+}
+
+/* inventory_base_tag - the tag of sku's entry */
+long long inventory_base_tag(const struct inventory_base *b, const char *sku)
+{
+    const struct inventory_base_ent *e = base_find(b, sku);
+    return e ? e->tag : 0;
+}
+
+/* inventory_base_qty - the last published quantity of sku, -1 if none */
+long long inventory_base_qty(const struct inventory_base *b, const char *sku)
+{
+    const struct inventory_base_ent *e = base_find(b, sku);
+    return e ? e->qty : -1;
 }
 
 /* inventory_base_gone - skus not taken whose last quantity is not 0 */

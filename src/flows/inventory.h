@@ -111,13 +111,19 @@ struct inventory_base {
     struct inventory_base_ent {
         char *sku;
         long long qty;
+        long long tag;
         int taken; /* in the snapshot */
     } * v;         /* sorted by sku (strcmp) */
     size_t n, cap;
 };
-/* inventory_base_put - sku's last published quantity; skus come in ascending order, and a
- * repeat of the last sku replaces its quantity (the newer row); WB_BADARG out of order */
-int inventory_base_put(struct inventory_base *b, const char *sku, long long qty);
+/* inventory_base_put - sku's last published quantity and the caller's tag of it (e.g. a
+ * ledger row not yet sent; 0: none); skus come in ascending order, and a repeat of the last
+ * sku replaces both (the newer row); WB_BADARG out of order */
+int inventory_base_put(struct inventory_base *b, const char *sku, long long qty, long long tag);
+/* inventory_base_qty - the last published quantity of sku, -1 if none */
+long long inventory_base_qty(const struct inventory_base *b, const char *sku);
+/* inventory_base_tag - the tag of sku's last published quantity, 0 if none or no such sku */
+long long inventory_base_tag(const struct inventory_base *b, const char *sku);
 /* inventory_base_take - 1 if qty for sku must be sent, else 0; sku is marked as in the
  * snapshot (qty INVENTORY_HELD: in it, not sent) */
 int inventory_base_take(struct inventory_base *b, const char *sku, long long qty);

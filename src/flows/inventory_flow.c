@@ -75,14 +75,15 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
     return rc;
 }
 
-/* base_cb - the newest live row of each seller SKU of the lane */
+/* base_cb - the newest live row of each seller SKU of the lane; tagged with its id while it
+ * waits unsent (pending) */
 static int base_cb(void *arg, const struct ledger_row_view *r)
 {
     char *end;
     long long q = strtoll(r->payload ? r->payload : "", &end, 10);
     if (!r->group_key || !*r->group_key || end == r->payload || *end)
         return WB_OK; /* not a message row */
-    return inventory_base_put(arg, r->group_key, q);
+    return inventory_base_put(arg, r->group_key, q, r->state == LR_PENDING ? r->id : 0);
 }
 
 struct delta {
@@ -121,8 +122,26 @@ static int columns(struct delta *d)
     return rc;
 }
 
-/* add_row - a pending message row publishing qty for a seller SKU; its raw cells are the row a
- * refusal writes back to reject/: the seller SKU and the quantity in the snapshot's columns */
+/* supersede - a quantity of seller still waiting unsent (an earlier snapshot's, not yet in a
+ * feed) is settled as replaced by this snapshot's: it is never sent, so one feed never carries
+ * two quantities of one SKU whose order Amazon might not keep */
+static int supersede(struct delta *d, const char *seller)
+{
+    long long id = inventory_base_tag(&d->base, seller);
+    if (!id)
+        return WB_OK;
+    char w[200];
+    snprintf(w, sizeof w,
+             "not sent: replaced before sending by the newer snapshot of ledger file #%lld",
+             d->file_id);
+    log_info("flow=%s sku=%s row=%lld event=superseded file_id=%lld", d->f->of.flow, seller, id,
+             d->file_id);
+    return ledger_row_confirm(d->lg, id, w);
+}
+
+/* add_row - a pending message row publishing qty for a seller SKU (the one of an earlier
+ * snapshot still unsent is superseded); its raw cells are the row a refusal writes back to
+ * reject/: the seller SKU and the quantity in the snapshot's columns */
 static int add_row(void *arg, const char *seller, long long qty)
 {
     struct delta *d = arg;
@@ -138,7 +157,9 @@ static int add_row(void *arg, const char *seller, long long qty)
         cells[d->col_qty] = q;
     buf_reset(&d->raw);
     buf_reset(&d->payload);
-    int rc = cells_encode(cells, n, &d->raw);
+    int rc = supersede(d, seller);
+    if (rc == WB_OK)
+        rc = cells_encode(cells, n, &d->raw);
     if (rc == WB_OK)
         rc = buf_appends(&d->payload, q);
     snprintf(key, sizeof key, "%lld:%s", d->file_id, seller);
@@ -161,29 +182,12 @@ static int delta_cb(void *arg, const char *seller, long long qty)
     return add_row(d, seller, qty);
 }
 
-/* base_qty - the last published quantity of sku, -1 if none */
-static long long base_qty(const struct inventory_base *b, const char *sku)
-{
-    size_t lo = 0, hi = b->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(b->v[mid].sku, sku);
-        if (c == 0)
-            return b->v[mid].qty;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
-}
-
 /* sum_cb - the shrink guard's sums over the SKUs a snapshot covers: SKUs with stock and units,
  * as last published and as now (a held SKU counts as it was) */
 static int sum_cb(void *arg, const char *seller, long long qty)
 {
     struct delta *d = arg;
-    long long was = base_qty(&d->base, seller);
+    long long was = inventory_base_qty(&d->base, seller);
     if (was > 0) {
         d->was_skus++;
         d->was_units += was;

@@ -145,7 +145,18 @@ wb_drop "$WB_TMP/s6.csv" "$D"
 settle_inv || fail "the complete snapshot did not settle"
 [ "$(sent A2DEMO0SELLER | tail -n 1)" = "SKU-B=0" ] || fail "complete: '$(sent A2DEMO0SELLER | tail -n 1)'"
 
-# 7. a second seller account: its own feed, its own seller id, its own last quantities
+# 7. two snapshots taken in one run: the first one's unsent quantity of SKU-A is replaced by
+# the second's, so Amazon gets one quantity per SKU, the newest
+n1=$(sent A2DEMO0SELLER | wc -l)
+printf 'sku,stock_state,location,quantity,snapshot_time\nSKU-A,AVAILABLE,A1,5,2026-12-01T14:00:00Z\nSKU-C,AVAILABLE,C1,5,2026-12-01T14:00:00Z\n' >"$WB_TMP/s7.csv"
+sed -e 's/14:00/15:00/' -e 's/A1,5/A1,6/' "$WB_TMP/s7.csv" >"$WB_TMP/s8.csv"
+wb_drop "$WB_TMP/s7.csv" "$D"
+wb_drop "$WB_TMP/s8.csv" "$D"
+settle_inv || fail "two snapshots did not settle"
+got=$(sent A2DEMO0SELLER | tail -n +$((n1 + 1)) | tr ' ' '\n' | sort | tr '\n' ' ')
+[ "$got" = "SKU-A=6 SKU-C=5 " ] || fail "two snapshots in one run sent: '$got'"
+
+# 8. a second seller account: its own feed, its own seller id, its own last quantities
 wb_drop "$WB_TMP/s1.csv" "$A"
 settle_inv || fail "the acme snapshot did not settle"
 got=$(sent A2ACMESELLER | tr ' ' '\n' | sort | tr '\n' ' ')

@@ -22,9 +22,9 @@ static void test_changed(void **state)
 {
     (void)state;
     struct inventory_base b = {0};
-    assert_int_equal(inventory_base_put(&b, "A", 5), WB_OK);
-    assert_int_equal(inventory_base_put(&b, "B", 0), WB_OK);
-    assert_int_equal(inventory_base_put(&b, "C", 7), WB_OK);
+    assert_int_equal(inventory_base_put(&b, "A", 5, 0), WB_OK);
+    assert_int_equal(inventory_base_put(&b, "B", 0, 0), WB_OK);
+    assert_int_equal(inventory_base_put(&b, "C", 7, 0), WB_OK);
     assert_int_equal(inventory_base_take(&b, "A", 5), 0); /* same: not sent */
     assert_int_equal(inventory_base_take(&b, "A", 4), 1); /* changed */
     assert_int_equal(inventory_base_take(&b, "B", 0), 0); /* 0 stays 0 */
@@ -40,11 +40,20 @@ static void test_newest(void **state)
 {
     (void)state;
     struct inventory_base b = {0};
-    assert_int_equal(inventory_base_put(&b, "A", 5), WB_OK);
-    assert_int_equal(inventory_base_put(&b, "A", 3), WB_OK);
+    assert_int_equal(inventory_base_put(&b, "A", 5, 0), WB_OK);
+    assert_int_equal(inventory_base_put(&b, "A", 3, 0), WB_OK);
     assert_int_equal(inventory_base_take(&b, "A", 3), 0);
     assert_int_equal(inventory_base_take(&b, "A", 5), 1);
-    assert_int_equal(inventory_base_put(&b, "0", 1), WB_BADARG);
+    assert_int_equal(inventory_base_put(&b, "0", 1, 0), WB_BADARG);
+    /* the tag (a row still unsent) goes with the newest row, and only with it */
+    assert_int_equal(inventory_base_put(&b, "B", 2, 41), WB_OK);
+    assert_int_equal(inventory_base_tag(&b, "B"), 41);
+    assert_int_equal(inventory_base_put(&b, "B", 2, 0), WB_OK);
+    assert_int_equal(inventory_base_tag(&b, "B"), 0);
+    assert_int_equal(inventory_base_tag(&b, "A"), 0);
+    assert_int_equal(inventory_base_tag(&b, "Q"), 0);
+    assert_int_equal(inventory_base_qty(&b, "A"), 3);
+    assert_int_equal(inventory_base_qty(&b, "Q"), -1);
     inventory_base_free(&b);
 }
 
@@ -68,7 +77,7 @@ static void test_held_and_gone(void **state)
     const char *skus[] = {"A", "B", "C", "D", "E"};
     long long q[] = {5, 0, 7, 2, 9};
     for (size_t i = 0; i < 5; i++)
-        assert_int_equal(inventory_base_put(&b, skus[i], q[i]), WB_OK);
+        assert_int_equal(inventory_base_put(&b, skus[i], q[i], 0), WB_OK);
     assert_int_equal(inventory_base_take(&b, "A", INVENTORY_HELD), 0);
     assert_int_equal(inventory_base_take(&b, "Z", INVENTORY_HELD), 0);
     assert_int_equal(inventory_base_take(&b, "C", 7), 0);
@@ -86,7 +95,7 @@ static void test_many(void **state)
     char k[16];
     for (int i = 0; i < 1000; i++) {
         snprintf(k, sizeof k, "S%04d", i);
-        assert_int_equal(inventory_base_put(&b, k, i), WB_OK);
+        assert_int_equal(inventory_base_put(&b, k, i, 0), WB_OK);
     }
     for (int i = 0; i < 1000; i++) {
         snprintf(k, sizeof k, "S%04d", i);
