@@ -290,7 +290,8 @@ static int guard(struct delta *d, const char *name, char *code, size_t coden, ch
                  name, f->of.flow, d->now_skus, d->was_skus, d->now_units, d->was_units);
         return ledger_alert_close(d->lg, "snapshot-held", x.item, &closed);
     }
-    snprintf(code, coden, "snapshot-held");
+    const char *kind = "snapshot-held"; /* the alert (outflow raises it with the hold) */
+    snprintf(code, coden, "%s", kind);
     snprintf(reason, reasonn,
              "snapshot%s has %lld SKU(s) in stock and %lld unit(s) where %lld and %lld were last "
              "published (under %ld %%): held, nothing sent; if it is right, 'wmsbridge requeue' "

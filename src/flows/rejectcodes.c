@@ -78,6 +78,11 @@ static const struct rejectcode table[] = {
     {"E_STOCK_DUPLICATE", "wms",
      "the same SKU, location and state as an earlier line of the snapshot",
      "fix the export (a row exported twice would be counted twice)"},
+    {"E_SNAPSHOT_TIME", "wms", "the snapshot time is not a date and time in the layout's format",
+     "correct the export; the next snapshot publishes the SKU"},
+    {"E_SNAPSHOT_OLDER", "wms",
+     "the whole snapshot is older than one already taken in for the account; nothing sent",
+     "nothing: a newer stock is published; if that one was wrong, drop a fresh snapshot"},
     /* duplicates */
     {"E_DUPLICATE_ROW", "wms", "same order, item and tracking as another line of the file",
      "nothing: the first line is sent; delete the repeat"},
