@@ -194,3 +194,93 @@ wb_foreign_feed() {
         -d "{\"feedType\":\"POST_ORDER_FULFILLMENT_DATA\",\"marketplaceIds\":[\"A1F83G8C2ARO7P\"],\"inputFeedDocumentId\":\"$did\"}" \
         "$SIM_URL/feeds/2021-06-30/feeds" | grep -q feedId
 }
+
+# wb_sim_faults JSON - merge fault keys into the simulator's (POST /_sim/faults); an unknown key
+# or a bad value is an error naming it
+wb_sim_faults() {
+    wb_sim_post /_sim/faults "$1"
+}
+
+# wb_sim_post PATH JSON - POST to a control endpoint of the simulator; non-zero, with the
+# simulator's answer, when it refuses (HTTP status other than 2xx)
+wb_sim_post() {
+    a=$(curl -sS --cacert "$SIM_CA" -X POST -H 'Content-Type: application/json' \
+        --data "$2" -w '\n%{http_code}' "$SIM_URL$1") || return 1
+    case $(echo "$a" | tail -n 1) in
+    2??) return 0 ;;
+    *) echo "simulator refused $1 $2: $(echo "$a" | sed '$d')"; return 1 ;;
+    esac
+}
+
+# wb_sim_spool DIR [extra conf lines...] - the usual start of a spool test: the simulator under
+# DIR/sim (feeds processed in 1 s, quotas x50; WB_SIM_ARGS replaces these), a config under
+# DIR/w (wb_make_config) and WB_LOG=DIR/log
+wb_sim_spool() {
+    wb_ss=$1; shift
+    # shellcheck disable=SC2086
+    wb_start_sim "$wb_ss/sim" ${WB_SIM_ARGS:---process-seconds 1 --rate-scale 50} || return 1
+    wb_make_config "$wb_ss/w" "$@"
+    WB_LOG=$wb_ss/log
+    export WB_LOG
+    : >>"$WB_LOG"
+}
+
+# wb_run_job JOB [OPTIONS] - one run of a job (run --once JOB [--options OPTIONS]), logged to
+# WB_LOG; its exit code
+wb_run_job() {
+    if [ $# -gt 1 ] && [ -n "$2" ]; then
+        "$WB_BIN" -c "$WB_CONF" run --once "$1" --options "$2" >>"${WB_LOG:-/dev/null}" 2>&1
+    else
+        "$WB_BIN" -c "$WB_CONF" run --once "$1" >>"${WB_LOG:-/dev/null}" 2>&1
+    fi
+}
+
+# wb_quiet - 0 when, by `status --json`, no flow of any account has a file in in/ or work/ or a
+# row pending or queued, and no feed is building, ready or in flight
+wb_quiet() {
+    "$WB_BIN" -c "$WB_CONF" status --json 2>/dev/null | $WB_PY -c '
+import json, sys
+st = json.load(sys.stdin)
+busy = [f for f, c in st["flows"].items()
+        if c.get("in") or c.get("work") or c["rows"].get("pending") or c["rows"].get("queued")]
+busy += [s for s in ("building", "ready", "submitting", "submitted") if st["feeds"].get(s)]
+sys.exit(1 if busy else 0)'
+}
+
+# wb_settle_jobs MAX JOB[:OPTIONS]... - run the jobs in turn, one round a second, until wb_quiet
+# (at most MAX rounds; non-zero if never). Any flow: name its jobs.
+wb_settle_jobs() {
+    max=$1; shift
+    r=0
+    while [ $r -lt "$max" ]; do
+        for j in "$@"; do
+            case $j in
+            *:*) wb_run_job "${j%%:*}" "${j#*:}" ;;
+            *) wb_run_job "$j" ;;
+            esac
+        done
+        wb_quiet && return 0
+        r=$((r + 1))
+        sleep 1
+    done
+    return 1
+}
+
+# wb_drop_tree DIR SPOOL - drop every file under DIR into SPOOL/in/ at the same relative path
+# (in/dispatch/x.csv, in/acme/dispatch/y.csv), each the way a WMS should (wb_drop), in name order;
+# @NOW@ and @LEGACY@ in a file become WB_NOW and WB_LEGACY (wb_case_times)
+wb_drop_tree() {
+    (cd "$1" && find . -type f | sort) | while IFS= read -r f; do
+        f=${f#./}
+        mkdir -p "$2/in/$(dirname "$f")" "$WB_TMP/drop/$(dirname "$f")"
+        LC_ALL=C sed "s|@NOW@|$WB_NOW|g; s|@LEGACY@|$WB_LEGACY|g" "$1/$f" >"$WB_TMP/drop/$f" &&
+            wb_drop "$WB_TMP/drop/$f" "$2/in/$(dirname "$f")" || return 1
+    done
+}
+
+# wb_case_times - WB_NOW (an hour ago, UTC, as dispatch files write it) and WB_LEGACY (the same
+# in the legacy layout's local time), the values of @NOW@ and @LEGACY@ in case files
+wb_case_times() {
+    WB_NOW=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+    WB_LEGACY=$(TZ=Europe/London date -d '-1 hour' +'%d/%m/%Y %H:%M')
+}
