@@ -11,12 +11,13 @@ OUT (which it creates):
   amazon.txt        what the simulator accepted: "accepted KEY N" per business key, sorted, and
                     "duplicates N" (messages Amazon saw twice)
   amazon-feeds.txt  the feeds at the simulator in creation order: type, status, messages by result
+  injected.txt      the kinds of fault the simulator injected (429, 500, hang ...), one a line
   commands.txt      the transcript of the case's `cmd` steps (when there was one)
-  events.txt        for each name listed in --events: "NAME COUNT", the number of log lines
-                    carrying event=NAME or alert=NAME
+  events.txt        for each log token listed in --events (event=NAME, alert=NAME ...):
+                    "TOKEN COUNT", the number of log lines carrying it
   SPOOLDIR/...      a copy of every other spool file (reject/, feeds/, done/, out/ ...)
 Normalised: the case's @NOW@ and @LEGACY@ times back to their placeholders, other UTC times to
-@TIME@, today's date to @DATE@, Amazon's ids (amzn1....) to @AMZN_ID@, epoch seconds of the
+@TIME@, today's date to @DATE@, Amazon's ids (amzn1....) to @AMZN_ID@, request ids to @UUID@, epoch seconds of the
 run to @EPOCH@, the simulator's ids (epoch seconds and a count) to @SIM_ID@, in text and
 in names.
 Reads only what its arguments name; writes only under OUT; never changes the spool or the
@@ -26,7 +27,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sqlite3
 import sys
 import time
@@ -59,6 +59,7 @@ class Norm:
         for d in self.dates:
             s = s.replace(d, "@DATE@")
         s = re.sub(r"amzn1\.[A-Za-z0-9._-]+", "@AMZN_ID@", s)
+        s = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "@UUID@", s)
         # epoch seconds of the run; alone, or leading an id the simulator counts up from them
         return re.sub(r"(?<![0-9])(1[0-9]{9})([0-9]*)(?![0-9])", self.epoch, s)
 
@@ -158,15 +159,22 @@ def amazon(path, norm, out):
     write(os.path.join(out, "amazon-feeds.txt"), [norm.text(x) for x in feeds])
 
 
+def injected(path, out):
+    """injected - injected.txt: the kinds of fault the simulator injected, one a line."""
+    with open(path, encoding="utf-8") as f:
+        inj = json.load(f).get("injected", {})
+    write(os.path.join(out, "injected.txt"), sorted(k for k, n in inj.items() if n))
+
+
 def events(log, names, out):
-    """events - events.txt: how many log lines carry event=NAME or alert=NAME, per name."""
+    """events - events.txt: how many log lines carry each token (event=NAME ...)."""
     text = ""
     if log and os.path.exists(log):
         with open(log, encoding="utf-8", errors="replace") as f:
             text = f.read()
     lines = []
     for n in names:
-        pat = re.compile(r"(^|\s)(event|alert)=%s(\s|$)" % re.escape(n))
+        pat = re.compile(r"(^|\s)%s(\s|$)" % re.escape(n))
         lines.append("%s %d" % (n, sum(1 for x in text.splitlines() if pat.search(x))))
     write(os.path.join(out, "events.txt"), lines)
 
@@ -177,23 +185,24 @@ def main():
     p.add_argument("--ledger", required=True)
     p.add_argument("--status", required=True, help="file holding `status --json`")
     p.add_argument("--received", help="file holding the simulator's /_sim/received")
+    p.add_argument("--stats", help="file holding the simulator's /_sim/stats")
     p.add_argument("--commands", help="the transcript of the cmd steps")
     p.add_argument("--log", help="the log of the run")
-    p.add_argument("--events", default="", help="file listing event names, one a line")
+    p.add_argument("--events", default="", help="file listing log tokens (event=NAME), one a line")
     p.add_argument("--now", default="")
     p.add_argument("--legacy", default="")
     p.add_argument("--started", type=float, default=time.time())
     p.add_argument("out")
     a = p.parse_args()
     norm = Norm(a.now, a.legacy, a.started)
-    if os.path.exists(a.out):
-        shutil.rmtree(a.out)
-    os.makedirs(a.out)
+    os.makedirs(a.out, exist_ok=True)
     spool(a.spool, norm, a.out)
     ledger(a.ledger, norm, a.out)
     status(a.status, a.out)
     if a.received and os.path.exists(a.received):
         amazon(a.received, norm, a.out)
+    if a.stats and os.path.exists(a.stats):
+        injected(a.stats, a.out)
     if a.commands and os.path.exists(a.commands):
         with open(a.commands, encoding="utf-8", errors="replace") as f:
             write(os.path.join(a.out, "commands.txt"), [norm.text(f.read().rstrip("\n"))])

@@ -1,9 +1,10 @@
 #!/bin/sh
-# cases.sh - the data-driven spool cases: every directory of tests/cases/ (or only the one named
-# by WB_CASE=NAME) run against a simulator of its own, then its normalised end state (ledger
+# cases.sh - the data-driven spool cases: every directory of tests/cases/ run against a
+# simulator of its own, then its normalised end state (ledger
 # rows, files, spool listing, status, what Amazon accepted, reject files, feed documents ...)
 # compared with the case's expect/. One line per case, a summary, and on a difference the
-# unified diff of expected against actual. The case format is in tests/cases/README.md.
+# unified diff of expected against actual. WB_CASE="NAME ..." runs only the cases named. The
+# case format is in tests/cases/README.md.
 #
 # WB_CASE_UPDATE=1 rewrites the expect/ of the cases run from what they produced (for writing
 # a new case; read the diff before committing it). The test itself never sets it.
@@ -73,9 +74,10 @@ snapshot() {
     rel=${1#"$A/actual"}
     "$WB_BIN" -c "$WB_CONF" status --json >"$A/status.json" 2>>"$WB_LOG"
     wb_sim_ctl /_sim/received >"$A/received.json" 2>>"$WB_LOG"
+    wb_sim_ctl /_sim/stats >"$A/stats.json" 2>>"$WB_LOG"
     $WB_PY "$WB_ROOT/tests/case_state.py" --spool "$A/w/spool" --ledger "$A/w/spool/ledger.db" \
-        --status "$A/status.json" --received "$A/received.json" --commands "$A/commands" \
-        --log "$WB_LOG" --events "$C/expect$rel/events.txt" --now "$WB_NOW" \
+        --status "$A/status.json" --received "$A/received.json" --stats "$A/stats.json" \
+        --commands "$A/commands" --log "$WB_LOG" --events "$C/expect$rel/events.txt" --now "$WB_NOW" \
         --legacy "$WB_LEGACY" --started "$STARTED" "$1"
 }
 
@@ -128,15 +130,18 @@ compare() {
     return $r
 }
 
-# update EXP ACT - rewrite the entries of EXP from ACT (the default set when EXP is empty)
+# update EXP ACT - rewrite the entries of EXP from ACT; when EXP holds none of the default set
+# (a new case), the default set and every snapshot are written as well
 update() {
     mkdir -p "$1"
     names=$(ls -A "$1")
-    if [ -z "$(echo "$names" | grep -vx events.txt)" ]; then
+    fresh=1
+    for e in $DEFAULT_EXPECT; do [ -e "$1/$e" ] && fresh=0; done
+    if [ $fresh = 1 ]; then
         names="$names $DEFAULT_EXPECT"
         for e in $(ls -A "$2"); do [ -f "$2/$e/spool.txt" ] && names="$names $e"; done
     fi
-    for e in $names; do
+    for e in $(echo "$names" | tr ' ' '\n' | sort -u); do
         if [ -f "$2/$e/spool.txt" ]; then
             update "$1/$e" "$2/$e"
             continue
@@ -213,7 +218,7 @@ failed=0
 for c in "$CASES"/*/; do
     c=${c%/}
     [ -f "$c/case.conf" ] || continue
-    [ -n "${WB_CASE:-}" ] && [ "$(basename "$c")" != "$WB_CASE" ] && continue
+    [ -n "${WB_CASE:-}" ] && case " $WB_CASE " in *" $(basename "$c") "*) ;; *) continue ;; esac
     total=$((total + 1))
     run_case "$c" || failed=$((failed + 1))
 done
