@@ -84,6 +84,7 @@ snapshot() {
 # step N TEXT - one step of the case; non-zero (with a message) when it cannot be done
 step() {
     n=$1; shift
+    text=$1
     set -f
     # shellcheck disable=SC2086
     set -- $1
@@ -110,6 +111,12 @@ step() {
         "$WB_BIN" -c "$WB_CONF" "$@" >>"$A/commands" 2>&1 </dev/null
         echo "[exit $?]" >>"$A/commands" ;;
     snapshot) snapshot "$A/actual/$2" ;;
+    fix)
+        # the operator edits a spool file: sed EXPR (the rest of the line) on spool PATH
+        expr=${text#*fix*"$2"}
+        f="$A/w/spool/$2"
+        [ -f "$f" ] || { echo "step $n: no spool file $2"; return 1; }
+        LC_ALL=C sed -i "${expr# }" "$f" ;;
     *) wb_run_job "$1" "${2:-}" ;;
     esac
     return 0
