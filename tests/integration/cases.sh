@@ -3,7 +3,8 @@
 # simulator of its own, then its normalised end state (ledger
 # rows, files, spool listing, status, what Amazon accepted, reject files, feed documents ...)
 # compared with the case's expect/. One line per case, a summary, and on a difference the
-# unified diff of expected against actual. WB_CASE="NAME ..." runs only the cases named. The
+# unified diff of expected against actual. WB_CASE="NAME ..." runs only the cases named,
+# WB_CASES_DIR another directory of cases. The
 # case format is in tests/cases/README.md.
 #
 # WB_CASE_UPDATE=1 rewrites the expect/ of the cases run from what they produced (for writing
@@ -187,6 +188,11 @@ run_case() {
     [ $ok = 1 ] && [ -d "$C/in" ] && { wb_drop_tree "$C/in" "$A/w/spool" || ok=0; }
     conf_all run >"$A/steps"
     [ -s "$A/steps" ] || echo settle >"$A/steps"
+    late=$(awk -F '\t' -v n="$(wc -l <"$A/steps")" '$1 > n { print $1 }' "$A/posts" | head -n 1)
+    if [ -n "$late" ]; then
+        echo "sim.json: before step $late, but the case has fewer steps" >>"$A/steps.log"
+        ok=0
+    fi
     n=0
     while [ $ok = 1 ] && IFS= read -r s <&3; do
         n=$((n + 1))
