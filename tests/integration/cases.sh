@@ -1,11 +1,10 @@
 #!/bin/sh
 # cases.sh - the data-driven spool cases: every directory of tests/cases/ run against a
-# simulator of its own, then its normalised end state (ledger
-# rows, files, spool listing, status, what Amazon accepted, reject files, feed documents ...)
-# compared with the case's expect/. One line per case, a summary, and on a difference the
-# unified diff of expected against actual. WB_CASE="NAME ..." runs only the cases named,
-# WB_CASES_DIR another directory of cases. The
-# case format is in tests/cases/README.md.
+# simulator of its own, then its normalised end state (ledger rows, files, spool listing,
+# status, what Amazon accepted, reject files, feed documents ...) compared with the case's
+# expect/. One line per case, a summary, and on a difference the unified diff of expected
+# against actual. WB_CASE="NAME ..." runs only the cases named, WB_CASES_DIR another directory
+# of cases. The case format is in tests/cases/README.md.
 #
 # WB_CASE_UPDATE=1 rewrites the expect/ of the cases run from what they produced (for writing
 # a new case; read the diff before committing it). The test itself never sets it.
