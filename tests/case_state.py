@@ -12,6 +12,8 @@ OUT (which it creates):
                     "duplicates N" (messages Amazon saw twice)
   amazon-feeds.txt  the feeds at the simulator in creation order: type, status, messages by result
   injected.txt      the kinds of fault the simulator injected (429, 500, hang ...), one a line
+  sim/NAME.json     each answer of a simulator control path the case names (sim_get), its
+                    JSON pretty-printed with sorted keys
   commands.txt      the transcript of the case's `cmd` steps (when there was one)
   events.txt        for each log token listed in --events (event=NAME, alert=NAME ...):
                     "TOKEN COUNT", the number of log lines carrying it
@@ -186,6 +188,7 @@ def main():
     p.add_argument("--status", required=True, help="file holding `status --json`")
     p.add_argument("--received", help="file holding the simulator's /_sim/received")
     p.add_argument("--stats", help="file holding the simulator's /_sim/stats")
+    p.add_argument("--sim-get", help="directory of simulator answers (NAME.json)")
     p.add_argument("--commands", help="the transcript of the cmd steps")
     p.add_argument("--log", help="the log of the run")
     p.add_argument("--events", default="", help="file listing log tokens (event=NAME), one a line")
@@ -203,6 +206,11 @@ def main():
         amazon(a.received, norm, a.out)
     if a.stats and os.path.exists(a.stats):
         injected(a.stats, a.out)
+    if a.sim_get and os.path.isdir(a.sim_get):
+        for fn in sorted(os.listdir(a.sim_get)):
+            with open(os.path.join(a.sim_get, fn), encoding="utf-8") as f:
+                text = json.dumps(json.load(f), indent=1, sort_keys=True)
+            write(os.path.join(a.out, "sim", fn), [norm.text(text)])
     if a.commands and os.path.exists(a.commands):
         with open(a.commands, encoding="utf-8", errors="replace") as f:
             write(os.path.join(a.out, "commands.txt"), [norm.text(f.read().rstrip("\n"))])

@@ -13,9 +13,9 @@ set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
 CASES=${WB_CASES_DIR:-$WB_ROOT/tests/cases}
-KEYS=" flow describe config run sim jobs "
+KEYS=" flow describe config run sim jobs sim_get "
 DEFAULT_EXPECT="ledger.txt files.txt spool.txt status.txt amazon.txt amazon-feeds.txt
-commands.txt reject feeds out"
+commands.txt sim reject feeds out"
 
 # conf_all KEY - every value of KEY in the case's case.conf, one a line
 conf_all() {
@@ -75,10 +75,16 @@ snapshot() {
     "$WB_BIN" -c "$WB_CONF" status --json >"$A/status.json" 2>>"$WB_LOG"
     wb_sim_ctl /_sim/received >"$A/received.json" 2>>"$WB_LOG"
     wb_sim_ctl /_sim/stats >"$A/stats.json" 2>>"$WB_LOG"
+    rm -rf "$A/sim_get"
+    mkdir -p "$A/sim_get"
+    for p in $(conf_all sim_get); do
+        wb_sim_ctl "$p" >"$A/sim_get/$(echo "${p#/_sim/}" | tr '/' '_').json" 2>>"$WB_LOG"
+    done
     $WB_PY "$WB_ROOT/tests/case_state.py" --spool "$A/w/spool" --ledger "$A/w/spool/ledger.db" \
         --status "$A/status.json" --received "$A/received.json" --stats "$A/stats.json" \
-        --commands "$A/commands" --log "$WB_LOG" --events "$C/expect$rel/events.txt" --now "$WB_NOW" \
-        --legacy "$WB_LEGACY" --started "$STARTED" "$1"
+        --sim-get "$A/sim_get" --commands "$A/commands" --log "$WB_LOG" \
+        --events "$C/expect$rel/events.txt" --now "$WB_NOW" --legacy "$WB_LEGACY" \
+        --started "$STARTED" "$1"
 }
 
 # step N TEXT - one step of the case; non-zero (with a message) when it cannot be done
