@@ -195,14 +195,9 @@ wb_foreign_feed() {
         "$SIM_URL/feeds/2021-06-30/feeds" | grep -q feedId
 }
 
-# wb_sim_faults JSON - merge fault keys into the simulator's (POST /_sim/faults); an unknown key
-# or a bad value is an error naming it
-wb_sim_faults() {
-    wb_sim_post /_sim/faults "$1"
-}
-
-# wb_sim_post PATH JSON - POST to a control endpoint of the simulator; non-zero, with the
-# simulator's answer, when it refuses (HTTP status other than 2xx)
+# wb_sim_post PATH JSON - POST to a control endpoint of the simulator (/_sim/faults: merge fault
+# keys); non-zero, with the simulator's answer, when it refuses (an unknown fault key, a bad
+# value: HTTP status other than 2xx)
 wb_sim_post() {
     a=$(curl -sS --cacert "$SIM_CA" -X POST -H 'Content-Type: application/json' \
         --data "$2" -w '\n%{http_code}' "$SIM_URL$1") || return 1
