@@ -224,7 +224,8 @@ run_case() {
         return 0
     fi
     echo "FAIL $name ($flow, ${dur}s): expected (---) and actual (+++) differ:"
-    sed "s|$C/||; s|$A/||; s/^/    /" "$A/diff" | head -n "${WB_CASE_DIFF_LINES:-80}"
+    sed "s|$C/||; s|$A/||; s/^\(---\|+++\) \([^\t]*\)\t.*/\1 \2/; s/^/    /" "$A/diff" |
+        head -n "${WB_CASE_DIFF_LINES:-80}"
     grep -E "level=(warn|error)" "$WB_LOG" | tail -n 5 | sed 's/^/    | /'
     return 1
 }
