@@ -117,6 +117,11 @@ step() {
         "$WB_BIN" -c "$WB_CONF" "$@" >>"$A/commands" 2>&1 </dev/null
         echo "[exit $?]" >>"$A/commands" ;;
     snapshot) snapshot "$A/actual/$2" ;;
+    sh)
+        # what no step says: a shell file of the case, run in a subshell with the helpers of
+        # lib.sh, WB_CONF, SIM_URL, SPOOL and WB_TMP at hand
+        [ -f "$C/$2" ] || { echo "step $n: no file $2 in the case"; return 1; }
+        (SPOOL=$A/w/spool && . "$C/$2") || { echo "step $n: $2 failed"; return 1; } ;;
     fix)
         # the operator edits a spool file: sed EXPR (the rest of the line) on spool PATH
         expr=${text#*fix*"$2"}
