@@ -120,8 +120,9 @@ step() {
     sh)
         # what no step says: a shell file of the case, run in a subshell with the helpers of
         # lib.sh, WB_CONF, SIM_URL, SPOOL and WB_TMP at hand
-        [ -f "$C/$2" ] || { echo "step $n: no file $2 in the case"; return 1; }
-        (SPOOL=$A/w/spool && . "$C/$2") || { echo "step $n: $2 failed"; return 1; } ;;
+        f=$2
+        [ -f "$C/$f" ] || { echo "step $n: no file $f in the case"; return 1; }
+        (SPOOL=$A/w/spool && shift 2 && . "$C/$f") || { echo "step $n: $f failed"; return 1; } ;;
     fix)
         # the operator edits a spool file: sed EXPR (the rest of the line) on spool PATH
         expr=${text#*fix*"$2"}
