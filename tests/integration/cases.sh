@@ -140,7 +140,7 @@ compare() {
     r=0
     for e in $(ls -A "$1"); do
         if [ -f "$2/$e/spool.txt" ] && [ -d "$1/$e" ]; then
-            compare "$1/$e" "$2/$e" || r=1
+            (compare "$1/$e" "$2/$e") || r=1 # a subshell: its r is its own
             continue
         fi
         [ -d "$1/$e" ] && mkdir -p "$2/$e"
@@ -162,7 +162,7 @@ update() {
     fi
     for e in $(echo "$names" | tr ' ' '\n' | sort -u); do
         if [ -f "$2/$e/spool.txt" ]; then
-            update "$1/$e" "$2/$e"
+            (update "$1/$e" "$2/$e")
             continue
         fi
         rm -rf "${1:?}/$e"
