@@ -116,14 +116,7 @@ wb_settle() {
     while [ $r -lt "$max" ]; do
         "$bin" -c "$conf" run --once dispatch --options flush >>"${WB_LOG:-/dev/null}" 2>&1
         "$bin" -c "$conf" run --once feeds-poll --options now >>"${WB_LOG:-/dev/null}" 2>&1
-        # settled: no lane (flow of a seller account) holds a file or an open row, no feed waits
-        "$bin" -c "$conf" status --json 2>/dev/null | $WB_PY -c '
-import json, sys
-d = json.load(sys.stdin)
-busy = [f for f in d["flows"].values()
-        if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
-sys.exit(1 if busy or any(d["feeds"][s] for s in ("ready", "submitting", "submitted")) else 0)
-' 2>/dev/null && return 0
+        wb_quiet "$bin" "$conf" && return 0
         r=$((r + 1))
         sleep 1
     done
@@ -231,16 +224,16 @@ wb_run_job() {
     fi
 }
 
-# wb_quiet - 0 when, by `status --json`, no flow of any account has a file in in/ or work/ or a
-# row pending or queued, and no feed is building, ready or in flight
+# wb_quiet [BIN CONF] - 0 when settled by `status --json`: no lane (flow of a seller account)
+# holds a file in in/ or work/ or a row pending or queued, and no feed is ready or in flight
 wb_quiet() {
-    "$WB_BIN" -c "$WB_CONF" status --json 2>/dev/null | $WB_PY -c '
+    "${1:-$WB_BIN}" -c "${2:-$WB_CONF}" status --json 2>/dev/null | $WB_PY -c '
 import json, sys
-st = json.load(sys.stdin)
-busy = [f for f, c in st["flows"].items()
-        if c.get("in") or c.get("work") or c["rows"].get("pending") or c["rows"].get("queued")]
-busy += [s for s in ("building", "ready", "submitting", "submitted") if st["feeds"].get(s)]
-sys.exit(1 if busy else 0)'
+d = json.load(sys.stdin)
+busy = [f for f in d["flows"].values()
+        if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
+sys.exit(1 if busy or any(d["feeds"][s] for s in ("ready", "submitting", "submitted")) else 0)
+' 2>/dev/null
 }
 
 # wb_settle_jobs MAX JOB[:OPTIONS]... - run the jobs in turn, one round a second, until wb_quiet
