@@ -195,6 +195,8 @@ run_case() {
     : >"$A/steps.log"
     ok=1
     wb_sim_spool "$A" "$@" >>"$A/steps.log" 2>&1 || ok=0
+    # etc/: files beside wmsbridge.conf (an account's credentials), readable by the owner only
+    [ $ok = 1 ] && [ -d "$C/etc" ] && { (umask 077 && cp "$C"/etc/* "$A/w/etc/") || ok=0; }
     [ $ok = 1 ] && { sim_step 0 >>"$A/steps.log" 2>&1 || ok=0; }
     [ $ok = 1 ] && [ -d "$C/in" ] && { wb_drop_tree "$C/in" "$A/w/spool" || ok=0; }
     conf_all run >"$A/steps"
