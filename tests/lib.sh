@@ -232,7 +232,8 @@ import json, sys
 d = json.load(sys.stdin)
 busy = [f for f in d["flows"].values()
         if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
-sys.exit(1 if busy or any(d["feeds"][s] for s in ("ready", "submitting", "submitted")) else 0)
+wait = ("ready", "submitting", "submitted", "calling")
+sys.exit(1 if busy or any(d["feeds"].get(s) for s in wait) else 0)
 ' 2>/dev/null
 }
 
