@@ -2,10 +2,12 @@
 # inventory_e2e.sh - the inventory flow's spool path against the simulator: a snapshot dropped in
 # in/inventory/ publishes every SKU as a JSON_LISTINGS_FEED; a second snapshot publishes only
 # the SKUs whose quantity changed; a SKU Amazon refuses lands in reject/inventory/ with Amazon's
-# code and is published again by the next snapshot; a bad row is rejected with convert's code;
+# code and is published again by the next snapshot, a SKU Amazon only warns about is confirmed;
+# a bad row is rejected with convert's code;
 # an unchanged snapshot sends nothing; an older snapshot is refused whole; a much smaller one is
 # held in hold/inventory/ with an alert until an operator requeues it; a complete snapshot (its
-# layout says so) publishes 0 for a SKU it leaves out, a partial one does not; a second seller
+# layout says so) publishes 0 for a SKU it leaves out, a partial one does not; of two snapshots
+# taken in one run only the newer quantity of a SKU is sent; a second seller
 # account gets its own feed with its own seller id.
 set -u
 . "$WB_ROOT/tests/lib.sh"
@@ -67,11 +69,18 @@ SKU-B,AVAILABLE,B1,3,2026-12-01T08:00:00Z
 SKU-C,AVAILABLE,C1,0,2026-12-01T08:00:00Z
 UNKNOWN-1,AVAILABLE,U1,4,2026-12-01T08:00:00Z
 SKU-D,NOSUCHSTATE,D1,1,2026-12-01T08:00:00Z
+WARNSKU-1,AVAILABLE,W1,2,2026-12-01T08:00:00Z
 CSV
 wb_drop "$WB_TMP/s1.csv" "$D"
 settle_inv || fail "the first snapshot did not settle"
 got=$(sent A2DEMO0SELLER | tr ' ' '\n' | sort | tr '\n' ' ')
-[ "$got" = "SKU-A=7 SKU-B=3 SKU-C=0 UNKNOWN-1=4 " ] || fail "first snapshot sent: '$got'"
+[ "$got" = "SKU-A=7 SKU-B=3 SKU-C=0 UNKNOWN-1=4 WARNSKU-1=2 " ] ||
+    fail "first snapshot sent: '$got'"
+# a warning never rejects: WARNSKU-1 is confirmed, with Amazon's words kept
+grep -rq WARNSKU "$W"/spool/reject/inventory/ && fail "a SKU with a warning was rejected"
+c=$("$B" -c "$WB_CONF" status --json |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["flows"]["inventory"]["rows"]["confirmed"])')
+[ "$c" = 4 ] || fail "confirmed $c rows, not 4 (the warning's among them)"
 ls "$W"/spool/reject/inventory/ >"$WB_TMP/rej1" 2>/dev/null
 grep -q 'E_STOCK_STATE' "$W"/spool/reject/inventory/s1-rejects-*.csv ||
     fail "the row of an unknown state is not in reject/inventory/ with its code"
@@ -143,7 +152,7 @@ echo "inventory_layout = inventory-full" >>"$WB_CONF"
 sed 's/12:00/13:00/' "$WB_TMP/s5.csv" >"$WB_TMP/s6.csv"
 wb_drop "$WB_TMP/s6.csv" "$D"
 settle_inv || fail "the complete snapshot did not settle"
-[ "$(sent A2DEMO0SELLER | tail -n 1)" = "SKU-B=0" ] || fail "complete: '$(sent A2DEMO0SELLER | tail -n 1)'"
+[ "$(sent A2DEMO0SELLER | tail -n 1)" = "SKU-B=0 WARNSKU-1=0" ] || fail "complete: '$(sent A2DEMO0SELLER | tail -n 1)'"
 
 # 7. two snapshots taken in one run: the first one's unsent quantity of SKU-A is replaced by
 # the second's, so Amazon gets one quantity per SKU, the newest
@@ -160,7 +169,7 @@ got=$(sent A2DEMO0SELLER | tail -n +$((n1 + 1)) | tr ' ' '\n' | sort | tr '\n' '
 wb_drop "$WB_TMP/s1.csv" "$A"
 settle_inv || fail "the acme snapshot did not settle"
 got=$(sent A2ACMESELLER | tr ' ' '\n' | sort | tr '\n' ' ')
-[ "$got" = "SKU-A=7 SKU-B=3 SKU-C=0 UNKNOWN-1=4 " ] || fail "acme sent: '$got'"
+[ "$got" = "SKU-A=7 SKU-B=3 SKU-C=0 UNKNOWN-1=4 WARNSKU-1=2 " ] || fail "acme sent: '$got'"
 wb_sim_ctl /_sim/received | python3 -c '
 import json, sys
 for f in json.load(sys.stdin)["feeds"]:

@@ -95,7 +95,8 @@ JSON_LISTINGS_FEED gets a JSON report (header, issues[], summary):
   4000001; no productType on a non-DELETE -> ERROR 90220; SKU starting with
   "UNKNOWN" on PATCH/PARTIAL_UPDATE/DELETE -> ERROR 4000003; a
   fulfillment_availability quantity that is not an integer >= 0 -> ERROR
-  99022 (attributeName fulfillment_availability). Codes are sim-chosen.
+  99022 (attributeName fulfillment_availability); a SKU starting with
+  "WARNSKU" -> WARNING 18001 only (accepted). Codes are sim-chosen.
 confirmShipment checks the request against ConfirmShipmentRequest of
 ordersV0.json (400 InvalidInput naming the member: marketplaceId and
 packageDetail required, packageReferenceId a positive number, carrierCode,
@@ -1505,6 +1506,12 @@ def analyse_listings(body):
             continue
         if op != "DELETE" and not msg.get("productType"):
             issue("90220", "'[productType]' is required but not supplied.")
+        if str(sku).startswith("WARNSKU"):
+            # a warning only: the message is accepted, the issue reported
+            m["issues"].append({"messageId": mid, "code": "18001",
+                                "severity": "WARNING", "sku": sku,
+                                "message": "The listing is applied; its "
+                                "fulfillment latency is unusually long."})
         if op != "UPDATE" and str(sku).startswith("UNKNOWN"):
             issue("4000003", "The SKU '%s' doesn't match any listing in "
                   "your catalogue." % sku)
