@@ -22,7 +22,7 @@
 #include "maps/skus.h"
 
 struct conv_args {
-    const char *layout, *carriers, *codes, *skus, *rejects, *merchant, *xsd_dir;
+    const char *layout, *carriers, *codes, *skus, *rejects, *merchant, *xsd_dir, *seller;
 };
 
 /* parse_args - the convert options */
@@ -34,13 +34,13 @@ static int parse_args(int argc, char **argv, struct conv_args *a)
         {"--layout", &a->layout, NULL},       {"--carriers", &a->carriers, NULL},
         {"--carrier-codes", &a->codes, NULL}, {"--skus", &a->skus, NULL},
         {"--rejects", &a->rejects, NULL},     {"--merchant", &a->merchant, NULL},
-        {"--xsd-dir", &a->xsd_dir, NULL},
+        {"--xsd-dir", &a->xsd_dir, NULL},     {"--seller", &a->seller, NULL},
     };
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
         return WB_EX_USAGE;
     if (!a->merchant)
-        a->merchant = "MERCHANT";
+        a->merchant = a->seller ? a->seller : "MERCHANT";
     if (!a->layout || !a->carriers) {
         fprintf(stderr, "wmsbridge convert: --layout and --carriers are required\n");
         return WB_EX_USAGE;

@@ -103,7 +103,7 @@ static int settle_held(struct wb_env *env, struct ledger_feed *f, const char *re
     struct outflow *of = NULL;
     struct buf err;
     buf_init(&err, 4096);
-    int rc = fd ? fd->open(env, &inst, &of, &err) : WB_BADARG;
+    int rc = fd && fd->open ? fd->open(env, &inst, &of, &err) : WB_BADARG;
     if (rc == WB_OK)
         rc = feeds_settle_by_hand(of, env, f, reason);
     if (inst)

@@ -10,6 +10,8 @@
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/flow.h"
+#include "flows/orders.h"
+#include "flows/orders_flow.h"
 #include "layout/layout.h"
 
 static const struct flow_def table[] = {
@@ -26,6 +28,17 @@ static const struct flow_def table[] = {
         .close = dispatch_flow_close,
         .convert = dispatch_flow_convert,
         .convert_check = dispatch_flow_convert_check,
+    },
+    {
+        .name = "orders",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "orders-utf8",
+        .required = orders_required,
+        .optional = orders_optional,
+        .job_help = "fetch new and changed orders from Amazon, write WMS order files in out/",
+        .job_options = "",
+        .convert = orders_flow_convert,
+        .convert_check = orders_flow_convert_check,
     },
 };
 

@@ -6,7 +6,8 @@
  *
  * What is a flow and what is shared machinery in src/flows/:
  *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
- *                dispatch_convert.c (`convert dispatch`)
+ *                dispatch_convert.c (`convert dispatch`); orders.c (rules), orders_flow.c (job),
+ *                orders_convert.c (`convert orders`)
  *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
  *                (jobs), outflow.c (WMS -> Amazon pipeline), feeds.c (feed submit/poll/settle),
  *                rejects.c, cells.c, keyset.c, alert.c, sftp_xfer.c
@@ -66,6 +67,13 @@ struct flow_def {
                    struct flow_convert_stats *st, struct buf *lines, struct buf *err);
     /* convert_check - WB_CONFIG with the reason in err when a's layout and maps do not fit */
     int (*convert_check)(const struct flow_convert_args *a, struct buf *err);
+
+    /* Amazon -> WMS flows leave open, run and close NULL and set fetch instead (NULL for the
+     * other rows): */
+    /* fetch - the flow's job: for every seller account, fetch what changed at Amazon (fc NULL:
+     * offline, nothing is fetched) and write WMS files in its out/ lane; st counts documents
+     * (files), records (rows), written (good) and held (rejected) */
+    int (*fetch)(struct wb_env *env, struct feeds_client *fc, int force, struct outflow_stats *st);
 };
 
 /* flows - the table, n rows */

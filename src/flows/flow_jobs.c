@@ -74,11 +74,37 @@ static int online(struct wb_env *env, struct feeds_client *fc)
     return rc;
 }
 
+/* job_fetch - the job of an Amazon -> WMS flow: fetch and write, for every account */
+static int job_fetch(const struct flow_def *fd, struct wb_env *env, const char *options)
+{
+    if (!fd->fetch)
+        return WB_OK;
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    struct feeds_client fc;
+    int orc = online(env, &fc);
+    int on = orc == WB_OK;
+    int force = options && strstr(options, "now") != NULL;
+    long long t0 = clock_mono_ms();
+    struct outflow_stats st = {0};
+    rc = fd->fetch(env, on ? &fc : NULL, force, &st);
+    log_info("job=%s outcome=%s documents=%ld records=%ld written=%ld held=%ld duration_ms=%lld",
+             fd->name, wb_status_str(rc), st.files, st.rows, st.good, st.rejected,
+             clock_mono_ms() - t0);
+    if (on)
+        feeds_client_close(&fc);
+    drop_ledger(env, opened);
+    return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
+}
+
 /* job_flow - intake, batch, submit, poll, settle for the files of the job's flow */
 static int job_flow(const struct flow_job *j, struct wb_env *env, const char *options,
                     volatile sig_atomic_t *stop)
 {
     const struct flow_def *fd = j->flow;
+    if (!fd->open)
+        return job_fetch(fd, env, options);
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;

@@ -375,6 +375,37 @@ const char *carriers_ship_service(const struct carriers *m, const char *level)
     return s ? s->wms_code : NULL;
 }
 
+/* carriers_ship_service_suggest - a hint naming the mapped level nearest to level */
+enum wb_status carriers_ship_service_suggest(const struct carriers *m, const char *level, char *out,
+                                             size_t n)
+{
+    char fold[MAPFILE_LINE_MAX + 1], other[MAPFILE_LINE_MAX + 1];
+    if (n)
+        out[0] = '\0';
+    size_t count = carriers_ship_service_count(m);
+    if (!count || !level || carriers_ship_service(m, level) ||
+        mapfile_fold(level, fold, sizeof fold) != WB_OK)
+        return WB_NOTFOUND;
+    const char **names = calloc(count, sizeof *names);
+    if (!names)
+        return WB_NOMEM;
+    const char *near = NULL, *key;
+    size_t pos = 0, k = 0;
+    while (k < count && strmap_next(m->service, &pos, &key, NULL)) {
+        names[k++] = key;
+        if (!near && fold[0] && mapfile_fold(key, other, sizeof other) == WB_OK &&
+            strcmp(fold, other) == 0)
+            near = key;
+    }
+    if (!near)
+        near = str_nearest(level, names, k, sizeof *names);
+    int w = near ? snprintf(out, n, "did you mean '%s'?", near) : 0;
+    free(names);
+    if (!near)
+        return WB_NOTFOUND;
+    return w < 0 || (size_t)w >= n ? WB_TOOBIG : WB_OK;
+}
+
 /* carriers_ship_service_count - number of mapped ship-service levels */
 size_t carriers_ship_service_count(const struct carriers *m)
 {

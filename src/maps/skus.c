@@ -24,9 +24,23 @@ struct pair {
     char data[];
 };
 
+struct bundle {
+    size_t line;
+    size_t n;
+    struct skus_part part[SKUS_BUNDLE_MAX];
+    char data[]; /* the component names, NUL separated */
+};
+
+struct renamed {
+    size_t line;
+    char to[]; /* the new seller SKU */
+};
+
 struct skus {
-    struct strmap *fwd; /* WMS SKU -> struct pair */
-    struct strmap *rev; /* seller SKU -> struct pair */
+    struct strmap *fwd;     /* WMS SKU -> struct pair */
+    struct strmap *rev;     /* seller SKU -> struct pair */
+    struct strmap *bundles; /* seller SKU -> struct bundle */
+    struct strmap *renamed; /* old seller SKU -> struct renamed */
     size_t identity_line;
 };
 
@@ -39,8 +53,16 @@ void skus_free(struct skus *m)
     void *val;
     while (strmap_next(m->fwd, &pos, NULL, &val))
         free(val);
+    pos = 0;
+    while (strmap_next(m->bundles, &pos, NULL, &val))
+        free(val);
+    pos = 0;
+    while (strmap_next(m->renamed, &pos, NULL, &val))
+        free(val);
     strmap_free(m->fwd);
     strmap_free(m->rev);
+    strmap_free(m->bundles);
+    strmap_free(m->renamed);
     free(m);
 }
 
@@ -92,6 +114,21 @@ static size_t split_fields(char *line, char **f, size_t max)
     return n;
 }
 
+/* seller_taken - 1 (with an error reported) when seller is already a pair, bundle or old name */
+static int seller_taken(struct skus *m, struct mapfile *mf, const char *seller)
+{
+    const struct pair *p = strmap_get(m->rev, seller);
+    const struct bundle *b = strmap_get(m->bundles, seller);
+    if (p)
+        mapfile_error(mf, "seller SKU '%s' already mapped from WMS SKU '%s' at line %zu", seller,
+                      p->wms, p->line);
+    else if (b)
+        mapfile_error(mf, "seller SKU '%s' already a bundle at line %zu", seller, b->line);
+    else if (strmap_get(m->renamed, seller))
+        mapfile_error(mf, "seller SKU '%s' already renamed", seller);
+    return p || b || strmap_get(m->renamed, seller);
+}
+
 /* add_pair - validate and store one WMS SKU -> seller SKU pair */
 static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const char *seller)
 {
@@ -109,12 +146,8 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
         mapfile_error(mf, "WMS SKU '%s' already mapped at line %zu", wms, prev->line);
         return WB_OK;
     }
-    prev = strmap_get(m->rev, seller);
-    if (prev) {
-        mapfile_error(mf, "seller SKU '%s' already mapped from WMS SKU '%s' at line %zu", seller,
-                      prev->wms, prev->line);
+    if (seller_taken(m, mf, seller))
         return WB_OK;
-    }
     size_t lw = strlen(wms) + 1, ls = strlen(seller) + 1;
     struct pair *p = malloc(sizeof *p + lw + ls);
     if (!p)
@@ -132,12 +165,94 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
     return strmap_put(m->rev, p->seller, p, NULL);
 }
 
-/* parse_line - one meaningful line: a pair or the identity directive */
+/* add_bundle - "bundle SELLER-SKU WMS-SKU[*N] ...": the components of one unit */
+static int add_bundle(struct skus *m, struct mapfile *mf, char **f, size_t n)
+{
+    if (n < 3 || n > 2 + SKUS_BUNDLE_MAX) {
+        mapfile_error(mf, "expected 'bundle SELLER-SKU WMS-SKU[*N] ...' with 1 to %d components",
+                      SKUS_BUNDLE_MAX);
+        return WB_OK;
+    }
+    if (!sku_ok(f[1], strlen(f[1]), SKUS_SELLER_MAX)) {
+        mapfile_error(mf, "seller SKU '%s' longer than %d characters (Amazon's limit)", f[1],
+                      SKUS_SELLER_MAX);
+        return WB_OK;
+    }
+    if (seller_taken(m, mf, f[1]))
+        return WB_OK;
+    size_t room = 0;
+    for (size_t i = 2; i < n; i++)
+        room += strlen(f[i]) + 1;
+    struct bundle *b = calloc(1, sizeof *b + room);
+    if (!b)
+        return WB_NOMEM;
+    b->line = mf->lineno;
+    char *d = b->data;
+    for (size_t i = 2; i < n; i++) {
+        char *star = strrchr(f[i], '*');
+        long q = 1;
+        if (star && star[1]) {
+            char *end;
+            q = strtol(star + 1, &end, 10);
+            if (*end || q < 1 || q > SKUS_PART_QTY_MAX) {
+                mapfile_error(mf, "component '%s': the quantity after '*' must be 1 to %d", f[i],
+                              SKUS_PART_QTY_MAX);
+                free(b);
+                return WB_OK;
+            }
+            *star = '\0';
+        }
+        size_t l = strlen(f[i]);
+        if (!sku_ok(f[i], l, SKUS_WMS_MAX)) {
+            mapfile_error(mf, "component '%s' is not a WMS SKU of 1 to %d characters", f[i],
+                          SKUS_WMS_MAX);
+            free(b);
+            return WB_OK;
+        }
+        memcpy(d, f[i], l + 1);
+        b->part[b->n].wms = d;
+        b->part[b->n].qty = (unsigned)q;
+        b->n++;
+        d += l + 1;
+    }
+    int rc = strmap_put(m->bundles, f[1], b, NULL);
+    if (rc != WB_OK)
+        free(b);
+    return rc;
+}
+
+/* add_renamed - "renamed OLD-SELLER-SKU NEW-SELLER-SKU" */
+static int add_renamed(struct skus *m, struct mapfile *mf, char **f, size_t n)
+{
+    if (n != 3 || !skus_valid_seller(f[1]) || !skus_valid_seller(f[2]) || !strcmp(f[1], f[2])) {
+        mapfile_error(mf, "expected 'renamed OLD-SELLER-SKU NEW-SELLER-SKU' (two different "
+                          "seller SKUs of 1 to 40 characters)");
+        return WB_OK;
+    }
+    if (seller_taken(m, mf, f[1]))
+        return WB_OK;
+    size_t l = strlen(f[2]) + 1;
+    struct renamed *to = malloc(sizeof *to + l);
+    if (!to)
+        return WB_NOMEM;
+    to->line = mf->lineno;
+    memcpy(to->to, f[2], l);
+    int rc = strmap_put(m->renamed, f[1], to, NULL);
+    if (rc != WB_OK)
+        free(to);
+    return rc;
+}
+
+/* parse_line - one meaningful line: a pair, a bundle, a renamed SKU or the identity directive */
 static int parse_line(void *ctx, struct mapfile *mf, char *line)
 {
     struct skus *m = ctx;
-    char *f[3];
-    size_t n = split_fields(line, f, 3);
+    char *f[3 + SKUS_BUNDLE_MAX];
+    size_t n = split_fields(line, f, WB_ARRAY_LEN(f));
+    if (n >= 1 && strcmp(f[0], "bundle") == 0)
+        return add_bundle(m, mf, f, n);
+    if (n >= 1 && strcmp(f[0], "renamed") == 0)
+        return add_renamed(m, mf, f, n);
     if (n >= 1 && strcmp(f[0], "*") == 0) {
         if (n != 3 || strcmp(f[1], "=") != 0 || strcmp(f[2], "identity") != 0) {
             mapfile_error(mf, "'*' lines must read '* = identity'");
@@ -159,6 +274,35 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
     return add_pair(m, mf, f[0], f[1]);
 }
 
+/* check_orders_lines - a renamed SKU must lead to a pair or a bundle; a bundle's component that
+ * is no WMS SKU of the map is only warned about (its orders are held by the orders gate) */
+static void check_orders_lines(struct skus *m, struct mapfile *mf)
+{
+    size_t pos = 0;
+    const char *key;
+    void *val;
+    while (strmap_next(m->renamed, &pos, &key, &val)) {
+        const struct renamed *r = val;
+        if (!strmap_get(m->rev, r->to) && !strmap_get(m->bundles, r->to))
+            mapfile_error_at(mf, r->line,
+                             "renamed '%s' leads to '%s', which is neither the seller SKU of a "
+                             "pair nor a bundle",
+                             key, r->to);
+    }
+    pos = 0;
+    while (strmap_next(m->bundles, &pos, &key, &val)) {
+        const struct bundle *b = val;
+        for (size_t i = 0; i < b->n; i++)
+            if (!m->identity_line && !strmap_get(m->fwd, b->part[i].wms)) {
+                mf->lineno = b->line; /* the warning names the bundle's line */
+                mapfile_warn(mf,
+                             "bundle '%s': component '%s' is no WMS SKU of this map; its "
+                             "orders are held",
+                             key, b->part[i].wms);
+            }
+    }
+}
+
 /* skus_parse_text - same as skus_load for len bytes of text named name */
 enum wb_status skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
                                struct buf *errs)
@@ -169,13 +313,19 @@ enum wb_status skus_parse_text(const char *name, const char *text, size_t len, s
         return WB_NOMEM;
     m->fwd = strmap_new(256);
     m->rev = strmap_new(256);
-    if (!m->fwd || !m->rev) {
+    m->bundles = strmap_new(16);
+    m->renamed = strmap_new(16);
+    if (!m->fwd || !m->rev || !m->bundles || !m->renamed) {
         skus_free(m);
         return WB_NOMEM;
     }
     struct mapfile mf;
     mapfile_init(&mf, name, text, len, errs);
     int rc = mapfile_each(&mf, parse_line, m, "too many SKUs");
+    if (rc == WB_OK || rc == WB_CONFIG) {
+        check_orders_lines(m, &mf);
+        rc = mapfile_errors(&mf) ? WB_CONFIG : WB_OK;
+    }
     if (rc != WB_OK) {
         skus_free(m);
         return rc;
@@ -247,4 +397,35 @@ int skus_identity(const struct skus *m)
 size_t skus_count(const struct skus *m)
 {
     return m ? strmap_count(m->fwd) : 0;
+}
+
+/* skus_explode - what to pick for one unit of a seller SKU */
+enum wb_status skus_explode(const struct skus *m, const char *seller_sku, struct skus_part *parts,
+                            size_t *n, const char **missing)
+{
+    *n = 0;
+    *missing = NULL;
+    if (!m || !seller_sku)
+        return WB_NOTFOUND;
+    const struct renamed *to = strmap_get(m->renamed, seller_sku);
+    if (to)
+        seller_sku = to->to;
+    const struct bundle *b = strmap_get(m->bundles, seller_sku);
+    if (!b) {
+        const char *wms = skus_reverse(m, seller_sku);
+        if (!wms)
+            return WB_NOTFOUND;
+        parts[0].wms = wms;
+        parts[0].qty = 1;
+        *n = 1;
+        return WB_OK;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        if (!m->identity_line && !strmap_get(m->fwd, b->part[i].wms)) {
+            *missing = b->part[i].wms;
+            return WB_PERMFAIL;
+        }
+    memcpy(parts, b->part, b->n * sizeof *parts);
+    *n = b->n;
+    return WB_OK;
 }

@@ -5,6 +5,10 @@
  * one "WMS-SKU SELLER-SKU" pair a line, separated by blanks, or by tabs when
  * the line holds a tab (then a SKU may contain spaces); '#' comment lines;
  * the directive "* = identity" makes every unmapped SKU map to itself.
+ * For the orders flow (seller SKU -> what the warehouse picks) two more line
+ * kinds: "bundle SELLER-SKU WMS-SKU[*N] ..." (one unit of the seller SKU is
+ * picked as its components, up to SKUS_BUNDLE_MAX) and "renamed OLD NEW"
+ * (orders placed under an old seller SKU resolve as the new one).
  * Seller SKUs are 1..40 characters (Amazon's limit), WMS SKUs 1..100, valid
  * UTF-8 without control characters. Each WMS SKU and each seller SKU appears
  * in at most one pair. Lookups are exact (no trimming, no case folding).
@@ -21,6 +25,14 @@
 
 #define SKUS_SELLER_MAX 40 /* characters, Amazon's SKU limit */
 #define SKUS_WMS_MAX 100   /* characters */
+#define SKUS_BUNDLE_MAX 16 /* components of one bundle */
+#define SKUS_PART_QTY_MAX 999
+
+/* one WMS SKU to pick and how many of it per unit ordered */
+struct skus_part {
+    const char *wms;
+    unsigned qty;
+};
 
 struct skus;
 
@@ -35,6 +47,12 @@ const char *skus_lookup(const struct skus *m, const char *wms_sku);
 const char *skus_lookup_n(const struct skus *m, const char *wms_sku, size_t n);
 /* skus_reverse - WMS SKU for a seller SKU (orders flow); NULL when unknown and not identity */
 const char *skus_reverse(const struct skus *m, const char *seller_sku);
+/* skus_explode - what to pick for one unit of a seller SKU (through a renamed SKU): a pair's WMS
+ * SKU, or a bundle's components, in parts[SKUS_BUNDLE_MAX] and *n. WB_NOTFOUND when the seller
+ * SKU is unknown; WB_PERMFAIL with *missing set when a bundle's component is no WMS SKU of the
+ * map (and identity is off) */
+enum wb_status skus_explode(const struct skus *m, const char *seller_sku, struct skus_part *parts,
+                            size_t *n, const char **missing);
 /* skus_identity - 1 if unmapped SKUs map to themselves */
 int skus_identity(const struct skus *m);
 /* skus_count - number of explicit pairs */

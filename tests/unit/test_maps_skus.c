@@ -192,12 +192,61 @@ static void test_load_file(void **state)
     buf_free(&text);
 }
 
+/* test_bundles - bundle and renamed lines: what one unit of a seller SKU is picked as */
+static void test_bundles(void **state)
+{
+    (void)state;
+    struct skus *m = NULL;
+    struct buf errs;
+    buf_init(&errs, 1 << 16);
+    assert_int_equal(parse("W1 S1\nW2 S2\nbundle SET W1*2 W2\nbundle ODD W1 W9\n"
+                           "renamed OLD S1\nrenamed OLDSET SET\n",
+                           &m, &errs),
+                     WB_OK);
+    assert_string_equal(buf_str(&errs), "skus.map:4: warning: bundle 'ODD': component 'W9' is no "
+                                        "WMS SKU of this map; its orders are held\n");
+    struct skus_part p[SKUS_BUNDLE_MAX];
+    size_t n;
+    const char *missing;
+    assert_int_equal(skus_explode(m, "SET", p, &n, &missing), WB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].wms, "W1");
+    assert_int_equal(p[0].qty, 2);
+    assert_string_equal(p[1].wms, "W2");
+    assert_int_equal(p[1].qty, 1);
+    assert_int_equal(skus_explode(m, "OLDSET", p, &n, &missing), WB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(skus_explode(m, "OLD", p, &n, &missing), WB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0].wms, "W1");
+    assert_int_equal(skus_explode(m, "ODD", p, &n, &missing), WB_PERMFAIL);
+    assert_string_equal(missing, "W9");
+    assert_int_equal(skus_explode(m, "NOPE", p, &n, &missing), WB_NOTFOUND);
+    assert_null(skus_reverse(m, "SET")); /* a bundle is no pair: dispatch never sees it */
+    assert_int_equal(skus_count(m), 2);
+    skus_free(m);
+    buf_reset(&errs);
+    assert_int_equal(parse("W1 S1\nbundle S1 W1\nbundle B W1*0\nbundle C\nrenamed X Y\n"
+                           "renamed S1 W1\n",
+                           &m, &errs),
+                     WB_CONFIG);
+    assert_string_equal(buf_str(&errs),
+                        "skus.map:2: seller SKU 'S1' already mapped from WMS SKU 'W1' at line 1\n"
+                        "skus.map:3: component 'W1*0': the quantity after '*' must be 1 to 999\n"
+                        "skus.map:4: expected 'bundle SELLER-SKU WMS-SKU[*N] ...' with 1 to 16 "
+                        "components\n"
+                        "skus.map:6: seller SKU 'S1' already mapped from WMS SKU 'W1' at line 1\n"
+                        "skus.map:5: renamed 'X' leads to 'Y', which is neither the seller SKU "
+                        "of a pair nor a bundle\n");
+    buf_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped),   cmocka_unit_test(test_identity),
         cmocka_unit_test(test_lengths),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_load_file), cmocka_unit_test(test_bundles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
