@@ -522,13 +522,16 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("},\"flows\":{");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
-            printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-                   "\"rows\":{",
-                   i ? "," : "", fl[i].name, c->in, c->work, c->rej, c->hold);
-            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-                printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
-                       c->rows[s]);
-            printf("}}");
+            printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld", i ? "," : "",
+                   fl[i].name, c->in, c->work, c->rej, c->hold);
+            if (fl[i].direction == FLOW_TO_AMAZON) { /* rows are what goes to Amazon */
+                printf(",\"rows\":{");
+                for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                    printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
+                           c->rows[s]);
+                printf("}");
+            }
+            printf("}");
         }
         printf("},\"feeds\":{");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
@@ -553,12 +556,21 @@ int cmd_status(int argc, char **argv, const char *conf_path)
             const struct flow_counts *c = &fc[i];
             printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].name, c->in, c->work,
                    c->rej, c->hold);
-            printf("rows (all time):");
-            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-                printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
-            printf("\n");
+            if (fl[i].direction == FLOW_TO_AMAZON) {
+                printf("rows (all time):");
+                for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                    printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
+                printf("\n");
+            }
             printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
                    fl[i].name, c->rej ? " (wmsbridge rejects)" : "");
+            if (fl[i].status) {
+                struct buf sb;
+                buf_init(&sb, 64 * 1024);
+                fl[i].status(&env, &sb);
+                fputs(buf_str(&sb), stdout);
+                buf_free(&sb);
+            }
         }
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)

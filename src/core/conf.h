@@ -104,6 +104,8 @@ struct wb_config {
     long feed_stuck_minutes;
     long feed_poll_seconds;
     long feed_list_delay_seconds;
+    long orders_overlap_seconds;
+    long orders_lag_seconds;
     long http_timeout;
     long retry_max;
     long retry_base_ms;

@@ -39,6 +39,8 @@ static const struct flow_def table[] = {
         .job_options = "",
         .convert = orders_flow_convert,
         .convert_check = orders_flow_convert_check,
+        .fetch = orders_flow_fetch,
+        .status = orders_flow_status,
     },
 };
 

@@ -74,6 +74,8 @@ struct flow_def {
      * offline, nothing is fetched) and write WMS files in its out/ lane; st counts documents
      * (files), records (rows), written (good) and held (rejected) */
     int (*fetch)(struct wb_env *env, struct feeds_client *fc, int force, struct outflow_stats *st);
+    /* status - lines for `status` (optional): how the flow's sync stands, no personal data */
+    void (*status)(struct wb_env *env, struct buf *out);
 };
 
 /* flows - the table, n rows */

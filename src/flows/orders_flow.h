@@ -23,5 +23,11 @@ int orders_convert(const struct orders_rules *r, FILE *in, FILE *out, FILE *reje
 int orders_flow_convert_check(const struct flow_convert_args *a, struct buf *err);
 int orders_flow_convert(const struct flow_convert_args *a, FILE *in, FILE *out, FILE *rej,
                         struct flow_convert_stats *st, struct buf *lines, struct buf *err);
+struct wb_env;
+struct feeds_client;
+struct outflow_stats;
+int orders_flow_fetch(struct wb_env *env, struct feeds_client *fc, int force,
+                      struct outflow_stats *st);
+void orders_flow_status(struct wb_env *env, struct buf *out);
 
 #endif

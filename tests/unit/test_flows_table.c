@@ -63,6 +63,7 @@ static void test_rows(void **state)
             assert_null(t[i].open);
             assert_null(t[i].run);
             assert_null(t[i].close);
+            assert_non_null(t[i].fetch);
         }
         assert_ptr_equal(flow_find(t[i].name), &t[i]);
         assert_int_equal(flow_index(&t[i]), i);
