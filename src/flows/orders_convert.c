@@ -5,8 +5,8 @@
  * that are not for the WMS, go to a rejects stream as JSON lines (order id,
  * item id, code, reason, held). Pure: no spool, no ledger, no network.
  *
- * Streaming: one answer (page) in memory at a time, each at most
- * ORDERS_PAGE_MAX bytes; the run remembers each order's last update (up to
+ * Streaming: the input is read in chunks and each answer (page) parsed where
+ * it lies, one at a time in memory, each at most ORDERS_PAGE_MAX bytes; the run remembers each order's last update (up to
  * ORDERS_MEMO_MAX orders) so an order that changes between pages becomes an
  * amendment or a cancellation and an older copy never undoes a newer one.
  * Returns WB_OK when every order passed, WB_PERMFAIL when some were held,
@@ -14,6 +14,7 @@
  * written), other codes for I/O; never exits.
  */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 
 #define ORDERS_PAGE_MAX ((size_t)256 << 20)
 #define ORDERS_MEMO_MAX ((size_t)1 << 22)
+#define ORDERS_CHUNK ((size_t)1 << 20) /* bytes read at a time */
 
 struct oconv {
     const struct orders_rules *r;
@@ -35,45 +37,6 @@ struct oconv {
     struct flow_convert_stats *st;
     struct buf *err;
 };
-
-struct reader {
-    FILE *in;
-    size_t used; /* bytes of the current value */
-    long long total;
-    int over;
-};
-
-/* one_byte - jansson's reader: one byte at a time, so nothing after a value is consumed, and no
- * value past ORDERS_PAGE_MAX */
-static size_t one_byte(void *buffer, size_t buflen, void *data)
-{
-    struct reader *rd = data;
-    if (buflen == 0)
-        return 0;
-    if (rd->used >= ORDERS_PAGE_MAX) {
-        rd->over = 1;
-        return 0;
-    }
-    int c = getc_unlocked(rd->in);
-    if (c == EOF)
-        return 0;
-    *(char *)buffer = (char)c;
-    rd->used++;
-    rd->total++;
-    return 1;
-}
-
-/* at_end - skip blanks; 1 at the end of the input */
-static int at_end(struct reader *rd)
-{
-    int c;
-    while ((c = getc_unlocked(rd->in)) == ' ' || c == '\n' || c == '\r' || c == '\t')
-        rd->total++;
-    if (c == EOF)
-        return 1;
-    ungetc(c, rd->in);
-    return 0;
-}
 
 /* note - one JSON line to the rejects stream */
 static int note(struct oconv *c, const char *order_id, const struct orders_verdict *v, int held)
@@ -225,33 +188,87 @@ static int one_page(struct oconv *c, const json_t *page, long long at)
     return WB_OK;
 }
 
-/* read_values - every JSON value of the input in turn */
-static int read_values(struct oconv *c, FILE *in)
+/* json_error - a value that cannot be read: the reason to stderr and the rejects */
+static int json_error(struct oconv *c, long long at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int json_error(struct oconv *c, long long at, const char *fmt, ...)
 {
-    struct reader rd = {.in = in};
-    flockfile(in);
-    int rc = WB_OK;
-    while (rc == WB_OK && !at_end(&rd)) {
-        long long at = rd.total;
-        json_error_t je;
-        rd.used = 0;
-        json_t *v = json_load_callback(one_byte, &rd, JSON_DISABLE_EOF_CHECK, &je);
-        if (!v) {
-            struct orders_verdict nv = {.code = "E_ORDER_JSON"};
-            if (rd.over)
-                snprintf(nv.reason, sizeof nv.reason,
-                         "input byte %lld: a JSON value larger than %zu MiB", at,
-                         ORDERS_PAGE_MAX >> 20);
-            else
-                snprintf(nv.reason, sizeof nv.reason,
-                         "input byte %lld: malformed or truncated JSON (line %d, column %d of "
-                         "that value: %s); nothing after it was read",
-                         at, je.line, je.column, je.text);
-            buf_appendf(c->err, "%s\n", nv.reason);
-            int nrc = note(c, NULL, &nv, 0);
-            rc = nrc != WB_OK ? nrc : WB_NOINPUT;
+    struct orders_verdict v = {.code = "E_ORDER_JSON"};
+    int k = snprintf(v.reason, sizeof v.reason, "input byte %lld: ", at);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v.reason + k, sizeof v.reason - (size_t)k, fmt, ap);
+    va_end(ap);
+    buf_appendf(c->err, "%s\n", v.reason);
+    int rc = note(c, NULL, &v, 0);
+    return rc != WB_OK ? rc : WB_NOINPUT;
+}
+
+/* fill - read at least want more bytes (or to the end) onto b; *eof at the end of the input */
+static int fill(struct buf *b, FILE *in, size_t want, int *eof)
+{
+    char chunk[65536];
+    size_t got = 0;
+    while (got < want) {
+        size_t k = fread(chunk, 1, sizeof chunk, in);
+        if (k == 0) {
+            if (ferror(in))
+                return WB_IOERR;
+            *eof = 1;
             break;
         }
+        int rc = buf_append(b, chunk, k);
+        if (rc != WB_OK)
+            return rc;
+        got += k;
+    }
+    return WB_OK;
+}
+
+/* read_values - every JSON value of the input in turn: read in chunks, each value parsed where
+ * it lies (JSON_DISABLE_EOF_CHECK says how many bytes it took); a value cut by the end of what
+ * was read is parsed again once more has come */
+static int read_values(struct oconv *c, FILE *in)
+{
+    struct buf b;
+    buf_init(&b, ORDERS_PAGE_MAX + ORDERS_CHUNK);
+    size_t pos = 0;
+    long long base = 0; /* input offset of b.data[0] */
+    int eof = 0, rc = WB_OK;
+    while (rc == WB_OK) {
+        while (pos < b.len && (b.data[pos] == ' ' || b.data[pos] == '\n' ||
+                               b.data[pos] == '\r' || b.data[pos] == '\t'))
+            pos++;
+        size_t left = b.len - pos;
+        if (left == 0 && eof)
+            break;
+        json_error_t je;
+        json_t *v = left ? json_loadb(b.data + pos, left, JSON_DISABLE_EOF_CHECK, &je) : NULL;
+        if (!v) {
+            /* an error within the last bytes read may be a value not read whole yet */
+            int cut = !left || (size_t)je.position + 64 >= left;
+            if (cut && !eof) {
+                if (left >= ORDERS_PAGE_MAX) {
+                    rc = json_error(c, base + (long long)pos, "a JSON value larger than %zu MiB",
+                                    ORDERS_PAGE_MAX >> 20);
+                    break;
+                }
+                if (left)
+                    memmove(b.data, b.data + pos, left);
+                b.len = left;
+                base += (long long)pos;
+                pos = 0;
+                rc = fill(&b, in, left > ORDERS_CHUNK ? left : ORDERS_CHUNK, &eof);
+                continue;
+            }
+            rc = json_error(c, base + (long long)pos,
+                            "malformed or truncated JSON (line %d, column %d of that value: %s); "
+                            "nothing after it was read",
+                            je.line, je.column, je.text);
+            break;
+        }
+        long long at = base + (long long)pos;
+        pos += (size_t)je.position;
         if (json_is_array(v)) {
             size_t i;
             const json_t *page;
@@ -265,7 +282,7 @@ static int read_values(struct oconv *c, FILE *in)
         }
         json_decref(v);
     }
-    funlockfile(in);
+    buf_free(&b);
     return rc;
 }
 

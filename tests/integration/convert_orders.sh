@@ -63,4 +63,33 @@ PY
     fi
 done
 [ "$n" -gt 0 ] || { echo "FAIL: no cases in $DATA"; exit 1; }
+
+# pages across the reader's 1 MiB chunks, with escapes that a chunk boundary may cut
+python3 - "$WB_TMP/big.json" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for p in range(40):
+        orders = []
+        for i in range(100):
+            n = p * 100 + i
+            orders.append({"orderId": "026-%07d-%07d" % (p, i), "createdTime": "2026-12-01T09:00:00Z",
+                "lastUpdatedTime": "2026-12-01T10:00:00Z", "salesChannel": {"channelName": "AMAZON"},
+                "fulfillment": {"fulfillmentStatus": "UNSHIPPED", "fulfilledBy": "MERCHANT",
+                                "fulfillmentServiceLevel": "STANDARD"},
+                "recipient": {"deliveryAddress": {"name": "Ren\u00e9e \"%d\" Caf\u00e9" % n,
+                              "addressLine1": "%d Rue de l\u2019\u00c9glise, Apt \\ %d" % (n, n),
+                              "city": "Paris", "countryCode": "FR"}},
+                "orderItems": [{"orderItemId": "%014d" % n, "quantityOrdered": 1,
+                                "product": {"sellerSku": "MUG-BLUE-330"}}]})
+        f.write(json.dumps({"orders": orders}, ensure_ascii=True) + "\n")
+PY
+"$WB_BIN" convert orders --layout "$WB_ROOT/formats/orders-utf8.layout" --skus "$WB_ROOT/etc/skus.map" \
+    --carriers "$WB_ROOT/etc/carriers.map" <"$WB_TMP/big.json" >"$WB_TMP/big.csv" 2>"$WB_TMP/big.err"
+rc=$?
+got=$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1],encoding="utf-8"))); print(len(r), len({x["ship_name"] for x in r}), all("\u00c9glise" in x["ship_address1"] for x in r))' "$WB_TMP/big.csv")
+if [ "$rc" = 0 ] && [ "$got" = "4000 4000 True" ]; then
+    echo "ok   4000 orders across read chunks, escapes intact"
+else
+    echo "FAIL big input: exit=$rc got=$got"; head -3 "$WB_TMP/big.err"; fail=1
+fi
 exit $fail
