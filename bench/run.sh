@@ -163,6 +163,10 @@ verdict "peak RSS at $SMALL rows" "$(awk -v k="$(field rss_kb "$oursmall")" 'BEG
 verdict "peak RSS at $ROWS rows" "$(awk -v k="$(field rss_kb "$ours")" 'BEGIN{print k/1024}')" \
     "<" 16 " MiB"
 
+if [ -z "${WB_BENCH_SKIP_ORDERS:-}" ]; then
+    echo "orders:"
+    sh "$ROOT/bench/orders.sh" "$BUILD" || die "bench/orders.sh failed"
+fi
 if [ -f "$ROOT/bench/api_calls.sh" ] && [ -z "${WB_BENCH_SKIP_API:-}" ]; then
     echo "api calls:"
     sh "$ROOT/bench/api_calls.sh" "$BUILD" || die "bench/api_calls.sh failed"

@@ -6,12 +6,11 @@
  * item id, code, reason, held). Pure: no spool, no ledger, no network.
  *
  * Streaming: the input is read in chunks and each answer (page) parsed where
- * it lies, one at a time in memory, each at most ORDERS_PAGE_MAX bytes; the run remembers each order's last update (up to
- * ORDERS_MEMO_MAX orders) so an order that changes between pages becomes an
- * amendment or a cancellation and an older copy never undoes a newer one.
- * Returns WB_OK when every order passed, WB_PERMFAIL when some were held,
- * WB_NOINPUT when the input is not JSON (orders before the break are
- * written), other codes for I/O; never exits.
+ * it lies, one at a time in memory, each at most ORDERS_PAGE_MAX bytes; the run remembers each
+ * order's last update (up to ORDERS_MEMO_MAX orders) so an order that changes between pages becomes
+ * an amendment or a cancellation and an older copy never undoes a newer one. Returns WB_OK when
+ * every order passed, WB_PERMFAIL when some were held, WB_NOINPUT when the input is not JSON
+ * (orders before the break are written), other codes for I/O; never exits.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -236,8 +235,8 @@ static int read_values(struct oconv *c, FILE *in)
     long long base = 0; /* input offset of b.data[0] */
     int eof = 0, rc = WB_OK;
     while (rc == WB_OK) {
-        while (pos < b.len && (b.data[pos] == ' ' || b.data[pos] == '\n' ||
-                               b.data[pos] == '\r' || b.data[pos] == '\t'))
+        while (pos < b.len && (b.data[pos] == ' ' || b.data[pos] == '\n' || b.data[pos] == '\r' ||
+                               b.data[pos] == '\t'))
             pos++;
         size_t left = b.len - pos;
         if (left == 0 && eof)

@@ -1261,7 +1261,10 @@ enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n)
         "DELETE FROM feeds WHERE state IN (5,6,7,8) AND created < ?1"
         " AND NOT EXISTS (SELECT 1 FROM rows WHERE feed_id=feeds.id AND state IN (1,2))";
     static const char del_seen[] = "DELETE FROM remote_seen WHERE taken < ?1";
-    const char *const sqls[] = {del_rows, del_files, del_feeds, del_seen};
+    /* orders from Amazon: settled ones (held orders wait for an operator) and written batches */
+    static const char del_orders[] = "DELETE FROM orders WHERE state IN (1,2,5) AND changed < ?1";
+    static const char del_batches[] = "DELETE FROM order_batches WHERE state=2 AND created < ?1";
+    const char *const sqls[] = {del_rows, del_files, del_feeds, del_seen, del_orders, del_batches};
     *n = 0;
     int rc = ledger_begin(l);
     for (size_t i = 0; rc == WB_OK && i < WB_ARRAY_LEN(sqls); i++) {

@@ -311,7 +311,8 @@ enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
 enum wb_status ledger_order_sync_put(struct ledger *l, const struct ledger_order_sync *s);
 
 /* ---- retention ---- */
-/* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
+/* ledger_purge - delete settled rows/files/feeds, settled orders and written order batches older
+ * than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);
 
 #endif
