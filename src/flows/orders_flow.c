@@ -93,8 +93,8 @@ struct page_order {
 
 struct sync {
     struct wb_env *env;
-    const char *account; /* "" for the default account */
-    char lane[128];      /* its spool lane: "orders" or "ACCOUNT/orders" */
+    const char *account;      /* "" for the default account */
+    char lane[FLOW_LANE_MAX]; /* its spool lane (flow_lane): "orders" or "ACCOUNT/orders" */
     struct spapi *api;
     struct orders_rules rules;
     struct orders_order *o;
@@ -104,15 +104,6 @@ struct sync {
     struct outflow_stats *st;
     struct buf err;
 };
-
-/* orders_lane - the spool lane of an account's orders (flow_lane's rule) */
-static void orders_lane(const struct wb_account *a, int is_default, char *out, size_t n)
-{
-    if (is_default)
-        snprintf(out, n, "orders");
-    else
-        snprintf(out, n, "%s/orders", a->name);
-}
 
 /* put_cells - orders_rows callback: one WMS row encoded into the page's rows */
 static int put_cells(void *arg, const char *const *cells, size_t n)
@@ -548,8 +539,9 @@ int orders_flow_fetch(struct wb_env *env, struct feeds_client *fc, int force,
     for (int i = 0; i < env->cfg.naccounts; i++) {
         const struct wb_account *a = &env->cfg.accounts[i];
         s.account = i == 0 ? "" : a->name;
-        orders_lane(a, i == 0, s.lane, sizeof s.lane);
-        int rc = spool_ensure_flow(&env->spool, s.lane);
+        int rc = flow_lane("orders", i == 0 ? NULL : a, s.lane, sizeof s.lane);
+        if (rc == WB_OK)
+            rc = spool_ensure_flow(&env->spool, s.lane);
         s.api = NULL;
         if (rc == WB_OK && fc && i == 0)
             s.api = fc->api;

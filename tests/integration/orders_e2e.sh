@@ -14,7 +14,8 @@ trap wb_cleanup EXIT
 for t in curl openssl python3; do
     command -v "$t" >/dev/null 2>&1 || { echo "orders_e2e: skipped: $t is not installed"; exit 77; }
 done
-wb_start_sim "$WB_TMP/sim" --rate-scale 1000 || exit 1
+wb_start_sim "$WB_TMP/sim" --rate-scale 1000 --seller 'Atzr|wmsbridge-sim-refresh-token=A2DEMO0SELLER' \
+    --seller 'Atzr|acme-refresh=A2ACMESELLER' || exit 1
 W=$WB_TMP/w
 wb_make_config "$W"
 cp "$WB_ROOT/etc/skus.map" "$W/etc/skus.map"
@@ -82,6 +83,26 @@ run
 rows | grep -q "^amend,$A,WH-000123,4$" && ok "the next run takes the change" || bad "after truncation"
 WB_FAKE_NOW=$(($(date +%s) + 7200)) "$B" -c "$C" status 2>&1 | grep -q "LAGGING" &&
     ok "status says when the sync lags" || bad "no LAGGING in status"
+# a second seller account: its own session (its refresh token), its own lane out/acme/orders/
+# and its own ledger records; the default account's files are not touched. The simulator
+# shows every seller the same orders: acme takes A (amended) and C as new, B is cancelled,
+# D is held in reject/acme/orders/
+umask 077
+cat >"$W/etc/acme.cred" <<CRED
+client_id = amzn1.application-oa2-client.wmsbridgesim
+client_secret = wmsbridge-sim-secret
+refresh_token = Atzr|acme-refresh
+CRED
+umask 022
+printf 'account.acme.merchant_id = A2ACMESELLER\naccount.acme.credentials = %s\n' \
+    "$W/etc/acme.cred" >>"$C"
+before=$(rows | wc -l)
+run
+acme=$(cat "$W"/spool/out/acme/orders/orders-*.csv 2>/dev/null | grep -c "^new,")
+[ "$acme" = 2 ] && [ -f "$W/spool/reject/acme/orders/$D.json" ] && [ "$(rows | wc -l)" = "$before" ] &&
+    ok "a second account syncs into its own lane ($acme new rows in out/acme/orders/)" ||
+    { bad "second account: acme=$acme default $(rows | wc -l) (was $before)"; tail -5 "$WB_TMP/run.log"; }
+
 # throttling mid-pagination, on a simulator at Amazon's default quota (0.0056/s, burst 20):
 # a run takes 20 pages (the burst), the next one meets 429 at once (retry_max 0 here), and
 # each goes on from the saved token; the token then expires and the window starts again;
