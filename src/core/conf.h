@@ -107,6 +107,8 @@ struct wb_config {
     long feed_list_delay_seconds;
     long orders_overlap_seconds;
     long orders_lag_seconds;
+    long ship_by_alert_minutes;
+    long dispatch_confirm_minutes;
     long http_timeout;
     long retry_max;
     long retry_base_ms;

@@ -14,6 +14,7 @@
  * Never exits; never reaches into another flow; never logs personal data.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -238,6 +239,7 @@ static int one_order(struct sync *s, const json_t *j)
     str_copy(p->rec.account, sizeof p->rec.account, s->account);
     str_copy(p->rec.order_id, sizeof p->rec.order_id, o->order_id);
     p->rec.updated = o->updated;
+    p->rec.ship_by = o->ship_by;
     p->rec.written = known ? prev.written : 0;
     p->rec.digest = known ? prev.digest : 0;
     enum orders_state state = p->held ? ORDERS_SHIPPABLE : orders_state(o);
@@ -500,6 +502,58 @@ static int sync_account(struct sync *s)
     return rc;
 }
 
+struct due {
+    struct wb_env *env;
+    time_t now;
+};
+
+/* due_one - ledger_orders_due callback: the ship-by alerts of one order */
+static int due_one(void *arg, const char *order_id, time_t ship_by, int dstate, time_t since)
+{
+    struct due *d = arg;
+    struct wb_env *env = d->env;
+    char when[32], at[32], text[400];
+    clock_format_iso(ship_by, when, sizeof when);
+    if (dstate == LR_CONFIRMED) {
+        alert_clear(env, "ship-by", order_id);
+        alert_clear(env, "dispatch-unconfirmed", order_id);
+        return WB_OK;
+    }
+    if (dstate == 0 && d->now >= ship_by - env->cfg.ship_by_alert_minutes * 60) {
+        long left = (long)(ship_by - d->now) / 60;
+        snprintf(text, sizeof text,
+                 "order %s must ship by %s (%s %ld min); the WMS has sent no dispatch for it: "
+                 "the warehouse's job (pick, pack and dispatch it, or cancel it in Seller Central)",
+                 order_id, when, left >= 0 ? "in" : "overdue by", left >= 0 ? left : -left);
+        return alert_raise(env, "ship-by", order_id, text);
+    }
+    if ((dstate == LR_PENDING || dstate == LR_QUEUED) && since &&
+        d->now - since >= env->cfg.dispatch_confirm_minutes * 60) {
+        clock_format_iso(since, at, sizeof at);
+        snprintf(text, sizeof text,
+                 "order %s (ship by %s): its dispatch came from the WMS at %s but Amazon has not "
+                 "confirmed it after %ld min: wmsbridge's side (see status: feeds in flight, "
+                 "alerts), then Amazon's",
+                 order_id, when, at, env->cfg.dispatch_confirm_minutes);
+        alert_clear(env, "ship-by", order_id);
+        return alert_raise(env, "dispatch-unconfirmed", order_id, text);
+    }
+    return WB_OK;
+}
+
+/* ship_by_check - the ship-by protection of an account's orders in the WMS: no dispatch close to
+ * the deadline, or a dispatch Amazon has not confirmed in time */
+static int ship_by_check(struct sync *s, const struct wb_account *a)
+{
+    char lane[FLOW_LANE_MAX];
+    int rc = flow_lane("dispatch", a, lane, sizeof lane); /* the lane that confirms dispatches */
+    struct due d = {s->env, clock_now()};
+    if (rc == WB_OK)
+        rc =
+            ledger_orders_due(s->env->ledger, s->account, lane, (time_t)INT64_MAX / 2, due_one, &d);
+    return rc;
+}
+
 /* open_account - an SP-API session with an account's endpoints, marketplaces and credentials */
 static int open_account(const struct wb_env *env, const struct wb_account *a, struct spapi **api,
                         struct buf *err)
@@ -550,6 +604,9 @@ int orders_flow_fetch(struct wb_env *env, struct feeds_client *fc, int force,
                      buf_str(&s.err));
         if (rc == WB_OK)
             rc = sync_account(&s);
+        int src = ship_by_check(&s, i == 0 ? NULL : a);
+        if (rc == WB_OK)
+            rc = src;
         if (s.api && i != 0)
             spapi_close(s.api);
         if (rc != WB_OK && worst == WB_OK)

@@ -67,7 +67,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS orders(account TEXT NOT NULL, order_id TEXT NOT NULL,"
     " updated INTEGER NOT NULL, digest INTEGER NOT NULL, state INTEGER NOT NULL,"
     " written INTEGER NOT NULL, batch INTEGER, code TEXT, reason TEXT, changed INTEGER,"
-    " PRIMARY KEY(account, order_id));"
+    " ship_by INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(account, order_id));"
     "CREATE TABLE IF NOT EXISTS order_batches(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
     " name TEXT NOT NULL, state INTEGER NOT NULL, rows TEXT, created INTEGER);"
     "CREATE TABLE IF NOT EXISTS order_sync(account TEXT PRIMARY KEY, after INTEGER,"
@@ -1290,8 +1290,8 @@ enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n)
 enum wb_status ledger_order_get(struct ledger *l, const char *account, const char *order_id,
                                 struct ledger_order *out)
 {
-    static const char sql[] = "SELECT updated,digest,state,written,batch,code,reason FROM orders"
-                              " WHERE account=?1 AND order_id=?2";
+    static const char sql[] = "SELECT updated,digest,state,written,batch,code,reason,ship_by FROM"
+                              " orders WHERE account=?1 AND order_id=?2";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1309,6 +1309,7 @@ enum wb_status ledger_order_get(struct ledger *l, const char *account, const cha
         out->batch = sqlite3_column_int64(st, 4);
         col_copy(st, 5, out->code, sizeof out->code);
         col_copy(st, 6, out->reason, sizeof out->reason);
+        out->ship_by = (time_t)sqlite3_column_int64(st, 7);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
         res = map_rc(l, rc);
@@ -1322,7 +1323,7 @@ enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO orders(account,order_id,updated,digest,state,written,batch,code,"
-        "reason,changed) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+        "reason,changed,ship_by) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1336,6 +1337,7 @@ enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o)
     bind_text(st, 8, o->code[0] ? o->code : NULL);
     bind_text(st, 9, o->reason[0] ? o->reason : NULL);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_now());
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)o->ship_by);
     return exec_step(l, st);
 }
 
@@ -1463,4 +1465,32 @@ enum wb_status ledger_order_sync_put(struct ledger *l, const struct ledger_order
     sqlite3_bind_int64(st, 6, (sqlite3_int64)s->last_ok);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)s->last_try);
     return exec_step(l, st);
+}
+
+/* ledger_orders_due - an account's orders in the WMS whose ship-by is at or before due, each with
+ * the dispatch rows of the confirming lane: none, or the least advanced one's state and time */
+enum wb_status ledger_orders_due(struct ledger *l, const char *account, const char *confirm_lane,
+                                 time_t due, ledger_due_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT o.order_id, o.ship_by, (SELECT min(r.state) FROM rows r WHERE r.flow=?2 AND"
+        " r.key >= o.order_id || '|' AND r.key < o.order_id || '}' AND r.state != 4),"
+        " (SELECT min(r.created) FROM rows r WHERE r.flow=?2 AND r.key >= o.order_id || '|' AND"
+        " r.key < o.order_id || '}' AND r.state IN (1,2)) FROM orders o WHERE o.account=?1 AND"
+        " o.state=1 AND o.ship_by > 0 AND o.ship_by <= ?3 ORDER BY o.ship_by";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, confirm_lane);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)due);
+    int rc, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (time_t)sqlite3_column_int64(st, 1),
+                 sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 2),
+                 (time_t)sqlite3_column_int64(st, 3));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
 }

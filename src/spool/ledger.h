@@ -276,6 +276,7 @@ struct ledger_order {
     long long batch;
     char code[32];
     char reason[512];
+    time_t ship_by; /* shipByWindow.latestDateTime, 0 when Amazon gave none */
 };
 struct ledger_order_sync {
     char account[LEDGER_ACCOUNT_MAX];
@@ -309,6 +310,15 @@ enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
                                      struct ledger_order_sync *out);
 /* ledger_order_sync_put - write an account's sync state */
 enum wb_status ledger_order_sync_put(struct ledger *l, const struct ledger_order_sync *s);
+
+/* ledger_due_cb - an order due to ship: its dispatch rows' least advanced state (0 none, else
+ * LR_*) and, while one is pending or queued, when the first of those was recorded */
+typedef int (*ledger_due_cb)(void *arg, const char *order_id, time_t ship_by, int dispatch_state,
+                             time_t dispatch_since);
+/* ledger_orders_due - an account's orders in the WMS with a ship-by at or before due, with the
+ * rows of confirm_lane (the lane whose rows confirm dispatches: key "ORDER|...") */
+enum wb_status ledger_orders_due(struct ledger *l, const char *account, const char *confirm_lane,
+                                 time_t due, ledger_due_cb cb, void *arg);
 
 /* ---- retention ---- */
 /* ledger_purge - delete settled rows/files/feeds, settled orders and written order batches older

@@ -83,6 +83,24 @@ run
 rows | grep -q "^amend,$A,WH-000123,4$" && ok "the next run takes the change" || bad "after truncation"
 WB_FAKE_NOW=$(($(date +%s) + 7200)) "$B" -c "$C" status 2>&1 | grep -q "LAGGING" &&
     ok "status says when the sync lags" || bad "no LAGGING in status"
+# ship-by protection on a moved clock (the simulator's orders must ship 48 h after they were
+# placed): A has no dispatch from the WMS; C has one the ledger holds unconfirmed
+sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' \
+    "$W/spool/ledger.db" "$1"; }
+now=$(date +%s)
+sql "INSERT INTO files(id,flow,name,digest,state,created,updated) VALUES(9001,'dispatch','d.csv','x',2,$now,$now);
+     INSERT INTO rows(file_id,flow,key,lineno,state,created,updated) VALUES(9001,'dispatch','$CO|12345678901234|TRK1',2,1,$now,$now);"
+WB_FAKE_NOW=$((now + 47 * 3600)) "$B" -c "$C" run --once orders >>"$WB_TMP/run.log" 2>&1
+"$B" -c "$C" status >"$WB_TMP/status" 2>&1
+grep "ship-by" "$WB_TMP/status" | grep -q "$A" && ! grep "ship-by" "$WB_TMP/status" | grep -q "$CO" &&
+    grep "dispatch-unconfirmed" "$WB_TMP/status" | grep -q "$CO" &&
+    ok "ship-by alerts: no dispatch (the warehouse's), a dispatch not confirmed (ours)" ||
+    { bad "ship-by alerts"; grep -E "ship-by|unconfirmed" "$WB_TMP/status"; }
+sql "UPDATE rows SET state=3 WHERE file_id=9001"
+WB_FAKE_NOW=$((now + 47 * 3600)) "$B" -c "$C" run --once orders >>"$WB_TMP/run.log" 2>&1
+"$B" -c "$C" status 2>&1 | grep -q "dispatch-unconfirmed" && bad "confirmed dispatch still alerted" ||
+    ok "a confirmed dispatch clears its alert"
+
 # a second seller account: its own session (its refresh token), its own lane out/acme/orders/
 # and its own ledger records; the default account's files are not touched. The simulator
 # shows every seller the same orders: acme takes A (amended) and C as new, B is cancelled,
