@@ -81,6 +81,19 @@ run
 [ "$(rows | wc -l)" = "$n" ] && ok "a truncated answer writes nothing" || bad "truncated: $(rows)"
 run
 rows | grep -q "^amend,$A,WH-000123,4$" && ok "the next run takes the change" || bad "after truncation"
+# an update that arrives out of order never undoes the newer state: the version of A before its
+# last change (quantity 3) comes with the next answer, after quantity 4 was taken
+n=$(rows | wc -l)
+wb_sim_ctl /_sim/orders/update "{\"orderId\":\"$A\",\"address\":{\"city\":\"York\"}}" >/dev/null
+wb_sim_ctl /_sim/orders/faults '{"stale_next":1}' >/dev/null
+run
+wb_sim_ctl /_sim/orders/update "{\"orderId\":\"$A\",\"quantity\":{\"$item\":5}}" >/dev/null
+wb_sim_ctl /_sim/orders/faults '{"stale_next":1}' >/dev/null
+run
+r=$(rows | sed -n "$((n + 1)),\$p")
+[ "$(echo "$r" | wc -l)" = 2 ] && echo "$r" | sed -n 1p | grep -q "^amend,$A,WH-000123,4$" &&
+    echo "$r" | sed -n 2p | grep -q "^amend,$A,WH-000123,5$" &&
+    ok "an older update that arrives late changes nothing" || bad "out-of-order update: $r"
 WB_FAKE_NOW=$(($(date +%s) + 7200)) "$B" -c "$C" status 2>&1 | grep -q "LAGGING" &&
     ok "status says when the sync lags" || bad "no LAGGING in status"
 # ship-by protection on a moved clock (the simulator's orders must ship 48 h after they were

@@ -29,8 +29,10 @@ Control (JSON bodies):
   POST /_sim/orders/churn   {"amend": K, "cancel": K, "seed": S}: K random unshipped
                             orders get a new quantity, K others are cancelled.
   POST /_sim/orders/clock   {"advance": SECONDS}: the orders clock moves on.
-  POST /_sim/orders/faults  {"truncate_next": N, "garbage_next": N}: the next N
-                            searchOrders answers are cut in half / not JSON.
+  POST /_sim/orders/faults  {"truncate_next": N, "garbage_next": N, "stale_next": N}: the
+                            next N searchOrders answers are cut in half / not JSON / carry
+                            also the version before the last change of the last changed
+                            order (an update that arrives out of order).
   GET  /_sim/orders/list    every order as searchOrders would show it (all data),
                             and the calls received.
 Owns only sim.ext["orders"] (kept in state.json by spapi_sim). Standard library only.
@@ -52,7 +54,7 @@ OPS = [
 def new_state():
     """new_state - the module's state: orders, tokens, clock offset, faults."""
     return {"orders": {}, "tokens": {}, "advance": 0, "seq": 0, "faults": {},
-            "calls": []}
+            "calls": [], "history": {}, "last_changed": None}
 
 
 STATE = {"orders": new_state}
@@ -146,7 +148,10 @@ def touch(h, o):
 
 
 def apply_update(h, o, d):
-    """apply_update - one change of the update endpoint."""
+    """apply_update - one change of the update endpoint (the version before is kept)."""
+    st = state(h)
+    st.setdefault("history", {})[o["orderId"]] = json.loads(json.dumps(o))
+    st["last_changed"] = o["orderId"]
     f = o["fulfillment"]
     if d.get("cancel"):
         f["fulfillmentStatus"] = "CANCELLED"
@@ -277,6 +282,10 @@ def op_search(h, m, q, body):
         if before_s:
             ans["lastUpdatedBefore" if ua else "createdBefore"] = before_s
         faults = st["faults"]
+        last = st.get("last_changed")
+        if faults.get("stale_next", 0) > 0 and last in st.get("history", {}):
+            faults["stale_next"] -= 1  # an older version of the last changed order, late
+            ans["orders"].append(view(st["history"][last], included))
         if faults.get("truncate_next", 0) > 0:
             faults["truncate_next"] -= 1
             data = json.dumps(ans).encode()
@@ -373,7 +382,7 @@ def ctl_faults(h, method, d):
     """ctl_faults - the answer faults of searchOrders."""
     with h.server.sim.lock:
         f = state(h)["faults"]
-        for k in ("truncate_next", "garbage_next"):
+        for k in ("truncate_next", "garbage_next", "stale_next"):
             if k in (d or {}):
                 f[k] = int(d[k])
         out = dict(f)
