@@ -29,6 +29,7 @@ struct layout;
 struct outflow;
 struct outflow_stats;
 struct feeds_client;
+struct wb_account;
 
 enum flow_direction {
     FLOW_TO_AMAZON,   /* WMS files in in/NAME/ become feeds */
@@ -70,10 +71,12 @@ struct flow_def {
 
     /* Amazon -> WMS flows leave open, run and close NULL and set fetch instead (NULL for the
      * other rows): */
-    /* fetch - the flow's job: for every seller account, fetch what changed at Amazon (fc NULL:
-     * offline, nothing is fetched) and write WMS files in its out/ lane; st counts documents
-     * (files), records (rows), written (good) and held (rejected) */
-    int (*fetch)(struct wb_env *env, struct feeds_client *fc, int force, struct outflow_stats *st);
+    /* fetch - the flow's job for one seller account a (the job calls it for each, with a's
+     * client; fc NULL: offline, nothing is fetched): fetch what changed at Amazon and write WMS
+     * files in a's out/ lane; st counts documents (files), records (rows), written (good) and
+     * held (rejected) */
+    int (*fetch)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc, int force,
+                 struct outflow_stats *st);
     /* status - lines for `status` (optional): how the flow's sync stands, no personal data */
     void (*status)(struct wb_env *env, struct buf *out);
 };
@@ -101,9 +104,15 @@ struct wb_account;
 /* flow_lane - the lane of flow for account a (NULL: the default account) into out; WB_TOOBIG
  * when it does not fit n bytes */
 int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n);
+/* flow_lane_named - the same for an account given by name ("", "default" or NULL: the default
+ * account), e.g. the account column of a ledger record */
+int flow_lane_named(const char *flow, const char *account, char *out, size_t n);
 /* flow_account_name_ok - 1 if name can be a named account's lane segment: it is no flow name
  * (in/FLOW/ of the default account would be its directory) and no spool state name; else 0
  * with the reason in why */
 int flow_account_name_ok(const char *name, char *why, size_t n);
+/* flow_lane_is - 1 if a ledger record of flow and account ('' or "default": the default
+ * account) belongs to lane */
+int flow_lane_is(const char *lane, const char *flow, const char *account);
 
 #endif

@@ -34,7 +34,6 @@
 #include "flows/orders_flow.h"
 #include "layout/layout.h"
 #include "maps/carriers.h"
-#include "net/lwa.h"
 #include "net/spapi.h"
 #include "spool/ledger.h"
 #include "spool/spool.h"
@@ -554,68 +553,37 @@ static int ship_by_check(struct sync *s, const struct wb_account *a)
     return rc;
 }
 
-/* open_account - an SP-API session with an account's endpoints, marketplaces and credentials */
-static int open_account(const struct wb_env *env, const struct wb_account *a, struct spapi **api,
-                        struct buf *err)
-{
-    struct wb_config c = env->cfg;
-    if (a->marketplace_ids && *a->marketplace_ids)
-        c.marketplace_ids = a->marketplace_ids;
-    if (a->sp_api_endpoint && *a->sp_api_endpoint)
-        c.sp_api_endpoint = a->sp_api_endpoint;
-    if (a->lwa_endpoint && *a->lwa_endpoint)
-        c.lwa_endpoint = a->lwa_endpoint;
-    struct lwa_creds cr;
-    int rc = lwa_creds_load(a->credentials && *a->credentials ? a->credentials : c.credentials, &cr,
-                            err);
-    if (rc != WB_OK)
-        return rc;
-    rc = spapi_open(api, &c, &cr, err);
-    lwa_creds_free(&cr);
-    return rc;
-}
-
-/* orders_flow_fetch - flow table hook: the orders job, for every seller account */
-int orders_flow_fetch(struct wb_env *env, struct feeds_client *fc, int force,
-                      struct outflow_stats *st)
+/* orders_flow_fetch - flow table hook: the orders job for one seller account */
+int orders_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
+                      int force, struct outflow_stats *st)
 {
     (void)force;
     const struct layout *l = flow_env_layout(env, flow_find("orders"));
     if (!l)
         return WB_CONFIG;
-    struct sync s = {.env = env, .rules = {env->skus, env->carriers, l}, .st = st};
-    s.o = malloc(sizeof *s.o);
-    if (!s.o)
+    int is_default = a == &env->cfg.accounts[0];
+    struct sync s = {.env = env,
+                     .account = is_default ? "" : a->name,
+                     .rules = {env->skus, env->carriers, l},
+                     .api = fc ? fc->api : NULL,
+                     .st = st};
+    int rc = flow_lane("orders", a, s.lane, sizeof s.lane);
+    if (rc == WB_OK)
+        rc = spool_ensure_flow(&env->spool, s.lane);
+    if (rc != WB_OK)
+        return rc;
+    if (!(s.o = malloc(sizeof *s.o)))
         return WB_NOMEM;
     buf_init(&s.rows, ORDERS_BATCH_MAX);
     buf_init(&s.err, 8192);
-    int worst = WB_OK;
-    for (int i = 0; i < env->cfg.naccounts; i++) {
-        const struct wb_account *a = &env->cfg.accounts[i];
-        s.account = i == 0 ? "" : a->name;
-        int rc = flow_lane("orders", i == 0 ? NULL : a, s.lane, sizeof s.lane);
-        if (rc == WB_OK)
-            rc = spool_ensure_flow(&env->spool, s.lane);
-        s.api = NULL;
-        if (rc == WB_OK && fc && i == 0)
-            s.api = fc->api;
-        else if (rc == WB_OK && fc && open_account(env, a, &s.api, &s.err) != WB_OK)
-            log_warn("flow=orders account=%s event=offline reason=\"%s\"", a->name,
-                     buf_str(&s.err));
-        if (rc == WB_OK)
-            rc = sync_account(&s);
-        int src = ship_by_check(&s, i == 0 ? NULL : a);
-        if (rc == WB_OK)
-            rc = src;
-        if (s.api && i != 0)
-            spapi_close(s.api);
-        if (rc != WB_OK && worst == WB_OK)
-            worst = rc;
-    }
+    rc = sync_account(&s);
+    int src = ship_by_check(&s, a);
+    if (rc == WB_OK)
+        rc = src;
     buf_free(&s.rows);
     buf_free(&s.err);
     free(s.o);
-    return worst;
+    return rc;
 }
 
 /* orders_flow_status - flow table hook: each account's sync, and whether it lags */

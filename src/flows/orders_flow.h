@@ -26,8 +26,9 @@ int orders_flow_convert(const struct flow_convert_args *a, FILE *in, FILE *out, 
 struct wb_env;
 struct feeds_client;
 struct outflow_stats;
-int orders_flow_fetch(struct wb_env *env, struct feeds_client *fc, int force,
-                      struct outflow_stats *st);
+struct wb_account;
+int orders_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
+                      int force, struct outflow_stats *st);
 void orders_flow_status(struct wb_env *env, struct buf *out);
 
 #endif
