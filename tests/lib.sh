@@ -120,8 +120,8 @@ wb_settle() {
         "$bin" -c "$conf" status --json 2>/dev/null | $WB_PY -c '
 import json, sys
 d = json.load(sys.stdin)
-busy = [f for f in d["flows"].values()
-        if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
+busy = [f for f in d["flows"].values()  # a lane from Amazon to the WMS has no rows
+        if f["in"] or f["work"] or f.get("rows", {}).get("pending") or f.get("rows", {}).get("queued")]
 sys.exit(1 if busy or any(d["feeds"][s] for s in ("ready", "submitting", "submitted")) else 0)
 ' 2>/dev/null && return 0
         r=$((r + 1))
