@@ -56,7 +56,7 @@ def load_skus(path):
         elif f[0] == "bundle":
             parts = []
             for c in f[2:]:
-                name, _, q = c.rpartition("*") if "*" in c else (c, "", "1")
+                name, _, q = c.rpartition(":")
                 parts.append((name, int(q)))
             bundles[f[1]] = parts
         elif f[0] == "renamed":

@@ -33,7 +33,10 @@ if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor_orders.c" -nt "$FLOOR" ]; the
     ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor_orders.c" \
         -ljansson || die "cannot build parse_floor_orders"
 fi
-ETC=$ROOT/etc
+ETC=$OUT/etc-orders # the shipped maps and a gift-set bundle the generator sells
+mkdir -p "$ETC"
+cp "$ROOT/etc/carriers.map" "$ROOT/etc/amazon-carrier-codes.txt" "$ETC/"
+{ cat "$ROOT/etc/skus.map"; echo "bundle GIFT-SET-MUGS WH-000123:2 WH-000300:1"; } >"$ETC/skus.map"
 LAYOUT=$ROOT/formats/orders-utf8.layout
 MAPS="--layout $LAYOUT --skus $ETC/skus.map --carriers $ETC/carriers.map"
 OURS="$BIN convert orders $MAPS"

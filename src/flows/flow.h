@@ -6,10 +6,12 @@
  *
  * What is a flow and what is shared machinery in src/flows/:
  *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
- *                dispatch_convert.c (`convert dispatch`); orders.c (rules), orders_flow.c (job),
- *                orders_convert.c (`convert orders`)
+ *                dispatch_convert.c (`convert dispatch`); inventory.c (rules, stock table),
+ *                inventory_convert.c (`convert inventory`); orders.c (rules), orders_flow.c
+ *                (job), orders_convert.c (`convert orders`)
  *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
- *                (jobs), outflow.c (WMS -> Amazon pipeline), feeds.c (feed submit/poll/settle),
+ *                (jobs), outflow.c (WMS -> Amazon pipeline), sink.c (feed or Orders API, per
+ *                batch), sink_feed.c + feeds.c (feed submit/poll/settle), sink_api.c (calls),
  *                rejects.c, cells.c, keyset.c, alert.c, sftp_xfer.c
  *
  * A flow's name is its spool directory (in/NAME/, work/NAME/, reject/NAME/...), its ledger
@@ -29,6 +31,8 @@ struct layout;
 struct outflow;
 struct outflow_stats;
 struct feeds_client;
+struct stockstates;
+struct buffers;
 struct wb_account;
 
 enum flow_direction {
@@ -42,6 +46,9 @@ struct flow_convert_args {
     const struct carriers *carriers;
     const struct skus *skus; /* NULL: not checked */
     const char *merchant;
+    const struct stockstates *states; /* NULL: not given */
+    const struct buffers *buffers;    /* NULL: not given */
+    int xsd;                          /* 1: the feed is to be checked against Amazon's XSDs */
 };
 
 struct flow_convert_stats {
@@ -56,7 +63,10 @@ struct flow_def {
     const char *const *optional;
     const char *job_help; /* its job (named after the flow) in `run --once` and the schedule */
     const char *job_options;
-    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline */
+    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline.
+     * open, run and close are NULL for a flow that only converts (no spool path yet: neither
+     * open nor fetch): it has no job, and feeds are never polled or settled for it; and for an
+     * Amazon -> WMS flow, whose spool path is its fetch hook */
     int (*open)(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
     /* run - intake, batch, submit (fc NULL: offline), poll, settle */
     int (*run)(void *inst, struct wb_env *env, struct feeds_client *fc, int force,

@@ -54,7 +54,8 @@ int orders_flow_convert_check(const struct flow_convert_args *a, struct buf *err
         rc = WB_CONFIG;
     }
     if (!carriers_ship_service_count(a->carriers)) {
-        buf_appendf(err, "convert orders: the carrier map has no [ship-service] lines\n");
+        buf_appendf(err, "convert orders: --carriers is required, a carrier map with "
+                         "[ship-service] lines\n");
         rc = WB_CONFIG;
     }
     return rc;

@@ -26,22 +26,24 @@ struct pair {
 
 struct bundle {
     size_t line;
-    size_t n;
-    struct skus_part part[SKUS_BUNDLE_MAX];
-    char data[]; /* the component names, NUL separated */
+    struct skus_bundle b;
+    char data[];
+};
+
+struct skus {
+    struct strmap *fwd; /* WMS SKU -> struct pair */
+    struct strmap *rev; /* seller SKU -> struct pair */
+    size_t identity_line;
+    struct strmap *kits;  /* bundle seller SKU -> struct bundle */
+    struct strmap *comps; /* WMS SKU of a component -> its first struct bundle */
+    struct bundle **bundles;
+    size_t nbundles, capbundles;
+    struct strmap *renamed; /* old seller SKU -> struct renamed */
 };
 
 struct renamed {
     size_t line;
     char to[]; /* the new seller SKU */
-};
-
-struct skus {
-    struct strmap *fwd;     /* WMS SKU -> struct pair */
-    struct strmap *rev;     /* seller SKU -> struct pair */
-    struct strmap *bundles; /* seller SKU -> struct bundle */
-    struct strmap *renamed; /* old seller SKU -> struct renamed */
-    size_t identity_line;
 };
 
 /* skus_free - release the map (NULL is fine) */
@@ -53,15 +55,16 @@ void skus_free(struct skus *m)
     void *val;
     while (strmap_next(m->fwd, &pos, NULL, &val))
         free(val);
-    pos = 0;
-    while (strmap_next(m->bundles, &pos, NULL, &val))
-        free(val);
+    strmap_free(m->fwd);
+    strmap_free(m->rev);
+    for (size_t i = 0; i < m->nbundles; i++)
+        free(m->bundles[i]);
+    free(m->bundles);
+    strmap_free(m->kits);
+    strmap_free(m->comps);
     pos = 0;
     while (strmap_next(m->renamed, &pos, NULL, &val))
         free(val);
-    strmap_free(m->fwd);
-    strmap_free(m->rev);
-    strmap_free(m->bundles);
     strmap_free(m->renamed);
     free(m);
 }
@@ -114,21 +117,6 @@ static size_t split_fields(char *line, char **f, size_t max)
     return n;
 }
 
-/* seller_taken - 1 (with an error reported) when seller is already a pair, bundle or old name */
-static int seller_taken(struct skus *m, struct mapfile *mf, const char *seller)
-{
-    const struct pair *p = strmap_get(m->rev, seller);
-    const struct bundle *b = strmap_get(m->bundles, seller);
-    if (p)
-        mapfile_error(mf, "seller SKU '%s' already mapped from WMS SKU '%s' at line %zu", seller,
-                      p->wms, p->line);
-    else if (b)
-        mapfile_error(mf, "seller SKU '%s' already a bundle at line %zu", seller, b->line);
-    else if (strmap_get(m->renamed, seller))
-        mapfile_error(mf, "seller SKU '%s' already renamed", seller);
-    return p || b || strmap_get(m->renamed, seller);
-}
-
 /* add_pair - validate and store one WMS SKU -> seller SKU pair */
 static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const char *seller)
 {
@@ -146,8 +134,17 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
         mapfile_error(mf, "WMS SKU '%s' already mapped at line %zu", wms, prev->line);
         return WB_OK;
     }
-    if (seller_taken(m, mf, seller))
+    prev = strmap_get(m->rev, seller);
+    if (prev) {
+        mapfile_error(mf, "seller SKU '%s' already mapped from WMS SKU '%s' at line %zu", seller,
+                      prev->wms, prev->line);
         return WB_OK;
+    }
+    const struct bundle *kit = strmap_get(m->kits, seller);
+    if (kit) {
+        mapfile_error(mf, "seller SKU '%s' is the bundle of line %zu", seller, kit->line);
+        return WB_OK;
+    }
     size_t lw = strlen(wms) + 1, ls = strlen(seller) + 1;
     struct pair *p = malloc(sizeof *p + lw + ls);
     if (!p)
@@ -165,63 +162,100 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
     return strmap_put(m->rev, p->seller, p, NULL);
 }
 
-/* add_bundle - "bundle SELLER-SKU WMS-SKU[*N] ...": the components of one unit */
+/* parse_component - "WMS-SKU:QTY" (QTY after the last ':') into *wms and *qty; 0 if malformed */
+static int parse_component(char *f, char **wms, long *qty)
+{
+    char *colon = strrchr(f, ':');
+    if (!colon || colon == f)
+        return 0;
+    *colon = '\0';
+    *wms = f;
+    const char *q = colon + 1;
+    if (!*q || strspn(q, "0123456789") != strlen(q) || strlen(q) > 3)
+        return 0;
+    return str_to_long(q, 1, SKUS_BUNDLE_QTY_MAX, qty) == WB_OK;
+}
+
+/* add_bundle - validate and store "bundle SELLER-SKU WMS-SKU:QTY..." (f[0] is "bundle") */
 static int add_bundle(struct skus *m, struct mapfile *mf, char **f, size_t n)
 {
-    if (n < 3 || n > 2 + SKUS_BUNDLE_MAX) {
-        mapfile_error(mf, "expected 'bundle SELLER-SKU WMS-SKU[*N] ...' with 1 to %d components",
+    const char *seller = f[1];
+    if (n < 3 || n - 2 > SKUS_BUNDLE_MAX) {
+        mapfile_error(mf,
+                      "bundle lines read 'bundle SELLER-SKU WMS-SKU:QTY ...' with 1 to %d "
+                      "components",
                       SKUS_BUNDLE_MAX);
         return WB_OK;
     }
-    if (!sku_ok(f[1], strlen(f[1]), SKUS_SELLER_MAX)) {
-        mapfile_error(mf, "seller SKU '%s' longer than %d characters (Amazon's limit)", f[1],
-                      SKUS_SELLER_MAX);
+    if (!sku_ok(seller, strlen(seller), SKUS_SELLER_MAX)) {
+        mapfile_error(mf, "bundle seller SKU '%s' longer than %d characters (Amazon's limit)",
+                      seller, SKUS_SELLER_MAX);
         return WB_OK;
     }
-    if (seller_taken(m, mf, f[1]))
+    const struct pair *p = strmap_get(m->rev, seller);
+    const struct bundle *kit = strmap_get(m->kits, seller);
+    if (p || kit) {
+        mapfile_error(mf, "seller SKU '%s' already given at line %zu", seller,
+                      p ? p->line : kit->line);
         return WB_OK;
-    size_t room = 0;
-    for (size_t i = 2; i < n; i++)
-        room += strlen(f[i]) + 1;
-    struct bundle *b = calloc(1, sizeof *b + room);
-    if (!b)
-        return WB_NOMEM;
-    b->line = mf->lineno;
-    char *d = b->data;
-    for (size_t i = 2; i < n; i++) {
-        char *star = strrchr(f[i], '*');
-        long q = 1;
-        if (star && star[1]) {
-            char *end;
-            q = strtol(star + 1, &end, 10);
-            if (*end || q < 1 || q > SKUS_PART_QTY_MAX) {
-                mapfile_error(mf, "component '%s': the quantity after '*' must be 1 to %d", f[i],
-                              SKUS_PART_QTY_MAX);
-                free(b);
-                return WB_OK;
-            }
-            *star = '\0';
-        }
-        size_t l = strlen(f[i]);
-        if (!sku_ok(f[i], l, SKUS_WMS_MAX)) {
-            mapfile_error(mf, "component '%s' is not a WMS SKU of 1 to %d characters", f[i],
-                          SKUS_WMS_MAX);
-            free(b);
+    }
+    size_t need = strlen(seller) + 1;
+    char *wms[SKUS_BUNDLE_MAX];
+    long qty[SKUS_BUNDLE_MAX];
+    size_t nc = n - 2;
+    for (size_t i = 0; i < nc; i++) {
+        if (!parse_component(f[i + 2], &wms[i], &qty[i])) {
+            mapfile_error(mf, "component '%s' must read WMS-SKU:QTY with QTY 1..%d", f[i + 2],
+                          SKUS_BUNDLE_QTY_MAX);
             return WB_OK;
         }
-        memcpy(d, f[i], l + 1);
-        b->part[b->n].wms = d;
-        b->part[b->n].qty = (unsigned)q;
-        b->n++;
-        d += l + 1;
+        if (!sku_ok(wms[i], strlen(wms[i]), SKUS_WMS_MAX)) {
+            mapfile_error(mf, "component WMS SKU '%s' longer than %d characters", wms[i],
+                          SKUS_WMS_MAX);
+            return WB_OK;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(wms[k], wms[i]) == 0) {
+                mapfile_error(mf, "component '%s' listed twice", wms[i]);
+                return WB_OK;
+            }
+        need += strlen(wms[i]) + 1;
     }
-    int rc = strmap_put(m->bundles, f[1], b, NULL);
-    if (rc != WB_OK)
-        free(b);
+    struct bundle *b = calloc(1, sizeof *b + need);
+    if (!b)
+        return WB_NOMEM;
+    if (m->nbundles == m->capbundles) {
+        size_t ncap = m->capbundles ? m->capbundles * 2 : 16;
+        struct bundle **v = realloc(m->bundles, ncap * sizeof *v);
+        if (!v) {
+            free(b);
+            return WB_NOMEM;
+        }
+        m->bundles = v;
+        m->capbundles = ncap;
+    }
+    char *d = b->data;
+    size_t len = strlen(seller) + 1;
+    memcpy(d, seller, len);
+    b->b.seller = d;
+    d += len;
+    for (size_t i = 0; i < nc; i++) {
+        len = strlen(wms[i]) + 1;
+        memcpy(d, wms[i], len);
+        b->b.comp[i] = (struct skus_component){d, qty[i]};
+        d += len;
+    }
+    b->b.n = nc;
+    b->line = mf->lineno;
+    m->bundles[m->nbundles++] = b;
+    int rc = strmap_put(m->kits, b->b.seller, b, NULL);
+    for (size_t i = 0; rc == WB_OK && i < nc; i++)
+        if (!strmap_get(m->comps, b->b.comp[i].wms))
+            rc = strmap_put(m->comps, b->b.comp[i].wms, b, NULL);
     return rc;
 }
 
-/* add_renamed - "renamed OLD-SELLER-SKU NEW-SELLER-SKU" */
+/* add_renamed - "renamed OLD-SELLER-SKU NEW-SELLER-SKU" (orders flow) */
 static int add_renamed(struct skus *m, struct mapfile *mf, char **f, size_t n)
 {
     if (n != 3 || !skus_valid_seller(f[1]) || !skus_valid_seller(f[2]) || !strcmp(f[1], f[2])) {
@@ -229,27 +263,45 @@ static int add_renamed(struct skus *m, struct mapfile *mf, char **f, size_t n)
                           "seller SKUs of 1 to 40 characters)");
         return WB_OK;
     }
-    if (seller_taken(m, mf, f[1]))
+    if (strmap_get(m->rev, f[1]) || strmap_get(m->kits, f[1]) || strmap_get(m->renamed, f[1])) {
+        mapfile_error(mf, "seller SKU '%s' is already a pair, a bundle or renamed", f[1]);
         return WB_OK;
+    }
     size_t l = strlen(f[2]) + 1;
-    struct renamed *to = malloc(sizeof *to + l);
-    if (!to)
+    struct renamed *r = malloc(sizeof *r + l);
+    if (!r)
         return WB_NOMEM;
-    to->line = mf->lineno;
-    memcpy(to->to, f[2], l);
-    int rc = strmap_put(m->renamed, f[1], to, NULL);
+    r->line = mf->lineno;
+    memcpy(r->to, f[2], l);
+    int rc = strmap_put(m->renamed, f[1], r, NULL);
     if (rc != WB_OK)
-        free(to);
+        free(r);
     return rc;
 }
 
-/* parse_line - one meaningful line: a pair, a bundle, a renamed SKU or the identity directive */
+/* check_renamed - a renamed SKU must lead to a pair's or a bundle's seller SKU */
+static void check_renamed(struct skus *m, struct mapfile *mf)
+{
+    size_t pos = 0;
+    const char *key;
+    void *val;
+    while (strmap_next(m->renamed, &pos, &key, &val)) {
+        const struct renamed *r = val;
+        if (!strmap_get(m->rev, r->to) && !strmap_get(m->kits, r->to))
+            mapfile_error_at(mf, r->line,
+                             "renamed '%s' leads to '%s', which is neither the seller SKU of a "
+                             "pair nor a bundle",
+                             key, r->to);
+    }
+}
+
+/* parse_line - one meaningful line: a pair or the identity directive */
 static int parse_line(void *ctx, struct mapfile *mf, char *line)
 {
     struct skus *m = ctx;
-    char *f[3 + SKUS_BUNDLE_MAX];
+    char *f[SKUS_BUNDLE_MAX + 3];
     size_t n = split_fields(line, f, WB_ARRAY_LEN(f));
-    if (n >= 1 && strcmp(f[0], "bundle") == 0)
+    if (n >= 2 && strcmp(f[0], "bundle") == 0)
         return add_bundle(m, mf, f, n);
     if (n >= 1 && strcmp(f[0], "renamed") == 0)
         return add_renamed(m, mf, f, n);
@@ -274,35 +326,6 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
     return add_pair(m, mf, f[0], f[1]);
 }
 
-/* check_orders_lines - a renamed SKU must lead to a pair or a bundle; a bundle's component that
- * is no WMS SKU of the map is only warned about (its orders are held by the orders gate) */
-static void check_orders_lines(struct skus *m, struct mapfile *mf)
-{
-    size_t pos = 0;
-    const char *key;
-    void *val;
-    while (strmap_next(m->renamed, &pos, &key, &val)) {
-        const struct renamed *r = val;
-        if (!strmap_get(m->rev, r->to) && !strmap_get(m->bundles, r->to))
-            mapfile_error_at(mf, r->line,
-                             "renamed '%s' leads to '%s', which is neither the seller SKU of a "
-                             "pair nor a bundle",
-                             key, r->to);
-    }
-    pos = 0;
-    while (strmap_next(m->bundles, &pos, &key, &val)) {
-        const struct bundle *b = val;
-        for (size_t i = 0; i < b->n; i++)
-            if (!m->identity_line && !strmap_get(m->fwd, b->part[i].wms)) {
-                mf->lineno = b->line; /* the warning names the bundle's line */
-                mapfile_warn(mf,
-                             "bundle '%s': component '%s' is no WMS SKU of this map; its "
-                             "orders are held",
-                             key, b->part[i].wms);
-            }
-    }
-}
-
 /* skus_parse_text - same as skus_load for len bytes of text named name */
 enum wb_status skus_parse_text(const char *name, const char *text, size_t len, struct skus **out,
                                struct buf *errs)
@@ -313,9 +336,10 @@ enum wb_status skus_parse_text(const char *name, const char *text, size_t len, s
         return WB_NOMEM;
     m->fwd = strmap_new(256);
     m->rev = strmap_new(256);
-    m->bundles = strmap_new(16);
+    m->kits = strmap_new(16);
+    m->comps = strmap_new(16);
     m->renamed = strmap_new(16);
-    if (!m->fwd || !m->rev || !m->bundles || !m->renamed) {
+    if (!m->fwd || !m->rev || !m->kits || !m->comps || !m->renamed) {
         skus_free(m);
         return WB_NOMEM;
     }
@@ -323,7 +347,7 @@ enum wb_status skus_parse_text(const char *name, const char *text, size_t len, s
     mapfile_init(&mf, name, text, len, errs);
     int rc = mapfile_each(&mf, parse_line, m, "too many SKUs");
     if (rc == WB_OK || rc == WB_CONFIG) {
-        check_orders_lines(m, &mf);
+        check_renamed(m, &mf);
         rc = mapfile_errors(&mf) ? WB_CONFIG : WB_OK;
     }
     if (rc != WB_OK) {
@@ -358,15 +382,15 @@ const char *skus_lookup_n(const struct skus *m, const char *wms_sku, size_t n)
 {
     if (!m || !wms_sku)
         return NULL;
-    if (m->identity_line && strmap_count(m->fwd) == 0) /* a plain identity map: no lookups */
+    if (m->identity_line && strmap_count(m->fwd) == 0 && m->nbundles == 0) /* plain identity */
         return sku_ok(wms_sku, n, SKUS_SELLER_MAX) ? wms_sku : NULL;
     const struct pair *p = strmap_get(m->fwd, wms_sku);
     if (p)
         return p->seller;
     if (!m->identity_line || !sku_ok(wms_sku, n, SKUS_SELLER_MAX))
         return NULL;
-    /* identity must not land on a seller SKU that belongs to another WMS SKU */
-    if (strmap_get(m->rev, wms_sku))
+    /* identity must not land on a seller SKU that belongs to another WMS SKU or a bundle */
+    if (strmap_get(m->rev, wms_sku) || strmap_get(m->kits, wms_sku))
         return NULL;
     return wms_sku;
 }
@@ -381,8 +405,9 @@ const char *skus_reverse(const struct skus *m, const char *seller_sku)
         return p->wms;
     if (!m->identity_line || !skus_valid_seller(seller_sku))
         return NULL;
-    /* identity must not land on a WMS SKU that is mapped to another seller SKU */
-    if (strmap_get(m->fwd, seller_sku))
+    /* identity must not land on a WMS SKU that is mapped to another seller SKU, nor turn a
+     * bundle into a WMS SKU */
+    if (strmap_get(m->fwd, seller_sku) || strmap_get(m->kits, seller_sku))
         return NULL;
     return seller_sku;
 }
@@ -399,6 +424,24 @@ size_t skus_count(const struct skus *m)
     return m ? strmap_count(m->fwd) : 0;
 }
 
+/* skus_nbundles - number of bundle lines */
+size_t skus_nbundles(const struct skus *m)
+{
+    return m ? m->nbundles : 0;
+}
+
+/* skus_bundle_at - bundle i in file order */
+const struct skus_bundle *skus_bundle_at(const struct skus *m, size_t i)
+{
+    return m && i < m->nbundles ? &m->bundles[i]->b : NULL;
+}
+
+/* skus_is_component - 1 if the n bytes at wms_sku are a component of a bundle */
+int skus_is_component(const struct skus *m, const char *wms_sku, size_t n)
+{
+    return m && m->nbundles && strmap_has(m->comps, wms_sku, n);
+}
+
 /* skus_explode - what to pick for one unit of a seller SKU */
 enum wb_status skus_explode(const struct skus *m, const char *seller_sku, struct skus_part *parts,
                             size_t *n, const char **missing)
@@ -410,22 +453,23 @@ enum wb_status skus_explode(const struct skus *m, const char *seller_sku, struct
     const struct renamed *to = strmap_get(m->renamed, seller_sku);
     if (to)
         seller_sku = to->to;
-    const struct bundle *b = strmap_get(m->bundles, seller_sku);
+    const struct bundle *b = strmap_get(m->kits, seller_sku);
     if (!b) {
         const char *wms = skus_reverse(m, seller_sku);
         if (!wms)
             return WB_NOTFOUND;
-        parts[0].wms = wms;
-        parts[0].qty = 1;
+        parts[0] = (struct skus_part){wms, 1};
         *n = 1;
         return WB_OK;
     }
-    for (size_t i = 0; i < b->n; i++)
-        if (!m->identity_line && !strmap_get(m->fwd, b->part[i].wms)) {
-            *missing = b->part[i].wms;
+    for (size_t i = 0; i < b->b.n; i++) {
+        if (!m->identity_line && !strmap_get(m->fwd, b->b.comp[i].wms)) {
+            *missing = b->b.comp[i].wms;
+            *n = 0;
             return WB_PERMFAIL;
         }
-    memcpy(parts, b->part, b->n * sizeof *parts);
-    *n = b->n;
+        parts[i] = (struct skus_part){b->b.comp[i].wms, (unsigned)b->b.comp[i].qty};
+    }
+    *n = b->b.n;
     return WB_OK;
 }

@@ -34,8 +34,8 @@ static struct carriercodes *codes; /* kept for the process, like the maps */
 /* setup - the maps and the layout, once */
 static void setup(void)
 {
-    static const char sk[] = "WH-1 MUG-BLUE\nWH-2 MUG-RED\nbundle SET WH-1*2 WH-2\n"
-                             "bundle BAD WH-1 WH-9\nrenamed OLD MUG-BLUE\n";
+    static const char sk[] = "WH-1 MUG-BLUE\nWH-2 MUG-RED\nbundle SET WH-1:2 WH-2:1\n"
+                             "bundle BAD WH-1:1 WH-9:1\nrenamed OLD MUG-BLUE\n";
     static const char cc[] = "Royal Mail\nDPD Local\n";
     static const char cm[] = "[dispatch]\nRM24 | Royal Mail | | Tracked 24\n"
                              "DPDL | DPD Local | | Next Day\n[ship-service]\nSTANDARD | RM24\n"

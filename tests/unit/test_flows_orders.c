@@ -35,8 +35,8 @@ struct fix {
 
 static const char skus_text[] = "WH-1 MUG-BLUE\n"
                                 "WH-2 MUG-RED\n"
-                                "bundle GIFT-SET WH-1*2 WH-2\n"
-                                "bundle BROKEN-SET WH-1 WH-404\n"
+                                "bundle GIFT-SET WH-1:2 WH-2:1\n"
+                                "bundle BROKEN-SET WH-1:1 WH-404:1\n"
                                 "renamed OLD-MUG MUG-BLUE\n";
 static const char carriers_text[] = "[dispatch]\n"
                                     "RM24 | Royal Mail | | Tracked 24\n"

@@ -192,19 +192,76 @@ static void test_load_file(void **state)
     buf_free(&text);
 }
 
-/* test_bundles - bundle and renamed lines: what one unit of a seller SKU is picked as */
+/* test_bundles - bundle lines: components, quantities, and never a pair's or identity's SKU */
 static void test_bundles(void **state)
 {
     (void)state;
     struct skus *m = NULL;
     struct buf errs;
     buf_init(&errs, 1 << 16);
-    assert_int_equal(parse("W1 S1\nW2 S2\nbundle SET W1*2 W2\nbundle ODD W1 W9\n"
+    assert_int_equal(parse("A SA\n* = identity\nbundle KIT-1 A:2 B:1\n"
+                           "bundle\tKIT 2\tC D:3\n",
+                           &m, &errs),
+                     WB_OK);
+    assert_string_equal(buf_str(&errs), "");
+    assert_int_equal(skus_count(m), 1);
+    assert_int_equal(skus_nbundles(m), 2);
+    const struct skus_bundle *b = skus_bundle_at(m, 0);
+    assert_string_equal(b->seller, "KIT-1");
+    assert_int_equal(b->n, 2);
+    assert_string_equal(b->comp[0].wms, "A");
+    assert_int_equal(b->comp[0].qty, 2);
+    assert_string_equal(b->comp[1].wms, "B");
+    b = skus_bundle_at(m, 1);
+    assert_string_equal(b->seller, "KIT 2");
+    assert_string_equal(b->comp[0].wms, "C D");
+    assert_int_equal(b->comp[0].qty, 3);
+    assert_null(skus_bundle_at(m, 2));
+    assert_true(skus_is_component(m, "A", 1));
+    assert_true(skus_is_component(m, "C D", 3));
+    assert_false(skus_is_component(m, "SA", 2));
+    /* the dispatch and orders lookups never land on a bundle */
+    assert_null(skus_lookup(m, "KIT-1"));
+    assert_null(skus_reverse(m, "KIT-1"));
+    assert_string_equal(skus_lookup(m, "A"), "SA");
+    skus_free(m);
+    static const char *const bad[] = {
+        "A SA\nbundle SA A:1\n",        /* a pair's seller SKU */
+        "bundle K A:1\nX K\n",          /* a pair onto a bundle's SKU */
+        "bundle K A:1\nbundle K B:1\n", /* twice */
+        "bundle K\n",                   /* no component */
+        "bundle K A\n",                 /* no quantity */
+        "bundle K A:0\n",               /* quantity 0 */
+        "bundle K A:1000\n",            /* too many */
+        "bundle K A:1x\n",              /* not a number */
+        "bundle K :1\n",                /* no SKU */
+        "bundle K A:1 A:2\n",           /* a component twice */
+        "bundle " SKU41 " A:1\n",       /* seller SKU too long */
+        "bundle K A:1 B:1 C:1 D:1 E:1 F:1 G:1 H:1 I:1 J:1 K:1 L:1 M:1 N:1 O:1 P:1 Q:1\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf_reset(&errs);
+        m = NULL;
+        if (parse(bad[i], &m, &errs) != WB_CONFIG)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(m);
+        assert_non_null(strstr(buf_str(&errs), "skus.map:"));
+    }
+    buf_free(&errs);
+}
+
+/* test_explode - what the orders flow picks: a pair's WMS SKU, a bundle's components, through a
+ * renamed seller SKU; a component that is no pair's WMS SKU is missing */
+static void test_explode(void **state)
+{
+    (void)state;
+    struct skus *m = NULL;
+    struct buf errs;
+    buf_init(&errs, 1 << 16);
+    assert_int_equal(parse("W1 S1\nW2 S2\nbundle SET W1:2 W2:1\nbundle ODD W1:1 W9:1\n"
                            "renamed OLD S1\nrenamed OLDSET SET\n",
                            &m, &errs),
                      WB_OK);
-    assert_string_equal(buf_str(&errs), "skus.map:4: warning: bundle 'ODD': component 'W9' is no "
-                                        "WMS SKU of this map; its orders are held\n");
     struct skus_part p[SKUS_BUNDLE_MAX];
     size_t n;
     const char *missing;
@@ -212,31 +269,19 @@ static void test_bundles(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(p[0].wms, "W1");
     assert_int_equal(p[0].qty, 2);
-    assert_string_equal(p[1].wms, "W2");
-    assert_int_equal(p[1].qty, 1);
     assert_int_equal(skus_explode(m, "OLDSET", p, &n, &missing), WB_OK);
     assert_int_equal(n, 2);
     assert_int_equal(skus_explode(m, "OLD", p, &n, &missing), WB_OK);
-    assert_int_equal(n, 1);
     assert_string_equal(p[0].wms, "W1");
     assert_int_equal(skus_explode(m, "ODD", p, &n, &missing), WB_PERMFAIL);
     assert_string_equal(missing, "W9");
     assert_int_equal(skus_explode(m, "NOPE", p, &n, &missing), WB_NOTFOUND);
-    assert_null(skus_reverse(m, "SET")); /* a bundle is no pair: dispatch never sees it */
-    assert_int_equal(skus_count(m), 2);
     skus_free(m);
     buf_reset(&errs);
-    assert_int_equal(parse("W1 S1\nbundle S1 W1\nbundle B W1*0\nbundle C\nrenamed X Y\n"
-                           "renamed S1 W1\n",
-                           &m, &errs),
-                     WB_CONFIG);
+    assert_int_equal(parse("W1 S1\nrenamed X Y\nrenamed S1 W1\n", &m, &errs), WB_CONFIG);
     assert_string_equal(buf_str(&errs),
-                        "skus.map:2: seller SKU 'S1' already mapped from WMS SKU 'W1' at line 1\n"
-                        "skus.map:3: component 'W1*0': the quantity after '*' must be 1 to 999\n"
-                        "skus.map:4: expected 'bundle SELLER-SKU WMS-SKU[*N] ...' with 1 to 16 "
-                        "components\n"
-                        "skus.map:6: seller SKU 'S1' already mapped from WMS SKU 'W1' at line 1\n"
-                        "skus.map:5: renamed 'X' leads to 'Y', which is neither the seller SKU "
+                        "skus.map:3: seller SKU 'S1' is already a pair, a bundle or renamed\n"
+                        "skus.map:2: renamed 'X' leads to 'Y', which is neither the seller SKU "
                         "of a pair nor a bundle\n");
     buf_free(&errs);
 }
@@ -244,9 +289,10 @@ static void test_bundles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped),   cmocka_unit_test(test_identity),
-        cmocka_unit_test(test_lengths),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_load_file), cmocka_unit_test(test_bundles),
+        cmocka_unit_test(test_explode),  cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_identity), cmocka_unit_test(test_lengths),
+        cmocka_unit_test(test_errors),   cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_bundles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
