@@ -40,6 +40,8 @@ static const struct cmd commands[] = {
      "resolve FEED --sent AMAZON_FEED_ID | --not-sent | --confirmed | --rejected REASON",
      "settle by hand a feed crash recovery could not place, or a held feed whose report could "
      "not settle it (after checking Seller Central)"},
+    {"alerts", cmd_alerts, "alerts [--json] | --types",
+     "open alerts with owner, severity and what to do (--types: the table of alert types)"},
 };
 
 /* cmd_usage - the usage line of a sub-command */

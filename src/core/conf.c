@@ -85,6 +85,20 @@ static const struct conf_param params[] = {
      "a job told to stop (timeout, SIGTERM) is killed after this"},
     {"rescan_seconds", CONF_INT, "30", OFF(rescan_seconds), 1, 3600,
      "periodic spool rescan besides inotify"},
+    {"alert_owners", CONF_STR, "", OFF(alert_owners), 0, 0,
+     "TYPE=OWNER,... owners of alert types other than the defaults (ops, warehouse, finance, it)"},
+    {"alert_renotify_minutes", CONF_INT, "240", OFF(alert_renotify_minutes), 1, 10080,
+     "an open alert is sent again after this"},
+    {"alert_job_failures", CONF_INT, "3", OFF(alert_job_failures), 1, 1000,
+     "failed runs of a job in a row that raise job-failing"},
+    {"backlog_sla_minutes", CONF_INT, "240", OFF(backlog_sla_minutes), 1, 525600,
+     "a file waiting in in/ or reject/ longer than this raises backlog-sla"},
+    {"metrics_file", CONF_PATH, "", OFF(metrics_file), 0, 0,
+     "Prometheus textfile the daemon rewrites after each job; empty = none"},
+    {"target_feed_success_pct", CONF_INT, "98", OFF(target_feed_success_pct), 0, 100,
+     "health target: feeds done of feeds ended over the last 14 days"},
+    {"target_exception_backlog", CONF_INT, "10", OFF(target_exception_backlog), 0, 1000000,
+     "health target: most files waiting in reject/ per owner"},
 };
 
 static const struct conf_param remote_params[] = {

@@ -93,6 +93,8 @@ struct wb_config {
     char *schedule;
     char *log_level;
     char *alert_command;
+    char *alert_owners;
+    char *metrics_file;
     int log_syslog;
     int allow_root;
     int tls_verify;
@@ -112,6 +114,11 @@ struct wb_config {
     long job_timeout;
     long job_grace_seconds;
     long rescan_seconds;
+    long alert_renotify_minutes;
+    long alert_job_failures;
+    long backlog_sla_minutes;
+    long target_feed_success_pct;
+    long target_exception_backlog;
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

@@ -157,7 +157,7 @@ static void feed_alert(struct wb_env *env, const char *kind, const struct ledger
 {
     char item[32];
     snprintf(item, sizeof item, "feed-%lld", f->id);
-    alert_raise(env, kind, item, text);
+    alert_raise_in(env, kind, "", f->flow, item, text);
 }
 
 #define ISOLATE_MAX 512

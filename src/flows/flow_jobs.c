@@ -191,10 +191,15 @@ static int job_sftp(struct wb_env *env, const char *options, int push)
             struct sftp_pull_stats st = {0};
             x = sftp_pull(&env->cfg, r, &env->spool, env->ledger, &st, &err);
         }
+        char item[80];
+        snprintf(item, sizeof item, "remote/%s", r->name);
         if (x != WB_OK) {
             log_warn("job=sftp-%s remote=%s outcome=%s error=\"%s\"", push ? "push" : "pull",
                      r->name, wb_status_str(x), buf_str(&err));
+            alert_raise_in(env, "sftp-down", "", r->flow, item, buf_str(&err));
             worst = x;
+        } else {
+            alert_clear(env, "sftp-down", item);
         }
         buf_free(&err);
     }

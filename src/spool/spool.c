@@ -517,3 +517,37 @@ enum wb_status spool_sweep_temps(const struct spool *s, long *removed)
     }
     return WB_OK;
 }
+
+/* spool_read_reason - the code and reason lines of reject/<flow>/<name>.reason */
+enum wb_status spool_read_reason(const struct spool *s, const char *flow, const char *name,
+                                 char *code, size_t cn, char *reason, size_t rn)
+{
+    char dir[4096], path[4400], rname[256];
+    if (cn)
+        code[0] = '\0';
+    if (rn)
+        reason[0] = '\0';
+    int rc = spool_dir(s, SP_REJECT, flow, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    if (snprintf(rname, sizeof rname, "%s.reason", name) >= (int)sizeof rname ||
+        fs_join(path, sizeof path, dir, rname) != WB_OK)
+        return WB_TOOBIG;
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    rc = fs_read_file(path, &b);
+    if (rc == WB_OK) {
+        static const char *const keys[2] = {"\ncode: ", "\nreason: "};
+        char *out[2] = {code, reason};
+        size_t on[2] = {cn, rn};
+        for (int i = 0; i < 2; i++) {
+            const char *p = strstr(buf_str(&b), keys[i]);
+            if (p && on[i]) {
+                p += strlen(keys[i]);
+                snprintf(out[i], on[i], "%.*s", (int)strcspn(p, "\n"), p);
+            }
+        }
+    }
+    buf_free(&b);
+    return rc;
+}

@@ -106,6 +106,10 @@ enum wb_status spool_sweep_odd(const struct spool *s, const char *flow, long set
 /* spool_write_reason - write reject/<flow>/<name>.reason */
 enum wb_status spool_write_reason(const struct spool *s, const char *flow, const char *name,
                                   const char *code, const char *reason);
+/* spool_read_reason - the code and reason lines of reject/<flow>/<name>.reason (bounded copies,
+ * "" when absent); WB_NOTFOUND when there is no .reason file */
+enum wb_status spool_read_reason(const struct spool *s, const char *flow, const char *name,
+                                 char *code, size_t cn, char *reason, size_t rn);
 /* spool_requeue - reject/<flow>/name (or hold/name) -> in/<flow>/name, dropping its .reason */
 enum wb_status spool_requeue(const struct spool *s, const char *flow, const char *name);
 /* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */

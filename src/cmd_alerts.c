@@ -1,0 +1,76 @@
+/*
+ * cmd_alerts.c - `wmsbridge alerts`: the open alerts with owner, severity and
+ * what to do (--json), or the table of alert types (--types), which the
+ * runbook in docs/operations.md is checked against. Reads only; returns a
+ * sysexits code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "core/clock.h"
+#include "core/wb.h"
+#include "flows/alert.h"
+#include "flows/env.h"
+#include "spool/ledger.h"
+
+/* cmd_alerts - open alerts, or the table of alert types */
+int cmd_alerts(int argc, char **argv, const char *conf_path)
+{
+    int json = 0, types = 0;
+    const struct cmd_opt opts[] = {{"--json", NULL, &json}, {"--types", NULL, &types}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (types) {
+        size_t n;
+        const struct alert_type *t = alert_types(&n);
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%s\t%s\t%s\t%s\n", t[i].type, t[i].owner, t[i].severity, t[i].meaning,
+                   t[i].action);
+        return WB_EX_OK;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
+    if (ex != WB_EX_OK)
+        return ex;
+    struct ledger_alert_rec *v = NULL;
+    size_t n = 0;
+    int rc = ledger_alerts_list(env.ledger, &v, &n);
+    json_t *arr = json ? json_array() : NULL;
+    if (!json && rc == WB_OK)
+        printf("%-20s %-9s %-8s %-20s %-24s %s\n", "TYPE", "OWNER", "SEVERITY", "SINCE", "KEY",
+               "TEXT / WHAT TO DO");
+    for (size_t i = 0; rc == WB_OK && i < n; i++) {
+        const struct alert_type *t = alert_type_find(v[i].kind);
+        const char *owner = alert_owner(&env.cfg, v[i].kind);
+        char since[32];
+        clock_format_iso(v[i].created, since, sizeof since);
+        if (json) {
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type",
+                                                 v[i].kind, "key", v[i].item, "account",
+                                                 *v[i].account ? v[i].account : "default", "flow",
+                                                 v[i].flow, "severity", t ? t->severity : "warning",
+                                                 "owner", owner, "text", v[i].text, "first_seen",
+                                                 since, "what_to_do", t ? t->action : ""));
+        } else {
+            printf("%-20s %-9s %-8s %-20s %-24s %s\n%68s -> %s\n", v[i].kind, owner,
+                   t ? t->severity : "warning", since, v[i].item, v[i].text, "",
+                   t ? t->action : "");
+        }
+    }
+    if (json) {
+        char *d = json_dumps(arr, JSON_COMPACT);
+        if (d)
+            printf("%s\n", d);
+        free(d);
+        json_decref(arr);
+    } else if (rc == WB_OK) {
+        printf("%zu open alert(s)\n", n);
+    }
+    free(v);
+    env_free(&env);
+    return rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
+}
