@@ -356,13 +356,11 @@ int alert_clear(struct wb_env *env, const char *kind, const char *item)
 
 /* ---- the scans of level conditions ---- */
 
-/* lane - the spool lane of flow for account i: "FLOW" for the default one, "ACCOUNT/FLOW" */
+/* lane - the spool lane of flow for account number i */
 static void lane(const struct wb_env *env, int i, const char *flow, char *out, size_t n)
 {
-    if (i == 0)
+    if (flow_lane(flow, &env->cfg.accounts[i], out, n) != WB_OK)
         snprintf(out, n, "%s", flow);
-    else
-        snprintf(out, n, "%s/%s", env->cfg.accounts[i].name, flow);
 }
 
 /* file_level - 1 for a reject code that refuses a whole file */
