@@ -45,6 +45,7 @@ int cmd_explain(int argc, char **argv, const char *conf_path);
 int cmd_feeds(int argc, char **argv, const char *conf_path);
 int cmd_resolve(int argc, char **argv, const char *conf_path);
 int cmd_alerts(int argc, char **argv, const char *conf_path);
+int cmd_metrics(int argc, char **argv, const char *conf_path);
 
 /* cmd_schedule_check - parse cfg's schedule against the job table (cmd_run.c); WB_* status,
  * "file:line: text" problems in errs, the number of entries in *entries */

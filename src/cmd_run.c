@@ -28,6 +28,7 @@
 #include "flows/env.h"
 #include "flows/flow.h"
 #include "flows/flow_jobs.h"
+#include "flows/metrics.h"
 #include "net/lwa.h"
 #include "net/ratelimit.h"
 #include "sched/cron.h"
@@ -102,6 +103,9 @@ static void after_job(struct wb_env *env, const char *job, int outcome)
         rc = alert_sweep(env);
     if (rc != WB_OK)
         log_warn("job=%s event=alert-sweep-failed status=%s", job, wb_status_str(rc));
+    if ((rc = metrics_write(env)) != WB_OK)
+        log_warn("job=%s event=metrics-write-failed file=%s status=%s", job, env->cfg.metrics_file,
+                 wb_status_str(rc));
 }
 
 /* store_put - scheduler state into the ledger */

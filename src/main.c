@@ -42,6 +42,8 @@ static const struct cmd commands[] = {
      "not settle it (after checking Seller Central)"},
     {"alerts", cmd_alerts, "alerts [--json] | --types",
      "open alerts with owner, severity and what to do (--types: the table of alert types)"},
+    {"metrics", cmd_metrics, "metrics",
+     "the Prometheus text exposition (the daemon also writes it to metrics_file)"},
 };
 
 /* cmd_usage - the usage line of a sub-command */

@@ -477,7 +477,7 @@ static int scan_jobs(struct wb_env *env)
         return WB_OK;
     for (size_t i = 0; i < n; i++) {
         long fails = 0;
-        if (ledger_job_fails(env->ledger, j[i].name, &fails) != WB_OK ||
+        if (ledger_job_fails(env->ledger, j[i].name, &fails, NULL) != WB_OK ||
             fails < env->cfg.alert_job_failures)
             continue;
         char text[300];
@@ -600,6 +600,5 @@ int alert_sweep(struct wb_env *env)
 /* alert_job_end - count the job's streak of failed runs (the sweep raises job-failing) */
 int alert_job_end(struct wb_env *env, const char *job, int outcome)
 {
-    long fails;
-    return env->ledger ? ledger_job_streak(env->ledger, job, outcome != 0, &fails) : WB_OK;
+    return env->ledger ? ledger_job_streak(env->ledger, job, outcome != 0, clock_now()) : WB_OK;
 }

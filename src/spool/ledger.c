@@ -85,6 +85,7 @@ static const struct {
     {"alerts", "flow", "TEXT NOT NULL DEFAULT ''"},
     {"alerts", "notified", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "fails", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "last_ok", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 /* has_column - 1 if table has column */
@@ -1368,30 +1369,28 @@ enum wb_status ledger_alerts_list(struct ledger *l, struct ledger_alert_rec **ou
     return rc;
 }
 
-/* ledger_job_streak - count a finished run of job: failed (1) adds one to its streak of failed
- * runs, a success (0) ends it; *fails gets the streak */
-enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, long *fails)
+/* ledger_job_streak - count a run of job that ended at when: failed (1) adds one to its streak
+ * of failed runs, a success (0) ends it and is its last success */
+enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, time_t when)
 {
-    static const char upd[] =
-        "UPDATE jobs SET fails = CASE WHEN ?2 THEN fails + 1 ELSE 0 END WHERE name=?1";
-    *fails = 0;
+    static const char upd[] = "UPDATE jobs SET fails = CASE WHEN ?2 THEN fails + 1 ELSE 0 END,"
+                              " last_ok = CASE WHEN ?2 THEN last_ok ELSE ?3 END WHERE name=?1";
     sqlite3_stmt *st = prep(l, upd);
     if (!st)
         return WB_IOERR;
     bind_text(st, 1, job);
     sqlite3_bind_int(st, 2, failed != 0);
-    int rc = exec_step(l, st);
-    if (rc != WB_OK)
-        return rc;
-    rc = ledger_job_fails(l, job, fails);
-    return rc == WB_NOTFOUND ? WB_OK : rc;
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)when);
+    return exec_step(l, st);
 }
 
-/* ledger_job_fails - the streak of failed runs of job (0 if it never ran) */
-enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails)
+/* ledger_job_fails - the streak of failed runs of job and its last success (0 if none) */
+enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails, time_t *last_ok)
 {
-    static const char sql[] = "SELECT fails FROM jobs WHERE name=?1";
+    static const char sql[] = "SELECT fails, last_ok FROM jobs WHERE name=?1";
     *fails = 0;
+    if (last_ok)
+        *last_ok = 0;
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1399,6 +1398,8 @@ enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails)
     int rc = sqlite3_step(st), res = WB_NOTFOUND;
     if (rc == SQLITE_ROW) {
         *fails = (long)sqlite3_column_int64(st, 0);
+        if (last_ok)
+            *last_ok = (time_t)sqlite3_column_int64(st, 1);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
         res = map_rc(l, rc);

@@ -271,11 +271,12 @@ enum wb_status ledger_alert_add(struct ledger *l, const struct ledger_alert_rec 
 enum wb_status ledger_alert_notified(struct ledger *l, long long id, time_t when, const char *text);
 /* ledger_alerts_list - the open alerts, oldest first (caller frees *out) */
 enum wb_status ledger_alerts_list(struct ledger *l, struct ledger_alert_rec **out, size_t *n);
-/* ledger_job_streak - count a finished run of job: failed (1) adds one to its streak of failed
- * runs, a success (0) ends it; *fails gets the streak */
-enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, long *fails);
-/* ledger_job_fails - the streak of failed runs of job; WB_NOTFOUND (0) if it never ran */
-enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails);
+/* ledger_job_streak - count a run of job that ended at when: failed (1) adds one to its streak
+ * of failed runs, a success (0) ends it and is its last success */
+enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, time_t when);
+/* ledger_job_fails - the streak of failed runs of job and (last_ok may be NULL) the end of its
+ * last success, 0 if none; WB_NOTFOUND (0) if it never ran */
+enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails, time_t *last_ok);
 /* an operator's action on a spool file (requeue, hold, drop): who, when, why */
 struct ledger_action {
     time_t at;

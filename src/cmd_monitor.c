@@ -1,7 +1,8 @@
 /*
- * cmd_alerts.c - `wmsbridge alerts`: the open alerts with owner, severity and
- * what to do (--json), or the table of alert types (--types), which the
- * runbook in docs/operations.md is checked against. Reads only; returns a
+ * cmd_monitor.c - what monitoring reads: `wmsbridge alerts` (the open alerts
+ * with owner, severity and what to do, --json; or the table of alert types,
+ * --types, which the runbook in docs/operations.md is checked against) and
+ * `wmsbridge metrics` (the Prometheus exposition). Reads only; returns a
  * sysexits code.
  */
 #include <stdio.h>
@@ -10,10 +11,12 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/wb.h"
 #include "flows/alert.h"
 #include "flows/env.h"
+#include "flows/metrics.h"
 #include "spool/ledger.h"
 
 /* cmd_alerts - open alerts, or the table of alert types */
@@ -71,6 +74,28 @@ int cmd_alerts(int argc, char **argv, const char *conf_path)
         printf("%zu open alert(s)\n", n);
     }
     free(v);
+    env_free(&env);
+    return rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
+}
+
+/* cmd_metrics - the Prometheus text exposition on stdout */
+int cmd_metrics(int argc, char **argv, const char *conf_path)
+{
+    size_t np;
+    if (cmd_args(argc, argv, NULL, 0, NULL, 0, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
+    if (ex != WB_EX_OK)
+        return ex;
+    struct buf b;
+    buf_init(&b, 16 * 1024 * 1024);
+    int rc = metrics_render(&env, &b);
+    if (rc == WB_OK)
+        fputs(buf_str(&b), stdout);
+    else
+        fprintf(stderr, "wmsbridge metrics: %s\n", wb_status_str(rc));
+    buf_free(&b);
     env_free(&env);
     return rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
 }
