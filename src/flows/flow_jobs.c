@@ -23,6 +23,7 @@
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
+#include "net/spapi.h"
 #include "spool/ledger.h"
 
 /* with_ledger - open the ledger for the job if the environment has none */
@@ -74,6 +75,18 @@ static int online(struct wb_env *env, struct feeds_client *fc)
     return rc;
 }
 
+/* client_close - add the session's calls and throttles per operation to the ledger's totals
+ * (for the metrics), then close it */
+static void client_close(struct wb_env *env, struct feeds_client *fc)
+{
+    const struct spapi_op_count *c;
+    size_t n = spapi_op_counts(fc->api, &c);
+    for (size_t i = 0; env->ledger && i < n; i++)
+        if (ledger_api_add(env->ledger, c[i].op, c[i].calls, c[i].throttled) != WB_OK)
+            log_warn("op=%s event=api-count-failed", c[i].op);
+    feeds_client_close(fc);
+}
+
 /* job_flow - intake, batch, submit, poll, settle for the files of the job's flow */
 static int job_flow(const struct flow_job *j, struct wb_env *env, const char *options,
                     volatile sig_atomic_t *stop)
@@ -105,7 +118,7 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
              fd->name, wb_status_str(rc), st.files, st.rows, st.good, st.rejected, st.dup_files,
              st.feeds_built, st.settled_files, clock_mono_ms() - t0);
     if (on)
-        feeds_client_close(&fc);
+        client_close(env, &fc);
     if (inst)
         fd->close(inst);
     drop_ledger(env, opened);
@@ -162,7 +175,7 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
             if (rc == WB_OK)
                 rc = frc;
         }
-        feeds_client_close(&fc);
+        client_close(env, &fc);
     }
     drop_ledger(env, opened);
     return rc;

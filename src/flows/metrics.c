@@ -145,6 +145,33 @@ static void jobs(struct wb_env *env, struct buf *b)
     free(j);
 }
 
+/* api_line - one operation's totals as two samples (calls, throttles) */
+struct api_out {
+    struct buf *calls, *thr;
+};
+static int api_line(void *arg, const char *op, long calls, long throttled)
+{
+    struct api_out *o = arg;
+    char ol[120];
+    label(op, ol, sizeof ol);
+    buf_appendf(o->calls, "wmsbridge_api_calls_total{operation=\"%s\"} %ld\n", ol, calls);
+    buf_appendf(o->thr, "wmsbridge_api_throttles_total{operation=\"%s\"} %ld\n", ol, throttled);
+    return WB_OK;
+}
+
+/* api - SP-API calls and 429 answers per operation, all time */
+static void api(struct wb_env *env, struct buf *b)
+{
+    struct buf thr;
+    buf_init(&thr, 256 * 1024);
+    head(b, "api_calls_total", "counter", "SP-API operations called, per operation.");
+    head(&thr, "api_throttles_total", "counter", "SP-API answers 429 (throttled), per operation.");
+    struct api_out o = {b, &thr};
+    ledger_api_list(env->ledger, api_line, &o);
+    buf_append(b, thr.data, thr.len);
+    buf_free(&thr);
+}
+
 /* alerts - open alerts by type, owner and severity (every type, 0 when none) */
 static void alerts(struct wb_env *env, struct buf *b)
 {
@@ -224,6 +251,7 @@ int metrics_render(struct wb_env *env, struct buf *out)
     files(env, out);
     rows_feeds(env, out);
     jobs(env, out);
+    api(env, out);
     alerts(env, out);
     figures(env, out);
     head(out, "metrics_generated_timestamp_seconds", "gauge", "When this file was written.");

@@ -73,7 +73,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS actions(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " user TEXT NOT NULL, action TEXT NOT NULL, account TEXT, flow TEXT NOT NULL,"
     " name TEXT NOT NULL, reason TEXT);"
-    "CREATE INDEX IF NOT EXISTS actions_name ON actions(name, id);";
+    "CREATE INDEX IF NOT EXISTS actions_name ON actions(name, id);"
+    "CREATE TABLE IF NOT EXISTS api_calls(op TEXT PRIMARY KEY, calls INTEGER NOT NULL,"
+    " throttled INTEGER NOT NULL);";
 
 /* columns added to a table after its first release: added to a ledger that lacks them when it
  * is opened (CREATE TABLE IF NOT EXISTS leaves an existing table as it is) */
@@ -1491,6 +1493,39 @@ enum wb_status ledger_feed_done_after(struct ledger *l, const char *flow, long l
     sqlite3_bind_int64(st, 2, id);
     int rc = sqlite3_step(st);
     int res = rc == SQLITE_ROW ? WB_OK : rc == SQLITE_DONE ? WB_NOTFOUND : map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_api_add - add a session's calls and 429 answers of op to its totals */
+enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled)
+{
+    static const char sql[] =
+        "INSERT INTO api_calls(op,calls,throttled) VALUES(?1,?2,?3)"
+        " ON CONFLICT(op) DO UPDATE SET calls=calls+?2, throttled=throttled+?3";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, op);
+    sqlite3_bind_int64(st, 2, calls);
+    sqlite3_bind_int64(st, 3, throttled);
+    return exec_step(l, st);
+}
+
+/* ledger_api_list - the totals per operation, by name */
+enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT op,calls,throttled FROM api_calls ORDER BY op";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((res = cb(arg, col_text(st, 0), (long)sqlite3_column_int64(st, 1),
+                      (long)sqlite3_column_int64(st, 2))) != WB_OK)
+            break;
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
     done(l, st);
     return res;
 }

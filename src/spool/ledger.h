@@ -301,6 +301,12 @@ enum wb_status ledger_feed_outcomes(struct ledger *l, const char *flow, time_t s
  * WB_NOTFOUND */
 enum wb_status ledger_feed_done_after(struct ledger *l, const char *flow, long long id);
 
+/* ledger_api_add - add a session's calls and 429 answers of op (SP-API operation) to its totals */
+enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled);
+typedef int (*ledger_api_cb)(void *arg, const char *op, long calls, long throttled);
+/* ledger_api_list - the totals per operation, by name */
+enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg);
+
 /* ---- retention ---- */
 /* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);

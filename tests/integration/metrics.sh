@@ -18,6 +18,7 @@ done
 [ -n "$PP" ] || { echo "metrics: skipped: python3-prometheus-client not installed"; exit 77; }
 export WB_LOG=$WB_TMP/log
 B=$WB_BIN
+wb_start_sim "$WB_TMP/sim" --process-seconds 1 --rate-scale 50 || exit 1
 W=$WB_TMP/w
 P=$WB_TMP/prom
 mkdir -p "$P"
@@ -77,4 +78,14 @@ chmod 644 "$W/etc/credentials"
 "$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1
 grep -q '^wmsbridge_job_failed_runs_in_row{job="dispatch"} 1$' "$P/wmsbridge.prom" ||
     fail "the failed run is not counted in metrics_file"
+echo "ok   a failed run counted"
+
+# SP-API calls per operation, summed over the jobs' sessions
+chmod 600 "$W/etc/credentials"
+"$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1 || fail "feeds-poll failed"
+"$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1
+grep -q '^wmsbridge_api_calls_total{operation="createFeed"} 1$' "$P/wmsbridge.prom" ||
+    { grep api_ "$P/wmsbridge.prom"; fail "createFeed is not counted once"; }
+grep -q '^wmsbridge_api_throttles_total{operation="createFeed"} 0$' "$P/wmsbridge.prom" ||
+    fail "no throttles count for createFeed"
 echo ok
