@@ -16,6 +16,7 @@
 #include "core/wb.h"
 #include "flows/alert.h"
 #include "flows/env.h"
+#include "flows/health.h"
 #include "flows/metrics.h"
 #include "spool/ledger.h"
 
@@ -98,4 +99,77 @@ int cmd_metrics(int argc, char **argv, const char *conf_path)
     buf_free(&b);
     env_free(&env);
     return rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
+}
+
+/* figure_json - one health figure as a JSON object */
+static json_t *figure_json(const struct health *h, int k)
+{
+    const struct health_def *d = &health_defs()[k];
+    const struct health_figure *f = &h->f[k];
+    if (!f->configured)
+        return json_pack("{s:b,s:s}", "configured", 0, "text", "not configured");
+    json_t *o =
+        json_pack("{s:b,s:s,s:f,s:s,s:s}", "configured", 1, "unit", d->unit, "target", f->target,
+                  "better", d->higher_better ? "higher" : "lower", "detail", f->detail);
+    if (o && f->have) {
+        json_object_set_new(o, "value", json_real(f->value));
+        json_object_set_new(o, "ok", json_boolean(health_ok(f, d)));
+    } else if (o) {
+        json_object_set_new(o, "value", json_null());
+    }
+    if (o && k == H_EXCEPTION_BACKLOG) {
+        json_t *by = json_object();
+        for (int i = 0; i < h->nbacklog; i++)
+            json_object_set_new(by, h->backlog[i].owner,
+                                json_pack("{s:i,s:i}", "count", (json_int_t)h->backlog[i].count,
+                                          "oldest_seconds",
+                                          (json_int_t)h->backlog[i].oldest_seconds));
+        json_object_set_new(o, "by_owner", by);
+    }
+    return o;
+}
+
+/* cmd_health_print - the figures of every account, as lines or one JSON object */
+void cmd_health_print(struct wb_env *env, int json)
+{
+    const struct health_def *d = health_defs();
+    json_t *all = json ? json_object() : NULL;
+    for (int a = 0; a < env->cfg.naccounts; a++) {
+        struct health h;
+        if (health_compute(env, a, &h) != WB_OK)
+            continue;
+        if (json) {
+            json_t *acc = json_object();
+            for (int k = 0; k < H_N; k++)
+                json_object_set_new(acc, d[k].name, figure_json(&h, k));
+            json_object_set_new(all, env->cfg.accounts[a].name, acc);
+            continue;
+        }
+        printf("health of account %s:\n", env->cfg.accounts[a].name);
+        for (int k = 0; k < H_N; k++) {
+            const struct health_figure *f = &h.f[k];
+            if (!f->configured) {
+                printf("  %-32s not configured\n", d[k].title);
+                continue;
+            }
+            char v[48] = "-";
+            if (f->have)
+                snprintf(v, sizeof v, "%.4g %s", f->value, d[k].unit);
+            printf("  %-32s %-16s target %s %-8g %-4s %s\n", d[k].title, v,
+                   d[k].higher_better ? ">=" : "<=", f->target,
+                   !f->have              ? "-"
+                   : health_ok(f, &d[k]) ? "ok"
+                                         : "MISS",
+                   f->detail);
+        }
+        for (int i = 0; i < h.nbacklog; i++)
+            printf("    reject/ owner %-10s %ld file(s), oldest %ld min\n", h.backlog[i].owner,
+                   h.backlog[i].count, h.backlog[i].oldest_seconds / 60);
+    }
+    if (json) {
+        char *s = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
+        fputs(s ? s : "{}", stdout);
+        free(s);
+        json_decref(all);
+    }
 }

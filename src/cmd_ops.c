@@ -19,6 +19,7 @@
 #include "core/fsutil.h"
 #include "core/strutil.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
@@ -444,6 +445,7 @@ static long long job_seconds(const struct ledger_job *j)
 
 struct alert_print {
     int json, n;
+    const struct wb_config *cfg;
 };
 
 /* alert_cb - one open alert, as a line or a JSON object */
@@ -459,6 +461,11 @@ static int alert_cb(void *arg, const struct ledger_alert_view *a)
         json_text(a->item);
         printf(",\"since\":%lld,\"text\":", (long long)a->created);
         json_text(a->text);
+        const struct alert_type *t = alert_type_find(a->kind);
+        printf(",\"owner\":");
+        json_text(alert_owner(p->cfg, a->kind));
+        printf(",\"severity\":");
+        json_text(t ? t->severity : "warning");
         printf("}");
     } else {
         if (!p->n)
@@ -542,9 +549,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    (long long)jobs[i].last_end, sched_outcome_str(jobs[i].last_outcome),
                    (long long)job_seconds(&jobs[i]), (long long)jobs[i].next_run, jobs[i].runs);
         printf("],\"alerts\":[");
-        struct alert_print ap = {1, 0};
+        struct alert_print ap = {1, 0, &env.cfg};
         ledger_alerts_open(env.ledger, alert_cb, &ap);
-        printf("]}\n");
+        printf("],\"health\":");
+        cmd_health_print(&env, 1);
+        printf("}\n");
     } else {
         printf("writer: %s\n", running == WB_EXISTS     ? buf_str(&who)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
@@ -581,10 +590,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    jobs[i].runs ? sched_outcome_str(jobs[i].last_outcome) : "-", d, b,
                    jobs[i].runs);
         }
-        struct alert_print ap = {0, 0};
+        struct alert_print ap = {0, 0, &env.cfg};
         ledger_alerts_open(env.ledger, alert_cb, &ap);
         if (!ap.n)
             printf("open alerts: none\n");
+        cmd_health_print(&env, 0);
     }
     free(jobs);
     buf_free(&who);
