@@ -40,6 +40,8 @@ int cmd_show(int argc, char **argv, const char *conf_path);
 int cmd_rejects(int argc, char **argv, const char *conf_path);
 int cmd_requeue(int argc, char **argv, const char *conf_path);
 int cmd_hold(int argc, char **argv, const char *conf_path);
+int cmd_drop(int argc, char **argv, const char *conf_path);
+int cmd_queue(int argc, char **argv, const char *conf_path);
 int cmd_status(int argc, char **argv, const char *conf_path);
 int cmd_explain(int argc, char **argv, const char *conf_path);
 int cmd_feeds(int argc, char **argv, const char *conf_path);

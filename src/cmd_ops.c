@@ -25,6 +25,7 @@
 #include "flows/flow.h"
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
+#include "flows/queue.h"
 #include "flows/rejectcodes.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
@@ -337,93 +338,6 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* name_flow_args - NAME [--flow FLOW]; usage printed on a problem */
-static int name_flow_args(int argc, char **argv, const char **name, const char **flow)
-{
-    *name = *flow = NULL;
-    const struct cmd_opt opts[] = {{"--flow", flow, NULL}};
-    size_t np;
-    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), name, 1, &np) != WB_EX_OK)
-        return -1;
-    if (!*flow) { /* the first flow of the table unless named */
-        size_t n;
-        *flow = flows(&n)->name;
-    }
-    if (!np) {
-        fprintf(stderr, "wmsbridge %s: NAME is missing\nusage: wmsbridge %s\n", argv[0],
-                cmd_usage(argv[0]));
-        return -1;
-    }
-    /* accept flow/name as written by `rejects` */
-    const char *slash = strchr(*name, '/');
-    if (slash && !strchr(slash + 1, '/')) {
-        static char fbuf[32];
-        snprintf(fbuf, sizeof fbuf, "%.*s", (int)(slash - *name), *name);
-        *flow = fbuf;
-        *name = slash + 1;
-    }
-    return 0;
-}
-
-/* cmd_requeue - move a fixed file from reject/ (or hold/) back to in/ */
-int cmd_requeue(int argc, char **argv, const char *conf_path)
-{
-    const char *name, *flow;
-    if (name_flow_args(argc, argv, &name, &flow) != 0)
-        return WB_EX_USAGE;
-    if (!fs_name_ok(name)) {
-        fprintf(stderr, "wmsbridge requeue: '%s' is not a plain file name\n", name);
-        return WB_EX_USAGE;
-    }
-    struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
-    if (ex == WB_EX_OK) {
-        int rc = spool_requeue(&env.spool, flow, name);
-        if (rc == WB_OK)
-            printf("%s/%s moved back to in/%s/\n", flow, name, flow);
-        else if (rc == WB_EXISTS)
-            fprintf(stderr, "wmsbridge requeue: in/%s/%s already exists\n", flow, name);
-        else
-            fprintf(stderr, "wmsbridge requeue: %s/%s: %s\n", flow, name,
-                    rc == WB_NOTFOUND ? "not in reject/ or hold/" : wb_status_str(rc));
-        ex = rc == WB_OK ? WB_EX_OK : rc == WB_NOTFOUND ? WB_EX_NOINPUT : wb_status_exit(rc);
-    }
-    env_free(&env);
-    return ex;
-}
-
-/* cmd_hold - park a file of in/ or reject/ in hold/ */
-int cmd_hold(int argc, char **argv, const char *conf_path)
-{
-    const char *name, *flow;
-    if (name_flow_args(argc, argv, &name, &flow) != 0)
-        return WB_EX_USAGE;
-    if (!fs_name_ok(name)) {
-        fprintf(stderr, "wmsbridge hold: '%s' is not a plain file name\n", name);
-        return WB_EX_USAGE;
-    }
-    struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
-    if (ex == WB_EX_OK) {
-        int rc = spool_hold(&env.spool, SP_IN, flow, name);
-        if (rc == WB_NOTFOUND)
-            rc = spool_hold(&env.spool, SP_REJECT, flow, name);
-        if (rc == WB_OK)
-            printf("%s/%s parked in hold/%s/\n", flow, name, flow);
-        else
-            fprintf(stderr, "wmsbridge hold: %s/%s: %s\n", flow, name,
-                    rc == WB_NOTFOUND ? "not in in/ or reject/"
-                    : rc == WB_EXISTS ? "already in hold/"
-                                      : wb_status_str(rc));
-        ex = rc == WB_OK         ? WB_EX_OK
-             : rc == WB_NOTFOUND ? WB_EX_NOINPUT
-             : rc == WB_EXISTS   ? WB_EX_IOERR
-                                 : wb_status_exit(rc);
-    }
-    env_free(&env);
-    return ex;
-}
-
 /* count_dir - files waiting in a state dir of a flow */
 static long count_dir(struct wb_env *env, enum spool_state st, const char *flow)
 {
@@ -640,6 +554,18 @@ static int explain_reject_name(struct ledger *lg, const char *name, struct ledge
     return WB_OK;
 }
 
+/* explain_actions - the operators' actions on a file name (requeue, hold, drop: who, when,
+ * why); how many */
+static long explain_actions(struct wb_env *env, const char *name)
+{
+    long n = 0;
+    printf("actions on %s:\n", name);
+    queue_actions_print(env, name, &n);
+    if (!n)
+        printf("  none\n");
+    return n;
+}
+
 /* cmd_explain - what the ledger knows about one file of a flow, named as received or as the
  * reject file `rejects` prints for it (flow/ prefix allowed); 66 when it knows none */
 int cmd_explain(int argc, char **argv, const char *conf_path)
@@ -684,7 +610,8 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 printf("  ... and %ld more rejected row(s)\n", e.n - EXPLAIN_ROWS);
             if (e.n)
                 printf("%ld row(s) rejected in all\n", e.n);
-        } else {
+            explain_actions(&env, file);
+        } else if (explain_actions(&env, file) == 0) {
             printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;
         }

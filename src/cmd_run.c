@@ -29,6 +29,7 @@
 #include "flows/flow.h"
 #include "flows/flow_jobs.h"
 #include "flows/metrics.h"
+#include "flows/queue.h"
 #include "net/lwa.h"
 #include "net/ratelimit.h"
 #include "sched/cron.h"
@@ -98,7 +99,10 @@ static int store_get(void *arg, const char *job, struct sched_job_state *out)
  * alert conditions, the metrics file; their failures are logged, never the job's */
 static void after_job(struct wb_env *env, const char *job, int outcome)
 {
-    int rc = alert_job_end(env, job, outcome);
+    int rc = queue_notes_ingest(env);
+    if (rc != WB_OK)
+        log_warn("job=%s event=action-notes-failed status=%s", job, wb_status_str(rc));
+    rc = alert_job_end(env, job, outcome);
     if (rc == WB_OK)
         rc = alert_sweep(env);
     if (rc != WB_OK)

@@ -387,7 +387,8 @@ static int scan_rejects(struct wb_env *env, int files)
             char codes[200] = "";
             for (size_t i = 0; i < n; i++) {
                 char code[40], why[400], item[480], text[1000];
-                spool_read_reason(&env->spool, ln, e[i].name, code, sizeof code, why, sizeof why);
+                spool_read_reason(&env->spool, SP_REJECT, ln, e[i].name, code, sizeof code, why,
+                                  sizeof why);
                 if (file_level(code) != files)
                     continue;
                 if (files) {

@@ -101,7 +101,7 @@ static void exception_backlog(struct wb_env *env, int account, struct health *h)
             continue;
         for (size_t k = 0; k < n; k++) {
             char code[40];
-            spool_read_reason(&env->spool, ln, e[k].name, code, sizeof code, NULL, 0);
+            spool_read_reason(&env->spool, SP_REJECT, ln, e[k].name, code, sizeof code, NULL, 0);
             const struct rejectcode *rc = rejectcodes_find(code);
             long age = now > e[k].mtime ? (long)(now - e[k].mtime) : 0;
             backlog_add(h, rc ? rc->owner : "unknown", age);
