@@ -48,6 +48,7 @@ int cmd_feeds(int argc, char **argv, const char *conf_path);
 int cmd_resolve(int argc, char **argv, const char *conf_path);
 int cmd_alerts(int argc, char **argv, const char *conf_path);
 int cmd_metrics(int argc, char **argv, const char *conf_path);
+int cmd_report(int argc, char **argv, const char *conf_path);
 struct wb_env;
 /* cmd_health_print - (cmd_monitor.c) the health figures of every account with their targets, as
  * lines for `status` or (json) one JSON object by account name */

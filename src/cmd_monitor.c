@@ -7,17 +7,20 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "cmd.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/fsutil.h"
 #include "core/wb.h"
 #include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/health.h"
 #include "flows/metrics.h"
+#include "flows/report.h"
 #include "spool/ledger.h"
 
 /* cmd_alerts - open alerts, or the table of alert types */
@@ -172,4 +175,41 @@ void cmd_health_print(struct wb_env *env, int json)
         free(s);
         json_decref(all);
     }
+}
+
+/* cmd_report - the daily report page on stdout, or written to --out FILE (temp + rename) */
+int cmd_report(int argc, char **argv, const char *conf_path)
+{
+    const char *out = NULL;
+    const struct cmd_opt opts[] = {{"--out", &out, NULL}};
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
+    if (ex != WB_EX_OK)
+        return ex;
+    struct buf b;
+    buf_init(&b, 64 * 1024 * 1024);
+    int rc = report_render(&env, &b);
+    if (rc == WB_OK && !out) {
+        fputs(buf_str(&b), stdout);
+    } else if (rc == WB_OK) {
+        char dir[4096];
+        const char *slash = strrchr(out, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+        struct afile af;
+        if ((rc = afile_open_redo(&af, *dir ? dir : "/", slash ? slash + 1 : out, 0644)) == WB_OK) {
+            afile_write(&af, b.data, b.len);
+            rc = afile_commit(&af);
+        }
+        if (rc == WB_OK)
+            printf("report written to %s\n", out);
+    }
+    if (rc != WB_OK)
+        fprintf(stderr, "wmsbridge report: %s%s%s\n", out ? out : "", out ? ": " : "",
+                wb_status_str(rc));
+    buf_free(&b);
+    env_free(&env);
+    return rc == WB_OK ? WB_EX_OK : wb_status_exit(rc);
 }

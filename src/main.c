@@ -54,6 +54,8 @@ static const struct cmd commands[] = {
      "open alerts with owner, severity and what to do (--types: the table of alert types)"},
     {"metrics", cmd_metrics, "metrics",
      "the Prometheus text exposition (the daemon also writes it to metrics_file)"},
+    {"report", cmd_report, "report [--out FILE]",
+     "the daily report page: one self-contained HTML file (figures, exceptions, feeds, checks)"},
 };
 
 /* cmd_usage - the usage line of a sub-command */

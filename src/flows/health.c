@@ -5,6 +5,7 @@
  * call of each flow row's `health` member for the others. Reads the spool and
  * the ledger; writes nothing; never exits.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static void feed_success(struct wb_env *env, struct health_figure *f)
     f->configured = 1;
     f->target = (double)env->cfg.target_feed_success_pct;
     if (!env->ledger ||
-        ledger_feed_outcomes(env->ledger, NULL, clock_now() - HEALTH_WINDOW, c) != WB_OK)
+        ledger_feed_outcomes(env->ledger, NULL, clock_now() - HEALTH_WINDOW, LONG_MAX, c) != WB_OK)
         return;
     long ended = c[LFD_DONE] + c[LFD_FATAL] + c[LFD_CANCELLED] + c[LFD_INVALID];
     if (!ended) {

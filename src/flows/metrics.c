@@ -8,6 +8,7 @@
  * a rename, for node_exporter's textfile collector. Reads the spool and the
  * ledger; never exits.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,7 @@ static void rows_feeds(struct wb_env *env, struct buf *b)
     }
     long fc[10];
     head(b, "feeds", "gauge", "Feeds the ledger keeps per state.");
-    if (ledger_feed_outcomes(env->ledger, NULL, 0, fc) == WB_OK)
+    if (ledger_feed_outcomes(env->ledger, NULL, 0, LONG_MAX, fc) == WB_OK)
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
             buf_appendf(b, "wmsbridge_feeds{state=\"%s\"} %ld\n", ledger_feed_state_name(s), fc[s]);
 }

@@ -1457,19 +1457,20 @@ enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char 
     return res;
 }
 
-/* ledger_feed_outcomes - feeds of flow (NULL: every flow) created since, by state (index =
- * state, 1..9) */
-enum wb_status ledger_feed_outcomes(struct ledger *l, const char *flow, time_t since,
+/* ledger_feed_outcomes - feeds of flow (NULL: every flow) created in [since, until), by state
+ * (index = state, 1..9) */
+enum wb_status ledger_feed_outcomes(struct ledger *l, const char *flow, time_t since, time_t until,
                                     long counts[10])
 {
     static const char sql[] = "SELECT state, count(*) FROM feeds WHERE created >= ?2"
-                              " AND (?1 IS NULL OR flow=?1) GROUP BY state";
+                              " AND created < ?3 AND (?1 IS NULL OR flow=?1) GROUP BY state";
     memset(counts, 0, 10 * sizeof counts[0]);
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
     bind_text(st, 1, flow);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)until);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int s = sqlite3_column_int(st, 0);
@@ -1526,6 +1527,25 @@ enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg)
             break;
     if (res == WB_OK && rc != SQLITE_DONE)
         res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
+enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM rows WHERE state=4 AND updated >= ?1 AND updated < ?2";
+    *n = 0;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = (long)sqlite3_column_int64(st, 0);
+    int res = rc == SQLITE_ROW || rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
     done(l, st);
     return res;
 }

@@ -293,10 +293,12 @@ enum wb_status ledger_action_add(struct ledger *l, const struct ledger_action *a
 /* ledger_actions_of - the actions on name (of flow; NULL: any flow), oldest first */
 enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char *name,
                                  ledger_action_cb cb, void *arg);
-/* ledger_feed_outcomes - feeds of flow (NULL: every flow) created since, by state (index =
- * state) */
-enum wb_status ledger_feed_outcomes(struct ledger *l, const char *flow, time_t since,
+/* ledger_feed_outcomes - feeds of flow (NULL: every flow) created in [since, until), by state
+ * (index = state) */
+enum wb_status ledger_feed_outcomes(struct ledger *l, const char *flow, time_t since, time_t until,
                                     long counts[10]);
+/* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
+enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n);
 /* ledger_feed_done_after - WB_OK if a feed of flow later than feed id ended done, else
  * WB_NOTFOUND */
 enum wb_status ledger_feed_done_after(struct ledger *l, const char *flow, long long id);
