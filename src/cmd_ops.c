@@ -248,9 +248,39 @@ static void reason_line(const char *dir, const char *name, char *out, size_t n)
     buf_free(&b);
 }
 
-/* list_rejects - one flow's reject directory */
-static int list_rejects(struct wb_env *env, const char *flow, int json, int *count)
+/* a lane of the spool: a flow of the table for one seller account */
+struct lane_ref {
+    char lane[FLOW_LANE_MAX];
+    const char *account; /* its name ("default" for the default account) */
+    const char *flow;
+};
+
+/* lanes_of - every lane, account by account (the default one first), flows in table order;
+ * with only set, the lanes whose lane or flow name is only; caller frees *out */
+static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_ref **out)
 {
+    size_t nfl;
+    const struct flow_def *fl = flows(&nfl);
+    struct lane_ref *v = calloc(nfl * (size_t)env->cfg.naccounts + 1, sizeof *v);
+    size_t n = 0;
+    for (int a = 0; v && a < env->cfg.naccounts; a++)
+        for (size_t i = 0; i < nfl; i++) {
+            struct lane_ref *r = &v[n];
+            r->account = env->cfg.accounts[a].name;
+            r->flow = fl[i].name;
+            if (flow_lane(fl[i].name, &env->cfg.accounts[a], r->lane, sizeof r->lane) == WB_OK &&
+                (!only || strcmp(only, r->lane) == 0 || strcmp(only, r->flow) == 0))
+                n++;
+        }
+    *out = v;
+    return n;
+}
+
+/* list_rejects - one lane's reject directory (the account shown when there are several) */
+static int list_rejects(struct wb_env *env, const struct lane_ref *ln, int json, int *count)
+{
+    const char *flow = ln->lane;
+    int accounts = env->cfg.naccounts > 1;
     struct spool_entry *e;
     size_t n;
     char dir[4096];
@@ -263,40 +293,29 @@ static int list_rejects(struct wb_env *env, const char *flow, int json, int *cou
         age_text(e[i].mtime, age, sizeof age);
         reason_line(dir, e[i].name, why, sizeof why);
         if (json) {
-            printf("%s{\"flow\":", *count ? "," : "");
-            json_text(flow);
+            printf("%s{", *count ? "," : "");
+            if (accounts) {
+                printf("\"account\":");
+                json_text(ln->account);
+                printf(",");
+            }
+            printf("\"flow\":");
+            json_text(ln->flow);
             printf(",\"file\":");
             json_text(e[i].name);
             printf(",\"mtime\":%lld,\"reason\":", (long long)e[i].mtime);
             json_text(why);
             printf("}");
         } else {
-            printf("%-9s %-40s %7s  %s\n", flow, e[i].name, age, *why ? why : "(no .reason file)");
+            if (accounts)
+                printf("%-12s ", ln->account);
+            printf("%-9s %-40s %7s  %s\n", ln->flow, e[i].name, age,
+                   *why ? why : "(no .reason file)");
         }
         (*count)++;
     }
     free(e);
     return WB_OK;
-}
-
-/* flow_dirs - names of the flow directories under a state */
-static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], int max)
-{
-    char dir[4096];
-    spool_dir(&env->spool, st, NULL, dir, sizeof dir);
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL && n < max) {
-        size_t k = strlen(de->d_name);
-        if (de->d_name[0] == '.' || k >= 32 || de->d_type != DT_DIR)
-            continue;
-        memcpy(names[n++], de->d_name, k + 1);
-    }
-    closedir(d);
-    return n;
 }
 
 /* cmd_rejects - list what waits in reject/ with age and reason (--json: as one array) */
@@ -319,17 +338,19 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
-    char flows[32][32];
-    int nf = flow ? 1 : flow_dirs(&env, SP_REJECT, flows, 32);
-    if (flow)
-        snprintf(flows[0], sizeof flows[0], "%s", flow);
+    struct lane_ref *lanes;
+    size_t nl = lanes_of(&env, flow, &lanes);
     int count = 0;
-    if (json)
+    if (json) {
         printf("[");
-    else
+    } else {
+        if (env.cfg.naccounts > 1)
+            printf("%-12s ", "ACCOUNT");
         printf("%-9s %-40s %7s  %s\n", "FLOW", "FILE", "AGE", "REASON");
-    for (int i = 0; i < nf; i++)
-        list_rejects(&env, flows[i], json, &count);
+    }
+    for (size_t i = 0; i < nl; i++)
+        list_rejects(&env, &lanes[i], json, &count);
+    free(lanes);
     if (json)
         printf("]\n");
     else
@@ -402,13 +423,14 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
-    size_t nfl;
-    const struct flow_def *fl = flows(&nfl);
+    struct lane_ref *fl; /* a block per lane: each flow of each seller account */
+    size_t nfl = lanes_of(&env, NULL, &fl);
+    int accounts = env.cfg.naccounts > 1;
     struct flow_counts {
         long in, work, rej, hold, rows[5];
-    } fc[CONF_MAX_FLOWS] = {0};
-    for (size_t i = 0; i < nfl; i++) {
-        const char *flow = fl[i].name;
+    } *fc = calloc(nfl + 1, sizeof *fc);
+    for (size_t i = 0; fc && i < nfl; i++) {
+        const char *flow = fl[i].lane;
         fc[i] = (struct flow_counts){count_dir(&env, SP_IN, flow),
                                      count_dir(&env, SP_WORK, flow),
                                      count_dir(&env, SP_REJECT, flow),
@@ -416,6 +438,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                      {0}};
         ledger_row_counts(env.ledger, flow, fc[i].rows);
     }
+    if (!fc)
+        nfl = 0;
     long fcount[10] = {0};
     for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
         struct ledger_feed *fv;
@@ -443,9 +467,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("},\"flows\":{");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
-            printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-                   "\"rows\":{",
-                   i ? "," : "", fl[i].name, c->in, c->work, c->rej, c->hold);
+            printf("%s\"%s\":{", i ? "," : "", fl[i].lane); /* keyed by lane */
+            if (accounts)
+                printf("\"account\":\"%s\",\"flow\":\"%s\",", fl[i].account, fl[i].flow);
+            printf("\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,\"rows\":{", c->in, c->work,
+                   c->rej, c->hold);
             for (int s = LR_PENDING; s <= LR_REJECTED; s++)
                 printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
                        c->rows[s]);
@@ -474,14 +500,18 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                         : "unknown (the lock file cannot be read)");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
-            printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].name, c->in, c->work,
-                   c->rej, c->hold);
+            if (accounts)
+                printf("flow %s account %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow,
+                       fl[i].account, c->in, c->work, c->rej, c->hold);
+            else
+                printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow, c->in, c->work,
+                       c->rej, c->hold);
             printf("rows (all time):");
             for (int s = LR_PENDING; s <= LR_REJECTED; s++)
                 printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
             printf("\n");
             printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
-                   fl[i].name, c->rej ? " (wmsbridge rejects)" : "");
+                   fl[i].lane, c->rej ? " (wmsbridge rejects)" : "");
         }
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
@@ -511,6 +541,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         cmd_health_print(&env, 0);
     }
     free(jobs);
+    free(fc);
+    free(fl);
     buf_free(&who);
     env_free(&env);
     return WB_EX_OK;
@@ -579,22 +611,22 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 cmd_usage("explain"));
         return WB_EX_USAGE;
     }
-    const char *slash = strchr(file, '/');
-    if (slash) { /* FLOW/NAME as written by `rejects` */
-        char fl[CONF_FLOW_NAME];
-        snprintf(fl, sizeof fl, "%.*s", (int)(slash - file), file);
-        if (flow_find(fl))
-            file = slash + 1;
+    const char *slash = strrchr(file, '/');
+    char only[FLOW_LANE_MAX] = "";
+    if (slash) { /* LANE/NAME (FLOW/NAME, ACCOUNT/FLOW/NAME) as written by `rejects` */
+        snprintf(only, sizeof only, "%.*s", (int)(slash - file), file);
+        file = slash + 1;
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
-        size_t nfl;
-        const struct flow_def *fl = flows(&nfl);
+        struct lane_ref *fl; /* every lane of every seller account */
+        size_t nfl = lanes_of(&env, *only ? only : NULL, &fl);
         int found = 0;
         for (size_t i = 0; i < nfl && !found; i++)
-            found = ledger_file_by_name(env.ledger, fl[i].name, file, &f) == WB_OK;
+            found = ledger_file_by_name(env.ledger, fl[i].lane, file, &f) == WB_OK;
+        free(fl);
         if (found || explain_reject_name(env.ledger, file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
@@ -604,6 +636,8 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                    "settled\n",
                    f.name, f.id, when, f.layout, ledger_file_state_name(f.state),
                    f.state == LF_GREW ? " (read again under a later record)" : "", open);
+            if (env.cfg.naccounts > 1)
+                printf("seller account %s\n", *f.account ? f.account : CONF_DEFAULT_ACCOUNT);
             struct explain_rows e = {0};
             if (ledger_rows_of_file(env.ledger, f.id, LR_REJECTED, explain_row, &e) == WB_OK &&
                 e.n > EXPLAIN_ROWS)

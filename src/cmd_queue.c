@@ -210,6 +210,27 @@ static int act_one(void *arg, const struct queue_item *it)
     return WB_OK;
 }
 
+/* the lanes a single NAME was found in */
+struct lanes_seen {
+    const char *cmd;
+    char first[FLOW_LANE_MAX];
+    int n;
+};
+
+/* lane_seen - count the distinct lanes holding the name; print each one past the first */
+static int lane_seen(void *arg, const struct queue_item *it)
+{
+    struct lanes_seen *l = arg;
+    if (l->n && strcmp(l->first, it->lane) == 0)
+        return WB_OK;
+    if (l->n++ == 0)
+        snprintf(l->first, sizeof l->first, "%s", it->lane);
+    else
+        fprintf(stderr, "wmsbridge %s: %s is in %s/ and %s/: name one as LANE/%s\n", l->cmd,
+                it->e->name, l->first, it->lane, it->e->name);
+    return WB_OK;
+}
+
 /* act - the shared body of requeue, hold and drop */
 static int act(int argc, char **argv, const char *conf_path, enum qaction what)
 {
@@ -222,6 +243,14 @@ static int act(int argc, char **argv, const char *conf_path, enum qaction what)
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
     if (ex != WB_EX_OK)
         return ex;
+    /* one NAME found in two lanes (accounts or flows) is not guessed: the operator names one */
+    struct lanes_seen ls = {argv[0], "", 0};
+    if (q.f.name && !q.all)
+        queue_scan(&env, from[what], 2, &q.f, lane_seen, &ls);
+    if (ls.n > 1) {
+        env_free(&env);
+        return WB_EX_USAGE;
+    }
     struct acting a = {&env, what, q.reason, 0, 0};
     int rc = queue_scan(&env, from[what], 2, &q.f, act_one, &a);
     if (rc == WB_OK && !a.done && !a.failed) {

@@ -116,13 +116,14 @@ wb_settle() {
     while [ $r -lt "$max" ]; do
         "$bin" -c "$conf" run --once dispatch --options flush >>"${WB_LOG:-/dev/null}" 2>&1
         "$bin" -c "$conf" run --once feeds-poll --options now >>"${WB_LOG:-/dev/null}" 2>&1
-        st=$("$bin" -c "$conf" status --json 2>/dev/null)
-        case $st in
-        *'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
-            in=$(echo "$st" | sed 's/.*"in":\([0-9]*\).*/\1/')
-            work=$(echo "$st" | sed 's/.*"work":\([0-9]*\).*/\1/')
-            [ "$in" = 0 ] && [ "$work" = 0 ] && return 0 ;;
-        esac
+        # settled: no lane (flow of a seller account) holds a file or an open row, no feed waits
+        "$bin" -c "$conf" status --json 2>/dev/null | $WB_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+busy = [f for f in d["flows"].values()
+        if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
+sys.exit(1 if busy or any(d["feeds"][s] for s in ("ready", "submitting", "submitted")) else 0)
+' 2>/dev/null && return 0
         r=$((r + 1))
         sleep 1
     done

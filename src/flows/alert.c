@@ -492,10 +492,14 @@ static int scan_jobs(struct wb_env *env)
 
 /* ---- whether an alert raised elsewhere still holds ---- */
 
-/* feed_of - the feed an item "feed-ID" names; 0 if it is gone (the condition passed) */
+/* feed_of - the feed an item "feed-ID" (or "ACCOUNT/feed-ID") names; 0 if it is gone (the
+ * condition passed) */
 static int feed_of(struct wb_env *env, const char *item, struct ledger_feed *f)
 {
     long id;
+    const char *slash = strrchr(item, '/');
+    if (slash)
+        item = slash + 1;
     if (strncmp(item, "feed-", 5) != 0 || str_to_long(item + 5, 1, LONG_MAX, &id) != WB_OK)
         return 0;
     return ledger_feed_get(env->ledger, id, f) == WB_OK;
@@ -507,7 +511,7 @@ static int holds_later_done(struct wb_env *env, const struct ledger_alert_rec *a
     struct ledger_feed f;
     if (!feed_of(env, a->item, &f))
         return 0;
-    return ledger_feed_done_after(env->ledger, f.flow, f.id) != WB_OK;
+    return ledger_feed_done_after(env->ledger, f.id) != WB_OK;
 }
 
 /* holds_submitted - a held or stuck feed's alert holds while it is at Amazon unsettled */

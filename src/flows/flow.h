@@ -99,9 +99,15 @@ struct wb_account;
 /* flow_lane - the lane of flow for account a (NULL: the default account) into out; WB_TOOBIG
  * when it does not fit n bytes */
 int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n);
+/* flow_lane_named - the same for an account given by name ("", "default" or NULL: the default
+ * account), e.g. the account column of a ledger record */
+int flow_lane_named(const char *flow, const char *account, char *out, size_t n);
 /* flow_account_name_ok - 1 if name can be a named account's lane segment: it is no flow name
  * (in/FLOW/ of the default account would be its directory) and no spool state name; else 0
  * with the reason in why */
 int flow_account_name_ok(const char *name, char *why, size_t n);
+/* flow_lane_is - 1 if a ledger record of flow and account ('' or "default": the default
+ * account) belongs to lane */
+int flow_lane_is(const char *lane, const char *flow, const char *account);
 
 #endif

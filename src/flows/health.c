@@ -47,14 +47,15 @@ int health_ok(const struct health_figure *f, const struct health_def *d)
     return d->higher_better ? f->value >= f->target : f->value <= f->target;
 }
 
-/* feed_success - feeds done of the feeds ended over the window */
-static void feed_success(struct wb_env *env, struct health_figure *f)
+/* feed_success - feeds of account number account done of those ended over the window */
+static void feed_success(struct wb_env *env, int account, struct health_figure *f)
 {
     long c[10];
     f->configured = 1;
     f->target = (double)env->cfg.target_feed_success_pct;
     if (!env->ledger ||
-        ledger_feed_outcomes(env->ledger, NULL, clock_now() - HEALTH_WINDOW, LONG_MAX, c) != WB_OK)
+        ledger_feed_outcomes(env->ledger, account ? env->cfg.accounts[account].name : "",
+                             clock_now() - HEALTH_WINDOW, LONG_MAX, c) != WB_OK)
         return;
     long ended = c[LFD_DONE] + c[LFD_FATAL] + c[LFD_CANCELLED] + c[LFD_INVALID];
     if (!ended) {
@@ -123,7 +124,7 @@ int health_compute(struct wb_env *env, int account, struct health *out)
     out->account = account;
     if (account < 0 || account >= env->cfg.naccounts)
         return WB_BADARG;
-    feed_success(env, &out->f[H_FEED_SUCCESS]);
+    feed_success(env, account, &out->f[H_FEED_SUCCESS]);
     exception_backlog(env, account, out);
     size_t nfl;
     const struct flow_def *fl = flows(&nfl);

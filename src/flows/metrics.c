@@ -95,14 +95,19 @@ static void rows_feeds(struct wb_env *env, struct buf *b)
 {
     size_t nfl;
     const struct flow_def *fl = flows(&nfl);
-    head(b, "rows", "gauge", "Rows the ledger keeps per flow and state.");
-    for (size_t f = 0; f < nfl; f++) {
-        long c[5] = {0};
-        ledger_row_counts(env->ledger, fl[f].name, c);
-        for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-            buf_appendf(b, "wmsbridge_rows{flow=\"%s\",state=\"%s\"} %ld\n", fl[f].name,
-                        ledger_row_state_name(s), c[s]);
-    }
+    head(b, "rows", "gauge", "Rows the ledger keeps per seller account, flow and state.");
+    for (int a = 0; a < env->cfg.naccounts; a++)
+        for (size_t f = 0; f < nfl; f++) {
+            long c[5] = {0};
+            char ln[FLOW_LANE_MAX], acc[80];
+            if (flow_lane(fl[f].name, &env->cfg.accounts[a], ln, sizeof ln) != WB_OK)
+                continue;
+            ledger_row_counts(env->ledger, ln, c);
+            label(env->cfg.accounts[a].name, acc, sizeof acc);
+            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                buf_appendf(b, "wmsbridge_rows{account=\"%s\",flow=\"%s\",state=\"%s\"} %ld\n", acc,
+                            fl[f].name, ledger_row_state_name(s), c[s]);
+        }
     long fc[10];
     head(b, "feeds", "gauge", "Feeds the ledger keeps per state.");
     if (ledger_feed_outcomes(env->ledger, NULL, 0, LONG_MAX, fc) == WB_OK)

@@ -3,8 +3,13 @@
  * ledger*.c; nothing above spool/ sees SQLite (a PostgreSQL back end is a
  * second file behind this header).
  *
- * Tables: files (by digest), rows (by flow + business key), feeds, feed
+ * Tables: files (by digest), rows (by flow + seller account + business key), feeds, feed
  * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts.
+ *
+ * Seller accounts: files, rows and feeds carry an `account` column ('' = the default account).
+ * Functions take a lane where they take a flow ("FLOW" for the default account, "ACCOUNT/FLOW"
+ * for a named one: flows/flow.h flow_lane) and find only that account's records: a business
+ * key of one seller never blocks another's.
  *
  * Row states:  pending -> queued(feed_id, message_id) -> confirmed | rejected
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
@@ -48,6 +53,7 @@ const char *ledger_file_state_name(int state);
 struct ledger_file {
     long long id;
     char flow[32];
+    char account[32]; /* '' = the default account */
     char name[256];
     char digest[65];
     char layout[64];
@@ -168,6 +174,7 @@ const char *ledger_feed_state_name(int state);
 struct ledger_feed {
     long long id;
     char flow[32];
+    char account[32]; /* '' = the default account: its rows are that account's */
     char feed_type[64];
     int state;
     int priority; /* lower goes first: 0 tracking, 1 acks, 2 inventory */
@@ -293,15 +300,15 @@ enum wb_status ledger_action_add(struct ledger *l, const struct ledger_action *a
 /* ledger_actions_of - the actions on name (of flow; NULL: any flow), oldest first */
 enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char *name,
                                  ledger_action_cb cb, void *arg);
-/* ledger_feed_outcomes - feeds of flow (NULL: every flow) created in [since, until), by state
- * (index = state) */
-enum wb_status ledger_feed_outcomes(struct ledger *l, const char *flow, time_t since, time_t until,
-                                    long counts[10]);
+/* ledger_feed_outcomes - feeds of seller account (NULL: every account, "": the default one)
+ * created in [since, until), by state (index = state) */
+enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_t since,
+                                    time_t until, long counts[10]);
 /* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
 enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n);
-/* ledger_feed_done_after - WB_OK if a feed of flow later than feed id ended done, else
- * WB_NOTFOUND */
-enum wb_status ledger_feed_done_after(struct ledger *l, const char *flow, long long id);
+/* ledger_feed_done_after - WB_OK if a feed of the flow and seller account of feed id, later
+ * than it, ended done, else WB_NOTFOUND */
+enum wb_status ledger_feed_done_after(struct ledger *l, long long id);
 
 /* ledger_api_add - add a session's calls and 429 answers of op (SP-API operation) to its totals */
 enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled);

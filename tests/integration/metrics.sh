@@ -51,8 +51,9 @@ def get(name, **labels):
     return v[k]
 assert get("wmsbridge_files", account="default", flow="dispatch", state="reject") == 1
 assert get("wmsbridge_files", account="acme", flow="dispatch", state="in") == 0
-assert get("wmsbridge_rows", flow="dispatch", state="rejected") == 1, "rejected rows"
-assert get("wmsbridge_rows", flow="dispatch", state="queued") == 9, "queued rows"
+assert get("wmsbridge_rows", account="default", flow="dispatch", state="rejected") == 1, "rejected rows"
+assert get("wmsbridge_rows", account="default", flow="dispatch", state="queued") == 9, "queued rows"
+assert get("wmsbridge_rows", account="acme", flow="dispatch", state="queued") == 0
 assert get("wmsbridge_feeds", state="ready") == 1
 assert get("wmsbridge_job_runs_total", job="dispatch") == 1
 assert get("wmsbridge_job_last_success_timestamp_seconds", job="dispatch") > 0
