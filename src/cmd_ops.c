@@ -440,8 +440,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     }
     if (!fc)
         nfl = 0;
-    long fcount[10] = {0};
-    for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
+    long fcount[LFD_LAST + 1] = {0};
+    for (int s = LFD_BUILDING; s <= LFD_LAST; s++) {
         struct ledger_feed *fv;
         size_t n;
         if (ledger_feeds_in_state(env.ledger, s, &fv, &n) == WB_OK) {
@@ -478,7 +478,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
             printf("}}");
         }
         printf("},\"feeds\":{");
-        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+        for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
             printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", ledger_feed_state_name(s),
                    fcount[s]);
         printf("},\"jobs\":[");
@@ -514,7 +514,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    fl[i].lane, c->rej ? " (wmsbridge rejects)" : "");
         }
         printf("feeds:");
-        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+        for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
             if (fcount[s])
                 printf(" %s=%ld", ledger_feed_state_name(s), fcount[s]);
         printf("%s\n", inflight ? "" : " (none in flight)");

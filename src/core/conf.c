@@ -99,6 +99,10 @@ static const struct conf_param params[] = {
      "health target: feeds done of feeds ended over the last 14 days"},
     {"target_exception_backlog", CONF_INT, "10", OFF(target_exception_backlog), 0, 1000000,
      "health target: most files waiting in reject/ per owner"},
+    {"dispatch_via", CONF_STR, "feed", OFF(dispatch_via), 0, 0,
+     "shipment confirmations go by feed, by the Orders API (api) or by batch size (auto)"},
+    {"dispatch_api_max", CONF_INT, "30", OFF(dispatch_api_max), 1, 10000,
+     "auto: a batch of at most this many orders goes by the Orders API, a larger one by feed"},
 };
 
 static const struct conf_param remote_params[] = {
@@ -141,6 +145,8 @@ static const struct conf_param account_params[] = {
      "Login with Amazon token endpoint; empty = lwa_endpoint"},
     {"credentials", CONF_PATH, "", AOFF(credentials), 0, 0,
      "the account's LWA credentials file (its refresh token); empty = credentials"},
+    {"dispatch_via", CONF_STR, "", AOFF(dispatch_via), 0, 0,
+     "feed, api or auto for this account; empty = dispatch_via"},
 };
 
 /* conf_params - the top-level table */
@@ -355,8 +361,14 @@ static int settle_accounts(struct wb_config *c, const char *path, struct buf *er
             inherit(&a->marketplace_ids, c->marketplace_ids) != WB_OK ||
             inherit(&a->sp_api_endpoint, c->sp_api_endpoint) != WB_OK ||
             inherit(&a->lwa_endpoint, c->lwa_endpoint) != WB_OK ||
-            inherit(&a->credentials, c->credentials) != WB_OK)
+            inherit(&a->credentials, c->credentials) != WB_OK ||
+            inherit(&a->dispatch_via, c->dispatch_via) != WB_OK)
             return WB_NOMEM;
+        if (!conf_sink_ok(a->dispatch_via)) {
+            buf_appendf(errs, "%s: %s%s%sdispatch_via: '%s' is not feed, api or auto\n", path,
+                        i ? "account." : "", i ? a->name : "", i ? "." : "", a->dispatch_via);
+            bad = 1;
+        }
         static const char *const url_key[2] = {"sp_api_endpoint", "lwa_endpoint"};
         const char *url[2] = {a->sp_api_endpoint, a->lwa_endpoint};
         for (int k = 0; i && k < 2; k++)
@@ -376,6 +388,12 @@ static int settle_accounts(struct wb_config *c, const char *path, struct buf *er
             }
     }
     return bad ? WB_CONFIG : WB_OK;
+}
+
+/* conf_sink_ok - 1 if v is one of the dispatch_via values */
+int conf_sink_ok(const char *v)
+{
+    return v && (strcmp(v, "feed") == 0 || strcmp(v, "api") == 0 || strcmp(v, "auto") == 0);
 }
 
 /* conf_find_account - an account by name ("default" is the top-level one), NULL if none */
@@ -578,7 +596,7 @@ enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs
                 buf_appendf(errs,
                             "%s:%d: expected account.NAME.KEY (NAME of letters, digits, _ and -, "
                             "not '%s'; KEY one of merchant_id, marketplace_ids, sp_api_endpoint, "
-                            "lwa_endpoint, credentials)%s%s%s\n",
+                            "lwa_endpoint, credentials, dispatch_via)%s%s%s\n",
                             path, lineno, CONF_DEFAULT_ACCOUNT, near ? " (did you mean '" : "",
                             near ? near : "", near ? "'?)" : "");
                 bad = 1;

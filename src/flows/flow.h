@@ -8,7 +8,8 @@
  *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
  *                dispatch_convert.c (`convert dispatch`)
  *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
- *                (jobs), outflow.c (WMS -> Amazon pipeline), feeds.c (feed submit/poll/settle),
+ *                (jobs), outflow.c (WMS -> Amazon pipeline), sink.c (feed or Orders API, per
+ *                batch), sink_feed.c + feeds.c (feed submit/poll/settle), sink_api.c (calls),
  *                rejects.c, cells.c, keyset.c, alert.c, sftp_xfer.c
  *
  * A flow's name is its spool directory (in/NAME/, work/NAME/, reject/NAME/...), its ledger

@@ -23,6 +23,7 @@
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
+#include "flows/sink.h"
 #include "net/spapi.h"
 #include "spool/ledger.h"
 
@@ -206,10 +207,7 @@ static int poll_flow(const struct flow_def *fd, const struct wb_account *a, stru
     of->stop = stop;
     of->flow = lane;
     of->account = a;
-    rc = feeds_submit_ready(fc, env, of);
-    int prc = outflow_stopping(of) ? WB_OK : feeds_poll(fc, env, of, all);
-    if (rc == WB_OK)
-        rc = prc;
+    rc = sink_run(a, env, fc, of, all);
     struct outflow_stats st = {0};
     int src = outflow_settle(of, &env->spool, env->ledger, &st);
     if (rc == WB_OK)

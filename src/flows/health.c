@@ -50,7 +50,7 @@ int health_ok(const struct health_figure *f, const struct health_def *d)
 /* feed_success - feeds of account number account done of those ended over the window */
 static void feed_success(struct wb_env *env, int account, struct health_figure *f)
 {
-    long c[10];
+    long c[LFD_LAST + 1];
     f->configured = 1;
     f->target = (double)env->cfg.target_feed_success_pct;
     if (!env->ledger ||

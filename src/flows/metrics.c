@@ -108,10 +108,10 @@ static void rows_feeds(struct wb_env *env, struct buf *b)
                 buf_appendf(b, "wmsbridge_rows{account=\"%s\",flow=\"%s\",state=\"%s\"} %ld\n", acc,
                             fl[f].name, ledger_row_state_name(s), c[s]);
         }
-    long fc[10];
+    long fc[LFD_LAST + 1];
     head(b, "feeds", "gauge", "Feeds the ledger keeps per state.");
     if (ledger_feed_outcomes(env->ledger, NULL, 0, LONG_MAX, fc) == WB_OK)
-        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+        for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
             buf_appendf(b, "wmsbridge_feeds{state=\"%s\"} %ld\n", ledger_feed_state_name(s), fc[s]);
 }
 

@@ -129,7 +129,7 @@ static void history(struct wb_env *env, double success[DAYS], double rejected[DA
     time_t now = clock_now(), today = now - now % 86400;
     for (int i = 0; i < DAYS; i++) {
         time_t from = today - (time_t)(DAYS - 1 - i) * 86400, to = from + 86400;
-        long c[10], r = 0;
+        long c[LFD_LAST + 1], r = 0;
         success[i] = rejected[i] = -1;
         if (ledger_feed_outcomes(env->ledger, NULL, from, to, c) == WB_OK) {
             long ended = c[LFD_DONE] + c[LFD_FATAL] + c[LFD_CANCELLED] + c[LFD_INVALID];
@@ -271,7 +271,7 @@ static void feeds_of_day(struct wb_env *env, struct buf *b)
                    "<tr><th>feed</th><th>flow</th><th>type</th><th>state</th><th>messages</th>"
                    "<th>created</th><th>sent after</th><th>Amazon feed id</th></tr>");
     long n = 0;
-    for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
+    for (int s = LFD_BUILDING; s <= LFD_LAST; s++) {
         struct ledger_feed *v;
         size_t k;
         if (ledger_feeds_in_state(env->ledger, s, &v, &k) != WB_OK)

@@ -216,7 +216,8 @@ const char *ledger_feed_state_name(int state)
     static const char *const names[] = {
         [LFD_BUILDING] = "building",   [LFD_READY] = "ready",     [LFD_SUBMITTING] = "submitting",
         [LFD_SUBMITTED] = "submitted", [LFD_DONE] = "done",       [LFD_FATAL] = "fatal",
-        [LFD_CANCELLED] = "cancelled", [LFD_INVALID] = "invalid", [LFD_AMBIGUOUS] = "ambiguous"};
+        [LFD_CANCELLED] = "cancelled", [LFD_INVALID] = "invalid", [LFD_AMBIGUOUS] = "ambiguous",
+        [LFD_CALLING] = "calling"};
     return state_name(names, WB_ARRAY_LEN(names), state);
 }
 
@@ -1510,11 +1511,11 @@ enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char 
 /* ledger_feed_outcomes - feeds of seller account (NULL: every account, "": the default one)
  * created in [since, until), by state (index = state, 1..9) */
 enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_t since,
-                                    time_t until, long counts[10])
+                                    time_t until, long counts[LFD_LAST + 1])
 {
     static const char sql[] = "SELECT state, count(*) FROM feeds WHERE created >= ?2"
                               " AND created < ?3 AND (?1 IS NULL OR account=?1) GROUP BY state";
-    memset(counts, 0, 10 * sizeof counts[0]);
+    memset(counts, 0, (LFD_LAST + 1) * sizeof counts[0]);
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1524,7 +1525,7 @@ enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int s = sqlite3_column_int(st, 0);
-        if (s >= 0 && s < 10)
+        if (s >= 0 && s <= LFD_LAST)
             counts[s] = (long)sqlite3_column_int64(st, 1);
     }
     int res = rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);

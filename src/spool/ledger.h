@@ -15,6 +15,7 @@
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
  * Feed states: intent -> submitted(feed id) -> done | fatal | cancelled ; -> settled
  *              intent -> ambiguous (held) -> submitted | ready (by an operator)
+ *              ready -> calling (api sink: one call per message) -> done
  *
  * Returns WB_TEMPFAIL when the database is busy/locked, WB_IOERR/WB_NOSPACE on
  * storage errors, WB_NOTFOUND for missing items. Never exits.
@@ -167,8 +168,10 @@ enum ledger_feed_state {
     LFD_FATAL,        /* Amazon said FATAL; rows released or rejected by rule */
     LFD_CANCELLED,    /* cancelled; rows released */
     LFD_INVALID,      /* our document failed schema validation; rows rejected */
-    LFD_AMBIGUOUS     /* crash recovery could not tell whether Amazon has it: held, alerted */
+    LFD_AMBIGUOUS,    /* crash recovery could not tell whether Amazon has it: held, alerted */
+    LFD_CALLING       /* taken by the api sink (flows/sink.h): one call per message, under way */
 };
+#define LFD_LAST LFD_CALLING
 /* ledger_feed_state_name - the operator's word for a feed state, "?" if out of range */
 const char *ledger_feed_state_name(int state);
 struct ledger_feed {
@@ -303,7 +306,7 @@ enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char 
 /* ledger_feed_outcomes - feeds of seller account (NULL: every account, "": the default one)
  * created in [since, until), by state (index = state) */
 enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_t since,
-                                    time_t until, long counts[10]);
+                                    time_t until, long counts[LFD_LAST + 1]);
 /* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
 enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n);
 /* ledger_feed_done_after - WB_OK if a feed of the flow and seller account of feed id, later
