@@ -111,7 +111,7 @@ static int settle_held(struct wb_env *env, struct ledger_feed *f, const char *re
     char lane[FLOW_LANE_MAX];
     struct buf err;
     buf_init(&err, 4096);
-    int rc = fd ? flow_lane_named(f->flow, f->account, lane, sizeof lane) : WB_BADARG;
+    int rc = fd && fd->open ? flow_lane_named(f->flow, f->account, lane, sizeof lane) : WB_BADARG;
     if (rc == WB_OK)
         rc = fd->open(env, &inst, &of, &err);
     if (rc == WB_OK && !of)

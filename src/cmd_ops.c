@@ -255,7 +255,8 @@ struct lane_ref {
     const char *flow;
 };
 
-/* lanes_of - every lane, account by account (the default one first), flows in table order;
+/* lanes_of - every lane of the flows with a spool path, account by account (the default one
+ * first), flows in table order;
  * with only set, the lanes whose lane or flow name is only; caller frees *out */
 static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_ref **out)
 {
@@ -265,6 +266,8 @@ static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_r
     size_t n = 0;
     for (int a = 0; v && a < env->cfg.naccounts; a++)
         for (size_t i = 0; i < nfl; i++) {
+            if (!fl[i].open) /* no spool path: no lane */
+                continue;
             struct lane_ref *r = &v[n];
             r->account = env->cfg.accounts[a].name;
             r->flow = fl[i].name;

@@ -270,6 +270,10 @@ void dispatch_flow_close(void *inst)
 int dispatch_flow_convert_check(const struct flow_convert_args *a, struct buf *err)
 {
     struct dispatch_rules rules;
+    if (!a->carriers) {
+        buf_appendf(err, "wmsbridge convert dispatch: --carriers is required\n");
+        return WB_CONFIG;
+    }
     return dispatch_rules_init(&rules, a->layout, a->carriers, a->skus, NULL, err);
 }
 

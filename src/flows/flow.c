@@ -10,6 +10,8 @@
 #include "core/wb.h"
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
+#include "flows/inventory.h"
+#include "flows/inventory_flow.h"
 #include "flows/flow.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
@@ -28,6 +30,16 @@ static const struct flow_def table[] = {
         .close = dispatch_flow_close,
         .convert = dispatch_flow_convert,
         .convert_check = dispatch_flow_convert_check,
+    },
+    {
+        .name = "inventory",
+        .direction = FLOW_TO_AMAZON,
+        .layout_default = "inventory-utf8",
+        .required = inventory_required,
+        .optional = inventory_optional,
+        .job_help = "take WMS stock snapshots, publish quantities (convert only so far)",
+        .convert = inventory_flow_convert,
+        .convert_check = inventory_flow_convert_check,
     },
 };
 

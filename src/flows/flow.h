@@ -6,7 +6,8 @@
  *
  * What is a flow and what is shared machinery in src/flows/:
  *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
- *                dispatch_convert.c (`convert dispatch`)
+ *                dispatch_convert.c (`convert dispatch`); inventory.c (rules, stock table),
+ *                inventory_convert.c (`convert inventory`)
  *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
  *                (jobs), outflow.c (WMS -> Amazon pipeline), sink.c (feed or Orders API, per
  *                batch), sink_feed.c + feeds.c (feed submit/poll/settle), sink_api.c (calls),
@@ -31,6 +32,8 @@ struct outflow_stats;
 struct feeds_client;
 struct health;
 struct wb_account;
+struct stockstates;
+struct buffers;
 
 enum flow_direction {
     FLOW_TO_AMAZON,   /* WMS files in in/NAME/ become feeds */
@@ -43,6 +46,9 @@ struct flow_convert_args {
     const struct carriers *carriers;
     const struct skus *skus; /* NULL: not checked */
     const char *merchant;
+    const struct stockstates *states; /* NULL: not given */
+    const struct buffers *buffers;    /* NULL: not given */
+    int xsd;                          /* 1: the feed is to be checked against Amazon's XSDs */
 };
 
 struct flow_convert_stats {
@@ -57,7 +63,9 @@ struct flow_def {
     const char *const *optional;
     const char *job_help; /* its job (named after the flow) in `run --once` and the schedule */
     const char *job_options;
-    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline */
+    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline.
+     * open, run and close are NULL for a flow that only converts (no spool path yet): it has
+     * no job, and feeds are never polled or settled for it */
     int (*open)(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
     /* run - intake, batch, submit (fc NULL: offline), poll, settle */
     int (*run)(void *inst, struct wb_env *env, struct feeds_client *fc, int force,

@@ -238,7 +238,7 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
             continue;
         int arc = WB_OK;
         for (size_t i = 0; i < n; i++) {
-            if (t[i].direction != FLOW_TO_AMAZON)
+            if (t[i].direction != FLOW_TO_AMAZON || !t[i].open)
                 continue;
             int frc = poll_flow(&t[i], acc, env, &fc, all, stop);
             if (arc == WB_OK)
@@ -390,8 +390,9 @@ const struct flow_job *flow_jobs(size_t *n)
         size_t nf;
         const struct flow_def *t = flows(&nf);
         for (size_t i = 0; i < nf; i++)
-            table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
-                                                "feeds",   t[i].job_options, &t[i]};
+            if (t[i].open) /* a flow without a spool path has no job */
+                table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
+                                                    "feeds",   t[i].job_options, &t[i]};
         for (size_t i = 0; i < WB_ARRAY_LEN(shared); i++)
             table[ntable++] = shared[i];
     }
