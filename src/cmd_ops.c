@@ -594,10 +594,7 @@ static int explain_reject_name(struct ledger *lg, const char *name, struct ledge
 static long explain_actions(struct wb_env *env, const char *name)
 {
     long n = 0;
-    printf("actions on %s:\n", name);
     queue_actions_print(env, name, &n);
-    if (!n)
-        printf("  none\n");
     return n;
 }
 

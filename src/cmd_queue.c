@@ -202,10 +202,12 @@ static int act_one(void *arg, const struct queue_item *it)
         fprintf(stderr,
                 "wmsbridge %s: %s/%s: done, but the record of it could not be written: %s\n",
                 verb[a->what], it->lane, shown, wb_status_str(nrc));
-    printf("%s/%s/%s %s\n", spool_state_name(it->state), it->lane, shown,
-           a->what == QA_REQUEUE ? "moved back to in/"
-           : a->what == QA_HOLD  ? "parked in hold/"
-                                 : "dropped");
+    if (a->what == QA_DROP)
+        printf("%s/%s/%s dropped\n", spool_state_name(it->state), it->lane, shown);
+    else
+        printf("%s/%s %s %s/%s/\n", it->lane, shown,
+               a->what == QA_REQUEUE ? "moved back to" : "parked in",
+               a->what == QA_REQUEUE ? "in" : "hold", it->lane);
     a->done++;
     return WB_OK;
 }

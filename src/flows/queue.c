@@ -93,7 +93,6 @@ int queue_note(struct wb_env *env, const char *action, const struct queue_item *
                const char *reason)
 {
     char dir[4200], user[160], name[96];
-    static unsigned seq;
     int rc = notes_dir(env, dir, sizeof dir);
     if (rc == WB_OK)
         rc = fs_mkdirs(dir, FS_DIR_MODE);
@@ -108,8 +107,12 @@ int queue_note(struct wb_env *env, const char *action, const struct queue_item *
     json_decref(o);
     if (!d)
         return WB_NOMEM;
-    snprintf(name, sizeof name, "%lld-%ld-%u.action", (long long)now, (long)getpid(), seq++);
-    rc = strlen(d) < NOTE_MAX ? fs_write_file(dir, name, d, strlen(d)) : WB_TOOBIG;
+    /* TIME-N.action: the first N free (two operators in one second take two names) */
+    rc = strlen(d) < NOTE_MAX ? WB_EXISTS : WB_TOOBIG;
+    for (unsigned seq = 0; rc == WB_EXISTS && seq < 1000; seq++) {
+        snprintf(name, sizeof name, "%lld-%u.action", (long long)now, seq);
+        rc = fs_write_file(dir, name, d, strlen(d));
+    }
     free(d);
     return rc;
 }
@@ -209,37 +212,47 @@ int queue_notes_ingest(struct wb_env *env)
     return rc;
 }
 
-/* action_line - one action for a person */
+struct action_out {
+    const char *name;
+    long n;
+};
+
+/* action_line - one action for a person (the heading before the first) */
 static int action_line(void *arg, const struct ledger_action *a)
 {
-    long *n = arg;
+    struct action_out *o = arg;
+    if (!o->n)
+        printf("actions on %s:\n", o->name);
     char when[32], reason[600], user[200];
     clock_format_iso(a->at, when, sizeof when);
     printf("  %s %s by %s (%s/%s)%s%s\n", when, a->action, str_shown(a->user, user, sizeof user),
            *a->account ? a->account : "default", a->flow, *a->reason ? ": " : "",
            str_shown(a->reason, reason, sizeof reason));
-    (*n)++;
+    o->n++;
     return WB_OK;
 }
 
 /* queue_actions_print - the recorded actions on name, then the notes not taken in yet */
 int queue_actions_print(struct wb_env *env, const char *name, long *n)
 {
-    *n = 0;
-    int rc = env->ledger ? ledger_actions_of(env->ledger, NULL, name, action_line, n) : WB_OK;
+    struct action_out o = {name, 0};
+    int rc = env->ledger ? ledger_actions_of(env->ledger, NULL, name, action_line, &o) : WB_OK;
     char dir[4200], path[4400];
     char **v;
     size_t nn;
-    if (notes_dir(env, dir, sizeof dir) != WB_OK || note_names(dir, &v, &nn) != WB_OK)
+    if (notes_dir(env, dir, sizeof dir) != WB_OK || note_names(dir, &v, &nn) != WB_OK) {
+        *n = o.n;
         return rc;
+    }
     for (size_t i = 0; i < nn; i++) {
-        json_t *o = NULL;
+        json_t *js = NULL;
         struct ledger_action a;
-        if (fs_join(path, sizeof path, dir, v[i]) == WB_OK && note_read(path, &o, &a) == WB_OK &&
+        if (fs_join(path, sizeof path, dir, v[i]) == WB_OK && note_read(path, &js, &a) == WB_OK &&
             strcmp(a.name, name) == 0)
-            action_line(n, &a);
-        json_decref(o);
+            action_line(&o, &a);
+        json_decref(js);
     }
     names_free(v, nn);
+    *n = o.n;
     return rc;
 }

@@ -46,8 +46,8 @@ int queue_note(struct wb_env *env, const char *action, const struct queue_item *
                const char *reason);
 /* queue_notes_ingest - the service: every note of actions/ into the ledger, then removed */
 int queue_notes_ingest(struct wb_env *env);
-/* queue_actions_print - the actions on a file name: the ledger's, then notes not yet taken in;
- * *n gets how many were printed */
+/* queue_actions_print - the actions on a file name under a heading "actions on NAME:" (none:
+ * nothing printed): the ledger's, then notes not yet taken in; *n gets how many */
 int queue_actions_print(struct wb_env *env, const char *name, long *n);
 
 #endif
