@@ -31,6 +31,8 @@ struct layout;
 struct outflow;
 struct outflow_stats;
 struct feeds_client;
+struct health;
+struct wb_account;
 struct stockstates;
 struct buffers;
 struct wb_account;
@@ -89,6 +91,12 @@ struct flow_def {
                  struct outflow_stats *st);
     /* status - lines for `status` (optional): how the flow's sync stands, no personal data */
     void (*status)(struct wb_env *env, struct buf *out);
+    /* health - NULL, or the health figures the flow gives for account a (flows/health.h): it
+     * sets configured (and have, value, target from its config, detail) of each figure it
+     * owns (orders: order sync latency and acknowledgements on time, inventory: inventory
+     * freshness, settlements: settlement drift and refund latency); the others say "not
+     * configured". Reads only. */
+    void (*health)(struct wb_env *env, const struct wb_account *a, struct health *h);
 };
 
 /* flows - the table, n rows */
