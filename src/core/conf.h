@@ -97,6 +97,8 @@ struct wb_config {
     char *schedule;
     char *log_level;
     char *alert_command;
+    char *alert_owners;
+    char *metrics_file;
     int log_syslog;
     int allow_root;
     int tls_verify;
@@ -108,6 +110,10 @@ struct wb_config {
     long feed_stuck_minutes;
     long feed_poll_seconds;
     long feed_list_delay_seconds;
+    long orders_overlap_seconds;
+    long orders_lag_seconds;
+    long ship_by_alert_minutes;
+    long dispatch_confirm_minutes;
     long http_timeout;
     long retry_max;
     long retry_base_ms;
@@ -116,8 +122,13 @@ struct wb_config {
     long job_timeout;
     long job_grace_seconds;
     long rescan_seconds;
+    long alert_renotify_minutes;
+    long alert_job_failures;
+    long backlog_sla_minutes;
+    long target_feed_success_pct;
+    long target_exception_backlog;
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
-    long dispatch_api_max; /* auto: a batch of at most this many orders goes by the API */
+    long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
     long inventory_hold_percent; /* a snapshot under this share of the last published is held */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];

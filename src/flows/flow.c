@@ -13,6 +13,8 @@
 #include "flows/inventory.h"
 #include "flows/inventory_flow.h"
 #include "flows/flow.h"
+#include "flows/orders.h"
+#include "flows/orders_flow.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
 
@@ -46,6 +48,19 @@ static const struct flow_def table[] = {
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
     },
+    {
+        .name = "orders",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "orders-utf8",
+        .required = orders_required,
+        .optional = orders_optional,
+        .job_help = "fetch new and changed orders from Amazon, write WMS order files in out/",
+        .job_options = "",
+        .convert = orders_flow_convert,
+        .convert_check = orders_flow_convert_check,
+        .fetch = orders_flow_fetch,
+        .status = orders_flow_status,
+    },
 };
 
 _Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per flow");
@@ -53,7 +68,7 @@ _Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per fl
 /* flow_on - fd has a spool path and cfg turns it on */
 int flow_on(const struct flow_def *fd, const struct wb_config *cfg)
 {
-    return fd->open && (!fd->on || fd->on(cfg));
+    return (fd->open || fd->fetch) && (!fd->on || fd->on(cfg));
 }
 
 /* flows - the table */

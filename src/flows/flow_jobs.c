@@ -24,6 +24,7 @@
 #include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
 #include "flows/sink.h"
+#include "net/spapi.h"
 #include "spool/ledger.h"
 
 /* with_ledger - open the ledger for the job if the environment has none */
@@ -81,10 +82,22 @@ static int online(struct wb_env *env, const struct wb_account *a, struct feeds_c
     if (rc != WB_OK) {
         log_error("account=%s event=offline status=%s reason=\"%s\"", a ? a->name : "default",
                   wb_status_str(rc), buf_str(&err));
-        alert_raise(env, "offline", item, buf_str(&err));
+        alert_raise_in(env, "offline", a ? a->name : "", "", item, buf_str(&err));
     }
     buf_free(&err);
     return rc;
+}
+
+/* client_close - add the session's calls and throttles per operation to the ledger's totals
+ * (for the metrics), then close it */
+static void client_close(struct wb_env *env, struct feeds_client *fc)
+{
+    const struct spapi_op_count *c;
+    size_t n = spapi_op_counts(fc->api, &c);
+    for (size_t i = 0; env->ledger && i < n; i++)
+        if (ledger_api_add(env->ledger, c[i].op, c[i].calls, c[i].throttled) != WB_OK)
+            log_warn("op=%s event=api-count-failed", c[i].op);
+    feeds_client_close(fc);
 }
 
 /* account_outcome - after account a's run with its client: Amazon refusing the account's
@@ -102,7 +115,7 @@ static void account_outcome(struct wb_env *env, const struct wb_account *a, int 
                  a ? a->name : CONF_DEFAULT_ACCOUNT);
         log_error("account=%s event=account-refused status=%s", a ? a->name : "default",
                   wb_status_str(rc));
-        alert_raise(env, "offline", item, text);
+        alert_raise_in(env, "offline", a ? a->name : "", "", item, text);
     } else if (rc == WB_OK) {
         alert_clear(env, "offline", item);
     }
@@ -133,12 +146,48 @@ static int run_account(const struct flow_def *fd, void *inst, struct outflow *of
              fd->name, lane, wb_status_str(rc), st.files, st.rows, st.good, st.rejected,
              st.dup_files, st.feeds_built, st.settled_files, clock_mono_ms() - t0);
     if (on) {
-        feeds_client_close(&fc);
+        client_close(env, &fc);
         account_outcome(env, a, rc);
     }
     if (of)
         of->flow = fd->name; /* lane is gone with this frame */
     return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
+}
+
+/* job_fetch - the job of an Amazon -> WMS flow: fetch and write, one seller account after the
+ * other, each with its own client (one failing never stops the others) */
+static int job_fetch(const struct flow_def *fd, struct wb_env *env, const char *options,
+                     volatile sig_atomic_t *stop)
+{
+    if (!fd->fetch)
+        return WB_OK;
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    int force = options && strstr(options, "now") != NULL;
+    for (int i = 0; i < env->cfg.naccounts && !(stop && *stop); i++) {
+        const struct wb_account *a = &env->cfg.accounts[i];
+        struct feeds_client fc;
+        int orc = online(env, a, &fc);
+        int on = orc == WB_OK;
+        long long t0 = clock_mono_ms();
+        struct outflow_stats st = {0};
+        int arc = fd->fetch(env, a, on ? &fc : NULL, force, &st);
+        log_info("job=%s account=%s outcome=%s documents=%ld records=%ld written=%ld held=%ld "
+                 "duration_ms=%lld",
+                 fd->name, a->name, wb_status_str(arc), st.files, st.rows, st.good, st.rejected,
+                 clock_mono_ms() - t0);
+        if (on) {
+            feeds_client_close(&fc);
+            account_outcome(env, a, arc);
+        }
+        if (arc == WB_OK && orc != WB_AGAIN)
+            arc = orc;
+        if (rc == WB_OK)
+            rc = arc; /* the first failure is the job's outcome; the other accounts go on */
+    }
+    drop_ledger(env, opened);
+    return rc;
 }
 
 /* job_flow - intake, batch, submit, poll, settle for the files of the job's flow, one seller
@@ -148,6 +197,8 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
                     volatile sig_atomic_t *stop)
 {
     const struct flow_def *fd = j->flow;
+    if (!fd->open)
+        return job_fetch(fd, env, options, stop);
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
@@ -231,7 +282,7 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
             if (arc == WB_OK)
                 arc = frc;
         }
-        feeds_client_close(&fc);
+        client_close(env, &fc);
         account_outcome(env, acc, arc);
         if (rc == WB_OK)
             rc = arc;
@@ -263,10 +314,15 @@ static int job_sftp(struct wb_env *env, const char *options, int push)
             struct sftp_pull_stats st = {0};
             x = sftp_pull(&env->cfg, r, &env->spool, env->ledger, &st, &err);
         }
+        char item[80];
+        snprintf(item, sizeof item, "remote/%s", r->name);
         if (x != WB_OK) {
             log_warn("job=sftp-%s remote=%s outcome=%s error=\"%s\"", push ? "push" : "pull",
                      r->name, wb_status_str(x), buf_str(&err));
+            alert_raise_in(env, "sftp-down", r->account, r->flow, item, buf_str(&err));
             worst = x;
+        } else {
+            alert_clear(env, "sftp-down", item);
         }
         buf_free(&err);
     }
@@ -372,7 +428,7 @@ const struct flow_job *flow_jobs(size_t *n)
         size_t nf;
         const struct flow_def *t = flows(&nf);
         for (size_t i = 0; i < nf; i++)
-            if (t[i].open) /* a flow without a spool path has no job */
+            if (t[i].open || t[i].fetch) /* a flow without a spool path has no job */
                 table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
                                                     "feeds",   t[i].job_options, &t[i]};
         for (size_t i = 0; i < WB_ARRAY_LEN(shared); i++)

@@ -250,6 +250,26 @@ static int take_token(struct spapi *s, const char *op, struct buf *err)
 }
 
 /* spapi_call - one SP-API operation with bucket, token, refresh-once and backoff */
+/* op_count - the counts of op (NULL when SPAPI_OPS_MAX others came first) */
+static struct spapi_op_count *op_count(struct spapi *s, const char *op)
+{
+    for (size_t i = 0; i < s->nops; i++)
+        if (strcmp(s->ops[i].op, op) == 0)
+            return &s->ops[i];
+    if (s->nops == SPAPI_OPS_MAX)
+        return NULL;
+    struct spapi_op_count *c = &s->ops[s->nops++];
+    snprintf(c->op, sizeof c->op, "%s", op);
+    return c;
+}
+
+/* spapi_op_counts - the counts per operation */
+size_t spapi_op_counts(const struct spapi *s, const struct spapi_op_count **out)
+{
+    *out = s->ops;
+    return s->nops;
+}
+
 enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
 {
     char url[4096], hdr_token[LWA_TOKEN_MAX + 32];
@@ -261,6 +281,9 @@ enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
     buf_init(&herr, 2048);
     memset(&rs, 0, sizeof rs);
     s->st.calls++;
+    struct spapi_op_count *oc = op_count(s, c->op);
+    if (oc)
+        oc->calls++;
     s->unknown = 0;
     s->last_wait_ms = 0;
     c->status = 0;
@@ -359,6 +382,8 @@ enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
         }
         if (rs.status == 429) {
             s->st.throttled++;
+            if (oc)
+                oc->throttled++;
             ratelimit_drain(s->rl, c->op);
         } else if (!c->idempotent && rs.status != 503) {
             s->unknown = 1;
@@ -596,6 +621,40 @@ enum wb_status spapi_list_feeds(struct spapi *s, const char *feed_type, time_t c
     }
     buf_free(&path);
     buf_free(&resp);
+    return rc;
+}
+
+/* spapi_search_orders - one page of searchOrders */
+enum wb_status spapi_search_orders(struct spapi *s, time_t after, const char *token,
+                                   struct buf *resp, struct buf *err)
+{
+    struct buf path;
+    buf_init(&path, 8192);
+    int rc = buf_appends(&path, "/orders/2026-01-01/orders?");
+    if (token && *token) {
+        buf_appends(&path, "paginationToken=");
+        rc = escape(&path, token);
+    } else {
+        char iso[32];
+        clock_format_iso(after, iso, sizeof iso);
+        buf_appends(&path, "fulfilledBy=MERCHANT&fulfillmentStatuses=UNSHIPPED,PARTIALLY_SHIPPED,"
+                           "CANCELLED&includedData=RECIPIENT,FULFILLMENT&maxResultsPerPage=100"
+                           "&marketplaceIds=");
+        for (int i = 0; i < s->nmarketplaces; i++)
+            buf_appendf(&path, "%s%s", i ? "," : "", s->marketplaces[i]);
+        buf_appends(&path, "&lastUpdatedAfter=");
+        rc = escape(&path, iso);
+    }
+    if (rc == WB_OK) {
+        struct spapi_req c = {.op = "searchOrders",
+                              .method = "GET",
+                              .path = buf_str(&path),
+                              .idempotent = 1,
+                              .item = "",
+                              .resp = resp};
+        rc = spapi_call(s, &c, err);
+    }
+    buf_free(&path);
     return rc;
 }
 

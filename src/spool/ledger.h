@@ -4,7 +4,8 @@
  * second file behind this header).
  *
  * Tables: files (by digest), rows (by flow + seller account + business key), feeds, feed
- * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts.
+ * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts, and for orders from
+ * Amazon: orders, order_batches, order_sync (by seller account).
  *
  * Seller accounts: files, rows and feeds carry an `account` column ('' = the default account).
  * Functions take a lane where they take a flow ("FLOW" for the default account, "ACCOUNT/FLOW"
@@ -269,8 +270,137 @@ enum wb_status ledger_alert_close(struct ledger *l, const char *kind, const char
 /* ledger_alerts_open - iterate open alerts */
 enum wb_status ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
 
+/* ---- orders from Amazon (Amazon -> WMS) ----
+ * An order is kept once per account by order id with the lastUpdatedTime taken and the digest
+ * of the rows the WMS holds. Its rows go out through a batch: staged (rows kept) in the same
+ * transaction as the orders' new states, then the file is written, then the batch is marked
+ * written and its rows (personal data) are dropped. Recovery writes staged batches again. */
+enum ledger_order_state {
+    LO_WRITTEN = 1, /* its rows (new or amended) are in a batch */
+    LO_CANCELLED,   /* cancelled: a cancel record went out, or it never reached the WMS */
+    LO_HELD,        /* the gate held it: reject/orders/ has its record */
+    LO_REQUEUED,    /* released by requeue: the gate runs again when it is seen */
+    LO_SKIPPED,     /* not for the WMS (pending, shipped, fulfilled by Amazon) */
+    LO_NSTATES
+};
+#define LEDGER_ACCOUNT_MAX 64
+#define LEDGER_TOKEN_MAX 2048
+struct ledger_order {
+    char account[LEDGER_ACCOUNT_MAX]; /* "" the default account */
+    char order_id[32];
+    time_t updated; /* Amazon's lastUpdatedTime last taken */
+    unsigned long long digest;
+    int state;
+    int written; /* the WMS holds a version of it */
+    long long batch;
+    char code[32];
+    char reason[512];
+    time_t ship_by; /* shipByWindow.latestDateTime, 0 when Amazon gave none */
+};
+struct ledger_order_sync {
+    char account[LEDGER_ACCOUNT_MAX];
+    time_t after;                 /* lastUpdatedAfter of the next window (before the overlap) */
+    char token[LEDGER_TOKEN_MAX]; /* nextToken of the window in progress, "" none */
+    time_t window_start;          /* when the window in progress was asked for */
+    time_t rewind;                /* a requeued order's time: the next window starts no later */
+    time_t last_ok;               /* when a window last completed */
+    time_t last_try;
+};
+/* ledger_order_get - an account's order, WB_NOTFOUND if never seen */
+enum wb_status ledger_order_get(struct ledger *l, const char *account, const char *order_id,
+                                struct ledger_order *out);
+/* ledger_order_put - insert or replace an account's order */
+enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o);
+/* ledger_order_counts - an account's orders by state (index = state) */
+enum wb_status ledger_order_counts(struct ledger *l, const char *account, long counts[LO_NSTATES]);
+/* ledger_order_batch_add - stage a batch of encoded WMS rows to be written as name */
+enum wb_status ledger_order_batch_add(struct ledger *l, const char *account, const char *name,
+                                      const char *rows, long long *id);
+/* ledger_order_batch_name - set the file name of a batch */
+enum wb_status ledger_order_batch_name(struct ledger *l, long long id, const char *name);
+typedef int (*ledger_batch_cb)(void *arg, long long id, const char *name, const char *rows);
+/* ledger_order_batches_staged - an account's staged batches, oldest first */
+enum wb_status ledger_order_batches_staged(struct ledger *l, const char *account,
+                                           ledger_batch_cb cb, void *arg);
+/* ledger_order_batch_written - the batch's file is in place: its rows are dropped */
+enum wb_status ledger_order_batch_written(struct ledger *l, long long id);
+/* ledger_order_sync_get - an account's sync state (zeroes when it never ran) */
+enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
+                                     struct ledger_order_sync *out);
+/* ledger_order_sync_put - write an account's sync state */
+enum wb_status ledger_order_sync_put(struct ledger *l, const struct ledger_order_sync *s);
+
+/* ledger_due_cb - an order due to ship: its dispatch rows' least advanced state (0 none, else
+ * LR_*) and, while one is pending or queued, when the first of those was recorded */
+typedef int (*ledger_due_cb)(void *arg, const char *order_id, time_t ship_by, int dispatch_state,
+                             time_t dispatch_since);
+/* ledger_orders_due - an account's orders in the WMS with a ship-by at or before due, with the
+ * rows of confirm_lane (the lane whose rows confirm dispatches: key "ORDER|...") */
+enum wb_status ledger_orders_due(struct ledger *l, const char *account, const char *confirm_lane,
+                                 time_t due, ledger_due_cb cb, void *arg);
+
+/* ---- the operators' side ---- */
+/* an alert as kept: who it concerns, when it was first seen and last sent */
+struct ledger_alert_rec {
+    long long id;
+    char kind[64];
+    char item[320];
+    char account[64];
+    char flow[64];
+    char text[1024];
+    time_t created;
+    time_t notified;
+};
+/* ledger_alert_find - the open alert of kind and item, WB_NOTFOUND if none */
+enum wb_status ledger_alert_find(struct ledger *l, const char *kind, const char *item,
+                                 struct ledger_alert_rec *out);
+/* ledger_alert_add - a new open alert (kind, item, account, flow, text, created = notified) */
+enum wb_status ledger_alert_add(struct ledger *l, const struct ledger_alert_rec *a);
+/* ledger_alert_notified - an open alert was sent again at when, with text */
+enum wb_status ledger_alert_notified(struct ledger *l, long long id, time_t when, const char *text);
+/* ledger_alerts_list - the open alerts, oldest first (caller frees *out) */
+enum wb_status ledger_alerts_list(struct ledger *l, struct ledger_alert_rec **out, size_t *n);
+/* ledger_job_streak - count a run of job that ended at when: failed (1) adds one to its streak
+ * of failed runs, a success (0) ends it and is its last success */
+enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, time_t when);
+/* ledger_job_fails - the streak of failed runs of job and (last_ok may be NULL) the end of its
+ * last success, 0 if none; WB_NOTFOUND (0) if it never ran */
+enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails, time_t *last_ok);
+/* an operator's action on a spool file (requeue, hold, drop): who, when, why */
+struct ledger_action {
+    time_t at;
+    const char *user;
+    const char *action;
+    const char *account; /* "" = the default account */
+    const char *flow;
+    const char *name;
+    const char *reason;
+};
+typedef int (*ledger_action_cb)(void *arg, const struct ledger_action *a);
+/* ledger_action_add - record an operator's action */
+enum wb_status ledger_action_add(struct ledger *l, const struct ledger_action *a);
+/* ledger_actions_of - the actions on name (of flow; NULL: any flow), oldest first */
+enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char *name,
+                                 ledger_action_cb cb, void *arg);
+/* ledger_feed_outcomes - feeds of seller account (NULL: every account, "": the default one)
+ * created in [since, until), by state (index = state) */
+enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_t since,
+                                    time_t until, long counts[LFD_LAST + 1]);
+/* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
+enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n);
+/* ledger_feed_done_after - WB_OK if a feed of the flow and seller account of feed id, later
+ * than it, ended done, else WB_NOTFOUND */
+enum wb_status ledger_feed_done_after(struct ledger *l, long long id);
+
+/* ledger_api_add - add a session's calls and 429 answers of op (SP-API operation) to its totals */
+enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled);
+typedef int (*ledger_api_cb)(void *arg, const char *op, long calls, long throttled);
+/* ledger_api_list - the totals per operation, by name */
+enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg);
+
 /* ---- retention ---- */
-/* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
+/* ledger_purge - delete settled rows/files/feeds, settled orders and written order batches older
+ * than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);
 
 #endif
