@@ -10,6 +10,7 @@
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/flow.h"
+#include "flows/settlement_flow.h"
 #include "layout/layout.h"
 
 static const struct flow_def table[] = {
@@ -26,6 +27,18 @@ static const struct flow_def table[] = {
         .close = dispatch_flow_close,
         .convert = dispatch_flow_convert,
         .convert_check = dispatch_flow_convert_check,
+    },
+    {
+        .name = "settlements",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "journal-csv",
+        .required = settlement_journal_required,
+        .optional = settlement_journal_optional,
+        .job_help = "find new settlement reports, write balanced journals to out/journals/",
+        .job_options = "",
+        .convert_as = "settlement",
+        .convert_map_option = "--gl",
+        .convert_doc = settlement_flow_convert,
     },
 };
 
@@ -44,6 +57,17 @@ const struct flow_def *flow_find(const char *name)
     for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
+    return NULL;
+}
+
+/* flow_find_convert - a flow by the name `convert` knows it by */
+const struct flow_def *flow_find_convert(const char *name)
+{
+    for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++) {
+        const char *as = table[i].convert_as ? table[i].convert_as : table[i].name;
+        if (strcmp(as, name) == 0)
+            return &table[i];
+    }
     return NULL;
 }
 

@@ -79,6 +79,8 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
                     volatile sig_atomic_t *stop)
 {
     const struct flow_def *fd = j->flow;
+    if (!fd->open) /* a flow from Amazon without its job yet */
+        return WB_OK;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;

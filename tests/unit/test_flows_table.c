@@ -54,9 +54,16 @@ static void test_rows(void **state)
         assert_non_null(t[i].name);
         assert_non_null(t[i].layout_default);
         assert_non_null(t[i].required);
-        assert_non_null(t[i].open);
-        assert_non_null(t[i].run);
-        assert_non_null(t[i].close);
+        if (t[i].direction == FLOW_TO_AMAZON) { /* the WMS -> Amazon pipeline's hooks */
+            assert_non_null(t[i].open);
+            assert_non_null(t[i].run);
+            assert_non_null(t[i].close);
+        } else { /* a flow from Amazon converts its documents */
+            assert_non_null(t[i].convert_doc);
+            assert_non_null(t[i].convert_map_option);
+        }
+        assert_ptr_equal(flow_find_convert(t[i].convert_as ? t[i].convert_as : t[i].name),
+                         &t[i]);
         assert_ptr_equal(flow_find(t[i].name), &t[i]);
         assert_int_equal(flow_index(&t[i]), i);
         const struct flow_job *j = flow_job_find(t[i].name);

@@ -1,0 +1,19 @@
+/*
+ * settlement_flow.h - the settlements flow: Amazon's V2 settlement reports
+ * become balanced journals (one per settlement) through etc/gl.map and a
+ * journal layout. Returns WB_* codes; never exits.
+ */
+#ifndef WB_SETTLEMENT_FLOW_H
+#define WB_SETTLEMENT_FLOW_H
+
+#include <stdio.h>
+
+#include "core/buf.h"
+#include "flows/settlement.h"
+
+struct flow_doc_args;
+
+/* settlement_flow_convert - the flow table's convert_doc: a V2 file on in, its journal on out */
+int settlement_flow_convert(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
+
+#endif
