@@ -107,14 +107,16 @@ int settlement_amount(const char *t, size_t n, int exp, char *mark, int64_t *out
 void settlement_amount_format(int64_t v, int exp, char *out, size_t n)
 {
     uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    uint64_t scale = 1;
-    for (int i = 0; i < exp; i++)
-        scale *= 10;
+    char frac[8] = "";
+    if (exp > 4)
+        exp = 4;
+    for (int i = exp; i > 0; i--) {
+        frac[i] = (char)('0' + a % 10);
+        a /= 10;
+    }
     if (exp > 0)
-        snprintf(out, n, "%s%llu.%0*llu", v < 0 ? "-" : "", (unsigned long long)(a / scale), exp,
-                 (unsigned long long)(a % scale));
-    else
-        snprintf(out, n, "%s%llu", v < 0 ? "-" : "", (unsigned long long)a);
+        frac[0] = '.';
+    snprintf(out, n, "%s%llu%s", v < 0 ? "-" : "", (unsigned long long)a, frac);
 }
 
 /* settlement_time - a date in one of Amazon's formats, as UTC */

@@ -7,7 +7,8 @@
  * one entry per distinct (transaction-type, amount-type, amount-description), whatever the
  * number of rows. A file is refused whole (WB_PERMFAIL from settlement_read, the reason in
  * err) when it is not the V2 file (the V1 flat file has another, 36-column header), ends
- * mid-row, holds a row that does not read, or its rows do not add up to its total.
+ * mid-row, holds a row that does not read (an amount, a posted-date or posted-date-time that
+ * is not one), or its rows do not add up to its total.
  * Returns WB_* codes; never exits; never touches the spool, the ledger or the network.
  */
 #ifndef WB_SETTLEMENT_H
@@ -34,7 +35,8 @@ struct settlement_row {
     long lineno;
     const char *type, *order_id, *merchant_order_id, *adjustment_id, *shipment_id;
     const char *marketplace, *amount_type, *description, *posted, *sku, *quantity;
-    int64_t amount; /* minor units */
+    time_t posted_at; /* posted-date-time, else posted-date; 0 when the row has neither */
+    int64_t amount;   /* minor units */
     const char *amount_text;
 };
 

@@ -116,8 +116,15 @@ static void not_v2(const struct csvr *r, struct buf *err)
                     nh, C_N);
 }
 
+/* a date column's last text and value: the rows of one transaction share them */
+struct memo {
+    char text[40];
+    time_t t;
+};
+
 struct rd {
     struct settlement *s;
+    struct memo posted[2]; /* posted-date, posted-date-time */
     const struct csvr_row *row;
     settlement_row_fn fn;
     void *ctx;
@@ -241,6 +248,29 @@ static int combo_add(struct rd *d, const char *const *v, const size_t *len, int6
     return WB_OK;
 }
 
+/* row_date - column c of the row read as a date (empty: 0); WB_PERMFAIL with the reason */
+static int row_date(struct rd *d, enum col c, struct memo *m, time_t *out)
+{
+    size_t n;
+    const char *v = F(d, c, &n);
+    *out = 0;
+    if (n == 0)
+        return WB_OK;
+    if (n < sizeof m->text && memcmp(m->text, v, n + 1) == 0) {
+        *out = m->t;
+        return WB_OK;
+    }
+    if (settlement_time(v, out) != WB_OK) {
+        buf_appendf(d->err, "line %ld: %s '%.40s' is not a date", d->row->lineno, v2_columns[c], v);
+        return WB_PERMFAIL;
+    }
+    if (n < sizeof m->text) {
+        memcpy(m->text, v, n + 1);
+        m->t = *out;
+    }
+    return WB_OK;
+}
+
 /* transaction - one row after the summary */
 static int transaction(struct rd *d)
 {
@@ -278,12 +308,18 @@ static int transaction(struct rd *d)
                     s->mark ? (s->mark == ',' ? " written 1.234,56" : " written 1,234.56") : "");
         return WB_PERMFAIL;
     }
+    time_t posted, posted_time;
+    int rc = row_date(d, C_POSTED, &d->posted[0], &posted);
+    if (rc == WB_OK)
+        rc = row_date(d, C_POSTED_TIME, &d->posted[1], &posted_time);
+    if (rc != WB_OK)
+        return rc;
     s->rows++;
     if (__builtin_add_overflow(s->sum, a, &s->sum)) {
         buf_appendf(d->err, "line %ld: the sum of the amounts leaves the range of amounts", ln);
         return WB_PERMFAIL;
     }
-    int rc = combo_add(d, v, len, a);
+    rc = combo_add(d, v, len, a);
     if (rc != WB_OK || !d->fn)
         return rc;
     struct settlement_row r = {
@@ -297,6 +333,7 @@ static int transaction(struct rd *d)
         .amount_type = v[1],
         .description = v[2],
         .posted = F(d, C_POSTED, &n),
+        .posted_at = posted_time ? posted_time : posted,
         .sku = F(d, C_SKU, &n),
         .quantity = F(d, C_QTY, &n),
         .amount = a,

@@ -221,6 +221,12 @@ static void test_refused(void **state)
     refused(good_file, "GBP", "in EUR, the account's currency is GBP");
     refused(HEADER SUMMARY("1,00", "EUR") ROW("Order", "ItemPrice", "Principal", "1.00"), NULL,
             "line 3: amount '1.00'");
+    refused(
+        HEADER SUMMARY("2,00", "EUR") ROW(
+            "Order", "ItemPrice", "Principal",
+            "1,00") "777\t\t\t\t\t\tOrder\t302-1234567-1234567\t\t\t\tAmazon.de\tItemPrice\t"
+                    "Principal\t1,00\tAFN\t13/05/26\t2026-11-05 10:00:00 UTC\t1\t\t\tSKU-1\t1\n",
+        NULL, "line 4: posted-date '13/05/26' is not a date");
     refused(HEADER SUMMARY("1,00", "EUR") ROW("Order", "ItemPrice", "", "1,00"), NULL,
             "line 3: amount-description is empty");
     refused(HEADER SUMMARY("1,00", "EUR") SUMMARY("1,00", "EUR"), NULL,
