@@ -33,6 +33,8 @@ static const struct conf_param params[] = {
     {"carriers_map", CONF_FILE, "carriers.map", OFF(carriers_map), 0, 0,
      "WMS carrier/service -> Amazon CarrierCode map"},
     {"skus_map", CONF_FILE, "skus.map", OFF(skus_map), 0, 0, "WMS SKU -> seller SKU map"},
+    {"gl_map", CONF_PATH, "gl.map", OFF(gl_map), 0, 0,
+     "settlement amounts -> ledger accounts (read anew by each run of its job)"},
     {"carrier_codes", CONF_FILE, "amazon-carrier-codes.txt", OFF(carrier_codes), 0, 0,
      "Amazon's accepted CarrierCode values, one a line"},
     {"result_codes", CONF_PATH, "result-codes.map", OFF(result_codes), 0, 0,

@@ -81,6 +81,7 @@ struct wb_config {
     char *xsd_dir;
     char *carriers_map;
     char *skus_map;
+    char *gl_map;
     char *carrier_codes;
     char *result_codes;
     char *credentials;

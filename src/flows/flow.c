@@ -39,6 +39,7 @@ static const struct flow_def table[] = {
         .convert_as = "settlement",
         .convert_map_option = "--gl",
         .convert_doc = settlement_flow_convert,
+        .fetch = settlement_flow_fetch,
     },
 };
 

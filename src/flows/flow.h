@@ -81,6 +81,10 @@ struct flow_def {
      * at all: WB_OK written; WB_PERMFAIL the map lacks entries (listed in err); WB_NOINPUT the
      * document is refused (the reason in err); other codes for I/O */
     int (*convert_doc)(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
+    /* fetch - the job of a flow from Amazon (instead of open/run/close): find new documents,
+     * download each once and keep it, write the flow's files to out/ (fc NULL: offline, only
+     * what waits in the flow's spool); the ledger and the spool are open */
+    int (*fetch)(struct wb_env *env, struct feeds_client *fc);
 };
 
 /* flows - the table, n rows */

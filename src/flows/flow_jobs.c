@@ -74,13 +74,31 @@ static int online(struct wb_env *env, struct feeds_client *fc)
     return rc;
 }
 
+/* job_fetch - the job of a flow from Amazon: its fetch hook, online when the client opens */
+static int job_fetch(const struct flow_def *fd, struct wb_env *env)
+{
+    int opened, rc = with_ledger(env, &opened);
+    if (rc != WB_OK)
+        return rc;
+    struct feeds_client fc;
+    int orc = online(env, &fc);
+    long long t0 = clock_mono_ms();
+    rc = fd->fetch(env, orc == WB_OK ? &fc : NULL);
+    log_info("job=%s outcome=%s online=%d duration_ms=%lld", fd->name, wb_status_str(rc),
+             orc == WB_OK, clock_mono_ms() - t0);
+    if (orc == WB_OK)
+        feeds_client_close(&fc);
+    drop_ledger(env, opened);
+    return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
+}
+
 /* job_flow - intake, batch, submit, poll, settle for the files of the job's flow */
 static int job_flow(const struct flow_job *j, struct wb_env *env, const char *options,
                     volatile sig_atomic_t *stop)
 {
     const struct flow_def *fd = j->flow;
-    if (!fd->open) /* a flow from Amazon without its job yet */
-        return WB_OK;
+    if (fd->fetch)
+        return job_fetch(fd, env);
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
