@@ -137,9 +137,22 @@ wb_fail() {
     exit 1
 }
 
-# wb_status_count KEY - one number of `status --json` (confirmed, rejected, pending, in ...)
+# wb_status_of JSON KEY - one number of a `status --json` document: a feed state (done, fatal
+# ...) or a row state or directory count (confirmed, rejected, pending, in ...) summed over the
+# flows
+wb_status_of() {
+    echo "$1" | $WB_PY -c '
+import json, sys
+k, d = sys.argv[1], json.load(sys.stdin)
+if k in d.get("feeds", {}):
+    print(d["feeds"][k])
+else:
+    print(sum(f["rows"].get(k, f.get(k, 0)) for f in d["flows"].values()))' "$2"
+}
+
+# wb_status_count KEY - wb_status_of the current `status --json`
 wb_status_count() {
-    "$WB_BIN" -c "$WB_CONF" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"
+    wb_status_of "$("$WB_BIN" -c "$WB_CONF" status --json)" "$1"
 }
 
 # wb_check_received CONFIRMED [OTHERS_PREFIX] - the simulator accepted each business key
