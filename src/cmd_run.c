@@ -45,8 +45,8 @@ struct runner {
     size_t nentries;
     struct sched_entry *old_entries;
     size_t old_n;
-    char watch_path[CONF_MAX_FLOWS][4096];
-    struct watch_dir watch[CONF_MAX_FLOWS];
+    char watch_path[CONF_MAX_FLOWS * CONF_MAX_ACCOUNTS][4096]; /* in/ of each lane */
+    struct watch_dir watch[CONF_MAX_FLOWS * CONF_MAX_ACCOUNTS];
     size_t nwatch;
     int lockfd[2];          /* the spool's and the ledger's writer locks */
     char lockpath[2][4200]; /* the files they lock */
@@ -171,7 +171,8 @@ static int load_schedule(const struct wb_config *cfg, struct sched_entry **e, si
     return rc;
 }
 
-/* set_watch - the in/ directory of each flow that takes WMS files, in the spool of r->env */
+/* set_watch - the in/ directory of each lane (flow, seller account) of a flow that takes WMS
+ * files, in the spool of r->env */
 static int set_watch(struct runner *r)
 {
     size_t n;
@@ -181,16 +182,21 @@ static int set_watch(struct runner *r)
     for (size_t i = 0; i < n; i++) {
         if (t[i].direction != FLOW_TO_AMAZON)
             continue;
-        char *path = r->watch_path[r->nwatch];
-        int rc = spool_ensure_flow(&r->env.spool, t[i].name);
-        if (rc == WB_OK)
-            rc = spool_dir(&r->env.spool, SP_IN, t[i].name, path, sizeof r->watch_path[0]);
-        if (rc != WB_OK) {
-            log_warn("flow=%s event=watch-dir-failed status=%s", t[i].name, wb_status_str(rc));
-            worst = rc;
-            continue;
+        for (int a = 0; a < r->env.cfg.naccounts; a++) {
+            char *path = r->watch_path[r->nwatch], lane[FLOW_LANE_MAX];
+            int rc = flow_lane(t[i].name, &r->env.cfg.accounts[a], lane, sizeof lane);
+            if (rc == WB_OK)
+                rc = spool_ensure_flow(&r->env.spool, lane);
+            if (rc == WB_OK)
+                rc = spool_dir(&r->env.spool, SP_IN, lane, path, sizeof r->watch_path[0]);
+            if (rc != WB_OK) {
+                log_warn("flow=%s account=%s event=watch-dir-failed status=%s", t[i].name,
+                         r->env.cfg.accounts[a].name, wb_status_str(rc));
+                worst = rc;
+                continue;
+            }
+            r->watch[r->nwatch++] = (struct watch_dir){path, t[i].name};
         }
-        r->watch[r->nwatch++] = (struct watch_dir){path, t[i].name};
     }
     return worst;
 }

@@ -104,6 +104,8 @@ static const struct conf_param remote_params[] = {
     {"remote_dir", CONF_STR, ".", ROFF(remote_dir), 0, 0, "remote directory"},
     {"pattern", CONF_STR, "*", ROFF(pattern), 0, 0, "file name pattern (pull)"},
     {"flow", CONF_STR, NULL, ROFF(flow), 0, 0, "spool flow the files belong to"},
+    {"account", CONF_STR, "default", ROFF(account), 0, 0,
+     "seller account the files belong to (its spool lane)"},
     {"direction", CONF_STR, "pull", ROFF(direction), 0, 0,
      "pull (WMS -> spool in/) or push (spool out/ -> WMS)"},
     {"archive_dir", CONF_STR, "", ROFF(archive_dir), 0, 0,
@@ -668,6 +670,12 @@ enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs
         return WB_NOMEM;
     }
     bad |= arc != WB_OK;
+    for (int i = 0; i < c->nremotes; i++)
+        if (!conf_find_account(c, c->remotes[i].account)) {
+            buf_appendf(errs, "%s: remote.%s.account: there is no account '%s'\n", path,
+                        c->remotes[i].name, c->remotes[i].account);
+            bad = 1;
+        }
     if (log_level_parse(c->log_level) < 0) {
         buf_appendf(errs, "%s: log_level: '%s' is not debug, info, warn or error\n", path,
                     c->log_level);

@@ -65,6 +65,7 @@ struct wb_remote {
     char *remote_dir;
     char *pattern; /* fnmatch pattern for pull */
     char *flow;
+    char *account;     /* seller account of its lane (`default`: in/FLOW/, else in/ACCOUNT/FLOW/) */
     char *direction;   /* pull | push */
     char *archive_dir; /* remote dir to move pulled files to; empty = delete */
     char *done_suffix; /* optional done-marker suffix, e.g. .done */

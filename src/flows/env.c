@@ -58,6 +58,14 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
     if (rc != WB_OK)
         return rc;
     int bad = 0;
+    for (int a = 1; a < e->cfg.naccounts; a++) { /* named accounts: their lane segment */
+        char why[200];
+        if (!flow_account_name_ok(e->cfg.accounts[a].name, why, sizeof why)) {
+            buf_appendf(errs, "%s: account.%s: %s; choose another account name\n", e->cfg.path,
+                        e->cfg.accounts[a].name, why);
+            bad = 1;
+        }
+    }
     for (int a = 0; a < e->cfg.naccounts; a++) { /* accounts[0]: the top-level endpoints */
         const struct wb_account *acc = &e->cfg.accounts[a];
         const char *url[2] = {acc->sp_api_endpoint, acc->lwa_endpoint};

@@ -3,6 +3,7 @@
  * pass. Owns the rows; a new flow adds its row here and its code in its own
  * file. Never exits; never touches the spool, the ledger or the network.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/conf.h"
@@ -12,6 +13,7 @@
 #include "flows/flow.h"
 #include "flows/settlement_flow.h"
 #include "layout/layout.h"
+#include "spool/spool.h"
 
 static const struct flow_def table[] = {
     {
@@ -120,4 +122,29 @@ int flow_layout_check(const struct layout *l, struct buf *errs)
 const struct layout *flow_env_layout(const struct wb_env *env, const struct flow_def *fd)
 {
     return env->layouts[flow_index(fd)];
+}
+
+/* flow_lane - "FLOW" for the default account, "ACCOUNT/FLOW" for a named one */
+int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n)
+{
+    int k = !a || strcmp(a->name, CONF_DEFAULT_ACCOUNT) == 0
+                ? snprintf(out, n, "%s", flow)
+                : snprintf(out, n, "%s/%s", a->name, flow);
+    return k < 0 || (size_t)k >= n ? WB_TOOBIG : WB_OK;
+}
+
+/* flow_account_name_ok - a named account's name clashes with no flow and no spool state */
+int flow_account_name_ok(const char *name, char *why, size_t n)
+{
+    if (flow_find(name)) {
+        snprintf(why, n, "'%s' is the name of a flow (in/%s/ is that flow's directory)", name,
+                 name);
+        return 0;
+    }
+    for (int st = 0; st < SP_NSTATES; st++)
+        if (strcmp(name, spool_state_name((enum spool_state)st)) == 0) {
+            snprintf(why, n, "'%s' is the name of a spool state directory", name);
+            return 0;
+        }
+    return 1;
 }

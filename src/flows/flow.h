@@ -104,4 +104,17 @@ int flow_layout_check(const struct layout *l, struct buf *errs);
 /* flow_env_layout - the loaded layout of fd in env (NULL if not loaded) */
 const struct layout *flow_env_layout(const struct wb_env *env, const struct flow_def *fd);
 
+/* Lanes: the spool and the ledger keep each seller account's files apart by lane, the string
+ * spool and ledger functions take where they take a flow: "FLOW" for the default account (so a
+ * single-seller spool is unchanged), "ACCOUNT/FLOW" for a named one (in/ACCOUNT/FLOW/ ...). */
+struct wb_account;
+#define FLOW_LANE_MAX 64 /* CONF_ACCOUNT_NAME + CONF_FLOW_NAME: an account name, '/', a flow */
+/* flow_lane - the lane of flow for account a (NULL: the default account) into out; WB_TOOBIG
+ * when it does not fit n bytes */
+int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n);
+/* flow_account_name_ok - 1 if name can be a named account's lane segment: it is no flow name
+ * (in/FLOW/ of the default account would be its directory) and no spool state name; else 0
+ * with the reason in why */
+int flow_account_name_ok(const char *name, char *why, size_t n);
+
 #endif

@@ -25,6 +25,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/wb.h"
+#include "flows/flow.h"
 #include "flows/sftp_xfer.h"
 #include "net/retry.h"
 
@@ -415,18 +416,20 @@ static int pull_once(void *arg, struct buf *err)
     return pull_pass(a->r, a->indir, a->lg, a->st, err);
 }
 
-/* sftp_pull - take complete files from remote_dir into in/<flow>/ */
+/* sftp_pull - take complete files from remote_dir into in/<lane>/ (its flow and account) */
 int sftp_pull(const struct wb_config *cfg, const struct wb_remote *r, struct spool *sp,
               struct ledger *lg, struct sftp_pull_stats *st, struct buf *err)
 {
     char indir[XFER_PATH_MAX];
     memset(st, 0, sizeof *st);
-    int rc = spool_ensure_flow(sp, r->flow);
+    char lane[FLOW_LANE_MAX];
+    int rc = flow_lane(r->flow, conf_find_account(cfg, r->account), lane, sizeof lane);
     if (rc == WB_OK)
-        rc = spool_dir(sp, SP_IN, r->flow, indir, sizeof indir);
+        rc = spool_ensure_flow(sp, lane);
+    if (rc == WB_OK)
+        rc = spool_dir(sp, SP_IN, lane, indir, sizeof indir);
     if (rc != WB_OK) {
-        buf_appendf(err, "remote %s: spool for flow %s unusable: %s", r->name, r->flow,
-                    wb_status_str(rc));
+        buf_appendf(err, "remote %s: spool lane %s unusable: %s", r->name, lane, wb_status_str(rc));
         return rc;
     }
     struct pull_args a = {r, indir, lg, st};
@@ -466,8 +469,8 @@ static int same_content(struct sftp_conn *c, const char *rpath, const char *lpat
 
 /* push_one - upload one out/ file under a temp name, verify, rename, mark sent */
 static int push_one(struct sftp_conn *c, const struct wb_remote *r, struct spool *sp,
-                    const char *outdir, const struct spool_entry *e, struct sftp_push_stats *st,
-                    struct buf *err)
+                    const char *lane, const char *outdir, const struct spool_entry *e,
+                    struct sftp_push_stats *st, struct buf *err)
 {
     char lpath[XFER_PATH_MAX], target[XFER_PATH_MAX], tmp[XFER_PATH_MAX], tname[300];
     int rc;
@@ -536,20 +539,20 @@ static int push_one(struct sftp_conn *c, const struct wb_remote *r, struct spool
     st->bytes += bytes;
     log_info("file=%s remote=%s event=pushed target=%s size=%lld", e->name, r->name, target, bytes);
 sent:
-    if ((rc = spool_mark_sent(sp, r->flow, e->name)) != WB_OK)
+    if ((rc = spool_mark_sent(sp, lane, e->name)) != WB_OK)
         buf_appendf(err, "%s: pushed but cannot move to sent/: %s", e->name, wb_status_str(rc));
 out:
     fclose(in);
     return rc;
 }
 
-/* push_pass - one connection: push every complete file of out/<flow>/ */
-static int push_pass(const struct wb_remote *r, struct spool *sp, const char *outdir,
-                     struct sftp_push_stats *st, struct buf *err)
+/* push_pass - one connection: push every complete file of out/<lane>/ */
+static int push_pass(const struct wb_remote *r, struct spool *sp, const char *lane,
+                     const char *outdir, struct sftp_push_stats *st, struct buf *err)
 {
     struct spool_entry *v = NULL;
     size_t n = 0;
-    int rc = spool_list(sp, SP_OUT, r->flow, &v, &n);
+    int rc = spool_list(sp, SP_OUT, lane, &v, &n);
     if (rc != WB_OK) {
         buf_appendf(err, "remote %s: cannot list %s: %s", r->name, outdir, wb_status_str(rc));
         return rc;
@@ -567,7 +570,7 @@ static int push_pass(const struct wb_remote *r, struct spool *sp, const char *ou
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
         struct buf ferr;
         buf_init(&ferr, 2048);
-        int frc = push_one(c, r, sp, outdir, &v[i], st, &ferr);
+        int frc = push_one(c, r, sp, lane, outdir, &v[i], st, &ferr);
         if (frc == WB_NOTFOUND) {
             /* gone from out/ meanwhile (another run took it) */
         } else if (frc == WB_PERMFAIL || frc == WB_EXISTS) {
@@ -593,6 +596,7 @@ static int push_pass(const struct wb_remote *r, struct spool *sp, const char *ou
 struct push_args {
     const struct wb_remote *r;
     struct spool *sp;
+    const char *lane;
     const char *outdir;
     struct sftp_push_stats *st;
 };
@@ -601,24 +605,26 @@ struct push_args {
 static int push_once(void *arg, struct buf *err)
 {
     struct push_args *a = arg;
-    return push_pass(a->r, a->sp, a->outdir, a->st, err);
+    return push_pass(a->r, a->sp, a->lane, a->outdir, a->st, err);
 }
 
-/* sftp_push - upload every complete file of out/<flow>/ to remote_dir */
+/* sftp_push - upload every complete file of out/<lane>/ (its flow and account) to remote_dir */
 int sftp_push(const struct wb_config *cfg, const struct wb_remote *r, struct spool *sp,
               struct sftp_push_stats *st, struct buf *err)
 {
     char outdir[XFER_PATH_MAX];
     memset(st, 0, sizeof *st);
-    int rc = spool_ensure_flow(sp, r->flow);
+    char lane[FLOW_LANE_MAX];
+    int rc = flow_lane(r->flow, conf_find_account(cfg, r->account), lane, sizeof lane);
     if (rc == WB_OK)
-        rc = spool_dir(sp, SP_OUT, r->flow, outdir, sizeof outdir);
+        rc = spool_ensure_flow(sp, lane);
+    if (rc == WB_OK)
+        rc = spool_dir(sp, SP_OUT, lane, outdir, sizeof outdir);
     if (rc != WB_OK) {
-        buf_appendf(err, "remote %s: spool for flow %s unusable: %s", r->name, r->flow,
-                    wb_status_str(rc));
+        buf_appendf(err, "remote %s: spool lane %s unusable: %s", r->name, lane, wb_status_str(rc));
         return rc;
     }
-    struct push_args a = {r, sp, outdir, st};
+    struct push_args a = {r, sp, lane, outdir, st};
     rc = with_retries(cfg, r, "push", push_once, &a, err);
     log_info("remote=%s event=push_done status=%s sent=%ld already=%ld failed=%ld bytes=%lld",
              r->name, wb_status_str(rc), st->sent, st->already, st->failed, st->bytes);

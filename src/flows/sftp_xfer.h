@@ -55,10 +55,10 @@ enum sftp_verdict {
 int sftp_xfer_select(const struct wb_remote *r, const struct sftp_entry *e,
                      const struct sftp_entry *prev, int have_marker, long long now,
                      const char **why);
-/* sftp_pull - take complete files from remote_dir into in/<flow>/ */
+/* sftp_pull - take complete files from remote_dir into in/<lane>/ (its flow and account) */
 int sftp_pull(const struct wb_config *cfg, const struct wb_remote *r, struct spool *sp,
               struct ledger *lg, struct sftp_pull_stats *st, struct buf *err);
-/* sftp_push - upload every complete file of out/<flow>/ to remote_dir */
+/* sftp_push - upload every complete file of out/<lane>/ (its flow and account) to remote_dir */
 int sftp_push(const struct wb_config *cfg, const struct wb_remote *r, struct spool *sp,
               struct sftp_push_stats *st, struct buf *err);
 

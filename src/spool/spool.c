@@ -63,20 +63,30 @@ void spool_close(struct spool *s)
     s->root = NULL;
 }
 
-/* flow_ok - flows are short lower-case identifiers */
-static int flow_ok(const char *flow)
+/* seg_ok - one segment of a lane: 1..31 bytes of [a-z0-9_-], or of [A-Za-z0-9_-] (upper) */
+static int seg_ok(const char *p, size_t n, int upper)
 {
-    size_t n = strlen(flow);
     if (n == 0 || n > 31)
         return 0;
-    for (; *flow; flow++)
-        if (!((*flow >= 'a' && *flow <= 'z') || (*flow >= '0' && *flow <= '9') || *flow == '-' ||
-              *flow == '_'))
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              (upper && c >= 'A' && c <= 'Z')))
             return 0;
+    }
     return 1;
 }
 
-/* spool_dir - path of a state dir (flow may be NULL) */
+/* lane_ok - "FLOW" (a short lower-case identifier) or "ACCOUNT/FLOW" (a seller account's) */
+static int lane_ok(const char *lane)
+{
+    const char *slash = strchr(lane, '/');
+    if (!slash)
+        return seg_ok(lane, strlen(lane), 0);
+    return seg_ok(lane, (size_t)(slash - lane), 1) && seg_ok(slash + 1, strlen(slash + 1), 0);
+}
+
+/* spool_dir - path of a state dir (flow: a lane, may be NULL) */
 enum wb_status spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out,
                          size_t n)
 {
@@ -86,7 +96,7 @@ enum wb_status spool_dir(const struct spool *s, enum spool_state st, const char 
     if (!flow || st == SP_FEEDS || st == SP_REPORTS || st == SP_CORRUPT) {
         k = snprintf(out, n, "%s/%s", s->root, state_names[st]);
     } else {
-        if (!flow_ok(flow))
+        if (!lane_ok(flow))
             return WB_BADARG;
         if (st == SP_DONE) {
             char date[16];
@@ -482,8 +492,32 @@ static long sweep_dir(const char *dir, int dead_only)
     return n;
 }
 
+/* sweep_lanes - sweep_dir on each lane directory below a state dir: its flows (lanes of the
+ * default account) and the flows of each account directory (ACCOUNT/FLOW) */
+static long sweep_lanes(const char *dir, int dead_only, int depth)
+{
+    char sub[4400];
+    long n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat sb;
+        if (!fs_name_ok(de->d_name) ||
+            fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(sb.st_mode) ||
+            fs_join(sub, sizeof sub, dir, de->d_name) != WB_OK)
+            continue;
+        n += sweep_dir(sub, dead_only);
+        if (depth < 1)
+            n += sweep_lanes(sub, dead_only, depth + 1);
+    }
+    closedir(d);
+    return n;
+}
+
 /*
- * spool_sweep_temps - temps of our writers in feeds/, reports/, reject/ and out/ of every flow.
+ * spool_sweep_temps - temps of our writers in feeds/, reports/, reject/ and out/ of every lane.
  * Only the holder of the instance lock writes there, and it calls this before starting any
  * job, so every such temp belongs to a writer that was killed. In in/ the temps of our SFTP
  * pulls (".NAME.PID.SEQ.tmp") go only when no process of that pid runs any more: other temps
@@ -493,27 +527,13 @@ enum wb_status spool_sweep_temps(const struct spool *s, long *removed)
 {
     static const enum spool_state flat[] = {SP_FEEDS, SP_REPORTS};
     static const enum spool_state per_flow[] = {SP_REJECT, SP_OUT, SP_IN};
-    char dir[4096], sub[4400];
+    char dir[4096];
     *removed = 0;
     for (size_t i = 0; i < WB_ARRAY_LEN(flat); i++)
         if (spool_dir(s, flat[i], NULL, dir, sizeof dir) == WB_OK)
             *removed += sweep_dir(dir, 0);
-    for (size_t i = 0; i < WB_ARRAY_LEN(per_flow); i++) {
-        if (spool_dir(s, per_flow[i], NULL, dir, sizeof dir) != WB_OK)
-            continue;
-        DIR *d = opendir(dir);
-        if (!d)
-            continue;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            struct stat sb;
-            if (!fs_name_ok(de->d_name) ||
-                fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-                !S_ISDIR(sb.st_mode) || fs_join(sub, sizeof sub, dir, de->d_name) != WB_OK)
-                continue;
-            *removed += sweep_dir(sub, per_flow[i] == SP_IN);
-        }
-        closedir(d);
-    }
+    for (size_t i = 0; i < WB_ARRAY_LEN(per_flow); i++)
+        if (spool_dir(s, per_flow[i], NULL, dir, sizeof dir) == WB_OK)
+            *removed += sweep_lanes(dir, per_flow[i] == SP_IN, 0);
     return WB_OK;
 }

@@ -12,6 +12,10 @@
  *   .NAME.PID.SEQ.tmp of a dead writer --spool_sweep_temps--> (removed, at start-up; in in/
  *                                                  only when that pid no longer runs)
  *
+ * <flow> is a lane: "FLOW" for the default seller account, "ACCOUNT/FLOW" for a named one
+ * (in/ACCOUNT/FLOW/NAME, done/<date>/ACCOUNT/FLOW/NAME ...; flows/flow.h flow_lane): one subtree
+ * per seller, and a flow directory holds only files.
+ *
  * Every transition is a durable rename (fs_move: rename + fsync of both
  * directories) that never replaces an existing file: a state dir that already
  * holds the name gets the file under a free one (spool_unique_name), so no
@@ -65,10 +69,11 @@ int spool_attach(struct spool *s, const char *root);
 enum wb_status spool_open(struct spool *s, const char *root);
 /* spool_close - release */
 void spool_close(struct spool *s);
-/* spool_dir - path of a state dir (flow may be NULL; SP_DONE takes date "YYYY-MM-DD" in flow2) */
+/* spool_dir - path of a state dir of a lane (flow: "FLOW" or "ACCOUNT/FLOW", may be NULL);
+ * WB_BADARG for anything else */
 enum wb_status spool_dir(const struct spool *s, enum spool_state st, const char *flow, char *out,
                          size_t n);
-/* spool_ensure_flow - create in/ work/ out/ sent/ reject/ for a flow */
+/* spool_ensure_flow - create in/ work/ out/ sent/ reject/ hold/ for a lane */
 enum wb_status spool_ensure_flow(const struct spool *s, const char *flow);
 /* spool_list - regular files of a state dir, sorted by mtime then name (skips temp names) */
 enum wb_status spool_list(const struct spool *s, enum spool_state st, const char *flow,

@@ -160,6 +160,29 @@ static void test_refused(void **state)
         WB_CONFIG);
     expect_in(buf_str(&errs), "account.acme.lwa_endpoint: 'x' is not an http(s) URL");
     conf_free(&c);
+    assert_int_equal(load("merchant_id = M1\naccount.ac/me.merchant_id = M2\n", &c, &errs),
+                     WB_CONFIG);
+    expect_in(buf_str(&errs), "c.conf:2: expected account.NAME.KEY");
+    conf_free(&c);
+    assert_int_equal(load("merchant_id = M1\naccount.a.b.merchant_id = M2\n", &c, &errs),
+                     WB_CONFIG);
+    expect_in(buf_str(&errs), "c.conf:2: expected account.NAME.KEY");
+    conf_free(&c);
+    static const char remote[] = "merchant_id = M1\naccount.acme.merchant_id = M2\n"
+                                 "remote.w.host = h\nremote.w.user = u\nremote.w.flow = f\n"
+                                 "remote.w.fingerprint = SHA256:x\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sremote.w.account = acme\n", remote);
+    assert_int_equal(load(text, &c, &errs), WB_OK);
+    assert_string_equal(c.remotes[0].account, "acme");
+    conf_free(&c);
+    assert_int_equal(load(remote, &c, &errs), WB_OK);
+    assert_string_equal(c.remotes[0].account, CONF_DEFAULT_ACCOUNT);
+    conf_free(&c);
+    snprintf(text, sizeof text, "%sremote.w.account = acne\n", remote);
+    assert_int_equal(load(text, &c, &errs), WB_CONFIG);
+    expect_in(buf_str(&errs), "remote.w.account: there is no account 'acne'");
+    conf_free(&c);
     buf_free(&errs);
 }
 

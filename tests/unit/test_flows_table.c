@@ -143,12 +143,50 @@ static void test_layout_setting(void **state)
     rmdir(dir);
 }
 
+/* test_lanes - the default account keeps FLOW, a named one ACCOUNT/FLOW; an account may not
+ * take the name of a flow or of a spool state (its lane would be another's directory) */
+static void test_lanes(void **state)
+{
+    (void)state;
+    char lane[FLOW_LANE_MAX], why[200];
+    struct wb_account dflt = {.name = CONF_DEFAULT_ACCOUNT}, acme = {.name = "acme"};
+    assert_int_equal(flow_lane("dispatch", NULL, lane, sizeof lane), WB_OK);
+    assert_string_equal(lane, "dispatch");
+    assert_int_equal(flow_lane("dispatch", &dflt, lane, sizeof lane), WB_OK);
+    assert_string_equal(lane, "dispatch");
+    assert_int_equal(flow_lane("dispatch", &acme, lane, sizeof lane), WB_OK);
+    assert_string_equal(lane, "acme/dispatch");
+    assert_int_equal(flow_lane("dispatch", &acme, lane, 13), WB_TOOBIG);
+    char longest[CONF_ACCOUNT_NAME], flow[CONF_FLOW_NAME];
+    memset(longest, 'a', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    memset(flow, 'f', sizeof flow - 1);
+    flow[sizeof flow - 1] = '\0';
+    struct wb_account big = {.name = longest};
+    assert_int_equal(flow_lane(flow, &big, lane, sizeof lane), WB_OK);
+    assert_true(flow_account_name_ok("acme", why, sizeof why));
+    assert_true(flow_account_name_ok("Seller-2_eu", why, sizeof why));
+    size_t n;
+    const struct flow_def *t = flows(&n);
+    for (size_t i = 0; i < n; i++) {
+        assert_false(flow_account_name_ok(t[i].name, why, sizeof why));
+        expect_in(why, "is the name of a flow");
+    }
+    static const char *const states[] = {"in",   "work", "feeds",  "reports", "out",
+                                         "sent", "done", "reject", "hold",    "corrupt"};
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+        assert_false(flow_account_name_ok(states[i], why, sizeof why));
+        expect_in(why, "spool state");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_vocabulary),
         cmocka_unit_test(test_layout_setting),
+        cmocka_unit_test(test_lanes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

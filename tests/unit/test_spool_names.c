@@ -159,6 +159,56 @@ static void test_claims_take_free_names(void **state)
     spool_close(&s);
 }
 
+/* test_lanes - a named account's lane is its own subtree of every state: ACCOUNT/FLOW, the
+ * default account's is FLOW; done/ dates the lane; anything else is refused */
+static void test_lanes(void **state)
+{
+    (void)state;
+    struct spool s;
+    char in[1024], work[1024], done[1024], dflt[1024], cl[256];
+    long swept = 0;
+    assert_int_equal(spool_open(&s, root), WB_OK);
+    assert_int_equal(spool_ensure_flow(&s, "acme/dispatch"), WB_OK);
+    assert_int_equal(spool_ensure_flow(&s, "dispatch"), WB_OK);
+    assert_int_equal(spool_dir(&s, SP_IN, "acme/dispatch", in, sizeof in), WB_OK);
+    assert_int_equal(spool_dir(&s, SP_WORK, "acme/dispatch", work, sizeof work), WB_OK);
+    assert_int_equal(spool_dir(&s, SP_IN, "dispatch", dflt, sizeof dflt), WB_OK);
+    char want[1024];
+    snprintf(want, sizeof want, "%s/in/acme/dispatch", root);
+    assert_string_equal(in, want);
+    assert_int_equal(fs_write_file(in, "a.csv", "acme", 4), WB_OK);
+    assert_int_equal(fs_write_file(dflt, "a.csv", "dflt", 4), WB_OK);
+    assert_int_equal(spool_claim(&s, "acme/dispatch", "a.csv", cl, sizeof cl), WB_OK);
+    assert_string_equal(cl, "a.csv"); /* the default account's a.csv is no other lane's */
+    assert_string_equal(content(work, "a.csv"), "acme");
+    assert_string_equal(content(dflt, "a.csv"), "dflt");
+    assert_int_equal(spool_finish(&s, "acme/dispatch", "a.csv"), WB_OK);
+    assert_int_equal(spool_dir(&s, SP_DONE, "acme/dispatch", done, sizeof done), WB_OK);
+    assert_non_null(strstr(done, "/done/"));
+    assert_int_equal(strcmp(done + strlen(done) - 14, "/acme/dispatch"), 0);
+    assert_string_equal(content(done, "a.csv"), "acme");
+    /* a killed writer's temp in an account's out/ lane is swept like the default's */
+    char out[1024];
+    assert_int_equal(spool_dir(&s, SP_OUT, "acme/dispatch", out, sizeof out), WB_OK);
+    assert_int_equal(fs_write_file(out, ".x.csv.99999999.1.tmp", "t", 1), WB_OK);
+    assert_int_equal(spool_sweep_temps(&s, &swept), WB_OK);
+    assert_int_equal(swept, 1);
+    static const char *const bad[] = {"",
+                                      "/dispatch",
+                                      "acme/",
+                                      "acme/dispatch/x",
+                                      "../dispatch",
+                                      "acme/../dispatch",
+                                      "a b/dispatch",
+                                      "acme/Dispatch",
+                                      "Dispatch",
+                                      "a/b/c"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(spool_dir(&s, SP_IN, bad[i], in, sizeof in), WB_BADARG);
+    assert_int_equal(spool_dir(&s, SP_IN, "Acme-2_x/dispatch", in, sizeof in), WB_OK);
+    spool_close(&s);
+}
+
 static int odd_moved;
 
 /* odd_cb - count names set aside */
@@ -230,6 +280,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_never_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_derived_names_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claims_take_free_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lanes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hard_linked_unsafe_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_identity, setup, teardown),
     };
