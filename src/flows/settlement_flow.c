@@ -2,6 +2,8 @@
  * settlement_flow.c - the settlements job: Amazon's V2 settlement reports
  * become one balanced journal per settlement, each settlement id once.
  *
+ * For every seller account, in its lanes (flow_lane: settlements/ and journals/ for the
+ * default account, ACCOUNT/settlements/ and ACCOUNT/journals/ for a named one):
  *   getReports (DONE) --download (gunzip), ledger remote mark--> in/settlements/NAME
  *   in/settlements/NAME --spool_claim--> work/settlements/NAME
  *   work: read (refused: E_SETTLEMENT_REFUSED) -> a settlement id already journalled
@@ -28,6 +30,7 @@
 #include "flows/settlement.h"
 #include "flows/settlement_flow.h"
 #include "maps/glmap.h"
+#include "net/lwa.h"
 #include "net/spapi.h"
 #include "spool/ledger.h"
 
@@ -36,14 +39,14 @@
 #define JOURNALS "journals"
 #define REMOTE "amazon-reports"
 
-/* fetch_new - download each settlement report not taken before into in/settlements/ */
-static int fetch_new(struct wb_env *env, struct feeds_client *fc, const char *in_dir)
+/* fetch_new - download each settlement report the account's lane has not taken into in_dir */
+static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, const char *in_dir)
 {
     struct spapi_report *r = NULL;
     size_t n = 0;
     struct buf err;
     buf_init(&err, 4096);
-    int rc = spapi_get_reports(fc->api, REPORT_TYPE, &r, &n, &err);
+    int rc = spapi_get_reports(api, REPORT_TYPE, &r, &n, &err);
     if (rc != WB_OK)
         log_warn("flow=" FLOW " op=getReports status=%s error=\"%s\"", wb_status_str(rc),
                  buf_str(&err));
@@ -51,14 +54,16 @@ static int fetch_new(struct wb_env *env, struct feeds_client *fc, const char *in
         if (!r[i].doc_id[0] || strcmp(r[i].report_type, REPORT_TYPE) != 0)
             continue;
         int seen = 0;
-        if ((rc = ledger_remote_seen(env->ledger, REMOTE, r[i].report_id, 0, 0, &seen)) != WB_OK)
+        char key[FLOW_LANE_MAX + 80];
+        snprintf(key, sizeof key, "%s/%s", lane, r[i].report_id);
+        if ((rc = ledger_remote_seen(env->ledger, REMOTE, key, 0, 0, &seen)) != WB_OK)
             break;
         if (seen)
             continue;
         char name[128];
         snprintf(name, sizeof name, "settlement-report-%s.tsv", r[i].report_id);
         buf_reset(&err);
-        int drc = spapi_get_report_document(fc->api, r[i].doc_id, in_dir, name, &err);
+        int drc = spapi_get_report_document(api, r[i].doc_id, in_dir, name, &err);
         if (drc != WB_OK) { /* a truncated gzip or a refused URL: fetched again next run */
             log_warn("report_id=%s flow=" FLOW " event=download-failed status=%s error=\"%s\"",
                      r[i].report_id, wb_status_str(drc), buf_str(&err));
@@ -66,8 +71,8 @@ static int fetch_new(struct wb_env *env, struct feeds_client *fc, const char *in
                 rc = drc;
             continue;
         }
-        rc = ledger_remote_mark(env->ledger, REMOTE, r[i].report_id, 0, 0, "");
-        log_info("report_id=%s flow=" FLOW " event=downloaded file=%s", r[i].report_id, name);
+        rc = ledger_remote_mark(env->ledger, REMOTE, key, 0, 0, "");
+        log_info("report_id=%s lane=%s event=downloaded file=%s", r[i].report_id, lane, name);
     }
     free(r);
     buf_free(&err);
@@ -92,19 +97,19 @@ static int write_journal(struct wb_env *env, const struct settlement *s, const c
 }
 
 /* reject - work/NAME to reject/ with the reason, the ledger record rejected */
-static int reject(struct wb_env *env, const char *name, long long fid, const char *code,
-                  const char *why)
+static int reject(struct wb_env *env, const char *lane, const char *name, long long fid,
+                  const char *code, const char *why)
 {
-    log_warn("file=%s flow=" FLOW " event=rejected code=%s reason=\"%.400s\"", name, code, why);
-    int rc = spool_reject_file(&env->spool, FLOW, name, code, why);
+    log_warn("file=%s lane=%s event=rejected code=%s reason=\"%.400s\"", name, lane, code, why);
+    int rc = spool_reject_file(&env->spool, lane, name, code, why);
     if (rc == WB_OK && fid)
         rc = ledger_file_set_state(env->ledger, fid, LF_REJECTED);
     return rc;
 }
 
 /* process - one claimed file of work/settlements/ */
-static int process(struct wb_env *env, const struct glmap *gl, const char *work_dir,
-                   const char *out_dir, const char *name)
+static int process(struct wb_env *env, const struct glmap *gl, const char *lane,
+                   const char *work_dir, const char *out_dir, const char *name)
 {
     char path[4096];
     if (fs_join(path, sizeof path, work_dir, name) != WB_OK)
@@ -122,22 +127,22 @@ static int process(struct wb_env *env, const struct glmap *gl, const char *work_
     long long fid = 0;
     if (rc == WB_PERMFAIL) {
         if ((rc = fs_sha256_file(path, digest)) == WB_OK &&
-            (rc = ledger_file_add(env->ledger, FLOW, name, digest, &fid)) == WB_OK)
-            rc = reject(env, name, fid, "E_SETTLEMENT_REFUSED", buf_str(&err));
+            (rc = ledger_file_add(env->ledger, lane, name, digest, &fid)) == WB_OK)
+            rc = reject(env, lane, name, fid, "E_SETTLEMENT_REFUSED", buf_str(&err));
         goto out;
     }
     if (rc != WB_OK)
         goto out;
     snprintf(digest, sizeof digest, "settlement:%s", s.id);
     int dup =
-        ledger_file_by_digest(env->ledger, FLOW, digest, &prev) == WB_OK && prev.state == LF_DONE;
-    if ((rc = ledger_file_add(env->ledger, FLOW, name, digest, &fid)) != WB_OK)
+        ledger_file_by_digest(env->ledger, lane, digest, &prev) == WB_OK && prev.state == LF_DONE;
+    if ((rc = ledger_file_add(env->ledger, lane, name, digest, &fid)) != WB_OK)
         goto out;
     if (dup) { /* Amazon's settlement delivered twice: journalled once */
-        log_info("file=%s flow=" FLOW " settlement_id=%s event=duplicate first=%s", name, s.id,
+        log_info("file=%s lane=%s settlement_id=%s event=duplicate first=%s", name, lane, s.id,
                  prev.name);
         if ((rc = ledger_file_set_state(env->ledger, fid, LF_DUPLICATE)) == WB_OK)
-            rc = spool_finish(&env->spool, FLOW, name);
+            rc = spool_finish(&env->spool, lane, name);
         goto out;
     }
     size_t nun = 0;
@@ -147,66 +152,116 @@ static int process(struct wb_env *env, const struct glmap *gl, const char *work_
                     "settlement %s: %zu unmapped combination(s); add them to %s, then "
                     "requeue",
                     s.id, nun, env->cfg.gl_map);
-        rc = reject(env, name, fid, "E_SETTLEMENT_UNMAPPED", buf_str(&err));
+        rc = reject(env, lane, name, fid, "E_SETTLEMENT_UNMAPPED", buf_str(&err));
         goto out;
     }
     if (rc == WB_OK && (rc = write_journal(env, &s, out_dir)) == WB_OK &&
         (rc = ledger_file_set_state(env->ledger, fid, LF_DONE)) == WB_OK)
-        rc = spool_finish(&env->spool, FLOW, name);
+        rc = spool_finish(&env->spool, lane, name);
     if (rc == WB_OK)
-        log_info("file=%s flow=" FLOW " settlement_id=%s event=journal rows=%ld accounts=%zu", name,
-                 s.id, s.rows, s.ncombos);
+        log_info("file=%s lane=%s settlement_id=%s event=journal rows=%ld combinations=%zu", name,
+                 lane, s.id, s.rows, s.ncombos);
 out:
     if (rc != WB_OK && rc != WB_PERMFAIL)
-        log_warn("file=%s flow=" FLOW " event=failed status=%s %s", name, wb_status_str(rc),
+        log_warn("file=%s lane=%s event=failed status=%s %s", name, lane, wb_status_str(rc),
                  buf_str(&err));
     settlement_free(&s);
     buf_free(&err);
     return rc;
 }
 
-/* settlement_flow_fetch - the settlements job (see the file comment) */
-int settlement_flow_fetch(struct wb_env *env, struct feeds_client *fc)
+/* account_api - an SP-API session for a named account's credentials and endpoints (the
+ * default account's is the job's); NULL, logged, when it cannot be opened */
+static struct spapi *account_api(const struct wb_env *env, const struct wb_account *acc)
 {
+    struct wb_config c = env->cfg; /* a view: the account's endpoints, nothing owned */
+    c.sp_api_endpoint = acc->sp_api_endpoint;
+    c.lwa_endpoint = acc->lwa_endpoint;
+    c.marketplace_ids = acc->marketplace_ids;
+    struct lwa_creds creds;
+    struct spapi *api = NULL;
+    struct buf err;
+    buf_init(&err, 2048);
+    int rc = lwa_creds_load(acc->credentials, &creds, &err);
+    if (rc == WB_OK) {
+        rc = spapi_open(&api, &c, &creds, &err);
+        lwa_creds_free(&creds);
+    }
+    if (rc != WB_OK)
+        log_warn("account=%s flow=" FLOW " event=offline status=%s reason=\"%s\"", acc->name,
+                 wb_status_str(rc), buf_str(&err));
+    buf_free(&err);
+    return rc == WB_OK ? api : NULL;
+}
+
+/* run_lane - one account: recovery, new reports (api NULL: none), then in/ */
+static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_account *acc,
+                    struct spapi *api)
+{
+    char lane[FLOW_LANE_MAX], jlane[FLOW_LANE_MAX];
     char in_dir[4096], work_dir[4096], out_dir[4096];
     int rc;
-    if ((rc = spool_ensure_flow(&env->spool, FLOW)) != WB_OK ||
-        (rc = spool_dir(&env->spool, SP_IN, FLOW, in_dir, sizeof in_dir)) != WB_OK ||
-        (rc = spool_dir(&env->spool, SP_WORK, FLOW, work_dir, sizeof work_dir)) != WB_OK ||
-        (rc = spool_dir(&env->spool, SP_OUT, JOURNALS, out_dir, sizeof out_dir)) != WB_OK ||
+    if ((rc = flow_lane(FLOW, acc, lane, sizeof lane)) != WB_OK ||
+        (rc = flow_lane(JOURNALS, acc, jlane, sizeof jlane)) != WB_OK ||
+        (rc = spool_ensure_flow(&env->spool, lane)) != WB_OK ||
+        (rc = spool_dir(&env->spool, SP_IN, lane, in_dir, sizeof in_dir)) != WB_OK ||
+        (rc = spool_dir(&env->spool, SP_WORK, lane, work_dir, sizeof work_dir)) != WB_OK ||
+        (rc = spool_dir(&env->spool, SP_OUT, jlane, out_dir, sizeof out_dir)) != WB_OK ||
         (rc = fs_mkdirs(out_dir, FS_DIR_MODE)) != WB_OK)
         return rc;
     /* recovery first: what a crash left in work/ goes back to in/ */
     struct spool_entry *e = NULL;
     size_t n = 0;
-    if ((rc = spool_list(&env->spool, SP_WORK, FLOW, &e, &n)) != WB_OK)
+    if ((rc = spool_list(&env->spool, SP_WORK, lane, &e, &n)) != WB_OK)
         return rc;
     for (size_t i = 0; rc == WB_OK && i < n; i++)
-        rc = spool_unclaim(&env->spool, FLOW, e[i].name);
+        rc = spool_unclaim(&env->spool, lane, e[i].name);
     free(e);
-    int frc = fc && rc == WB_OK ? fetch_new(env, fc, in_dir) : WB_OK;
-    struct glmap *gl = NULL;
-    struct buf err;
-    buf_init(&err, 64 * 1024);
-    if (rc == WB_OK && (rc = glmap_load(env->cfg.gl_map, &gl, &err)) != WB_OK)
-        log_error("flow=" FLOW " event=gl-map-failed error=\"%s\"", buf_str(&err));
-    buf_free(&err);
+    int frc = api && rc == WB_OK ? fetch_new(env, api, lane, in_dir) : WB_OK;
     e = NULL;
     n = 0;
     if (rc == WB_OK)
-        rc = spool_list(&env->spool, SP_IN, FLOW, &e, &n);
+        rc = spool_list(&env->spool, SP_IN, lane, &e, &n);
     time_t now = clock_now();
     for (size_t i = 0; rc == WB_OK && i < n; i++) {
         if (!spool_ready(&e[i], env->cfg.settle_seconds, now))
             continue;
         char claimed[256];
-        if ((rc = spool_claim(&env->spool, FLOW, e[i].name, claimed, sizeof claimed)) != WB_OK)
+        if ((rc = spool_claim(&env->spool, lane, e[i].name, claimed, sizeof claimed)) != WB_OK)
             break;
-        int prc = process(env, gl, work_dir, out_dir, claimed);
+        int prc = process(env, gl, lane, work_dir, out_dir, claimed);
         if (prc != WB_OK && prc != WB_PERMFAIL)
             rc = prc;
     }
     free(e);
-    glmap_free(gl);
     return rc == WB_OK ? frc : rc;
+}
+
+/* settlement_flow_fetch - the settlements job (see the file comment) */
+int settlement_flow_fetch(struct wb_env *env, struct feeds_client *fc)
+{
+    struct glmap *gl = NULL;
+    struct buf err;
+    buf_init(&err, 64 * 1024);
+    int tmp = WB_OK, rc = glmap_load(env->cfg.gl_map, &gl, &err);
+    if (rc != WB_OK)
+        log_error("flow=" FLOW " event=gl-map-failed error=\"%s\"", buf_str(&err));
+    buf_free(&err);
+    for (int a = 0; rc == WB_OK && a < env->cfg.naccounts; a++) {
+        const struct wb_account *acc = &env->cfg.accounts[a];
+        struct spapi *own = fc && a > 0 ? account_api(env, acc) : NULL;
+        struct spapi *api = a == 0 && fc ? fc->api : own;
+        int arc = run_lane(env, gl, a ? acc : NULL, api);
+        if (own)
+            spapi_close(own);
+        if (arc != WB_OK)
+            log_warn("account=%s flow=" FLOW " event=lane-failed status=%s", acc->name,
+                     wb_status_str(arc));
+        if (arc == WB_TEMPFAIL && tmp == WB_OK)
+            tmp = arc; /* the other accounts go on; the job reports it */
+        else if (arc != WB_OK && arc != WB_TEMPFAIL)
+            rc = arc;
+    }
+    glmap_free(gl);
+    return rc == WB_OK ? tmp : rc;
 }

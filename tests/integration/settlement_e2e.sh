@@ -5,7 +5,8 @@
 # nothing fetched or written twice; the same settlement delivered under a
 # second report: journalled once; a settlement with a combination gl.map lacks:
 # reject/settlements/ with every unmapped combination in the reason and no
-# journal; gl.map fixed + requeue: journalled; a refused file dropped in in/.
+# journal; gl.map fixed + requeue: journalled; a refused file dropped in in/; a second
+# seller account in its own lanes.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -96,6 +97,17 @@ run
 grep -q E_SETTLEMENT_REFUSED "$W/spool/reject/settlements/cut.tsv.reason" ||
     fail "no E_SETTLEMENT_REFUSED reason"
 [ "$(ls "$J" | wc -l)" = 2 ] || fail "a journal was written for the truncated file"
+
+# 7. a second seller account: its own lanes (in/acme/settlements/, out/acme/journals/), its
+# own record of the reports it took; the default account's journals are left alone
+printf 'account.acme.merchant_id = ACME1\naccount.acme.credentials = %s\n' \
+    "$W/etc/credentials" >>"$WB_CONF"
+run || fail "run with a second account failed"
+[ -f "$W/spool/out/acme/journals/journal-$sid.csv" ] && [ -f "$W/spool/out/acme/journals/journal-$sid2.csv" ] ||
+    fail "the second account's journals are not in out/acme/journals/"
+[ "$(ls "$J" | wc -l)" = 2 ] || fail "the default account's journals changed"
+cmp -s "$J/journal-$sid.csv" "$W/spool/out/acme/journals/journal-$sid.csv" ||
+    fail "the same settlement journals differently in the second lane"
 [ -z "$(find "$W/spool" -name '.*.tmp')" ] || fail "temp files left"
 [ -z "$(ls "$W/spool/work/settlements")" ] || fail "work/settlements is not empty"
 echo "settlement_e2e: ok"
