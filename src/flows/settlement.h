@@ -34,7 +34,7 @@ struct strmap;
 struct settlement_row {
     long lineno;
     const char *type, *order_id, *merchant_order_id, *adjustment_id, *shipment_id;
-    const char *marketplace, *amount_type, *description, *posted, *sku, *quantity;
+    const char *marketplace, *amount_type, *description, *fulfillment, *posted, *sku, *quantity;
     time_t posted_at; /* posted-date-time, else posted-date; 0 when the row has neither */
     int64_t amount;   /* minor units */
     const char *amount_text;

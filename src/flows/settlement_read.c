@@ -332,6 +332,7 @@ static int transaction(struct rd *d)
         .marketplace = F(d, C_MARKET, &n),
         .amount_type = v[1],
         .description = v[2],
+        .fulfillment = F(d, C_FULFIL, &n),
         .posted = F(d, C_POSTED, &n),
         .posted_at = posted_time ? posted_time : posted,
         .sku = F(d, C_SKU, &n),

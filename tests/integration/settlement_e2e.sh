@@ -47,16 +47,28 @@ PY
 # 1. the seeded settlement
 run || fail "first run failed"
 n=$(ls "$J"/journal-*.csv 2>/dev/null | wc -l)
+first=$(ls "$J"/journal-*.csv 2>/dev/null | head -n 1)
 [ "$n" = 1 ] || fail "$n journals after the first run, want 1"
-first=$(ls "$J"/journal-*.csv)
 journal_ok "$first" || fail "journal does not sum to the deposit of its settlement"
 ls "$W"/spool/done/*/settlements/settlement-report-*.tsv >/dev/null 2>&1 ||
     fail "the original report is not kept in done/"
 
+# reconciliation: every merchant-fulfilled order the settlement pays and no dispatch confirms
+sid=$(sed -n '2s/,.*//p' "$first")
+R=$J/reconcile-$sid.csv
+[ -f "$R" ] || fail "no reconciliation file for settlement $sid"
+paid=$(awk -F'\t' 'NR > 2 && $7 == "Order" && $16 == "MFN" {print $8}' \
+    "$W"/spool/done/*/settlements/*.tsv | sort -u)
+[ -n "$paid" ] || fail "the simulator's settlement pays no merchant-fulfilled order"
+[ "$(tail -n +2 "$R" | cut -d, -f2 | sort -u)" = "$paid" ] ||
+    fail "the reconciliation does not list exactly the paid orders without a dispatch"
+grep -q ',"paid, no dispatch received from the WMS"$' "$R" || fail "no finding text"
+tail -n +2 "$R" | cut -d, -f2 | sort -c || fail "the reconciliation is not in order id order"
+
 # 2. again: nothing new
 cp "$first" "$WB_TMP/first.csv"
 run || fail "second run failed"
-[ "$(ls "$J" | wc -l)" = 1 ] || fail "a second run wrote another journal"
+[ "$(ls "$J"/journal-* | wc -l)" = 1 ] || fail "a second run wrote another journal"
 cmp -s "$first" "$WB_TMP/first.csv" || fail "the journal changed"
 [ "$(ls "$W"/spool/done/*/settlements/ | wc -l)" = 1 ] || fail "the report was downloaded again"
 
@@ -64,9 +76,31 @@ cmp -s "$first" "$WB_TMP/first.csv" || fail "the journal changed"
 sid=$(sed -n '2s/,.*//p' "$first")
 wb_sim_ctl /_sim/settlement "{\"sid\": \"$sid\"}" >/dev/null || fail "cannot post a report"
 run || fail "run after the duplicate failed"
-[ "$(ls "$J" | wc -l)" = 1 ] || fail "a settlement delivered twice was journalled twice"
+[ "$(ls "$J"/journal-* | wc -l)" = 1 ] || fail "a settlement delivered twice was journalled twice"
 [ "$(ls "$W"/spool/done/*/settlements/ | wc -l)" = 2 ] || fail "the duplicate is not in done/"
+[ -f "$J/reconcile-$sid.csv" ] && [ "$(ls "$J"/reconcile-* | wc -l)" = 1 ] ||
+    fail "a duplicate settlement was reconciled again"
 grep -q "event=duplicate" "$WB_LOG" || fail "the duplicate is not logged"
+
+# 3b. one paid order's dispatch confirmed by Amazon (a dispatch row of the ledger): the next
+# settlement's reconciliation leaves it out
+o1=$(echo "$paid" | head -n 1)
+python3 - "$W/spool/ledger.db" "$o1" <<'PY' || fail "cannot add a dispatch row"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time())
+fid = db.execute("SELECT min(id) FROM files").fetchone()[0]
+db.execute("INSERT INTO rows(file_id, flow, key, lineno, state, created, updated)"
+           " VALUES (?, 'dispatch', ?, 2, 3, ?, ?)", (fid, sys.argv[2] + "|1|T1", now, now))
+db.commit()
+PY
+r=$(wb_sim_ctl /_sim/settlement '{}') || fail "cannot post a report"
+sid3=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sid"])')
+run || fail "run after the third report failed"
+[ -f "$J/reconcile-$sid3.csv" ] || fail "no reconciliation for settlement $sid3"
+grep -q ",$o1," "$J/reconcile-$sid3.csv" && fail "a confirmed dispatch is reported unpaid-for"
+[ "$(($(wc -l <"$J/reconcile-$sid3.csv") - 1))" = "$(($(echo "$paid" | wc -l) - 1))" ] ||
+    fail "the reconciliation does not list the other paid orders"
 
 # 4. a settlement with combinations gl.map lacks: rejected whole, every one listed
 r=$(wb_sim_ctl /_sim/settlement '{"extra": [["NewFeeType", "Surcharge", "Shiny Fee", -123], ["other-transaction", "Mystery", "Odd", 45]]}') ||
@@ -96,7 +130,7 @@ run
 [ -f "$W/spool/reject/settlements/cut.tsv" ] || fail "a truncated file was not refused"
 grep -q E_SETTLEMENT_REFUSED "$W/spool/reject/settlements/cut.tsv.reason" ||
     fail "no E_SETTLEMENT_REFUSED reason"
-[ "$(ls "$J" | wc -l)" = 2 ] || fail "a journal was written for the truncated file"
+[ "$(ls "$J"/journal-* | wc -l)" = 3 ] || fail "a journal was written for the truncated file"
 
 # 7. a second seller account: its own lanes (in/acme/settlements/, out/acme/journals/), its
 # own record of the reports it took; the default account's journals are left alone
@@ -105,7 +139,7 @@ printf 'account.acme.merchant_id = ACME1\naccount.acme.credentials = %s\n' \
 run || fail "run with a second account failed"
 [ -f "$W/spool/out/acme/journals/journal-$sid.csv" ] && [ -f "$W/spool/out/acme/journals/journal-$sid2.csv" ] ||
     fail "the second account's journals are not in out/acme/journals/"
-[ "$(ls "$J" | wc -l)" = 2 ] || fail "the default account's journals changed"
+[ "$(ls "$J"/journal-* | wc -l)" = 3 ] || fail "the default account's journals changed"
 cmp -s "$J/journal-$sid.csv" "$W/spool/out/acme/journals/journal-$sid.csv" ||
     fail "the same settlement journals differently in the second lane"
 [ -z "$(find "$W/spool" -name '.*.tmp')" ] || fail "temp files left"
