@@ -45,6 +45,9 @@ static const struct conf_param params[] = {
      "seller id (MerchantIdentifier in feeds)"},
     {"marketplace_ids", CONF_STR, "A1F83G8C2ARO7P", OFF(marketplace_ids), 0, 0,
      "comma separated marketplace ids"},
+    {"currency", CONF_STR, "", OFF(currency), 0, 0,
+     "the seller's currency (ISO 4217, e.g. GBP); Amazon documents in another are refused; "
+     "empty = not checked"},
     {"sp_api_endpoint", CONF_URL, "https://sellingpartnerapi-eu.amazon.com", OFF(sp_api_endpoint),
      0, 0, "SP-API regional base URL"},
     {"lwa_endpoint", CONF_URL, "https://api.amazon.com/auth/o2/token", OFF(lwa_endpoint), 0, 0,
@@ -129,6 +132,8 @@ static const struct conf_param account_params[] = {
      "Login with Amazon token endpoint; empty = lwa_endpoint"},
     {"credentials", CONF_PATH, "", AOFF(credentials), 0, 0,
      "the account's LWA credentials file (its refresh token); empty = credentials"},
+    {"currency", CONF_STR, "", AOFF(currency), 0, 0,
+     "the account's currency (ISO 4217); empty = currency"},
 };
 
 /* conf_params - the top-level table */
@@ -343,8 +348,15 @@ static int settle_accounts(struct wb_config *c, const char *path, struct buf *er
             inherit(&a->marketplace_ids, c->marketplace_ids) != WB_OK ||
             inherit(&a->sp_api_endpoint, c->sp_api_endpoint) != WB_OK ||
             inherit(&a->lwa_endpoint, c->lwa_endpoint) != WB_OK ||
-            inherit(&a->credentials, c->credentials) != WB_OK)
+            inherit(&a->credentials, c->credentials) != WB_OK ||
+            inherit(&a->currency, c->currency) != WB_OK)
             return WB_NOMEM;
+        const char *cur = a->currency;
+        if (*cur && (strlen(cur) != 3 || !str_bytes_in(cur, 3, 'A', 'Z'))) {
+            buf_appendf(errs, "%s: %s%s%scurrency: '%s' is not a currency code (three capitals)\n",
+                        path, i ? "account." : "", i ? a->name : "", i ? "." : "", cur);
+            bad = 1;
+        }
         static const char *const url_key[2] = {"sp_api_endpoint", "lwa_endpoint"};
         const char *url[2] = {a->sp_api_endpoint, a->lwa_endpoint};
         for (int k = 0; i && k < 2; k++)

@@ -32,6 +32,7 @@ struct wb_account {
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *credentials;
+    char *currency; /* ISO 4217, "" = not checked */
 };
 #define CONF_FLOW_NAME 32
 
@@ -88,6 +89,7 @@ struct wb_config {
     char *credentials;
     char *merchant_id;
     char *marketplace_ids;
+    char *currency;
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *ca_file;

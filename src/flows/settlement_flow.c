@@ -215,7 +215,8 @@ static int reject(struct wb_env *env, const char *lane, const char *name, long l
 
 /* process - one claimed file of work/settlements/ */
 static int process(struct wb_env *env, const struct glmap *gl, const struct wb_account *acc,
-                   const char *lane, const char *work_dir, const char *out_dir, const char *name)
+                   const char *currency, const char *lane, const char *work_dir,
+                   const char *out_dir, const char *name)
 {
     char path[4096];
     if (fs_join(path, sizeof path, work_dir, name) != WB_OK)
@@ -227,7 +228,7 @@ static int process(struct wb_env *env, const struct glmap *gl, const struct wb_a
     buf_init(&err, 64 * 1024);
     struct settlement s;
     struct paid paid = {strmap_new(1024), 0};
-    int rc = paid.orders ? settlement_read(&s, f, NULL, on_row, &paid, &err) : WB_NOMEM;
+    int rc = paid.orders ? settlement_read(&s, f, currency, on_row, &paid, &err) : WB_NOMEM;
     fclose(f);
     if (!paid.orders)
         goto out_free;
@@ -308,7 +309,7 @@ static struct spapi *account_api(const struct wb_env *env, const struct wb_accou
 
 /* run_lane - one account: recovery, new reports (api NULL: none), then in/ */
 static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_account *acc,
-                    struct spapi *api)
+                    const char *currency, struct spapi *api)
 {
     char lane[FLOW_LANE_MAX], jlane[FLOW_LANE_MAX];
     char in_dir[4096], work_dir[4096], out_dir[4096];
@@ -341,7 +342,7 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_
         char claimed[256];
         if ((rc = spool_claim(&env->spool, lane, e[i].name, claimed, sizeof claimed)) != WB_OK)
             break;
-        int prc = process(env, gl, acc, lane, work_dir, out_dir, claimed);
+        int prc = process(env, gl, acc, currency, lane, work_dir, out_dir, claimed);
         if (prc != WB_OK && prc != WB_PERMFAIL)
             rc = prc;
     }
@@ -363,7 +364,8 @@ int settlement_flow_fetch(struct wb_env *env, struct feeds_client *fc)
         const struct wb_account *acc = &env->cfg.accounts[a];
         struct spapi *own = fc && a > 0 ? account_api(env, acc) : NULL;
         struct spapi *api = a == 0 && fc ? fc->api : own;
-        int arc = run_lane(env, gl, a ? acc : NULL, api);
+        const char *cur = acc->currency && *acc->currency ? acc->currency : NULL;
+        int arc = run_lane(env, gl, a ? acc : NULL, cur, api);
         if (own)
             spapi_close(own);
         if (arc != WB_OK)

@@ -6,7 +6,7 @@
 # second report: journalled once; a settlement with a combination gl.map lacks:
 # reject/settlements/ with every unmapped combination in the reason and no
 # journal; gl.map fixed + requeue: journalled; a refused file dropped in in/; a second
-# seller account in its own lanes.
+# seller account in its own lanes; an account in another currency.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -142,6 +142,20 @@ run || fail "run with a second account failed"
 [ "$(ls "$J"/journal-* | wc -l)" = 3 ] || fail "the default account's journals changed"
 cmp -s "$J/journal-$sid.csv" "$W/spool/out/acme/journals/journal-$sid.csv" ||
     fail "the same settlement journals differently in the second lane"
+
+# 8. an account in another currency: its settlements (GBP) are refused with the reason; a
+# currency that is no code is a configuration error
+printf 'account.eur.merchant_id = EUR1\naccount.eur.credentials = %s\naccount.eur.currency = EUR\n' \
+    "$W/etc/credentials" >>"$WB_CONF"
+run
+n=$(grep -l "is in GBP, the account's currency is EUR" "$W"/spool/reject/eur/settlements/*.reason 2>/dev/null | wc -l)
+[ "$n" -ge 1 ] || fail "a settlement in another currency was not refused with the reason"
+[ -z "$(ls "$W/spool/out/eur/journals" 2>/dev/null)" ] || fail "journals written in another currency"
+cp "$WB_CONF" "$W/etc/bad.conf"
+echo "account.eur.currency = eur" >>"$W/etc/bad.conf"
+"$B" -c "$W/etc/bad.conf" check >"$WB_TMP/check.out" 2>&1 && fail "check accepts currency 'eur'"
+grep -q "account.eur.currency: 'eur' is not a currency code" "$WB_TMP/check.out" ||
+    fail "check does not name the bad currency"
 [ -z "$(find "$W/spool" -name '.*.tmp')" ] || fail "temp files left"
 [ -z "$(ls "$W/spool/work/settlements")" ] || fail "work/settlements is not empty"
 echo "settlement_e2e: ok"
