@@ -45,6 +45,7 @@
 #define REMOTE "amazon-reports"
 #define DISPATCH "dispatch"        /* the flow whose confirmed rows are the orders dispatched */
 #define PAID_MAX ((size_t)1 << 20) /* paid orders reconciled per settlement */
+#define ORDER_ID_MAX 40            /* longer is no Amazon order id (3-7-7 digits): not reconciled */
 
 /* the orders a settlement pays for that the WMS dispatches (merchant-fulfilled) */
 struct paid {
@@ -57,7 +58,7 @@ static int on_row(void *ctx, const struct settlement_row *r)
 {
     struct paid *p = ctx;
     if (strcmp(r->type, "Order") != 0 || strcmp(r->fulfillment, "MFN") != 0 || !r->order_id[0] ||
-        strmap_get(p->orders, r->order_id))
+        strlen(r->order_id) > ORDER_ID_MAX || strmap_get(p->orders, r->order_id))
         return WB_OK;
     if (strmap_count(p->orders) >= PAID_MAX) {
         p->full = 1;
@@ -110,7 +111,7 @@ static int write_reconcile(struct wb_env *env, const struct settlement *s, const
         qsort(orders, k, sizeof *orders, by_text);
     for (size_t i = 0; rc == WB_OK && i < k; i++) {
         const char *order = orders[i];
-        char prefix[64];
+        char prefix[ORDER_ID_MAX + 2];
         int st = 0;
         snprintf(prefix, sizeof prefix, "%s|", order);
         int q = ledger_rows_prefix_state(env->ledger, dlane, prefix, &st);

@@ -294,9 +294,12 @@ static int transaction(struct rd *d)
     size_t len[3];
     for (int i = 0; i < 3; i++) {
         v[i] = F(d, key[i], &len[i]);
-        if ((i > 0 && len[i] == 0) || len[i] > SETTLEMENT_TEXT_MAX) {
-            buf_appendf(d->err, "line %ld: %s is empty or longer than %d bytes", ln,
-                        v2_columns[key[i]], SETTLEMENT_TEXT_MAX);
+        if ((i > 0 && len[i] == 0) || len[i] > SETTLEMENT_TEXT_MAX ||
+            memchr(v[i], '\x1f', len[i])) { /* the separator of the combination's key */
+            buf_appendf(d->err,
+                        "line %ld: %s is empty, longer than %d bytes or holds a control "
+                        "character",
+                        ln, v2_columns[key[i]], SETTLEMENT_TEXT_MAX);
             return WB_PERMFAIL;
         }
     }

@@ -229,6 +229,9 @@ static void test_refused(void **state)
         NULL, "line 4: posted-date '13/05/26' is not a date");
     refused(HEADER SUMMARY("1,00", "EUR") ROW("Order", "ItemPrice", "", "1,00"), NULL,
             "line 3: amount-description is empty");
+    /* the unit separator would make two combinations one key */
+    refused(HEADER SUMMARY("1,00", "EUR") ROW("Order", "Item\x1fPrice", "Principal", "1,00"), NULL,
+            "line 3: amount-type is empty, longer than 200 bytes or holds a control character");
     refused(HEADER SUMMARY("1,00", "EUR") SUMMARY("1,00", "EUR"), NULL,
             "line 3: a second summary row");
     refused(HEADER ROW("Order", "ItemPrice", "Principal", "1,00"), NULL,
