@@ -117,12 +117,7 @@ wb_settle() {
         "$bin" -c "$conf" run --once dispatch --options flush >>"${WB_LOG:-/dev/null}" 2>&1
         "$bin" -c "$conf" run --once feeds-poll --options now >>"${WB_LOG:-/dev/null}" 2>&1
         st=$("$bin" -c "$conf" status --json 2>/dev/null)
-        case $st in
-        *'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
-            in=$(echo "$st" | sed 's/.*"in":\([0-9]*\).*/\1/')
-            work=$(echo "$st" | sed 's/.*"work":\([0-9]*\).*/\1/')
-            [ "$in" = 0 ] && [ "$work" = 0 ] && return 0 ;;
-        esac
+        wb_status_zero "$st" pending queued ready submitting submitted in work && return 0
         r=$((r + 1))
         sleep 1
     done
@@ -148,6 +143,22 @@ if k in d.get("feeds", {}):
     print(d["feeds"][k])
 else:
     print(sum(f["rows"].get(k, f.get(k, 0)) for f in d["flows"].values()))' "$2"
+}
+
+# wb_status_zero JSON KEY... - true when every named count of the document (as wb_status_of
+# reads it, summed over the flows) is 0: `wb_status_zero "$st" in work pending queued ready
+# submitting submitted` is "nothing waits anywhere"
+wb_status_zero() {
+    j=$1
+    shift
+    echo "$j" | $WB_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+def of(k):
+    if k in d.get("feeds", {}):
+        return d["feeds"][k]
+    return sum(f["rows"].get(k, f.get(k, 0)) for f in d["flows"].values())
+sys.exit(0 if all(of(k) == 0 for k in sys.argv[1:]) else 1)' "$@" 2>/dev/null
 }
 
 # wb_status_count KEY - wb_status_of the current `status --json`

@@ -158,7 +158,7 @@ squeeze() {
     done
     fail "stage $stage never got through"
 }
-pending() { "$B" -c "$WB_CONF" status --json 2>/dev/null | grep -qE '"pending":([3-9][0-9]{2}|[0-9]{4})'; }
+pending() { [ "$(wb_status_of "$("$B" -c "$WB_CONF" status --json 2>/dev/null)" pending)" -ge 300 ]; }
 rejected() { "$B" -c "$WB_CONF" status --json 2>/dev/null | grep -q '"rejected":[1-9]'; }
 has_feed() { ls "$SP"/feeds/*.xml >/dev/null 2>&1; }
 has_report() { ls "$SP"/reports/* >/dev/null 2>&1; }
