@@ -1,6 +1,6 @@
 #!/bin/sh
 # valgrind.sh - `make valgrind`: every unit test binary of a debug build, then
-# `wmsbridge convert` over the convert corpus and `wmsbridge check` on a
+# `wmsbridge convert` over the convert and settlement corpora and `wmsbridge check` on a
 # sample configuration, then whole integration scripts against the SP-API
 # simulator with every wmsbridge process (job children included) under
 # valgrind, each with full leak checking. A
@@ -58,6 +58,13 @@ for c in "$ROOT"/tests/data/convert/*/; do
         --carriers "$ROOT/etc/carriers.map" --rejects "$T/rej.csv" --merchant M1
 done
 
+for c in "$ROOT"/tests/data/settlement/*/; do
+    [ -f "$c/in.tsv" ] || continue
+    VG_IN=$c/in.tsv VG_OUT=$T/journal.csv vg "convert-settlement/$(basename "$c")" \
+        "$B/wmsbridge" convert settlement --gl "$ROOT/etc/gl.map" \
+        --layout "$ROOT/formats/journal-csv.layout"
+done
+
 # check: a sample configuration of the spool and maps (no peer is contacted)
 mkdir -p "$T/etc" "$T/spool"
 cp "$ROOT/etc/carriers.map" "$ROOT/etc/amazon-carrier-codes.txt" "$ROOT/etc/result-codes.map" "$T/etc/"
@@ -91,7 +98,7 @@ WRAP
 chmod +x "$T/wmsbridge"
 SHARED=""
 [ -f "$ROOT/../shared/amazon/order-envelope.xsd" ] && SHARED=$(cd "$ROOT/../shared" && pwd)
-for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e feed_outcomes config}; do
+for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e feed_outcomes config settlement_e2e}; do
     rm -f "$T"/logs/*
     mkdir -p "$T/run"
     WB_BIN="$T/wmsbridge" WB_BUILD="$B" WB_ROOT="$ROOT" WB_SHARED="$SHARED" WB_TMP="$T/run" \
