@@ -2,7 +2,8 @@
 
 Control endpoint:
   POST /_sim/settlement {"sid": ID (optional: a settlement delivered again),
-                         "extra": [[type, amount-type, description, pence], ...]}
+                         "extra": [[type, amount-type, description, pence], ...],
+                         "pad": N (optional: N more Order/ItemPrice/Principal rows)}
        posts one more finished V2 settlement report, as Amazon schedules them;
        answers {"reportId", "sid"}.
 Loaded by spapi_sim.py (load_extensions); the documents come from its
@@ -23,6 +24,8 @@ def ctl_settlement(handler, method, d):
         if d.get("sid"):
             r["sid"] = str(d["sid"])
         r["extra"] = [tuple(x) for x in d.get("extra", [])]
+        r["extra"] += [("Order", "ItemPrice", "Principal", 100 + i % 50)
+                       for i in range(int(d.get("pad", 0)))]
         sim.save()
     return handler.reply(200, {"reportId": rid,
                                "sid": r.get("sid") or "1" + rid[-10:]})
