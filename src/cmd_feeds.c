@@ -20,14 +20,17 @@
 #include "flows/flow.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
+#include "flows/outflow.h"
 #include "spool/ledger.h"
 
-/* print_feed - one line of the listing */
-static void print_feed(const struct ledger_feed *f)
+/* print_feed - one line of the listing; its seller account first when there are several */
+static void print_feed(const struct ledger_feed *f, int accounts)
 {
     char when[32] = "-";
     if (f->created)
         clock_format_iso(f->created, when, sizeof when);
+    if (accounts)
+        printf("%-12s ", *f->account ? f->account : CONF_DEFAULT_ACCOUNT);
     printf("%-6lld %-10s %-20s %8ld  %-20s %.120s\n", f->id, ledger_feed_state_name(f->state),
            *f->amazon_feed_id ? f->amazon_feed_id : "-", f->messages, when,
            *f->last_error ? f->last_error : "");
@@ -49,6 +52,9 @@ int cmd_feeds(int argc, char **argv, const char *conf_path)
     static const int order[] = {LFD_AMBIGUOUS, LFD_INVALID,    LFD_FATAL,
                                 LFD_CANCELLED, LFD_SUBMITTING, LFD_SUBMITTED,
                                 LFD_READY,     LFD_BUILDING,   LFD_DONE};
+    int accounts = env.cfg.naccounts > 1;
+    if (accounts)
+        printf("%-12s ", "ACCOUNT");
     printf("%-6s %-10s %-20s %8s  %-20s %s\n", "FEED", "STATE", "AMAZON FEED", "MESSAGES",
            "CREATED", "LAST ERROR");
     long shown = 0;
@@ -63,7 +69,7 @@ int cmd_feeds(int argc, char **argv, const char *conf_path)
             break;
         }
         for (size_t k = 0; k < n; k++, shown++)
-            print_feed(&fv[k]);
+            print_feed(&fv[k], accounts);
         free(fv);
     }
     printf("%ld feed(s)%s\n", shown, all ? "" : " not settled (--all lists every feed)");
@@ -95,17 +101,26 @@ static int reason_ok(const char *s)
     return 1;
 }
 
-/* settle_held - --confirmed / --rejected REASON for a held feed, through its flow */
+/* settle_held - --confirmed / --rejected REASON for a held feed, through its flow, in the lane
+ * of its seller account */
 static int settle_held(struct wb_env *env, struct ledger_feed *f, const char *reason)
 {
     const struct flow_def *fd = flow_find(f->flow);
     void *inst = NULL;
     struct outflow *of = NULL;
+    char lane[FLOW_LANE_MAX];
     struct buf err;
     buf_init(&err, 4096);
-    int rc = fd ? fd->open(env, &inst, &of, &err) : WB_BADARG;
+    int rc = fd ? flow_lane_named(f->flow, f->account, lane, sizeof lane) : WB_BADARG;
     if (rc == WB_OK)
+        rc = fd->open(env, &inst, &of, &err);
+    if (rc == WB_OK && !of)
+        rc = WB_BADARG;
+    if (rc == WB_OK) {
+        of->flow = lane;
+        of->account = conf_find_account(&env->cfg, *f->account ? f->account : CONF_DEFAULT_ACCOUNT);
         rc = feeds_settle_by_hand(of, env, f, reason);
+    }
     if (inst)
         fd->close(inst);
     if (rc != WB_OK)

@@ -246,9 +246,39 @@ static void reason_line(const char *dir, const char *name, char *out, size_t n)
     buf_free(&b);
 }
 
-/* list_rejects - one flow's reject directory */
-static int list_rejects(struct wb_env *env, const char *flow, int json, int *count)
+/* a lane of the spool: a flow of the table for one seller account */
+struct lane_ref {
+    char lane[FLOW_LANE_MAX];
+    const char *account; /* its name ("default" for the default account) */
+    const char *flow;
+};
+
+/* lanes_of - every lane, account by account (the default one first), flows in table order;
+ * with only set, the lanes whose lane or flow name is only; caller frees *out */
+static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_ref **out)
 {
+    size_t nfl;
+    const struct flow_def *fl = flows(&nfl);
+    struct lane_ref *v = calloc(nfl * (size_t)env->cfg.naccounts + 1, sizeof *v);
+    size_t n = 0;
+    for (int a = 0; v && a < env->cfg.naccounts; a++)
+        for (size_t i = 0; i < nfl; i++) {
+            struct lane_ref *r = &v[n];
+            r->account = env->cfg.accounts[a].name;
+            r->flow = fl[i].name;
+            if (flow_lane(fl[i].name, &env->cfg.accounts[a], r->lane, sizeof r->lane) == WB_OK &&
+                (!only || strcmp(only, r->lane) == 0 || strcmp(only, r->flow) == 0))
+                n++;
+        }
+    *out = v;
+    return n;
+}
+
+/* list_rejects - one lane's reject directory (the account shown when there are several) */
+static int list_rejects(struct wb_env *env, const struct lane_ref *ln, int json, int *count)
+{
+    const char *flow = ln->lane;
+    int accounts = env->cfg.naccounts > 1;
     struct spool_entry *e;
     size_t n;
     char dir[4096];
@@ -261,40 +291,29 @@ static int list_rejects(struct wb_env *env, const char *flow, int json, int *cou
         age_text(e[i].mtime, age, sizeof age);
         reason_line(dir, e[i].name, why, sizeof why);
         if (json) {
-            printf("%s{\"flow\":", *count ? "," : "");
-            json_text(flow);
+            printf("%s{", *count ? "," : "");
+            if (accounts) {
+                printf("\"account\":");
+                json_text(ln->account);
+                printf(",");
+            }
+            printf("\"flow\":");
+            json_text(ln->flow);
             printf(",\"file\":");
             json_text(e[i].name);
             printf(",\"mtime\":%lld,\"reason\":", (long long)e[i].mtime);
             json_text(why);
             printf("}");
         } else {
-            printf("%-9s %-40s %7s  %s\n", flow, e[i].name, age, *why ? why : "(no .reason file)");
+            if (accounts)
+                printf("%-12s ", ln->account);
+            printf("%-9s %-40s %7s  %s\n", ln->flow, e[i].name, age,
+                   *why ? why : "(no .reason file)");
         }
         (*count)++;
     }
     free(e);
     return WB_OK;
-}
-
-/* flow_dirs - names of the flow directories under a state */
-static int flow_dirs(struct wb_env *env, enum spool_state st, char names[][32], int max)
-{
-    char dir[4096];
-    spool_dir(&env->spool, st, NULL, dir, sizeof dir);
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL && n < max) {
-        size_t k = strlen(de->d_name);
-        if (de->d_name[0] == '.' || k >= 32 || de->d_type != DT_DIR)
-            continue;
-        memcpy(names[n++], de->d_name, k + 1);
-    }
-    closedir(d);
-    return n;
 }
 
 /* cmd_rejects - list what waits in reject/ with age and reason (--json: as one array) */
@@ -317,17 +336,19 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
-    char flows[32][32];
-    int nf = flow ? 1 : flow_dirs(&env, SP_REJECT, flows, 32);
-    if (flow)
-        snprintf(flows[0], sizeof flows[0], "%s", flow);
+    struct lane_ref *lanes;
+    size_t nl = lanes_of(&env, flow, &lanes);
     int count = 0;
-    if (json)
+    if (json) {
         printf("[");
-    else
+    } else {
+        if (env.cfg.naccounts > 1)
+            printf("%-12s ", "ACCOUNT");
         printf("%-9s %-40s %7s  %s\n", "FLOW", "FILE", "AGE", "REASON");
-    for (int i = 0; i < nf; i++)
-        list_rejects(&env, flows[i], json, &count);
+    }
+    for (size_t i = 0; i < nl; i++)
+        list_rejects(&env, &lanes[i], json, &count);
+    free(lanes);
     if (json)
         printf("]\n");
     else
@@ -336,7 +357,8 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* name_flow_args - NAME [--flow FLOW]; usage printed on a problem */
+/* name_flow_args - NAME [--flow LANE]; NAME may be LANE/NAME as `rejects` shows it (LANE:
+ * FLOW or ACCOUNT/FLOW); *flow NULL when no lane is named; usage printed on a problem */
 static int name_flow_args(int argc, char **argv, const char **name, const char **flow)
 {
     *name = *flow = NULL;
@@ -344,19 +366,15 @@ static int name_flow_args(int argc, char **argv, const char **name, const char *
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), name, 1, &np) != WB_EX_OK)
         return -1;
-    if (!*flow) { /* the first flow of the table unless named */
-        size_t n;
-        *flow = flows(&n)->name;
-    }
     if (!np) {
         fprintf(stderr, "wmsbridge %s: NAME is missing\nusage: wmsbridge %s\n", argv[0],
                 cmd_usage(argv[0]));
         return -1;
     }
-    /* accept flow/name as written by `rejects` */
-    const char *slash = strchr(*name, '/');
-    if (slash && !strchr(slash + 1, '/')) {
-        static char fbuf[32];
+    /* accept lane/name as written by `rejects` */
+    const char *slash = strrchr(*name, '/');
+    if (slash) {
+        static char fbuf[FLOW_LANE_MAX];
         snprintf(fbuf, sizeof fbuf, "%.*s", (int)(slash - *name), *name);
         *flow = fbuf;
         *name = slash + 1;
@@ -364,10 +382,41 @@ static int name_flow_args(int argc, char **argv, const char **name, const char *
     return 0;
 }
 
+/* in_state - 1 if state dir st of lane holds name */
+static int in_state(struct wb_env *env, enum spool_state st, const char *lane, const char *name)
+{
+    char dir[4096], p[4400];
+    struct stat sb;
+    return spool_dir(&env->spool, st, lane, dir, sizeof dir) == WB_OK &&
+           fs_join(p, sizeof p, dir, name) == WB_OK && lstat(p, &sb) == 0;
+}
+
+/* find_lane - the lane (of any seller account) whose state dir a or b holds name, into lane;
+ * the default account's first flow when none does (the command then says it is not there);
+ * WB_EXISTS (the lanes printed) when several do */
+static int find_lane(struct wb_env *env, const char *cmd, enum spool_state a, enum spool_state b,
+                     const char *name, char *lane, size_t n)
+{
+    struct lane_ref *v;
+    size_t nl = lanes_of(env, NULL, &v), found = 0;
+    snprintf(lane, n, "%s", nl ? v[0].lane : "");
+    for (size_t i = 0; i < nl; i++)
+        if (in_state(env, a, v[i].lane, name) || in_state(env, b, v[i].lane, name)) {
+            if (found++ == 0)
+                snprintf(lane, n, "%s", v[i].lane);
+            else
+                fprintf(stderr, "wmsbridge %s: %s is in %s/ and %s/: name one as LANE/%s\n", cmd,
+                        name, lane, v[i].lane, name);
+        }
+    free(v);
+    return found > 1 ? WB_EXISTS : WB_OK;
+}
+
 /* cmd_requeue - move a fixed file from reject/ (or hold/) back to in/ */
 int cmd_requeue(int argc, char **argv, const char *conf_path)
 {
     const char *name, *flow;
+    char lane[FLOW_LANE_MAX];
     if (name_flow_args(argc, argv, &name, &flow) != 0)
         return WB_EX_USAGE;
     if (!fs_name_ok(name)) {
@@ -376,6 +425,11 @@ int cmd_requeue(int argc, char **argv, const char *conf_path)
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
+    if (ex == WB_EX_OK && !flow) {
+        if (find_lane(&env, "requeue", SP_REJECT, SP_HOLD, name, lane, sizeof lane) != WB_OK)
+            ex = WB_EX_USAGE;
+        flow = lane;
+    }
     if (ex == WB_EX_OK) {
         int rc = spool_requeue(&env.spool, flow, name);
         if (rc == WB_OK)
@@ -395,6 +449,7 @@ int cmd_requeue(int argc, char **argv, const char *conf_path)
 int cmd_hold(int argc, char **argv, const char *conf_path)
 {
     const char *name, *flow;
+    char lane[FLOW_LANE_MAX];
     if (name_flow_args(argc, argv, &name, &flow) != 0)
         return WB_EX_USAGE;
     if (!fs_name_ok(name)) {
@@ -403,6 +458,11 @@ int cmd_hold(int argc, char **argv, const char *conf_path)
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
+    if (ex == WB_EX_OK && !flow) {
+        if (find_lane(&env, "hold", SP_IN, SP_REJECT, name, lane, sizeof lane) != WB_OK)
+            ex = WB_EX_USAGE;
+        flow = lane;
+    }
     if (ex == WB_EX_OK) {
         int rc = spool_hold(&env.spool, SP_IN, flow, name);
         if (rc == WB_NOTFOUND)
@@ -481,13 +541,14 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex != WB_EX_OK)
         return ex;
-    size_t nfl;
-    const struct flow_def *fl = flows(&nfl);
+    struct lane_ref *fl; /* a block per lane: each flow of each seller account */
+    size_t nfl = lanes_of(&env, NULL, &fl);
+    int accounts = env.cfg.naccounts > 1;
     struct flow_counts {
         long in, work, rej, hold, rows[5];
-    } fc[CONF_MAX_FLOWS] = {0};
-    for (size_t i = 0; i < nfl; i++) {
-        const char *flow = fl[i].name;
+    } *fc = calloc(nfl + 1, sizeof *fc);
+    for (size_t i = 0; fc && i < nfl; i++) {
+        const char *flow = fl[i].lane;
         fc[i] = (struct flow_counts){count_dir(&env, SP_IN, flow),
                                      count_dir(&env, SP_WORK, flow),
                                      count_dir(&env, SP_REJECT, flow),
@@ -495,6 +556,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                      {0}};
         ledger_row_counts(env.ledger, flow, fc[i].rows);
     }
+    if (!fc)
+        nfl = 0;
     long fcount[10] = {0};
     for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
         struct ledger_feed *fv;
@@ -522,9 +585,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("},\"flows\":{");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
-            printf("%s\"%s\":{\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,"
-                   "\"rows\":{",
-                   i ? "," : "", fl[i].name, c->in, c->work, c->rej, c->hold);
+            printf("%s\"%s\":{", i ? "," : "", fl[i].lane); /* keyed by lane */
+            if (accounts)
+                printf("\"account\":\"%s\",\"flow\":\"%s\",", fl[i].account, fl[i].flow);
+            printf("\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,\"rows\":{", c->in, c->work,
+                   c->rej, c->hold);
             for (int s = LR_PENDING; s <= LR_REJECTED; s++)
                 printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
                        c->rows[s]);
@@ -551,14 +616,18 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                         : "unknown (the lock file cannot be read)");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
-            printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].name, c->in, c->work,
-                   c->rej, c->hold);
+            if (accounts)
+                printf("flow %s account %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow,
+                       fl[i].account, c->in, c->work, c->rej, c->hold);
+            else
+                printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow, c->in, c->work,
+                       c->rej, c->hold);
             printf("rows (all time):");
             for (int s = LR_PENDING; s <= LR_REJECTED; s++)
                 printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
             printf("\n");
             printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
-                   fl[i].name, c->rej ? " (wmsbridge rejects)" : "");
+                   fl[i].lane, c->rej ? " (wmsbridge rejects)" : "");
         }
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
@@ -587,6 +656,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
             printf("open alerts: none\n");
     }
     free(jobs);
+    free(fc);
+    free(fl);
     buf_free(&who);
     env_free(&env);
     return WB_EX_OK;
@@ -643,22 +714,22 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 cmd_usage("explain"));
         return WB_EX_USAGE;
     }
-    const char *slash = strchr(file, '/');
-    if (slash) { /* FLOW/NAME as written by `rejects` */
-        char fl[CONF_FLOW_NAME];
-        snprintf(fl, sizeof fl, "%.*s", (int)(slash - file), file);
-        if (flow_find(fl))
-            file = slash + 1;
+    const char *slash = strrchr(file, '/');
+    char only[FLOW_LANE_MAX] = "";
+    if (slash) { /* LANE/NAME (FLOW/NAME, ACCOUNT/FLOW/NAME) as written by `rejects` */
+        snprintf(only, sizeof only, "%.*s", (int)(slash - file), file);
+        file = slash + 1;
     }
     struct wb_env env;
     int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
     if (ex == WB_EX_OK) {
         struct ledger_file f;
-        size_t nfl;
-        const struct flow_def *fl = flows(&nfl);
+        struct lane_ref *fl; /* every lane of every seller account */
+        size_t nfl = lanes_of(&env, *only ? only : NULL, &fl);
         int found = 0;
         for (size_t i = 0; i < nfl && !found; i++)
-            found = ledger_file_by_name(env.ledger, fl[i].name, file, &f) == WB_OK;
+            found = ledger_file_by_name(env.ledger, fl[i].lane, file, &f) == WB_OK;
+        free(fl);
         if (found || explain_reject_name(env.ledger, file, &f) == WB_OK) {
             long open = 0;
             ledger_file_open_rows(env.ledger, f.id, &open);
@@ -668,6 +739,8 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                    "settled\n",
                    f.name, f.id, when, f.layout, ledger_file_state_name(f.state),
                    f.state == LF_GREW ? " (read again under a later record)" : "", open);
+            if (env.cfg.naccounts > 1)
+                printf("seller account %s\n", *f.account ? f.account : CONF_DEFAULT_ACCOUNT);
             struct explain_rows e = {0};
             if (ledger_rows_of_file(env.ledger, f.id, LR_REJECTED, explain_row, &e) == WB_OK &&
                 e.n > EXPLAIN_ROWS)

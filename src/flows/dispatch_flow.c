@@ -162,6 +162,8 @@ int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds
                       int force, struct outflow_stats *st)
 {
     struct outflow of = df->of;
+    /* the lane's seller: its feeds carry its MerchantIdentifier */
+    df->merchant_id = of.account ? of.account->merchant_id : env->cfg.merchant_id;
     of.arg = &df->rules;
     of.alert = raise_alert;
     of.alert_arg = env;

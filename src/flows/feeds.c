@@ -20,21 +20,32 @@
 #include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
+#include "flows/flow.h"
 #include "flows/outflow.h"
 #include "maps/resultcodes.h"
 #include "net/lwa.h"
 #include "net/spapi.h"
 #include "spool/ledger.h"
 
-/* feeds_client_open - load credentials and open an SP-API session */
-int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg, struct buf *err)
+/* feeds_client_open - load account a's credentials and open an SP-API session for its endpoints
+ * and marketplaces (a NULL: the top-level settings); tokens and rate-limit buckets are the
+ * account's own (kept per credentials) */
+int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg,
+                      const struct wb_account *a, struct buf *err)
 {
     memset(fc, 0, sizeof *fc);
+    struct wb_config acfg = *cfg; /* the account's endpoints and marketplaces, shallow */
+    if (a) {
+        acfg.credentials = a->credentials;
+        acfg.sp_api_endpoint = a->sp_api_endpoint;
+        acfg.lwa_endpoint = a->lwa_endpoint;
+        acfg.marketplace_ids = a->marketplace_ids;
+    }
     struct lwa_creds creds;
-    int rc = lwa_creds_load(cfg->credentials, &creds, err);
+    int rc = lwa_creds_load(acfg.credentials, &creds, err);
     if (rc != WB_OK)
         return rc;
-    rc = spapi_open(&fc->api, cfg, &creds, err);
+    rc = spapi_open(&fc->api, &acfg, &creds, err);
     lwa_creds_free(&creds);
     return rc;
 }
@@ -151,12 +162,13 @@ static int reject_all(const struct outflow *of, struct wb_env *env, struct ledge
     return rc;
 }
 
-/* feed_alert - raise an alert of kind about feed f (item "feed-ID") */
+/* feed_alert - raise an alert of kind about feed f (item "feed-ID", "ACCOUNT/feed-ID" for a
+ * named seller account's feed) */
 static void feed_alert(struct wb_env *env, const char *kind, const struct ledger_feed *f,
                        const char *text)
 {
-    char item[32];
-    snprintf(item, sizeof item, "feed-%lld", f->id);
+    char item[64];
+    snprintf(item, sizeof item, "%s%sfeed-%lld", f->account, *f->account ? "/" : "", f->id);
     alert_raise(env, kind, item, text);
 }
 
@@ -236,7 +248,7 @@ int feeds_handle_invalid(const struct outflow *of, struct wb_env *env)
     size_t n;
     int rc = ledger_feeds_in_state(env->ledger, LFD_INVALID, &fv, &n);
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
-        if (strcmp(fv[i].flow, of->flow) != 0 || fv[i].alerted)
+        if (!flow_lane_is(of->flow, fv[i].flow, fv[i].account) || fv[i].alerted)
             continue;
         feed_alert(env, "feed-invalid", &fv[i], fv[i].last_error);
         fv[i].alerted = 1;
@@ -460,10 +472,10 @@ int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct
     int rc = ledger_feeds_in_state(env->ledger, LFD_SUBMITTING, &fv, &n);
     size_t mine = 0; /* feeds of the flow whose createFeed may have been sent */
     for (size_t i = 0; i < n; i++)
-        mine += strcmp(fv[i].flow, of->flow) == 0 && fv[i].create_at != 0;
+        mine += flow_lane_is(of->flow, fv[i].flow, fv[i].account) && fv[i].create_at != 0;
     size_t doubt = 0; /* feeds of the flow still in doubt */
     for (size_t i = 0; i < n && rc == WB_OK; i++)
-        if (strcmp(fv[i].flow, of->flow) == 0) {
+        if (flow_lane_is(of->flow, fv[i].flow, fv[i].account)) {
             rc = resolve_submitting(fc, env, of, &fv[i], mine);
             doubt += fv[i].state == LFD_SUBMITTING;
         }
@@ -473,7 +485,7 @@ int feeds_submit_ready(struct feeds_client *fc, struct wb_env *env, const struct
     if ((rc = ledger_feeds_in_state(env->ledger, LFD_READY, &fv, &n)) != WB_OK)
         return rc;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
-        if (strcmp(fv[i].flow, of->flow) != 0)
+        if (!flow_lane_is(of->flow, fv[i].flow, fv[i].account))
             continue;
         int r = submit_one(fc, env, of, &fv[i]);
         if (r == WB_TEMPFAIL || r == WB_AGAIN)
@@ -774,7 +786,7 @@ static int poll_one(struct feeds_client *fc, struct wb_env *env, const struct ou
 int feeds_settle_by_hand(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                          const char *reason)
 {
-    if (f->state != LFD_SUBMITTED || !f->alerted || strcmp(f->flow, of->flow) != 0)
+    if (f->state != LFD_SUBMITTED || !f->alerted || !flow_lane_is(of->flow, f->flow, f->account))
         return WB_BADARG;
     char why[600];
     if (reason) {
@@ -819,7 +831,8 @@ int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow
     time_t now = clock_now();
     int worst = WB_OK;
     for (size_t i = 0; i < n && rc == WB_OK; i++) {
-        if (strcmp(fv[i].flow, of->flow) != 0 || (!all_now && fv[i].next_poll > now))
+        if (!flow_lane_is(of->flow, fv[i].flow, fv[i].account) ||
+            (!all_now && fv[i].next_poll > now))
             continue;
         int r = poll_one(fc, env, of, &fv[i]);
         if (r == WB_TEMPFAIL || r == WB_AGAIN)
@@ -849,12 +862,13 @@ int feeds_in_flight(struct wb_env *env, const char *flow, long *count, long *nex
             return rc;
         }
         for (size_t i = 0; i < n; i++) {
-            if (flow && strcmp(fv[i].flow, flow) != 0)
+            if (flow && !flow_lane_is(flow, fv[i].flow, fv[i].account))
                 continue;
             (*count)++;
             long t = states[s] == LFD_READY ? (long)clock_now() : (long)fv[i].next_poll;
             for (size_t k = 0; states[s] == LFD_READY && k < ndoubt; k++)
-                if (strcmp(doubt[k].flow, fv[i].flow) == 0 && doubt[k].next_poll > t)
+                if (strcmp(doubt[k].flow, fv[i].flow) == 0 &&
+                    strcmp(doubt[k].account, fv[i].account) == 0 && doubt[k].next_poll > t)
                     t = (long)doubt[k].next_poll;
             if (!*next_poll || t < *next_poll)
                 *next_poll = t;

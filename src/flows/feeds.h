@@ -46,8 +46,10 @@ struct feeds_client {
     struct spapi *api;
 };
 
-/* feeds_client_open - load credentials (mode 0600) and open an SP-API session */
-int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg, struct buf *err);
+/* feeds_client_open - load seller account a's credentials (mode 0600) and open an SP-API
+ * session for its endpoints and marketplaces (a NULL: the top-level settings) */
+int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg,
+                      const struct wb_account *a, struct buf *err);
 /* feeds_client_close - close the session */
 void feeds_client_close(struct feeds_client *fc);
 /* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */

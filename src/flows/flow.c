@@ -124,13 +124,31 @@ const struct layout *flow_env_layout(const struct wb_env *env, const struct flow
     return env->layouts[flow_index(fd)];
 }
 
-/* flow_lane - "FLOW" for the default account, "ACCOUNT/FLOW" for a named one */
+/* flow_lane_named - "FLOW" for the default account ("", "default", NULL), else "ACCOUNT/FLOW" */
+int flow_lane_named(const char *flow, const char *account, char *out, size_t n)
+{
+    int k = !account || !*account || strcmp(account, CONF_DEFAULT_ACCOUNT) == 0
+                ? snprintf(out, n, "%s", flow)
+                : snprintf(out, n, "%s/%s", account, flow);
+    return k < 0 || (size_t)k >= n ? WB_TOOBIG : WB_OK;
+}
+
+/* flow_lane - the lane of flow for account a */
 int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n)
 {
-    int k = !a || strcmp(a->name, CONF_DEFAULT_ACCOUNT) == 0
-                ? snprintf(out, n, "%s", flow)
-                : snprintf(out, n, "%s/%s", a->name, flow);
-    return k < 0 || (size_t)k >= n ? WB_TOOBIG : WB_OK;
+    return flow_lane_named(flow, a ? a->name : NULL, out, n);
+}
+
+/* flow_lane_is - a record of flow and account is of lane */
+int flow_lane_is(const char *lane, const char *flow, const char *account)
+{
+    if (account && *account && strcmp(account, CONF_DEFAULT_ACCOUNT) != 0) {
+        size_t n = strlen(account);
+        if (strncmp(lane, account, n) != 0 || lane[n] != '/')
+            return 0;
+        lane += n + 1;
+    }
+    return strcmp(lane, flow) == 0;
 }
 
 /* flow_account_name_ok - a named account's name clashes with no flow and no spool state */

@@ -24,6 +24,7 @@
 #include "core/buf.h"
 
 struct wb_env;
+struct wb_account;
 struct layout;
 struct outflow;
 struct outflow_stats;
@@ -81,10 +82,11 @@ struct flow_def {
      * at all: WB_OK written; WB_PERMFAIL the map lacks entries (listed in err); WB_NOINPUT the
      * document is refused (the reason in err); other codes for I/O */
     int (*convert_doc)(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
-    /* fetch - the job of a flow from Amazon (instead of open/run/close): find new documents,
-     * download each once and keep it, write the flow's files to out/ (fc NULL: offline, only
-     * what waits in the flow's spool); the ledger and the spool are open */
-    int (*fetch)(struct wb_env *env, struct feeds_client *fc);
+    /* fetch - the job of a flow from Amazon (instead of open/run/close), for seller account a
+     * in its lanes: find new documents, download each once and keep it, write the flow's files
+     * to out/ (fc: a's client; NULL offline, only what waits in the spool); the ledger and the
+     * spool are open. Called once per account */
+    int (*fetch)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc);
 };
 
 /* flows - the table, n rows */
@@ -112,9 +114,15 @@ struct wb_account;
 /* flow_lane - the lane of flow for account a (NULL: the default account) into out; WB_TOOBIG
  * when it does not fit n bytes */
 int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n);
+/* flow_lane_named - the same for an account given by name ("", "default" or NULL: the default
+ * account), e.g. the account column of a ledger record */
+int flow_lane_named(const char *flow, const char *account, char *out, size_t n);
 /* flow_account_name_ok - 1 if name can be a named account's lane segment: it is no flow name
  * (in/FLOW/ of the default account would be its directory) and no spool state name; else 0
  * with the reason in why */
 int flow_account_name_ok(const char *name, char *why, size_t n);
+/* flow_lane_is - 1 if a ledger record of flow and account ('' or "default": the default
+ * account) belongs to lane */
+int flow_lane_is(const char *lane, const char *flow, const char *account);
 
 #endif

@@ -52,53 +52,131 @@ static void drop_ledger(struct wb_env *env, int opened)
     env->have_spool = 0;
 }
 
-/* online - open the SP-API client into fc. WB_OK; WB_AGAIN when the environment asks for
- * offline runs (WB_OFFLINE=1: tests, demos), which is no failure; else the reason the client
- * cannot be opened, which is never quiet: logged, an "offline" alert raised (cleared once the
- * client opens again), and returned so the job fails after its local work */
-static int online(struct wb_env *env, struct feeds_client *fc)
+/* account_item - the alert item of account a's connection to Amazon: "sp-api" for the default
+ * account, "sp-api/ACCOUNT" for a named one */
+static void account_item(const struct wb_account *a, char *item, size_t n)
+{
+    if (!a || strcmp(a->name, CONF_DEFAULT_ACCOUNT) == 0)
+        snprintf(item, n, "sp-api");
+    else
+        snprintf(item, n, "sp-api/%s", a->name);
+}
+
+/* online - open account a's SP-API client into fc. WB_OK; WB_AGAIN when the environment asks
+ * for offline runs (WB_OFFLINE=1: tests, demos), which is no failure; else the reason the
+ * client cannot be opened, which is never quiet: logged, an "offline" alert raised for that
+ * account (cleared once its client works again), and returned so the job fails after its
+ * local work */
+static int online(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc)
 {
     const char *off = getenv("WB_OFFLINE");
     if (off && *off == '1')
         return WB_AGAIN;
     struct buf err;
     buf_init(&err, 2048);
-    int rc = feeds_client_open(fc, &env->cfg, &err);
+    char item[64];
+    account_item(a, item, sizeof item);
+    int rc = feeds_client_open(fc, &env->cfg, a, &err);
     if (rc != WB_OK) {
-        log_error("event=offline status=%s reason=\"%s\"", wb_status_str(rc), buf_str(&err));
-        alert_raise(env, "offline", "sp-api", buf_str(&err));
-    } else {
-        alert_clear(env, "offline", "sp-api");
+        log_error("account=%s event=offline status=%s reason=\"%s\"", a ? a->name : "default",
+                  wb_status_str(rc), buf_str(&err));
+        alert_raise(env, "offline", item, buf_str(&err));
     }
     buf_free(&err);
     return rc;
 }
 
-/* job_fetch - the job of a flow from Amazon: its fetch hook, online when the client opens */
-static int job_fetch(const struct flow_def *fd, struct wb_env *env)
+/* account_outcome - after account a's run with its client: Amazon refusing the account's
+ * credentials or access (WB_CONFIG: invalid_grant, 401/403 after a refresh) raises the "offline"
+ * alert of that account, a run that worked clears it; the other accounts go on either way */
+static void account_outcome(struct wb_env *env, const struct wb_account *a, int rc)
+{
+    char item[64];
+    account_item(a, item, sizeof item);
+    if (rc == WB_CONFIG) {
+        char text[300];
+        snprintf(text, sizeof text,
+                 "seller account %s: Amazon refused its credentials or access; its files wait "
+                 "in the spool (nothing is lost): check its credentials file and authorization",
+                 a ? a->name : CONF_DEFAULT_ACCOUNT);
+        log_error("account=%s event=account-refused status=%s", a ? a->name : "default",
+                  wb_status_str(rc));
+        alert_raise(env, "offline", item, text);
+    } else if (rc == WB_OK) {
+        alert_clear(env, "offline", item);
+    }
+}
+
+/* run_account - one account's lane of a flow: its client, intake, batch, submit, poll, settle */
+static int run_account(const struct flow_def *fd, void *inst, struct outflow *of,
+                       const struct wb_account *a, struct wb_env *env, int force,
+                       volatile sig_atomic_t *stop)
+{
+    char lane[FLOW_LANE_MAX];
+    int rc = flow_lane(fd->name, a, lane, sizeof lane);
+    if (rc != WB_OK)
+        return rc;
+    if (of) {
+        of->stop = stop;
+        of->flow = lane;
+        of->account = a;
+    }
+    struct feeds_client fc;
+    int orc = online(env, a, &fc);
+    int on = orc == WB_OK;
+    long long t0 = clock_mono_ms();
+    struct outflow_stats st = {0};
+    rc = fd->run(inst, env, on ? &fc : NULL, force, &st);
+    log_info("job=%s lane=%s outcome=%s files=%ld rows=%ld good=%ld rejected=%ld dup_files=%ld "
+             "feeds=%ld settled=%ld duration_ms=%lld",
+             fd->name, lane, wb_status_str(rc), st.files, st.rows, st.good, st.rejected,
+             st.dup_files, st.feeds_built, st.settled_files, clock_mono_ms() - t0);
+    if (on) {
+        feeds_client_close(&fc);
+        account_outcome(env, a, rc);
+    }
+    if (of)
+        of->flow = fd->name; /* lane is gone with this frame */
+    return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
+}
+
+/* job_fetch - the job of a flow from Amazon: its fetch hook for each seller account in turn,
+ * with that account's client (NULL offline); one failing never stops the others */
+static int job_fetch(const struct flow_def *fd, struct wb_env *env, volatile sig_atomic_t *stop)
 {
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
-    struct feeds_client fc;
-    int orc = online(env, &fc);
-    long long t0 = clock_mono_ms();
-    rc = fd->fetch(env, orc == WB_OK ? &fc : NULL);
-    log_info("job=%s outcome=%s online=%d duration_ms=%lld", fd->name, wb_status_str(rc),
-             orc == WB_OK, clock_mono_ms() - t0);
-    if (orc == WB_OK)
-        feeds_client_close(&fc);
+    for (int a = 0; a < env->cfg.naccounts && !(stop && *stop); a++) {
+        const struct wb_account *acc = &env->cfg.accounts[a];
+        struct feeds_client fc;
+        int orc = online(env, acc, &fc);
+        long long t0 = clock_mono_ms();
+        int arc = fd->fetch(env, acc, orc == WB_OK ? &fc : NULL);
+        log_info("job=%s account=%s outcome=%s online=%d duration_ms=%lld", fd->name, acc->name,
+                 wb_status_str(arc), orc == WB_OK, clock_mono_ms() - t0);
+        if (orc == WB_OK) {
+            feeds_client_close(&fc);
+            account_outcome(env, acc, arc);
+        }
+        if (arc == WB_OK && orc != WB_AGAIN)
+            arc = orc;
+        if (rc == WB_OK)
+            rc = arc; /* the first failure is the job's outcome */
+    }
     drop_ledger(env, opened);
-    return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
+    return rc;
 }
 
-/* job_flow - intake, batch, submit, poll, settle for the files of the job's flow */
+/* job_flow - intake, batch, submit, poll, settle for the files of the job's flow, one seller
+ * account after the other (each with its own client; one failing never stops the others). A
+ * flow without a pipeline (no struct outflow) runs once, with the default account's client */
 static int job_flow(const struct flow_job *j, struct wb_env *env, const char *options,
                     volatile sig_atomic_t *stop)
 {
     const struct flow_def *fd = j->flow;
     if (fd->fetch)
-        return job_fetch(fd, env);
+        return job_fetch(fd, env, stop);
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
@@ -110,43 +188,41 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
     if (rc != WB_OK)
         log_error("flow=%s event=init-failed error=\"%s\"", fd->name, buf_str(&err));
     buf_free(&err);
-    if (of)
-        of->stop = stop;
-    struct feeds_client fc;
-    int orc = rc == WB_OK ? online(env, &fc) : WB_AGAIN;
-    int on = orc == WB_OK;
     int force = options && strstr(options, "flush") != NULL;
-    long long t0 = clock_mono_ms();
-    struct outflow_stats st = {0};
-    if (rc == WB_OK)
-        rc = fd->run(inst, env, on ? &fc : NULL, force, &st);
-    log_info("job=%s outcome=%s files=%ld rows=%ld good=%ld rejected=%ld dup_files=%ld "
-             "feeds=%ld settled=%ld duration_ms=%lld",
-             fd->name, wb_status_str(rc), st.files, st.rows, st.good, st.rejected, st.dup_files,
-             st.feeds_built, st.settled_files, clock_mono_ms() - t0);
-    if (on)
-        feeds_client_close(&fc);
+    int n = rc != WB_OK ? 0 : of ? env->cfg.naccounts : 1;
+    for (int a = 0; a < n && !(stop && *stop); a++) {
+        int arc = run_account(fd, inst, of, &env->cfg.accounts[a], env, force, stop);
+        if (rc == WB_OK)
+            rc = arc; /* the first failure is the job's outcome; the other accounts go on */
+    }
     if (inst)
         fd->close(inst);
     drop_ledger(env, opened);
-    return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
+    return rc;
 }
 
-/* poll_flow - submit ready feeds of one flow, poll those in flight, settle */
-static int poll_flow(const struct flow_def *fd, struct wb_env *env, struct feeds_client *fc,
-                     int all, volatile sig_atomic_t *stop)
+/* poll_flow - submit ready feeds of one flow's lane, poll those in flight, settle */
+static int poll_flow(const struct flow_def *fd, const struct wb_account *a, struct wb_env *env,
+                     struct feeds_client *fc, int all, volatile sig_atomic_t *stop)
 {
     void *inst = NULL;
     struct outflow *of = NULL;
+    char lane[FLOW_LANE_MAX];
     struct buf err;
     buf_init(&err, 4096);
-    int rc = fd->open(env, &inst, &of, &err);
-    if (rc != WB_OK)
+    int rc = flow_lane(fd->name, a, lane, sizeof lane);
+    if (rc == WB_OK && (rc = fd->open(env, &inst, &of, &err)) != WB_OK)
         log_error("flow=%s event=init-failed error=\"%s\"", fd->name, buf_str(&err));
     buf_free(&err);
     if (rc != WB_OK)
         return rc;
+    if (!of) {
+        fd->close(inst);
+        return WB_OK;
+    }
     of->stop = stop;
+    of->flow = lane;
+    of->account = a;
     rc = feeds_submit_ready(fc, env, of);
     int prc = outflow_stopping(of) ? WB_OK : feeds_poll(fc, env, of, all);
     if (rc == WB_OK)
@@ -159,7 +235,8 @@ static int poll_flow(const struct flow_def *fd, struct wb_env *env, struct feeds
     return rc;
 }
 
-/* job_feeds_poll - submit ready feeds and poll those in flight, for every flow */
+/* job_feeds_poll - submit ready feeds and poll those in flight, for every flow of every seller
+ * account (each with its own client; one account failing never stops the others) */
 static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const char *options,
                           volatile sig_atomic_t *stop)
 {
@@ -167,22 +244,29 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
-    struct feeds_client fc;
-    int orc = online(env, &fc);
-    if (orc != WB_OK && orc != WB_AGAIN)
-        rc = orc;
-    if (orc == WB_OK) {
-        int all = options && strstr(options, "now") != NULL;
-        size_t n;
-        const struct flow_def *t = flows(&n);
+    int all = options && strstr(options, "now") != NULL;
+    size_t n;
+    const struct flow_def *t = flows(&n);
+    for (int a = 0; a < env->cfg.naccounts && !(stop && *stop); a++) {
+        const struct wb_account *acc = &env->cfg.accounts[a];
+        struct feeds_client fc;
+        int orc = online(env, acc, &fc);
+        if (orc != WB_OK && orc != WB_AGAIN && rc == WB_OK)
+            rc = orc;
+        if (orc != WB_OK)
+            continue;
+        int arc = WB_OK;
         for (size_t i = 0; i < n; i++) {
             if (t[i].direction != FLOW_TO_AMAZON)
                 continue;
-            int frc = poll_flow(&t[i], env, &fc, all, stop);
-            if (rc == WB_OK)
-                rc = frc;
+            int frc = poll_flow(&t[i], acc, env, &fc, all, stop);
+            if (arc == WB_OK)
+                arc = frc;
         }
         feeds_client_close(&fc);
+        account_outcome(env, acc, arc);
+        if (rc == WB_OK)
+            rc = arc;
     }
     drop_ledger(env, opened);
     return rc;
@@ -353,12 +437,20 @@ int flow_job_when(struct wb_env *env, const struct flow_job *j, time_t now, time
         return rc;
     }
     if (j->flow && j->flow->direction == FLOW_TO_AMAZON) {
-        long count;
-        time_t oldest;
-        int rc = ledger_pending_stats(env->ledger, j->flow->name, &count, &oldest);
-        if (rc == WB_OK && count)
-            *when = oldest + env->cfg.batch_window_seconds;
-        return rc;
+        for (int a = 0; a < env->cfg.naccounts; a++) { /* the earliest of its lanes */
+            long count;
+            time_t oldest;
+            char lane[FLOW_LANE_MAX];
+            int rc = flow_lane(j->flow->name, &env->cfg.accounts[a], lane, sizeof lane);
+            if (rc == WB_OK)
+                rc = ledger_pending_stats(env->ledger, lane, &count, &oldest);
+            if (rc != WB_OK)
+                return rc;
+            time_t t = oldest + env->cfg.batch_window_seconds;
+            if (count && (!*when || t < *when))
+                *when = t;
+        }
+        return WB_OK;
     }
     return WB_OK;
 }

@@ -20,6 +20,7 @@
 #include "core/strutil.h"
 #include "core/wb.h"
 #include "flows/cells.h"
+#include "flows/flow.h"
 #include "flows/outflow.h"
 #include "flows/rejects.h"
 #include "layout/layout.h"
@@ -901,7 +902,7 @@ int outflow_build(const struct outflow *of, const struct wb_config *cfg, struct 
     if (rc != WB_OK)
         return rc;
     for (size_t i = 0; i < nf && rc == WB_OK; i++)
-        if (strcmp(fv[i].flow, of->flow) == 0) {
+        if (flow_lane_is(of->flow, fv[i].flow, fv[i].account)) {
             int r = render_feed(of, sp, lg, xc, &fv[i]);
             rc = ledger_feed_put(lg, &fv[i]);
             if (r != WB_OK && r != WB_PERMFAIL && rc == WB_OK)

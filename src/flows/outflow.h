@@ -52,7 +52,12 @@ struct outflow_refusals {
 };
 
 struct outflow {
+    /* flow - the lane the pipeline works on (flows/flow.h flow_lane): the flow's name for the
+     * default seller account, ACCOUNT/FLOW for a named one; spool and ledger take it as it is */
     const char *flow;
+    /* account - the seller account of the lane (NULL: the default one): its merchant_id renders
+     * the feeds, its credentials submit them */
+    const struct wb_account *account;
     const char *feed_type;
     const char *content_type;
     int priority; /* 0 = tracking (first when quota is short) */

@@ -35,7 +35,6 @@
 #include "layout/layout.h"
 #include "maps/glmap.h"
 #include "maps/strmap.h"
-#include "net/lwa.h"
 #include "net/spapi.h"
 #include "spool/ledger.h"
 
@@ -284,30 +283,6 @@ out_free:
     return rc;
 }
 
-/* account_api - an SP-API session for a named account's credentials and endpoints (the
- * default account's is the job's); NULL, logged, when it cannot be opened */
-static struct spapi *account_api(const struct wb_env *env, const struct wb_account *acc)
-{
-    struct wb_config c = env->cfg; /* a view: the account's endpoints, nothing owned */
-    c.sp_api_endpoint = acc->sp_api_endpoint;
-    c.lwa_endpoint = acc->lwa_endpoint;
-    c.marketplace_ids = acc->marketplace_ids;
-    struct lwa_creds creds;
-    struct spapi *api = NULL;
-    struct buf err;
-    buf_init(&err, 2048);
-    int rc = lwa_creds_load(acc->credentials, &creds, &err);
-    if (rc == WB_OK) {
-        rc = spapi_open(&api, &c, &creds, &err);
-        lwa_creds_free(&creds);
-    }
-    if (rc != WB_OK)
-        log_warn("account=%s flow=" FLOW " event=offline status=%s reason=\"%s\"", acc->name,
-                 wb_status_str(rc), buf_str(&err));
-    buf_free(&err);
-    return rc == WB_OK ? api : NULL;
-}
-
 /* run_lane - one account: recovery, new reports (api NULL: none), then in/ */
 static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_account *acc,
                     const char *currency, struct spapi *api)
@@ -351,32 +326,19 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_
     return rc == WB_OK ? frc : rc;
 }
 
-/* settlement_flow_fetch - the settlements job (see the file comment) */
-int settlement_flow_fetch(struct wb_env *env, struct feeds_client *fc)
+/* settlement_flow_fetch - the settlements job for seller account a (see the file comment) */
+int settlement_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc)
 {
     struct glmap *gl = NULL;
     struct buf err;
     buf_init(&err, 64 * 1024);
-    int tmp = WB_OK, rc = glmap_load(env->cfg.gl_map, &gl, &err);
+    int rc = glmap_load(env->cfg.gl_map, &gl, &err);
     if (rc != WB_OK)
         log_error("flow=" FLOW " event=gl-map-failed error=\"%s\"", buf_str(&err));
     buf_free(&err);
-    for (int a = 0; rc == WB_OK && a < env->cfg.naccounts; a++) {
-        const struct wb_account *acc = &env->cfg.accounts[a];
-        struct spapi *own = fc && a > 0 ? account_api(env, acc) : NULL;
-        struct spapi *api = a == 0 && fc ? fc->api : own;
-        const char *cur = acc->currency && *acc->currency ? acc->currency : NULL;
-        int arc = run_lane(env, gl, a ? acc : NULL, cur, api);
-        if (own)
-            spapi_close(own);
-        if (arc != WB_OK)
-            log_warn("account=%s flow=" FLOW " event=lane-failed status=%s", acc->name,
-                     wb_status_str(arc));
-        if (arc == WB_TEMPFAIL && tmp == WB_OK)
-            tmp = arc; /* the other accounts go on; the job reports it */
-        else if (arc != WB_OK && arc != WB_TEMPFAIL)
-            rc = arc;
-    }
+    const char *cur = a->currency && *a->currency ? a->currency : NULL;
+    if (rc == WB_OK)
+        rc = run_lane(env, gl, a, cur, fc ? fc->api : NULL);
     glmap_free(gl);
-    return rc == WB_OK ? tmp : rc;
+    return rc;
 }

@@ -50,7 +50,6 @@ static const char schema[] =
     " state INTEGER NOT NULL, payload TEXT, group_key TEXT, raw TEXT, feed_id INTEGER,"
     " message_id INTEGER, reject_code TEXT, reject_reason TEXT, warning TEXT,"
     " attempts INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS rows_live ON rows(flow, key) WHERE state != 4;"
     "CREATE INDEX IF NOT EXISTS rows_pending ON rows(flow, state, group_key, id);"
     "CREATE INDEX IF NOT EXISTS rows_feed ON rows(feed_id, message_id);"
     "CREATE INDEX IF NOT EXISTS rows_file ON rows(file_id, state, lineno);"
@@ -77,7 +76,17 @@ static const struct {
     const char *table, *column, *decl;
 } added_columns[] = {
     {"feeds", "create_at", "INTEGER NOT NULL DEFAULT -1"},
+    {"files", "account", "TEXT NOT NULL DEFAULT ''"}, /* '' = the default seller account */
+    {"rows", "account", "TEXT NOT NULL DEFAULT ''"},
+    {"feeds", "account", "TEXT NOT NULL DEFAULT ''"},
 };
+
+/* what needs the added columns, made after them in one immediate transaction: a business key
+ * is live once per flow AND seller account (the index of older ledgers, per flow, goes) */
+static const char late_schema[] =
+    "DROP INDEX IF EXISTS rows_live;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS rows_live_account ON rows(flow, account, key)"
+    " WHERE state != 4;";
 
 /* has_column - 1 if table has column */
 static int has_column(struct ledger *l, const char *table, const char *column)
@@ -105,6 +114,20 @@ static int add_columns(struct ledger *l)
             return rc;
     }
     return SQLITE_OK;
+}
+
+/* late_indexes - late_schema in one immediate transaction */
+static int late_indexes(struct ledger *l)
+{
+    int rc = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_exec(l->db, late_schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(l->db))
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 /* no_space - log a full disk under the ledger and return WB_NOSPACE */
@@ -232,6 +255,20 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* bind_lane - bind a lane ("FLOW" or "ACCOUNT/FLOW") as its flow at i_flow and its account at
+ * i_acct ('' for the default account, whose lane is the flow alone) */
+static void bind_lane(sqlite3_stmt *st, int i_flow, int i_acct, const char *lane)
+{
+    const char *slash = lane ? strchr(lane, '/') : NULL;
+    if (!slash) {
+        bind_text(st, i_flow, lane);
+        sqlite3_bind_text(st, i_acct, "", 0, SQLITE_STATIC);
+        return;
+    }
+    sqlite3_bind_text(st, i_flow, slash + 1, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, i_acct, lane, (int)(slash - lane), SQLITE_TRANSIENT);
+}
+
 /* col_copy - copy a text column into a fixed field */
 static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
 {
@@ -310,6 +347,8 @@ enum wb_status ledger_open(struct ledger **out, const char *path)
     }
     if (rc == SQLITE_OK)
         rc = add_columns(l);
+    if (rc == SQLITE_OK)
+        rc = late_indexes(l);
     if (rc != SQLITE_OK) {
         int st = map_rc(l, rc);
         if (st == WB_OK)
@@ -384,7 +423,8 @@ void ledger_rollback(struct ledger *l)
 
 /* ---- files ---- */
 
-/* read_file_row - fill a ledger_file from columns id,flow,name,digest,state,created,layout */
+/* read_file_row - fill a ledger_file from columns id,flow,name,digest,state,created,layout,
+ * account */
 static void read_file_row(sqlite3_stmt *st, struct ledger_file *f)
 {
     memset(f, 0, sizeof *f);
@@ -395,6 +435,7 @@ static void read_file_row(sqlite3_stmt *st, struct ledger_file *f)
     f->state = sqlite3_column_int(st, 4);
     f->created = (time_t)sqlite3_column_int64(st, 5);
     col_copy(st, 6, f->layout, sizeof f->layout);
+    col_copy(st, 7, f->account, sizeof f->account);
 }
 
 /* file_step - the one file a bound query finds (WB_NOTFOUND if none); finishes st */
@@ -419,7 +460,7 @@ static int file_query(struct ledger *l, const char *sql, const char *a, const ch
     if (!st)
         return WB_IOERR;
     if (a) {
-        bind_text(st, 1, a);
+        bind_lane(st, 1, 3, a);
         bind_text(st, 2, b);
     } else {
         sqlite3_bind_int64(st, 1, id);
@@ -427,13 +468,15 @@ static int file_query(struct ledger *l, const char *sql, const char *a, const ch
     return file_step(l, st, out);
 }
 
-static const char sql_file_digest[] =
-    "SELECT id,flow,name,digest,state,created,layout FROM files WHERE flow=?1 AND digest=?2"
-    " AND state IN (2,3) ORDER BY id DESC LIMIT 1";
-static const char sql_file_name[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
-                                    " WHERE flow=?1 AND name=?2 ORDER BY id DESC LIMIT 1";
+static const char sql_file_digest[] = "SELECT id,flow,name,digest,state,created,layout,account "
+                                      "FROM files WHERE flow=?1 AND account=?3"
+                                      " AND digest=?2"
+                                      " AND state IN (2,3) ORDER BY id DESC LIMIT 1";
+static const char sql_file_name[] =
+    "SELECT id,flow,name,digest,state,created,layout,account FROM files"
+    " WHERE flow=?1 AND account=?3 AND name=?2 ORDER BY id DESC LIMIT 1";
 static const char sql_file_id[] =
-    "SELECT id,flow,name,digest,state,created,layout FROM files WHERE id=?1";
+    "SELECT id,flow,name,digest,state,created,layout,account FROM files WHERE id=?1";
 
 /* ledger_file_by_digest - a file already parsed or done with this content */
 enum wb_status ledger_file_by_digest(struct ledger *l, const char *flow, const char *digest,
@@ -459,12 +502,13 @@ enum wb_status ledger_file_get(struct ledger *l, long long id, struct ledger_fil
 enum wb_status ledger_file_by_identity(struct ledger *l, const char *flow, const char *name,
                                        const char *digest, struct ledger_file *out)
 {
-    static const char sql[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
-                              " WHERE flow=?1 AND name=?2 AND digest=?3 ORDER BY id DESC LIMIT 1";
+    static const char sql[] = "SELECT id,flow,name,digest,state,created,layout,account FROM files"
+                              " WHERE flow=?1 AND account=?4 AND name=?2 AND digest=?3"
+                              " ORDER BY id DESC LIMIT 1";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 4, flow);
     bind_text(st, 2, name);
     bind_text(st, 3, digest);
     return file_step(l, st, out);
@@ -474,12 +518,13 @@ enum wb_status ledger_file_by_identity(struct ledger *l, const char *flow, const
 enum wb_status ledger_file_before(struct ledger *l, const char *flow, const char *name,
                                   long long before_id, struct ledger_file *out)
 {
-    static const char sql[] = "SELECT id,flow,name,digest,state,created,layout FROM files"
-                              " WHERE flow=?1 AND name=?2 AND id<?3 ORDER BY id DESC LIMIT 1";
+    static const char sql[] = "SELECT id,flow,name,digest,state,created,layout,account FROM files"
+                              " WHERE flow=?1 AND account=?4 AND name=?2 AND id<?3"
+                              " ORDER BY id DESC LIMIT 1";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 4, flow);
     bind_text(st, 2, name);
     sqlite3_bind_int64(st, 3, before_id);
     return file_step(l, st, out);
@@ -507,12 +552,12 @@ enum wb_status ledger_file_has_line(struct ledger *l, long long file_id, long li
 enum wb_status ledger_file_add(struct ledger *l, const char *flow, const char *name,
                                const char *digest, long long *id)
 {
-    static const char sql[] = "INSERT INTO files(flow,name,digest,state,created,updated)"
-                              " VALUES(?1,?2,?3,1,?4,?4)";
+    static const char sql[] = "INSERT INTO files(flow,name,digest,state,created,updated,account)"
+                              " VALUES(?1,?2,?3,1,?4,?4,?5)";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 5, flow);
     bind_text(st, 2, name);
     bind_text(st, 3, digest);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
@@ -632,13 +677,14 @@ static void read_id(sqlite3_stmt *st, void *dst)
 enum wb_status ledger_files_in_state(struct ledger *l, const char *flow, int state, long long **ids,
                                      size_t *n)
 {
-    static const char sql[] = "SELECT id FROM files WHERE flow=?1 AND state=?2 ORDER BY id";
+    static const char sql[] = "SELECT id FROM files WHERE flow=?1 AND account=?3 AND state=?2"
+                              " ORDER BY id";
     sqlite3_stmt *st = prep(l, sql);
     *ids = NULL;
     *n = 0;
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 3, flow);
     sqlite3_bind_int(st, 2, state);
     void *v;
     int rc = collect(l, st, sizeof **ids, read_id, &v, n);
@@ -654,11 +700,12 @@ enum wb_status ledger_rows_prefix_state(struct ledger *l, const char *flow, cons
                                         int *state)
 {
     static const char sql[] = "SELECT max(CASE WHEN state=4 THEN 0 ELSE state END), count(*)"
-                              " FROM rows WHERE flow=?1 AND substr(key,1,length(?2))=?2";
+                              " FROM rows WHERE flow=?1 AND account=?3"
+                              " AND substr(key,1,length(?2))=?2";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 3, flow);
     bind_text(st, 2, prefix);
     int rc = sqlite3_step(st), res = WB_NOTFOUND;
     if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0) {
@@ -679,11 +726,11 @@ enum wb_status ledger_row_find(struct ledger *l, const char *flow, const char *k
 {
     static const char sql[] =
         "SELECT id,file_id,lineno,state,key,feed_id,message_id,reject_code,reject_reason,warning"
-        " FROM rows WHERE flow=?1 AND key=?2 AND state!=4 LIMIT 1";
+        " FROM rows WHERE flow=?1 AND account=?3 AND key=?2 AND state!=4 LIMIT 1";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 3, flow);
     bind_text(st, 2, key);
     int rc = sqlite3_step(st), res = WB_NOTFOUND;
     if (rc == SQLITE_ROW) {
@@ -712,13 +759,13 @@ enum wb_status ledger_row_add(struct ledger *l, long long file_id, const char *f
                               const char *group_key, const char *raw, long long *id)
 {
     static const char sql[] =
-        "INSERT INTO rows(file_id,flow,key,lineno,state,payload,group_key,raw,created,updated)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)";
+        "INSERT INTO rows(file_id,flow,key,lineno,state,payload,group_key,raw,created,updated,"
+        "account) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9,?10)";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
     sqlite3_bind_int64(st, 1, file_id);
-    bind_text(st, 2, flow);
+    bind_lane(st, 2, 10, flow);
     bind_text(st, 3, key);
     sqlite3_bind_int64(st, 4, lineno);
     sqlite3_bind_int(st, 5, state);
@@ -836,11 +883,12 @@ static int iterate_rows(struct ledger *l, sqlite3_stmt *st, ledger_row_cb cb, vo
 enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
                                    void *arg)
 {
-    static const char sql[] = ROW_COLS "WHERE flow=?1 AND state=1 ORDER BY group_key, id LIMIT ?2";
+    static const char sql[] = ROW_COLS "WHERE flow=?1 AND account=?3 AND state=1"
+                                       " ORDER BY group_key, id LIMIT ?2";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 3, flow);
     sqlite3_bind_int64(st, 2, max);
     return iterate_rows(l, st, cb, arg);
 }
@@ -873,11 +921,12 @@ enum wb_status ledger_rows_of_file(struct ledger *l, long long file_id, int stat
 /* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
 enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest)
 {
-    static const char sql[] = "SELECT count(*), min(created) FROM rows WHERE flow=?1 AND state=1";
+    static const char sql[] = "SELECT count(*), min(created) FROM rows WHERE flow=?1"
+                              " AND account=?2 AND state=1";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 2, flow);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *count = (long)sqlite3_column_int64(st, 0);
@@ -890,12 +939,13 @@ enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *co
 /* ledger_row_counts - rows of a flow by state */
 enum wb_status ledger_row_counts(struct ledger *l, const char *flow, long counts[5])
 {
-    static const char sql[] = "SELECT state, count(*) FROM rows WHERE flow=?1 GROUP BY state";
+    static const char sql[] = "SELECT state, count(*) FROM rows WHERE flow=?1 AND account=?2"
+                              " GROUP BY state";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
     memset(counts, 0, 5 * sizeof counts[0]);
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 2, flow);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int s = sqlite3_column_int(st, 0);
@@ -911,7 +961,7 @@ enum wb_status ledger_row_counts(struct ledger *l, const char *flow, long counts
 #define FEED_COLS                                                                                  \
     "SELECT id,flow,feed_type,state,priority,doc_name,amazon_doc_id,amazon_feed_id,"               \
     "result_doc_id,report_name,last_error,created,intent_at,submitted,next_poll,polls,attempts,"   \
-    "messages,alerted,create_at FROM feeds "
+    "messages,alerted,create_at,account FROM feeds "
 
 /* read_feed - fill a ledger_feed from FEED_COLS */
 static void read_feed(sqlite3_stmt *st, void *dst)
@@ -938,18 +988,19 @@ static void read_feed(sqlite3_stmt *st, void *dst)
     f->messages = (long)sqlite3_column_int64(st, 17);
     f->alerted = sqlite3_column_int(st, 18);
     f->create_at = (time_t)sqlite3_column_int64(st, 19);
+    col_copy(st, 20, f->account, sizeof f->account);
 }
 
 /* ledger_feed_create - a new feed record in state BUILDING */
 enum wb_status ledger_feed_create(struct ledger *l, const char *flow, const char *feed_type,
                                   int priority, long long *id)
 {
-    static const char sql[] = "INSERT INTO feeds(flow,feed_type,state,priority,created)"
-                              " VALUES(?1,?2,1,?3,?4)";
+    static const char sql[] = "INSERT INTO feeds(flow,feed_type,state,priority,created,account)"
+                              " VALUES(?1,?2,1,?3,?4,?5)";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
-    bind_text(st, 1, flow);
+    bind_lane(st, 1, 5, flow);
     bind_text(st, 2, feed_type);
     sqlite3_bind_int(st, 3, priority);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());

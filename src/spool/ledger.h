@@ -3,8 +3,13 @@
  * ledger*.c; nothing above spool/ sees SQLite (a PostgreSQL back end is a
  * second file behind this header).
  *
- * Tables: files (by digest), rows (by flow + business key), feeds, feed
+ * Tables: files (by digest), rows (by flow + seller account + business key), feeds, feed
  * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts.
+ *
+ * Seller accounts: files, rows and feeds carry an `account` column ('' = the default account).
+ * Functions take a lane where they take a flow ("FLOW" for the default account, "ACCOUNT/FLOW"
+ * for a named one: flows/flow.h flow_lane) and find only that account's records: a business
+ * key of one seller never blocks another's.
  *
  * Row states:  pending -> queued(feed_id, message_id) -> confirmed | rejected
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
@@ -48,6 +53,7 @@ const char *ledger_file_state_name(int state);
 struct ledger_file {
     long long id;
     char flow[32];
+    char account[32]; /* '' = the default account */
     char name[256];
     char digest[65];
     char layout[64];
@@ -172,6 +178,7 @@ const char *ledger_feed_state_name(int state);
 struct ledger_feed {
     long long id;
     char flow[32];
+    char account[32]; /* '' = the default account: its rows are that account's */
     char feed_type[64];
     int state;
     int priority; /* lower goes first: 0 tracking, 1 acks, 2 inventory */

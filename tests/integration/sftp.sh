@@ -8,7 +8,8 @@
 # through the control script written here (stop = kill -9 the daemon and its
 # sessions, start, rekey = new host key, restore = original host key). Then
 # the same through the command line: `check`, `run --once sftp-pull` and
-# `run --once sftp-push` with remote.NAME.* settings, and a changed host key.
+# `run --once sftp-push` with remote.NAME.* settings, a remote of a seller account pulling
+# into its lane (in/ACCOUNT/FLOW/), and a changed host key.
 # Exit 0 pass, 77 skip (last line says why), anything else fail. Every
 # process started here is killed on exit.
 set -u
@@ -139,7 +140,7 @@ bad() {
     exit 1
 }
 W=$D/wb
-mkdir -p "$D/export" "$D/export/archive" "$D/import"
+mkdir -p "$D/export" "$D/export/archive" "$D/import" "$D/export-acme"
 wb_make_config "$W" \
     "remote.wms.host = 127.0.0.1" "remote.wms.port = $PORT" "remote.wms.user = $(id -un)" \
     "remote.wms.identity = $D/userkey" "remote.wms.known_hosts = $D/known_hosts" \
@@ -149,7 +150,12 @@ wb_make_config "$W" \
     "remote.wmsout.host = 127.0.0.1" "remote.wmsout.port = $PORT" \
     "remote.wmsout.user = $(id -un)" "remote.wmsout.identity = $D/userkey" \
     "remote.wmsout.known_hosts = $D/known_hosts" "remote.wmsout.remote_dir = $D/import" \
-    "remote.wmsout.flow = dispatch" "remote.wmsout.direction = push"
+    "remote.wmsout.flow = dispatch" "remote.wmsout.direction = push" \
+    "account.acme.merchant_id = A2ACMESELLER" \
+    "remote.acme.host = 127.0.0.1" "remote.acme.port = $PORT" "remote.acme.user = $(id -un)" \
+    "remote.acme.identity = $D/userkey" "remote.acme.known_hosts = $D/known_hosts" \
+    "remote.acme.remote_dir = $D/export-acme" "remote.acme.flow = dispatch" \
+    "remote.acme.account = acme" "remote.acme.min_age = 0"
 "$WB_BIN" -c "$WB_CONF" check >"$D/check.out" 2>&1 || bad "check failed: $(cat "$D/check.out")"
 grep -q "wms" "$D/check.out" || bad "check does not report the remote: $(cat "$D/check.out")"
 for i in 1 2 3; do
@@ -181,11 +187,19 @@ mv "$W/spool/out/dispatch/.ack.tmp" "$W/spool/out/dispatch/ack-1.csv"
 find "$W/spool/sent" -name ack-1.csv | grep -q . || bad "pushed file not moved to sent/"
 ls -a "$D/import" | grep -q '^\.' && [ -n "$(ls -A "$D/import" | grep -v '^ack-1.csv$')" ] &&
     bad "temp file left on the server: $(ls -A "$D/import")"
+# a remote of seller account acme pulls into acme's lane, in/acme/dispatch/
+wb_gen_dispatch "$D/export-acme/.tmp-a" 5 61 0
+mv "$D/export-acme/.tmp-a" "$D/export-acme/acme-1.csv"
+"$WB_BIN" -c "$WB_CONF" run --once sftp-pull --options acme >>"$D/wb.log" 2>&1 ||
+    bad "sftp-pull of acme's remote failed"
+[ -f "$W/spool/in/acme/dispatch/acme-1.csv" ] || bad "acme's file is not in in/acme/dispatch/"
+[ -z "$(ls "$W/spool/in/dispatch" | grep '^acme-')" ] || bad "acme's file landed in in/dispatch/"
 # a changed host key is refused by check, in one line
 sh "$D/ctl.sh" rekey || bad "rekey failed"
 "$WB_BIN" -c "$WB_CONF" check >"$D/check2.out" 2>&1 && bad "check passed with a changed host key"
 grep -i "host key" "$D/check2.out" | head -n 2
 grep -qi "host key" "$D/check2.out" || bad "check does not name the host key: $(cat "$D/check2.out")"
 sh "$D/ctl.sh" restore || bad "restore failed"
-echo "command line: check, 3 files pulled and archived, temp name left, push to the WMS and sent/"
+echo "command line: check, 3 files pulled and archived, temp name left, push to the WMS and sent/," \
+    "a seller account's remote pulls into its lane"
 exit 0

@@ -490,6 +490,7 @@ class Sim:
         # sellers: one refresh token each (--seller TOKEN=SELLER_ID); the
         # --refresh-token one is seller "default". A revoked refresh token
         # gets invalid_grant, and the access tokens it gave are refused.
+        # getFeeds lists only the feeds of the calling token's seller.
         self.sellers = {args.refresh_token: "default"}
         for sv in args.seller:
             rt, _, sid = sv.partition("=")
@@ -2033,13 +2034,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 200, sim.feed_json(f, time.time())
 
     def op_getFeeds(self, m, q, body):
-        """op_getFeeds - feeds filtered by type, status, marketplace, time."""
+        """op_getFeeds - feeds filtered by type, status, marketplace, time;
+        like Amazon, only the calling seller's (the seller of the access
+        token that created them)."""
         sim = self.server.sim
         with sim.lock:
             now = time.time()
             lag = sim.faults["list_lag_seconds"]
+            me = sim.token_seller.get(self.headers.get("x-amz-access-token"))
             objs = [sim.feeds[i] for i in sim.feed_order
-                    if now - sim.feeds[i]["created"] >= lag]
+                    if now - sim.feeds[i]["created"] >= lag
+                    and sim.feeds[i].get("token_seller") == me]
             out, nxt = list_filtered(objs, q, "feedTypes", "feedType",
                                      sim.feed_json, now,
                                      sim.faults["clock_skew_seconds"])

@@ -3,7 +3,7 @@
  * claim/finish/reject/requeue, refusal of unsafe names and symlinks,
  * digest dedupe, business-key uniqueness, feed assignment and release, the
  * pending-row query (pending rows only, never rows already in a feed), the
- * read-only ledger of the operators' commands.
+ * read-only ledger of the operators' commands, seller accounts in the ledger.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "core/fsutil.h"
 #include "core/wb.h"
@@ -364,6 +366,78 @@ static void test_readonly_open(void **state)
     ledger_close(l);
 }
 
+/* test_accounts - files, rows and feeds carry their seller account; a business key is live once
+ * per flow AND account; a ledger made before accounts (its key index per flow only) gets the
+ * column and the per-account index when opened, its rows the default account's */
+static void test_accounts(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/old.db", root);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE files(id INTEGER PRIMARY KEY, flow TEXT NOT NULL, name TEXT NOT"
+                     " NULL, digest TEXT NOT NULL, state INTEGER NOT NULL, layout TEXT, header"
+                     " TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+                     "CREATE TABLE rows(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL"
+                     " REFERENCES files(id), flow TEXT NOT NULL, key TEXT NOT NULL, lineno"
+                     " INTEGER, state INTEGER NOT NULL, payload TEXT, group_key TEXT, raw TEXT,"
+                     " feed_id INTEGER, message_id INTEGER, reject_code TEXT, reject_reason TEXT,"
+                     " warning TEXT, attempts INTEGER NOT NULL DEFAULT 0, created INTEGER NOT"
+                     " NULL, updated INTEGER NOT NULL);"
+                     "CREATE UNIQUE INDEX rows_live ON rows(flow, key) WHERE state != 4;"
+                     "INSERT INTO files VALUES(1,'dispatch','a.csv','d1',2,NULL,NULL,1,1);"
+                     "INSERT INTO rows(file_id,flow,key,state,created,updated)"
+                     " VALUES(1,'dispatch','k1',1,1,1);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    struct ledger *l;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    struct ledger_row r;
+    struct ledger_file f;
+    assert_int_equal(ledger_row_find(l, "dispatch", "k1", &r), WB_OK); /* the default account's */
+    assert_int_equal(ledger_row_find(l, "acme/dispatch", "k1", &r), WB_NOTFOUND);
+    long long fid, rid, feed;
+    assert_int_equal(ledger_begin(l), WB_OK);
+    assert_int_equal(ledger_file_add(l, "acme/dispatch", "a.csv", "d1", &fid), WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "acme/dispatch", "k1", 2, LR_PENDING, "p", "g", "r", &rid),
+        WB_OK); /* another seller's same key */
+    assert_int_equal(
+        ledger_row_add(l, fid, "acme/dispatch", "k1", 3, LR_PENDING, "p", "g", "r", NULL),
+        WB_EXISTS); /* but once per account */
+    assert_int_equal(ledger_row_add(l, 1, "dispatch", "k1", 3, LR_PENDING, "p", "g", "r", NULL),
+                     WB_EXISTS);
+    assert_int_equal(ledger_file_set_state(l, fid, LF_PARSED), WB_OK);
+    assert_int_equal(ledger_commit(l), WB_OK);
+    assert_int_equal(ledger_row_find(l, "acme/dispatch", "k1", &r), WB_OK);
+    assert_int_equal(r.id, rid);
+    assert_int_equal(ledger_file_by_digest(l, "acme/dispatch", "d1", &f), WB_OK);
+    assert_int_equal(f.id, fid);
+    assert_string_equal(f.account, "acme");
+    assert_string_equal(f.flow, "dispatch");
+    assert_int_equal(ledger_file_by_digest(l, "dispatch", "d1", &f), WB_OK);
+    assert_int_equal(f.id, 1);
+    assert_string_equal(f.account, "");
+    assert_int_equal(ledger_file_by_name(l, "beta/dispatch", "a.csv", &f), WB_NOTFOUND);
+    long counts[5];
+    assert_int_equal(ledger_row_counts(l, "acme/dispatch", counts), WB_OK);
+    assert_int_equal(counts[LR_PENDING], 1);
+    long cnt = 0;
+    assert_int_equal(ledger_rows_pending(l, "beta/dispatch", 100, count_cb, &cnt), WB_OK);
+    assert_int_equal(cnt, 0);
+    assert_int_equal(
+        ledger_feed_create(l, "acme/dispatch", "POST_ORDER_FULFILLMENT_DATA", 0, &feed), WB_OK);
+    struct ledger_feed fd;
+    assert_int_equal(ledger_feed_get(l, feed, &fd), WB_OK);
+    assert_string_equal(fd.account, "acme");
+    assert_string_equal(fd.flow, "dispatch");
+    ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pending_excludes_feed_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
