@@ -18,8 +18,9 @@
 # rows and must agree (messages, rejects, and the feed text). Targets print
 # PASS or FAIL; the exit status is 0 unless a program crashed or the outputs
 # disagree. Paths must not contain spaces. Owns bench/ except
+# bench/inventory.sh (the inventory benchmark, run after this one) and
 # bench/api_calls.sh, which runs last when present (WB_BENCH_SKIP_API=1 skips
-# it, for quick runs).
+# it, for quick runs); the measuring helpers are in bench/lib.sh.
 set -u
 BUILD=${1:?usage: sh bench/run.sh BUILD_DIR}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,36 +70,7 @@ gen() {
     echo "$f"
 }
 
-# field KEY LINE - value of KEY= in a measure.py line
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# measure LABEL INPUT CMD... - one run, its exit status checked; sets M
-measure() {
-    label=$1 input=$2
-    shift 2
-    M=$($MEASURE 1 "$input" /dev/null -- "$@" 2>"$OUT/$label.err") ||
-        die "$label: measuring failed"
-    rc=$(field rc "$M")
-    case $rc in
-    0 | 65) ;;
-    *) cat "$OUT/$label.err" >&2; die "$label: exit status $rc" ;;
-    esac
-}
-
-# best OLD NEW - the better of two measure lines: least CPU and wall, largest peak RSS
-best() {
-    [ -z "$1" ] && { echo "$2"; return; }
-    awk -v a="$1" -v b="$2" 'function get(line, k,   n, i, f, kv) {
-            n = split(line, f, " ")
-            for (i = 1; i <= n; i++) { split(f[i], kv, "="); if (kv[1] == k) return kv[2] }
-            return "" }
-        BEGIN {
-            c = get(a, "cpu") + 0; d = get(b, "cpu") + 0
-            w = get(a, "wall") + 0; x = get(b, "wall") + 0
-            r = get(a, "rss_kb") + 0; q = get(b, "rss_kb") + 0
-            printf "wall=%.3f cpu=%.3f rss_kb=%d rc=%s%s\n", (x < w ? x : w), (d < c ? d : c),
-                (q > r ? q : r), get(b, "rc"), get(b, "approx") != "" ? " approx=1" : "" }'
-}
+. "$ROOT/bench/lib.sh"
 
 # 1. the baseline does the same work: compare on a sample with bad rows
 sample=$(gen 20000 3)
@@ -148,13 +120,6 @@ printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
 [ -n "$(field approx "$ours")" ] &&
     echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
 
-# verdict LABEL VALUE OP LIMIT - one target line
-verdict() {
-    awk -v l="$1" -v v="$2" -v op="$3" -v lim="$4" -v unit="$5" 'BEGIN {
-        ok = (op == ">=") ? v >= lim : (op == "<=") ? v <= lim : v < lim
-        printf "  %-28s %10.2f%s  target %s %s%s  %s\n", l, v, unit, op, lim, unit,
-            ok ? "PASS" : "FAIL" }'
-}
 echo "targets:"
 verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x
 verdict "ours / floor (CPU)" "$(awk -v a="$oc" -v b="$fc" 'BEGIN{print (b>0)?a/b:0}')" "<=" 2 x
@@ -162,6 +127,11 @@ verdict "peak RSS at $SMALL rows" "$(awk -v k="$(field rss_kb "$oursmall")" 'BEG
     "<" 16 " MiB"
 verdict "peak RSS at $ROWS rows" "$(awk -v k="$(field rss_kb "$ours")" 'BEGIN{print k/1024}')" \
     "<" 16 " MiB"
+
+if [ -f "$ROOT/bench/inventory.sh" ]; then
+    echo "inventory:"
+    sh "$ROOT/bench/inventory.sh" "$BUILD" || die "bench/inventory.sh failed"
+fi
 
 if [ -f "$ROOT/bench/api_calls.sh" ] && [ -z "${WB_BENCH_SKIP_API:-}" ]; then
     echo "api calls:"

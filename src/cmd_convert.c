@@ -1,7 +1,8 @@
 /*
- * cmd_convert.c - `wmsbridge convert FLOW`: stdin CSV -> stdout feed XML
- * through the flow table's convert hook (a flow without one does not convert),
- * rejects to --rejects. No spool, no ledger, no network. Exit 0 when every
+ * cmd_convert.c - `wmsbridge convert FLOW`: stdin CSV -> stdout feed (XML or
+ * JSON, the flow's) through the flow table's convert hook (a flow without one
+ * does not convert), rejects to --rejects. The maps given are loaded here;
+ * the flow's convert_check says which it needs. No spool, no ledger, no network. Exit 0 when every
  * row converted, 65 when rows were rejected (the feed holds the good ones),
  * 66 when the input is unreadable, 78 for bad layout/maps, 64 for usage.
  * A flow from Amazon converts through its convert_doc hook instead: stdin
@@ -22,11 +23,13 @@
 #include "flows/flow.h"
 #include "layout/layout.h"
 #include "maps/carriercodes.h"
+#include "maps/buffers.h"
 #include "maps/carriers.h"
 #include "maps/skus.h"
+#include "maps/stockstates.h"
 
 struct conv_args {
-    const char *layout, *carriers, *codes, *skus, *rejects, *merchant, *xsd_dir;
+    const char *layout, *carriers, *codes, *skus, *rejects, *merchant, *xsd_dir, *states, *buffers;
 };
 
 /* parse_args - the convert options */
@@ -38,15 +41,16 @@ static int parse_args(int argc, char **argv, struct conv_args *a)
         {"--layout", &a->layout, NULL},       {"--carriers", &a->carriers, NULL},
         {"--carrier-codes", &a->codes, NULL}, {"--skus", &a->skus, NULL},
         {"--rejects", &a->rejects, NULL},     {"--merchant", &a->merchant, NULL},
-        {"--xsd-dir", &a->xsd_dir, NULL},
+        {"--xsd-dir", &a->xsd_dir, NULL},     {"--states", &a->states, NULL},
+        {"--buffers", &a->buffers, NULL},     {"--seller", &a->merchant, NULL},
     };
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
         return WB_EX_USAGE;
     if (!a->merchant)
         a->merchant = "MERCHANT";
-    if (!a->layout || !a->carriers) {
-        fprintf(stderr, "wmsbridge convert: --layout and --carriers are required\n");
+    if (!a->layout) {
+        fprintf(stderr, "wmsbridge convert: --layout is required\n");
         return WB_EX_USAGE;
     }
     return WB_EX_OK;
@@ -178,7 +182,7 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
     if (ex != WB_EX_OK)
         return ex;
     char codes_path[4096];
-    if (!a.codes) {
+    if (!a.codes && a.carriers) {
         default_codes(a.carriers, codes_path, sizeof codes_path);
         a.codes = codes_path;
     }
@@ -188,17 +192,28 @@ int cmd_convert(int argc, char **argv, const char *conf_path)
     struct carriercodes *cc = NULL;
     struct carriers *cm = NULL;
     struct skus *sm = NULL;
+    struct stockstates *ss = NULL;
+    struct buffers *bm = NULL;
     struct xsdcheck *xc = NULL;
     FILE *rej = NULL;
     int bad = layout_load(a.layout, &l, &err) != WB_OK;
-    bad |= carriercodes_load(a.codes, &cc, &err) != WB_OK;
-    if (cc)
+    if (a.carriers && (bad |= carriercodes_load(a.codes, &cc, &err) != WB_OK) == 0)
         bad |= carriers_load(a.carriers, cc, &cm, &err) != WB_OK;
+    if (a.states)
+        bad |= stockstates_load(a.states, &ss, &err) != WB_OK;
+    if (a.buffers)
+        bad |= buffers_load(a.buffers, &bm, &err) != WB_OK;
     if (a.skus)
         bad |= skus_load(a.skus, &sm, &err) != WB_OK;
     if (a.xsd_dir)
         bad |= xsdcheck_open(&xc, a.xsd_dir, &err) != WB_OK;
-    const struct flow_convert_args ca = {l, cm, sm, a.merchant};
+    const struct flow_convert_args ca = {.layout = l,
+                                         .carriers = cm,
+                                         .skus = sm,
+                                         .merchant = a.merchant,
+                                         .states = ss,
+                                         .buffers = bm,
+                                         .xsd = xc != NULL};
     if (!bad)
         bad = fd->convert_check(&ca, &err) != WB_OK;
     if (bad) {
@@ -272,6 +287,8 @@ out:
     if (xc)
         xsdcheck_close(xc);
     skus_free(sm);
+    stockstates_free(ss);
+    buffers_free(bm);
     carriers_free(cm);
     carriercodes_free(cc);
     layout_free(l);

@@ -49,9 +49,9 @@ int cmd_feeds(int argc, char **argv, const char *conf_path)
     if (ex != WB_EX_OK)
         return ex;
     /* what needs a person first, then what is in flight, then (--all) the settled */
-    static const int order[] = {LFD_AMBIGUOUS, LFD_INVALID,    LFD_FATAL,
-                                LFD_CANCELLED, LFD_SUBMITTING, LFD_SUBMITTED,
-                                LFD_READY,     LFD_BUILDING,   LFD_DONE};
+    static const int order[] = {LFD_AMBIGUOUS,  LFD_INVALID,   LFD_FATAL,   LFD_CANCELLED,
+                                LFD_SUBMITTING, LFD_SUBMITTED, LFD_CALLING, LFD_READY,
+                                LFD_BUILDING,   LFD_DONE};
     int accounts = env.cfg.naccounts > 1;
     if (accounts)
         printf("%-12s ", "ACCOUNT");
@@ -111,7 +111,7 @@ static int settle_held(struct wb_env *env, struct ledger_feed *f, const char *re
     char lane[FLOW_LANE_MAX];
     struct buf err;
     buf_init(&err, 4096);
-    int rc = fd ? flow_lane_named(f->flow, f->account, lane, sizeof lane) : WB_BADARG;
+    int rc = fd && fd->open ? flow_lane_named(f->flow, f->account, lane, sizeof lane) : WB_BADARG;
     if (rc == WB_OK)
         rc = fd->open(env, &inst, &of, &err);
     if (rc == WB_OK && !of)

@@ -253,7 +253,8 @@ struct lane_ref {
     const char *flow;
 };
 
-/* lanes_of - every lane, account by account (the default one first), flows in table order;
+/* lanes_of - every lane of the flows with a spool path, account by account (the default one
+ * first), flows in table order;
  * with only set, the lanes whose lane or flow name is only; caller frees *out */
 static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_ref **out)
 {
@@ -263,6 +264,8 @@ static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_r
     size_t n = 0;
     for (int a = 0; v && a < env->cfg.naccounts; a++)
         for (size_t i = 0; i < nfl; i++) {
+            if (!flow_has_spool(&fl[i])) /* no spool path: no lane */
+                continue;
             struct lane_ref *r = &v[n];
             r->account = env->cfg.accounts[a].name;
             r->flow = fl[i].name;
@@ -558,8 +561,8 @@ int cmd_status(int argc, char **argv, const char *conf_path)
     }
     if (!fc)
         nfl = 0;
-    long fcount[10] = {0};
-    for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++) {
+    long fcount[LFD_LAST + 1] = {0};
+    for (int s = LFD_BUILDING; s <= LFD_LAST; s++) {
         struct ledger_feed *fv;
         size_t n;
         if (ledger_feeds_in_state(env.ledger, s, &fv, &n) == WB_OK) {
@@ -596,7 +599,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
             printf("}}");
         }
         printf("},\"feeds\":{");
-        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+        for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
             printf("%s\"%s\":%ld", s > LFD_BUILDING ? "," : "", ledger_feed_state_name(s),
                    fcount[s]);
         printf("},\"jobs\":[");
@@ -630,7 +633,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    fl[i].lane, c->rej ? " (wmsbridge rejects)" : "");
         }
         printf("feeds:");
-        for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+        for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
             if (fcount[s])
                 printf(" %s=%ld", ledger_feed_state_name(s), fcount[s]);
         printf("%s\n", inflight ? "" : " (none in flight)");

@@ -21,9 +21,9 @@ static const struct cmd commands[] = {
     {"run", cmd_run, "run [--once JOB [--options TEXT]] [--foreground]",
      "daemon: watch spools, run the schedule, poll feeds; or run one job and exit"},
     {"convert", cmd_convert,
-     "convert FLOW --layout F --carriers F [--carrier-codes F] [--skus F] [--rejects F] "
-     "[--merchant ID] [--xsd-dir D] < in.csv > feed.xml | convert settlement --gl F [--layout F] "
-     "[--currency C] < settlement.tsv > journal.csv",
+     "convert FLOW --layout F [--carriers F] [--carrier-codes F] [--states F] [--skus F] "
+     "[--buffers F] [--rejects F] [--merchant|--seller ID] [--xsd-dir D] < in.csv > feed | "
+     "convert settlement --gl F [--layout F] [--currency C] < settlement.tsv > journal.csv",
      "pure conversion, no spool, no network (exit 0 all rows, 65 some rejected, 66 no input)"},
     {"check", cmd_check, "check [--online]",
      "validate config, maps, layouts, schemas, credentials, remotes (--online: and get a token)"},

@@ -1,6 +1,7 @@
 #!/bin/sh
 # valgrind.sh - `make valgrind`: every unit test binary of a debug build, then
-# `wmsbridge convert` over the convert and settlement corpora and `wmsbridge check` on a
+# `wmsbridge convert` over the convert and settlement corpora (and an inventory snapshot)
+# and `wmsbridge check` on a
 # sample configuration, then whole integration scripts against the SP-API
 # simulator with every wmsbridge process (job children included) under
 # valgrind, each with full leak checking. A
@@ -64,6 +65,13 @@ for c in "$ROOT"/tests/data/settlement/*/; do
         "$B/wmsbridge" convert settlement --gl "$ROOT/etc/gl.map" \
         --layout "$ROOT/formats/journal-csv.layout"
 done
+
+# convert inventory: a snapshot with hostile rows, the shipped maps with bundles and buffers
+printf 'sku,stock_state,location,quantity\nWH-000123,AVAILABLE,A,5\nWH-000124,AVAILABLE,B,2\nWH-000124,HOLD,C,1\nWH-9,AVAILABLE,D,1.5\nWH-000123,AVAILABLE,A,5\nWH-000200-BX,PICKFACE,E,"7\n' \
+    >"$T/inv.csv"
+VG_IN=$T/inv.csv VG_OUT=$T/out.json vg "convert/inventory" "$B/wmsbridge" convert inventory \
+    --layout "$ROOT/formats/inventory-utf8.layout" --states "$ROOT/etc/stock-states.map" \
+    --skus "$ROOT/etc/skus.map" --buffers "$ROOT/etc/buffers.map" --rejects "$T/rej.csv"
 
 # check: a sample configuration of the spool and maps (no peer is contacted)
 mkdir -p "$T/etc" "$T/spool"

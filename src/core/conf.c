@@ -90,6 +90,10 @@ static const struct conf_param params[] = {
      "a job told to stop (timeout, SIGTERM) is killed after this"},
     {"rescan_seconds", CONF_INT, "30", OFF(rescan_seconds), 1, 3600,
      "periodic spool rescan besides inotify"},
+    {"dispatch_via", CONF_STR, "feed", OFF(dispatch_via), 0, 0,
+     "shipment confirmations go by feed, by the Orders API (api) or by batch size (auto)"},
+    {"dispatch_api_max", CONF_INT, "30", OFF(dispatch_api_max), 1, 10000,
+     "auto: a batch of at most this many orders goes by the Orders API, a larger one by feed"},
 };
 
 static const struct conf_param remote_params[] = {
@@ -134,6 +138,8 @@ static const struct conf_param account_params[] = {
      "the account's LWA credentials file (its refresh token); empty = credentials"},
     {"currency", CONF_STR, "", AOFF(currency), 0, 0,
      "the account's currency (ISO 4217); empty = currency"},
+    {"dispatch_via", CONF_STR, "", AOFF(dispatch_via), 0, 0,
+     "feed, api or auto for this account; empty = dispatch_via"},
 };
 
 /* conf_params - the top-level table */
@@ -349,12 +355,18 @@ static int settle_accounts(struct wb_config *c, const char *path, struct buf *er
             inherit(&a->sp_api_endpoint, c->sp_api_endpoint) != WB_OK ||
             inherit(&a->lwa_endpoint, c->lwa_endpoint) != WB_OK ||
             inherit(&a->credentials, c->credentials) != WB_OK ||
-            inherit(&a->currency, c->currency) != WB_OK)
+            inherit(&a->currency, c->currency) != WB_OK ||
+            inherit(&a->dispatch_via, c->dispatch_via) != WB_OK)
             return WB_NOMEM;
         const char *cur = a->currency;
         if (*cur && (strlen(cur) != 3 || !str_bytes_in(cur, 3, 'A', 'Z'))) {
             buf_appendf(errs, "%s: %s%s%scurrency: '%s' is not a currency code (three capitals)\n",
                         path, i ? "account." : "", i ? a->name : "", i ? "." : "", cur);
+            bad = 1;
+        }
+        if (!conf_sink_ok(a->dispatch_via)) {
+            buf_appendf(errs, "%s: %s%s%sdispatch_via: '%s' is not feed, api or auto\n", path,
+                        i ? "account." : "", i ? a->name : "", i ? "." : "", a->dispatch_via);
             bad = 1;
         }
         static const char *const url_key[2] = {"sp_api_endpoint", "lwa_endpoint"};
@@ -376,6 +388,12 @@ static int settle_accounts(struct wb_config *c, const char *path, struct buf *er
             }
     }
     return bad ? WB_CONFIG : WB_OK;
+}
+
+/* conf_sink_ok - 1 if v is one of the dispatch_via values */
+int conf_sink_ok(const char *v)
+{
+    return v && (strcmp(v, "feed") == 0 || strcmp(v, "api") == 0 || strcmp(v, "auto") == 0);
 }
 
 /* conf_find_account - an account by name ("default" is the top-level one), NULL if none */
@@ -578,7 +596,7 @@ enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs
                 buf_appendf(errs,
                             "%s:%d: expected account.NAME.KEY (NAME of letters, digits, _ and -, "
                             "not '%s'; KEY one of merchant_id, marketplace_ids, sp_api_endpoint, "
-                            "lwa_endpoint, credentials)%s%s%s\n",
+                            "lwa_endpoint, credentials, dispatch_via)%s%s%s\n",
                             path, lineno, CONF_DEFAULT_ACCOUNT, near ? " (did you mean '" : "",
                             near ? near : "", near ? "'?)" : "");
                 bad = 1;

@@ -32,7 +32,8 @@ struct wb_account {
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *credentials;
-    char *currency; /* ISO 4217, "" = not checked */
+    char *currency;     /* ISO 4217, "" = not checked */
+    char *dispatch_via; /* feed | api | auto: how its shipment confirmations go out */
 };
 #define CONF_FLOW_NAME 32
 
@@ -116,6 +117,8 @@ struct wb_config {
     long job_timeout;
     long job_grace_seconds;
     long rescan_seconds;
+    char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
+    long dispatch_api_max; /* auto: a batch of at most this many orders goes by the API */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;
@@ -139,6 +142,8 @@ enum wb_status conf_init(struct wb_config *c, const char *base_dir);
 enum wb_status conf_load(struct wb_config *c, const char *path, struct buf *errs);
 /* conf_account_params - the account.NAME.* table */
 const struct conf_param *conf_account_params(size_t *n);
+/* conf_sink_ok - 1 if v is one of the dispatch_via values: feed, api, auto */
+int conf_sink_ok(const char *v);
 /* conf_find_account - an account by name ("default": the top-level one), NULL if none */
 const struct wb_account *conf_find_account(const struct wb_config *c, const char *name);
 /* conf_flow_layout - the layout a `FLOW_layout` line set for flow, or dflt */

@@ -1,9 +1,11 @@
 /*
  * dispatch_flow.c - the dispatch flow wired into the outbound pipeline:
  * row classification into ledger payloads, OrderFulfillment rendering from
- * the ledger, and the `dispatch` job (intake, batch, submit, settle).
+ * the ledger, its confirmShipment form (the api sink's package hook), and the `dispatch` job
+ * (intake, batch, hand to the sinks, settle).
  * Never exits; never reaches into another flow.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "flows/dispatch_flow.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
+#include "flows/sink.h"
 #include "layout/layout.h"
 #include "spool/ledger.h"
 
@@ -102,6 +105,53 @@ static void order_of(const char *payload, char *out, size_t n)
         snprintf(out, n, "%s", rec.order_id);
 }
 
+/* package - outflow callback: the confirmShipment form of one message (its rows share order
+ * and tracking): the same values the feed carries, CarrierName only with CarrierCode Other */
+static int package(const char *const *payloads, size_t n, long long ref, char *order_id, size_t on,
+                   struct buf *out, struct buf *err)
+{
+    struct dispatch_rec rec;
+    char refs[24], when[32];
+    json_t *items = json_array(), *pkg = NULL;
+    int rc = items ? WB_OK : WB_NOMEM;
+    for (size_t i = 0; rc == WB_OK && i < n; i++) {
+        if (dispatch_from_payload(payloads[i], &rec) != WB_OK) {
+            buf_appendf(err, "row %zu of the message: unreadable payload", i + 1);
+            rc = WB_INTERNAL;
+        } else if (json_array_append_new(items, json_pack("{s:s,s:I}", "orderItemId", rec.item_code,
+                                                          "quantity", (json_int_t)rec.quantity)) !=
+                   0) {
+            rc = WB_NOMEM;
+        }
+    }
+    if (rc == WB_OK && n == 0)
+        rc = WB_INTERNAL;
+    if (rc != WB_OK) {
+        json_decref(items);
+        return rc;
+    }
+    dispatch_from_payload(payloads[0], &rec);
+    snprintf(refs, sizeof refs, "%lld", ref);
+    clock_format_iso(rec.ship_time, when, sizeof when);
+    pkg = json_pack("{s:s,s:s,s:s,s:s,s:o}", "packageReferenceId", refs, "carrierCode",
+                    rec.carrier_code, "trackingNumber", rec.tracking, "shipDate", when,
+                    "orderItems", items);
+    if (pkg && strcmp(rec.carrier_code, "Other") == 0)
+        json_object_set_new(pkg, "carrierName", json_string(rec.carrier_name));
+    if (pkg && *rec.ship_method)
+        json_object_set_new(pkg, "shippingMethod", json_string(rec.ship_method));
+    char *text = pkg ? json_dumps(pkg, JSON_COMPACT) : NULL;
+    json_decref(pkg);
+    rc = text ? buf_appends(out, text) : WB_NOMEM;
+    if (rc == WB_TOOBIG) {
+        buf_appendf(err, "the package of order %s is larger than a request may be", rec.order_id);
+        rc = WB_PERMFAIL;
+    }
+    free(text);
+    snprintf(order_id, on, "%s", rec.order_id);
+    return rc;
+}
+
 /* render - outflow callback: the OrderFulfillment document of a feed */
 static int render(void *arg, struct ledger *lg, long long feed_id, FILE *out, long *messages,
                   struct outflow_refusals *refused, struct buf *err)
@@ -146,6 +196,7 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
         .max_group_rows = DISPATCH_MESSAGE_MAX_ITEMS,
         .arg = &df->rules,
         .order_of = order_of,
+        .package = package,
     };
     df->render_arg = df;
     return WB_OK;
@@ -178,10 +229,8 @@ int dispatch_flow_run(struct dispatch_flow *df, struct wb_env *env, struct feeds
         if (rc == WB_OK)
             rc = feeds_handle_invalid(&of, env);
     }
-    if (rc == WB_OK && fc && !stopping)
-        rc = feeds_submit_ready(fc, env, &of);
-    if (rc == WB_OK && fc && !outflow_stopping(&of))
-        rc = feeds_poll(fc, env, &of, 0);
+    if (rc == WB_OK && !stopping)
+        rc = sink_run(of.account ? of.account : &env->cfg.accounts[0], env, fc, &of, 0);
     int src = outflow_settle(&of, &env->spool, env->ledger, st);
     return rc != WB_OK ? rc : src;
 }
@@ -221,6 +270,10 @@ void dispatch_flow_close(void *inst)
 int dispatch_flow_convert_check(const struct flow_convert_args *a, struct buf *err)
 {
     struct dispatch_rules rules;
+    if (!a->carriers) {
+        buf_appendf(err, "wmsbridge convert dispatch: --carriers is required\n");
+        return WB_CONFIG;
+    }
     return dispatch_rules_init(&rules, a->layout, a->carriers, a->skus, NULL, err);
 }
 

@@ -16,8 +16,19 @@
 #include "net/http.h"
 #include "spool/ledger.h"
 
+/* named_layout - 1 if the configuration has a `NAME_layout` line for flow name */
+static int named_layout(const struct wb_config *cfg, const char *name)
+{
+    for (int i = 0; i < cfg->nflow_layouts; i++)
+        if (strcmp(cfg->flow_layouts[i].flow, name) == 0)
+            return 1;
+    return 0;
+}
+
 /* load_layouts - each flow's layout (its `NAME_layout` or its default), checked against the
- * flow's vocabulary; a `NAME_layout` line naming no flow is an error */
+ * flow's vocabulary; a `NAME_layout` line naming no flow is an error. A flow without a spool
+ * path (no job) loads its layout only when the configuration names one, so a layout_dir made
+ * before that flow existed still loads */
 static int load_layouts(struct wb_env *e, struct buf *errs)
 {
     int bad = 0;
@@ -35,6 +46,8 @@ static int load_layouts(struct wb_env *e, struct buf *errs)
         }
     for (size_t k = 0; k < n; k++) {
         struct layout **l = &e->layouts[k];
+        if (!t[k].open && !named_layout(&e->cfg, t[k].name))
+            continue;
         if (layout_load_named(e->cfg.layout_dir, flow_layout_name(&t[k], &e->cfg), l, errs) !=
             WB_OK) {
             bad = 1;

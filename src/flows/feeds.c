@@ -141,6 +141,20 @@ static int write_rejects(const struct outflow *of, struct wb_env *env, struct ro
     return rc;
 }
 
+/* feeds_reject_files - see feeds.h */
+int feeds_reject_files(const struct outflow *of, struct wb_env *env, const long long *ids,
+                       const long long *file_ids, size_t n, long long feed_id, const char *tag)
+{
+    struct rowref *v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        return WB_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (struct rowref){.id = ids[i], .file_id = file_ids[i]};
+    int rc = write_rejects(of, env, v, n, feed_id, tag);
+    free(v);
+    return rc;
+}
+
 /* reject_all - reject every queued row of a feed with one code/reason, with reject files */
 static int reject_all(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                       const char *code, const char *reason, const char *tag, int new_state)
@@ -848,7 +862,7 @@ int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow
  * ready feed waits for a feed of its flow in doubt (see feeds_submit_ready) */
 int feeds_in_flight(struct wb_env *env, const char *flow, long *count, long *next_poll)
 {
-    static const int states[] = {LFD_SUBMITTING, LFD_SUBMITTED, LFD_READY};
+    static const int states[] = {LFD_SUBMITTING, LFD_SUBMITTED, LFD_CALLING, LFD_READY};
     struct ledger_feed *doubt = NULL;
     size_t ndoubt = 0;
     *count = 0;

@@ -64,7 +64,13 @@ int feeds_poll(struct feeds_client *fc, struct wb_env *env, const struct outflow
  * WB_BADARG for any other feed */
 int feeds_settle_by_hand(const struct outflow *of, struct wb_env *env, struct ledger_feed *f,
                          const char *reason);
-/* feeds_in_flight - feeds of a flow still waiting on Amazon, and the earliest next poll */
+/* feeds_reject_files - rows already marked rejected in the open transaction (ids, with the
+ * ledger file each belongs to) written to reject/<flow>/, one file per input file, named for
+ * batch feed_id and tag (outflow_reject_name) */
+int feeds_reject_files(const struct outflow *of, struct wb_env *env, const long long *ids,
+                       const long long *file_ids, size_t n, long long feed_id, const char *tag);
+/* feeds_in_flight - batches of a flow still waiting on Amazon (a feed in flight, or CALLING:
+ * calls of the api sink under way), and the earliest next poll */
 int feeds_in_flight(struct wb_env *env, const char *flow, long *n, long *next_poll);
 
 #endif

@@ -10,6 +10,8 @@
 #include "core/wb.h"
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
+#include "flows/inventory.h"
+#include "flows/inventory_flow.h"
 #include "flows/flow.h"
 #include "flows/settlement_flow.h"
 #include "layout/layout.h"
@@ -29,6 +31,16 @@ static const struct flow_def table[] = {
         .close = dispatch_flow_close,
         .convert = dispatch_flow_convert,
         .convert_check = dispatch_flow_convert_check,
+    },
+    {
+        .name = "inventory",
+        .direction = FLOW_TO_AMAZON,
+        .layout_default = "inventory-utf8",
+        .required = inventory_required,
+        .optional = inventory_optional,
+        .job_help = "take WMS stock snapshots, publish quantities (convert only so far)",
+        .convert = inventory_flow_convert,
+        .convert_check = inventory_flow_convert_check,
     },
     {
         .name = "settlements",
@@ -61,6 +73,12 @@ const struct flow_def *flow_find(const char *name)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
     return NULL;
+}
+
+/* flow_has_spool - fd has a spool path */
+int flow_has_spool(const struct flow_def *fd)
+{
+    return fd->open != NULL || fd->fetch != NULL;
 }
 
 /* flow_find_convert - a flow by the name `convert` knows it by */

@@ -6,9 +6,11 @@
  *
  * What is a flow and what is shared machinery in src/flows/:
  *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
- *                dispatch_convert.c (`convert dispatch`)
+ *                dispatch_convert.c (`convert dispatch`); inventory.c (rules, stock table),
+ *                inventory_convert.c (`convert inventory`)
  *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
- *                (jobs), outflow.c (WMS -> Amazon pipeline), feeds.c (feed submit/poll/settle),
+ *                (jobs), outflow.c (WMS -> Amazon pipeline), sink.c (feed or Orders API, per
+ *                batch), sink_feed.c + feeds.c (feed submit/poll/settle), sink_api.c (calls),
  *                rejects.c, cells.c, keyset.c, alert.c, sftp_xfer.c
  *
  * A flow's name is its spool directory (in/NAME/, work/NAME/, reject/NAME/...), its ledger
@@ -29,6 +31,8 @@ struct layout;
 struct outflow;
 struct outflow_stats;
 struct feeds_client;
+struct stockstates;
+struct buffers;
 
 enum flow_direction {
     FLOW_TO_AMAZON,   /* WMS files in in/NAME/ become feeds */
@@ -41,6 +45,9 @@ struct flow_convert_args {
     const struct carriers *carriers;
     const struct skus *skus; /* NULL: not checked */
     const char *merchant;
+    const struct stockstates *states; /* NULL: not given */
+    const struct buffers *buffers;    /* NULL: not given */
+    int xsd;                          /* 1: the feed is to be checked against Amazon's XSDs */
 };
 
 struct flow_convert_stats {
@@ -62,7 +69,9 @@ struct flow_def {
     const char *const *optional;
     const char *job_help; /* its job (named after the flow) in `run --once` and the schedule */
     const char *job_options;
-    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline */
+    /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline.
+     * open, run and close are NULL for a flow that only converts (no spool path yet): it has
+     * no job, and feeds are never polled or settled for it */
     int (*open)(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
     /* run - intake, batch, submit (fc NULL: offline), poll, settle */
     int (*run)(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
@@ -91,6 +100,9 @@ struct flow_def {
 
 /* flows - the table, n rows */
 const struct flow_def *flows(size_t *n);
+/* flow_has_spool - 1 if fd has a spool path (a job, lanes, a layout loaded by default): the
+ * pipeline hooks of a flow to Amazon, or the fetch hook of a flow from Amazon */
+int flow_has_spool(const struct flow_def *fd);
 /* flow_find_convert - a flow by the name `convert` knows it by, NULL if none */
 const struct flow_def *flow_find_convert(const char *name);
 /* flow_find - a flow by name, NULL if none */

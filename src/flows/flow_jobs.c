@@ -23,6 +23,7 @@
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
+#include "flows/sink.h"
 #include "spool/ledger.h"
 
 /* with_ledger - open the ledger for the job if the environment has none */
@@ -223,10 +224,7 @@ static int poll_flow(const struct flow_def *fd, const struct wb_account *a, stru
     of->stop = stop;
     of->flow = lane;
     of->account = a;
-    rc = feeds_submit_ready(fc, env, of);
-    int prc = outflow_stopping(of) ? WB_OK : feeds_poll(fc, env, of, all);
-    if (rc == WB_OK)
-        rc = prc;
+    rc = sink_run(a, env, fc, of, all);
     struct outflow_stats st = {0};
     int src = outflow_settle(of, &env->spool, env->ledger, &st);
     if (rc == WB_OK)
@@ -257,7 +255,7 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
             continue;
         int arc = WB_OK;
         for (size_t i = 0; i < n; i++) {
-            if (t[i].direction != FLOW_TO_AMAZON)
+            if (t[i].direction != FLOW_TO_AMAZON || !t[i].open)
                 continue;
             int frc = poll_flow(&t[i], acc, env, &fc, all, stop);
             if (arc == WB_OK)
@@ -404,8 +402,9 @@ const struct flow_job *flow_jobs(size_t *n)
         size_t nf;
         const struct flow_def *t = flows(&nf);
         for (size_t i = 0; i < nf; i++)
-            table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
-                                                "feeds",   t[i].job_options, &t[i]};
+            if (flow_has_spool(&t[i])) /* a flow without a spool path has no job */
+                table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
+                                                    "feeds",   t[i].job_options, &t[i]};
         for (size_t i = 0; i < WB_ARRAY_LEN(shared); i++)
             table[ntable++] = shared[i];
     }

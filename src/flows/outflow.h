@@ -74,6 +74,12 @@ struct outflow {
     /* order_of - NULL, or the Amazon order id a queued row was sent under ("" if none): a
      * processing report naming another order for its message is not believed */
     void (*order_of)(const char *payload, char *out, size_t n);
+    /* package - NULL, or the Orders API form of one message (flows/sink.h, the api sink):
+     * from the payloads of its rows (n, in message order) the order id and the packageDetail
+     * JSON object of one confirmShipment call, ref its packageReferenceId; WB_PERMFAIL with
+     * the reason in err when the rows cannot make one. A flow without it goes by feed only */
+    int (*package)(const char *const *payloads, size_t n, long long ref, char *order_id, size_t on,
+                   struct buf *json, struct buf *err);
     /* max_group_rows - rows of one group in one message at most (0: no limit); a longer
      * group continues in the next message */
     size_t max_group_rows;

@@ -65,6 +65,19 @@ static const struct rejectcode table[] = {
      "correct the cell (one line of at most 50 characters) and requeue"},
     {"E_SKU_UNKNOWN", "maps", "the SKU is not in skus.map",
      "add the pair (or * = identity), check, reload, requeue"},
+    /* inventory rules */
+    {"E_SKU_INVALID", "wms",
+     "the SKU is not one Amazon takes (empty, over 40 characters, control characters) and no "
+     "skus.map line maps it",
+     "map it in skus.map to the seller SKU Amazon knows, or correct it in the WMS"},
+    {"E_STOCK_STATE", "maps", "the stock state (or location type) is not in stock-states.map",
+     "add it as sellable or unsellable, check, reload; the next snapshot publishes the SKU"},
+    {"E_STOCK_QUANTITY", "wms",
+     "the quantity is negative, fractional, not a number, or over 1000000 units in one row",
+     "correct the export; the next snapshot publishes the SKU"},
+    {"E_STOCK_DUPLICATE", "wms",
+     "the same SKU, location and state as an earlier line of the snapshot",
+     "fix the export (a row exported twice would be counted twice)"},
     /* duplicates */
     {"E_DUPLICATE_ROW", "wms", "same order, item and tracking as another line of the file",
      "nothing: the first line is sent; delete the repeat"},

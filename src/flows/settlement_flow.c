@@ -186,7 +186,7 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
 }
 
 /* write_journal - out/journals/journal-ID.csv, whole or not at all */
-static int write_journal(struct wb_env *env, const struct settlement *s, const char *dir)
+static int write_journal(const struct layout *l, const struct settlement *s, const char *dir)
 {
     char name[96];
     snprintf(name, sizeof name, "journal-%s.csv", s->id);
@@ -194,7 +194,7 @@ static int write_journal(struct wb_env *env, const struct settlement *s, const c
     int rc = afile_open_redo(&af, dir, name, 0);
     if (rc != WB_OK)
         return rc;
-    rc = settlement_journal(s, flow_env_layout(env, flow_find(FLOW)), af.fp);
+    rc = settlement_journal(s, l, af.fp);
     if (rc != WB_OK) {
         afile_abort(&af);
         return rc;
@@ -214,9 +214,9 @@ static int reject(struct wb_env *env, const char *lane, const char *name, long l
 }
 
 /* process - one claimed file of work/settlements/ */
-static int process(struct wb_env *env, const struct glmap *gl, const struct wb_account *acc,
-                   const char *currency, const char *lane, const char *work_dir,
-                   const char *out_dir, const char *name)
+static int process(struct wb_env *env, const struct glmap *gl, const struct layout *l,
+                   const struct wb_account *acc, const char *currency, const char *lane,
+                   const char *work_dir, const char *out_dir, const char *name)
 {
     char path[4096];
     if (fs_join(path, sizeof path, work_dir, name) != WB_OK)
@@ -265,7 +265,7 @@ static int process(struct wb_env *env, const struct glmap *gl, const struct wb_a
         rc = reject(env, lane, name, fid, "E_SETTLEMENT_UNMAPPED", buf_str(&err));
         goto out;
     }
-    if (rc == WB_OK && (rc = write_journal(env, &s, out_dir)) == WB_OK &&
+    if (rc == WB_OK && (rc = write_journal(l, &s, out_dir)) == WB_OK &&
         (rc = write_reconcile(env, &s, &paid, acc, out_dir)) == WB_OK &&
         (rc = ledger_file_set_state(env->ledger, fid, LF_DONE)) == WB_OK)
         rc = spool_finish(&env->spool, lane, name);
@@ -284,8 +284,8 @@ out_free:
 }
 
 /* run_lane - one account: recovery, new reports (api NULL: none), then in/ */
-static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_account *acc,
-                    const char *currency, struct spapi *api)
+static int run_lane(struct wb_env *env, const struct glmap *gl, const struct layout *l,
+                    const struct wb_account *acc, const char *currency, struct spapi *api)
 {
     char lane[FLOW_LANE_MAX], jlane[FLOW_LANE_MAX];
     char in_dir[4096], work_dir[4096], out_dir[4096];
@@ -318,7 +318,7 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_
         char claimed[256];
         if ((rc = spool_claim(&env->spool, lane, e[i].name, claimed, sizeof claimed)) != WB_OK)
             break;
-        int prc = process(env, gl, acc, currency, lane, work_dir, out_dir, claimed);
+        int prc = process(env, gl, l, acc, currency, lane, work_dir, out_dir, claimed);
         if (prc != WB_OK && prc != WB_PERMFAIL)
             rc = prc;
     }
@@ -326,19 +326,35 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct wb_
     return rc == WB_OK ? frc : rc;
 }
 
-/* settlement_flow_fetch - the settlements job for seller account a (see the file comment) */
+/* settlement_flow_fetch - the settlements job for seller account a (see the file comment): the
+ * journal layout is the environment's when the configuration names it, else loaded here, so a
+ * layout_dir without it fails this job alone */
 int settlement_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc)
 {
+    const struct flow_def *fd = flow_find(FLOW);
+    const struct layout *l = flow_env_layout(env, fd);
+    struct layout *own = NULL;
     struct glmap *gl = NULL;
     struct buf err;
     buf_init(&err, 64 * 1024);
-    int rc = glmap_load(env->cfg.gl_map, &gl, &err);
+    int rc = WB_OK;
+    if (!l &&
+        (rc = layout_load_named(env->cfg.layout_dir, flow_layout_name(fd, &env->cfg), &own,
+                                &err)) == WB_OK &&
+        (rc = strcmp(layout_flow(own), FLOW) ? WB_CONFIG : flow_layout_check(own, &err)) == WB_OK)
+        l = own;
+    else if (rc == WB_CONFIG && own && strcmp(layout_flow(own), FLOW) != 0)
+        buf_appendf(&err, "%s: the layout is for flow '%s', not " FLOW, layout_origin(own),
+                    layout_flow(own));
+    if (rc == WB_OK)
+        rc = glmap_load(env->cfg.gl_map, &gl, &err);
     if (rc != WB_OK)
-        log_error("flow=" FLOW " event=gl-map-failed error=\"%s\"", buf_str(&err));
+        log_error("flow=" FLOW " event=config-failed error=\"%s\"", buf_str(&err));
     buf_free(&err);
     const char *cur = a->currency && *a->currency ? a->currency : NULL;
     if (rc == WB_OK)
-        rc = run_lane(env, gl, a, cur, fc ? fc->api : NULL);
+        rc = run_lane(env, gl, l, a, cur, fc ? fc->api : NULL);
     glmap_free(gl);
+    layout_free(own);
     return rc;
 }

@@ -24,10 +24,20 @@ struct pair {
     char data[];
 };
 
+struct bundle {
+    size_t line;
+    struct skus_bundle b;
+    char data[];
+};
+
 struct skus {
     struct strmap *fwd; /* WMS SKU -> struct pair */
     struct strmap *rev; /* seller SKU -> struct pair */
     size_t identity_line;
+    struct strmap *kits;  /* bundle seller SKU -> struct bundle */
+    struct strmap *comps; /* WMS SKU of a component -> its first struct bundle */
+    struct bundle **bundles;
+    size_t nbundles, capbundles;
 };
 
 /* skus_free - release the map (NULL is fine) */
@@ -41,6 +51,11 @@ void skus_free(struct skus *m)
         free(val);
     strmap_free(m->fwd);
     strmap_free(m->rev);
+    for (size_t i = 0; i < m->nbundles; i++)
+        free(m->bundles[i]);
+    free(m->bundles);
+    strmap_free(m->kits);
+    strmap_free(m->comps);
     free(m);
 }
 
@@ -115,6 +130,11 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
                       prev->wms, prev->line);
         return WB_OK;
     }
+    const struct bundle *kit = strmap_get(m->kits, seller);
+    if (kit) {
+        mapfile_error(mf, "seller SKU '%s' is the bundle of line %zu", seller, kit->line);
+        return WB_OK;
+    }
     size_t lw = strlen(wms) + 1, ls = strlen(seller) + 1;
     struct pair *p = malloc(sizeof *p + lw + ls);
     if (!p)
@@ -132,12 +152,107 @@ static int add_pair(struct skus *m, struct mapfile *mf, const char *wms, const c
     return strmap_put(m->rev, p->seller, p, NULL);
 }
 
+/* parse_component - "WMS-SKU:QTY" (QTY after the last ':') into *wms and *qty; 0 if malformed */
+static int parse_component(char *f, char **wms, long *qty)
+{
+    char *colon = strrchr(f, ':');
+    if (!colon || colon == f)
+        return 0;
+    *colon = '\0';
+    *wms = f;
+    const char *q = colon + 1;
+    if (!*q || strspn(q, "0123456789") != strlen(q) || strlen(q) > 3)
+        return 0;
+    return str_to_long(q, 1, SKUS_BUNDLE_QTY_MAX, qty) == WB_OK;
+}
+
+/* add_bundle - validate and store "bundle SELLER-SKU WMS-SKU:QTY..." (f[0] is "bundle") */
+static int add_bundle(struct skus *m, struct mapfile *mf, char **f, size_t n)
+{
+    const char *seller = f[1];
+    if (n < 3 || n - 2 > SKUS_BUNDLE_MAX) {
+        mapfile_error(mf,
+                      "bundle lines read 'bundle SELLER-SKU WMS-SKU:QTY ...' with 1 to %d "
+                      "components",
+                      SKUS_BUNDLE_MAX);
+        return WB_OK;
+    }
+    if (!sku_ok(seller, strlen(seller), SKUS_SELLER_MAX)) {
+        mapfile_error(mf, "bundle seller SKU '%s' longer than %d characters (Amazon's limit)",
+                      seller, SKUS_SELLER_MAX);
+        return WB_OK;
+    }
+    const struct pair *p = strmap_get(m->rev, seller);
+    const struct bundle *kit = strmap_get(m->kits, seller);
+    if (p || kit) {
+        mapfile_error(mf, "seller SKU '%s' already given at line %zu", seller,
+                      p ? p->line : kit->line);
+        return WB_OK;
+    }
+    size_t need = strlen(seller) + 1;
+    char *wms[SKUS_BUNDLE_MAX];
+    long qty[SKUS_BUNDLE_MAX];
+    size_t nc = n - 2;
+    for (size_t i = 0; i < nc; i++) {
+        if (!parse_component(f[i + 2], &wms[i], &qty[i])) {
+            mapfile_error(mf, "component '%s' must read WMS-SKU:QTY with QTY 1..%d", f[i + 2],
+                          SKUS_BUNDLE_QTY_MAX);
+            return WB_OK;
+        }
+        if (!sku_ok(wms[i], strlen(wms[i]), SKUS_WMS_MAX)) {
+            mapfile_error(mf, "component WMS SKU '%s' longer than %d characters", wms[i],
+                          SKUS_WMS_MAX);
+            return WB_OK;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(wms[k], wms[i]) == 0) {
+                mapfile_error(mf, "component '%s' listed twice", wms[i]);
+                return WB_OK;
+            }
+        need += strlen(wms[i]) + 1;
+    }
+    struct bundle *b = calloc(1, sizeof *b + need);
+    if (!b)
+        return WB_NOMEM;
+    if (m->nbundles == m->capbundles) {
+        size_t ncap = m->capbundles ? m->capbundles * 2 : 16;
+        struct bundle **v = realloc(m->bundles, ncap * sizeof *v);
+        if (!v) {
+            free(b);
+            return WB_NOMEM;
+        }
+        m->bundles = v;
+        m->capbundles = ncap;
+    }
+    char *d = b->data;
+    size_t len = strlen(seller) + 1;
+    memcpy(d, seller, len);
+    b->b.seller = d;
+    d += len;
+    for (size_t i = 0; i < nc; i++) {
+        len = strlen(wms[i]) + 1;
+        memcpy(d, wms[i], len);
+        b->b.comp[i] = (struct skus_component){d, qty[i]};
+        d += len;
+    }
+    b->b.n = nc;
+    b->line = mf->lineno;
+    m->bundles[m->nbundles++] = b;
+    int rc = strmap_put(m->kits, b->b.seller, b, NULL);
+    for (size_t i = 0; rc == WB_OK && i < nc; i++)
+        if (!strmap_get(m->comps, b->b.comp[i].wms))
+            rc = strmap_put(m->comps, b->b.comp[i].wms, b, NULL);
+    return rc;
+}
+
 /* parse_line - one meaningful line: a pair or the identity directive */
 static int parse_line(void *ctx, struct mapfile *mf, char *line)
 {
     struct skus *m = ctx;
-    char *f[3];
-    size_t n = split_fields(line, f, 3);
+    char *f[SKUS_BUNDLE_MAX + 3];
+    size_t n = split_fields(line, f, WB_ARRAY_LEN(f));
+    if (n >= 2 && strcmp(f[0], "bundle") == 0)
+        return add_bundle(m, mf, f, n);
     if (n >= 1 && strcmp(f[0], "*") == 0) {
         if (n != 3 || strcmp(f[1], "=") != 0 || strcmp(f[2], "identity") != 0) {
             mapfile_error(mf, "'*' lines must read '* = identity'");
@@ -169,7 +284,9 @@ enum wb_status skus_parse_text(const char *name, const char *text, size_t len, s
         return WB_NOMEM;
     m->fwd = strmap_new(256);
     m->rev = strmap_new(256);
-    if (!m->fwd || !m->rev) {
+    m->kits = strmap_new(16);
+    m->comps = strmap_new(16);
+    if (!m->fwd || !m->rev || !m->kits || !m->comps) {
         skus_free(m);
         return WB_NOMEM;
     }
@@ -208,15 +325,15 @@ const char *skus_lookup_n(const struct skus *m, const char *wms_sku, size_t n)
 {
     if (!m || !wms_sku)
         return NULL;
-    if (m->identity_line && strmap_count(m->fwd) == 0) /* a plain identity map: no lookups */
+    if (m->identity_line && strmap_count(m->fwd) == 0 && m->nbundles == 0) /* plain identity */
         return sku_ok(wms_sku, n, SKUS_SELLER_MAX) ? wms_sku : NULL;
     const struct pair *p = strmap_get(m->fwd, wms_sku);
     if (p)
         return p->seller;
     if (!m->identity_line || !sku_ok(wms_sku, n, SKUS_SELLER_MAX))
         return NULL;
-    /* identity must not land on a seller SKU that belongs to another WMS SKU */
-    if (strmap_get(m->rev, wms_sku))
+    /* identity must not land on a seller SKU that belongs to another WMS SKU or a bundle */
+    if (strmap_get(m->rev, wms_sku) || strmap_get(m->kits, wms_sku))
         return NULL;
     return wms_sku;
 }
@@ -231,8 +348,9 @@ const char *skus_reverse(const struct skus *m, const char *seller_sku)
         return p->wms;
     if (!m->identity_line || !skus_valid_seller(seller_sku))
         return NULL;
-    /* identity must not land on a WMS SKU that is mapped to another seller SKU */
-    if (strmap_get(m->fwd, seller_sku))
+    /* identity must not land on a WMS SKU that is mapped to another seller SKU, nor turn a
+     * bundle into a WMS SKU */
+    if (strmap_get(m->fwd, seller_sku) || strmap_get(m->kits, seller_sku))
         return NULL;
     return seller_sku;
 }
@@ -247,4 +365,22 @@ int skus_identity(const struct skus *m)
 size_t skus_count(const struct skus *m)
 {
     return m ? strmap_count(m->fwd) : 0;
+}
+
+/* skus_nbundles - number of bundle lines */
+size_t skus_nbundles(const struct skus *m)
+{
+    return m ? m->nbundles : 0;
+}
+
+/* skus_bundle_at - bundle i in file order */
+const struct skus_bundle *skus_bundle_at(const struct skus *m, size_t i)
+{
+    return m && i < m->nbundles ? &m->bundles[i]->b : NULL;
+}
+
+/* skus_is_component - 1 if the n bytes at wms_sku are a component of a bundle */
+int skus_is_component(const struct skus *m, const char *wms_sku, size_t n)
+{
+    return m && m->nbundles && strmap_has(m->comps, wms_sku, n);
 }

@@ -8,6 +8,12 @@
  * Seller SKUs are 1..40 characters (Amazon's limit), WMS SKUs 1..100, valid
  * UTF-8 without control characters. Each WMS SKU and each seller SKU appears
  * in at most one pair. Lookups are exact (no trimming, no case folding).
+ * Bundle lines (inventory flow) name a seller SKU sold as a kit of WMS SKUs:
+ *   bundle SELLER-SKU WMS-SKU:QTY [WMS-SKU:QTY ...]
+ * (tab separated when a SKU holds a space; QTY 1..SKUS_BUNDLE_QTY_MAX, at most
+ * SKUS_BUNDLE_MAX components, each once). A bundle's seller SKU is no pair's
+ * seller SKU and identity never lands on it; pairs and identity lookups (the
+ * dispatch flow's) never return a bundle.
  * Errors: WB_CONFIG with "file:line: text" lines in errs, WB_NOMEM. Never
  * network, ledger or spool; never exits.
  */
@@ -21,6 +27,17 @@
 
 #define SKUS_SELLER_MAX 40 /* characters, Amazon's SKU limit */
 #define SKUS_WMS_MAX 100   /* characters */
+#define SKUS_BUNDLE_MAX 16 /* components of one bundle */
+#define SKUS_BUNDLE_QTY_MAX 999
+
+struct skus_bundle {
+    const char *seller; /* the bundle's seller SKU */
+    size_t n;           /* components */
+    struct skus_component {
+        const char *wms; /* a WMS SKU */
+        long qty;        /* units of it in one bundle */
+    } comp[SKUS_BUNDLE_MAX];
+};
 
 struct skus;
 
@@ -41,6 +58,12 @@ int skus_identity(const struct skus *m);
 size_t skus_count(const struct skus *m);
 /* skus_valid_seller - 1 if s is acceptable as a seller SKU (1..40 chars, no control chars) */
 int skus_valid_seller(const char *s);
+/* skus_nbundles - number of bundle lines */
+size_t skus_nbundles(const struct skus *m);
+/* skus_bundle_at - bundle i (0..skus_nbundles-1) in file order */
+const struct skus_bundle *skus_bundle_at(const struct skus *m, size_t i);
+/* skus_is_component - 1 if the n bytes at wms_sku (NUL terminated) are a component of a bundle */
+int skus_is_component(const struct skus *m, const char *wms_sku, size_t n);
 /* skus_free - release the map (NULL is fine) */
 void skus_free(struct skus *m);
 

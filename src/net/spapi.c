@@ -641,6 +641,53 @@ enum wb_status spapi_cancel_feed(struct spapi *s, const char *feed_id, struct bu
     return rc;
 }
 
+/* spapi_confirm_shipment - confirmShipment of one package: 204 -> WB_OK, a refusal ->
+ * WB_PERMFAIL with Amazon's first error in *refusal */
+enum wb_status spapi_confirm_shipment(struct spapi *s, const char *order_id, const char *body_pkg,
+                                      struct spapi_refusal *refusal, struct buf *err)
+{
+    memset(refusal, 0, sizeof *refusal);
+    if (!spapi_id_ok(order_id)) {
+        buf_appendf(err, "confirmShipment: invalid order id");
+        return WB_BADARG;
+    }
+    json_error_t je;
+    json_t *pkg = json_loads(body_pkg, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(pkg)) {
+        json_decref(pkg);
+        buf_appendf(err, "confirmShipment: the package is not a JSON object");
+        return WB_BADARG;
+    }
+    char *body =
+        dump(json_pack("{s:s,s:o}", "marketplaceId", s->marketplaces[0], "packageDetail", pkg));
+    if (!body)
+        return WB_NOMEM;
+    char path[160], item[80];
+    snprintf(path, sizeof path, "/orders/v0/orders/%s/shipmentConfirmation", order_id);
+    snprintf(item, sizeof item, "order=%s", order_id);
+    struct buf resp;
+    buf_init(&resp, SPAPI_ERRBODY_MAX);
+    struct spapi_req c = {.op = "confirmShipment",
+                          .method = "POST",
+                          .path = path,
+                          .body = body,
+                          .idempotent = 1,
+                          .item = item,
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
+    if (rc == WB_PERMFAIL && c.status >= 400) {
+        refusal->status = c.status;
+        if (spapi_parse_refusal(buf_str(&resp), resp.len, refusal->code, sizeof refusal->code,
+                                refusal->message, sizeof refusal->message) != WB_OK ||
+            !refusal->code[0])
+            snprintf(refusal->message, sizeof refusal->message, "HTTP %ld without an error list",
+                     c.status);
+    }
+    free(body);
+    buf_free(&resp);
+    return rc;
+}
+
 /* spapi_create_report - createReport for cfg marketplace_ids; times 0 = not sent */
 enum wb_status spapi_create_report(struct spapi *s, const char *report_type, time_t start,
                                    time_t end, char *report_id, size_t idn, struct buf *err)

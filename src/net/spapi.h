@@ -1,5 +1,5 @@
 /*
- * spapi.h - Selling Partner API client: feeds and reports operations.
+ * spapi.h - Selling Partner API client: feeds and reports operations, confirmShipment.
  *
  * Owns one session (struct spapi): a copy of the endpoints, marketplace ids
  * and LWA credentials, the access-token cache, the per-operation token
@@ -16,6 +16,7 @@
  *                                  up to retry_max retries, then WB_TEMPFAIL
  *   400, 403, 404, other 4xx    -> WB_PERMFAIL with Amazon's errors[] code and message
  *   401/403 token error again after the refresh -> WB_CONFIG (authorization problem)
+ * confirmShipment is resent like a read (Amazon refuses a repeat of a confirmation it applied).
  * createFeed and createReport are not idempotent: after a 500/502/504 or a
  * timeout once the request may have been sent they are not resent; they
  * return WB_TEMPFAIL and spapi_outcome_unknown() is 1 (check getFeeds first);
@@ -99,6 +100,19 @@ enum wb_status spapi_get_feed_document(struct spapi *s, const char *doc_id, cons
                                        const char *dest_name, struct buf *err);
 /* spapi_cancel_feed - cancelFeed */
 enum wb_status spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err);
+
+/* a refusal of one request: Amazon's first error (status 400, 403 or 404 for confirmShipment) */
+struct spapi_refusal {
+    long status;       /* HTTP status */
+    char code[64];     /* Amazon's code, e.g. InvalidInput or NotFound; "" if it gave none */
+    char message[512]; /* its "message (details)", printable ASCII */
+};
+/* spapi_confirm_shipment - confirmShipment (Orders API v0) of one package of order_id for the
+ * session's first marketplace; body_pkg is the packageDetail JSON object text. WB_PERMFAIL with
+ * *refusal filled when Amazon refuses it. Sent as idempotent: Amazon refuses a repeat of an
+ * applied confirmation (sink.h), so 429, 5xx and timeouts are retried like a read */
+enum wb_status spapi_confirm_shipment(struct spapi *s, const char *order_id, const char *body_pkg,
+                                      struct spapi_refusal *refusal, struct buf *err);
 
 /* spapi_create_report - createReport for cfg marketplace_ids; times 0 = not sent */
 enum wb_status spapi_create_report(struct spapi *s, const char *report_type, time_t start,

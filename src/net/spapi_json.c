@@ -238,6 +238,48 @@ enum wb_status spapi_parse_errors(const char *json, size_t len, struct buf *out,
     return WB_OK;
 }
 
+/* spapi_parse_refusal - the first error of an ErrorList: its code (letters, digits, '_' and
+ * '-', at most 63; "" when missing or anything else) and "message (details)" cleaned */
+enum wb_status spapi_parse_refusal(const char *json, size_t len, char *code, size_t coden,
+                                   char *text, size_t textn)
+{
+    if (coden)
+        code[0] = '\0';
+    if (textn)
+        text[0] = '\0';
+    struct buf dummy, t;
+    buf_init(&dummy, 256);
+    json_t *root;
+    int rc = load(json, len, "error", &root, &dummy);
+    buf_free(&dummy);
+    if (rc != WB_OK)
+        return rc;
+    json_t *e = json_array_get(json_object_get(root, "errors"), 0);
+    if (!json_is_object(e)) {
+        json_decref(root);
+        return WB_PERMFAIL;
+    }
+    const char *c = json_string_value(json_object_get(e, "code"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    const char *det = json_string_value(json_object_get(e, "details"));
+    size_t cl =
+        c ? strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") : 0;
+    if (c && cl && !c[cl] && cl < coden && cl < 64)
+        memcpy(code, c, cl + 1);
+    buf_init(&t, 2048);
+    append_clean(&t, msg ? msg : "");
+    if (det && *det) {
+        buf_appends(&t, " (");
+        append_clean(&t, det);
+        buf_appends(&t, ")");
+    }
+    if (textn)
+        snprintf(text, textn, "%s", buf_str(&t));
+    buf_free(&t);
+    json_decref(root);
+    return WB_OK;
+}
+
 /* get_str - string member key of obj copied into out[n]; required or optional */
 static int get_str(json_t *obj, const char *key, int required, int is_id, char *out, size_t n,
                    const char *what, struct buf *err)

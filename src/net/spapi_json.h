@@ -47,6 +47,10 @@ time_t spapi_parse_time(const char *s);
 /* spapi_parse_errors - "code: message (details)" of an ErrorList; *token_error set for an
  * Unauthorized error about an expired or invalid access token */
 enum wb_status spapi_parse_errors(const char *json, size_t len, struct buf *out, int *token_error);
+/* spapi_parse_refusal - the first error of an ErrorList: code ("" unless [A-Za-z0-9_-]{1,63})
+ * and "message (details)" in printable ASCII, cut to fit */
+enum wb_status spapi_parse_refusal(const char *json, size_t len, char *code, size_t coden,
+                                   char *text, size_t textn);
 /* spapi_parse_id - the string member key (an identifier) of a response object */
 enum wb_status spapi_parse_id(const char *json, size_t len, const char *key, char *out, size_t n,
                               struct buf *err);

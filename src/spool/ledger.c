@@ -205,7 +205,8 @@ const char *ledger_feed_state_name(int state)
     static const char *const names[] = {
         [LFD_BUILDING] = "building",   [LFD_READY] = "ready",     [LFD_SUBMITTING] = "submitting",
         [LFD_SUBMITTED] = "submitted", [LFD_DONE] = "done",       [LFD_FATAL] = "fatal",
-        [LFD_CANCELLED] = "cancelled", [LFD_INVALID] = "invalid", [LFD_AMBIGUOUS] = "ambiguous"};
+        [LFD_CANCELLED] = "cancelled", [LFD_INVALID] = "invalid", [LFD_AMBIGUOUS] = "ambiguous",
+        [LFD_CALLING] = "calling"};
     return state_name(names, WB_ARRAY_LEN(names), state);
 }
 

@@ -15,6 +15,7 @@
  *              pending -> rejected (validation)       ; queued -> pending (feed FATAL, retry)
  * Feed states: intent -> submitted(feed id) -> done | fatal | cancelled ; -> settled
  *              intent -> ambiguous (held) -> submitted | ready (by an operator)
+ *              ready -> calling (api sink: one call per message) -> done
  *
  * Returns WB_TEMPFAIL when the database is busy/locked, WB_IOERR/WB_NOSPACE on
  * storage errors, WB_NOTFOUND for missing items. Never exits.
@@ -171,8 +172,10 @@ enum ledger_feed_state {
     LFD_FATAL,        /* Amazon said FATAL; rows released or rejected by rule */
     LFD_CANCELLED,    /* cancelled; rows released */
     LFD_INVALID,      /* our document failed schema validation; rows rejected */
-    LFD_AMBIGUOUS     /* crash recovery could not tell whether Amazon has it: held, alerted */
+    LFD_AMBIGUOUS,    /* crash recovery could not tell whether Amazon has it: held, alerted */
+    LFD_CALLING       /* taken by the api sink (flows/sink.h): one call per message, under way */
 };
+#define LFD_LAST LFD_CALLING
 /* ledger_feed_state_name - the operator's word for a feed state, "?" if out of range */
 const char *ledger_feed_state_name(int state);
 struct ledger_feed {

@@ -60,6 +60,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int te;
     buf_reset(&err);
     spapi_parse_errors(j, size, &err, &te);
+    char code[64], text[512];
+    if (spapi_parse_refusal(j, size, code, sizeof code, text, sizeof text) == WB_OK &&
+        (strlen(code) >= sizeof code || strlen(code) != strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                     "abcdefghijklmnopqrstuvwxyz"
+                                                                     "0123456789_-")))
+        abort();
     char tok[LWA_TOKEN_MAX];
     long ex;
     if (lwa_parse_token(j, size, tok, sizeof tok, &ex, &err) == WB_OK && (ex <= 0 || !tok[0]))

@@ -252,6 +252,27 @@ expect "$st" 404 "confirmShipment of an unknown order"
 req GET /_sim/received >/dev/null
 expect "$(jget '[(c["result"], c["status"]) for c in d["calls"]], d["accepted_keys"]["026-1000001-1000001|12345678900000|1ZCS1"]')" \
     "([('accepted', 204), ('warning', 400), ('error', 404)], 1)" "confirmShipment calls"
+# the request as ConfirmShipmentRequest has it (ordersV0.json): refused whole, nothing recorded;
+# each case is sed's FROM/TO and a word of the refusal
+for bad in 'packageReferenceId":"1"/packageReferenceId":"A1"/PackageReferenceId' \
+    'packageReferenceId":"1"/packageReferenceId":"0"/PackageReferenceId' \
+    '"shipDate":"2026-11-23T09:00:00Z",//shipDate is required' \
+    '"shipDate":"2026-11-23T09:00:00Z"/"shipDate":"11\/23\/2026"/shipDate: is invalid' \
+    '"quantity":1/"quantity":"1"/quantity' '"quantity":1/"quantity":0/quantity' \
+    '"carrierCode":"UPS",//carrierCode is required' \
+    '"marketplaceId":"A1F83G8C2ARO7P",//marketplaceId is required' \
+    '"marketplaceId"/"codCollectionMethod":"Cash","marketplaceId"/codCollectionMethod'; do
+    word=${bad##*/}
+    st=$(api POST /orders/v0/orders/026-1000001-1000002/shipmentConfirmation \
+        -H 'Content-Type: application/json' -d "$(echo "$CS" | sed "s/${bad%/*}/")")
+    expect "$st:$(jget 'd["errors"][0]["code"]')" 400:InvalidInput "confirmShipment ($bad)"
+    case "$(jget 'd["errors"][0]["message"]')" in
+    *"$word"*) ;;
+    *) fail "confirmShipment ($bad): the refusal does not name $word: $(head -c 300 "$TMP/body")" ;;
+    esac
+done
+req GET /_sim/received >/dev/null
+expect "$(jget 'len(d["calls"]), d["calls"][0]["seller"]')" "(3, 'default')" "confirmShipment seller"
 
 # --- getFeeds (recovery lookup) ------------------------------------------------
 st=$(api GET "/feeds/2021-06-30/feeds?feedTypes=POST_ORDER_FULFILLMENT_DATA&pageSize=1&processingStatuses=DONE,IN_QUEUE")

@@ -81,6 +81,8 @@ Processing rules for POST_ORDER_FULFILLMENT_DATA (deterministic):
   - fault refuse_create: createFeed answers 400 InvalidInput.
   - faults drop_create / lose_create_reply: createFeed hangs without making
     the feed / makes the feed and then hangs (the answer is lost).
+  - fault lose_confirm_reply: confirmShipment applies the confirmation and
+    then hangs (the 204 is lost).
   - fault list_lag_seconds: getFeeds leaves out feeds younger than that;
     fault clock_skew_seconds: the simulator's clock (Date, createdTime,
     createdSince) runs that far behind the host's.
@@ -94,11 +96,19 @@ JSON_LISTINGS_FEED gets a JSON report (header, issues[], summary):
   "UNKNOWN" on PATCH/PARTIAL_UPDATE/DELETE -> ERROR 4000003; a
   fulfillment_availability quantity that is not an integer >= 0 -> ERROR
   99022 (attributeName fulfillment_availability). Codes are sim-chosen.
-confirmShipment applies the same order, carrier, quantity and repeat rules
-synchronously: unknown order -> 404 NotFound; bad carrier or quantity, or a
-repeat of already accepted keys -> 400 InvalidInput (a repeat is also listed
-in "duplicates" with "operation": "confirmShipment"); success -> 204 and the
-keys count in accepted_keys like feed messages. Each call is in "calls".
+confirmShipment checks the request against ConfirmShipmentRequest of
+ordersV0.json (400 InvalidInput naming the member: marketplaceId and
+packageDetail required, packageReferenceId a positive number, carrierCode,
+trackingNumber, shipDate (ISO 8601 date-time) and orderItems (orderItemId,
+integer quantity >= 1) required, codCollectionMethod only DirectPayment), then
+applies the same order, carrier, quantity and repeat rules synchronously:
+unknown order -> 404 NotFound; bad carrier or quantity -> 400 InvalidInput
+with the reason as its message; a repeat of already accepted keys (by either
+path) -> 400 InvalidInput "... has already been confirmed." (also listed in
+"duplicates" with "operation": "confirmShipment"); success -> 204 and the keys
+count in accepted_keys like feed messages. Its bucket is the documented 2/s,
+burst 10: over it, 429 QuotaExceeded. Each call is in "calls" with the seller
+whose token made it.
 Retired feed types (POST_INVENTORY_AVAILABILITY_DATA, POST_PRODUCT_DATA, ...)
 are refused by createFeed with 400 InvalidInput.
 
@@ -109,7 +119,7 @@ GET /_sim/received returns
                           "result":"pending|accepted|error|warning|cancelled",
                           "codes":[...]}]}],
    "calls":[{"operation":"confirmShipment","order_id","tracking","carrier",
-             "package","items","result","status"}],
+             "package","items","seller","result","status"}],
    "accepted_keys":{"order|item|tracking": n},   (accepted or warning-only)
    "received_keys":{"order|item|tracking": n},   (every message received)
    "duplicates":[{"feedId","message_id","key","first_feedId"}]}
@@ -246,6 +256,8 @@ FAULT_DEFAULTS = {
     "drop_create": 0,       # next N createFeed calls hang (hang_ms), no feed made
     "lose_create_reply": 0,  # next N createFeed calls make the feed, then hang:
                             # the caller cannot know that the feed exists
+    "lose_confirm_reply": 0,  # next N confirmShipment calls Amazon applies, then
+                            # hang: the caller cannot know it was applied
     "gzip": False,          # result/report documents are GZIP-compressed
     "seed": 0,              # seed of the fault RNG (setting it reseeds)
     "auth_faults": False,   # 5xx/slow/timeout also on /auth/o2/token
@@ -1143,8 +1155,10 @@ class Sim:
                     "received_keys": self.received_keys,
                     "duplicates": self.duplicates}
 
-    def confirm_shipment(self, oid, pkg, carriers):
-        """confirm_shipment - the confirmShipment rules; raises Reply on error."""
+    def confirm_shipment(self, oid, pkg, carriers, seller=None):
+        """confirm_shipment - the confirmShipment rules for one package of one
+        order (request already valid by the model); raises Reply on error.
+        Records every call with the seller whose token made it."""
         items = [[str(i.get("orderItemId")), i.get("quantity")]
                  for i in pkg["orderItems"]]
         trk = pkg["trackingNumber"]
@@ -1152,7 +1166,7 @@ class Sim:
         call = {"operation": "confirmShipment", "order_id": oid,
                 "tracking": trk, "carrier": pkg["carrierCode"],
                 "package": pkg["packageReferenceId"], "items": items,
-                "result": "error", "status": 400}
+                "seller": seller, "result": "error", "status": 400}
         with self.lock:
             self.calls.append(call)
             for k in keys:
@@ -1171,29 +1185,79 @@ class Sim:
             elif carriers is not None and cc != "Other" and cc not in carriers:
                 bad = "carrierCode %s is not a valid carrier code." % cc
             for code, q in items:
-                if not isinstance(q, int) or isinstance(q, bool) or q < 1:
-                    bad = "quantity of orderItemId %s must be a positive " \
-                        "integer." % code
-                elif q > 50:
+                if q > 50:
                     bad = ("quantity %d of orderItemId %s is greater than "
                            "the quantity ordered." % (q, code))
             if bad:
-                raise Reply(400, errors("InvalidInput", "Invalid Input", bad))
+                raise Reply(400, errors("InvalidInput", bad, ""))
             firsts = [self.confirmed.get(k) for k in keys]
             if keys and all(firsts):
+                # Amazon applies a shipment once: a repeat is refused, and
+                # says so (the answer a resend after a lost 204 gets)
                 self.duplicates.append({
                     "feedId": None, "operation": "confirmShipment",
                     "message_id": None, "key": keys[0],
-                    "first_feedId": firsts[0]})
+                    "first_feedId": firsts[0], "seller": seller})
                 call["result"] = "warning"
                 raise Reply(400, errors(
-                    "InvalidInput", "Invalid Input", "The shipment of order "
-                    "%s with tracking number %s has already been confirmed."
-                    % (oid, trk)))
+                    "InvalidInput", "The shipment of order %s with tracking "
+                    "number %s has already been confirmed." % (oid, trk), ""))
             for k in keys:
                 self.confirmed.setdefault(k, "confirmShipment")
                 self.accepted_keys[k] = self.accepted_keys.get(k, 0) + 1
             call["result"], call["status"] = "accepted", 204
+
+
+def confirm_request_problem(d):
+    """confirm_request_problem - what makes a body not a ConfirmShipmentRequest
+    of ordersV0.json (required members, types, enums, PackageReferenceId
+    positive numeric, shipDate ISO 8601, orderItems with orderItemId and an
+    integer quantity of at least 1), in Amazon's words where known; None."""
+    def text(o, k, required):
+        v = o.get(k)
+        if v is None:
+            return "%s is required." % k if required else None
+        if not isinstance(v, str) or (required and not v):
+            return "%s: is invalid, must be a non-empty string." % k
+        return None
+    for k in ("marketplaceId",):
+        bad = text(d, k, True)
+        if bad:
+            return bad
+    if "codCollectionMethod" in d and d["codCollectionMethod"] != \
+            "DirectPayment":
+        return "codCollectionMethod: is invalid, must be DirectPayment."
+    pkg = d.get("packageDetail")
+    if not isinstance(pkg, dict):
+        return "packageDetail is required."
+    for k, req in (("packageReferenceId", True), ("carrierCode", True),
+                   ("trackingNumber", True), ("shipDate", True),
+                   ("carrierName", False), ("shippingMethod", False),
+                   ("shipFromSupplySourceId", False)):
+        bad = text(pkg, k, req)
+        if bad:
+            return bad
+    ref = pkg["packageReferenceId"]
+    if not ref.isdigit() or int(ref) < 1:
+        return "PackageReferenceId: is invalid, must be a positive numeric " \
+            "value."
+    if parse_iso(pkg["shipDate"]) is None or "T" not in pkg["shipDate"]:
+        return "shipDate: is invalid, must be an ISO 8601 date-time."
+    its = pkg.get("orderItems")
+    if not isinstance(its, list) or not its:
+        return "orderItems is required."
+    for i in its:
+        if not isinstance(i, dict) or text(i, "orderItemId", True):
+            return "orderItems: orderItemId is required."
+        q = i.get("quantity")
+        if not isinstance(q, int) or isinstance(q, bool) or q < 1:
+            return "orderItems: quantity of orderItemId %s must be a " \
+                "positive integer." % i["orderItemId"]
+        tc = i.get("transparencyCodes")
+        if tc is not None and not (isinstance(tc, list) and all(
+                isinstance(c, str) for c in tc)):
+            return "orderItems: transparencyCodes must be a list of strings."
+    return None
 
 
 def s3_error(code, message):
@@ -2250,29 +2314,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                  "OrderItems": order_items_json(i)}}
 
     def op_confirmShipment(self, m, q, body):
-        """op_confirmShipment - confirm one package of one order (204)."""
+        """op_confirmShipment - confirm one package of one order (204), the
+        request checked against ConfirmShipmentRequest (ordersV0.json)."""
         d = self.json_body(body)
-        pkg = d.get("packageDetail")
-        bad = None
-        if not isinstance(d.get("marketplaceId"), str) or \
-                not isinstance(pkg, dict):
-            bad = "marketplaceId and packageDetail are required"
-        else:
-            for k in ("packageReferenceId", "carrierCode", "trackingNumber",
-                      "shipDate"):
-                if not isinstance(pkg.get(k), str) or not pkg[k]:
-                    bad = "packageDetail.%s is required" % k
-            if not bad and parse_iso(pkg["shipDate"]) is None:
-                bad = "packageDetail.shipDate is not an ISO 8601 date-time"
-            its = pkg.get("orderItems")
-            if not bad and (not isinstance(its, list) or not its or not all(
-                    isinstance(i, dict) and i.get("orderItemId")
-                    for i in its)):
-                bad = "packageDetail.orderItems needs orderItemId and quantity"
+        bad = confirm_request_problem(d)
         if bad:
-            raise Reply(400, errors("InvalidInput", "Invalid Input", bad))
+            raise Reply(400, errors("InvalidInput", bad, ""))
         sim = self.server.sim
-        sim.confirm_shipment(m.group("id"), pkg, sim.carriers)
+        seller = sim.token_seller.get(self.headers.get("x-amz-access-token"))
+        sim.confirm_shipment(m.group("id"), d["packageDetail"], sim.carriers,
+                             seller or "default")
+        if sim.take_fault("lose_confirm_reply", "lost_confirm_reply"):
+            self.hang()
+            return None, None
         return 204, None
 
     def op_createRestrictedDataToken(self, m, q, body):

@@ -192,12 +192,70 @@ static void test_load_file(void **state)
     buf_free(&text);
 }
 
+/* test_bundles - bundle lines: components, quantities, and never a pair's or identity's SKU */
+static void test_bundles(void **state)
+{
+    (void)state;
+    struct skus *m = NULL;
+    struct buf errs;
+    buf_init(&errs, 1 << 16);
+    assert_int_equal(parse("A SA\n* = identity\nbundle KIT-1 A:2 B:1\n"
+                           "bundle\tKIT 2\tC D:3\n",
+                           &m, &errs),
+                     WB_OK);
+    assert_string_equal(buf_str(&errs), "");
+    assert_int_equal(skus_count(m), 1);
+    assert_int_equal(skus_nbundles(m), 2);
+    const struct skus_bundle *b = skus_bundle_at(m, 0);
+    assert_string_equal(b->seller, "KIT-1");
+    assert_int_equal(b->n, 2);
+    assert_string_equal(b->comp[0].wms, "A");
+    assert_int_equal(b->comp[0].qty, 2);
+    assert_string_equal(b->comp[1].wms, "B");
+    b = skus_bundle_at(m, 1);
+    assert_string_equal(b->seller, "KIT 2");
+    assert_string_equal(b->comp[0].wms, "C D");
+    assert_int_equal(b->comp[0].qty, 3);
+    assert_null(skus_bundle_at(m, 2));
+    assert_true(skus_is_component(m, "A", 1));
+    assert_true(skus_is_component(m, "C D", 3));
+    assert_false(skus_is_component(m, "SA", 2));
+    /* the dispatch and orders lookups never land on a bundle */
+    assert_null(skus_lookup(m, "KIT-1"));
+    assert_null(skus_reverse(m, "KIT-1"));
+    assert_string_equal(skus_lookup(m, "A"), "SA");
+    skus_free(m);
+    static const char *const bad[] = {
+        "A SA\nbundle SA A:1\n",        /* a pair's seller SKU */
+        "bundle K A:1\nX K\n",          /* a pair onto a bundle's SKU */
+        "bundle K A:1\nbundle K B:1\n", /* twice */
+        "bundle K\n",                   /* no component */
+        "bundle K A\n",                 /* no quantity */
+        "bundle K A:0\n",               /* quantity 0 */
+        "bundle K A:1000\n",            /* too many */
+        "bundle K A:1x\n",              /* not a number */
+        "bundle K :1\n",                /* no SKU */
+        "bundle K A:1 A:2\n",           /* a component twice */
+        "bundle " SKU41 " A:1\n",       /* seller SKU too long */
+        "bundle K A:1 B:1 C:1 D:1 E:1 F:1 G:1 H:1 I:1 J:1 K:1 L:1 M:1 N:1 O:1 P:1 Q:1\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf_reset(&errs);
+        m = NULL;
+        if (parse(bad[i], &m, &errs) != WB_CONFIG)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(m);
+        assert_non_null(strstr(buf_str(&errs), "skus.map:"));
+    }
+    buf_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped),   cmocka_unit_test(test_identity),
         cmocka_unit_test(test_lengths),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_load_file), cmocka_unit_test(test_bundles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

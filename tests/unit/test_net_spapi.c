@@ -395,6 +395,38 @@ static void test_parse_document_and_errors(void **state)
     buf_free(&out);
 }
 
+/* test_parse_refusal - the first error of confirmShipment's ErrorList: its code when it is a
+ * plain word, its message and details in printable ASCII, cut to fit */
+static void test_parse_refusal(void **state)
+{
+    (void)state;
+    char code[64], text[80];
+    const char *ok = "{\"errors\":[{\"code\":\"InvalidInput\",\"message\":\"PackageReferenceId: "
+                     "is invalid\",\"details\":\"\"},{\"code\":\"Other\",\"message\":\"x\"}]}";
+    assert_int_equal(spapi_parse_refusal(ok, strlen(ok), code, sizeof code, text, sizeof text),
+                     WB_OK);
+    assert_string_equal(code, "InvalidInput");
+    assert_string_equal(text, "PackageReferenceId: is invalid");
+    const char *det = "{\"errors\":[{\"code\":\"NotFound\",\"message\":\"gone\","
+                      "\"details\":\"Order\\u0007 x\"}]}";
+    assert_int_equal(spapi_parse_refusal(det, strlen(det), code, sizeof code, text, sizeof text),
+                     WB_OK);
+    assert_string_equal(code, "NotFound");
+    assert_string_equal(text, "gone (Order? x)");
+    const char *odd =
+        "{\"errors\":[{\"code\":\"Bad Code\",\"message\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}]}";
+    assert_int_equal(spapi_parse_refusal(odd, strlen(odd), code, sizeof code, text, sizeof text),
+                     WB_OK);
+    assert_string_equal(code, "");
+    assert_int_equal(strlen(text), sizeof text - 1);
+    const char *none = "{\"errors\":[]}";
+    assert_int_equal(spapi_parse_refusal(none, strlen(none), code, sizeof code, text, sizeof text),
+                     WB_PERMFAIL);
+    assert_int_equal(spapi_parse_refusal("<html>", 6, code, sizeof code, text, sizeof text),
+                     WB_TEMPFAIL);
+    assert_string_equal(code, "");
+}
 /* test_report_parse - a Report object */
 static void test_report_parse(void **state)
 {
@@ -755,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_parse_feed),
         cmocka_unit_test(test_parse_feeds),
         cmocka_unit_test(test_parse_document_and_errors),
+        cmocka_unit_test(test_parse_refusal),
         cmocka_unit_test(test_report_parse),
         cmocka_unit_test(test_reports_parse),
         cmocka_unit_test(test_redact_url),

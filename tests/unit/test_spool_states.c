@@ -44,12 +44,14 @@ static void test_row_names(void **state)
 static void test_feed_names(void **state)
 {
     (void)state;
-    static const char *const want[] = {"building", "ready",     "submitting", "submitted", "done",
-                                       "fatal",    "cancelled", "invalid",    "ambiguous"};
-    for (int s = LFD_BUILDING; s <= LFD_AMBIGUOUS; s++)
+    static const char *const want[] = {"building",  "ready",  "submitting", "submitted",
+                                       "done",      "fatal",  "cancelled",  "invalid",
+                                       "ambiguous", "calling"};
+    _Static_assert(sizeof want / sizeof want[0] == LFD_LAST, "one name per feed state");
+    for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
         assert_string_equal(ledger_feed_state_name(s), want[s - LFD_BUILDING]);
     assert_string_equal(ledger_feed_state_name(0), "?");
-    assert_string_equal(ledger_feed_state_name(LFD_AMBIGUOUS + 1), "?");
+    assert_string_equal(ledger_feed_state_name(LFD_LAST + 1), "?");
     assert_string_equal(ledger_feed_state_name(1000), "?");
 }
 
