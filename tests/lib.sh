@@ -116,8 +116,7 @@ wb_settle() {
     while [ $r -lt "$max" ]; do
         "$bin" -c "$conf" run --once dispatch --options flush >>"${WB_LOG:-/dev/null}" 2>&1
         "$bin" -c "$conf" run --once feeds-poll --options now >>"${WB_LOG:-/dev/null}" 2>&1
-        st=$("$bin" -c "$conf" status --json 2>/dev/null)
-        wb_status_zero "$st" pending queued ready submitting submitted in work && return 0
+        wb_quiet "$bin" "$conf" && return 0
         r=$((r + 1))
         sleep 1
     done
@@ -217,4 +216,90 @@ wb_foreign_feed() {
     curl -sS --cacert "$SIM_CA" -H "x-amz-access-token: $tok" -H 'Content-Type: application/json' \
         -d "{\"feedType\":\"POST_ORDER_FULFILLMENT_DATA\",\"marketplaceIds\":[\"A1F83G8C2ARO7P\"],\"inputFeedDocumentId\":\"$did\"}" \
         "$SIM_URL/feeds/2021-06-30/feeds" | grep -q feedId
+}
+
+# wb_sim_post PATH JSON - POST to a control endpoint of the simulator (/_sim/faults: merge fault
+# keys); non-zero, with the simulator's answer, when it refuses (an unknown fault key, a bad
+# value: HTTP status other than 2xx)
+wb_sim_post() {
+    a=$(curl -sS --cacert "$SIM_CA" -X POST -H 'Content-Type: application/json' \
+        --data "$2" -w '\n%{http_code}' "$SIM_URL$1") || return 1
+    case $(echo "$a" | tail -n 1) in
+    2??) return 0 ;;
+    *) echo "simulator refused $1 $2: $(echo "$a" | sed '$d')"; return 1 ;;
+    esac
+}
+
+# wb_sim_spool DIR [extra conf lines...] - the usual start of a spool test: the simulator under
+# DIR/sim (feeds processed in 1 s, quotas x50; WB_SIM_ARGS replaces these), a config under
+# DIR/w (wb_make_config) and WB_LOG=DIR/log
+wb_sim_spool() {
+    wb_ss=$1; shift
+    # shellcheck disable=SC2086
+    wb_start_sim "$wb_ss/sim" ${WB_SIM_ARGS:---process-seconds 1 --rate-scale 50} || return 1
+    wb_make_config "$wb_ss/w" "$@"
+    WB_LOG=$wb_ss/log
+    export WB_LOG
+    : >>"$WB_LOG"
+}
+
+# wb_run_job JOB [OPTIONS] - one run of a job (run --once JOB [--options OPTIONS]), logged to
+# WB_LOG; its exit code
+wb_run_job() {
+    if [ $# -gt 1 ] && [ -n "$2" ]; then
+        "$WB_BIN" -c "$WB_CONF" run --once "$1" --options "$2" >>"${WB_LOG:-/dev/null}" 2>&1
+    else
+        "$WB_BIN" -c "$WB_CONF" run --once "$1" >>"${WB_LOG:-/dev/null}" 2>&1
+    fi
+}
+
+# wb_quiet [BIN CONF] - 0 when settled by `status --json`: no lane (flow of a seller account)
+# holds a file in in/ or work/ or a row pending or queued, and no feed is ready or in flight
+wb_quiet() {
+    "${1:-$WB_BIN}" -c "${2:-$WB_CONF}" status --json 2>/dev/null | $WB_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+busy = [f for f in d["flows"].values()
+        if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
+wait = ("ready", "submitting", "submitted", "calling")
+sys.exit(1 if busy or any(d["feeds"].get(s) for s in wait) else 0)
+' 2>/dev/null
+}
+
+# wb_settle_jobs MAX JOB[:OPTIONS]... - run the jobs in turn, one round a second, until wb_quiet
+# (at most MAX rounds; non-zero if never). Any flow: name its jobs.
+wb_settle_jobs() {
+    max=$1; shift
+    r=0
+    while [ $r -lt "$max" ]; do
+        for j in "$@"; do
+            case $j in
+            *:*) wb_run_job "${j%%:*}" "${j#*:}" ;;
+            *) wb_run_job "$j" ;;
+            esac
+        done
+        wb_quiet && return 0
+        r=$((r + 1))
+        sleep 1
+    done
+    return 1
+}
+
+# wb_drop_tree DIR SPOOL - drop every file under DIR into SPOOL/in/ at the same relative path
+# (in/dispatch/x.csv, in/acme/dispatch/y.csv), each the way a WMS should (wb_drop), in name order;
+# @NOW@ and @LEGACY@ in a file become WB_NOW and WB_LEGACY (wb_case_times)
+wb_drop_tree() {
+    (cd "$1" && find . -type f | sort) | while IFS= read -r f; do
+        f=${f#./}
+        mkdir -p "$2/in/$(dirname "$f")" "$WB_TMP/drop/$(dirname "$f")"
+        LC_ALL=C sed "s|@NOW@|$WB_NOW|g; s|@LEGACY@|$WB_LEGACY|g" "$1/$f" >"$WB_TMP/drop/$f" &&
+            wb_drop "$WB_TMP/drop/$f" "$2/in/$(dirname "$f")" || return 1
+    done
+}
+
+# wb_case_times - WB_NOW (an hour ago, UTC, as dispatch files write it) and WB_LEGACY (the same
+# in the legacy layout's local time), the values of @NOW@ and @LEGACY@ in case files
+wb_case_times() {
+    WB_NOW=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+    WB_LEGACY=$(TZ=Europe/London date -d '-1 hour' +'%d/%m/%Y %H:%M')
 }

@@ -106,7 +106,10 @@ WRAP
 chmod +x "$T/wmsbridge"
 SHARED=""
 [ -f "$ROOT/../shared/amazon/order-envelope.xsd" ] && SHARED=$(cd "$ROOT/../shared" && pwd)
-for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e feed_outcomes config settlement_e2e}; do
+# cases: the two that were the feed_outcomes script (WB_CASE picks others)
+WB_CASE=${WB_CASE-dispatch_whole_error dispatch_create_refused}
+export WB_CASE
+for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e cases config settlement_e2e}; do
     rm -f "$T"/logs/*
     mkdir -p "$T/run"
     WB_BIN="$T/wmsbridge" WB_BUILD="$B" WB_ROOT="$ROOT" WB_SHARED="$SHARED" WB_TMP="$T/run" \
