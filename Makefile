@@ -193,6 +193,7 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/wmsbridge
 	install -m 0644 formats/*.layout $(DESTDIR)$(PREFIX)/share/wmsbridge/formats/
 	install -m 0644 etc/*.map etc/*.conf etc/*.txt etc/schedule $(DESTDIR)$(PREFIX)/share/wmsbridge/etc/
+	install -m 0755 etc/alert-mail.sh $(DESTDIR)$(PREFIX)/share/wmsbridge/etc/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/wmsbridge/examples
 	install -m 0644 docs/examples/* $(DESTDIR)$(PREFIX)/share/doc/wmsbridge/examples/
 	install -m 0644 docs/wmsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/

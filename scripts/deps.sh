@@ -3,11 +3,14 @@
 # Idempotent and quiet when everything is present; never touches anything else.
 set -eu
 # strace traces the file system calls of tests/integration/durability.sh; gcovr reports
-# `make coverage`; python3-jsonschema checks the JSON listings feeds against Amazon's schemas.
+# `make coverage`; python3-jsonschema checks the JSON listings feeds against Amazon's schemas;
+# python3-prometheus-client parses the metrics in tests/integration/metrics.sh; chromium renders
+# the report page in tests/integration/report.sh.
 PKGS="make gcc clang libclang-rt-14-dev pkg-config libcsv-dev libxml2-dev libxml2-utils
 libcurl4-openssl-dev libssl-dev libssh2-1-dev zlib1g-dev libsqlite3-dev sqlite3 libjansson-dev
 libcmocka-dev openssh-server openssh-client openssl python3 valgrind tzdata ca-certificates
-iproute2 procps time groff-base strace gcovr python3-jsonschema"
+iproute2 procps time groff-base strace gcovr python3-jsonschema python3-prometheus-client
+chromium"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

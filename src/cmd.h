@@ -40,10 +40,19 @@ int cmd_show(int argc, char **argv, const char *conf_path);
 int cmd_rejects(int argc, char **argv, const char *conf_path);
 int cmd_requeue(int argc, char **argv, const char *conf_path);
 int cmd_hold(int argc, char **argv, const char *conf_path);
+int cmd_drop(int argc, char **argv, const char *conf_path);
+int cmd_queue(int argc, char **argv, const char *conf_path);
 int cmd_status(int argc, char **argv, const char *conf_path);
 int cmd_explain(int argc, char **argv, const char *conf_path);
 int cmd_feeds(int argc, char **argv, const char *conf_path);
 int cmd_resolve(int argc, char **argv, const char *conf_path);
+int cmd_alerts(int argc, char **argv, const char *conf_path);
+int cmd_metrics(int argc, char **argv, const char *conf_path);
+int cmd_report(int argc, char **argv, const char *conf_path);
+struct wb_env;
+/* cmd_health_print - (cmd_monitor.c) the health figures of every account with their targets, as
+ * lines for `status` or (json) one JSON object by account name */
+void cmd_health_print(struct wb_env *env, int json);
 
 /* cmd_schedule_check - parse cfg's schedule against the job table (cmd_run.c); WB_* status,
  * "file:line: text" problems in errs, the number of entries in *entries */

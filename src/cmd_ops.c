@@ -19,11 +19,13 @@
 #include "core/fsutil.h"
 #include "core/strutil.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
 #include "flows/flow_jobs.h"
 #include "flows/outflow.h"
+#include "flows/queue.h"
 #include "flows/rejectcodes.h"
 #include "flows/sftp_xfer.h"
 #include "layout/layout.h"
@@ -360,132 +362,6 @@ int cmd_rejects(int argc, char **argv, const char *conf_path)
     return WB_EX_OK;
 }
 
-/* name_flow_args - NAME [--flow LANE]; NAME may be LANE/NAME as `rejects` shows it (LANE:
- * FLOW or ACCOUNT/FLOW); *flow NULL when no lane is named; usage printed on a problem */
-static int name_flow_args(int argc, char **argv, const char **name, const char **flow)
-{
-    *name = *flow = NULL;
-    const struct cmd_opt opts[] = {{"--flow", flow, NULL}};
-    size_t np;
-    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), name, 1, &np) != WB_EX_OK)
-        return -1;
-    if (!np) {
-        fprintf(stderr, "wmsbridge %s: NAME is missing\nusage: wmsbridge %s\n", argv[0],
-                cmd_usage(argv[0]));
-        return -1;
-    }
-    /* accept lane/name as written by `rejects` */
-    const char *slash = strrchr(*name, '/');
-    if (slash) {
-        static char fbuf[FLOW_LANE_MAX];
-        snprintf(fbuf, sizeof fbuf, "%.*s", (int)(slash - *name), *name);
-        *flow = fbuf;
-        *name = slash + 1;
-    }
-    return 0;
-}
-
-/* in_state - 1 if state dir st of lane holds name */
-static int in_state(struct wb_env *env, enum spool_state st, const char *lane, const char *name)
-{
-    char dir[4096], p[4400];
-    struct stat sb;
-    return spool_dir(&env->spool, st, lane, dir, sizeof dir) == WB_OK &&
-           fs_join(p, sizeof p, dir, name) == WB_OK && lstat(p, &sb) == 0;
-}
-
-/* find_lane - the lane (of any seller account) whose state dir a or b holds name, into lane;
- * the default account's first flow when none does (the command then says it is not there);
- * WB_EXISTS (the lanes printed) when several do */
-static int find_lane(struct wb_env *env, const char *cmd, enum spool_state a, enum spool_state b,
-                     const char *name, char *lane, size_t n)
-{
-    struct lane_ref *v;
-    size_t nl = lanes_of(env, NULL, &v), found = 0;
-    snprintf(lane, n, "%s", nl ? v[0].lane : "");
-    for (size_t i = 0; i < nl; i++)
-        if (in_state(env, a, v[i].lane, name) || in_state(env, b, v[i].lane, name)) {
-            if (found++ == 0)
-                snprintf(lane, n, "%s", v[i].lane);
-            else
-                fprintf(stderr, "wmsbridge %s: %s is in %s/ and %s/: name one as LANE/%s\n", cmd,
-                        name, lane, v[i].lane, name);
-        }
-    free(v);
-    return found > 1 ? WB_EXISTS : WB_OK;
-}
-
-/* cmd_requeue - move a fixed file from reject/ (or hold/) back to in/ */
-int cmd_requeue(int argc, char **argv, const char *conf_path)
-{
-    const char *name, *flow;
-    char lane[FLOW_LANE_MAX];
-    if (name_flow_args(argc, argv, &name, &flow) != 0)
-        return WB_EX_USAGE;
-    if (!fs_name_ok(name)) {
-        fprintf(stderr, "wmsbridge requeue: '%s' is not a plain file name\n", name);
-        return WB_EX_USAGE;
-    }
-    struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
-    if (ex == WB_EX_OK && !flow) {
-        if (find_lane(&env, "requeue", SP_REJECT, SP_HOLD, name, lane, sizeof lane) != WB_OK)
-            ex = WB_EX_USAGE;
-        flow = lane;
-    }
-    if (ex == WB_EX_OK) {
-        int rc = spool_requeue(&env.spool, flow, name);
-        if (rc == WB_OK)
-            printf("%s/%s moved back to in/%s/\n", flow, name, flow);
-        else if (rc == WB_EXISTS)
-            fprintf(stderr, "wmsbridge requeue: in/%s/%s already exists\n", flow, name);
-        else
-            fprintf(stderr, "wmsbridge requeue: %s/%s: %s\n", flow, name,
-                    rc == WB_NOTFOUND ? "not in reject/ or hold/" : wb_status_str(rc));
-        ex = rc == WB_OK ? WB_EX_OK : rc == WB_NOTFOUND ? WB_EX_NOINPUT : wb_status_exit(rc);
-    }
-    env_free(&env);
-    return ex;
-}
-
-/* cmd_hold - park a file of in/ or reject/ in hold/ */
-int cmd_hold(int argc, char **argv, const char *conf_path)
-{
-    const char *name, *flow;
-    char lane[FLOW_LANE_MAX];
-    if (name_flow_args(argc, argv, &name, &flow) != 0)
-        return WB_EX_USAGE;
-    if (!fs_name_ok(name)) {
-        fprintf(stderr, "wmsbridge hold: '%s' is not a plain file name\n", name);
-        return WB_EX_USAGE;
-    }
-    struct wb_env env;
-    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_MOVE);
-    if (ex == WB_EX_OK && !flow) {
-        if (find_lane(&env, "hold", SP_IN, SP_REJECT, name, lane, sizeof lane) != WB_OK)
-            ex = WB_EX_USAGE;
-        flow = lane;
-    }
-    if (ex == WB_EX_OK) {
-        int rc = spool_hold(&env.spool, SP_IN, flow, name);
-        if (rc == WB_NOTFOUND)
-            rc = spool_hold(&env.spool, SP_REJECT, flow, name);
-        if (rc == WB_OK)
-            printf("%s/%s parked in hold/%s/\n", flow, name, flow);
-        else
-            fprintf(stderr, "wmsbridge hold: %s/%s: %s\n", flow, name,
-                    rc == WB_NOTFOUND ? "not in in/ or reject/"
-                    : rc == WB_EXISTS ? "already in hold/"
-                                      : wb_status_str(rc));
-        ex = rc == WB_OK         ? WB_EX_OK
-             : rc == WB_NOTFOUND ? WB_EX_NOINPUT
-             : rc == WB_EXISTS   ? WB_EX_IOERR
-                                 : wb_status_exit(rc);
-    }
-    env_free(&env);
-    return ex;
-}
-
 /* count_dir - files waiting in a state dir of a flow */
 static long count_dir(struct wb_env *env, enum spool_state st, const char *flow)
 {
@@ -507,6 +383,7 @@ static long long job_seconds(const struct ledger_job *j)
 
 struct alert_print {
     int json, n;
+    const struct wb_config *cfg;
 };
 
 /* alert_cb - one open alert, as a line or a JSON object */
@@ -522,6 +399,11 @@ static int alert_cb(void *arg, const struct ledger_alert_view *a)
         json_text(a->item);
         printf(",\"since\":%lld,\"text\":", (long long)a->created);
         json_text(a->text);
+        const struct alert_type *t = alert_type_find(a->kind);
+        printf(",\"owner\":");
+        json_text(alert_owner(p->cfg, a->kind));
+        printf(",\"severity\":");
+        json_text(t ? t->severity : "warning");
         printf("}");
     } else {
         if (!p->n)
@@ -610,9 +492,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    (long long)jobs[i].last_end, sched_outcome_str(jobs[i].last_outcome),
                    (long long)job_seconds(&jobs[i]), (long long)jobs[i].next_run, jobs[i].runs);
         printf("],\"alerts\":[");
-        struct alert_print ap = {1, 0};
+        struct alert_print ap = {1, 0, &env.cfg};
         ledger_alerts_open(env.ledger, alert_cb, &ap);
-        printf("]}\n");
+        printf("],\"health\":");
+        cmd_health_print(&env, 1);
+        printf("}\n");
     } else {
         printf("writer: %s\n", running == WB_EXISTS     ? buf_str(&who)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
@@ -653,10 +537,11 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                    jobs[i].runs ? sched_outcome_str(jobs[i].last_outcome) : "-", d, b,
                    jobs[i].runs);
         }
-        struct alert_print ap = {0, 0};
+        struct alert_print ap = {0, 0, &env.cfg};
         ledger_alerts_open(env.ledger, alert_cb, &ap);
         if (!ap.n)
             printf("open alerts: none\n");
+        cmd_health_print(&env, 0);
     }
     free(jobs);
     free(fc);
@@ -702,6 +587,15 @@ static int explain_reject_name(struct ledger *lg, const char *name, struct ledge
         printf(" refused with feed #%lld (%s)", feed_id, tag);
     printf("\n");
     return WB_OK;
+}
+
+/* explain_actions - the operators' actions on a file name (requeue, hold, drop: who, when,
+ * why); how many */
+static long explain_actions(struct wb_env *env, const char *name)
+{
+    long n = 0;
+    queue_actions_print(env, name, &n);
+    return n;
 }
 
 /* cmd_explain - what the ledger knows about one file of a flow, named as received or as the
@@ -750,7 +644,8 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
                 printf("  ... and %ld more rejected row(s)\n", e.n - EXPLAIN_ROWS);
             if (e.n)
                 printf("%ld row(s) rejected in all\n", e.n);
-        } else {
+            explain_actions(&env, file);
+        } else if (explain_actions(&env, file) == 0) {
             printf("no file named %s in the ledger\n", file);
             ex = WB_EX_NOINPUT;
         }

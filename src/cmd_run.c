@@ -24,9 +24,12 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/flow.h"
 #include "flows/flow_jobs.h"
+#include "flows/metrics.h"
+#include "flows/queue.h"
 #include "net/lwa.h"
 #include "net/ratelimit.h"
 #include "sched/cron.h"
@@ -92,6 +95,23 @@ static int store_get(void *arg, const char *job, struct sched_job_state *out)
     return WB_OK;
 }
 
+/* after_job - in the daemon (or `run --once`) once a job ended: its streak of failures, the
+ * alert conditions, the metrics file; their failures are logged, never the job's */
+static void after_job(struct wb_env *env, const char *job, int outcome)
+{
+    int rc = queue_notes_ingest(env);
+    if (rc != WB_OK)
+        log_warn("job=%s event=action-notes-failed status=%s", job, wb_status_str(rc));
+    rc = alert_job_end(env, job, outcome);
+    if (rc == WB_OK)
+        rc = alert_sweep(env);
+    if (rc != WB_OK)
+        log_warn("job=%s event=alert-sweep-failed status=%s", job, wb_status_str(rc));
+    if ((rc = metrics_write(env)) != WB_OK)
+        log_warn("job=%s event=metrics-write-failed file=%s status=%s", job, env->cfg.metrics_file,
+                 wb_status_str(rc));
+}
+
 /* store_put - scheduler state into the ledger */
 static int store_put(void *arg, const char *job, const struct sched_job_state *st)
 {
@@ -103,7 +123,10 @@ static int store_put(void *arg, const char *job, const struct sched_job_state *s
                            .next_run = st->next_run,
                            .runs = st->runs};
     snprintf(j.name, sizeof j.name, "%s", job);
-    return ledger_job_put(r->env.ledger, &j);
+    int rc = ledger_job_put(r->env.ledger, &j);
+    if (rc == WB_OK && st->last_outcome != SCHED_OUT_RUNNING)
+        after_job(&r->env, job, st->last_outcome);
+    return rc;
 }
 
 /* hook_poll - when a job needs to run besides its schedule (feeds in flight, a batch window) */

@@ -31,9 +31,19 @@ static const struct cmd commands[] = {
     {"status", cmd_status, "status [--json]", "queues, feeds in flight, rows by state, jobs"},
     {"rejects", cmd_rejects, "rejects [FLOW] [--json] | --codes",
      "list what waits in reject/ with age and reason (--codes: the table of reject codes)"},
-    {"requeue", cmd_requeue, "requeue NAME [--flow FLOW]",
-     "move a fixed file from reject/ (or hold/) back to in/"},
-    {"hold", cmd_hold, "hold NAME [--flow FLOW]", "park a file of in/ or reject/ in hold/"},
+    {"queue", cmd_queue,
+     "queue [NAME] [--flow FLOW] [--account NAME] [--code CODE] [--older-than AGE] [--json]",
+     "what waits in in/ work/ hold/ reject/ per account and flow, with age, size and code"},
+    {"requeue", cmd_requeue,
+     "requeue NAME|ALL [--flow FLOW] [--account NAME] [--code CODE] [--older-than AGE]",
+     "move fixed files from reject/ (or hold/) back to in/"},
+    {"hold", cmd_hold,
+     "hold NAME|ALL [--flow FLOW] [--account NAME] [--code CODE] [--older-than AGE]",
+     "park files of in/ or reject/ in hold/"},
+    {"drop", cmd_drop,
+     "drop NAME|ALL [--flow FLOW] [--account NAME] [--code CODE] [--older-than AGE] "
+     "--reason TEXT",
+     "remove files of reject/ or hold/ for good; who, when and why are kept in the ledger"},
     {"explain", cmd_explain, "explain FILE", "what the ledger knows about one file"},
     {"feeds", cmd_feeds, "feeds [--all]",
      "feeds needing attention or in flight (--all: every feed)"},
@@ -41,6 +51,12 @@ static const struct cmd commands[] = {
      "resolve FEED --sent AMAZON_FEED_ID | --not-sent | --confirmed | --rejected REASON",
      "settle by hand a feed crash recovery could not place, or a held feed whose report could "
      "not settle it (after checking Seller Central)"},
+    {"alerts", cmd_alerts, "alerts [--json] | --types",
+     "open alerts with owner, severity and what to do (--types: the table of alert types)"},
+    {"metrics", cmd_metrics, "metrics",
+     "the Prometheus text exposition (the daemon also writes it to metrics_file)"},
+    {"report", cmd_report, "report [--out FILE]",
+     "the daily report page: one self-contained HTML file (figures, exceptions, feeds, checks)"},
 };
 
 /* cmd_usage - the usage line of a sub-command */

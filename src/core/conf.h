@@ -98,6 +98,8 @@ struct wb_config {
     char *schedule;
     char *log_level;
     char *alert_command;
+    char *alert_owners;
+    char *metrics_file;
     int log_syslog;
     int allow_root;
     int tls_verify;
@@ -117,6 +119,11 @@ struct wb_config {
     long job_timeout;
     long job_grace_seconds;
     long rescan_seconds;
+    long alert_renotify_minutes;
+    long alert_job_failures;
+    long backlog_sla_minutes;
+    long target_feed_success_pct;
+    long target_exception_backlog;
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many orders goes by the API */
     int nremotes;

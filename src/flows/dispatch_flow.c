@@ -205,7 +205,7 @@ int dispatch_flow_init(struct dispatch_flow *df, const struct wb_env *env, struc
 /* raise_alert - outflow alert hook over the environment's alert_raise */
 static int raise_alert(void *arg, const char *kind, const char *item, const char *text)
 {
-    return alert_raise(arg, kind, item, text);
+    return alert_raise_in(arg, kind, "", "dispatch", item, text);
 }
 
 /* dispatch_flow_run - the dispatch job: intake, batch, submit (when online), settle */

@@ -6,6 +6,7 @@
 
 #include "amazon/xsdcheck.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/flow.h"
 #include "layout/layout.h"
@@ -93,6 +94,8 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
                 bad = 1;
             }
     }
+    if (alert_owners_check(&e->cfg, errs) != WB_OK)
+        bad = 1;
     if (carriercodes_load(e->cfg.carrier_codes, &e->codes, errs) != WB_OK)
         bad = 1;
     if (!bad && carriers_load(e->cfg.carriers_map, e->codes, &e->carriers, errs) != WB_OK)

@@ -183,7 +183,7 @@ static void feed_alert(struct wb_env *env, const char *kind, const struct ledger
 {
     char item[64];
     snprintf(item, sizeof item, "%s%sfeed-%lld", f->account, *f->account ? "/" : "", f->id);
-    alert_raise(env, kind, item, text);
+    alert_raise_in(env, kind, f->account, f->flow, item, text);
 }
 
 #define ISOLATE_MAX 512

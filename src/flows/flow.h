@@ -31,6 +31,8 @@ struct layout;
 struct outflow;
 struct outflow_stats;
 struct feeds_client;
+struct health;
+struct wb_account;
 struct stockstates;
 struct buffers;
 
@@ -83,6 +85,12 @@ struct flow_def {
                    struct flow_convert_stats *st, struct buf *lines, struct buf *err);
     /* convert_check - WB_CONFIG with the reason in err when a's layout and maps do not fit */
     int (*convert_check)(const struct flow_convert_args *a, struct buf *err);
+    /* health - NULL, or the health figures the flow gives for account a (flows/health.h): it
+     * sets configured (and have, value, target from its config, detail) of each figure it
+     * owns (orders: order sync latency and acknowledgements on time, inventory: inventory
+     * freshness, settlements: settlement drift and refund latency); the others say "not
+     * configured". Reads only. */
+    void (*health)(struct wb_env *env, const struct wb_account *a, struct health *h);
 
     /* Amazon -> WMS/finance flows: optional members, NULL for the other rows */
     const char *convert_as;         /* the name `convert` knows the flow by (NULL: its name) */

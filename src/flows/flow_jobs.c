@@ -24,6 +24,7 @@
 #include "flows/outflow.h"
 #include "flows/sftp_xfer.h"
 #include "flows/sink.h"
+#include "net/spapi.h"
 #include "spool/ledger.h"
 
 /* with_ledger - open the ledger for the job if the environment has none */
@@ -81,10 +82,22 @@ static int online(struct wb_env *env, const struct wb_account *a, struct feeds_c
     if (rc != WB_OK) {
         log_error("account=%s event=offline status=%s reason=\"%s\"", a ? a->name : "default",
                   wb_status_str(rc), buf_str(&err));
-        alert_raise(env, "offline", item, buf_str(&err));
+        alert_raise_in(env, "offline", a ? a->name : "", "", item, buf_str(&err));
     }
     buf_free(&err);
     return rc;
+}
+
+/* client_close - add the session's calls and throttles per operation to the ledger's totals
+ * (for the metrics), then close it */
+static void client_close(struct wb_env *env, struct feeds_client *fc)
+{
+    const struct spapi_op_count *c;
+    size_t n = spapi_op_counts(fc->api, &c);
+    for (size_t i = 0; env->ledger && i < n; i++)
+        if (ledger_api_add(env->ledger, c[i].op, c[i].calls, c[i].throttled) != WB_OK)
+            log_warn("op=%s event=api-count-failed", c[i].op);
+    feeds_client_close(fc);
 }
 
 /* account_outcome - after account a's run with its client: Amazon refusing the account's
@@ -102,7 +115,7 @@ static void account_outcome(struct wb_env *env, const struct wb_account *a, int 
                  a ? a->name : CONF_DEFAULT_ACCOUNT);
         log_error("account=%s event=account-refused status=%s", a ? a->name : "default",
                   wb_status_str(rc));
-        alert_raise(env, "offline", item, text);
+        alert_raise_in(env, "offline", a ? a->name : "", "", item, text);
     } else if (rc == WB_OK) {
         alert_clear(env, "offline", item);
     }
@@ -133,7 +146,7 @@ static int run_account(const struct flow_def *fd, void *inst, struct outflow *of
              fd->name, lane, wb_status_str(rc), st.files, st.rows, st.good, st.rejected,
              st.dup_files, st.feeds_built, st.settled_files, clock_mono_ms() - t0);
     if (on) {
-        feeds_client_close(&fc);
+        client_close(env, &fc);
         account_outcome(env, a, rc);
     }
     if (of)
@@ -261,7 +274,7 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
             if (arc == WB_OK)
                 arc = frc;
         }
-        feeds_client_close(&fc);
+        client_close(env, &fc);
         account_outcome(env, acc, arc);
         if (rc == WB_OK)
             rc = arc;
@@ -293,10 +306,15 @@ static int job_sftp(struct wb_env *env, const char *options, int push)
             struct sftp_pull_stats st = {0};
             x = sftp_pull(&env->cfg, r, &env->spool, env->ledger, &st, &err);
         }
+        char item[80];
+        snprintf(item, sizeof item, "remote/%s", r->name);
         if (x != WB_OK) {
             log_warn("job=sftp-%s remote=%s outcome=%s error=\"%s\"", push ? "push" : "pull",
                      r->name, wb_status_str(x), buf_str(&err));
+            alert_raise_in(env, "sftp-down", r->account, r->flow, item, buf_str(&err));
             worst = x;
+        } else {
+            alert_clear(env, "sftp-down", item);
         }
         buf_free(&err);
     }

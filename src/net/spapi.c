@@ -250,6 +250,26 @@ static int take_token(struct spapi *s, const char *op, struct buf *err)
 }
 
 /* spapi_call - one SP-API operation with bucket, token, refresh-once and backoff */
+/* op_count - the counts of op (NULL when SPAPI_OPS_MAX others came first) */
+static struct spapi_op_count *op_count(struct spapi *s, const char *op)
+{
+    for (size_t i = 0; i < s->nops; i++)
+        if (strcmp(s->ops[i].op, op) == 0)
+            return &s->ops[i];
+    if (s->nops == SPAPI_OPS_MAX)
+        return NULL;
+    struct spapi_op_count *c = &s->ops[s->nops++];
+    snprintf(c->op, sizeof c->op, "%s", op);
+    return c;
+}
+
+/* spapi_op_counts - the counts per operation */
+size_t spapi_op_counts(const struct spapi *s, const struct spapi_op_count **out)
+{
+    *out = s->ops;
+    return s->nops;
+}
+
 enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
 {
     char url[4096], hdr_token[LWA_TOKEN_MAX + 32];
@@ -261,6 +281,9 @@ enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
     buf_init(&herr, 2048);
     memset(&rs, 0, sizeof rs);
     s->st.calls++;
+    struct spapi_op_count *oc = op_count(s, c->op);
+    if (oc)
+        oc->calls++;
     s->unknown = 0;
     s->last_wait_ms = 0;
     c->status = 0;
@@ -359,6 +382,8 @@ enum wb_status spapi_call(struct spapi *s, struct spapi_req *c, struct buf *err)
         }
         if (rs.status == 429) {
             s->st.throttled++;
+            if (oc)
+                oc->throttled++;
             ratelimit_drain(s->rl, c->op);
         } else if (!c->idempotent && rs.status != 503) {
             s->unknown = 1;

@@ -75,6 +75,15 @@ int spapi_outcome_unknown(const struct spapi *s);
 time_t spapi_amazon_now(const struct spapi *s);
 /* spapi_stats - counters since spapi_open */
 void spapi_stats(const struct spapi *s, struct spapi_stats *out);
+/* calls and 429 answers of one operation (its usage plan name) */
+#define SPAPI_OPS_MAX 32
+struct spapi_op_count {
+    char op[48];
+    long calls;
+    long throttled;
+};
+/* spapi_op_counts - the counts per operation since spapi_open (*out: n of them) */
+size_t spapi_op_counts(const struct spapi *s, const struct spapi_op_count **out);
 /* spapi_ratelimit - the session's buckets (for a scheduler's own questions) */
 struct ratelimit *spapi_ratelimit(struct spapi *s);
 

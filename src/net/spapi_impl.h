@@ -40,6 +40,8 @@ struct spapi {
     time_t amazon_date;         /* Date of the last SP-API answer (Amazon's clock), 0 if none */
     long long amazon_date_mono; /* clock_mono_ms() when that answer arrived */
     struct spapi_stats st;
+    struct spapi_op_count ops[SPAPI_OPS_MAX]; /* per operation, the first SPAPI_OPS_MAX seen */
+    size_t nops;
 };
 
 struct spapi_req {

@@ -68,7 +68,13 @@ static const char schema[] =
     " PRIMARY KEY(remote, path, size, mtime));"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
     " item TEXT NOT NULL, text TEXT, created INTEGER, closed INTEGER);"
-    "CREATE INDEX IF NOT EXISTS alerts_open ON alerts(kind, item) WHERE closed IS NULL;";
+    "CREATE INDEX IF NOT EXISTS alerts_open ON alerts(kind, item) WHERE closed IS NULL;"
+    "CREATE TABLE IF NOT EXISTS actions(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+    " user TEXT NOT NULL, action TEXT NOT NULL, account TEXT, flow TEXT NOT NULL,"
+    " name TEXT NOT NULL, reason TEXT);"
+    "CREATE INDEX IF NOT EXISTS actions_name ON actions(name, id);"
+    "CREATE TABLE IF NOT EXISTS api_calls(op TEXT PRIMARY KEY, calls INTEGER NOT NULL,"
+    " throttled INTEGER NOT NULL);";
 
 /* columns added to a table after its first release: added to a ledger that lacks them when it
  * is opened (CREATE TABLE IF NOT EXISTS leaves an existing table as it is) */
@@ -79,6 +85,11 @@ static const struct {
     {"files", "account", "TEXT NOT NULL DEFAULT ''"}, /* '' = the default seller account */
     {"rows", "account", "TEXT NOT NULL DEFAULT ''"},
     {"feeds", "account", "TEXT NOT NULL DEFAULT ''"},
+    {"alerts", "account", "TEXT NOT NULL DEFAULT ''"},
+    {"alerts", "flow", "TEXT NOT NULL DEFAULT ''"},
+    {"alerts", "notified", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "fails", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "last_ok", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key
@@ -1210,11 +1221,13 @@ enum wb_status ledger_job_get(struct ledger *l, const char *name, struct ledger_
     return res;
 }
 
-/* ledger_job_put - insert or replace a job's state */
+/* ledger_job_put - insert or replace a job's state (its streak of failures stays) */
 enum wb_status ledger_job_put(struct ledger *l, const struct ledger_job *j)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO jobs(name,last_slot,last_start,last_end,"
-                              "last_outcome,next_run,runs) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+    static const char sql[] = "INSERT INTO jobs(name,last_slot,last_start,last_end,"
+                              "last_outcome,next_run,runs) VALUES(?1,?2,?3,?4,?5,?6,?7)"
+                              " ON CONFLICT(name) DO UPDATE SET last_slot=?2, last_start=?3,"
+                              " last_end=?4, last_outcome=?5, next_run=?6, runs=?7";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1348,4 +1361,268 @@ enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n)
         return ledger_commit(l);
     ledger_rollback(l);
     return rc;
+}
+
+/* ---- the operators' side: alerts with owners, job failure streaks, actions, figures ---- */
+
+/* read_alert - id,kind,item,account,flow,text,created,notified into a ledger_alert_rec */
+static void read_alert(sqlite3_stmt *st, void *dst)
+{
+    struct ledger_alert_rec *a = dst;
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, a->kind, sizeof a->kind);
+    col_copy(st, 2, a->item, sizeof a->item);
+    col_copy(st, 3, a->account, sizeof a->account);
+    col_copy(st, 4, a->flow, sizeof a->flow);
+    col_copy(st, 5, a->text, sizeof a->text);
+    a->created = (time_t)sqlite3_column_int64(st, 6);
+    a->notified = (time_t)sqlite3_column_int64(st, 7);
+}
+
+/* ledger_alert_find - the open alert of kind and item */
+enum wb_status ledger_alert_find(struct ledger *l, const char *kind, const char *item,
+                                 struct ledger_alert_rec *out)
+{
+    static const char sql[] = "SELECT id,kind,item,account,flow,text,created,notified FROM alerts"
+                              " WHERE kind=?1 AND item=?2 AND closed IS NULL ORDER BY id LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, item);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_alert(st, out);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_alert_add - a new open alert, notified at created */
+enum wb_status ledger_alert_add(struct ledger *l, const struct ledger_alert_rec *a)
+{
+    static const char sql[] = "INSERT INTO alerts(kind,item,account,flow,text,created,notified)"
+                              " VALUES(?1,?2,?3,?4,?5,?6,?6)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, a->kind);
+    bind_text(st, 2, a->item);
+    bind_text(st, 3, a->account);
+    bind_text(st, 4, a->flow);
+    bind_text(st, 5, a->text);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)a->created);
+    return exec_step(l, st);
+}
+
+/* ledger_alert_notified - an open alert was sent again at when, with text */
+enum wb_status ledger_alert_notified(struct ledger *l, long long id, time_t when, const char *text)
+{
+    static const char sql[] = "UPDATE alerts SET notified=?2, text=?3 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)when);
+    bind_text(st, 3, text);
+    return exec_step(l, st);
+}
+
+/* ledger_alerts_list - the open alerts, oldest first (caller frees *out) */
+enum wb_status ledger_alerts_list(struct ledger *l, struct ledger_alert_rec **out, size_t *n)
+{
+    static const char sql[] = "SELECT id,kind,item,account,flow,text,created,notified FROM alerts"
+                              " WHERE closed IS NULL ORDER BY id";
+    sqlite3_stmt *st = prep(l, sql);
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return WB_IOERR;
+    void *v;
+    int rc = collect(l, st, sizeof **out, read_alert, &v, n);
+    *out = v;
+    return rc;
+}
+
+/* ledger_job_streak - count a run of job that ended at when: failed (1) adds one to its streak
+ * of failed runs, a success (0) ends it and is its last success */
+enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, time_t when)
+{
+    static const char upd[] = "UPDATE jobs SET fails = CASE WHEN ?2 THEN fails + 1 ELSE 0 END,"
+                              " last_ok = CASE WHEN ?2 THEN last_ok ELSE ?3 END WHERE name=?1";
+    sqlite3_stmt *st = prep(l, upd);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, job);
+    sqlite3_bind_int(st, 2, failed != 0);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)when);
+    return exec_step(l, st);
+}
+
+/* ledger_job_fails - the streak of failed runs of job and its last success (0 if none) */
+enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails, time_t *last_ok)
+{
+    static const char sql[] = "SELECT fails, last_ok FROM jobs WHERE name=?1";
+    *fails = 0;
+    if (last_ok)
+        *last_ok = 0;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, job);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *fails = (long)sqlite3_column_int64(st, 0);
+        if (last_ok)
+            *last_ok = (time_t)sqlite3_column_int64(st, 1);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_action_add - record an operator's action on a spool file */
+enum wb_status ledger_action_add(struct ledger *l, const struct ledger_action *a)
+{
+    static const char sql[] = "INSERT INTO actions(at,user,action,account,flow,name,reason)"
+                              " VALUES(?1,?2,?3,?4,?5,?6,?7)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)a->at);
+    bind_text(st, 2, a->user);
+    bind_text(st, 3, a->action);
+    bind_text(st, 4, a->account);
+    bind_text(st, 5, a->flow);
+    bind_text(st, 6, a->name);
+    bind_text(st, 7, a->reason);
+    return exec_step(l, st);
+}
+
+/* ledger_actions_of - the actions recorded on flow/name, oldest first */
+enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char *name,
+                                 ledger_action_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT at,user,action,account,flow,name,reason FROM actions"
+                              " WHERE name=?2 AND (?1 IS NULL OR flow=?1) ORDER BY id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, flow);
+    bind_text(st, 2, name);
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_action a = {(time_t)sqlite3_column_int64(st, 0),
+                                  col_text(st, 1),
+                                  col_text(st, 2),
+                                  col_text(st, 3),
+                                  col_text(st, 4),
+                                  col_text(st, 5),
+                                  col_text(st, 6)};
+        if ((res = cb(arg, &a)) != WB_OK)
+            break;
+    }
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_feed_outcomes - feeds of seller account (NULL: every account, "": the default one)
+ * created in [since, until), by state (index = state, 1..9) */
+enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_t since,
+                                    time_t until, long counts[LFD_LAST + 1])
+{
+    static const char sql[] = "SELECT state, count(*) FROM feeds WHERE created >= ?2"
+                              " AND created < ?3 AND (?1 IS NULL OR account=?1) GROUP BY state";
+    memset(counts, 0, (LFD_LAST + 1) * sizeof counts[0]);
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)until);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int s = sqlite3_column_int(st, 0);
+        if (s >= 0 && s <= LFD_LAST)
+            counts[s] = (long)sqlite3_column_int64(st, 1);
+    }
+    int res = rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_feed_done_after - WB_OK if a feed of the flow and seller account of feed id, later
+ * than it, ended done, else WB_NOTFOUND */
+enum wb_status ledger_feed_done_after(struct ledger *l, long long id)
+{
+    static const char sql[] = "SELECT 1 FROM feeds f, feeds g WHERE g.id=?1 AND f.flow=g.flow"
+                              " AND f.account=g.account AND f.id>g.id AND f.state=5 LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    int res = rc == SQLITE_ROW ? WB_OK : rc == SQLITE_DONE ? WB_NOTFOUND : map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_api_add - add a session's calls and 429 answers of op to its totals */
+enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled)
+{
+    static const char sql[] =
+        "INSERT INTO api_calls(op,calls,throttled) VALUES(?1,?2,?3)"
+        " ON CONFLICT(op) DO UPDATE SET calls=calls+?2, throttled=throttled+?3";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, op);
+    sqlite3_bind_int64(st, 2, calls);
+    sqlite3_bind_int64(st, 3, throttled);
+    return exec_step(l, st);
+}
+
+/* ledger_api_list - the totals per operation, by name */
+enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT op,calls,throttled FROM api_calls ORDER BY op";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((res = cb(arg, col_text(st, 0), (long)sqlite3_column_int64(st, 1),
+                      (long)sqlite3_column_int64(st, 2))) != WB_OK)
+            break;
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
+enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM rows WHERE state=4 AND updated >= ?1 AND updated < ?2";
+    *n = 0;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = (long)sqlite3_column_int64(st, 0);
+    int res = rc == SQLITE_ROW || rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
+    done(l, st);
+    return res;
 }

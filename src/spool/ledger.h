@@ -264,6 +264,65 @@ enum wb_status ledger_alert_close(struct ledger *l, const char *kind, const char
 /* ledger_alerts_open - iterate open alerts */
 enum wb_status ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
 
+/* ---- the operators' side ---- */
+/* an alert as kept: who it concerns, when it was first seen and last sent */
+struct ledger_alert_rec {
+    long long id;
+    char kind[64];
+    char item[320];
+    char account[64];
+    char flow[64];
+    char text[1024];
+    time_t created;
+    time_t notified;
+};
+/* ledger_alert_find - the open alert of kind and item, WB_NOTFOUND if none */
+enum wb_status ledger_alert_find(struct ledger *l, const char *kind, const char *item,
+                                 struct ledger_alert_rec *out);
+/* ledger_alert_add - a new open alert (kind, item, account, flow, text, created = notified) */
+enum wb_status ledger_alert_add(struct ledger *l, const struct ledger_alert_rec *a);
+/* ledger_alert_notified - an open alert was sent again at when, with text */
+enum wb_status ledger_alert_notified(struct ledger *l, long long id, time_t when, const char *text);
+/* ledger_alerts_list - the open alerts, oldest first (caller frees *out) */
+enum wb_status ledger_alerts_list(struct ledger *l, struct ledger_alert_rec **out, size_t *n);
+/* ledger_job_streak - count a run of job that ended at when: failed (1) adds one to its streak
+ * of failed runs, a success (0) ends it and is its last success */
+enum wb_status ledger_job_streak(struct ledger *l, const char *job, int failed, time_t when);
+/* ledger_job_fails - the streak of failed runs of job and (last_ok may be NULL) the end of its
+ * last success, 0 if none; WB_NOTFOUND (0) if it never ran */
+enum wb_status ledger_job_fails(struct ledger *l, const char *job, long *fails, time_t *last_ok);
+/* an operator's action on a spool file (requeue, hold, drop): who, when, why */
+struct ledger_action {
+    time_t at;
+    const char *user;
+    const char *action;
+    const char *account; /* "" = the default account */
+    const char *flow;
+    const char *name;
+    const char *reason;
+};
+typedef int (*ledger_action_cb)(void *arg, const struct ledger_action *a);
+/* ledger_action_add - record an operator's action */
+enum wb_status ledger_action_add(struct ledger *l, const struct ledger_action *a);
+/* ledger_actions_of - the actions on name (of flow; NULL: any flow), oldest first */
+enum wb_status ledger_actions_of(struct ledger *l, const char *flow, const char *name,
+                                 ledger_action_cb cb, void *arg);
+/* ledger_feed_outcomes - feeds of seller account (NULL: every account, "": the default one)
+ * created in [since, until), by state (index = state) */
+enum wb_status ledger_feed_outcomes(struct ledger *l, const char *account, time_t since,
+                                    time_t until, long counts[LFD_LAST + 1]);
+/* ledger_rows_rejected_between - rows rejected (last changed) in [since, until) */
+enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time_t until, long *n);
+/* ledger_feed_done_after - WB_OK if a feed of the flow and seller account of feed id, later
+ * than it, ended done, else WB_NOTFOUND */
+enum wb_status ledger_feed_done_after(struct ledger *l, long long id);
+
+/* ledger_api_add - add a session's calls and 429 answers of op (SP-API operation) to its totals */
+enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled);
+typedef int (*ledger_api_cb)(void *arg, const char *op, long calls, long throttled);
+/* ledger_api_list - the totals per operation, by name */
+enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg);
+
 /* ---- retention ---- */
 /* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);

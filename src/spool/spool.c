@@ -537,3 +537,57 @@ enum wb_status spool_sweep_temps(const struct spool *s, long *removed)
             *removed += sweep_lanes(dir, per_flow[i] == SP_IN, 0);
     return WB_OK;
 }
+
+/* spool_read_reason - the code and reason lines of <st>/<flow>/<name>.reason */
+enum wb_status spool_read_reason(const struct spool *s, enum spool_state st, const char *flow,
+                                 const char *name, char *code, size_t cn, char *reason, size_t rn)
+{
+    char dir[4096], path[4400], rname[256];
+    if (cn)
+        code[0] = '\0';
+    if (rn)
+        reason[0] = '\0';
+    int rc = spool_dir(s, st, flow, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    if (snprintf(rname, sizeof rname, "%s.reason", name) >= (int)sizeof rname ||
+        fs_join(path, sizeof path, dir, rname) != WB_OK)
+        return WB_TOOBIG;
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    rc = fs_read_file(path, &b);
+    if (rc == WB_OK) {
+        static const char *const keys[2] = {"\ncode: ", "\nreason: "};
+        char *out[2] = {code, reason};
+        size_t on[2] = {cn, rn};
+        for (int i = 0; i < 2; i++) {
+            const char *p = strstr(buf_str(&b), keys[i]);
+            if (p && on[i]) {
+                p += strlen(keys[i]);
+                snprintf(out[i], on[i], "%.*s", (int)strcspn(p, "\n"), p);
+            }
+        }
+    }
+    buf_free(&b);
+    return rc;
+}
+
+/* spool_drop - remove <from>/<flow>/name (and a reject's .reason) for good; fsyncs the dir */
+enum wb_status spool_drop(const struct spool *s, enum spool_state from, const char *flow,
+                          const char *name)
+{
+    char dir[4096], p[4400], rname[256];
+    int rc = spool_dir(s, from, flow, dir, sizeof dir);
+    if (rc != WB_OK)
+        return rc;
+    if (!fs_name_ok(name))
+        return WB_BADARG;
+    if (fs_join(p, sizeof p, dir, name) != WB_OK)
+        return WB_TOOBIG;
+    if (unlink(p) != 0)
+        return errno == ENOENT ? WB_NOTFOUND : errno == EACCES ? WB_DENIED : WB_IOERR;
+    if (snprintf(rname, sizeof rname, "%s.reason", name) < (int)sizeof rname &&
+        fs_join(p, sizeof p, dir, rname) == WB_OK)
+        unlink(p);
+    return fs_fsync_dir(dir);
+}

@@ -111,6 +111,14 @@ enum wb_status spool_sweep_odd(const struct spool *s, const char *flow, long set
 /* spool_write_reason - write reject/<flow>/<name>.reason */
 enum wb_status spool_write_reason(const struct spool *s, const char *flow, const char *name,
                                   const char *code, const char *reason);
+/* spool_read_reason - the code and reason lines of <st>/<flow>/<name>.reason (reject/, or hold/
+ * where a held reject keeps it; bounded copies, "" when absent); WB_NOTFOUND without one */
+enum wb_status spool_read_reason(const struct spool *s, enum spool_state st, const char *flow,
+                                 const char *name, char *code, size_t cn, char *reason, size_t rn);
+/* spool_drop - remove <from>/<flow>/name (and a reject's .reason) for good (an operator's drop,
+ * recorded by the caller); WB_NOTFOUND when it is not there */
+enum wb_status spool_drop(const struct spool *s, enum spool_state from, const char *flow,
+                          const char *name);
 /* spool_requeue - reject/<flow>/name (or hold/name) -> in/<flow>/name, dropping its .reason */
 enum wb_status spool_requeue(const struct spool *s, const char *flow, const char *name);
 /* spool_hold - in|reject/<flow>/name -> hold/<flow>/name */

@@ -59,6 +59,7 @@ EOF
 rc=$?
 [ $rc -eq 64 ] || { echo "FAIL: run --once of an unknown job exited $rc, not 64:"; cat "$TMP/jobs.txt"; exit 1; }
 "$B" rejects --codes >"$TMP/codes.txt" 2>&1 || { echo "FAIL: rejects --codes exited $?"; cat "$TMP/codes.txt"; exit 1; }
+"$B" alerts --types >"$TMP/atypes.txt" 2>&1 || { echo "FAIL: alerts --types exited $?"; cat "$TMP/atypes.txt"; exit 1; }
 (cd "$WB_ROOT" && make -n -s install DESTDIR=/docs-destdir PREFIX=/usr 2>&1) >"$TMP/install.txt"
 
 # Page lint, when the tools are there.
@@ -299,18 +300,35 @@ for d, _, files in os.walk(os.path.join(root, "src")):
     for f in files:
         if f.endswith(".c"):
             text = read(os.path.join(d, f))
-            kinds.update(re.findall(r'(?:alert_raise|feed_alert)\(\w+, "([a-z-]+)"', text))
+            kinds.update(re.findall(r'(?:alert_raise|alert_raise_in|feed_alert)\(\w+, "([a-z-]+)"',
+                                    text))
             # kinds chosen into a variable first: const char *kind = c ? "a-b" : "c-d";
             for m in re.findall(r'const char \*kind = ([^;]*);', text):
                 kinds.update(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', m))
 if not kinds:
     fail("no alert kinds found in src/ (alert_raise or feed_alert calls)")
+# the table of alert types (`alerts --types`, src/flows/alert.c): every kind raised is a row;
+# the runbook of docs/operations.md has each row with the same owner, severity, meaning and
+# what to do
+atypes = {}
+for line in read(os.path.join(tmp, "atypes.txt")).splitlines():
+    f = line.split("\t")
+    if len(f) != 5 or not all(f) or f[1] not in ("ops", "warehouse", "finance", "it") or \
+            f[2] not in ("critical", "warning"):
+        fail("alerts --types: not type<TAB>owner<TAB>severity<TAB>meaning<TAB>action: %r" % line)
+    atypes[f[0]] = f
+for k in sorted(kinds - set(atypes)):
+    fail("src/: alert kind %s is not in the table of alert types (src/flows/alert.c)" % k)
 alert_text = re.search(r"^\.B alert_command$(.*?)^\.TP", man5, re.M | re.S)
-for k in sorted(kinds):
+for k in sorted(kinds | set(atypes)):
     if not alert_text or k not in alert_text.group(1):
         fail("wmsbridge.conf.5: alert kind %s is not listed under alert_command" % k)
     if "`%s`" % k not in ops:
         fail("docs/operations.md: alert kind %s is not in the alerts table" % k)
+for k, f in sorted(atypes.items()):
+    row = "| `%s` | %s |" % (k, " | ".join(x.replace("|", "\\|") for x in f[1:]))
+    if row not in ops:
+        fail("docs/operations.md: the runbook row of %s is not the table's: %s" % (k, row))
 
 # ---- layout keys and fields ----
 lay = read(os.path.join(root, "src/layout/layout.c"))

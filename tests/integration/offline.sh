@@ -13,7 +13,9 @@ B=$WB_BIN
 wb_start_sim "$WB_TMP/sim" --process-seconds 1 --rate-scale 50 || exit 1
 W=$WB_TMP/w
 wb_make_config "$W" "alert_command = $WB_TMP/alert.sh"
-printf '#!/bin/sh\necho "$1 $2" >>%s/alerts.log\n' "$WB_TMP" >"$WB_TMP/alert.sh"
+# the command logs kind, item and the state its JSON input gives (firing or resolved)
+printf '#!/bin/sh\ns=$(sed -n "s/.*\\"state\\":\\"\\([a-z]*\\)\\".*/\\1/p")\necho "$1 $2 $s" >>%s/alerts.log\n' \
+    "$WB_TMP" >"$WB_TMP/alert.sh"
 chmod 755 "$WB_TMP/alert.sh"
 IN=$W/spool/in/dispatch
 mkdir -p "$IN"
@@ -34,7 +36,7 @@ rc=$?
     fail "status does not show the offline alert"
 "$B" -c "$WB_CONF" status --json | grep -q '"alerts":\[{"kind":"offline","item":"sp-api"' ||
     fail "status --json does not show the offline alert"
-n=$(grep -c "^offline sp-api" "$WB_TMP/alerts.log" 2>/dev/null)
+n=$(grep -c "^offline sp-api firing" "$WB_TMP/alerts.log" 2>/dev/null)
 [ "$n" -eq 1 ] || fail "alert_command ran $n times for one offline condition, not once"
 grep -q 'event=offline' "$WB_LOG" || fail "no event=offline log line"
 echo "ok   offline: exit 78, rows kept, one alert shown in status"
@@ -44,13 +46,15 @@ wb_settle "$B" "$WB_CONF" 60 || fail "did not settle once the credentials were f
 [ "$(wb_status_count confirmed)" -eq 20 ] || fail "rows not confirmed after the fix"
 "$B" -c "$WB_CONF" status | grep -q "^open alerts: none" || fail "the offline alert stayed open"
 "$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1 || fail "an online run did not exit 0"
+n=$(grep -c "^offline sp-api resolved" "$WB_TMP/alerts.log")
+[ "$n" -eq 1 ] || fail "the cleared offline alert sent $n resolutions, not 1"
 wb_check_received 20 || exit 1
 echo "ok   fixed: submitted, alert cleared"
 
 chmod 640 "$W/etc/credentials"
 "$B" -c "$WB_CONF" run --once dispatch >>"$WB_LOG" 2>&1
 [ $? -eq 78 ] || fail "a second offline episode did not exit 78"
-n=$(grep -c "^offline sp-api" "$WB_TMP/alerts.log")
+n=$(grep -c "^offline sp-api firing" "$WB_TMP/alerts.log")
 [ "$n" -eq 2 ] || fail "a second offline episode raised $n alerts in all, not 2"
 echo "ok   offline again: alerted again"
 
