@@ -133,6 +133,11 @@ if [ -f "$ROOT/bench/inventory.sh" ]; then
     sh "$ROOT/bench/inventory.sh" "$BUILD" || die "bench/inventory.sh failed"
 fi
 
+if [ -z "${WB_BENCH_SKIP_ORDERS:-}" ]; then
+    echo "orders:"
+    sh "$ROOT/bench/orders.sh" "$BUILD" || die "bench/orders.sh failed"
+fi
+
 if [ -f "$ROOT/bench/api_calls.sh" ] && [ -z "${WB_BENCH_SKIP_API:-}" ]; then
     echo "api calls:"
     sh "$ROOT/bench/api_calls.sh" "$BUILD" || die "bench/api_calls.sh failed"

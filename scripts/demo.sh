@@ -84,7 +84,9 @@ say "Rows per seller account"
 "$BIN" -c "$WB_CONF" status --json | $WB_PY -c '
 import json, sys
 for lane, f in json.load(sys.stdin)["flows"].items():
-    r = f["rows"]
+    r = f.get("rows")
+    if r is None:  # a lane from Amazon to the WMS has no rows
+        continue
     print("  account %-8s flow %-9s confirmed=%d rejected=%d pending=%d files in reject/=%d" % (
         f.get("account", "default"), f.get("flow", lane), r["confirmed"], r["rejected"],
         r["pending"], f["reject"]))'

@@ -266,7 +266,7 @@ static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_r
     size_t n = 0;
     for (int a = 0; v && a < env->cfg.naccounts; a++)
         for (size_t i = 0; i < nfl; i++) {
-            if (!flow_has_spool(&fl[i])) /* no spool path: no lane */
+            if (!fl[i].open && !fl[i].fetch) /* no spool path: no lane */
                 continue;
             struct lane_ref *r = &v[n];
             r->account = env->cfg.accounts[a].name;
@@ -470,15 +470,20 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("},\"flows\":{");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
+            const struct flow_def *fd = flow_find(fl[i].flow);
             printf("%s\"%s\":{", i ? "," : "", fl[i].lane); /* keyed by lane */
             if (accounts)
                 printf("\"account\":\"%s\",\"flow\":\"%s\",", fl[i].account, fl[i].flow);
-            printf("\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld,\"rows\":{", c->in, c->work,
-                   c->rej, c->hold);
-            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-                printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
-                       c->rows[s]);
-            printf("}}");
+            printf("\"in\":%ld,\"work\":%ld,\"reject\":%ld,\"hold\":%ld", c->in, c->work, c->rej,
+                   c->hold);
+            if (fd && fd->direction == FLOW_TO_AMAZON) { /* rows are what goes to Amazon */
+                printf(",\"rows\":{");
+                for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                    printf("%s\"%s\":%ld", s > LR_PENDING ? "," : "", ledger_row_state_name(s),
+                           c->rows[s]);
+                printf("}");
+            }
+            printf("}");
         }
         printf("},\"feeds\":{");
         for (int s = LFD_BUILDING; s <= LFD_LAST; s++)
@@ -503,18 +508,32 @@ int cmd_status(int argc, char **argv, const char *conf_path)
                                                         : "unknown (the lock file cannot be read)");
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
+            const struct flow_def *fd = flow_find(fl[i].flow);
             if (accounts)
                 printf("flow %s account %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow,
                        fl[i].account, c->in, c->work, c->rej, c->hold);
             else
                 printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow, c->in, c->work,
                        c->rej, c->hold);
-            printf("rows (all time):");
-            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-                printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
-            printf("\n");
+            if (fd && fd->direction == FLOW_TO_AMAZON) {
+                printf("rows (all time):");
+                for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                    printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
+                printf("\n");
+            }
             printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
                    fl[i].lane, c->rej ? " (wmsbridge rejects)" : "");
+        }
+        size_t nflows;
+        const struct flow_def *ft = flows(&nflows);
+        for (size_t i = 0; i < nflows; i++) { /* each flow's own lines, every account in them */
+            if (!ft[i].status)
+                continue;
+            struct buf sb;
+            buf_init(&sb, 64 * 1024);
+            ft[i].status(&env, &sb);
+            fputs(buf_str(&sb), stdout);
+            buf_free(&sb);
         }
         printf("feeds:");
         for (int s = LFD_BUILDING; s <= LFD_LAST; s++)

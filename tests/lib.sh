@@ -259,8 +259,8 @@ wb_quiet() {
     "${1:-$WB_BIN}" -c "${2:-$WB_CONF}" status --json 2>/dev/null | $WB_PY -c '
 import json, sys
 d = json.load(sys.stdin)
-busy = [f for f in d["flows"].values()
-        if f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"]]
+busy = [f for f in d["flows"].values()  # a lane from Amazon to the WMS has no rows
+        if f["in"] or f["work"] or f.get("rows", {}).get("pending") or f.get("rows", {}).get("queued")]
 wait = ("ready", "submitting", "submitted", "calling")
 sys.exit(1 if busy or any(d["feeds"].get(s) for s in wait) else 0)
 ' 2>/dev/null

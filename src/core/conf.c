@@ -78,6 +78,14 @@ static const struct conf_param params[] = {
      "first poll delay for a submitted feed"},
     {"feed_list_delay_seconds", CONF_INT, "900", OFF(feed_list_delay_seconds), 1, 86400,
      "longest Amazon's feed list may lag behind createFeed"},
+    {"orders_overlap_seconds", CONF_INT, "300", OFF(orders_overlap_seconds), 0, 86400,
+     "each order sync window reaches back this far into the last one"},
+    {"orders_lag_seconds", CONF_INT, "1800", OFF(orders_lag_seconds), 60, 604800,
+     "no complete order sync for this long raises an alert"},
+    {"ship_by_alert_minutes", CONF_INT, "240", OFF(ship_by_alert_minutes), 0, 10080,
+     "an order the WMS has not shipped this close to its ship-by raises an alert"},
+    {"dispatch_confirm_minutes", CONF_INT, "120", OFF(dispatch_confirm_minutes), 1, 10080,
+     "a shipment of the WMS that Amazon has not confirmed after this raises an alert"},
     {"http_timeout", CONF_INT, "60", OFF(http_timeout), 1, 3600, "seconds for one HTTP request"},
     {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100,
      "attempts for a transport failure before escalating"},
@@ -105,9 +113,10 @@ static const struct conf_param params[] = {
     {"target_exception_backlog", CONF_INT, "10", OFF(target_exception_backlog), 0, 1000000,
      "health target: most files waiting in reject/ per owner"},
     {"dispatch_via", CONF_STR, "feed", OFF(dispatch_via), 0, 0,
-     "shipment confirmations go by feed, by the Orders API (api) or by batch size (auto)"},
+     "shipment confirmations go by feed, by confirmShipment calls (api) or by batch size (auto)"},
     {"dispatch_api_max", CONF_INT, "30", OFF(dispatch_api_max), 1, 10000,
-     "auto: a batch of at most this many orders goes by the Orders API, a larger one by feed"},
+     "auto: a batch of at most this many confirmations goes by confirmShipment, a larger one by "
+     "feed"},
 };
 
 static const struct conf_param remote_params[] = {

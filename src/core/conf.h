@@ -111,6 +111,10 @@ struct wb_config {
     long feed_stuck_minutes;
     long feed_poll_seconds;
     long feed_list_delay_seconds;
+    long orders_overlap_seconds;
+    long orders_lag_seconds;
+    long ship_by_alert_minutes;
+    long dispatch_confirm_minutes;
     long http_timeout;
     long retry_max;
     long retry_base_ms;
@@ -125,7 +129,7 @@ struct wb_config {
     long target_feed_success_pct;
     long target_exception_backlog;
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
-    long dispatch_api_max; /* auto: a batch of at most this many orders goes by the API */
+    long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

@@ -116,6 +116,21 @@ static const struct alert_type table[] = {
      "check the orders in Seller Central, then wmsbridge resolve FEED", NULL, holds_submitted},
     {"feed-no-report", "ops", "critical", "Amazon finished a feed without a processing report",
      "check the orders in Seller Central, then wmsbridge resolve FEED", NULL, holds_submitted},
+    /* orders from Amazon (item: the order id, or the account for the sync) */
+    {"order-held", "ops", "warning",
+     "the orders gate held an order (unknown SKU, bundle component, unmapped service level, "
+     "missing data, a buyer's cancellation request); the other orders went on",
+     "fix the map or the order, then wmsbridge requeue ORDER.json --flow orders", NULL, NULL},
+    {"orders-lag", "ops", "critical",
+     "no window of an account's order sync completed for orders_lag_seconds",
+     "read the orders job's log lines and Amazon's quota; status shows the last complete window",
+     NULL, NULL},
+    {"ship-by", "warehouse", "critical",
+     "an order in the WMS has no dispatch ship_by_alert_minutes before its ship-by deadline",
+     "pick, pack and dispatch it, or cancel it in Seller Central", NULL, NULL},
+    {"dispatch-unconfirmed", "ops", "warning",
+     "the WMS dispatched an order that Amazon has not confirmed after dispatch_confirm_minutes",
+     "wmsbridge status (feeds in flight, alerts) and rejects; then Amazon's side", NULL, NULL},
 };
 
 /* alert_types - the table */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amazon/amazon_ids.h"
 #include "amazon/feed_xml.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -87,19 +88,6 @@ static const char *shown(const char *s, char *tmp, size_t n)
     }
     tmp[k] = '\0';
     return tmp;
-}
-
-/* order_id_ok - Amazon's 3-7-7 digit shape */
-static int order_id_ok(const char *s, size_t n)
-{
-    return n == 19 && s[3] == '-' && s[11] == '-' && str_bytes_in(s, 3, '0', '9') &&
-           str_bytes_in(s + 4, 7, '0', '9') && str_bytes_in(s + 12, 7, '0', '9');
-}
-
-/* item_code_ok - AmazonOrderItemCode is \d{14} in amzn-base.xsd */
-static int item_code_ok(const char *s, size_t n)
-{
-    return n == 14 && str_bytes_in(s, n, '0', '9');
 }
 
 /* quantity_ok - a whole number from 1 to 9999 as str_to_long reads it; plain digits fast */
@@ -234,14 +222,14 @@ int dispatch_check_row(const struct dispatch_rules *r, const struct csvr_row *ro
 
     if (!lorder)
         return reject(code, coden, "E_ORDER_ID", reason, reasonn, "the Amazon order id is empty");
-    if (!order_id_ok(order, lorder))
+    if (!amazon_order_id_ok(order, lorder))
         return reject(code, coden, "E_ORDER_ID", reason, reasonn,
                       "order id '%s' is not an Amazon order id (3-7-7 digits, e.g. "
                       "026-1234567-1234567)",
                       shown(order, t, sizeof t));
     v->order_id = order;
     v->order_len = lorder;
-    if (!item_code_ok(item, litem))
+    if (!amazon_item_code_ok(item, litem))
         return reject(code, coden, "E_ITEM_ID", reason, reasonn,
                       "order item code '%s' is not Amazon's 14-digit order item code",
                       shown(item, t, sizeof t));

@@ -13,6 +13,8 @@
 #include "flows/inventory.h"
 #include "flows/inventory_flow.h"
 #include "flows/flow.h"
+#include "flows/orders.h"
+#include "flows/orders_flow.h"
 #include "flows/settlement_flow.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
@@ -41,6 +43,19 @@ static const struct flow_def table[] = {
         .job_help = "take WMS stock snapshots, publish quantities (convert only so far)",
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
+    },
+    {
+        .name = "orders",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "orders-utf8",
+        .required = orders_required,
+        .optional = orders_optional,
+        .job_help = "fetch new and changed orders from Amazon, write WMS order files in out/",
+        .job_options = "",
+        .convert = orders_flow_convert,
+        .convert_check = orders_flow_convert_check,
+        .fetch = orders_flow_fetch,
+        .status = orders_flow_status,
     },
     {
         .name = "settlements",
@@ -73,12 +88,6 @@ const struct flow_def *flow_find(const char *name)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
     return NULL;
-}
-
-/* flow_has_spool - fd has a spool path */
-int flow_has_spool(const struct flow_def *fd)
-{
-    return fd->open != NULL || fd->fetch != NULL;
 }
 
 /* flow_find_convert - a flow by the name `convert` knows it by */

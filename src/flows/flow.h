@@ -7,7 +7,8 @@
  * What is a flow and what is shared machinery in src/flows/:
  *   a flow:      dispatch.c (rules), dispatch_flow.c (row classifier, feed renderer, job),
  *                dispatch_convert.c (`convert dispatch`); inventory.c (rules, stock table),
- *                inventory_convert.c (`convert inventory`)
+ *                inventory_convert.c (`convert inventory`); orders.c (rules), orders_flow.c
+ *                (job), orders_convert.c (`convert orders`)
  *   machinery every flow shares: flow.c (this table), env.c (loaded environment), flow_jobs.c
  *                (jobs), outflow.c (WMS -> Amazon pipeline), sink.c (feed or Orders API, per
  *                batch), sink_feed.c + feeds.c (feed submit/poll/settle), sink_api.c (calls),
@@ -35,6 +36,7 @@ struct health;
 struct wb_account;
 struct stockstates;
 struct buffers;
+struct wb_account;
 
 enum flow_direction {
     FLOW_TO_AMAZON,   /* WMS files in in/NAME/ become feeds */
@@ -72,8 +74,9 @@ struct flow_def {
     const char *job_help; /* its job (named after the flow) in `run --once` and the schedule */
     const char *job_options;
     /* open - bind the flow to the loaded environment: *inst for run/close, *of its pipeline.
-     * open, run and close are NULL for a flow that only converts (no spool path yet): it has
-     * no job, and feeds are never polled or settled for it */
+     * open, run and close are NULL for a flow that only converts (no spool path yet: neither
+     * open nor fetch): it has no job, and feeds are never polled or settled for it; and for an
+     * Amazon -> WMS flow, whose spool path is its fetch hook */
     int (*open)(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
     /* run - intake, batch, submit (fc NULL: offline), poll, settle */
     int (*run)(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
@@ -85,6 +88,17 @@ struct flow_def {
                    struct flow_convert_stats *st, struct buf *lines, struct buf *err);
     /* convert_check - WB_CONFIG with the reason in err when a's layout and maps do not fit */
     int (*convert_check)(const struct flow_convert_args *a, struct buf *err);
+
+    /* Amazon -> WMS flows leave open, run and close NULL and set fetch instead (NULL for the
+     * other rows): */
+    /* fetch - the flow's job for one seller account a (the job calls it for each, with a's
+     * client; fc NULL: offline, nothing is fetched): fetch what changed at Amazon and write WMS
+     * files in a's out/ lane; st counts documents (files), records (rows), written (good) and
+     * held (rejected) */
+    int (*fetch)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc, int force,
+                 struct outflow_stats *st);
+    /* status - lines for `status` (optional): how the flow's sync stands, no personal data */
+    void (*status)(struct wb_env *env, struct buf *out);
     /* health - NULL, or the health figures the flow gives for account a (flows/health.h): it
      * sets configured (and have, value, target from its config, detail) of each figure it
      * owns (orders: order sync latency and acknowledgements on time, inventory: inventory
@@ -99,18 +113,10 @@ struct flow_def {
      * at all: WB_OK written; WB_PERMFAIL the map lacks entries (listed in err); WB_NOINPUT the
      * document is refused (the reason in err); other codes for I/O */
     int (*convert_doc)(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
-    /* fetch - the job of a flow from Amazon (instead of open/run/close), for seller account a
-     * in its lanes: find new documents, download each once and keep it, write the flow's files
-     * to out/ (fc: a's client; NULL offline, only what waits in the spool); the ledger and the
-     * spool are open. Called once per account */
-    int (*fetch)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc);
 };
 
 /* flows - the table, n rows */
 const struct flow_def *flows(size_t *n);
-/* flow_has_spool - 1 if fd has a spool path (a job, lanes, a layout loaded by default): the
- * pipeline hooks of a flow to Amazon, or the fetch hook of a flow from Amazon */
-int flow_has_spool(const struct flow_def *fd);
 /* flow_find_convert - a flow by the name `convert` knows it by, NULL if none */
 const struct flow_def *flow_find_convert(const char *name);
 /* flow_find - a flow by name, NULL if none */

@@ -154,29 +154,37 @@ static int run_account(const struct flow_def *fd, void *inst, struct outflow *of
     return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
 }
 
-/* job_fetch - the job of a flow from Amazon: its fetch hook for each seller account in turn,
- * with that account's client (NULL offline); one failing never stops the others */
-static int job_fetch(const struct flow_def *fd, struct wb_env *env, volatile sig_atomic_t *stop)
+/* job_fetch - the job of an Amazon -> WMS flow: fetch and write, one seller account after the
+ * other, each with its own client (one failing never stops the others) */
+static int job_fetch(const struct flow_def *fd, struct wb_env *env, const char *options,
+                     volatile sig_atomic_t *stop)
 {
+    if (!fd->fetch)
+        return WB_OK;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
-    for (int a = 0; a < env->cfg.naccounts && !(stop && *stop); a++) {
-        const struct wb_account *acc = &env->cfg.accounts[a];
+    int force = options && strstr(options, "now") != NULL;
+    for (int i = 0; i < env->cfg.naccounts && !(stop && *stop); i++) {
+        const struct wb_account *a = &env->cfg.accounts[i];
         struct feeds_client fc;
-        int orc = online(env, acc, &fc);
+        int orc = online(env, a, &fc);
+        int on = orc == WB_OK;
         long long t0 = clock_mono_ms();
-        int arc = fd->fetch(env, acc, orc == WB_OK ? &fc : NULL);
-        log_info("job=%s account=%s outcome=%s online=%d duration_ms=%lld", fd->name, acc->name,
-                 wb_status_str(arc), orc == WB_OK, clock_mono_ms() - t0);
-        if (orc == WB_OK) {
+        struct outflow_stats st = {0};
+        int arc = fd->fetch(env, a, on ? &fc : NULL, force, &st);
+        log_info("job=%s account=%s outcome=%s documents=%ld records=%ld written=%ld held=%ld "
+                 "duration_ms=%lld",
+                 fd->name, a->name, wb_status_str(arc), st.files, st.rows, st.good, st.rejected,
+                 clock_mono_ms() - t0);
+        if (on) {
             feeds_client_close(&fc);
-            account_outcome(env, acc, arc);
+            account_outcome(env, a, arc);
         }
         if (arc == WB_OK && orc != WB_AGAIN)
             arc = orc;
         if (rc == WB_OK)
-            rc = arc; /* the first failure is the job's outcome */
+            rc = arc; /* the first failure is the job's outcome; the other accounts go on */
     }
     drop_ledger(env, opened);
     return rc;
@@ -189,8 +197,8 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
                     volatile sig_atomic_t *stop)
 {
     const struct flow_def *fd = j->flow;
-    if (fd->fetch)
-        return job_fetch(fd, env, stop);
+    if (!fd->open)
+        return job_fetch(fd, env, options, stop);
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;
@@ -420,7 +428,7 @@ const struct flow_job *flow_jobs(size_t *n)
         size_t nf;
         const struct flow_def *t = flows(&nf);
         for (size_t i = 0; i < nf; i++)
-            if (flow_has_spool(&t[i])) /* a flow without a spool path has no job */
+            if (t[i].open || t[i].fetch) /* a flow without a spool path has no job */
                 table[ntable++] = (struct flow_job){t[i].name, t[i].job_help,    job_flow, 0,
                                                     "feeds",   t[i].job_options, &t[i]};
         for (size_t i = 0; i < WB_ARRAY_LEN(shared); i++)

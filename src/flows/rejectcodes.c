@@ -78,6 +78,43 @@ static const struct rejectcode table[] = {
     {"E_STOCK_DUPLICATE", "wms",
      "the same SKU, location and state as an earlier line of the snapshot",
      "fix the export (a row exported twice would be counted twice)"},
+    /* orders (Amazon -> WMS): held orders go to reject/orders/; the others are notes */
+    {"E_ORDER_JSON", "amazon",
+     "an answer of the Orders API was malformed, truncated, too large or not a searchOrders "
+     "answer; "
+     "nothing after it was read",
+     "fetch again (the sync does by itself); for `convert orders`, check the input"},
+    {"E_ORDER_DATA", "amazon",
+     "an order lacks a value the WMS file needs (order id, times, fulfillment, delivery "
+     "address, a line's item id) or has one of the wrong type or with control characters",
+     "check the order in Seller Central; requeue once Amazon's answer is complete"},
+    {"E_ORDER_NO_ITEMS", "amazon", "the order has no items",
+     "check the order in Seller Central; requeue when it has its items"},
+    {"E_ORDER_QUANTITY", "amazon",
+     "a line's quantity is 0 without a cancellation, or more than 9999",
+     "check the order in Seller Central; requeue"},
+    {"E_BUNDLE_COMPONENT", "maps",
+     "the seller SKU is a bundle with a component that is no WMS SKU of skus.map",
+     "add the component to skus.map (or fix the bundle line), check, reload, requeue"},
+    {"E_SERVICE_UNMAPPED", "maps",
+     "the order's fulfillmentServiceLevel is not in [ship-service] of carriers.map (matched "
+     "exactly: case and spaces count)",
+     "add the level (as the hint shows it, if any) with a WMS service, check, reload, requeue"},
+    {"E_CANCEL_REQUESTED", "operator",
+     "the buyer asked to cancel a line of the order; it is held so it is not picked",
+     "cancel the order in Seller Central, or decline the request and requeue"},
+    {"E_LINE_CANCELLED", "amazon",
+     "a line cancelled by Amazon or the buyer, or with nothing left to ship; the order's other "
+     "lines went to the WMS without it",
+     "nothing"},
+    {"E_ORDER_CANCELLED", "amazon", "the order was cancelled before it reached the WMS", "nothing"},
+    {"E_ORDER_NOT_OURS", "amazon",
+     "the order is not an unshipped merchant-fulfilled order (pending, shipped or fulfilled by "
+     "Amazon); nothing for the WMS",
+     "nothing"},
+    {"E_ORDER_STALE", "amazon",
+     "an update of an order older than one already taken; it never undoes the newer state",
+     "nothing"},
     /* duplicates */
     {"E_DUPLICATE_ROW", "wms", "same order, item and tracking as another line of the file",
      "nothing: the first line is sent; delete the repeat"},

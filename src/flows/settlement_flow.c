@@ -30,6 +30,7 @@
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
+#include "flows/outflow.h"
 #include "flows/settlement.h"
 #include "flows/settlement_flow.h"
 #include "layout/layout.h"
@@ -285,7 +286,8 @@ out_free:
 
 /* run_lane - one account: recovery, new reports (api NULL: none), then in/ */
 static int run_lane(struct wb_env *env, const struct glmap *gl, const struct layout *l,
-                    const struct wb_account *acc, const char *currency, struct spapi *api)
+                    const struct wb_account *acc, const char *currency, struct spapi *api,
+                    struct outflow_stats *st)
 {
     char lane[FLOW_LANE_MAX], jlane[FLOW_LANE_MAX];
     char in_dir[4096], work_dir[4096], out_dir[4096];
@@ -319,7 +321,12 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct lay
         if ((rc = spool_claim(&env->spool, lane, e[i].name, claimed, sizeof claimed)) != WB_OK)
             break;
         int prc = process(env, gl, l, acc, currency, lane, work_dir, out_dir, claimed);
-        if (prc != WB_OK && prc != WB_PERMFAIL)
+        st->files++; /* documents; written ones count as good, refused or unmapped as rejected */
+        if (prc == WB_OK)
+            st->good++;
+        else if (prc == WB_PERMFAIL)
+            st->rejected++;
+        else
             rc = prc;
     }
     free(e);
@@ -329,8 +336,10 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct lay
 /* settlement_flow_fetch - the settlements job for seller account a (see the file comment): the
  * journal layout is the environment's when the configuration names it, else loaded here, so a
  * layout_dir without it fails this job alone */
-int settlement_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc)
+int settlement_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
+                          int force, struct outflow_stats *st)
 {
+    (void)force; /* every new report is fetched each run */
     const struct flow_def *fd = flow_find(FLOW);
     const struct layout *l = flow_env_layout(env, fd);
     struct layout *own = NULL;
@@ -353,7 +362,7 @@ int settlement_flow_fetch(struct wb_env *env, const struct wb_account *a, struct
     buf_free(&err);
     const char *cur = a->currency && *a->currency ? a->currency : NULL;
     if (rc == WB_OK)
-        rc = run_lane(env, gl, l, a, cur, fc ? fc->api : NULL);
+        rc = run_lane(env, gl, l, a, cur, fc ? fc->api : NULL, st);
     glmap_free(gl);
     layout_free(own);
     return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/strutil.h"
 #include "core/wb.h"
@@ -373,6 +374,61 @@ const char *carriers_ship_service(const struct carriers *m, const char *level)
     const char *k = trimmed(level, &n);
     const struct sslevel *s = strmap_getn(m->service, k, n);
     return s ? s->wms_code : NULL;
+}
+
+/* by_name - qsort order of level names */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* carriers_ship_service_suggest - a hint naming the mapped levels nearest to level: one that
+ * differs only in case, else those that differ only in case, blanks or punctuation (sorted),
+ * else the one nearest by spelling */
+enum wb_status carriers_ship_service_suggest(const struct carriers *m, const char *level, char *out,
+                                             size_t n)
+{
+    char fold[MAPFILE_LINE_MAX + 1], other[MAPFILE_LINE_MAX + 1];
+    if (n)
+        out[0] = '\0';
+    size_t count = carriers_ship_service_count(m);
+    if (!count || !level || carriers_ship_service(m, level) ||
+        mapfile_fold(level, fold, sizeof fold) != WB_OK)
+        return WB_NOTFOUND;
+    const char **names = calloc(2 * count, sizeof *names), **folded = names + count;
+    if (!names)
+        return WB_NOMEM;
+    const char *same_case = NULL, *key;
+    size_t pos = 0, k = 0, nf = 0;
+    while (k < count && strmap_next(m->service, &pos, &key, NULL)) {
+        names[k++] = key;
+        if (fold[0] && mapfile_fold(key, other, sizeof other) == WB_OK && !strcmp(fold, other)) {
+            folded[nf++] = key;
+            if (strcasecmp(key, level) == 0)
+                same_case = key;
+        }
+    }
+    int w = 0;
+    if (same_case || nf == 1) {
+        w = snprintf(out, n, "did you mean '%s'?", same_case ? same_case : folded[0]);
+    } else if (nf > 1) {
+        qsort(folded, nf, sizeof *folded, by_name);
+        w = snprintf(out, n, "did you mean one of");
+        for (size_t i = 0; i < nf && w >= 0 && (size_t)w < n; i++)
+            w += snprintf(out + w, n - (size_t)w, "%s '%s'", i ? "," : "", folded[i]);
+        if (w >= 0 && (size_t)w < n)
+            w += snprintf(out + w, n - (size_t)w, "?");
+    } else {
+        const char *near = str_nearest(level, names, k, sizeof *names);
+        if (near)
+            w = snprintf(out, n, "did you mean '%s'?", near);
+        else
+            nf = (size_t)-1;
+    }
+    free(names);
+    if (nf == (size_t)-1)
+        return WB_NOTFOUND;
+    return w < 0 || (size_t)w >= n ? WB_TOOBIG : WB_OK;
 }
 
 /* carriers_ship_service_count - number of mapped ship-service levels */

@@ -56,6 +56,11 @@ enum wb_status carriers_suggest(const struct carriers *m, const char *wms_code, 
 size_t carriers_count(const struct carriers *m);
 /* carriers_ship_service - WMS service code for an Amazon ship-service level, NULL if unmapped */
 const char *carriers_ship_service(const struct carriers *m, const char *level);
+/* carriers_ship_service_suggest - "did you mean 'X'?" naming the mapped ship-service level that
+ * differs from level only in case, blanks or punctuation, else the one nearest by spelling;
+ * WB_NOTFOUND when none is near (a hint for a reject reason, never a match) */
+enum wb_status carriers_ship_service_suggest(const struct carriers *m, const char *level, char *out,
+                                             size_t n);
 /* carriers_ship_service_count - number of mapped ship-service levels */
 size_t carriers_ship_service_count(const struct carriers *m);
 /* carriers_free - release the map (NULL is fine) */

@@ -38,6 +38,12 @@ struct skus {
     struct strmap *comps; /* WMS SKU of a component -> its first struct bundle */
     struct bundle **bundles;
     size_t nbundles, capbundles;
+    struct strmap *renamed; /* old seller SKU -> struct renamed */
+};
+
+struct renamed {
+    size_t line;
+    char to[]; /* the new seller SKU */
 };
 
 /* skus_free - release the map (NULL is fine) */
@@ -56,6 +62,10 @@ void skus_free(struct skus *m)
     free(m->bundles);
     strmap_free(m->kits);
     strmap_free(m->comps);
+    pos = 0;
+    while (strmap_next(m->renamed, &pos, NULL, &val))
+        free(val);
+    strmap_free(m->renamed);
     free(m);
 }
 
@@ -245,6 +255,46 @@ static int add_bundle(struct skus *m, struct mapfile *mf, char **f, size_t n)
     return rc;
 }
 
+/* add_renamed - "renamed OLD-SELLER-SKU NEW-SELLER-SKU" (orders flow) */
+static int add_renamed(struct skus *m, struct mapfile *mf, char **f, size_t n)
+{
+    if (n != 3 || !skus_valid_seller(f[1]) || !skus_valid_seller(f[2]) || !strcmp(f[1], f[2])) {
+        mapfile_error(mf, "expected 'renamed OLD-SELLER-SKU NEW-SELLER-SKU' (two different "
+                          "seller SKUs of 1 to 40 characters)");
+        return WB_OK;
+    }
+    if (strmap_get(m->rev, f[1]) || strmap_get(m->kits, f[1]) || strmap_get(m->renamed, f[1])) {
+        mapfile_error(mf, "seller SKU '%s' is already a pair, a bundle or renamed", f[1]);
+        return WB_OK;
+    }
+    size_t l = strlen(f[2]) + 1;
+    struct renamed *r = malloc(sizeof *r + l);
+    if (!r)
+        return WB_NOMEM;
+    r->line = mf->lineno;
+    memcpy(r->to, f[2], l);
+    int rc = strmap_put(m->renamed, f[1], r, NULL);
+    if (rc != WB_OK)
+        free(r);
+    return rc;
+}
+
+/* check_renamed - a renamed SKU must lead to a pair's or a bundle's seller SKU */
+static void check_renamed(struct skus *m, struct mapfile *mf)
+{
+    size_t pos = 0;
+    const char *key;
+    void *val;
+    while (strmap_next(m->renamed, &pos, &key, &val)) {
+        const struct renamed *r = val;
+        if (!strmap_get(m->rev, r->to) && !strmap_get(m->kits, r->to))
+            mapfile_error_at(mf, r->line,
+                             "renamed '%s' leads to '%s', which is neither the seller SKU of a "
+                             "pair nor a bundle",
+                             key, r->to);
+    }
+}
+
 /* parse_line - one meaningful line: a pair or the identity directive */
 static int parse_line(void *ctx, struct mapfile *mf, char *line)
 {
@@ -253,6 +303,8 @@ static int parse_line(void *ctx, struct mapfile *mf, char *line)
     size_t n = split_fields(line, f, WB_ARRAY_LEN(f));
     if (n >= 2 && strcmp(f[0], "bundle") == 0)
         return add_bundle(m, mf, f, n);
+    if (n >= 1 && strcmp(f[0], "renamed") == 0)
+        return add_renamed(m, mf, f, n);
     if (n >= 1 && strcmp(f[0], "*") == 0) {
         if (n != 3 || strcmp(f[1], "=") != 0 || strcmp(f[2], "identity") != 0) {
             mapfile_error(mf, "'*' lines must read '* = identity'");
@@ -286,13 +338,18 @@ enum wb_status skus_parse_text(const char *name, const char *text, size_t len, s
     m->rev = strmap_new(256);
     m->kits = strmap_new(16);
     m->comps = strmap_new(16);
-    if (!m->fwd || !m->rev || !m->kits || !m->comps) {
+    m->renamed = strmap_new(16);
+    if (!m->fwd || !m->rev || !m->kits || !m->comps || !m->renamed) {
         skus_free(m);
         return WB_NOMEM;
     }
     struct mapfile mf;
     mapfile_init(&mf, name, text, len, errs);
     int rc = mapfile_each(&mf, parse_line, m, "too many SKUs");
+    if (rc == WB_OK || rc == WB_CONFIG) {
+        check_renamed(m, &mf);
+        rc = mapfile_errors(&mf) ? WB_CONFIG : WB_OK;
+    }
     if (rc != WB_OK) {
         skus_free(m);
         return rc;
@@ -383,4 +440,36 @@ const struct skus_bundle *skus_bundle_at(const struct skus *m, size_t i)
 int skus_is_component(const struct skus *m, const char *wms_sku, size_t n)
 {
     return m && m->nbundles && strmap_has(m->comps, wms_sku, n);
+}
+
+/* skus_explode - what to pick for one unit of a seller SKU */
+enum wb_status skus_explode(const struct skus *m, const char *seller_sku, struct skus_part *parts,
+                            size_t *n, const char **missing)
+{
+    *n = 0;
+    *missing = NULL;
+    if (!m || !seller_sku)
+        return WB_NOTFOUND;
+    const struct renamed *to = strmap_get(m->renamed, seller_sku);
+    if (to)
+        seller_sku = to->to;
+    const struct bundle *b = strmap_get(m->kits, seller_sku);
+    if (!b) {
+        const char *wms = skus_reverse(m, seller_sku);
+        if (!wms)
+            return WB_NOTFOUND;
+        parts[0] = (struct skus_part){wms, 1};
+        *n = 1;
+        return WB_OK;
+    }
+    for (size_t i = 0; i < b->b.n; i++) {
+        if (!m->identity_line && !strmap_get(m->fwd, b->b.comp[i].wms)) {
+            *missing = b->b.comp[i].wms;
+            *n = 0;
+            return WB_PERMFAIL;
+        }
+        parts[i] = (struct skus_part){b->b.comp[i].wms, (unsigned)b->b.comp[i].qty};
+    }
+    *n = b->b.n;
+    return WB_OK;
 }

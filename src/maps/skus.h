@@ -14,6 +14,9 @@
  * SKUS_BUNDLE_MAX components, each once). A bundle's seller SKU is no pair's
  * seller SKU and identity never lands on it; pairs and identity lookups (the
  * dispatch flow's) never return a bundle.
+ * For the orders flow (seller SKU -> what the warehouse picks): "renamed OLD NEW"
+ * lines (orders placed under an old seller SKU resolve as the new one, a pair's
+ * or a bundle's), and skus_explode.
  * Errors: WB_CONFIG with "file:line: text" lines in errs, WB_NOMEM. Never
  * network, ledger or spool; never exits.
  */
@@ -64,6 +67,17 @@ size_t skus_nbundles(const struct skus *m);
 const struct skus_bundle *skus_bundle_at(const struct skus *m, size_t i);
 /* skus_is_component - 1 if the n bytes at wms_sku (NUL terminated) are a component of a bundle */
 int skus_is_component(const struct skus *m, const char *wms_sku, size_t n);
+/* one WMS SKU to pick and how many of it per unit ordered */
+struct skus_part {
+    const char *wms;
+    unsigned qty;
+};
+/* skus_explode - what to pick for one unit of a seller SKU (through a renamed SKU): a pair's WMS
+ * SKU, or a bundle's components, in parts[SKUS_BUNDLE_MAX] and *n. WB_NOTFOUND when the seller
+ * SKU is unknown; WB_PERMFAIL with *missing set when a bundle's component is no WMS SKU of a
+ * pair (and identity is off): the warehouse could not be told what to pick */
+enum wb_status skus_explode(const struct skus *m, const char *seller_sku, struct skus_part *parts,
+                            size_t *n, const char **missing);
 /* skus_free - release the map (NULL is fine) */
 void skus_free(struct skus *m);
 

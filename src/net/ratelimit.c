@@ -37,6 +37,7 @@ static const struct plan plans[] = {
     {"getReportDocument", 0.0167, 15},
     {"getReports", 0.0222, 10},
     {"getOrders", 0.0167, 20},
+    {"searchOrders", 0.0056, 20},
     {"getOrderItems", 0.5, 30},
     {"confirmShipment", 2, 10},
     {"patchListingsItem", 5, 5},

@@ -655,6 +655,40 @@ enum wb_status spapi_get_reports(struct spapi *s, const char *report_type,
     return rc;
 }
 
+/* spapi_search_orders - one page of searchOrders */
+enum wb_status spapi_search_orders(struct spapi *s, time_t after, const char *token,
+                                   struct buf *resp, struct buf *err)
+{
+    struct buf path;
+    buf_init(&path, 8192);
+    int rc = buf_appends(&path, "/orders/2026-01-01/orders?");
+    if (token && *token) {
+        buf_appends(&path, "paginationToken=");
+        rc = escape(&path, token);
+    } else {
+        char iso[32];
+        clock_format_iso(after, iso, sizeof iso);
+        buf_appends(&path, "fulfilledBy=MERCHANT&fulfillmentStatuses=UNSHIPPED,PARTIALLY_SHIPPED,"
+                           "CANCELLED&includedData=RECIPIENT,FULFILLMENT&maxResultsPerPage=100"
+                           "&marketplaceIds=");
+        for (int i = 0; i < s->nmarketplaces; i++)
+            buf_appendf(&path, "%s%s", i ? "," : "", s->marketplaces[i]);
+        buf_appends(&path, "&lastUpdatedAfter=");
+        rc = escape(&path, iso);
+    }
+    if (rc == WB_OK) {
+        struct spapi_req c = {.op = "searchOrders",
+                              .method = "GET",
+                              .path = buf_str(&path),
+                              .idempotent = 1,
+                              .item = "",
+                              .resp = resp};
+        rc = spapi_call(s, &c, err);
+    }
+    buf_free(&path);
+    return rc;
+}
+
 /* spapi_cancel_feed - cancelFeed */
 enum wb_status spapi_cancel_feed(struct spapi *s, const char *feed_id, struct buf *err)
 {

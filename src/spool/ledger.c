@@ -63,6 +63,14 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jobs(name TEXT PRIMARY KEY, last_slot INTEGER,"
     " last_start INTEGER, last_end INTEGER, last_outcome INTEGER, next_run INTEGER,"
     " runs INTEGER);"
+    "CREATE TABLE IF NOT EXISTS orders(account TEXT NOT NULL, order_id TEXT NOT NULL,"
+    " updated INTEGER NOT NULL, digest INTEGER NOT NULL, state INTEGER NOT NULL,"
+    " written INTEGER NOT NULL, batch INTEGER, code TEXT, reason TEXT, changed INTEGER,"
+    " ship_by INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(account, order_id));"
+    "CREATE TABLE IF NOT EXISTS order_batches(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
+    " name TEXT NOT NULL, state INTEGER NOT NULL, rows TEXT, created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS order_sync(account TEXT PRIMARY KEY, after INTEGER,"
+    " token TEXT, window_start INTEGER, rewind INTEGER, last_ok INTEGER, last_try INTEGER);"
     "CREATE TABLE IF NOT EXISTS remote_seen(remote TEXT NOT NULL, path TEXT NOT NULL,"
     " size INTEGER, mtime INTEGER, digest TEXT, taken INTEGER,"
     " PRIMARY KEY(remote, path, size, mtime));"
@@ -1343,7 +1351,11 @@ enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n)
         "DELETE FROM feeds WHERE state IN (5,6,7,8) AND created < ?1"
         " AND NOT EXISTS (SELECT 1 FROM rows WHERE feed_id=feeds.id AND state IN (1,2))";
     static const char del_seen[] = "DELETE FROM remote_seen WHERE taken < ?1";
-    const char *const sqls[] = {del_rows, del_files, del_feeds, del_seen};
+    /* orders from Amazon: settled ones (held orders wait for an operator) and written batches */
+    static const char del_orders[] = "DELETE FROM orders WHERE state IN (1,2,5) AND changed < ?1";
+    static const char del_batches[] = "DELETE FROM order_batches WHERE state=2 AND created < ?1";
+
+    const char *const sqls[] = {del_rows, del_files, del_feeds, del_seen, del_orders, del_batches};
     *n = 0;
     int rc = ledger_begin(l);
     for (size_t i = 0; rc == WB_OK && i < WB_ARRAY_LEN(sqls); i++) {
@@ -1623,6 +1635,218 @@ enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time
     if (rc == SQLITE_ROW)
         *n = (long)sqlite3_column_int64(st, 0);
     int res = rc == SQLITE_ROW || rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ---- orders from Amazon ---- */
+
+/* ledger_order_get - what the ledger holds of an account's order */
+enum wb_status ledger_order_get(struct ledger *l, const char *account, const char *order_id,
+                                struct ledger_order *out)
+{
+    static const char sql[] = "SELECT updated,digest,state,written,batch,code,reason,ship_by FROM"
+                              " orders WHERE account=?1 AND order_id=?2";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, order_id);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        str_copy(out->account, sizeof out->account, account);
+        str_copy(out->order_id, sizeof out->order_id, order_id);
+        out->updated = (time_t)sqlite3_column_int64(st, 0);
+        out->digest = (unsigned long long)sqlite3_column_int64(st, 1);
+        out->state = sqlite3_column_int(st, 2);
+        out->written = sqlite3_column_int(st, 3);
+        out->batch = sqlite3_column_int64(st, 4);
+        col_copy(st, 5, out->code, sizeof out->code);
+        col_copy(st, 6, out->reason, sizeof out->reason);
+        out->ship_by = (time_t)sqlite3_column_int64(st, 7);
+        res = WB_OK;
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_order_put - insert or replace an account's order */
+enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO orders(account,order_id,updated,digest,state,written,batch,code,"
+        "reason,changed,ship_by) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, o->account);
+    bind_text(st, 2, o->order_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)o->updated);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)o->digest);
+    sqlite3_bind_int(st, 5, o->state);
+    sqlite3_bind_int(st, 6, o->written);
+    sqlite3_bind_int64(st, 7, o->batch);
+    bind_text(st, 8, o->code[0] ? o->code : NULL);
+    bind_text(st, 9, o->reason[0] ? o->reason : NULL);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_now());
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)o->ship_by);
+    return exec_step(l, st);
+}
+
+/* ledger_order_counts - an account's orders by state (index = state) */
+enum wb_status ledger_order_counts(struct ledger *l, const char *account, long counts[LO_NSTATES])
+{
+    static const char sql[] = "SELECT state,count(*) FROM orders WHERE account=?1 GROUP BY state";
+    memset(counts, 0, sizeof(long) * LO_NSTATES);
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int s = sqlite3_column_int(st, 0);
+        if (s >= 0 && s < LO_NSTATES)
+            counts[s] = (long)sqlite3_column_int64(st, 1);
+    }
+    int res = rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_order_batch_add - a staged batch of WMS rows (encoded lines) to be written as name */
+enum wb_status ledger_order_batch_add(struct ledger *l, const char *account, const char *name,
+                                      const char *rows, long long *id)
+{
+    static const char sql[] = "INSERT INTO order_batches(account,name,state,rows,created)"
+                              " VALUES(?1,?2,1,?3,?4)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, name);
+    bind_text(st, 3, rows);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+    int rc = exec_step(l, st);
+    if (rc == WB_OK)
+        *id = (long long)sqlite3_last_insert_rowid(l->db);
+    return rc;
+}
+
+/* ledger_order_batch_name - give batch id its file name */
+enum wb_status ledger_order_batch_name(struct ledger *l, long long id, const char *name)
+{
+    static const char sql[] = "UPDATE order_batches SET name=?2 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, name);
+    return exec_step(l, st);
+}
+
+/* ledger_order_batches_staged - an account's staged batches, oldest first */
+enum wb_status ledger_order_batches_staged(struct ledger *l, const char *account,
+                                           ledger_batch_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT id,name,rows FROM order_batches WHERE account=?1 AND"
+                              " state=1 ORDER BY id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    int rc, res = WB_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && res == WB_OK)
+        res = cb(arg, sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2));
+    if (res == WB_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_order_batch_written - the batch's file is in place: its rows (personal data) go */
+enum wb_status ledger_order_batch_written(struct ledger *l, long long id)
+{
+    static const char sql[] = "UPDATE order_batches SET state=2, rows=NULL WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    return exec_step(l, st);
+}
+
+/* ledger_order_sync_get - an account's sync state (zeroes when it never ran) */
+enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
+                                     struct ledger_order_sync *out)
+{
+    static const char sql[] = "SELECT after,token,window_start,rewind,last_ok,last_try FROM"
+                              " order_sync WHERE account=?1";
+    memset(out, 0, sizeof *out);
+    str_copy(out->account, sizeof out->account, account);
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    int rc = sqlite3_step(st), res = WB_OK;
+    if (rc == SQLITE_ROW) {
+        out->after = (time_t)sqlite3_column_int64(st, 0);
+        col_copy(st, 1, out->token, sizeof out->token);
+        out->window_start = (time_t)sqlite3_column_int64(st, 2);
+        out->rewind = (time_t)sqlite3_column_int64(st, 3);
+        out->last_ok = (time_t)sqlite3_column_int64(st, 4);
+        out->last_try = (time_t)sqlite3_column_int64(st, 5);
+    } else if (rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_order_sync_put - write an account's sync state */
+enum wb_status ledger_order_sync_put(struct ledger *l, const struct ledger_order_sync *s)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO order_sync(account,after,token,"
+                              "window_start,rewind,last_ok,last_try) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, s->account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->after);
+    bind_text(st, 3, s->token[0] ? s->token : NULL);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)s->window_start);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)s->rewind);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)s->last_ok);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)s->last_try);
+    return exec_step(l, st);
+}
+
+/* ledger_orders_due - an account's orders in the WMS whose ship-by is at or before due, each with
+ * the dispatch rows of the confirming lane: none, or the least advanced one's state and time */
+enum wb_status ledger_orders_due(struct ledger *l, const char *account, const char *confirm_lane,
+                                 time_t due, ledger_due_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT o.order_id, o.ship_by, (SELECT min(r.state) FROM rows r WHERE r.flow=?2 AND"
+        " r.account=?4 AND r.key >= o.order_id || '|' AND r.key < o.order_id || '}' AND"
+        " r.state != 4), (SELECT min(r.created) FROM rows r WHERE r.flow=?2 AND r.account=?4 AND"
+        " r.key >= o.order_id || '|' AND r.key < o.order_id || '}' AND r.state IN (1,2))"
+        " FROM orders o WHERE o.account=?1 AND o.state=1 AND o.ship_by > 0 AND o.ship_by <= ?3"
+        " ORDER BY o.ship_by";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_lane(st, 2, 4, confirm_lane);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)due);
+    int rc, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (time_t)sqlite3_column_int64(st, 1),
+                 sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 2),
+                 (time_t)sqlite3_column_int64(st, 3));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
     done(l, st);
     return res;
 }

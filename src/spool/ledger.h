@@ -4,7 +4,8 @@
  * second file behind this header).
  *
  * Tables: files (by digest), rows (by flow + seller account + business key), feeds, feed
- * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts.
+ * messages, jobs (scheduler state), remote_seen (SFTP pulls), alerts, and for orders from
+ * Amazon: orders, order_batches, order_sync (by seller account).
  *
  * Seller accounts: files, rows and feeds carry an `account` column ('' = the default account).
  * Functions take a lane where they take a flow ("FLOW" for the default account, "ACCOUNT/FLOW"
@@ -264,6 +265,75 @@ enum wb_status ledger_alert_close(struct ledger *l, const char *kind, const char
 /* ledger_alerts_open - iterate open alerts */
 enum wb_status ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *arg);
 
+/* ---- orders from Amazon (Amazon -> WMS) ----
+ * An order is kept once per account by order id with the lastUpdatedTime taken and the digest
+ * of the rows the WMS holds. Its rows go out through a batch: staged (rows kept) in the same
+ * transaction as the orders' new states, then the file is written, then the batch is marked
+ * written and its rows (personal data) are dropped. Recovery writes staged batches again. */
+enum ledger_order_state {
+    LO_WRITTEN = 1, /* its rows (new or amended) are in a batch */
+    LO_CANCELLED,   /* cancelled: a cancel record went out, or it never reached the WMS */
+    LO_HELD,        /* the gate held it: reject/orders/ has its record */
+    LO_REQUEUED,    /* released by requeue: the gate runs again when it is seen */
+    LO_SKIPPED,     /* not for the WMS (pending, shipped, fulfilled by Amazon) */
+    LO_NSTATES
+};
+#define LEDGER_ACCOUNT_MAX 64
+#define LEDGER_TOKEN_MAX 2048
+struct ledger_order {
+    char account[LEDGER_ACCOUNT_MAX]; /* "" the default account */
+    char order_id[32];
+    time_t updated; /* Amazon's lastUpdatedTime last taken */
+    unsigned long long digest;
+    int state;
+    int written; /* the WMS holds a version of it */
+    long long batch;
+    char code[32];
+    char reason[512];
+    time_t ship_by; /* shipByWindow.latestDateTime, 0 when Amazon gave none */
+};
+struct ledger_order_sync {
+    char account[LEDGER_ACCOUNT_MAX];
+    time_t after;                 /* lastUpdatedAfter of the next window (before the overlap) */
+    char token[LEDGER_TOKEN_MAX]; /* nextToken of the window in progress, "" none */
+    time_t window_start;          /* when the window in progress was asked for */
+    time_t rewind;                /* a requeued order's time: the next window starts no later */
+    time_t last_ok;               /* when a window last completed */
+    time_t last_try;
+};
+/* ledger_order_get - an account's order, WB_NOTFOUND if never seen */
+enum wb_status ledger_order_get(struct ledger *l, const char *account, const char *order_id,
+                                struct ledger_order *out);
+/* ledger_order_put - insert or replace an account's order */
+enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o);
+/* ledger_order_counts - an account's orders by state (index = state) */
+enum wb_status ledger_order_counts(struct ledger *l, const char *account, long counts[LO_NSTATES]);
+/* ledger_order_batch_add - stage a batch of encoded WMS rows to be written as name */
+enum wb_status ledger_order_batch_add(struct ledger *l, const char *account, const char *name,
+                                      const char *rows, long long *id);
+/* ledger_order_batch_name - set the file name of a batch */
+enum wb_status ledger_order_batch_name(struct ledger *l, long long id, const char *name);
+typedef int (*ledger_batch_cb)(void *arg, long long id, const char *name, const char *rows);
+/* ledger_order_batches_staged - an account's staged batches, oldest first */
+enum wb_status ledger_order_batches_staged(struct ledger *l, const char *account,
+                                           ledger_batch_cb cb, void *arg);
+/* ledger_order_batch_written - the batch's file is in place: its rows are dropped */
+enum wb_status ledger_order_batch_written(struct ledger *l, long long id);
+/* ledger_order_sync_get - an account's sync state (zeroes when it never ran) */
+enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
+                                     struct ledger_order_sync *out);
+/* ledger_order_sync_put - write an account's sync state */
+enum wb_status ledger_order_sync_put(struct ledger *l, const struct ledger_order_sync *s);
+
+/* ledger_due_cb - an order due to ship: its dispatch rows' least advanced state (0 none, else
+ * LR_*) and, while one is pending or queued, when the first of those was recorded */
+typedef int (*ledger_due_cb)(void *arg, const char *order_id, time_t ship_by, int dispatch_state,
+                             time_t dispatch_since);
+/* ledger_orders_due - an account's orders in the WMS with a ship-by at or before due, with the
+ * rows of confirm_lane (the lane whose rows confirm dispatches: key "ORDER|...") */
+enum wb_status ledger_orders_due(struct ledger *l, const char *account, const char *confirm_lane,
+                                 time_t due, ledger_due_cb cb, void *arg);
+
 /* ---- the operators' side ---- */
 /* an alert as kept: who it concerns, when it was first seen and last sent */
 struct ledger_alert_rec {
@@ -324,7 +394,8 @@ typedef int (*ledger_api_cb)(void *arg, const char *op, long calls, long throttl
 enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg);
 
 /* ---- retention ---- */
-/* ledger_purge - delete settled rows/files/feeds older than cutoff; *n = rows deleted */
+/* ledger_purge - delete settled rows/files/feeds, settled orders and written order batches older
+ * than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);
 
 #endif

@@ -57,19 +57,18 @@ static void test_rows(void **state)
         assert_non_null(t[i].required);
         assert_int_equal(!t[i].open, !t[i].run);
         assert_int_equal(!t[i].open, !t[i].close);
+        assert_true(t[i].open || t[i].convert || t[i].fetch);
         if (t[i].direction == FLOW_TO_AMAZON) {
-            assert_true(t[i].open || t[i].convert);
-        } else { /* a flow from Amazon: its job and its convert */
+            assert_null(t[i].fetch);
+        } else { /* an Amazon -> WMS flow's job is its fetch hook */
             assert_null(t[i].open);
             assert_non_null(t[i].fetch);
-            assert_non_null(t[i].convert_doc);
-            assert_non_null(t[i].convert_map_option);
         }
         assert_ptr_equal(flow_find_convert(t[i].convert_as ? t[i].convert_as : t[i].name), &t[i]);
         assert_ptr_equal(flow_find(t[i].name), &t[i]);
         assert_int_equal(flow_index(&t[i]), i);
         const struct flow_job *j = flow_job_find(t[i].name);
-        if (!flow_has_spool(&t[i])) { /* no spool path: no job */
+        if (!t[i].open && !t[i].fetch) { /* no spool path: no job */
             assert_null(j);
             continue;
         }

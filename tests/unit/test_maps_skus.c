@@ -250,12 +250,49 @@ static void test_bundles(void **state)
     buf_free(&errs);
 }
 
+/* test_explode - what the orders flow picks: a pair's WMS SKU, a bundle's components, through a
+ * renamed seller SKU; a component that is no pair's WMS SKU is missing */
+static void test_explode(void **state)
+{
+    (void)state;
+    struct skus *m = NULL;
+    struct buf errs;
+    buf_init(&errs, 1 << 16);
+    assert_int_equal(parse("W1 S1\nW2 S2\nbundle SET W1:2 W2:1\nbundle ODD W1:1 W9:1\n"
+                           "renamed OLD S1\nrenamed OLDSET SET\n",
+                           &m, &errs),
+                     WB_OK);
+    struct skus_part p[SKUS_BUNDLE_MAX];
+    size_t n;
+    const char *missing;
+    assert_int_equal(skus_explode(m, "SET", p, &n, &missing), WB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].wms, "W1");
+    assert_int_equal(p[0].qty, 2);
+    assert_int_equal(skus_explode(m, "OLDSET", p, &n, &missing), WB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(skus_explode(m, "OLD", p, &n, &missing), WB_OK);
+    assert_string_equal(p[0].wms, "W1");
+    assert_int_equal(skus_explode(m, "ODD", p, &n, &missing), WB_PERMFAIL);
+    assert_string_equal(missing, "W9");
+    assert_int_equal(skus_explode(m, "NOPE", p, &n, &missing), WB_NOTFOUND);
+    skus_free(m);
+    buf_reset(&errs);
+    assert_int_equal(parse("W1 S1\nrenamed X Y\nrenamed S1 W1\n", &m, &errs), WB_CONFIG);
+    assert_string_equal(buf_str(&errs),
+                        "skus.map:3: seller SKU 'S1' is already a pair, a bundle or renamed\n"
+                        "skus.map:2: renamed 'X' leads to 'Y', which is neither the seller SKU "
+                        "of a pair nor a bundle\n");
+    buf_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped),   cmocka_unit_test(test_identity),
-        cmocka_unit_test(test_lengths),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_load_file), cmocka_unit_test(test_bundles),
+        cmocka_unit_test(test_explode),  cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_identity), cmocka_unit_test(test_lengths),
+        cmocka_unit_test(test_errors),   cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_bundles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
