@@ -141,7 +141,7 @@ k, d = sys.argv[1], json.load(sys.stdin)
 if k in d.get("feeds", {}):
     print(d["feeds"][k])
 else:
-    print(sum(f["rows"].get(k, f.get(k, 0)) for f in d["flows"].values()))' "$2"
+    print(sum(f.get("rows", {}).get(k, f.get(k, 0)) for f in d["flows"].values()))' "$2"
 }
 
 # wb_status_zero JSON KEY... - true when every named count of the document (as wb_status_of
@@ -156,7 +156,7 @@ d = json.load(sys.stdin)
 def of(k):
     if k in d.get("feeds", {}):
         return d["feeds"][k]
-    return sum(f["rows"].get(k, f.get(k, 0)) for f in d["flows"].values())
+    return sum(f.get("rows", {}).get(k, f.get(k, 0)) for f in d["flows"].values())
 sys.exit(0 if all(of(k) == 0 for k in sys.argv[1:]) else 1)' "$@" 2>/dev/null
 }
 
