@@ -15,6 +15,7 @@
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "flows/orders_flow.h"
+#include "flows/returns_flow.h"
 #include "flows/settlement_flow.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
@@ -74,6 +75,16 @@ static const struct flow_def table[] = {
         .convert_map_option = "--gl",
         .convert_doc = settlement_flow_convert,
         .fetch = settlement_flow_fetch,
+    },
+    {
+        .name = "returns",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "returns-csv",
+        .required = returns_required,
+        .optional = returns_optional,
+        .job_help = "request the returns report, write expected returns to out/returns/",
+        .job_options = "",
+        .fetch = returns_flow_fetch,
     },
 };
 

@@ -147,6 +147,15 @@ static const struct rejectcode table[] = {
      "combinations of a settlement (transaction-type, amount-type, amount-description) that no "
      "gl.map rule matches, all listed in the reason; no journal written",
      "add rules to gl.map, then requeue"},
+    /* returns reports (the returns flow) */
+    {"E_RETURNS_REFUSED", "amazon",
+     "a returns report refused whole: not Amazon's English flat file (another language or "
+     "shape), or a line that does not read; no expected returns written from it",
+     "request the report for an English-language marketplace; fix the cause"},
+    {"E_RETURNS_SKU", "operator",
+     "returned lines whose Merchant SKU skus.map does not know, listed in the file and the "
+     "reason; the other lines of the report were written",
+     "add the SKUs to skus.map; tell the WMS to expect the listed returns"},
 };
 
 /* rejectcodes_table - the table and its length */
