@@ -77,7 +77,7 @@ static const struct flow_def table[] = {
         .fetch = settlement_flow_fetch,
     },
     {
-        .name = "returns",
+        .name = "rma",
         .direction = FLOW_FROM_AMAZON,
         .layout_default = "returns-csv",
         .required = returns_required,

@@ -2,17 +2,18 @@
  * returns_flow.c - the returns job: Amazon's merchant-fulfilled returns report
  * (GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE) becomes an expected-returns file for the WMS.
  *
- * For every seller account, in its lane (flow_lane: returns/ for the default account,
- * ACCOUNT/returns/ for a named one):
+ * The flow is named rma (its job, and its lane for reports: work/rma/, reject/rma/, done/
+ * for the default account, ACCOUNT/rma/ for a named one); the WMS reads out/returns/ (or
+ * out/ACCOUNT/returns/). For every seller account:
  *   createReport (the last RETURNS_LOOKBACK_DAYS), poll getReport briefly; then every DONE
  *   report of the type the lane has not taken (ledger remote "amazon-reports" LANE/ID):
- *   download (gunzip) --> work/returns/returns-report-ID.tsv, ledger remote mark
+ *   download (gunzip) --> work/rma/returns-report-ID.tsv, ledger remote mark
  *   work: read (libcsv through csvr; a header without Amazon's English columns or a line
  *         that does not read: the report to reject/ with E_RETURNS_REFUSED)
  *         -> each line whose RMA line (ledger remote "amazon-returns" LANE/RMA/SKU) is new:
  *            Merchant SKU -> WMS SKU(s) through skus.map (skus_explode: renamed, bundles)
  *   out/returns/returns-ID.csv (the layout's columns; temp + fsync + rename + dir fsync),
- *   lines of unknown SKUs to reject/returns/returns-ID-unknown.tsv with E_RETURNS_SKU and
+ *   lines of unknown SKUs to reject/rma/returns-ID-unknown.tsv with E_RETURNS_SKU and
  *   the SKUs in the reason (alert: the reject scan), then the RMA lines marked, work -> done/.
  * Overlapping windows are harmless: an RMA line already marked is never written again. A crash
  * before the marks redoes the report from work/ into the same file name (afile_open_redo).
@@ -39,7 +40,8 @@
 #include "spool/ledger.h"
 
 #define REPORT_TYPE "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"
-#define FLOW "returns"
+#define FLOW "rma"          /* the flow: its job, in/ work/ reject/ done/ lane, layout */
+#define OUT "returns"       /* the WMS's lane of expected returns: out/returns/ */
 #define REMOTE "amazon-reports"
 #define LINES "amazon-returns"
 #define RETURNS_LOOKBACK_DAYS 30 /* each request reaches back this far: missed runs lose nothing */
@@ -53,7 +55,7 @@ const char *const returns_optional[] = {"reason", "return_date", NULL};
 
 /* the report's columns this flow reads (Amazon's English header) */
 enum { C_ORDER, C_DATE, C_RMA, C_SKU, C_QTY, C_REASON, C_N };
-static const char report_layout[] = "name = amazon-returns\nflow = amazon_returns\n"
+static const char report_layout[] = "name = amazon-returns\nflow = amazon_returns_report\n"
                                     "delimiter = tab\nencoding = UTF-8\nbom = optional\n"
                                     "header = yes\n"
                                     "field order_id = Order ID\n"
@@ -338,12 +340,13 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
 static int run_lane(struct wb_env *env, const struct layout *l, const struct wb_account *acc,
                     struct spapi *api, struct outflow_stats *st)
 {
-    char lane[FLOW_LANE_MAX], work_dir[4096], out_dir[4096];
+    char lane[FLOW_LANE_MAX], olane[FLOW_LANE_MAX], work_dir[4096], out_dir[4096];
     int rc;
     if ((rc = flow_lane(FLOW, acc, lane, sizeof lane)) != WB_OK ||
+        (rc = flow_lane(OUT, acc, olane, sizeof olane)) != WB_OK ||
         (rc = spool_ensure_flow(&env->spool, lane)) != WB_OK ||
         (rc = spool_dir(&env->spool, SP_WORK, lane, work_dir, sizeof work_dir)) != WB_OK ||
-        (rc = spool_dir(&env->spool, SP_OUT, lane, out_dir, sizeof out_dir)) != WB_OK ||
+        (rc = spool_dir(&env->spool, SP_OUT, olane, out_dir, sizeof out_dir)) != WB_OK ||
         (rc = fs_mkdirs(out_dir, FS_DIR_MODE)) != WB_OK)
         return rc;
     int frc = WB_OK;

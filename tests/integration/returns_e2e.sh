@@ -2,8 +2,8 @@
 # returns_e2e.sh - the returns job against the SP-API simulator: returns added
 # to the simulator are requested with createReport, downloaded (gzip) and
 # written once to out/returns/ as WMS SKUs (a bundle as its components); a
-# rerun writes nothing new; a return of an unknown SKU goes to reject/returns/
-# with E_RETURNS_SKU while the others are written; a report with a German
+# rerun writes nothing new; a return of an unknown SKU goes to reject/rma/
+# (the rma flow's lane) with E_RETURNS_SKU while the others are written; a report with a German
 # header is refused whole with E_RETURNS_REFUSED; a second seller account gets
 # its own file in out/acme/returns/.
 set -u
@@ -24,7 +24,7 @@ wb_sim_ctl /_sim/faults '{"gzip": true}' >/dev/null || fail "cannot set the gzip
 wb_make_config "$W"
 grep -v '^\* *= *identity' "$WB_ROOT/etc/skus.map" >"$W/etc/skus.map" # no identity: unknown SKUs
 O=$W/spool/out/returns
-run() { "$B" -c "$WB_CONF" run --once returns >>"$WB_LOG" 2>&1; }
+run() { "$B" -c "$WB_CONF" run --once rma >>"$WB_LOG" 2>&1; }
 lines() { cat "$@" 2>/dev/null | grep -v '^order_id,' | sort; }
 
 # 1. two returns, one of a bundle: written once, as WMS SKUs
@@ -55,12 +55,12 @@ lines "$O"/returns-*.csv | grep -q '^202-4444444-4444444,DkR4,WH-000200-BX,1,' |
     fail "the renamed SKU's return was not written"
 lines "$O"/returns-*.csv | grep -q DkR3 && fail "the unknown SKU's return was written"
 [ "$(lines "$O"/returns-*.csv | wc -l)" = 4 ] || fail "returns written twice"
-grep -l E_RETURNS_SKU "$W"/spool/reject/returns/*.reason >/dev/null 2>&1 ||
-    fail "no E_RETURNS_SKU reason in reject/returns/"
-grep -q NO-SUCH-SKU "$W"/spool/reject/returns/*.reason || fail "the reason does not name the SKU"
-grep -q DkR3 "$W"/spool/reject/returns/*-unknown.tsv || fail "the rejected line is not kept"
+grep -l E_RETURNS_SKU "$W"/spool/reject/rma/*.reason >/dev/null 2>&1 ||
+    fail "no E_RETURNS_SKU reason in reject/rma/"
+grep -q NO-SUCH-SKU "$W"/spool/reject/rma/*.reason || fail "the reason does not name the SKU"
+grep -q DkR3 "$W"/spool/reject/rma/*-unknown.tsv || fail "the rejected line is not kept"
 run || fail "run after the reject failed"
-[ "$(ls "$W"/spool/reject/returns/*-unknown.tsv | wc -l)" = 1 ] || fail "rejected twice"
+[ "$(ls "$W"/spool/reject/rma/*-unknown.tsv | wc -l)" = 1 ] || fail "rejected twice"
 
 # 4. a second seller account: its own file in out/acme/returns/
 printf 'account.acme.merchant_id = ACME1\naccount.acme.credentials = %s\n' \
@@ -75,9 +75,9 @@ wb_sim_ctl /_sim/returns '{"language": "de", "returns": [
   {"order": "202-5555555-5555555", "rma": "DkR5", "sku": "MUG-RED-330", "qty": 1}]}' \
     >/dev/null || fail "cannot switch the language"
 run
-grep -l E_RETURNS_REFUSED "$W"/spool/reject/returns/*.reason >/dev/null 2>&1 ||
+grep -l E_RETURNS_REFUSED "$W"/spool/reject/rma/*.reason >/dev/null 2>&1 ||
     fail "a German report was not refused with E_RETURNS_REFUSED"
 lines "$O"/returns-*.csv | grep -q DkR5 && fail "a return of a refused report was written"
 [ -z "$(find "$W/spool" -name '.*.tmp')" ] || fail "temp files left"
-[ -z "$(ls "$W/spool/work/returns")" ] || fail "work/returns is not empty"
+[ -z "$(ls "$W/spool/work/rma")" ] || fail "work/rma is not empty"
 echo "returns_e2e: ok"
