@@ -43,7 +43,8 @@
 #define FLOW "rma"          /* the flow: its job, in/ work/ reject/ done/ lane, layout */
 #define OUT "returns"       /* the WMS's lane of expected returns: out/returns/ */
 #define REMOTE "amazon-reports"
-#define LINES "amazon-returns"
+#define LINES "amazon-returns"     /* RMA lines written to the WMS */
+#define HELD "amazon-returns-held" /* RMA lines in reject/: back only through in/ (requeue) */
 #define RETURNS_LOOKBACK_DAYS 30 /* each request reaches back this far: missed runs lose nothing */
 #define POLL_TRIES 10            /* getReport polls after createReport, POLL_MS apart */
 #define POLL_MS 500
@@ -80,8 +81,12 @@ struct job {
     struct csvw *w;         /* the expected-returns file */
     struct buf unknown;     /* the report's lines of unknown SKUs, tab separated */
     struct buf unknown_why; /* the SKUs, for the reason */
-    char (*keys)[ID_MAX * 2 + FLOW_LANE_MAX + 8];
+    struct key {
+        char k[ID_MAX * 2 + FLOW_LANE_MAX + 8];
+        int held; /* rejected: marked HELD, not LINES */
+    } *keys;
     size_t nkeys, cap;
+    int requeued; /* the report came through in/: held lines are tried again */
     long lines, written, rejected;
 };
 
@@ -89,7 +94,7 @@ struct job {
 static int key_add(struct job *j, const char *key)
 {
     for (size_t i = 0; i < j->nkeys; i++)
-        if (!strcmp(j->keys[i], key))
+        if (!strcmp(j->keys[i].k, key))
             return WB_EXISTS;
     if (j->nkeys == j->cap) {
         size_t cap = j->cap ? j->cap * 2 : 64;
@@ -99,7 +104,8 @@ static int key_add(struct job *j, const char *key)
         j->keys = p;
         j->cap = cap;
     }
-    str_copy(j->keys[j->nkeys++], sizeof *j->keys, key);
+    j->keys[j->nkeys].held = 0;
+    str_copy(j->keys[j->nkeys++].k, sizeof j->keys->k, key);
     return WB_OK;
 }
 
@@ -117,10 +123,12 @@ static int one_line(struct job *j, const struct csvr_row *row, struct buf *err)
                     row->lineno);
         return WB_PERMFAIL;
     }
-    char key[sizeof *j->keys];
+    char key[sizeof j->keys->k];
     snprintf(key, sizeof key, "%s/%s/%s", j->lane, rma, sku);
     int seen = 0;
     int rc = ledger_remote_seen(j->env->ledger, LINES, key, 0, 0, &seen);
+    if (rc == WB_OK && !seen && !j->requeued)
+        rc = ledger_remote_seen(j->env->ledger, HELD, key, 0, 0, &seen);
     if (rc != WB_OK || seen)
         return rc;
     if ((rc = key_add(j, key)) != WB_OK)
@@ -134,6 +142,7 @@ static int one_line(struct job *j, const struct csvr_row *row, struct buf *err)
             buf_appendf(&j->unknown, "%s%s", cells[i], i < 5 ? "\t" : "\n");
         if (!strstr(buf_str(&j->unknown_why), sku) && j->unknown_why.len < 600)
             buf_appendf(&j->unknown_why, "%s%s", j->unknown_why.len ? ", " : "", sku);
+        j->keys[j->nkeys - 1].held = 1;
         j->rejected++;
         return WB_OK;
     }
@@ -150,17 +159,19 @@ static int one_line(struct job *j, const struct csvr_row *row, struct buf *err)
 /* write_unknown - reject/LANE/returns-ID-unknown.tsv with its reason */
 static int write_unknown(struct job *j, const char *id)
 {
-    char dir[4096], name[128], why[1024];
+    char dir[4096], name[320], why[1024];
     int rc = spool_dir(&j->env->spool, SP_REJECT, j->lane, dir, sizeof dir);
     if (rc == WB_OK)
         rc = fs_mkdirs(dir, FS_DIR_MODE);
     if (rc != WB_OK)
         return rc;
-    snprintf(name, sizeof name, "returns-%s-unknown.tsv", id);
+    snprintf(name, sizeof name, "returns-report-%s-unknown.tsv", id);
     struct afile af;
     if ((rc = afile_open_redo(&af, dir, name, 0)) != WB_OK)
         return rc;
-    static const char head[] = "order_id\trma_id\tmerchant_sku\tquantity\treason\treturn_date\n";
+    /* the report's own shape: requeued, it is read again as a report */
+    static const char head[] = "Order ID\tAmazon RMA ID\tMerchant SKU\tReturn quantity\t"
+                               "Return Reason\tReturn request date\n";
     if ((rc = afile_write(&af, head, sizeof head - 1)) == WB_OK &&
         (rc = afile_write(&af, j->unknown.data, j->unknown.len)) == WB_OK)
         rc = afile_commit(&af);
@@ -168,7 +179,7 @@ static int write_unknown(struct job *j, const char *id)
         afile_abort(&af);
     snprintf(why, sizeof why,
              "%ld returned line(s) of report %s name a Merchant SKU that skus.map does not "
-             "know: %s; add them to skus.map; the WMS was not told to expect these",
+             "know: %s; add them to skus.map, then requeue this file",
              j->rejected, id, buf_str(&j->unknown_why));
     if (rc == WB_OK)
         rc = spool_write_reason(&j->env->spool, j->lane, name, "E_RETURNS_SKU", why);
@@ -180,17 +191,17 @@ static int write_unknown(struct job *j, const char *id)
 
 /* process - one report in work/LANE/NAME (named returns-report-ID.tsv) */
 static int process(struct wb_env *env, const struct layout *ol, const char *lane,
-                   const char *work_dir, const char *out_dir, const char *name,
+                   const char *work_dir, const char *out_dir, const char *name, int requeued,
                    struct outflow_stats *st)
 {
-    char path[4096], id[80], out_name[128];
-    if (fs_join(path, sizeof path, work_dir, name) != WB_OK)
+    char path[4096], id[256], out_name[300];
+    if (fs_join(path, sizeof path, work_dir, name) != WB_OK ||
+        str_copy(id, sizeof id, name + (str_has_prefix(name, "returns-report-") ? 15 : 0)) !=
+            WB_OK)
         return WB_BADARG;
-    if (sscanf(name, "returns-report-%70[A-Za-z0-9._-]", id) != 1)
-        str_copy(id, sizeof id, "x");
-    char *dot = strstr(id, ".tsv");
-    if (dot)
-        *dot = 0;
+    size_t idn = strlen(id); /* the file's own name: its output's name, a redo writes it again */
+    if (idn > 4 && !strcmp(id + idn - 4, ".tsv"))
+        id[idn - 4] = 0;
     snprintf(out_name, sizeof out_name, "returns-%s.csv", id);
     FILE *f = fopen(path, "re");
     if (!f)
@@ -199,7 +210,7 @@ static int process(struct wb_env *env, const struct layout *ol, const char *lane
     buf_init(&err, 4096);
     struct layout *rl = NULL;
     struct csvr *r = NULL;
-    struct job j = {.env = env, .out_layout = ol, .lane = lane};
+    struct job j = {.env = env, .out_layout = ol, .lane = lane, .requeued = requeued};
     buf_init(&j.unknown, 1 << 20);
     buf_init(&j.unknown_why, 1024);
     struct afile af;
@@ -243,7 +254,7 @@ static int process(struct wb_env *env, const struct layout *ol, const char *lane
     if (rc == WB_OK && j.rejected)
         rc = write_unknown(&j, id);
     for (size_t i = 0; rc == WB_OK && i < j.nkeys; i++)
-        rc = ledger_remote_mark(env->ledger, LINES, j.keys[i], 0, 0, "");
+        rc = ledger_remote_mark(env->ledger, j.keys[i].held ? HELD : LINES, j.keys[i].k, 0, 0, "");
     if (rc == WB_OK)
         rc = spool_finish(&env->spool, lane, name);
     if (rc == WB_OK) {
@@ -354,19 +365,28 @@ static int run_lane(struct wb_env *env, const struct layout *l, const struct wb_
         request(api, lane);
         frc = fetch_new(env, api, lane, work_dir);
     }
-    struct spool_entry *e = NULL;
-    size_t n = 0;
-    if ((rc = spool_list(&env->spool, SP_WORK, lane, &e, &n)) != WB_OK)
-        return rc;
-    for (size_t i = 0; rc == WB_OK && i < n; i++) {
-        if (!str_has_prefix(e[i].name, "returns-report-"))
-            continue;
-        st->files++;
-        int prc = process(env, l, lane, work_dir, out_dir, e[i].name, st);
-        if (prc != WB_OK && prc != WB_PERMFAIL)
-            rc = prc;
+    /* downloaded reports in work/ (a crash redoes them), then what in/ holds (requeued from
+     * reject/ or put there by hand): its held lines are tried again */
+    for (int pass = 0; rc == WB_OK && pass < 2; pass++) {
+        struct spool_entry *e = NULL;
+        size_t n = 0;
+        if ((rc = spool_list(&env->spool, pass ? SP_IN : SP_WORK, lane, &e, &n)) != WB_OK)
+            return rc;
+        time_t now = clock_now();
+        for (size_t i = 0; rc == WB_OK && i < n; i++) {
+            char claimed[256];
+            str_copy(claimed, sizeof claimed, e[i].name);
+            if (pass && (!spool_ready(&e[i], env->cfg.settle_seconds, now) ||
+                         (rc = spool_claim(&env->spool, lane, e[i].name, claimed,
+                                           sizeof claimed)) != WB_OK))
+                continue;
+            st->files++;
+            int prc = process(env, l, lane, work_dir, out_dir, claimed, pass, st);
+            if (prc != WB_OK && prc != WB_PERMFAIL)
+                rc = prc;
+        }
+        free(e);
     }
-    free(e);
     return rc == WB_OK ? frc : rc;
 }
 

@@ -3,7 +3,8 @@
 # to the simulator are requested with createReport, downloaded (gzip) and
 # written once to out/returns/ as WMS SKUs (a bundle as its components); a
 # rerun writes nothing new; a return of an unknown SKU goes to reject/rma/
-# (the rma flow's lane) with E_RETURNS_SKU while the others are written; a report with a German
+# (the rma flow's lane) with E_RETURNS_SKU while the others are written, and is
+# written once skus.map is fixed and the file requeued; a report with a German
 # header is refused whole with E_RETURNS_REFUSED; a second seller account gets
 # its own file in out/acme/returns/.
 set -u
@@ -61,14 +62,22 @@ grep -q NO-SUCH-SKU "$W"/spool/reject/rma/*.reason || fail "the reason does not 
 grep -q DkR3 "$W"/spool/reject/rma/*-unknown.tsv || fail "the rejected line is not kept"
 run || fail "run after the reject failed"
 [ "$(ls "$W"/spool/reject/rma/*-unknown.tsv | wc -l)" = 1 ] || fail "rejected twice"
+# skus.map fixed, the held lines requeued: written now, once
+echo "WH-000999 NO-SUCH-SKU" >>"$W/etc/skus.map"
+"$B" -c "$WB_CONF" requeue "$(basename "$W"/spool/reject/rma/*-unknown.tsv)" --flow rma \
+    >>"$WB_LOG" 2>&1 || fail "requeue failed"
+run || fail "run after the requeue failed"
+lines "$O"/returns-*.csv | grep -q '^202-3333333-3333333,DkR3,WH-000999,1,' ||
+    fail "the requeued return was not written"
+[ "$(lines "$O"/returns-*.csv | wc -l)" = 5 ] || fail "returns written twice after the requeue"
 
 # 4. a second seller account: its own file in out/acme/returns/
 printf 'account.acme.merchant_id = ACME1\naccount.acme.credentials = %s\n' \
     "$W/etc/credentials" >>"$WB_CONF"
 run || fail "run with a second account failed"
-[ "$(lines "$W"/spool/out/acme/returns/returns-*.csv | wc -l)" = 4 ] ||
+[ "$(lines "$W"/spool/out/acme/returns/returns-*.csv | wc -l)" = 5 ] ||
     fail "the second account's returns are not in out/acme/returns/"
-[ "$(lines "$O"/returns-*.csv | wc -l)" = 4 ] || fail "the default account's returns changed"
+[ "$(lines "$O"/returns-*.csv | wc -l)" = 5 ] || fail "the default account's returns changed"
 
 # 5. a report in another language: refused whole with the reason, nothing written
 wb_sim_ctl /_sim/returns '{"language": "de", "returns": [
