@@ -40,15 +40,16 @@
 #include "spool/ledger.h"
 
 #define REPORT_TYPE "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"
-#define FLOW "rma"          /* the flow: its job, in/ work/ reject/ done/ lane, layout */
-#define OUT "returns"       /* the WMS's lane of expected returns: out/returns/ */
+#define FLOW "rma"    /* the flow: its job, in/ work/ reject/ done/ lane, layout */
+#define OUT "returns" /* the WMS's lane of expected returns: out/returns/ */
 #define REMOTE "amazon-reports"
 #define LINES "amazon-returns"     /* RMA lines written to the WMS */
 #define HELD "amazon-returns-held" /* RMA lines in reject/: back only through in/ (requeue) */
-#define RETURNS_LOOKBACK_DAYS 30 /* each request reaches back this far: missed runs lose nothing */
-#define POLL_TRIES 10            /* getReport polls after createReport, POLL_MS apart */
+/* each request reaches back this far: a missed run loses nothing */
+#define RETURNS_LOOKBACK_DAYS 30
+#define POLL_TRIES 10 /* getReport polls after createReport, POLL_MS apart */
 #define POLL_MS 500
-#define ID_MAX 64  /* longer is no Amazon order or RMA id */
+#define ID_MAX 64 /* longer is no Amazon order or RMA id */
 #define QTY_MAX 9999
 
 const char *const returns_required[] = {"order_id", "rma_id", "sku", "quantity", NULL};
@@ -84,7 +85,7 @@ struct job {
     struct key {
         char k[ID_MAX * 2 + FLOW_LANE_MAX + 8];
         int held; /* rejected: marked HELD, not LINES */
-    } *keys;
+    } * keys;
     size_t nkeys, cap;
     int requeued; /* the report came through in/: held lines are tried again */
     long lines, written, rejected;
@@ -196,8 +197,7 @@ static int process(struct wb_env *env, const struct layout *ol, const char *lane
 {
     char path[4096], id[256], out_name[300];
     if (fs_join(path, sizeof path, work_dir, name) != WB_OK ||
-        str_copy(id, sizeof id, name + (str_has_prefix(name, "returns-report-") ? 15 : 0)) !=
-            WB_OK)
+        str_copy(id, sizeof id, name + (str_has_prefix(name, "returns-report-") ? 15 : 0)) != WB_OK)
         return WB_BADARG;
     size_t idn = strlen(id); /* the file's own name: its output's name, a redo writes it again */
     if (idn > 4 && !strcmp(id + idn - 4, ".tsv"))
@@ -215,8 +215,8 @@ static int process(struct wb_env *env, const struct layout *ol, const char *lane
     buf_init(&j.unknown_why, 1024);
     struct afile af;
     int open = 0;
-    int rc = layout_parse_text(report_layout, sizeof report_layout - 1, "amazon-returns", &rl,
-                               &err);
+    int rc =
+        layout_parse_text(report_layout, sizeof report_layout - 1, "amazon-returns", &rl, &err);
     if (rc != WB_OK) {
         rc = rc == WB_CONFIG ? WB_INTERNAL : rc;
         goto out;
@@ -261,8 +261,8 @@ static int process(struct wb_env *env, const struct layout *ol, const char *lane
         st->rows += j.lines;
         st->good += j.written;
         st->rejected += j.rejected;
-        log_info("file=%s lane=%s event=returns lines=%ld written=%ld unknown=%ld%s%s", name,
-                 lane, j.lines, j.written, j.rejected, j.written ? " out=" : "",
+        log_info("file=%s lane=%s event=returns lines=%ld written=%ld unknown=%ld%s%s", name, lane,
+                 j.lines, j.written, j.rejected, j.written ? " out=" : "",
                  j.written ? out_name : "");
     }
 out:
