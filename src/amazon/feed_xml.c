@@ -494,11 +494,20 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
 
 /* the CancelReason values OrderAcknowledgement.xsd allows */
 static const char *const cancel_reasons[] = {
-    "NoInventory",         "ShippingAddressUndeliverable",      "CustomerExchange",
-    "BuyerCanceled",       "GeneralAdjustment",                 "CarrierCreditDecision",
-    "CarrierCoverageFailure", "RiskAssessmentInformationNotValid", "CustomerReturn",
-    "MerchandiseNotReceived", "CannotVerifyInformation",         "PricingError",
-    "RejectOrder",         "WeatherDelay",
+    "NoInventory",
+    "ShippingAddressUndeliverable",
+    "CustomerExchange",
+    "BuyerCanceled",
+    "GeneralAdjustment",
+    "CarrierCreditDecision",
+    "CarrierCoverageFailure",
+    "RiskAssessmentInformationNotValid",
+    "CustomerReturn",
+    "MerchandiseNotReceived",
+    "CannotVerifyInformation",
+    "PricingError",
+    "RejectOrder",
+    "WeatherDelay",
 };
 
 /* feed_cancel_reason_ok - s is an allowed CancelReason */
@@ -508,6 +517,12 @@ int feed_cancel_reason_ok(const char *s)
         if (strcmp(s, cancel_reasons[i]) == 0)
             return 1;
     return 0;
+}
+
+/* feed_cancel_reason_at - the i-th allowed CancelReason */
+const char *feed_cancel_reason_at(size_t i)
+{
+    return i < sizeof cancel_reasons / sizeof cancel_reasons[0] ? cancel_reasons[i] : NULL;
 }
 
 /* ack_items - the Item elements of an OrderAcknowledgement message */

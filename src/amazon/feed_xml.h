@@ -72,6 +72,8 @@ struct ack_msg {
 
 /* feed_cancel_reason_ok - 1 if s is one of the CancelReason values of OrderAcknowledgement.xsd */
 int feed_cancel_reason_ok(const char *s);
+/* feed_cancel_reason_at - the i-th of those values, NULL past the last */
+const char *feed_cancel_reason_at(size_t i);
 
 /* feedw_open - start an envelope of message_type ("OrderFulfillment" | "OrderAcknowledgement") */
 int feedw_open(struct feedw **w, FILE *out, const char *message_type, const char *merchant_id);

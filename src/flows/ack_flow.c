@@ -44,14 +44,6 @@ static const struct {
     {"priceerror", "PricingError"},
 };
 
-static const char *const amazon_reasons[] = {
-    "NoInventory",         "ShippingAddressUndeliverable", "CustomerExchange",
-    "BuyerCanceled",       "GeneralAdjustment",            "CarrierCreditDecision",
-    "CarrierCoverageFailure", "RiskAssessmentInformationNotValid", "CustomerReturn",
-    "MerchandiseNotReceived", "CannotVerifyInformation",   "PricingError",
-    "RejectOrder",         "WeatherDelay",
-};
-
 /* squash - s's letters and digits in lower case into out; 0 if it does not fit */
 static int squash(const char *s, size_t n, char *out, size_t on)
 {
@@ -74,10 +66,10 @@ const char *ack_cancel_reason(const char *wms, size_t n)
     char key[48], am[48];
     if (!squash(wms, n, key, sizeof key))
         return NULL;
-    for (size_t i = 0; i < WB_ARRAY_LEN(amazon_reasons); i++)
-        if (squash(amazon_reasons[i], strlen(amazon_reasons[i]), am, sizeof am) &&
-            strcmp(am, key) == 0)
-            return amazon_reasons[i];
+    const char *r;
+    for (size_t i = 0; (r = feed_cancel_reason_at(i)) != NULL; i++)
+        if (squash(r, strlen(r), am, sizeof am) && strcmp(am, key) == 0)
+            return r;
     for (size_t i = 0; i < WB_ARRAY_LEN(reason_map); i++)
         if (strcmp(reason_map[i].wms, key) == 0)
             return reason_map[i].amazon;
@@ -88,8 +80,7 @@ const char *ack_cancel_reason(const char *wms, size_t n)
 int ack_payload(const struct ack_rec *rec, struct buf *out)
 {
     buf_reset(out);
-    return buf_appendf(out, "%c|%s|%s|%s", rec->status, rec->order_id, rec->item_code,
-                       rec->reason);
+    return buf_appendf(out, "%c|%s|%s|%s", rec->status, rec->order_id, rec->item_code, rec->reason);
 }
 
 /* field - the text up to '|' or the end into out; the rest after it */
@@ -127,8 +118,8 @@ int ack_write_message(struct feedw *w, long message_id, const struct ack_rec *re
         return WB_BADARG;
     for (size_t i = 0; i < n; i++)
         if (*recs[i].item_code)
-            items[k++] = (struct ack_item){recs[i].item_code,
-                                           *recs[i].reason ? recs[i].reason : NULL};
+            items[k++] =
+                (struct ack_item){recs[i].item_code, *recs[i].reason ? recs[i].reason : NULL};
     struct ack_msg m = {
         .message_id = message_id,
         .amazon_order_id = recs[0].order_id,
@@ -186,7 +177,8 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
                       "026-1234567-1234567)",
                       shown(order, lo, t, sizeof t));
     if (li && !amazon_item_code_ok(item, li))
-        return reject(v, "E_ITEM_ID", "order item code '%s' is not Amazon's 14-digit order item code",
+        return reject(v, "E_ITEM_ID",
+                      "order item code '%s' is not Amazon's 14-digit order item code",
                       shown(item, li, t, sizeof t));
     memcpy(rec.order_id, order, lo);
     memcpy(rec.item_code, item, li);
