@@ -49,6 +49,13 @@ settle
 settle
 [ "$(nfeeds)" = "$n" ] && [ "$(acks Success | wc -l)" = 2 ] || wb_fail "a rerun sent again"
 echo "ok   a rerun sends nothing"
+oi=$(wb_sim_ctl /_sim/orders/list | python3 -c "import json,sys; d=json.load(sys.stdin); print([o for o in d['orders'] if o['orderId']=='$BO'][0]['orderItems'][0]['orderItemId'])")
+wb_sim_ctl /_sim/orders/update "{\"orderId\":\"$BO\",\"quantity\":{\"$oi\":2}}" >/dev/null
+settle || wb_fail "the amendment did not settle"
+grep -qh "^amend,$BO," "$W"/spool/*/orders/orders-*.csv || wb_fail "no amend record of $BO"
+[ "$(nfeeds)" = "$n" ] && [ "$(acks Success | wc -l)" = 2 ] && [ -z "$(ls "$W/spool/reject/ack")" ] ||
+    wb_fail "an amendment was acknowledged again: $(ls "$W/spool/reject/ack")"
+echo "ok   an amended order is not acknowledged again"
 
 item=$(python3 - "$W/spool" "$A" <<'PY'
 import csv, glob, os, sys
