@@ -174,10 +174,16 @@ static int write_acks(struct sync *s, const char *name, const char *rows)
     int aord = al ? layout_field_index(al, "order_id") : -1;
     if (!al || frec < 0 || ford < 0 || aord < 0 || layout_nfields(al) != 1)
         return WB_OK;
-    char lane[FLOW_LANE_MAX], dir[4096], last[64] = "";
+    char lane[FLOW_LANE_MAX], dir[4096], path[4096], last[64] = "";
+    struct ledger_file seen;
     int rc = flow_lane_named("ack", s->account, lane, sizeof lane);
     if (rc == WB_OK)
         rc = spool_ensure_flow(&s->env->spool, lane);
+    /* a redo after the ack job took the first attempt (in work/ or the ledger): not again */
+    if (rc == WB_OK && (rc = spool_dir(&s->env->spool, SP_WORK, lane, dir, sizeof dir)) == WB_OK &&
+        ((fs_join(path, sizeof path, dir, name) == WB_OK && access(path, F_OK) == 0) ||
+         ledger_file_by_name(s->env->ledger, lane, name, &seen) == WB_OK))
+        return WB_OK;
     if (rc == WB_OK)
         rc = spool_dir(&s->env->spool, SP_IN, lane, dir, sizeof dir);
     struct afile af;
