@@ -133,7 +133,19 @@ wb_fail() {
 
 # wb_status_count KEY - one number of `status --json` (confirmed, rejected, pending, in ...)
 wb_status_count() {
-    "$WB_BIN" -c "$WB_CONF" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"
+    "$WB_BIN" -c "$WB_CONF" status --json | wb_json_count "$1"
+}
+
+# wb_json_count KEY - from `status --json` on stdin: the sum of KEY over every lane (its rows'
+# confirmed, rejected, pending, queued; its in, work, reject, hold), else the feeds' count KEY
+wb_json_count() {
+    $WB_PY -c '
+import json, sys
+d, k = json.load(sys.stdin), sys.argv[1]
+n = [f["rows"][k] if k in f.get("rows", {}) else f[k] for f in d["flows"].values()
+     if k in f.get("rows", {}) or k in f]
+print(sum(n) if n else d["feeds"].get(k, 0))
+' "$1"
 }
 
 # wb_check_received CONFIRMED [OTHERS_PREFIX] - the simulator accepted each business key

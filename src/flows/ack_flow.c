@@ -139,6 +139,8 @@ struct ack_flow {
     struct ack_rules rules;
     struct outflow of;
     const char *merchant_id;
+    const char *name;   /* the flow's row: ack or cancel */
+    struct wb_env *env; /* while a run lasts, for its alerts */
 };
 
 /* reject - a refused row's code and reason */
@@ -166,8 +168,9 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
     struct ack_rec rec = {.status = r->cancel ? 'F' : 'S'};
     size_t lo, li, lr;
     char t[64];
-    if (read_rc != WB_OK)
-        return reject(v, "E_ROW", "%s", "the row cannot be read in the layout");
+    if (read_rc == WB_PERMFAIL) /* the reader's own code (E_ENCODING, E_COLUMNS ...) */
+        return reject(v, row->error_code ? row->error_code : "E_ROW", "%s",
+                      row->error_text ? row->error_text : "unreadable row");
     const char *order = csvr_field_n(row, r->f_order, &lo);
     const char *item = csvr_field_n(row, r->f_item, &li);
     const char *why = csvr_field_n(row, r->f_reason, &lr);
@@ -302,6 +305,7 @@ static int open_flow(const struct wb_env *env, const char *name, int cancel, voi
     while (fd->required[nreq])
         nreq++;
     af->merchant_id = env->cfg.merchant_id;
+    af->name = fd->name;
     af->of = (struct outflow){
         .flow = fd->name,
         .feed_type = "POST_ORDER_ACKNOWLEDGEMENT_DATA",
@@ -334,10 +338,11 @@ int ack_flow_open_cancel(const struct wb_env *env, void **inst, struct outflow *
     return open_flow(env, "cancel", 1, inst, of, err);
 }
 
-/* raise_alert - outflow alert hook over the environment's alert_raise */
+/* raise_alert - outflow alert hook over the environment's alert_raise, under the flow's name */
 static int raise_alert(void *arg, const char *kind, const char *item, const char *text)
 {
-    return alert_raise_in(arg, kind, "", "ack", item, text);
+    const struct ack_flow *af = arg;
+    return alert_raise_in(af->env, kind, "", af->name, item, text);
 }
 
 /* ack_flow_run - the job of a lane: intake, batch, submit (when online), settle */
@@ -347,8 +352,9 @@ int ack_flow_run(void *inst, struct wb_env *env, struct feeds_client *fc, int fo
     struct ack_flow *af = inst;
     struct outflow of = af->of;
     af->merchant_id = of.account ? of.account->merchant_id : env->cfg.merchant_id;
+    af->env = env;
     of.alert = raise_alert;
-    of.alert_arg = env;
+    of.alert_arg = af;
     int rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
     int stopping = outflow_stopping(&of);
     if (rc == WB_OK && !stopping) {

@@ -190,8 +190,8 @@ wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after space was freed"
 check_intact final
 st=$("$B" -c "$WB_CONF" status --json)
 echo "$st"
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
-rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
+conf=$(echo "$st" | wb_json_count confirmed)
+rej=$(echo "$st" | wb_json_count rejected)
 [ $((conf + rej)) -eq "$ROWS" ] || fail "confirmed $conf + rejected $rej != rows dropped $ROWS"
 [ -z "$(ls -A "$IN")" ] || fail "in/ not empty"
 [ -z "$(ls -A "$SP/work/dispatch")" ] || fail "work/ not empty"
