@@ -98,6 +98,25 @@ int cmd_check(int argc, char **argv, const char *conf_path)
             printf("layout     %s (%s, %zu fields) for flow %s\n", layout_name(l),
                    layout_encoding(l), layout_nfields(l), fl[i].name);
     }
+    /* a flow that is on binds its own maps as its job will (a broken one shows now) */
+    for (size_t i = 0; !bad && i < nfl; i++) {
+        void *inst = NULL;
+        struct outflow *of = NULL;
+        struct buf fe;
+        if (!fl[i].open || !flow_on(&fl[i], &env.cfg))
+            continue;
+        buf_init(&fe, 64 * 1024);
+        if (fl[i].open(&env, &inst, &of, &fe) != WB_OK) {
+            const char *t = buf_str(&fe);
+            size_t tl = strlen(t);
+            printf("flow       %s: PROBLEMS\n%s%s", fl[i].name, t,
+                   tl && t[tl - 1] != '\n' ? "\n" : "");
+            bad = 1;
+        }
+        if (inst)
+            fl[i].close(inst);
+        buf_free(&fe);
+    }
     if (env.have_cfg) {
         struct buf se;
         buf_init(&se, 64 * 1024);
@@ -266,7 +285,7 @@ static size_t lanes_of(const struct wb_env *env, const char *only, struct lane_r
     size_t n = 0;
     for (int a = 0; v && a < env->cfg.naccounts; a++)
         for (size_t i = 0; i < nfl; i++) {
-            if (!fl[i].open && !fl[i].fetch) /* no spool path: no lane */
+            if (!flow_on(&fl[i], &env->cfg)) /* no spool path, or off: no lane */
                 continue;
             struct lane_ref *r = &v[n];
             r->account = env->cfg.accounts[a].name;

@@ -32,6 +32,7 @@ struct wb_account {
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *credentials;
+    char *currency;     /* ISO 4217, "" = not checked */
     char *dispatch_via; /* feed | api | auto: how its shipment confirmations go out */
 };
 #define CONF_FLOW_NAME 32
@@ -83,11 +84,15 @@ struct wb_config {
     char *xsd_dir;
     char *carriers_map;
     char *skus_map;
+    char *stock_states_map; /* stock snapshots: state -> sellable or not */
+    char *buffers_map;      /* stock snapshots: safety buffers; empty = none */
+    char *gl_map;
     char *carrier_codes;
     char *result_codes;
     char *credentials;
     char *merchant_id;
     char *marketplace_ids;
+    char *currency;
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *ca_file;
@@ -127,6 +132,7 @@ struct wb_config {
     long target_exception_backlog;
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
+    long inventory_hold_percent; /* a snapshot under this share of the last published is held */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

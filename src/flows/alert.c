@@ -74,6 +74,12 @@ static const struct alert_type table[] = {
     {"stale-temp", "warehouse", "warning",
      "a temporary name in in/ has been unchanged for over an hour (a writer that died)",
      "rename it if it is a finished export, else remove it", NULL, holds_path},
+    {"snapshot-held", "warehouse", "warning",
+     "a stock snapshot much smaller than what was last published waits in hold/ (item: its "
+     "path); nothing of it was sent",
+     "if the stock really fell, wmsbridge requeue it (that content is then taken and the alert "
+     "closed); if the export was cut short, delete it and export again",
+     NULL, NULL},
     {"file-mtime-future", "it", "warning",
      "a file's modification time lies in the future (a wrong clock on the writer's side)",
      "fix the writer's clock (NTP); the file is taken once its change time settles", NULL,

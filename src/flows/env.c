@@ -47,7 +47,7 @@ static int load_layouts(struct wb_env *e, struct buf *errs)
         }
     for (size_t k = 0; k < n; k++) {
         struct layout **l = &e->layouts[k];
-        if (!t[k].open && !t[k].fetch && !named_layout(&e->cfg, t[k].name))
+        if (!flow_on(&t[k], &e->cfg) && !named_layout(&e->cfg, t[k].name))
             continue;
         if (layout_load_named(e->cfg.layout_dir, flow_layout_name(&t[k], &e->cfg), l, errs) !=
             WB_OK) {

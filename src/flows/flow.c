@@ -16,6 +16,7 @@
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "flows/orders_flow.h"
+#include "flows/settlement_flow.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
 
@@ -40,7 +41,12 @@ static const struct flow_def table[] = {
         .layout_default = "inventory-utf8",
         .required = inventory_required,
         .optional = inventory_optional,
-        .job_help = "take WMS stock snapshots, publish quantities (convert only so far)",
+        .job_help = "take WMS stock snapshots, publish the quantities that changed",
+        .job_options = "flush",
+        .open = inventory_flow_open,
+        .run = inventory_flow_run,
+        .close = inventory_flow_close,
+        .on = inventory_flow_on,
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
     },
@@ -56,6 +62,19 @@ static const struct flow_def table[] = {
         .convert_check = orders_flow_convert_check,
         .fetch = orders_flow_fetch,
         .status = orders_flow_status,
+    },
+    {
+        .name = "settlements",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "journal-csv",
+        .required = settlement_journal_required,
+        .optional = settlement_journal_optional,
+        .job_help = "find new settlement reports, write balanced journals to out/journals/",
+        .job_options = "",
+        .convert_as = "settlement",
+        .convert_map_option = "--gl",
+        .convert_doc = settlement_flow_convert,
+        .fetch = settlement_flow_fetch,
     },
     {
         .name = "ack",
@@ -85,6 +104,12 @@ static const struct flow_def table[] = {
 
 _Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per flow");
 
+/* flow_on - fd has a spool path and cfg turns it on */
+int flow_on(const struct flow_def *fd, const struct wb_config *cfg)
+{
+    return (fd->open || fd->fetch) && (!fd->on || fd->on(cfg));
+}
+
 /* flows - the table */
 const struct flow_def *flows(size_t *n)
 {
@@ -98,6 +123,17 @@ const struct flow_def *flow_find(const char *name)
     for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
+    return NULL;
+}
+
+/* flow_find_convert - a flow by the name `convert` knows it by */
+const struct flow_def *flow_find_convert(const char *name)
+{
+    for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++) {
+        const char *as = table[i].convert_as ? table[i].convert_as : table[i].name;
+        if (strcmp(as, name) == 0)
+            return &table[i];
+    }
     return NULL;
 }
 

@@ -276,7 +276,7 @@ static int job_feeds_poll(const struct flow_job *j, struct wb_env *env, const ch
             continue;
         int arc = WB_OK;
         for (size_t i = 0; i < n; i++) {
-            if (t[i].direction != FLOW_TO_AMAZON || !t[i].open)
+            if (t[i].direction != FLOW_TO_AMAZON || !flow_on(&t[i], &env->cfg))
                 continue;
             int frc = poll_flow(&t[i], acc, env, &fc, all, stop);
             if (arc == WB_OK)

@@ -410,19 +410,14 @@ static long long available_of(const struct inventory_rules *r, const struct inve
 }
 
 /* inventory_publish - every listed SKU not held, then every bundle whose components are known */
-int inventory_publish(const struct inventory_rules *r, const struct inventory_stock *t,
-                      inventory_publish_fn fn, void *arg, long *held)
+int inventory_publish_all(const struct inventory_rules *r, const struct inventory_stock *t,
+                          inventory_publish_fn fn, void *arg)
 {
-    *held = 0;
     int rc;
     for (const struct inventory_sku *e = next_rec(t, NULL); e; e = next_rec(t, e)) {
         if (!e->listed)
             continue;
-        if (e->held) {
-            ++*held;
-            continue;
-        }
-        if ((rc = fn(arg, seller_of(e), available_of(r, e))) != WB_OK)
+        if ((rc = fn(arg, seller_of(e), e->held ? INVENTORY_HELD : available_of(r, e))) != WB_OK)
             return rc;
     }
     for (size_t b = 0; b < skus_nbundles(r->skus); b++) {
@@ -439,14 +434,127 @@ int inventory_publish(const struct inventory_rules *r, const struct inventory_st
             avail[c] = e ? available_of(r, e) : 0; /* not in the snapshot: none */
             qty[c] = k->comp[c].qty;
         }
-        if (hold) {
-            ++*held;
-            continue;
-        }
-        long long q = inventory_available(inventory_bundle(avail, qty, k->n),
-                                          buffers_units(r->buffers, k->seller));
+        long long q = hold ? INVENTORY_HELD
+                           : inventory_available(inventory_bundle(avail, qty, k->n),
+                                                 buffers_units(r->buffers, k->seller));
         if ((rc = fn(arg, k->seller, q)) != WB_OK)
             return rc;
     }
     return WB_OK;
+}
+
+struct not_held {
+    inventory_publish_fn fn;
+    void *arg;
+    long *held;
+};
+
+/* not_held_cb - pass on a SKU with its quantity, count a held one */
+static int not_held_cb(void *arg, const char *seller, long long quantity)
+{
+    struct not_held *n = arg;
+    if (quantity == INVENTORY_HELD) {
+        ++*n->held;
+        return WB_OK;
+    }
+    return n->fn(n->arg, seller, quantity);
+}
+
+/* inventory_publish - the SKUs not held to fn, the held ones counted */
+int inventory_publish(const struct inventory_rules *r, const struct inventory_stock *t,
+                      inventory_publish_fn fn, void *arg, long *held)
+{
+    *held = 0;
+    struct not_held n = {fn, arg, held};
+    return inventory_publish_all(r, t, not_held_cb, &n);
+}
+
+/* inventory_base_put - sku's last published quantity, skus ascending */
+int inventory_base_put(struct inventory_base *b, const char *sku, long long qty, long long tag)
+{
+    if (b->n) {
+        int c = strcmp(b->v[b->n - 1].sku, sku);
+        if (c == 0) {
+            b->v[b->n - 1].qty = qty;
+            b->v[b->n - 1].tag = tag;
+            return WB_OK;
+        }
+        if (c > 0)
+            return WB_BADARG;
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        struct inventory_base_ent *v = realloc(b->v, cap * sizeof *v);
+        if (!v)
+            return WB_NOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    char *k = strdup(sku);
+    if (!k)
+        return WB_NOMEM;
+    b->v[b->n++] = (struct inventory_base_ent){k, qty, tag, 0};
+    return WB_OK;
+}
+
+/* base_find - the entry of sku, NULL if none */
+static struct inventory_base_ent *base_find(const struct inventory_base *b, const char *sku)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(b->v[mid].sku, sku);
+        if (c == 0)
+            return &b->v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* inventory_base_take - 1 if qty differs from sku's last published quantity or has none */
+int inventory_base_take(struct inventory_base *b, const char *sku, long long qty)
+{
+    struct inventory_base_ent *e = base_find(b, sku);
+    if (!e)
+        return qty != INVENTORY_HELD;
+    e->taken = 1;
+    return qty != INVENTORY_HELD && e->qty != qty;
+}
+
+/* inventory_base_tag - the tag of sku's entry */
+long long inventory_base_tag(const struct inventory_base *b, const char *sku)
+{
+    const struct inventory_base_ent *e = base_find(b, sku);
+    return e ? e->tag : 0;
+}
+
+/* inventory_base_qty - the last published quantity of sku, -1 if none */
+long long inventory_base_qty(const struct inventory_base *b, const char *sku)
+{
+    const struct inventory_base_ent *e = base_find(b, sku);
+    return e ? e->qty : -1;
+}
+
+/* inventory_base_gone - skus not taken whose last quantity is not 0 */
+int inventory_base_gone(const struct inventory_base *b, inventory_publish_fn fn, void *arg)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->v[i].taken && b->v[i].qty != 0) {
+            int rc = fn(arg, b->v[i].sku, 0);
+            if (rc != WB_OK)
+                return rc;
+        }
+    return WB_OK;
+}
+
+/* inventory_base_free - release */
+void inventory_base_free(struct inventory_base *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i].sku);
+    free(b->v);
+    *b = (struct inventory_base){0};
 }

@@ -98,5 +98,39 @@ typedef int (*inventory_publish_fn)(void *arg, const char *seller, long long qua
  * held, in first-seen and then file order, to fn; *held gets the SKUs and bundles left out */
 int inventory_publish(const struct inventory_rules *r, const struct inventory_stock *t,
                       inventory_publish_fn fn, void *arg, long *held);
+/* inventory_publish_all - the same order, the held SKUs and bundles too, with quantity
+ * INVENTORY_HELD (in the snapshot, total not known) */
+#define INVENTORY_HELD (-1LL)
+int inventory_publish_all(const struct inventory_rules *r, const struct inventory_stock *t,
+                          inventory_publish_fn fn, void *arg);
+
+/* The delta rule: a seller SKU is sent only when the quantity to publish differs from the one
+ * last published for it (the newest quantity of the lane's ledger rows not rejected: accepted
+ * by Amazon, or sent and waiting), or when none was ever published. */
+struct inventory_base {
+    struct inventory_base_ent {
+        char *sku;
+        long long qty;
+        long long tag;
+        int taken; /* in the snapshot */
+    } * v;         /* sorted by sku (strcmp) */
+    size_t n, cap;
+};
+/* inventory_base_put - sku's last published quantity and the caller's tag of it (e.g. a
+ * ledger row not yet sent; 0: none); skus come in ascending order, and a repeat of the last
+ * sku replaces both (the newer row); WB_BADARG out of order */
+int inventory_base_put(struct inventory_base *b, const char *sku, long long qty, long long tag);
+/* inventory_base_qty - the last published quantity of sku, -1 if none */
+long long inventory_base_qty(const struct inventory_base *b, const char *sku);
+/* inventory_base_tag - the tag of sku's last published quantity, 0 if none or no such sku */
+long long inventory_base_tag(const struct inventory_base *b, const char *sku);
+/* inventory_base_take - 1 if qty for sku must be sent, else 0; sku is marked as in the
+ * snapshot (qty INVENTORY_HELD: in it, not sent) */
+int inventory_base_take(struct inventory_base *b, const char *sku, long long qty);
+/* inventory_base_gone - each sku never taken whose last published quantity is not 0, to fn:
+ * a complete snapshot publishes 0 for them */
+int inventory_base_gone(const struct inventory_base *b, inventory_publish_fn fn, void *arg);
+/* inventory_base_free - release */
+void inventory_base_free(struct inventory_base *b);
 
 #endif

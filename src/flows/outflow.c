@@ -191,6 +191,26 @@ static int reject_whole(const struct outflow *of, struct spool *sp, struct ledge
     return rc;
 }
 
+/* set_aside_file - a file its flow's finish refused whole (its rows rolled back): WB_PERMFAIL
+ * to reject/ with code and reason; WB_AGAIN to hold/ with an alert (kind code, the reason its
+ * text) and its record closed, so a requeue reads it as a new file */
+static int set_aside_file(const struct outflow *of, struct spool *sp, struct ledger *lg,
+                          long long id, const char *name, int how, const char *code,
+                          const char *reason, struct outflow_stats *st)
+{
+    if (how == WB_PERMFAIL)
+        return reject_whole(of, sp, lg, id, name, code, reason, st);
+    char item[300];
+    log_warn("file=%s flow=%s event=file-held code=%s reason=\"%s\"", name, of->flow, code, reason);
+    int rc = spool_hold(sp, SP_WORK, of->flow, name);
+    if (rc == WB_OK)
+        rc = ledger_file_set_state(lg, id, LF_REJECTED);
+    snprintf(item, sizeof item, "hold/%s/%s", of->flow, name);
+    if (rc == WB_OK && (!of->alert || of->alert(of->alert_arg, code, item, reason) != WB_OK))
+        log_warn("flow=%s event=%s item=\"%s\" text=\"%s\"", of->flow, code, item, reason);
+    return rc == WB_OK ? WB_OK : rc;
+}
+
 struct ingest {
     const struct outflow *of;
     struct ledger *lg;
@@ -345,6 +365,10 @@ static int ingest_rows(struct ingest *g, struct csvr *rd, const char *name,
         }
         raw = r == WB_PERMFAIL ? raw_of(g, rd, row) : NULL;
         int v = g->of->classify(g->of->arg, r, row, &g->v);
+        if (v == WB_OK && g->of->finish) {
+            st->good++; /* counted by the flow; its messages are made by finish */
+            continue;
+        }
         if (v == WB_OK) {
             struct ledger_row prev;
             int f = ledger_row_find(g->lg, g->of->flow, g->v.key, &prev);
@@ -492,6 +516,16 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
     long rejected_before = st->rejected;
     if (rc == WB_OK)
         rc = ingest_rows(&g, rd, name, st);
+    int set_aside = 0; /* finish refused the whole file: WB_PERMFAIL reject/, WB_AGAIN hold/ */
+    if (of->finish) {
+        g.v.code[0] = g.v.reason[0] = '\0';
+        int frc = of->finish(of->arg, lg, file_id, name, rc == WB_OK, g.v.code, sizeof g.v.code,
+                             g.v.reason, sizeof g.v.reason);
+        if (rc == WB_OK && (frc == WB_PERMFAIL || frc == WB_AGAIN))
+            set_aside = frc;
+        if (rc == WB_OK)
+            rc = frc;
+    }
     long nrej = st->rejected - rejected_before;
     /* the reject file is durable before the ledger says the rows are rejected */
     if (rc == WB_OK && nrej > 0) {
@@ -516,6 +550,8 @@ static int ingest_file(const struct outflow *of, const struct wb_config *cfg, st
     buf_free(&g.raw);
     buf_free(&g.text);
     buf_free(&g.v.payload);
+    if (set_aside)
+        return set_aside_file(of, sp, lg, file_id, name, set_aside, g.v.code, g.v.reason, st);
     if (rc == WB_OK)
         log_info("file=%s flow=%s event=parsed file_id=%lld rejected=%ld", name, of->flow, file_id,
                  nrej);

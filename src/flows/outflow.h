@@ -80,6 +80,15 @@ struct outflow {
      * the reason in err when the rows cannot make one. A flow without it goes by feed only */
     int (*package)(const char *const *payloads, size_t n, long long ref, char *order_id, size_t on,
                    struct buf *json, struct buf *err);
+    /* finish - NULL, or a flow whose messages are made from a whole file (a stock snapshot):
+     * a good row is then counted by classify only, not kept as a ledger row; after the rows,
+     * in the same transaction, finish adds the file's message rows (ledger_row_add, pending)
+     * and resets what classify counted (ok 0: the read failed, reset only). Nothing of the
+     * file is committed when it answers WB_PERMFAIL (the whole file goes to reject/ with code
+     * and reason) or WB_AGAIN (it goes to hold/, alert `code` with the reason as its text,
+     * until an operator requeues it) */
+    int (*finish)(void *arg, struct ledger *lg, long long file_id, const char *name, int ok,
+                  char *code, size_t coden, char *reason, size_t reasonn);
     /* max_group_rows - rows of one group in one message at most (0: no limit); a longer
      * group continues in the next message */
     size_t max_group_rows;

@@ -81,6 +81,11 @@ static const struct rejectcode table[] = {
     {"E_STOCK_DUPLICATE", "wms",
      "the same SKU, location and state as an earlier line of the snapshot",
      "fix the export (a row exported twice would be counted twice)"},
+    {"E_SNAPSHOT_TIME", "wms", "the snapshot time is not a date and time in the layout's format",
+     "correct the export; the next snapshot publishes the SKU"},
+    {"E_SNAPSHOT_OLDER", "wms",
+     "the whole snapshot is older than one already taken in for the account; nothing sent",
+     "nothing: a newer stock is published; if that one was wrong, drop a fresh snapshot"},
     /* orders (Amazon -> WMS): held orders go to reject/orders/; the others are notes */
     {"E_ORDER_JSON", "amazon",
      "an answer of the Orders API was malformed, truncated, too large or not a searchOrders "
@@ -136,6 +141,15 @@ static const struct rejectcode table[] = {
      "check both orders in Seller Central; requeue if the shipment is not confirmed there"},
     {"E_OPERATOR", "operator", "an operator rejected the rows of a held feed",
      "as the reason says"},
+    /* settlement reports (the settlements flow) */
+    {"E_SETTLEMENT_REFUSED", "amazon",
+     "a settlement report refused whole: not the V2 flat file, truncated, a row that does not "
+     "read, rows that do not add up to its total; no journal written",
+     "download the report again from Seller Central, put it in in/settlements/"},
+    {"E_SETTLEMENT_UNMAPPED", "operator",
+     "combinations of a settlement (transaction-type, amount-type, amount-description) that no "
+     "gl.map rule matches, all listed in the reason; no journal written",
+     "add rules to gl.map, then requeue"},
 };
 
 /* rejectcodes_table - the table and its length */

@@ -167,7 +167,20 @@ static int add_field(struct lparse *p, const char *name, const char *header)
     return WB_OK;
 }
 
-enum { K_NAME, K_FLOW, K_DELIM, K_QUOTE, K_ENC, K_BOM, K_HEADER, K_DTF, K_TZ, K_LE, K_MAXF };
+enum {
+    K_NAME,
+    K_FLOW,
+    K_DELIM,
+    K_QUOTE,
+    K_ENC,
+    K_BOM,
+    K_HEADER,
+    K_DTF,
+    K_TZ,
+    K_LE,
+    K_MAXF,
+    K_COMPLETE
+};
 
 /* key_value - handle one "key = value" line */
 static int key_value(struct lparse *p, char *key, const char *v)
@@ -260,6 +273,17 @@ static int key_value(struct lparse *p, char *key, const char *v)
             l->crlf = 1;
         else
             perr(p, p->lineno, "line_end must be lf or crlf, not '%s'", v);
+        return WB_OK;
+    }
+    if (strcmp(key, "complete") == 0) {
+        if (!set_once(p, K_COMPLETE, key))
+            return WB_OK;
+        if (strcmp(v, "yes") == 0)
+            l->complete = 1;
+        else if (strcmp(v, "no") == 0)
+            l->complete = 0;
+        else
+            perr(p, p->lineno, "complete must be yes or no, not '%s'", v);
         return WB_OK;
     }
     if (strcmp(key, "max_field") == 0) {
@@ -516,6 +540,11 @@ const char *layout_flow(const struct layout *l)
 }
 
 /* layout_encoding - the declared encoding name */
+int layout_complete(const struct layout *l)
+{
+    return l->complete;
+}
+
 const char *layout_encoding(const struct layout *l)
 {
     return l->encoding;

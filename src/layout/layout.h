@@ -20,6 +20,8 @@
  *   time_zone = Europe/London     zoneinfo name (default UTC)
  *   line_end = lf                 lf | crlf, used by the writer (default lf)
  *   max_field = 65536             largest cell in bytes (default 64 KiB)
+ *   complete = no                 yes: a file is the whole of what it lists, so what it
+ *                                 leaves out is none (a full stock snapshot); default no
  *   field <logical> = <header>    logical field name = header text in the file
  * Which logical names a flow takes is the flow's own vocabulary (src/flows/flow.c
  * checks a loaded layout against it); the engine knows no flow.
@@ -83,6 +85,8 @@ const char *layout_name(const struct layout *l);
 const char *layout_flow(const struct layout *l);
 /* layout_origin - the file (or text) the layout came from, as errors name it */
 const char *layout_origin(const struct layout *l);
+/* layout_complete - 1 if the layout says a file is the whole of what it lists */
+int layout_complete(const struct layout *l);
 /* layout_encoding - the declared encoding name */
 const char *layout_encoding(const struct layout *l);
 /* layout_time_zone - the zone local times are read in ("UTC" by default) */

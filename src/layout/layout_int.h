@@ -37,6 +37,7 @@ struct layout {
     char *tz;
     int tz_utc;
     size_t max_field;
+    int complete; /* a file is the whole of what it lists (a row left out means none) */
     struct layout_field *fields;
     size_t nfields;
     struct layout_tzcache *tzc; /* mutable cache behind a const layout */

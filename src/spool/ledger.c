@@ -98,6 +98,7 @@ static const struct {
     {"alerts", "notified", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "fails", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "last_ok", "INTEGER NOT NULL DEFAULT 0"},
+    {"files", "snapshot_time", "INTEGER NOT NULL DEFAULT 0"}, /* 0 = none (not a snapshot) */
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key
@@ -600,6 +601,42 @@ enum wb_status ledger_file_set_state(struct ledger *l, long long id, int state)
     return exec_step(l, st);
 }
 
+/* ledger_file_set_snapshot - the time a file's content describes (a stock snapshot) */
+enum wb_status ledger_file_set_snapshot(struct ledger *l, long long id, time_t t)
+{
+    static const char sql[] = "UPDATE files SET snapshot_time=?2 WHERE id=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
+    return exec_step(l, st);
+}
+
+/* ledger_snapshot_latest - the newest snapshot time of a lane's files taken in */
+enum wb_status ledger_snapshot_latest(struct ledger *l, const char *flow, time_t *t, char *name,
+                                      size_t n)
+{
+    static const char sql[] = "SELECT snapshot_time, name FROM files WHERE flow=?1 AND account=?2"
+                              " AND state IN (2,3) ORDER BY snapshot_time DESC, id DESC LIMIT 1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, flow);
+    *t = 0;
+    if (n)
+        name[0] = '\0';
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *t = (time_t)sqlite3_column_int64(st, 0);
+        const unsigned char *s = sqlite3_column_text(st, 1);
+        if (n)
+            snprintf(name, n, "%s", s ? (const char *)s : "");
+    }
+    done(l, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WB_OK : map_rc(l, rc);
+}
+
 /* ledger_file_set_layout - remember the layout and original header of a file */
 enum wb_status ledger_file_set_layout(struct ledger *l, long long id, const char *layout,
                                       const char *header)
@@ -713,6 +750,32 @@ enum wb_status ledger_files_in_state(struct ledger *l, const char *flow, int sta
 }
 
 /* ---- rows ---- */
+
+/* ledger_rows_prefix_state - the highest state among the rows of flow whose key starts with
+ * prefix (rejected rows count only when nothing else does); WB_NOTFOUND when there are none */
+enum wb_status ledger_rows_prefix_state(struct ledger *l, const char *flow, const char *prefix,
+                                        int *state)
+{
+    static const char sql[] = "SELECT max(CASE WHEN state=4 THEN 0 ELSE state END), count(*)"
+                              " FROM rows WHERE flow=?1 AND account=?3"
+                              " AND substr(key,1,length(?2))=?2";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 3, flow);
+    bind_text(st, 2, prefix);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0) {
+        *state = sqlite3_column_int(st, 0);
+        if (*state == 0)
+            *state = LR_REJECTED;
+        res = WB_OK;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
 
 /* ledger_row_find - the live row for flow + business key */
 enum wb_status ledger_row_find(struct ledger *l, const char *flow, const char *key,
@@ -884,6 +947,18 @@ enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max,
         return WB_IOERR;
     bind_lane(st, 1, 3, flow);
     sqlite3_bind_int64(st, 2, max);
+    return iterate_rows(l, st, cb, arg);
+}
+
+/* ledger_rows_live - rows of a flow not rejected, by group key then id */
+enum wb_status ledger_rows_live(struct ledger *l, const char *flow, ledger_row_cb cb, void *arg)
+{
+    static const char sql[] = ROW_COLS "WHERE flow=?1 AND account=?2 AND state IN (1,2,3)"
+                                       " ORDER BY group_key, id";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, flow);
     return iterate_rows(l, st, cb, arg);
 }
 

@@ -83,6 +83,12 @@ enum wb_status ledger_file_add(struct ledger *l, const char *flow, const char *n
                                const char *digest, long long *id);
 /* ledger_file_set_state - move a file record to a state */
 enum wb_status ledger_file_set_state(struct ledger *l, long long id, int state);
+/* ledger_file_set_snapshot - the time a file's content describes (a stock snapshot; 0: none) */
+enum wb_status ledger_file_set_snapshot(struct ledger *l, long long id, time_t t);
+/* ledger_snapshot_latest - the newest snapshot time among a flow's (lane's) files taken in
+ * (parsed or done) and that file's name; *t 0 when there is none */
+enum wb_status ledger_snapshot_latest(struct ledger *l, const char *flow, time_t *t, char *name,
+                                      size_t n);
 /* ledger_file_set_layout - remember the layout and original header (CSV text) of a file */
 enum wb_status ledger_file_set_layout(struct ledger *l, long long id, const char *layout,
                                       const char *header);
@@ -137,6 +143,9 @@ typedef int (*ledger_row_cb)(void *arg, const struct ledger_row_view *r);
 /* ledger_rows_pending - pending rows of a flow ordered by group key then id (at most max) */
 enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
                                    void *arg);
+/* ledger_rows_live - rows of a flow not rejected (pending, queued or confirmed) ordered by group
+ * key then id: the newest row of a group comes last */
+enum wb_status ledger_rows_live(struct ledger *l, const char *flow, ledger_row_cb cb, void *arg);
 /* ledger_rows_of_feed - rows assigned to a local feed, ordered by message id */
 enum wb_status ledger_rows_of_feed(struct ledger *l, long long feed_id, ledger_row_cb cb,
                                    void *arg);
@@ -149,6 +158,10 @@ enum wb_status ledger_row_assign(struct ledger *l, long long row_id, long long f
 /* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
 enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count,
                                     time_t *oldest);
+/* ledger_rows_prefix_state - the highest state of the rows of flow whose key starts with prefix
+ * (rejected only when no other); WB_NOTFOUND when none */
+enum wb_status ledger_rows_prefix_state(struct ledger *l, const char *flow, const char *prefix,
+                                        int *state);
 /* ledger_row_counts - rows of a flow by state (index = state, 1..4) */
 enum wb_status ledger_row_counts(struct ledger *l, const char *flow, long counts[5]);
 /* ledger_row_reject - mark rejected with code and reason */

@@ -158,11 +158,13 @@ rc=$?
 [ "$rc" = 78 ] && [ ! -s "$WB_TMP/seller.json" ] ||
     { echo "FAIL: a seller id with a control character: exit $rc, want 78, nothing written"; fail=1; }
 
-# 7. a layout_dir made before the inventory flow existed still loads: the flow has no spool
-# path yet, so its layout is loaded only when the configuration names one
+# 7. a layout_dir without inventory layouts still loads: the flow is off until stock_states_map
+# is set, so its layout is loaded only when it is on or the configuration names one
 wb_make_config "$WB_TMP/w"
 mkdir -p "$WB_TMP/oldformats"
-cp "$WB_ROOT/formats/dispatch-utf8.layout" "$WB_TMP/oldformats/"
+for l in "$WB_ROOT"/formats/*.layout; do
+    case $l in */inventory-*) ;; *) cp "$l" "$WB_TMP/oldformats/" ;; esac
+done
 echo "layout_dir = $WB_TMP/oldformats" >>"$WB_CONF"
 "$WB_BIN" -c "$WB_CONF" check >"$WB_TMP/check.out" 2>&1 ||
     { echo "FAIL: check refuses a layout_dir without inventory layouts"; tail -n 5 "$WB_TMP/check.out"; fail=1; }
@@ -171,6 +173,13 @@ echo "inventory_layout = inventory-legacy" >>"$WB_CONF"
     { echo "FAIL: check takes an inventory_layout that is not there"; fail=1; }
 grep -q "inventory-legacy" "$WB_TMP/check2.out" ||
     { echo "FAIL: check does not name the missing inventory layout"; fail=1; }
+# once the flow is on (stock_states_map), its default layout must be there
+sed -i '/^inventory_layout = /d' "$WB_CONF"
+echo "stock_states_map = $WB_ROOT/etc/stock-states.map" >>"$WB_CONF"
+"$WB_BIN" -c "$WB_CONF" check >"$WB_TMP/check3.out" 2>&1 &&
+    { echo "FAIL: check takes an inventory flow that is on without its layout"; fail=1; }
+grep -q "inventory-utf8" "$WB_TMP/check3.out" ||
+    { echo "FAIL: check does not name the missing inventory layout of the flow that is on"; fail=1; }
 
 [ "$fail" = 0 ] && echo "convert_inventory: ok"
 exit "$fail"

@@ -74,10 +74,10 @@ stop_toggler
 
 # invariants
 st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | wb_json_count confirmed)
-rej=$(echo "$st" | wb_json_count rejected)
-pend=$(echo "$st" | wb_json_count pending)
-fatal=$(echo "$st" | wb_json_count fatal)
+conf=$(wb_status_of "$st" confirmed)
+rej=$(wb_status_of "$st" rejected)
+pend=$(wb_status_of "$st" pending)
+fatal=$(wb_status_of "$st" fatal)
 echo "rows: generated=$total confirmed=$conf rejected=$rej pending=$pend feeds_fatal=$fatal"
 [ "$conf" -gt 0 ] || fail "nothing confirmed"
 [ $((conf + rej)) -eq "$total" ] || fail "confirmed+rejected=$((conf + rej)), rows generated=$total"

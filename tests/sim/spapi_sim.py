@@ -95,7 +95,8 @@ JSON_LISTINGS_FEED gets a JSON report (header, issues[], summary):
   4000001; no productType on a non-DELETE -> ERROR 90220; SKU starting with
   "UNKNOWN" on PATCH/PARTIAL_UPDATE/DELETE -> ERROR 4000003; a
   fulfillment_availability quantity that is not an integer >= 0 -> ERROR
-  99022 (attributeName fulfillment_availability). Codes are sim-chosen.
+  99022 (attributeName fulfillment_availability); a SKU starting with
+  "WARNSKU" -> WARNING 18001 only (accepted). Codes are sim-chosen.
 confirmShipment checks the request against ConfirmShipmentRequest of
 ordersV0.json (400 InvalidInput naming the member: marketplaceId and
 packageDetail required, packageReferenceId a positive number, carrierCode,
@@ -114,6 +115,7 @@ are refused by createFeed with 400 InvalidInput.
 
 GET /_sim/received returns
   {"feeds":[{"feedId","feedType","status","createdTime","inputFeedDocumentId",
+             "merchant","seller" (a listings feed's header sellerId),"tokenSeller",
              "messages":[{"message_id","order_id","tracking","carrier",
                           "items":[[code,qty],...],
                           "result":"pending|accepted|error|warning|cancelled",
@@ -1146,6 +1148,7 @@ class Sim:
                     "createdTime": iso(f["created"]),
                     "inputFeedDocumentId": f["inputFeedDocumentId"],
                     "merchant": f.get("merchant"),
+                    "seller": f.get("seller"),
                     "tokenSeller": f.get("token_seller"),
                     "messages": [{k: m.get(k) for k in (
                         "message_id", "order_id", "tracking", "carrier",
@@ -1511,6 +1514,12 @@ def analyse_listings(body):
             continue
         if op != "DELETE" and not msg.get("productType"):
             issue("90220", "'[productType]' is required but not supplied.")
+        if str(sku).startswith("WARNSKU"):
+            # a warning only: the message is accepted, the issue reported
+            m["issues"].append({"messageId": mid, "code": "18001",
+                                "severity": "WARNING", "sku": sku,
+                                "message": "The listing is applied; its "
+                                "fulfillment latency is unusually long."})
         if op != "UPDATE" and str(sku).startswith("UNKNOWN"):
             issue("4000003", "The SKU '%s' doesn't match any listing in "
                   "your catalogue." % sku)
@@ -1524,14 +1533,22 @@ def analyse_listings(body):
 
 
 def settlement_doc(r, t0):
-    """settlement_doc - a V2 settlement flat file for the sim's order book."""
-    sid = "1" + r["reportId"][-10:]
+    """settlement_doc - a V2 settlement flat file for the sim's order book, in
+    Amazon's shape: the settlement id on every row, the summary first, amounts
+    in the marketplace's format, posted-date MM/DD/YY and posted-date-time
+    YYYY-MM-DD HH:MM:SS UTC. r["sid"] names the settlement (Amazon may deliver
+    one settlement twice), r["extra"] adds (type, amount-type, description,
+    pence) rows (see sim_reports.py)."""
+    sid = r.get("sid") or "1" + r["reportId"][-10:]
     start = t0 - 14 * 86400
     end = t0 - 3600
 
     def d(t):
         return datetime.datetime.fromtimestamp(
             t, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    def money(p):
+        return "%s%d.%02d" % ("-" if p < 0 else "", abs(p) // 100, abs(p) % 100)
     rows = []
     total = 0
     for i, (oid, status, _lvl, _p, items) in enumerate(SIM_ORDERS):
@@ -1545,12 +1562,21 @@ def settlement_doc(r, t0):
             for atype, adesc, amt in (("ItemPrice", "Principal", cents),
                                       ("ItemFees", "Commission", fee)):
                 total += amt
-                rows.append(["", "", "", "", "", "", "Order", oid, "", "",
+                rows.append([sid, "", "", "", "", "", "Order", oid, "", "",
                              "SIMSHP%05d" % i, "Amazon.co.uk", atype, adesc,
-                             "%.2f" % (amt / 100.0), "MFN",
-                             d(posted)[:10], d(posted), code, "", "", sku,
-                             str(qty)])
-    head = [sid, d(start), d(end), d(end + 3 * 86400), "%.2f" % (total / 100.0),
+                             money(amt), "MFN",
+                             datetime.datetime.fromtimestamp(
+                                 posted, datetime.timezone.utc).strftime(
+                                     "%m/%d/%y"),
+                             d(posted), code, "", "", sku, str(qty)])
+    for ttype, atype, adesc, amt in r.get("extra", []):
+        total += amt
+        rows.append([sid, "", "", "", "", "", ttype, "", "", "", "",
+                     "Amazon.co.uk", atype, adesc, money(amt), "",
+                     datetime.datetime.fromtimestamp(
+                         end, datetime.timezone.utc).strftime("%m/%d/%y"),
+                     d(end), "", "", "", "", ""])
+    head = [sid, d(start), d(end), d(end + 3 * 86400), money(total),
             "GBP"] + [""] * (len(SETTLEMENT_COLUMNS) - 6)
     lines = ["\t".join(SETTLEMENT_COLUMNS), "\t".join(head)]
     lines += ["\t".join(x) for x in rows]
