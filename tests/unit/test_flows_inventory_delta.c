@@ -122,10 +122,8 @@ static void test_less_open(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_changed),
-        cmocka_unit_test(test_newest),
-        cmocka_unit_test(test_held_and_gone),
-        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_changed),       cmocka_unit_test(test_newest),
+        cmocka_unit_test(test_held_and_gone), cmocka_unit_test(test_many),
         cmocka_unit_test(test_less_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
