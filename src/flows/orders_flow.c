@@ -341,6 +341,12 @@ static int one_order(struct sync *s, const json_t *j)
                          put_cells, s, NULL, &p->v);
         if (rc != WB_OK)
             return rc;
+        for (size_t k = 0; act != ORDERS_WRITE_CANCEL && k < o->nlines && rc == WB_OK; k++)
+            if (!o->line[k].cancelled) /* kept for the inventory's open-order deduction */
+                rc = ledger_order_units_put(s->env->ledger, s->account, o->order_id,
+                                            o->line[k].seller_sku, o->line[k].quantity);
+        if (rc != WB_OK)
+            return rc;
         p->rec.state = act == ORDERS_WRITE_CANCEL ? LO_CANCELLED : LO_WRITTEN;
         p->rec.written = act != ORDERS_WRITE_CANCEL;
         p->rec.digest = act == ORDERS_WRITE_CANCEL ? 0 : digest;
