@@ -492,6 +492,61 @@ int feedw_fulfillment(struct feedw *w, const struct fulfillment_msg *m)
     return rc == WB_OK ? feedw_fulfillment_end(w) : rc;
 }
 
+/* the CancelReason values OrderAcknowledgement.xsd allows */
+static const char *const cancel_reasons[] = {
+    "NoInventory",
+    "ShippingAddressUndeliverable",
+    "CustomerExchange",
+    "BuyerCanceled",
+    "GeneralAdjustment",
+    "CarrierCreditDecision",
+    "CarrierCoverageFailure",
+    "RiskAssessmentInformationNotValid",
+    "CustomerReturn",
+    "MerchandiseNotReceived",
+    "CannotVerifyInformation",
+    "PricingError",
+    "RejectOrder",
+    "WeatherDelay",
+};
+
+/* feed_cancel_reason_ok - s is an allowed CancelReason */
+int feed_cancel_reason_ok(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof cancel_reasons / sizeof cancel_reasons[0]; i++)
+        if (strcmp(s, cancel_reasons[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* feed_cancel_reason_at - the i-th allowed CancelReason */
+const char *feed_cancel_reason_at(size_t i)
+{
+    return i < sizeof cancel_reasons / sizeof cancel_reasons[0] ? cancel_reasons[i] : NULL;
+}
+
+/* ack_items - the Item elements of an OrderAcknowledgement message */
+static int ack_items(struct feedw *w, const struct ack_msg *m)
+{
+    int rc = WB_OK, esc;
+    for (size_t i = 0; rc == WB_OK && i < m->nitems; i++) {
+        const struct ack_item *it = &m->items[i];
+        const char *cr = it->cancel_reason;
+        if ((rc = check_string(w, it->order_item_code, 1, "AmazonOrderItemCode", &esc)) != WB_OK)
+            break;
+        if (present(cr) && !feed_cancel_reason_ok(cr)) {
+            rc = refuse(w, WB_BADARG, "is not a CancelReason Amazon accepts", "CancelReason");
+            break;
+        }
+        if ((rc = ELEM(w, "      <Item>\n        ", "AmazonOrderItemCode", it->order_item_code,
+                       strlen(it->order_item_code), esc)) != WB_OK ||
+            (present(cr) && (rc = ELEM(w, "        ", "CancelReason", cr, strlen(cr), 0)) != WB_OK))
+            break;
+        rc = PUT_LIT(w, "      </Item>\n");
+    }
+    return rc;
+}
+
 /* feedw_ack - append one OrderAcknowledgement message */
 int feedw_ack(struct feedw *w, const struct ack_msg *m)
 {
@@ -504,6 +559,8 @@ int feedw_ack(struct feedw *w, const struct ack_msg *m)
         return rc;
     if (!m->status || (strcmp(m->status, "Success") != 0 && strcmp(m->status, "Failure") != 0))
         return refuse(w, WB_BADARG, "must be Success or Failure", "StatusCode");
+    if (m->nitems && !m->items)
+        return refuse(w, WB_BADARG, "items missing", "Item");
 
     char num[32];
     const char *id = decimal(m->message_id, num);
@@ -515,6 +572,7 @@ int feedw_ack(struct feedw *w, const struct ack_msg *m)
         (present(mo) &&
          (rc = ELEM(w, "      ", "MerchantOrderID", mo, strlen(mo), esc_m)) != WB_OK) ||
         (rc = ELEM(w, "      ", "StatusCode", m->status, strlen(m->status), 0)) != WB_OK ||
+        (m->nitems && (rc = ack_items(w, m)) != WB_OK) ||
         (rc = PUT_LIT(w, "    </OrderAcknowledgement>\n  </Message>\n")) != WB_OK)
         return drop_message(w, start, rc);
     return message_done(w, m->message_id);

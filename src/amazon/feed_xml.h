@@ -55,12 +55,25 @@ struct fulfillment_head {
     struct feed_text amazon_order_id, carrier_code, carrier_name, shipping_method, tracking;
 };
 
+/* one Item of an OrderAcknowledgement: the line it is about and why it is cancelled */
+struct ack_item {
+    const char *order_item_code; /* AmazonOrderItemCode */
+    const char *cancel_reason;   /* one of Amazon's CancelReason values, or NULL */
+};
+
 struct ack_msg {
     long message_id; /* >= 1, strictly increasing within one document */
     const char *amazon_order_id;
     const char *merchant_order_id; /* may be NULL */
     const char *status;            /* "Success" or "Failure" */
+    const struct ack_item *items;  /* NULL when nitems is 0: the whole order */
+    size_t nitems;
 };
+
+/* feed_cancel_reason_ok - 1 if s is one of the CancelReason values of OrderAcknowledgement.xsd */
+int feed_cancel_reason_ok(const char *s);
+/* feed_cancel_reason_at - the i-th of those values, NULL past the last */
+const char *feed_cancel_reason_at(size_t i);
 
 /* feedw_open - start an envelope of message_type ("OrderFulfillment" | "OrderAcknowledgement") */
 int feedw_open(struct feedw **w, FILE *out, const char *message_type, const char *merchant_id);

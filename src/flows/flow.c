@@ -8,6 +8,7 @@
 
 #include "core/conf.h"
 #include "core/wb.h"
+#include "flows/ack_flow.h"
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/inventory.h"
@@ -75,6 +76,30 @@ static const struct flow_def table[] = {
         .convert_map_option = "--gl",
         .convert_doc = settlement_flow_convert,
         .fetch = settlement_flow_fetch,
+    },
+    {
+        .name = "ack",
+        .direction = FLOW_TO_AMAZON,
+        .layout_default = "ack-utf8",
+        .required = ack_required,
+        .optional = ack_optional,
+        .job_help = "acknowledge orders written to the WMS (Success acknowledgement feeds)",
+        .job_options = "flush",
+        .open = ack_flow_open_ack,
+        .run = ack_flow_run,
+        .close = ack_flow_close,
+    },
+    {
+        .name = "cancel",
+        .direction = FLOW_TO_AMAZON,
+        .layout_default = "cancel-utf8",
+        .required = cancel_required,
+        .optional = cancel_optional,
+        .job_help = "take WMS cancellation files, send Failure acknowledgements with a reason",
+        .job_options = "flush",
+        .open = ack_flow_open_cancel,
+        .run = ack_flow_run,
+        .close = ack_flow_close,
     },
     {
         .name = "rma",

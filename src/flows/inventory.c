@@ -384,6 +384,14 @@ long long inventory_available(long long sellable, long buffer)
     return a > 0 ? a : 0;
 }
 
+/* inventory_less_open - quantity less open order units, never below 0; held stays held */
+long long inventory_less_open(long long qty, long long open)
+{
+    if (qty == INVENTORY_HELD || open <= 0)
+        return qty;
+    return qty > open ? qty - open : 0;
+}
+
 /* inventory_bundle - bundles the components' availability makes */
 long long inventory_bundle(const long long *avail, const long *qty, size_t n)
 {

@@ -130,6 +130,10 @@ int inventory_base_take(struct inventory_base *b, const char *sku, long long qty
 /* inventory_base_gone - each sku never taken whose last published quantity is not 0, to fn:
  * a complete snapshot publishes 0 for them */
 int inventory_base_gone(const struct inventory_base *b, inventory_publish_fn fn, void *arg);
+/* inventory_less_open - qty less the units of open orders (open <= 0: none), never below 0;
+ * INVENTORY_HELD stays held. Open orders: taken in for the WMS at or after the snapshot's time
+ * and not cancelled, so still on hand in the snapshot though sold */
+long long inventory_less_open(long long qty, long long open);
 /* inventory_base_free - release */
 void inventory_base_free(struct inventory_base *b);
 

@@ -90,6 +90,7 @@ struct delta {
     struct inventory_flow *f;
     struct ledger *lg;
     struct inventory_base base;
+    struct inventory_base open; /* units of orders the snapshot does not reflect, by seller SKU */
     long long file_id;
     size_t ncols;         /* columns of the snapshot's header */
     int col_sku, col_qty; /* where a refused message's reject row puts SKU and quantity */
@@ -171,10 +172,36 @@ static int add_row(void *arg, const char *seller, long long qty)
     return rc;
 }
 
+/* open_cb - ledger_order_units_since callback: a seller SKU's open units */
+static int open_cb(void *arg, const char *sku, long long units)
+{
+    return inventory_base_put(arg, sku, units, 0);
+}
+
+/* open_units - the units of the lane's account's orders written to the WMS at or after the
+ * snapshot's time (its newest snapshot_time, else when the file arrived) and not cancelled:
+ * sold, but still on hand in the snapshot */
+static int open_units(struct delta *d)
+{
+    struct ledger_file lf;
+    int rc = ledger_file_get(d->lg, d->file_id, &lf);
+    if (rc != WB_OK)
+        return rc;
+    time_t since = d->f->snap_time ? d->f->snap_time : lf.created;
+    return ledger_order_units_since(d->lg, lf.account, since, open_cb, &d->open);
+}
+
+/* less_open - a seller SKU's quantity after its open orders */
+static long long less_open(const struct delta *d, const char *seller, long long qty)
+{
+    return inventory_less_open(qty, inventory_base_qty(&d->open, seller));
+}
+
 /* delta_cb - a seller SKU of the snapshot: a message row when its quantity changed */
 static int delta_cb(void *arg, const char *seller, long long qty)
 {
     struct delta *d = arg;
+    qty = less_open(d, seller, qty);
     if (!inventory_base_take(&d->base, seller, qty)) {
         d->same++;
         return WB_OK;
@@ -187,6 +214,7 @@ static int delta_cb(void *arg, const char *seller, long long qty)
 static int sum_cb(void *arg, const char *seller, long long qty)
 {
     struct delta *d = arg;
+    qty = less_open(d, seller, qty);
     long long was = inventory_base_qty(&d->base, seller);
     if (was > 0) {
         d->was_skus++;
@@ -315,6 +343,8 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
         long held = 0;
         rc = ledger_rows_live(lg, f->of.flow, base_cb, &d.base);
         if (rc == WB_OK)
+            rc = open_units(&d);
+        if (rc == WB_OK)
             rc = guard(&d, name, code, coden, reason, reasonn);
         if (rc == WB_OK)
             rc = columns(&d);
@@ -331,6 +361,7 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
                      "held=%ld gone=%ld",
                      name, f->of.flow, file_id, d.sent - gone, d.same, held, gone);
         inventory_base_free(&d.base);
+        inventory_base_free(&d.open);
         buf_free(&d.raw);
         buf_free(&d.payload);
     }

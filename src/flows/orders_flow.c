@@ -161,11 +161,77 @@ static int write_batch(struct sync *s, const char *name, const char *rows)
     return afile_commit(&af);
 }
 
+/* write_acks - in/LANE/ack/NAME: the orders of the batch's new records, a row each, for the ack
+ * flow to acknowledge (its business key, the order, sends each once); written after the WMS file
+ * and before the batch counts as written, so a crash between them redoes both. Nothing when the
+ * ack flow has no layout loaded. */
+static int write_acks(struct sync *s, const char *name, const char *rows)
+{
+    const struct flow_def *fd = flow_find("ack");
+    const struct layout *al = fd ? flow_env_layout(s->env, fd) : NULL;
+    int frec = layout_field_index(s->rules.layout, "record");
+    int ford = layout_field_index(s->rules.layout, "order_id");
+    int aord = al ? layout_field_index(al, "order_id") : -1;
+    if (!al || frec < 0 || ford < 0 || aord < 0 || layout_nfields(al) != 1)
+        return WB_OK;
+    char lane[FLOW_LANE_MAX], dir[4096], path[4096], last[64] = "";
+    struct ledger_file seen;
+    int rc = flow_lane_named("ack", s->account, lane, sizeof lane);
+    if (rc == WB_OK)
+        rc = spool_ensure_flow(&s->env->spool, lane);
+    /* a redo after the ack job took the first attempt (in work/ or the ledger): not again */
+    if (rc == WB_OK && (rc = spool_dir(&s->env->spool, SP_WORK, lane, dir, sizeof dir)) == WB_OK &&
+        ((fs_join(path, sizeof path, dir, name) == WB_OK && access(path, F_OK) == 0) ||
+         ledger_file_by_name(s->env->ledger, lane, name, &seen) == WB_OK))
+        return WB_OK;
+    if (rc == WB_OK)
+        rc = spool_dir(&s->env->spool, SP_IN, lane, dir, sizeof dir);
+    struct afile af;
+    if (rc == WB_OK)
+        rc = afile_open_redo(&af, dir, name, 0);
+    if (rc != WB_OK)
+        return rc;
+    struct csvw *w = NULL;
+    struct cells c = {0};
+    long n = 0;
+    rc = csvw_open(&w, al, af.fp, 0);
+    if (rc == WB_OK)
+        rc = csvw_header(w);
+    for (const char *p = rows; rc == WB_OK && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, len);
+        rc = line ? cells_decode(line, &c) : WB_NOMEM;
+        free(line);
+        p += len + (nl != NULL);
+        if (rc != WB_OK || (size_t)frec >= c.n || (size_t)ford >= c.n ||
+            strcmp(c.v[frec], "new") != 0 || strcmp(c.v[ford], last) == 0)
+            continue;
+        snprintf(last, sizeof last, "%s", c.v[ford]);
+        const char *cell[1] = {c.v[ford]};
+        rc = csvw_row(w, cell, 1);
+        n++;
+    }
+    if (w) {
+        int crc = csvw_close(w);
+        if (rc == WB_OK)
+            rc = crc;
+    }
+    cells_free(&c);
+    if (rc != WB_OK || n == 0) {
+        afile_abort(&af);
+        return rc;
+    }
+    return afile_commit(&af);
+}
+
 /* finish_batch - ledger_order_batches_staged callback: write the file, then drop its rows */
 static int finish_batch(void *arg, long long id, const char *name, const char *rows)
 {
     struct sync *s = arg;
     int rc = write_batch(s, name, rows);
+    if (rc == WB_OK)
+        rc = write_acks(s, name, rows);
     if (rc == WB_OK) {
         rc = ledger_order_batch_written(s->env->ledger, id);
         s->st->files++;
@@ -273,6 +339,12 @@ static int one_order(struct sync *s, const json_t *j)
                          : act == ORDERS_WRITE_AMEND ? ORDERS_AMEND
                                                      : ORDERS_CANCEL,
                          put_cells, s, NULL, &p->v);
+        if (rc != WB_OK)
+            return rc;
+        for (size_t k = 0; act != ORDERS_WRITE_CANCEL && k < o->nlines && rc == WB_OK; k++)
+            if (!o->line[k].cancelled) /* kept for the inventory's open-order deduction */
+                rc = ledger_order_units_put(s->env->ledger, s->account, o->order_id,
+                                            o->line[k].seller_sku, o->line[k].quantity);
         if (rc != WB_OK)
             return rc;
         p->rec.state = act == ORDERS_WRITE_CANCEL ? LO_CANCELLED : LO_WRITTEN;

@@ -44,6 +44,9 @@ static const struct rejectcode table[] = {
      "correct the Amazon order id (e.g. 026-1234567-1234567)"},
     {"E_ITEM_ID", "wms", "the order item code is not Amazon's order item code",
      "use Amazon's OrderItemId from the order, not the SKU or a line number"},
+    /* cancel rules */
+    {"E_CANCEL_REASON", "wms", "the cancel reason is none Amazon accepts and no WMS word mapped",
+     "use one of Amazon's CancelReason values (NoInventory, BuyerCanceled ...) or a mapped word"},
     {"E_QUANTITY", "wms", "the quantity is not a whole number from 1 to 9999",
      "correct the quantity shipped"},
     {"E_TRACKING_MISSING", "wms", "no tracking number", "add it from the carrier label"},

@@ -82,7 +82,11 @@ static const char schema[] =
     " name TEXT NOT NULL, reason TEXT);"
     "CREATE INDEX IF NOT EXISTS actions_name ON actions(name, id);"
     "CREATE TABLE IF NOT EXISTS api_calls(op TEXT PRIMARY KEY, calls INTEGER NOT NULL,"
-    " throttled INTEGER NOT NULL);";
+    " throttled INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS order_units(account TEXT NOT NULL, order_id TEXT NOT NULL,"
+    " sku TEXT NOT NULL, qty INTEGER NOT NULL, taken INTEGER NOT NULL,"
+    " PRIMARY KEY(account, order_id, sku));"
+    "CREATE INDEX IF NOT EXISTS order_units_taken ON order_units(account, taken);";
 
 /* columns added to a table after its first release: added to a ledger that lacks them when it
  * is opened (CREATE TABLE IF NOT EXISTS leaves an existing table as it is) */
@@ -1765,6 +1769,49 @@ enum wb_status ledger_order_counts(struct ledger *l, const char *account, long c
     return res;
 }
 
+/* ledger_order_units_put - the units of one line of an order taken in for the WMS: a new line
+ * is taken now, a line seen before keeps its first time and gets the new quantity */
+enum wb_status ledger_order_units_put(struct ledger *l, const char *account, const char *order_id,
+                                      const char *sku, long qty)
+{
+    static const char sql[] =
+        "INSERT INTO order_units(account,order_id,sku,qty,taken) VALUES(?1,?2,?3,?4,?5)"
+        " ON CONFLICT(account,order_id,sku) DO UPDATE SET qty=excluded.qty";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, order_id);
+    bind_text(st, 3, sku);
+    sqlite3_bind_int64(st, 4, qty);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)clock_now());
+    return exec_step(l, st);
+}
+
+/* ledger_order_units_since - per seller SKU (ascending), the units of an account's orders still
+ * in the WMS (state LO_WRITTEN) whose lines were taken at or after since */
+enum wb_status ledger_order_units_since(struct ledger *l, const char *account, time_t since,
+                                        ledger_units_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT u.sku, sum(u.qty) FROM order_units u JOIN orders o"
+        " ON o.account=u.account AND o.order_id=u.order_id"
+        " WHERE u.account=?1 AND u.taken>=?2 AND o.state=?3 GROUP BY u.sku ORDER BY u.sku";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+    sqlite3_bind_int(st, 3, LO_WRITTEN);
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
 /* ledger_order_batch_add - a staged batch of WMS rows (encoded lines) to be written as name */
 enum wb_status ledger_order_batch_add(struct ledger *l, const char *account, const char *name,
                                       const char *rows, long long *id)
@@ -1889,7 +1936,7 @@ enum wb_status ledger_orders_due(struct ledger *l, const char *account, const ch
     bind_text(st, 1, account);
     bind_lane(st, 2, 4, confirm_lane);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)due);
-    int rc, res = WB_OK;
+    int rc = SQLITE_DONE, res = WB_OK;
     while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
         res = cb(arg, col_text(st, 0), (time_t)sqlite3_column_int64(st, 1),
                  sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 2),

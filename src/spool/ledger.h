@@ -328,6 +328,16 @@ enum wb_status ledger_order_batches_staged(struct ledger *l, const char *account
                                            ledger_batch_cb cb, void *arg);
 /* ledger_order_batch_written - the batch's file is in place: its rows are dropped */
 enum wb_status ledger_order_batch_written(struct ledger *l, long long id);
+/* ledger_order_units_put - the units of one line (seller SKU) of an order written for the WMS;
+ * the line keeps the time it was first taken in, its quantity is the newest */
+enum wb_status ledger_order_units_put(struct ledger *l, const char *account, const char *order_id,
+                                      const char *sku, long qty);
+typedef int (*ledger_units_cb)(void *arg, const char *sku, long long units);
+/* ledger_order_units_since - per seller SKU in ascending byte order, the units of an account's
+ * orders in the WMS and not cancelled (LO_WRITTEN) whose lines were taken in at or after since:
+ * the ones a stock snapshot of that time does not reflect yet */
+enum wb_status ledger_order_units_since(struct ledger *l, const char *account, time_t since,
+                                        ledger_units_cb cb, void *arg);
 /* ledger_order_sync_get - an account's sync state (zeroes when it never ran) */
 enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
                                      struct ledger_order_sync *out);

@@ -7,7 +7,8 @@
 # an unchanged snapshot sends nothing; an older snapshot is refused whole; a much smaller one is
 # held in hold/inventory/ with an alert until an operator requeues it; a complete snapshot (its
 # layout says so) publishes 0 for a SKU it leaves out, a partial one does not; of two snapshots
-# taken in one run only the newer quantity of a SKU is sent; a second seller
+# taken in one run only the newer quantity of a SKU is sent; units of orders written to the WMS
+# after a snapshot's time come off its quantities; a second seller
 # account gets its own feed with its own seller id.
 set -u
 . "$WB_ROOT/tests/lib.sh"
@@ -164,6 +165,18 @@ wb_drop "$WB_TMP/s8.csv" "$D"
 settle_inv || fail "two snapshots did not settle"
 got=$(sent A2DEMO0SELLER | tail -n +$((n1 + 1)) | tr ' ' '\n' | sort | tr '\n' ' ')
 [ "$got" = "SKU-A=6 SKU-C=5 " ] || fail "two snapshots in one run sent: '$got'"
+
+# 9. open orders: units of an order written to the WMS after the snapshot's time (and not
+# cancelled) are still on hand in the snapshot but sold: they come off what Amazon is told
+o=$(wb_sim_ctl /_sim/orders/add '{"orders":[{"items":[[null,"SKU-C",2]],"level":"STANDARD"}]}')
+"$B" -c "$WB_CONF" run --once orders >>"$WB_LOG" 2>&1 || fail "orders job: $o"
+ls "$W"/spool/out/orders/orders-*.csv >/dev/null 2>&1 || fail "the order was not written: $o"
+n1=$(sent A2DEMO0SELLER | wc -l)
+sed -e 's/14:00/16:00/' -e 's/A1,5/A1,6/' "$WB_TMP/s7.csv" >"$WB_TMP/s9.csv"
+wb_drop "$WB_TMP/s9.csv" "$D"
+settle_inv || fail "the snapshot after an order did not settle"
+got=$(sent A2DEMO0SELLER | tail -n +$((n1 + 1)) | tr '\n' ' ')
+[ "$got" = "SKU-C=3 " ] || fail "open order: sent '$got'"
 
 # 8. a second seller account: its own feed, its own seller id, its own last quantities
 wb_drop "$WB_TMP/s1.csv" "$A"

@@ -1158,7 +1158,8 @@ class Sim:
                     "tokenSeller": f.get("token_seller"),
                     "messages": [{k: m.get(k) for k in (
                         "message_id", "order_id", "tracking", "carrier",
-                        "items", "result", "codes")} for m in f["messages"]]})
+                        "items", "result", "codes", "status_code",
+                        "cancel_reasons")} for m in f["messages"]]})
             return {"feeds": feeds, "calls": self.calls,
                     "accepted_keys": self.accepted_keys,
                     "received_keys": self.received_keys,
@@ -1394,6 +1395,13 @@ def analyse_xml(feed_type, body, xsd, carriers, log):
             q = text(it, "Quantity")
             qty = int(q) if q is not None and q.isdigit() else q
             m["items"].append([code, qty])
+        if feed_type == "POST_ORDER_ACKNOWLEDGEMENT_DATA":
+            # keys ack|ORDER|STATUS|ITEM: accepted_keys counts each acknowledgement
+            m["status_code"] = text(body_el, "StatusCode")
+            m["cancel_reasons"] = [text(it, "CancelReason") for it in body_el
+                                   if local(it.tag) == "Item"]
+            m["keys"] = ["ack|%s|%s|%s" % (oid, m["status_code"], c)
+                         for c in ([c for c, _ in m["items"]] or [""])]
         if feed_type == "POST_ORDER_FULFILLMENT_DATA":
             codes = [c for c, _ in m["items"]] or [""]
             m["keys"] = ["%s|%s|%s" % (m["order_id"], c, m["tracking"] or "")

@@ -172,8 +172,8 @@ static void test_each_element_escapes(void **state)
         struct feedw *w =
             open_feed("e.xml", ack ? "OrderAcknowledgement" : "OrderFulfillment", &fp, path);
         if (ack) {
-            struct ack_msg a = {1, "026-1234567-1234567", bad, "Success"};
-            struct ack_msg b = {2, bad, "M-2", "Failure"};
+            struct ack_msg a = {1, "026-1234567-1234567", bad, "Success", NULL, 0};
+            struct ack_msg b = {2, bad, "M-2", "Failure", NULL, 0};
             assert_int_equal(feedw_ack(w, &a), WB_OK);
             assert_int_equal(feedw_ack(w, &b), WB_OK);
         } else {
@@ -246,15 +246,15 @@ static void test_ack(void **state)
     char path[PATH_MAX];
     FILE *fp;
     struct feedw *w = open_feed("a1.xml", "OrderAcknowledgement", &fp, path);
-    struct ack_msg a = {1, "026-1234567-1234567", "WMS-77", "Success"};
-    struct ack_msg b = {2, "026-1234567-7654321", NULL, "Failure"};
+    struct ack_msg a = {1, "026-1234567-1234567", "WMS-77", "Success", NULL, 0};
+    struct ack_msg b = {2, "026-1234567-7654321", NULL, "Failure", NULL, 0};
     assert_int_equal(feedw_ack(w, &a), WB_OK);
     assert_int_equal(feedw_ack(w, &b), WB_OK);
     /* a fulfillment message does not belong in an acknowledgement envelope */
     struct fulfillment_msg f = {
         .message_id = 3, .amazon_order_id = "026-1234567-1234567", .carrier_code = "UPS"};
     assert_int_equal(feedw_fulfillment(w, &f), WB_BADARG);
-    struct ack_msg c = {3, "026-1234567-7654321", NULL, "Maybe"};
+    struct ack_msg c = {3, "026-1234567-7654321", NULL, "Maybe", NULL, 0};
     assert_int_equal(feedw_ack(w, &c), WB_BADARG);
     assert_int_equal(feedw_close(w), WB_OK);
     assert_int_equal(fclose(fp), 0);
@@ -264,6 +264,49 @@ static void test_ack(void **state)
     assert_non_null(strstr(doc, "<StatusCode>Failure</StatusCode>"));
     free(doc);
     check_schema(path, 1);
+}
+
+/* test_ack_items - a Failure acknowledgement with cancelled items and their CancelReason is
+ * valid against Amazon's schema; a reason outside the schema's list is refused, the message left
+ * out */
+static void test_ack_items(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    FILE *fp;
+    struct feedw *w = open_feed("a2.xml", "OrderAcknowledgement", &fp, path);
+    struct ack_item items[] = {{"12345678901234", "NoInventory"}, {"12345678901235", NULL}};
+    struct ack_msg a = {.message_id = 1,
+                        .amazon_order_id = "026-1234567-1234567",
+                        .status = "Failure",
+                        .items = items,
+                        .nitems = 2};
+    struct ack_item bad[] = {{"12345678901236", "OutOfStock"}};
+    struct ack_msg b = {.message_id = 2,
+                        .amazon_order_id = "026-1234567-7654321",
+                        .status = "Failure",
+                        .items = bad,
+                        .nitems = 1};
+    struct ack_msg c = {.message_id = 3,
+                        .amazon_order_id = "026-1234567-7654321",
+                        .status = "Failure",
+                        .nitems = 1};
+    assert_int_equal(feedw_ack(w, &a), WB_OK);
+    assert_int_equal(feedw_ack(w, &b), WB_BADARG);
+    assert_non_null(strstr(feedw_error(w), "CancelReason"));
+    assert_int_equal(feedw_ack(w, &c), WB_BADARG);
+    assert_int_equal(feedw_messages(w), 1);
+    assert_int_equal(feedw_close(w), WB_OK);
+    assert_int_equal(fclose(fp), 0);
+    char *doc = tu_read(path, NULL);
+    assert_non_null(strstr(doc, "<StatusCode>Failure</StatusCode>\n      <Item>\n        "
+                                "<AmazonOrderItemCode>12345678901234</AmazonOrderItemCode>\n"
+                                "        <CancelReason>NoInventory</CancelReason>\n      </Item>"));
+    assert_null(strstr(doc, "OutOfStock"));
+    free(doc);
+    check_schema(path, 1);
+    assert_int_equal(feed_cancel_reason_ok("WeatherDelay"), 1);
+    assert_int_equal(feed_cancel_reason_ok("noinventory"), 0);
 }
 
 /* test_ack_text - the whole text of an acknowledgement feed, envelope included: the layout
@@ -278,8 +321,8 @@ static void test_ack_text(void **state)
     assert_non_null(fp);
     struct feedw *w = NULL;
     assert_int_equal(feedw_open(&w, fp, "OrderAcknowledgement", "M&1"), WB_OK);
-    struct ack_msg a = {7, "026-1234567-1234567", "WMS <77> \"a&b\"", "Success"};
-    struct ack_msg b = {12, "026-1234567-7654321", "", "Failure"};
+    struct ack_msg a = {7, "026-1234567-1234567", "WMS <77> \"a&b\"", "Success", NULL, 0};
+    struct ack_msg b = {12, "026-1234567-7654321", "", "Failure", NULL, 0};
     assert_int_equal(feedw_ack(w, &a), WB_OK);
     assert_int_equal(feedw_ack(w, &b), WB_OK);
     assert_int_equal(feedw_close(w), WB_OK);
@@ -371,7 +414,7 @@ static void test_refusals(void **state)
     m.message_id = 5;
     assert_int_equal(feedw_fulfillment(w, &m), WB_OK);
     assert_int_equal(feedw_fulfillment(w, &m), WB_BADARG); /* same MessageID again */
-    struct ack_msg a = {6, "026-1234567-1234567", NULL, "Success"};
+    struct ack_msg a = {6, "026-1234567-1234567", NULL, "Success", NULL, 0};
     assert_int_equal(feedw_ack(w, &a), WB_BADARG);
     assert_int_equal(feedw_messages(w), 1);
     assert_int_equal(feedw_close(w), WB_OK);
@@ -540,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_each_element_escapes),
         cmocka_unit_test(test_many_messages),
         cmocka_unit_test(test_ack),
+        cmocka_unit_test(test_ack_items),
         cmocka_unit_test(test_ack_text),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_parts),

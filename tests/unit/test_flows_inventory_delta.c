@@ -107,13 +107,24 @@ static void test_many(void **state)
     inventory_base_free(&b);
 }
 
+/* test_less_open - open order units come off, never below 0; a held SKU stays held */
+static void test_less_open(void **state)
+{
+    (void)state;
+    assert_int_equal(inventory_less_open(10, 3), 7);
+    assert_int_equal(inventory_less_open(10, -1), 10); /* no open orders */
+    assert_int_equal(inventory_less_open(10, 0), 10);
+    assert_int_equal(inventory_less_open(2, 5), 0);
+    assert_int_equal(inventory_less_open(5, 5), 0);
+    assert_true(inventory_less_open(INVENTORY_HELD, 3) == INVENTORY_HELD);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_changed),
-        cmocka_unit_test(test_newest),
-        cmocka_unit_test(test_held_and_gone),
-        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_changed),       cmocka_unit_test(test_newest),
+        cmocka_unit_test(test_held_and_gone), cmocka_unit_test(test_many),
+        cmocka_unit_test(test_less_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

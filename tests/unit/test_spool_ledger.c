@@ -438,6 +438,60 @@ static void test_accounts(void **state)
     ledger_close(l);
 }
 
+static int units_cb(void *arg, const char *sku, long long units)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s=%lld;", sku, units);
+    return WB_OK;
+}
+
+/* test_order_units - open units per SKU: lines taken at or after the time, of orders still in
+ * the WMS, per account; a line seen again keeps its first time */
+static void test_order_units(void **state)
+{
+    (void)state;
+    char path[512], got[256];
+    snprintf(path, sizeof path, "%s/ledger.db", root);
+    struct ledger *l;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    struct ledger_order o = {.state = LO_WRITTEN, .updated = 1};
+    const char *ids[] = {"A-1", "A-2", "A-3"};
+    const char *acct[] = {"", "", "acme"};
+    const char *fake[] = {"1000", "2000", "2000"};
+    for (int i = 0; i < 3; i++) {
+        setenv("WB_FAKE_NOW", fake[i], 1);
+        snprintf(o.order_id, sizeof o.order_id, "%s", ids[i]);
+        snprintf(o.account, sizeof o.account, "%s", acct[i]);
+        assert_int_equal(ledger_order_put(l, &o), WB_OK);
+        assert_int_equal(ledger_order_units_put(l, acct[i], ids[i], "SKU-B", 2), WB_OK);
+        assert_int_equal(ledger_order_units_put(l, acct[i], ids[i], "SKU-A", 1), WB_OK);
+    }
+    setenv("WB_FAKE_NOW", "3000", 1); /* amended later: keeps its time, takes the quantity */
+    assert_int_equal(ledger_order_units_put(l, "", "A-2", "SKU-B", 5), WB_OK);
+    got[0] = '\0';
+    assert_int_equal(ledger_order_units_since(l, "", 0, units_cb, got), WB_OK);
+    assert_string_equal(got, "SKU-A=2;SKU-B=7;");
+    got[0] = '\0';
+    assert_int_equal(ledger_order_units_since(l, "", 1500, units_cb, got), WB_OK);
+    assert_string_equal(got, "SKU-A=1;SKU-B=5;");
+    got[0] = '\0';
+    assert_int_equal(ledger_order_units_since(l, "", 2500, units_cb, got), WB_OK);
+    assert_string_equal(got, "");
+    o.state = LO_CANCELLED; /* cancelled: no longer open */
+    snprintf(o.order_id, sizeof o.order_id, "A-1");
+    o.account[0] = '\0';
+    assert_int_equal(ledger_order_put(l, &o), WB_OK);
+    got[0] = '\0';
+    assert_int_equal(ledger_order_units_since(l, "", 0, units_cb, got), WB_OK);
+    assert_string_equal(got, "SKU-A=1;SKU-B=5;");
+    got[0] = '\0';
+    assert_int_equal(ledger_order_units_since(l, "acme", 0, units_cb, got), WB_OK);
+    assert_string_equal(got, "SKU-A=1;SKU-B=2;");
+    unsetenv("WB_FAKE_NOW");
+    ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +503,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prefix_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_units, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
