@@ -102,6 +102,12 @@ struct flow_def {
      * freshness, settlements: settlement drift and refund latency); the others say "not
      * configured". Reads only. */
     void (*health)(struct wb_env *env, const struct wb_account *a, struct health *h);
+    /* report_option, report - NULL, or a word of job_options that makes the flow's job run
+     * report instead of its spool path: for each seller account a (with a's client, like
+     * fetch), read Amazon's side and write a report file in a's out/ lane (inventory: drift) */
+    const char *report_option;
+    int (*report)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
+                  int force, struct outflow_stats *st);
 };
 
 /* flow_on - 1 if fd has a spool path (open or fetch) and cfg turns it on (see `on`), else 0 */
