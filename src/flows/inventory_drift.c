@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/conf.h"
@@ -103,14 +104,18 @@ int drift_csv(const struct drift_table *t, struct buf *out)
     int rc = buf_appends(out, "seller_sku,wms_quantity,last_published,amazon_quantity,drift\n");
     for (size_t i = 0; rc == WB_OK && i < t->n; i++) {
         const struct drift_row *r = &t->v[i];
-        char *q = NULL;
-        size_t qn = csv_write(NULL, 0, r->sku, strlen(r->sku));
-        if (!(q = malloc(qn + 1)))
-            return WB_NOMEM;
-        csv_write(q, qn, r->sku, strlen(r->sku));
-        q[qn] = '\0';
-        rc = buf_appends(out, q);
-        free(q);
+        if (strpbrk(r->sku, ",\"\r\n")) { /* quoted by libcsv only when it must be */
+            size_t qn = csv_write(NULL, 0, r->sku, strlen(r->sku));
+            char *q = malloc(qn + 1);
+            if (!q)
+                return WB_NOMEM;
+            csv_write(q, qn, r->sku, strlen(r->sku));
+            q[qn] = '\0';
+            rc = buf_appends(out, q);
+            free(q);
+        } else {
+            rc = buf_appends(out, r->sku);
+        }
         if (rc == WB_OK)
             rc = put_qty(out, r->wms);
         if (rc == WB_OK)
@@ -259,11 +264,11 @@ static int ledger_cb(void *arg, const struct ledger_row_view *r)
     return WB_OK;
 }
 
-/* wait_report - create the report and wait for its document id */
-static int wait_report(struct spapi *api, char *doc, size_t docn, struct buf *err)
+/* wait_report - create the report (its id into id) and wait for its document id */
+static int wait_report(struct spapi *api, char *id, size_t idn, char *doc, size_t docn,
+                       struct buf *err)
 {
-    char id[128];
-    int rc = spapi_create_report(api, DRIFT_REPORT_TYPE, 0, 0, id, sizeof id, err);
+    int rc = spapi_create_report(api, DRIFT_REPORT_TYPE, 0, 0, id, idn, err);
     for (int i = 0; rc == WB_OK && i < DRIFT_WAIT_POLLS; i++) {
         struct spapi_report r;
         clock_sleep_ms(i ? DRIFT_WAIT_MS : DRIFT_WAIT_MS / 2);
@@ -289,7 +294,8 @@ int inventory_drift_fetch(struct wb_env *env, const struct wb_account *a, struct
     (void)force;
     if (!fc)
         return WB_OK; /* offline: Amazon's side cannot be read */
-    char lane[FLOW_LANE_MAX], rep[4096], out[4096], date[16], name[64], doc[128], path[4200];
+    char lane[FLOW_LANE_MAX], rep[4096], out[4096], date[16], name[256], doc[128], path[4400];
+    char id[128];
     struct drift_table t = {0};
     struct buf err, body;
     buf_init(&err, 2048);
@@ -302,13 +308,15 @@ int inventory_drift_fetch(struct wb_env *env, const struct wb_account *a, struct
     if (rc == WB_OK && (rc = fs_mkdirs(rep, 0750)) == WB_OK)
         rc = fs_mkdirs(out, 0750);
     clock_format_date(clock_now(), date, sizeof date);
-    snprintf(name, sizeof name, "listings-%s.tsv", date);
     if (rc == WB_OK)
-        rc = wait_report(fc->api, doc, sizeof doc, &err);
+        rc = wait_report(fc->api, id, sizeof id, doc, sizeof doc, &err);
+    snprintf(name, sizeof name, "listings-%s.tsv", id); /* ids are spapi_id_ok: a safe name */
     if (rc == WB_OK)
         rc = spapi_get_report_document(fc->api, doc, rep, name, &err);
-    if (rc == WB_OK && (rc = fs_join(path, sizeof path, rep, name)) == WB_OK)
+    if (rc == WB_OK && (rc = fs_join(path, sizeof path, rep, name)) == WB_OK) {
         rc = fs_read_file(path, &body);
+        (void)unlink(path); /* read once: the drift report is what is kept */
+    }
     if (rc == WB_OK)
         rc = drift_read_listings(body.data ? body.data : "", body.len, &t, &err);
     struct ledger_cols c = {.t = &t, .wms = -1, .pub = -1};
@@ -321,8 +329,11 @@ int inventory_drift_fetch(struct wb_env *env, const struct wb_account *a, struct
     if (rc == WB_OK)
         rc = drift_csv(&t, &body);
     snprintf(name, sizeof name, DRIFT_PREFIX "%s.csv", date);
-    if (rc == WB_OK)
-        rc = fs_write_file(out, name, body.data ? body.data : "", body.len);
+    struct afile af;
+    if (rc == WB_OK && (rc = afile_open_redo(&af, out, name, 0)) == WB_OK) {
+        afile_write(&af, body.data ? body.data : "", body.len);
+        rc = afile_commit(&af); /* a second run of the day replaces the day's report */
+    }
     if (rc == WB_OK) {
         st->files++;
         st->rows += (long)t.n;

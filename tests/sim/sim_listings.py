@@ -10,9 +10,11 @@ JSON_LISTINGS_FEED messages (accepted or warned), so after a clean publish
 Amazon agrees with what was sent, then the overrides below.
 
 Control (JSON bodies):
-  POST /_sim/listings/set   {"quantities": {sku: q}}: Amazon's quantity of
-                            these SKUs differs from what was published (q
-                            null: the override is removed), for every seller.
+  POST /_sim/listings/set   {"seller": S, "quantities": {sku: q}}: Amazon's
+                            quantity of these SKUs differs from what seller S
+                            (its id from --seller, "default" for the default
+                            refresh token; the default when left out) published
+                            (q null: the override is removed).
   GET  /_sim/listings/list  the overrides.
 Owns only sim.ext["listings"] (kept in state.json by spapi_sim). Standard
 library only.
@@ -59,7 +61,8 @@ def published(sim, seller):
 def listings_doc(sim, r):
     """listings_doc - the GET_MERCHANT_LISTINGS_ALL_DATA document of r."""
     q = published(sim, r.get("seller"))
-    for sku, v in sim.ext["listings"]["override"].items():
+    over = sim.ext["listings"]["override"].get(r.get("seller") or "default", {})
+    for sku, v in over.items():
         q[sku] = v
     lines = ["\t".join(COLUMNS)]
     for i, sku in enumerate(sorted(q)):
@@ -78,13 +81,14 @@ REPORTS = {"GET_MERCHANT_LISTINGS_ALL_DATA": listings_doc}
 def ctl_set(h, method, d):
     """ctl_set - make Amazon's quantity of SKUs differ."""
     with h.server.sim.lock:
-        o = h.server.sim.ext["listings"]["override"]
+        o = h.server.sim.ext["listings"]["override"].setdefault(
+            str((d or {}).get("seller") or "default"), {})
         for sku, v in ((d or {}).get("quantities") or {}).items():
             if v is None:
                 o.pop(sku, None)
             else:
                 o[str(sku)] = int(v)
-        out = dict(o)
+        out = dict(h.server.sim.ext["listings"]["override"])
         h.server.sim.save()
     return h.reply(200, {"override": out})
 
