@@ -50,6 +50,7 @@ static const struct flow_def table[] = {
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
         .status = inventory_drift_status,
+        .status_json = inventory_drift_status_json,
         .report_option = "drift",
         .report = inventory_drift_fetch,
     },

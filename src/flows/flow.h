@@ -96,6 +96,9 @@ struct flow_def {
                  struct outflow_stats *st);
     /* status - lines for `status` (optional): how the flow's sync stands, no personal data */
     void (*status)(struct wb_env *env, struct buf *out);
+    /* status_json - NULL, or the same for `status --json`: one JSON object (under "flow_status",
+     * keyed by the flow's name) */
+    void (*status_json)(struct wb_env *env, struct buf *out);
     /* health - NULL, or the health figures the flow gives for account a (flows/health.h): it
      * sets configured (and have, value, target from its config, detail) of each figure it
      * owns (orders: order sync latency and acknowledgements on time, inventory: inventory

@@ -358,34 +358,62 @@ static int count_cb(void *arg, const char *sku, const char *drift)
     return WB_OK;
 }
 
+/* drift_count - the drift count of account a's newest drift report (its name into newest);
+ * WB_NOTFOUND when it has none */
+static int drift_count(struct wb_env *env, const struct wb_account *a, long *count, char *newest,
+                       size_t nn)
+{
+    char lane[FLOW_LANE_MAX], dir[4096], path[4400];
+    struct spool_entry *e = NULL;
+    size_t n = 0;
+    *count = 0;
+    newest[0] = '\0';
+    int rc = flow_lane("inventory", a, lane, sizeof lane);
+    if (rc == WB_OK)
+        rc = spool_dir(&env->spool, SP_OUT, lane, dir, sizeof dir);
+    if (rc == WB_OK)
+        rc = spool_list(&env->spool, SP_OUT, lane, &e, &n);
+    for (size_t k = 0; rc == WB_OK && k < n; k++)
+        if (strncmp(e[k].name, DRIFT_PREFIX, strlen(DRIFT_PREFIX)) == 0 &&
+            strcmp(e[k].name, newest) > 0)
+            snprintf(newest, nn, "%s", e[k].name);
+    free(e);
+    if (rc != WB_OK || !newest[0])
+        return rc == WB_OK ? WB_NOTFOUND : rc;
+    struct buf b, err;
+    buf_init(&b, DRIFT_DOC_MAX);
+    buf_init(&err, 512);
+    rc = fs_join(path, sizeof path, dir, newest);
+    if (rc == WB_OK)
+        rc = fs_read_file(path, &b);
+    if (rc == WB_OK)
+        rc = read_table(b.data ? b.data : "", b.len, ',', "seller_sku", "drift", count_cb, count,
+                        &err);
+    buf_free(&b);
+    buf_free(&err);
+    return rc;
+}
+
 void inventory_drift_status(struct wb_env *env, struct buf *out)
 {
     for (int i = 0; i < env->cfg.naccounts; i++) {
-        const struct wb_account *a = &env->cfg.accounts[i];
-        char lane[FLOW_LANE_MAX], dir[4096], path[4400];
-        struct spool_entry *e = NULL;
-        size_t n = 0;
-        const char *newest = NULL;
-        if (flow_lane("inventory", a, lane, sizeof lane) != WB_OK ||
-            spool_dir(&env->spool, SP_OUT, lane, dir, sizeof dir) != WB_OK ||
-            spool_list(&env->spool, SP_OUT, lane, &e, &n) != WB_OK)
-            continue;
-        for (size_t k = 0; k < n; k++)
-            if (strncmp(e[k].name, DRIFT_PREFIX, strlen(DRIFT_PREFIX)) == 0 &&
-                (!newest || strcmp(e[k].name, newest) > 0))
-                newest = e[k].name;
-        struct buf b, err;
-        buf_init(&b, DRIFT_DOC_MAX);
-        buf_init(&err, 512);
-        long count = 0;
-        if (newest && fs_join(path, sizeof path, dir, newest) == WB_OK &&
-            fs_read_file(path, &b) == WB_OK &&
-            read_table(b.data ? b.data : "", b.len, ',', "seller_sku", "drift", count_cb, &count,
-                       &err) == WB_OK)
+        long count;
+        char newest[256];
+        if (drift_count(env, &env->cfg.accounts[i], &count, newest, sizeof newest) == WB_OK)
             buf_appendf(out, "inventory drift (account %s): %ld SKU(s) differ from Amazon (%s)\n",
-                        a->name, count, newest);
-        buf_free(&b);
-        buf_free(&err);
-        free(e);
+                        env->cfg.accounts[i].name, count, newest);
     }
+}
+
+void inventory_drift_status_json(struct wb_env *env, struct buf *out)
+{
+    buf_appends(out, "{\"drift\":{");
+    for (int i = 0, k = 0; i < env->cfg.naccounts; i++) {
+        long count;
+        char newest[256];
+        if (drift_count(env, &env->cfg.accounts[i], &count, newest, sizeof newest) != WB_OK)
+            continue; /* account names are [A-Za-z0-9_-]: safe in JSON as they are */
+        buf_appendf(out, "%s\"%s\":%ld", k++ ? "," : "", env->cfg.accounts[i].name, count);
+    }
+    buf_appends(out, "}}");
 }

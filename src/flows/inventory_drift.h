@@ -49,5 +49,7 @@ int inventory_drift_fetch(struct wb_env *env, const struct wb_account *a, struct
                           int force, struct outflow_stats *st);
 /* inventory_drift_status - flow table hook: each account's drift count from its newest report */
 void inventory_drift_status(struct wb_env *env, struct buf *out);
+/* inventory_drift_status_json - the same as a JSON object {"drift": {ACCOUNT: count}} */
+void inventory_drift_status_json(struct wb_env *env, struct buf *out);
 
 #endif

@@ -85,4 +85,9 @@ grep -q 'inventory drift (account default): 3 SKU(s) differ' "$WB_TMP/status" ||
     { cat "$WB_TMP/status"; fail "status does not show the drift count 3"; }
 grep -q 'inventory drift (account acme): 0 SKU(s) differ' "$WB_TMP/status" ||
     fail "account acme's count is not its own"
+n=$("$B" -c "$WB_CONF" status --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["flow_status"]["inventory"]["drift"]
+print(d["default"], d["acme"])')
+[ "$n" = "3 0" ] || fail "status --json drift counts: '$n', not '3 0'"
 exit 0
