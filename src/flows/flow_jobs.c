@@ -159,8 +159,8 @@ static int run_account(const struct flow_def *fd, void *inst, struct outflow *of
  * client (one failing never stops the others) */
 static int job_fetch(const struct flow_def *fd, struct wb_env *env, const char *options,
                      volatile sig_atomic_t *stop,
-                     int (*fetch)(struct wb_env *, const struct wb_account *,
-                                  struct feeds_client *, int, struct outflow_stats *))
+                     int (*fetch)(struct wb_env *, const struct wb_account *, struct feeds_client *,
+                                  int, struct outflow_stats *))
 {
     if (!fetch)
         return WB_OK;

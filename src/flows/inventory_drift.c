@@ -141,9 +141,9 @@ void drift_free(struct drift_table *t)
 #define DRIFT_CELL_MAX 4096
 
 struct reader {
-    long row;      /* row number, 0 the header */
-    size_t col;    /* column of the field at hand */
-    int want[2];   /* columns wanted (key, quantity) */
+    long row;    /* row number, 0 the header */
+    size_t col;  /* column of the field at hand */
+    int want[2]; /* columns wanted (key, quantity) */
     const char *names[2];
     char cell[2][DRIFT_CELL_MAX];
     int rc;
@@ -338,8 +338,8 @@ int inventory_drift_fetch(struct wb_env *env, const struct wb_account *a, struct
         st->files++;
         st->rows += (long)t.n;
         st->good += (long)ndrift;
-        log_info("flow=inventory lane=%s event=drift-report file=%s skus=%zu drift=%zu", lane,
-                 name, t.n, ndrift);
+        log_info("flow=inventory lane=%s event=drift-report file=%s skus=%zu drift=%zu", lane, name,
+                 t.n, ndrift);
     } else {
         log_error("flow=inventory lane=%s event=drift-failed status=%s reason=\"%s\"", lane,
                   wb_status_str(rc), buf_str(&err));
