@@ -184,6 +184,7 @@ stress: deps
 bench: deps
 	$(MAKE) VARIANT=release all
 	@sh bench/run.sh $(BUILD)/release
+	@sh bench/settlement.sh $(BUILD)/release
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/wmsbridge/formats \

@@ -70,11 +70,7 @@ PY
 # settled - nothing in in/, work/, pending, queued or in flight
 settled() {
     st=$("$BIN" -c "$WB_CONF" status --json 2>/dev/null)
-    case $st in
-    *'"in":0,"work":0,'*'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
-        return 0 ;;
-    esac
-    return 1
+    wb_status_zero "$st" in work pending queued ready submitting submitted
 }
 
 # run_policy NAME NFILES WINDOW GAP - drop NFILES files GAP seconds apart into

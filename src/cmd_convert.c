@@ -5,6 +5,9 @@
  * the flow's convert_check says which it needs. No spool, no ledger, no network. Exit 0 when every
  * row converted, 65 when rows were rejected (the feed holds the good ones),
  * 66 when the input is unreadable, 78 for bad layout/maps, 64 for usage.
+ * A flow from Amazon converts through its convert_doc hook instead: stdin
+ * Amazon document -> stdout file in the flow's output layout, written whole
+ * or not at all (0 written, 65 the map lacks entries, 66 refused input).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include "amazon/xsdcheck.h"
 #include "cmd.h"
 #include "core/buf.h"
+#include "core/conf.h"
 #include "core/fsutil.h"
 #include "core/wb.h"
 #include "flows/flow.h"
@@ -92,18 +96,84 @@ static int xsdcheck_failed(struct xsdcheck *xc, const char *path, const struct b
     return 1;
 }
 
+/* doc_layout - the --layout file, else the flow's layout of the configuration */
+static int doc_layout(const struct flow_def *fd, const char *path, const char *conf_path,
+                      struct layout **l, struct buf *err)
+{
+    if (path)
+        return layout_load(path, l, err);
+    struct wb_config c;
+    int rc = conf_load(&c, conf_path, err);
+    if (rc == WB_OK)
+        rc = layout_load_named(c.layout_dir, flow_layout_name(fd, &c), l, err);
+    else
+        buf_appends(err, "(or name the output layout with --layout)\n");
+    conf_free(&c);
+    return rc;
+}
+
+/* convert_doc - `convert FLOW MAP-OPTION F [--layout F] [--currency C]` of a flow from Amazon */
+static int convert_doc(const struct flow_def *fd, int argc, char **argv, const char *conf_path)
+{
+    const char *flow = NULL, *layout = NULL, *map = NULL, *currency = NULL;
+    const struct cmd_opt opts[] = {
+        {"--layout", &layout, NULL},
+        {fd->convert_map_option, &map, NULL},
+        {"--currency", &currency, NULL},
+    };
+    size_t np;
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &flow, 1, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (!map) {
+        fprintf(stderr, "wmsbridge convert: %s is required\n", fd->convert_map_option);
+        return WB_EX_USAGE;
+    }
+    struct buf err;
+    buf_init(&err, 64 * 1024);
+    struct layout *l = NULL;
+    int ex = WB_EX_CONFIG;
+    if (doc_layout(fd, layout, conf_path, &l, &err) != WB_OK) {
+        fprintf(stderr, "%s", buf_str(&err));
+        goto out;
+    }
+    if (strcmp(layout_flow(l), fd->name) != 0) {
+        fprintf(stderr, "%s: the layout is for flow '%s', not %s\n", layout_origin(l),
+                layout_flow(l), fd->name);
+        goto out;
+    }
+    if (flow_layout_check(l, &err) != WB_OK) {
+        fprintf(stderr, "%s", buf_str(&err));
+        goto out;
+    }
+    const struct flow_doc_args a = {l, map, currency};
+    int rc = fd->convert_doc(&a, stdin, stdout, &err);
+    if (fflush(stdout) != 0 && rc == WB_OK)
+        rc = WB_IOERR;
+    if (err.len)
+        fprintf(stderr, "%s%s", buf_str(&err), err.data[err.len - 1] == '\n' ? "" : "\n");
+    ex = rc == WB_OK         ? WB_EX_OK
+         : rc == WB_PERMFAIL ? WB_EX_DATAERR
+         : rc == WB_NOINPUT  ? WB_EX_NOINPUT
+                             : wb_status_exit(rc);
+out:
+    layout_free(l);
+    buf_free(&err);
+    return ex;
+}
+
 /* cmd_convert - see file comment */
 int cmd_convert(int argc, char **argv, const char *conf_path)
 {
-    (void)conf_path;
-    const struct flow_def *fd = argc >= 2 ? flow_find(argv[1]) : NULL;
+    const struct flow_def *fd = argc >= 2 ? flow_find_convert(argv[1]) : NULL;
+    if (fd && fd->convert_doc)
+        return convert_doc(fd, argc, argv, conf_path);
     if (!fd || !fd->convert) {
         size_t n;
         const struct flow_def *t = flows(&n);
         fprintf(stderr, "wmsbridge convert: flows that convert:");
         for (size_t i = 0; i < n; i++)
-            if (t[i].convert)
-                fprintf(stderr, " %s", t[i].name);
+            if (t[i].convert || t[i].convert_doc)
+                fprintf(stderr, " %s", t[i].convert_as ? t[i].convert_as : t[i].name);
         fprintf(stderr, "\n");
         return WB_EX_USAGE;
     }

@@ -22,7 +22,8 @@ static const struct cmd commands[] = {
      "daemon: watch spools, run the schedule, poll feeds; or run one job and exit"},
     {"convert", cmd_convert,
      "convert FLOW --layout F [--carriers F] [--carrier-codes F] [--states F] [--skus F] "
-     "[--buffers F] [--rejects F] [--merchant|--seller ID] [--xsd-dir D] < in.csv > feed",
+     "[--buffers F] [--rejects F] [--merchant|--seller ID] [--xsd-dir D] < in.csv > feed | "
+     "convert settlement --gl F [--layout F] [--currency C] < settlement.tsv > journal.csv",
      "pure conversion, no spool, no network (exit 0 all rows, 65 some rejected, 66 no input)"},
     {"check", cmd_check, "check [--online]",
      "validate config, maps, layouts, schemas, credentials, remotes (--online: and get a token)"},

@@ -6,7 +6,8 @@ OUT (which it creates):
   ledger.txt        one line per ledger row: LANE FILE:LINE KEY STATE [REJECT_CODE], sorted
   files.txt         one line per ledger file record: LANE NAME STATE, in ledger order
   spool.txt         every file under the spool (ledger and lock files left out), sorted
-  status.txt        `wmsbridge status --json` flattened: counts of every flow and feed state,
+  status.txt        `wmsbridge status --json` flattened: counts of every flow the case touched
+                    (a flow whose counts are all 0 is left out) and of every feed state,
                     one line per open alert (kind, item)
   amazon.txt        what the simulator accepted: "accepted KEY N" per business key, sorted, and
                     "duplicates N" (messages Amazon saw twice)
@@ -133,6 +134,10 @@ def status(path, out):
         st = json.load(f)
     lines = []
     for flow, c in sorted(st.get("flows", {}).items()):
+        counts = [n for v in c.values() for n in (v.values() if isinstance(v, dict) else [v])
+                  if isinstance(n, int)]
+        if not any(counts):  # a flow the case never touched: nothing to say, whatever flows exist
+            continue
         for k, v in sorted(c.items()):
             if isinstance(v, dict):
                 lines += ["%s.%s.%s %s" % (flow, k, s, n) for s, n in sorted(v.items())]

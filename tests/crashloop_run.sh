@@ -143,10 +143,9 @@ n=0
 while [ $n -lt 240 ]; do
     drop_next # one fixed name: the rest, each once the last is taken
     st=$("$B" -c "$WB_CONF" status --json 2>/dev/null)
-    case $st in
-    *'"in":0,"work":0'*'"pending":0,"queued":0'*'"building":0,"ready":0,"submitting":0,"submitted":0'*)
-        [ "$dropped" -eq "$FILES" ] && break ;;
-    esac
+    if wb_status_zero "$st" in work pending queued building ready submitting submitted; then
+        [ "$dropped" -eq "$FILES" ] && break
+    fi
     sleep 0.5
     n=$((n + 1))
 done

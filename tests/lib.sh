@@ -131,9 +131,38 @@ wb_fail() {
     exit 1
 }
 
-# wb_status_count KEY - one number of `status --json` (confirmed, rejected, pending, in ...)
+# wb_status_of JSON KEY - one number of a `status --json` document: a feed state (done, fatal
+# ...) or a row state or directory count (confirmed, rejected, pending, in ...) summed over the
+# flows
+wb_status_of() {
+    echo "$1" | $WB_PY -c '
+import json, sys
+k, d = sys.argv[1], json.load(sys.stdin)
+if k in d.get("feeds", {}):
+    print(d["feeds"][k])
+else:
+    print(sum(f.get("rows", {}).get(k, f.get(k, 0)) for f in d["flows"].values()))' "$2"
+}
+
+# wb_status_zero JSON KEY... - true when every named count of the document (as wb_status_of
+# reads it, summed over the flows) is 0: `wb_status_zero "$st" in work pending queued ready
+# submitting submitted` is "nothing waits anywhere"
+wb_status_zero() {
+    j=$1
+    shift
+    echo "$j" | $WB_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+def of(k):
+    if k in d.get("feeds", {}):
+        return d["feeds"][k]
+    return sum(f.get("rows", {}).get(k, f.get(k, 0)) for f in d["flows"].values())
+sys.exit(0 if all(of(k) == 0 for k in sys.argv[1:]) else 1)' "$@" 2>/dev/null
+}
+
+# wb_status_count KEY - wb_status_of the current `status --json`
 wb_status_count() {
-    "$WB_BIN" -c "$WB_CONF" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"
+    wb_status_of "$("$WB_BIN" -c "$WB_CONF" status --json)" "$1"
 }
 
 # wb_check_received CONFIRMED [OTHERS_PREFIX] - the simulator accepted each business key

@@ -120,7 +120,7 @@ while kill -0 "$PPID_GEN" 2>/dev/null; do
     kill -0 "$DPID" 2>/dev/null || fail "daemon died: $(tail -n 5 "$DLOG")"
     nf=$(($(ls "$IN" | wc -l) + $(ls "$WORK" 2>/dev/null | wc -l)))
     st=$("$B" -c "$WB_CONF" status --json 2>/dev/null)
-    p=$(echo "$st" | sed -n 's/.*"pending":\([0-9]*\),"queued":\([0-9]*\).*/\1 \2/p')
+    p="$(wb_status_of "$st" pending) $(wb_status_of "$st" queued)"
     rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$DPID/status")
     set -- $p
     echo "$(($(date +%s) - t0)) $nf $((${1:-0} + ${2:-0})) $rss" >>"$WB_TMP/samples"
@@ -133,11 +133,8 @@ read -r files rows bad secs <"$WB_TMP/produced"
 # settle: nothing in in/, work/, pending, queued or in flight
 limit=$((WINDOW * 3 + PROC * 3 + POLL * 8 + 60))
 i=0
-until case $("$B" -c "$WB_CONF" status --json 2>/dev/null) in
-    *'"in":0,"work":0,'*'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
-        true ;;
-    *) false ;;
-    esac; do
+until wb_status_zero "$("$B" -c "$WB_CONF" status --json 2>/dev/null)" in work pending queued \
+    ready submitting submitted; do
     i=$((i + 1))
     [ $i -gt "$limit" ] && fail "not settled $limit s after the producer stopped"
     sleep 1
@@ -150,8 +147,8 @@ DPID=""
 [ "$drc" -eq 0 ] || fail "daemon exit status $drc after SIGTERM"
 
 st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
-rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
+conf=$(wb_status_of "$st" confirmed)
+rej=$(wb_status_of "$st" rejected)
 wb_sim_ctl /_sim/received >"$WB_TMP/received.json"
 wb_sim_ctl /_sim/stats >"$WB_TMP/stats.json"
 warm=$((WINDOW + PROC + 2 * POLL + 4))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # valgrind.sh - `make valgrind`: every unit test binary of a debug build, then
-# `wmsbridge convert` over the convert corpus (and an inventory snapshot) and
-# `wmsbridge check` on a
+# `wmsbridge convert` over the convert and settlement corpora (and an inventory snapshot)
+# and `wmsbridge check` on a
 # sample configuration, then whole integration scripts against the SP-API
 # simulator with every wmsbridge process (job children included) under
 # valgrind, each with full leak checking. A
@@ -59,6 +59,13 @@ for c in "$ROOT"/tests/data/convert/*/; do
         --carriers "$ROOT/etc/carriers.map" --rejects "$T/rej.csv" --merchant M1
 done
 
+for c in "$ROOT"/tests/data/settlement/*/; do
+    [ -f "$c/in.tsv" ] || continue
+    VG_IN=$c/in.tsv VG_OUT=$T/journal.csv vg "convert-settlement/$(basename "$c")" \
+        "$B/wmsbridge" convert settlement --gl "$ROOT/etc/gl.map" \
+        --layout "$ROOT/formats/journal-csv.layout"
+done
+
 # convert inventory: a snapshot with hostile rows, the shipped maps with bundles and buffers
 printf 'sku,stock_state,location,quantity\nWH-000123,AVAILABLE,A,5\nWH-000124,AVAILABLE,B,2\nWH-000124,HOLD,C,1\nWH-9,AVAILABLE,D,1.5\nWH-000123,AVAILABLE,A,5\nWH-000200-BX,PICKFACE,E,"7\n' \
     >"$T/inv.csv"
@@ -102,7 +109,7 @@ SHARED=""
 # cases: the two that were the feed_outcomes script (WB_CASE picks others)
 WB_CASE=${WB_CASE-dispatch_whole_error dispatch_create_refused}
 export WB_CASE
-for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e cases config}; do
+for s in ${WB_VALGRIND_SCRIPTS:-dispatch_e2e cases config settlement_e2e}; do
     rm -f "$T"/logs/*
     mkdir -p "$T/run"
     WB_BIN="$T/wmsbridge" WB_BUILD="$B" WB_ROOT="$ROOT" WB_SHARED="$SHARED" WB_TMP="$T/run" \

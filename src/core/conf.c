@@ -37,6 +37,8 @@ static const struct conf_param params[] = {
      "WMS stock state -> sellable or not; empty = stock snapshots are not taken in"},
     {"buffers_map", CONF_PATH, "", OFF(buffers_map), 0, 0,
      "stock snapshots: safety buffers per seller SKU; empty = none"},
+    {"gl_map", CONF_PATH, "gl.map", OFF(gl_map), 0, 0,
+     "settlement amounts -> ledger accounts (read anew by each run of its job)"},
     {"carrier_codes", CONF_FILE, "amazon-carrier-codes.txt", OFF(carrier_codes), 0, 0,
      "Amazon's accepted CarrierCode values, one a line"},
     {"result_codes", CONF_PATH, "result-codes.map", OFF(result_codes), 0, 0,
@@ -47,6 +49,9 @@ static const struct conf_param params[] = {
      "seller id (MerchantIdentifier in feeds)"},
     {"marketplace_ids", CONF_STR, "A1F83G8C2ARO7P", OFF(marketplace_ids), 0, 0,
      "comma separated marketplace ids"},
+    {"currency", CONF_STR, "", OFF(currency), 0, 0,
+     "the seller's currency (ISO 4217, e.g. GBP); Amazon documents in another are refused; "
+     "empty = not checked"},
     {"sp_api_endpoint", CONF_URL, "https://sellingpartnerapi-eu.amazon.com", OFF(sp_api_endpoint),
      0, 0, "SP-API regional base URL"},
     {"lwa_endpoint", CONF_URL, "https://api.amazon.com/auth/o2/token", OFF(lwa_endpoint), 0, 0,
@@ -161,6 +166,8 @@ static const struct conf_param account_params[] = {
      "Login with Amazon token endpoint; empty = lwa_endpoint"},
     {"credentials", CONF_PATH, "", AOFF(credentials), 0, 0,
      "the account's LWA credentials file (its refresh token); empty = credentials"},
+    {"currency", CONF_STR, "", AOFF(currency), 0, 0,
+     "the account's currency (ISO 4217); empty = currency"},
     {"dispatch_via", CONF_STR, "", AOFF(dispatch_via), 0, 0,
      "feed, api or auto for this account; empty = dispatch_via"},
 };
@@ -378,8 +385,15 @@ static int settle_accounts(struct wb_config *c, const char *path, struct buf *er
             inherit(&a->sp_api_endpoint, c->sp_api_endpoint) != WB_OK ||
             inherit(&a->lwa_endpoint, c->lwa_endpoint) != WB_OK ||
             inherit(&a->credentials, c->credentials) != WB_OK ||
+            inherit(&a->currency, c->currency) != WB_OK ||
             inherit(&a->dispatch_via, c->dispatch_via) != WB_OK)
             return WB_NOMEM;
+        const char *cur = a->currency;
+        if (*cur && (strlen(cur) != 3 || !str_bytes_in(cur, 3, 'A', 'Z'))) {
+            buf_appendf(errs, "%s: %s%s%scurrency: '%s' is not a currency code (three capitals)\n",
+                        path, i ? "account." : "", i ? a->name : "", i ? "." : "", cur);
+            bad = 1;
+        }
         if (!conf_sink_ok(a->dispatch_via)) {
             buf_appendf(errs, "%s: %s%s%sdispatch_via: '%s' is not feed, api or auto\n", path,
                         i ? "account." : "", i ? a->name : "", i ? "." : "", a->dispatch_via);

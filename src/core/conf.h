@@ -32,6 +32,7 @@ struct wb_account {
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *credentials;
+    char *currency;     /* ISO 4217, "" = not checked */
     char *dispatch_via; /* feed | api | auto: how its shipment confirmations go out */
 };
 #define CONF_FLOW_NAME 32
@@ -85,11 +86,13 @@ struct wb_config {
     char *skus_map;
     char *stock_states_map; /* stock snapshots: state -> sellable or not */
     char *buffers_map;      /* stock snapshots: safety buffers; empty = none */
+    char *gl_map;
     char *carrier_codes;
     char *result_codes;
     char *credentials;
     char *merchant_id;
     char *marketplace_ids;
+    char *currency;
     char *sp_api_endpoint;
     char *lwa_endpoint;
     char *ca_file;

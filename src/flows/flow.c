@@ -16,6 +16,7 @@
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "flows/orders_flow.h"
+#include "flows/settlement_flow.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
 
@@ -67,6 +68,19 @@ static const struct flow_def table[] = {
         .fetch = orders_flow_fetch,
         .status = orders_flow_status,
     },
+    {
+        .name = "settlements",
+        .direction = FLOW_FROM_AMAZON,
+        .layout_default = "journal-csv",
+        .required = settlement_journal_required,
+        .optional = settlement_journal_optional,
+        .job_help = "find new settlement reports, write balanced journals to out/journals/",
+        .job_options = "",
+        .convert_as = "settlement",
+        .convert_map_option = "--gl",
+        .convert_doc = settlement_flow_convert,
+        .fetch = settlement_flow_fetch,
+    },
 };
 
 _Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per flow");
@@ -90,6 +104,17 @@ const struct flow_def *flow_find(const char *name)
     for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
+    return NULL;
+}
+
+/* flow_find_convert - a flow by the name `convert` knows it by */
+const struct flow_def *flow_find_convert(const char *name)
+{
+    for (size_t i = 0; name && i < WB_ARRAY_LEN(table); i++) {
+        const char *as = table[i].convert_as ? table[i].convert_as : table[i].name;
+        if (strcmp(as, name) == 0)
+            return &table[i];
+    }
     return NULL;
 }
 

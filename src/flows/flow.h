@@ -27,6 +27,7 @@
 #include "core/buf.h"
 
 struct wb_env;
+struct wb_account;
 struct layout;
 struct outflow;
 struct outflow_stats;
@@ -56,6 +57,13 @@ struct flow_convert_args {
 
 struct flow_convert_stats {
     long rows, good, rejected, messages;
+};
+
+/* what `convert FLOW` gives a flow that turns an Amazon document into a WMS or finance file */
+struct flow_doc_args {
+    const struct layout *layout; /* the output layout */
+    const char *map;             /* the file named by the row's convert_map_option */
+    const char *currency;        /* the account's currency; NULL: not checked */
 };
 
 struct flow_def {
@@ -111,12 +119,22 @@ struct flow_def {
     const char *report_option;
     int (*report)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
                   int force, struct outflow_stats *st);
+
+    /* Amazon -> WMS/finance flows: optional members, NULL for the other rows */
+    const char *convert_as;         /* the name `convert` knows the flow by (NULL: its name) */
+    const char *convert_map_option; /* the option naming the map convert_doc reads ("--gl") */
+    /* convert_doc - an Amazon document on in becomes the flow's file on out, written whole or not
+     * at all: WB_OK written; WB_PERMFAIL the map lacks entries (listed in err); WB_NOINPUT the
+     * document is refused (the reason in err); other codes for I/O */
+    int (*convert_doc)(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
 };
 
 /* flow_on - 1 if fd has a spool path (open or fetch) and cfg turns it on (see `on`), else 0 */
 int flow_on(const struct flow_def *fd, const struct wb_config *cfg);
 /* flows - the table, n rows */
 const struct flow_def *flows(size_t *n);
+/* flow_find_convert - a flow by the name `convert` knows it by, NULL if none */
+const struct flow_def *flow_find_convert(const char *name);
 /* flow_find - a flow by name, NULL if none */
 const struct flow_def *flow_find(const char *name);
 /* flow_index - the row number of fd in the table */

@@ -138,6 +138,15 @@ static const struct rejectcode table[] = {
      "check both orders in Seller Central; requeue if the shipment is not confirmed there"},
     {"E_OPERATOR", "operator", "an operator rejected the rows of a held feed",
      "as the reason says"},
+    /* settlement reports (the settlements flow) */
+    {"E_SETTLEMENT_REFUSED", "amazon",
+     "a settlement report refused whole: not the V2 flat file, truncated, a row that does not "
+     "read, rows that do not add up to its total; no journal written",
+     "download the report again from Seller Central, put it in in/settlements/"},
+    {"E_SETTLEMENT_UNMAPPED", "operator",
+     "combinations of a settlement (transaction-type, amount-type, amount-description) that no "
+     "gl.map rule matches, all listed in the reason; no journal written",
+     "add rules to gl.map, then requeue"},
 };
 
 /* rejectcodes_table - the table and its length */

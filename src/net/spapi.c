@@ -624,6 +624,37 @@ enum wb_status spapi_list_feeds(struct spapi *s, const char *feed_type, time_t c
     return rc;
 }
 
+/* spapi_get_reports - getReports of one type, DONE, one page */
+enum wb_status spapi_get_reports(struct spapi *s, const char *report_type,
+                                 struct spapi_report **out, size_t *n, struct buf *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!spapi_type_ok(report_type, 64)) {
+        buf_appendf(err, "getReports: a valid report type is required");
+        return WB_BADARG;
+    }
+    struct buf path, resp;
+    buf_init(&path, 8192);
+    buf_init(&resp, SPAPI_RESP_MAX);
+    buf_appendf(&path,
+                "/reports/2021-06-30/reports?pageSize=100&processingStatuses=DONE&"
+                "reportTypes=%s",
+                report_type);
+    struct spapi_req c = {.op = "getReports",
+                          .method = "GET",
+                          .path = buf_str(&path),
+                          .idempotent = 1,
+                          .item = "",
+                          .resp = &resp};
+    int rc = spapi_call(s, &c, err);
+    if (rc == WB_OK)
+        rc = spapi_parse_reports(buf_str(&resp), resp.len, out, n, 100, err);
+    buf_free(&path);
+    buf_free(&resp);
+    return rc;
+}
+
 /* spapi_search_orders - one page of searchOrders */
 enum wb_status spapi_search_orders(struct spapi *s, time_t after, const char *token,
                                    struct buf *resp, struct buf *err)

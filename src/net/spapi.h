@@ -135,6 +135,10 @@ enum wb_status spapi_create_report(struct spapi *s, const char *report_type, tim
 /* spapi_get_report - getReport */
 enum wb_status spapi_get_report(struct spapi *s, const char *report_id, struct spapi_report *out,
                                 struct buf *err);
+/* spapi_get_reports - getReports: the DONE reports of a type of the last 90 days, newest first,
+ * one page of at most 100 (*out malloc'd: free it) */
+enum wb_status spapi_get_reports(struct spapi *s, const char *report_type,
+                                 struct spapi_report **out, size_t *n, struct buf *err);
 /* spapi_get_report_document - getReportDocument, download, gunzip, write atomically */
 enum wb_status spapi_get_report_document(struct spapi *s, const char *doc_id, const char *dest_dir,
                                          const char *dest_name, struct buf *err);

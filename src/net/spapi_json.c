@@ -439,6 +439,31 @@ out:
     return rc;
 }
 
+/* report_from - one Report object */
+static int report_from(json_t *root, struct spapi_report *r, struct buf *err)
+{
+    int rc;
+    memset(r, 0, sizeof *r);
+    if ((rc = get_str(root, "reportId", 1, 1, r->report_id, sizeof r->report_id, "report", err)) ||
+        (rc = get_str(root, "reportType", 1, 0, r->report_type, sizeof r->report_type, "report",
+                      err)) ||
+        (rc =
+             get_str(root, "processingStatus", 1, 0, r->status, sizeof r->status, "report", err)) ||
+        (rc =
+             get_str(root, "reportDocumentId", 0, 1, r->doc_id, sizeof r->doc_id, "report", err)) ||
+        (rc = get_time(root, "createdTime", &r->created, "report", err)))
+        return rc;
+    if (!spapi_type_ok(r->report_type, sizeof r->report_type)) {
+        buf_appendf(err, "report %s: reportType is not a report type", r->report_id);
+        return WB_PERMFAIL;
+    }
+    if (!spapi_status_ok(r->status)) {
+        buf_appendf(err, "report %s: unknown processingStatus", r->report_id);
+        return WB_PERMFAIL;
+    }
+    return WB_OK;
+}
+
 /* spapi_parse_report - a Report object (getReport) */
 enum wb_status spapi_parse_report(const char *json, size_t len, struct spapi_report *out,
                                   struct buf *err)
@@ -448,24 +473,45 @@ enum wb_status spapi_parse_report(const char *json, size_t len, struct spapi_rep
     int rc = load(json, len, "getReport", &root, err);
     if (rc != WB_OK)
         return rc;
-    struct spapi_report *r = out;
-    if ((rc = get_str(root, "reportId", 1, 1, r->report_id, sizeof r->report_id, "report", err)) ||
-        (rc = get_str(root, "reportType", 1, 0, r->report_type, sizeof r->report_type, "report",
-                      err)) ||
-        (rc =
-             get_str(root, "processingStatus", 1, 0, r->status, sizeof r->status, "report", err)) ||
-        (rc =
-             get_str(root, "reportDocumentId", 0, 1, r->doc_id, sizeof r->doc_id, "report", err)) ||
-        (rc = get_time(root, "createdTime", &r->created, "report", err)))
-        goto out;
-    if (!spapi_type_ok(r->report_type, sizeof r->report_type)) {
-        buf_appendf(err, "report %s: reportType is not a report type", r->report_id);
+    rc = report_from(root, out, err);
+    json_decref(root);
+    return rc;
+}
+
+/* spapi_parse_reports - a GetReportsResponse page: its reports (at most max) */
+enum wb_status spapi_parse_reports(const char *json, size_t len, struct spapi_report **arr,
+                                   size_t *n, size_t max, struct buf *err)
+{
+    json_t *root;
+    *arr = NULL;
+    *n = 0;
+    int rc = load(json, len, "getReports", &root, err);
+    if (rc != WB_OK)
+        return rc;
+    json_t *reports = json_object_get(root, "reports");
+    size_t i, k = json_array_size(reports);
+    json_t *o;
+    if (!json_is_array(reports)) {
+        buf_appends(err, "getReports response has no reports array");
         rc = WB_PERMFAIL;
-    } else if (!spapi_status_ok(r->status)) {
-        buf_appendf(err, "report %s: unknown processingStatus", r->report_id);
-        rc = WB_PERMFAIL;
+    } else if (k > max) {
+        buf_appendf(err, "getReports returned more than %zu reports", max);
+        rc = WB_TOOBIG;
+    } else if (k && !(*arr = calloc(k, sizeof **arr))) {
+        rc = WB_NOMEM;
+    } else {
+        json_array_foreach(reports, i, o)
+        {
+            if ((rc = report_from(o, &(*arr)[i], err)) != WB_OK)
+                break;
+            (*n)++;
+        }
     }
-out:
+    if (rc != WB_OK) {
+        free(*arr);
+        *arr = NULL;
+        *n = 0;
+    }
     json_decref(root);
     return rc;
 }

@@ -63,6 +63,9 @@ enum wb_status spapi_parse_feeds(const char *json, size_t len, struct spapi_feed
 /* spapi_parse_report - a Report object (getReport) */
 enum wb_status spapi_parse_report(const char *json, size_t len, struct spapi_report *out,
                                   struct buf *err);
+/* spapi_parse_reports - a GetReportsResponse page: its reports (at most max; *arr malloc'd) */
+enum wb_status spapi_parse_reports(const char *json, size_t len, struct spapi_report **arr,
+                                   size_t *n, size_t max, struct buf *err);
 /* spapi_parse_document - FeedDocument / ReportDocument / CreateFeedDocumentResponse:
  * id member idkey, url, and whether compressionAlgorithm is GZIP */
 enum wb_status spapi_parse_document(const char *json, size_t len, const char *idkey, char *id,

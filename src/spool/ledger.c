@@ -751,6 +751,32 @@ enum wb_status ledger_files_in_state(struct ledger *l, const char *flow, int sta
 
 /* ---- rows ---- */
 
+/* ledger_rows_prefix_state - the highest state among the rows of flow whose key starts with
+ * prefix (rejected rows count only when nothing else does); WB_NOTFOUND when there are none */
+enum wb_status ledger_rows_prefix_state(struct ledger *l, const char *flow, const char *prefix,
+                                        int *state)
+{
+    static const char sql[] = "SELECT max(CASE WHEN state=4 THEN 0 ELSE state END), count(*)"
+                              " FROM rows WHERE flow=?1 AND account=?3"
+                              " AND substr(key,1,length(?2))=?2";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 3, flow);
+    bind_text(st, 2, prefix);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0) {
+        *state = sqlite3_column_int(st, 0);
+        if (*state == 0)
+            *state = LR_REJECTED;
+        res = WB_OK;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
 /* ledger_row_find - the live row for flow + business key */
 enum wb_status ledger_row_find(struct ledger *l, const char *flow, const char *key,
                                struct ledger_row *out)

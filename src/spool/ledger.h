@@ -158,6 +158,10 @@ enum wb_status ledger_row_assign(struct ledger *l, long long row_id, long long f
 /* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
 enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count,
                                     time_t *oldest);
+/* ledger_rows_prefix_state - the highest state of the rows of flow whose key starts with prefix
+ * (rejected only when no other); WB_NOTFOUND when none */
+enum wb_status ledger_rows_prefix_state(struct ledger *l, const char *flow, const char *prefix,
+                                        int *state);
 /* ledger_row_counts - rows of a flow by state (index = state, 1..4) */
 enum wb_status ledger_row_counts(struct ledger *l, const char *flow, long counts[5]);
 /* ledger_row_reject - mark rejected with code and reason */

@@ -52,7 +52,7 @@ wait_gone() {
 
 # json_field KEY - a number from `status --json` of the current config
 json_field() {
-    "$B" -c "$WB_CONF" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"
+    wb_status_count "$1"
 }
 
 # wait_settled SECONDS - nothing in in/, work/, pending, queued or in flight
@@ -60,10 +60,7 @@ wait_settled() {
     i=0
     while [ $i -lt $(($1 * 4)) ]; do
         st=$("$B" -c "$WB_CONF" status --json 2>/dev/null)
-        case $st in
-        *'"in":0,"work":0,'*'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
-            return 0 ;;
-        esac
+        wb_status_zero "$st" in work pending queued ready submitting submitted && return 0
         i=$((i + 1))
         sleep 0.25
     done

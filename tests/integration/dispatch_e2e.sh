@@ -78,8 +78,8 @@ echo "$st"
 # a.csv rows + b.csv (three repeated rows and one new) + the requeued reject rows
 # and the held-then-requeued ones, which are read again as rows of new files
 total=$(($(wc -l <"$WB_TMP/a.csv") - 1 + 4 + requeued_rows + held_rows))
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
-rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
+conf=$(wb_status_of "$st" confirmed)
+rej=$(wb_status_of "$st" rejected)
 echo "rows: confirmed=$conf rejected=$rej fixed_by_operator=$fixed"
 [ "$conf" -gt 0 ] || fail "nothing confirmed"
 [ $((conf + rej)) -eq "$total" ] || fail "confirmed+rejected=$((conf + rej)), rows received=$total"

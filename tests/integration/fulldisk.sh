@@ -158,7 +158,7 @@ squeeze() {
     done
     fail "stage $stage never got through"
 }
-pending() { "$B" -c "$WB_CONF" status --json 2>/dev/null | grep -qE '"pending":([3-9][0-9]{2}|[0-9]{4})'; }
+pending() { [ "$(wb_status_of "$("$B" -c "$WB_CONF" status --json 2>/dev/null)" pending)" -ge 300 ]; }
 rejected() { "$B" -c "$WB_CONF" status --json 2>/dev/null | grep -q '"rejected":[1-9]'; }
 has_feed() { ls "$SP"/feeds/*.xml >/dev/null 2>&1; }
 has_report() { ls "$SP"/reports/* >/dev/null 2>&1; }
@@ -190,8 +190,8 @@ wb_settle "$B" "$WB_CONF" 60 || fail "did not settle after space was freed"
 check_intact final
 st=$("$B" -c "$WB_CONF" status --json)
 echo "$st"
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
-rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
+conf=$(wb_status_of "$st" confirmed)
+rej=$(wb_status_of "$st" rejected)
 [ $((conf + rej)) -eq "$ROWS" ] || fail "confirmed $conf + rejected $rej != rows dropped $ROWS"
 [ -z "$(ls -A "$IN")" ] || fail "in/ not empty"
 [ -z "$(ls -A "$SP/work/dispatch")" ] || fail "work/ not empty"

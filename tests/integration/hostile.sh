@@ -187,7 +187,7 @@ for d in $HOSTILE; do
 done
 ls "$W/spool/corrupt/" | grep -q . || fail "no refused report kept in corrupt/"
 st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
+conf=$(wb_status_of "$st" confirmed)
 [ "$conf" = 0 ] || fail "rows confirmed from a hostile report: $st"
 grep -rl 'root:x:0:0' "$W" "$WB_LOG" 2>/dev/null && fail "/etc/passwd content in the spool or log"
 sleep 0.5

@@ -88,8 +88,8 @@ echo "c: status, feeds and rejects work while the daemon runs"
 
 # the first daemon finishes its spool and stops; its lock goes with it
 i=0
-until [ ! -e "$A/spool/in/dispatch/a.csv" ] && "$B" -c "$CONF_A" status --json |
-    grep -q '"pending":0,"queued":0'; do
+until [ ! -e "$A/spool/in/dispatch/a.csv" ] &&
+    wb_status_zero "$("$B" -c "$CONF_A" status --json)" pending queued; do
     i=$((i + 1))
     [ $i -gt 240 ] && fail "the first daemon did not settle a.csv"
     sleep 0.25

@@ -65,7 +65,7 @@ while [ $i -lt 30 ]; do
     svc run --once dispatch --options flush >>"$WB_LOG" 2>&1
     svc run --once feeds-poll --options now >>"$WB_LOG" 2>&1
     st=$(svc status --json 2>/dev/null)
-    case $st in *'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*) break ;; esac
+    wb_status_zero "$st" pending queued ready submitting submitted && break
     i=$((i + 1))
     sleep 1
 done

@@ -95,10 +95,10 @@ i=0
 settled=0
 while [ $i -lt 120 ]; do
     st=$("$B" -c "$WB_CONF" status --json 2>/dev/null)
-    case $st in
-    *'"pending":0,"queued":0'*'"ready":0,"submitting":0,"submitted":0'*)
-        case $st in *'"in":0,'*'"work":0'*) settled=1; break ;; esac ;;
-    esac
+    if wb_status_zero "$st" pending queued ready submitting submitted in work; then
+        settled=1
+        break
+    fi
     sleep 1
     i=$((i + 1))
 done

@@ -74,10 +74,10 @@ stop_toggler
 
 # invariants
 st=$("$B" -c "$WB_CONF" status --json)
-conf=$(echo "$st" | sed 's/.*"confirmed":\([0-9]*\).*/\1/')
-rej=$(echo "$st" | sed 's/.*"rejected":\([0-9]*\).*/\1/')
-pend=$(echo "$st" | sed 's/.*"pending":\([0-9]*\).*/\1/')
-fatal=$(echo "$st" | sed 's/.*"fatal":\([0-9]*\).*/\1/')
+conf=$(wb_status_of "$st" confirmed)
+rej=$(wb_status_of "$st" rejected)
+pend=$(wb_status_of "$st" pending)
+fatal=$(wb_status_of "$st" fatal)
 echo "rows: generated=$total confirmed=$conf rejected=$rej pending=$pend feeds_fatal=$fatal"
 [ "$conf" -gt 0 ] || fail "nothing confirmed"
 [ $((conf + rej)) -eq "$total" ] || fail "confirmed+rejected=$((conf + rej)), rows generated=$total"

@@ -22,8 +22,7 @@ tokens() {
 }
 settled() { # all rows dropped so far settled: nothing pending, queued or in in/
     st=$("$WB_BIN" -c "$WB_CONF" status --json 2>/dev/null)
-    case $st in *'"in":0,"work":0'*'"pending":0,"queued":0'*) return 0 ;; esac
-    return 1
+    wb_status_zero "$st" in work pending queued
 }
 wait_settled() {
     i=0

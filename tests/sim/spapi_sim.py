@@ -1530,14 +1530,22 @@ def analyse_listings(body):
 
 
 def settlement_doc(r, t0):
-    """settlement_doc - a V2 settlement flat file for the sim's order book."""
-    sid = "1" + r["reportId"][-10:]
+    """settlement_doc - a V2 settlement flat file for the sim's order book, in
+    Amazon's shape: the settlement id on every row, the summary first, amounts
+    in the marketplace's format, posted-date MM/DD/YY and posted-date-time
+    YYYY-MM-DD HH:MM:SS UTC. r["sid"] names the settlement (Amazon may deliver
+    one settlement twice), r["extra"] adds (type, amount-type, description,
+    pence) rows (see sim_reports.py)."""
+    sid = r.get("sid") or "1" + r["reportId"][-10:]
     start = t0 - 14 * 86400
     end = t0 - 3600
 
     def d(t):
         return datetime.datetime.fromtimestamp(
             t, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    def money(p):
+        return "%s%d.%02d" % ("-" if p < 0 else "", abs(p) // 100, abs(p) % 100)
     rows = []
     total = 0
     for i, (oid, status, _lvl, _p, items) in enumerate(SIM_ORDERS):
@@ -1551,12 +1559,21 @@ def settlement_doc(r, t0):
             for atype, adesc, amt in (("ItemPrice", "Principal", cents),
                                       ("ItemFees", "Commission", fee)):
                 total += amt
-                rows.append(["", "", "", "", "", "", "Order", oid, "", "",
+                rows.append([sid, "", "", "", "", "", "Order", oid, "", "",
                              "SIMSHP%05d" % i, "Amazon.co.uk", atype, adesc,
-                             "%.2f" % (amt / 100.0), "MFN",
-                             d(posted)[:10], d(posted), code, "", "", sku,
-                             str(qty)])
-    head = [sid, d(start), d(end), d(end + 3 * 86400), "%.2f" % (total / 100.0),
+                             money(amt), "MFN",
+                             datetime.datetime.fromtimestamp(
+                                 posted, datetime.timezone.utc).strftime(
+                                     "%m/%d/%y"),
+                             d(posted), code, "", "", sku, str(qty)])
+    for ttype, atype, adesc, amt in r.get("extra", []):
+        total += amt
+        rows.append([sid, "", "", "", "", "", ttype, "", "", "", "",
+                     "Amazon.co.uk", atype, adesc, money(amt), "",
+                     datetime.datetime.fromtimestamp(
+                         end, datetime.timezone.utc).strftime("%m/%d/%y"),
+                     d(end), "", "", "", "", ""])
+    head = [sid, d(start), d(end), d(end + 3 * 86400), money(total),
             "GBP"] + [""] * (len(SETTLEMENT_COLUMNS) - 6)
     lines = ["\t".join(SETTLEMENT_COLUMNS), "\t".join(head)]
     lines += ["\t".join(x) for x in rows]

@@ -64,6 +64,7 @@ static void test_rows(void **state)
             assert_null(t[i].open);
             assert_non_null(t[i].fetch);
         }
+        assert_ptr_equal(flow_find_convert(t[i].convert_as ? t[i].convert_as : t[i].name), &t[i]);
         assert_ptr_equal(flow_find(t[i].name), &t[i]);
         assert_int_equal(flow_index(&t[i]), i);
         const struct flow_job *j = flow_job_find(t[i].name);

@@ -444,6 +444,40 @@ static void test_report_parse(void **state)
     buf_free(&err);
 }
 
+/* test_reports_parse - a GetReportsResponse page: every report, or none when one is bad */
+static void test_reports_parse(void **state)
+{
+    (void)state;
+    struct spapi_report *r = NULL;
+    size_t n = 9;
+    struct buf err;
+    buf_init(&err, 1024);
+    const char *j = "{\"reports\":[{\"reportId\":\"1\",\"reportType\":\"GET_V2_SETTLEMENT_"
+                    "REPORT_DATA_FLAT_FILE_V2\",\"createdTime\":\"2026-11-23T09:00:00+00:00\","
+                    "\"processingStatus\":\"DONE\",\"reportDocumentId\":\"d1\"},"
+                    "{\"reportId\":\"2\",\"reportType\":\"GET_V2_SETTLEMENT_REPORT_DATA_FLAT_"
+                    "FILE_V2\",\"createdTime\":\"2026-11-24T09:00:00Z\",\"processingStatus\":"
+                    "\"DONE\",\"reportDocumentId\":\"d2\"}],\"nextToken\":\"x\"}";
+    assert_int_equal(spapi_parse_reports(j, strlen(j), &r, &n, 100, &err), WB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[1].report_id, "2");
+    assert_string_equal(r[1].doc_id, "d2");
+    free(r);
+    assert_int_equal(spapi_parse_reports(j, strlen(j), &r, &n, 1, &err), WB_TOOBIG);
+    assert_null(r);
+    assert_int_equal(n, 0);
+    const char *bad = "{\"reports\":[{\"reportId\":\"1/..\",\"reportType\":\"X\","
+                      "\"createdTime\":\"2026-11-24T09:00:00Z\",\"processingStatus\":\"DONE\"}]}";
+    assert_int_not_equal(spapi_parse_reports(bad, strlen(bad), &r, &n, 100, &err), WB_OK);
+    assert_null(r);
+    const char *none = "{\"reports\":[]}";
+    assert_int_equal(spapi_parse_reports(none, strlen(none), &r, &n, 100, &err), WB_OK);
+    assert_int_equal(n, 0);
+    const char *noarr = "{\"payload\":[]}";
+    assert_int_equal(spapi_parse_reports(noarr, strlen(noarr), &r, &n, 100, &err), WB_PERMFAIL);
+    buf_free(&err);
+}
+
 /* test_redact_url - query strings and userinfo never reach a log line */
 static void test_redact_url(void **state)
 {
@@ -755,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_parse_document_and_errors),
         cmocka_unit_test(test_parse_refusal),
         cmocka_unit_test(test_report_parse),
+        cmocka_unit_test(test_reports_parse),
         cmocka_unit_test(test_redact_url),
         cmocka_unit_test(test_creds_file),
         cmocka_unit_test(test_token_parse),

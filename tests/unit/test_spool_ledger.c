@@ -290,6 +290,47 @@ static void test_pending_excludes_feed_rows(void **state)
     ledger_close(l);
 }
 
+/* test_prefix_state - the best state of the rows whose key starts with a prefix: confirmed
+ * beats pending beats rejected; another flow's rows and a longer order id do not count */
+static void test_prefix_state(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/ledger.db", root);
+    struct ledger *l;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    long long fid, r1, r2, r3;
+    assert_int_equal(ledger_file_add(l, "dispatch", "a.csv", "d1", &fid), WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "dispatch", "026-1|i1|t", 2, LR_PENDING, "p", "g", "raw", &r1),
+        WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "dispatch", "026-1|i2|t", 3, LR_PENDING, "p", "g", "raw", &r2),
+        WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "dispatch", "026-2|i1|t", 4, LR_PENDING, "p", "g", "raw", &r3),
+        WB_OK);
+    assert_int_equal(
+        ledger_row_add(l, fid, "acme/dispatch", "026-3|i|t", 5, LR_PENDING, "p", "g", "r", NULL),
+        WB_OK);
+    int st = 0;
+    assert_int_equal(ledger_rows_prefix_state(l, "dispatch", "026-1|", &st), WB_OK);
+    assert_int_equal(st, LR_PENDING);
+    assert_int_equal(ledger_row_reject(l, r1, "E", "why"), WB_OK);
+    assert_int_equal(ledger_rows_prefix_state(l, "dispatch", "026-1|", &st), WB_OK);
+    assert_int_equal(st, LR_PENDING);
+    assert_int_equal(ledger_row_confirm(l, r2, NULL), WB_OK);
+    assert_int_equal(ledger_rows_prefix_state(l, "dispatch", "026-1|", &st), WB_OK);
+    assert_int_equal(st, LR_CONFIRMED);
+    assert_int_equal(ledger_row_reject(l, r3, "E", "why"), WB_OK);
+    assert_int_equal(ledger_rows_prefix_state(l, "dispatch", "026-2|", &st), WB_OK);
+    assert_int_equal(st, LR_REJECTED);
+    assert_int_equal(ledger_rows_prefix_state(l, "dispatch", "026-3|", &st), WB_NOTFOUND);
+    assert_int_equal(ledger_rows_prefix_state(l, "dispatch", "026-|", &st), WB_NOTFOUND);
+    assert_int_equal(ledger_rows_prefix_state(l, "acme/dispatch", "026-3|", &st), WB_OK);
+    ledger_close(l);
+}
+
 /* test_readonly_open - the read-only ledger creates nothing (an empty ledger before the first
  * run), reads what the writer committed once the writer is gone (its WAL files are kept) and
  * refuses a write as permission denied */
@@ -405,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unsafe_names_and_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_rows_and_feeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_excludes_feed_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prefix_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
     };

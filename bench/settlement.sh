@@ -1,0 +1,133 @@
+#!/bin/sh
+# settlement.sh - the settlement conversion benchmark, with its baselines from the same run.
+#
+# usage: sh bench/settlement.sh BUILD_DIR   (make bench runs it after bench/run.sh)
+#
+# Generates a WB_BENCH_ROWS (default 1,000,000) row V2 settlement file in the EU number
+# format (1.234,56) into bench/out/ (kept and reused while the parameters match) and
+# measures on the same file:
+#   ours   wmsbridge convert settlement (BUILD_DIR/wmsbridge) with etc/gl.map
+#   python bench/baseline_settlement.py, the same conversion in plain Python 3
+#   floor  bench/parse_floor.c with a TAB delimiter: libcsv reading and counting cells
+# plus the peak RSS of ours at WB_BENCH_SMALL_ROWS (default 100,000) and at the full size,
+# to show memory does not grow with the row count. Journals go to /dev/null. Each
+# measurement is the best of WB_BENCH_REPS (default 3) rounds; the ratios use CPU time.
+# Before timing, ours and python convert a sample and must write the same journal bytes.
+# Targets print PASS or FAIL; the exit status is 0 unless a program failed or the outputs
+# disagree. Paths must not contain spaces. Owned by bench/.
+set -u
+BUILD=${1:?usage: sh bench/settlement.sh BUILD_DIR}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$BUILD" && pwd)
+BIN=$BUILD/wmsbridge
+OUT=$ROOT/bench/out
+ROWS=${WB_BENCH_ROWS:-1000000}
+SMALL=${WB_BENCH_SMALL_ROWS:-100000}
+REPS=${WB_BENCH_REPS:-3}
+SEED=42
+PY=${PYTHON:-python3}
+MEASURE="$PY $ROOT/bench/measure.py"
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$BIN" ] || die "no $BIN (make VARIANT=release all first)"
+mkdir -p "$OUT" "$BUILD/bench" || die "cannot create $OUT"
+FLOOR=$BUILD/bench/parse_floor
+if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor.c" -nt "$FLOOR" ]; then
+    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor.c" -lcsv ||
+        die "cannot build parse_floor"
+fi
+GL=$ROOT/etc/gl.map
+OURS="$BIN convert settlement --gl $GL --layout $ROOT/formats/journal-csv.layout"
+PYCONV="$PY $ROOT/bench/baseline_settlement.py --gl $GL"
+
+# gen ROWS - path of a generated file, made unless one with the same parameters is there
+gen() {
+    f=$OUT/settlement-r$1-s$SEED-eu.tsv
+    stamp="rows=$1 seed=$SEED eu gen=$(cksum <"$ROOT/bench/gen_settlement.py")"
+    if [ -f "$f" ] && [ "$(cat "$f.params" 2>/dev/null)" = "$stamp" ]; then
+        echo "$f"
+        return
+    fi
+    echo "bench: generating $1 settlement rows into $f" >&2
+    "$PY" "$ROOT/bench/gen_settlement.py" --rows "$1" --seed "$SEED" --eu --out "$f.tmp" &&
+        mv "$f.tmp" "$f" && echo "$stamp" >"$f.params" || die "generator failed"
+    echo "$f"
+}
+
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# measure LABEL INPUT CMD... - one run, exit 0 required; sets M
+measure() {
+    label=$1 input=$2
+    shift 2
+    M=$($MEASURE 1 "$input" /dev/null -- "$@" 2>"$OUT/$label.err") ||
+        die "$label: measuring failed"
+    [ "$(field rc "$M")" = 0 ] || { cat "$OUT/$label.err" >&2; die "$label: exit $(field rc "$M")"; }
+}
+
+# best OLD NEW - least CPU and wall, largest peak RSS
+best() {
+    [ -z "$1" ] && { echo "$2"; return; }
+    awk -v a="$1" -v b="$2" 'function get(line, k,   n, i, f, kv) {
+            n = split(line, f, " ")
+            for (i = 1; i <= n; i++) { split(f[i], kv, "="); if (kv[1] == k) return kv[2] }
+            return "" }
+        BEGIN {
+            c = get(a, "cpu") + 0; d = get(b, "cpu") + 0
+            w = get(a, "wall") + 0; x = get(b, "wall") + 0
+            r = get(a, "rss_kb") + 0; q = get(b, "rss_kb") + 0
+            printf "wall=%.3f cpu=%.3f rss_kb=%d rc=%s%s\n", (x < w ? x : w), (d < c ? d : c),
+                (q > r ? q : r), get(b, "rc"), get(b, "approx") != "" ? " approx=1" : "" }'
+}
+
+# 1. the baseline does the same work: the same journal bytes on a sample
+sample=$(gen 20000)
+$OURS <"$sample" >"$OUT/settlement-ours.csv" 2>"$OUT/settlement-ours.err" ||
+    die "ours failed on the sample: $(head -3 "$OUT/settlement-ours.err")"
+$PYCONV <"$sample" >"$OUT/settlement-python.csv" 2>"$OUT/settlement-python.err" ||
+    die "python baseline failed on the sample"
+cmp -s "$OUT/settlement-ours.csv" "$OUT/settlement-python.csv" ||
+    die "ours and the python baseline write different journals for the sample"
+echo "settlement sample (20000 rows): journals identical ($(($(wc -l <"$OUT/settlement-ours.csv") - 1)) accounts)"
+
+# 2. timings on the big file, peak RSS at both sizes
+big=$(gen "$ROWS")
+small=$(gen "$SMALL")
+echo "timings: best of $REPS rounds; CPU = user+system seconds, the ratios use CPU"
+ours="" python="" floor="" oursmall=""
+i=0
+while [ "$i" -lt "$REPS" ]; do
+    i=$((i + 1))
+    measure settlement-ours "$big" $OURS
+    ours=$(best "$ours" "$M")
+    measure settlement-python "$big" $PYCONV
+    python=$(best "$python" "$M")
+    measure settlement-floor "$big" "$FLOOR" tab
+    floor=$(best "$floor" "$M")
+    measure settlement-ours-small "$small" $OURS
+    oursmall=$(best "$oursmall" "$M")
+done
+oc=$(field cpu "$ours") pc=$(field cpu "$python") fc=$(field cpu "$floor")
+printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
+    ours "$ROWS" "$oc" "$(field wall "$ours")" "$(field rss_kb "$ours")" \
+    python "$ROWS" "$pc" "$(field wall "$python")" "$(field rss_kb "$python")" \
+    floor "$ROWS" "$fc" "$(field wall "$floor")" "$(field rss_kb "$floor")" \
+    ours "$SMALL" "$(field cpu "$oursmall")" "$(field wall "$oursmall")" \
+    "$(field rss_kb "$oursmall")"
+[ -n "$(field approx "$ours")" ] &&
+    echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
+
+verdict() {
+    awk -v l="$1" -v v="$2" -v op="$3" -v lim="$4" -v unit="$5" 'BEGIN {
+        ok = (op == ">=") ? v >= lim : (op == "<=") ? v <= lim : v < lim
+        printf "  %-28s %10.2f%s  target %s %s%s  %s\n", l, v, unit, op, lim, unit,
+            ok ? "PASS" : "FAIL" }'
+}
+ks=$(field rss_kb "$oursmall") kb=$(field rss_kb "$ours")
+echo "targets:"
+verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x
+verdict "peak RSS at $ROWS rows" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "<" 32 " MiB"
+verdict "RSS growth $SMALL -> $ROWS" "$(awk -v a="$ks" -v b="$kb" 'BEGIN{print (b-a)/1024}')" \
+    "<" 1 " MiB"
+echo "  (ours / floor (CPU): $(awk -v a="$oc" -v b="$fc" 'BEGIN{printf "%.2f", (b>0)?a/b:0}')x)"
+exit 0
