@@ -215,8 +215,7 @@ OPS = [
 #   HANDLERS   {operation: function(handler, m, q, body) -> (status, body)}
 #   STATE      optional {key: factory}: per-module state on sim.ext[key], kept in state.json
 #   CONTROL    optional {"/_sim/PATH": function(handler, method, body_json)}
-#   REPORTS    optional {reportType: function(sim, report) -> document bytes}: report
-#              types createReport accepts beyond REPORT_TYPES
+#   REPORTS    optional {reportType: function(sim, report) -> document bytes}
 # and reads the Sim through handler.server.sim. Loaded once by main, by file name.
 EXT_HANDLERS = {}
 EXT_STATE = {}
@@ -2181,7 +2180,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rid = sim.new_id()
             r = {"reportId": rid, "reportType": rt, "marketplaceIds": mk,
                  "created": time.time(), "ps": sim.args.process_seconds,
-                 "fate": "normal", "final": None}
+                 "fate": "normal", "final": None,
+                 "seller": sim.token_seller.get(
+                     self.headers.get("x-amz-access-token"))}
             for k in ("dataStartTime", "dataEndTime"):
                 if isinstance(d.get(k), str):
                     if parse_iso(d[k]) is None:
