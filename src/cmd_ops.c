@@ -518,7 +518,19 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         printf("],\"alerts\":[");
         struct alert_print ap = {1, 0, &env.cfg};
         ledger_alerts_open(env.ledger, alert_cb, &ap);
-        printf("],\"health\":");
+        printf("],\"flow_status\":{");
+        size_t nflows;
+        const struct flow_def *ft = flows(&nflows);
+        for (size_t i = 0, k = 0; i < nflows; i++) { /* each flow's own figures */
+            if (!ft[i].status_json)
+                continue;
+            struct buf sb;
+            buf_init(&sb, 64 * 1024);
+            ft[i].status_json(&env, &sb);
+            printf("%s\"%s\":%s", k++ ? "," : "", ft[i].name, sb.len ? buf_str(&sb) : "null");
+            buf_free(&sb);
+        }
+        printf("},\"health\":");
         cmd_health_print(&env, 1);
         printf("}\n");
     } else {

@@ -12,6 +12,7 @@
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/inventory.h"
+#include "flows/inventory_drift.h"
 #include "flows/inventory_flow.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
@@ -41,14 +42,19 @@ static const struct flow_def table[] = {
         .layout_default = "inventory-utf8",
         .required = inventory_required,
         .optional = inventory_optional,
-        .job_help = "take WMS stock snapshots, publish the quantities that changed",
-        .job_options = "flush full",
+        .job_help = "take WMS stock snapshots, publish the quantities that changed (drift: "
+                    "write each account's drift report against Amazon's listings instead)",
+        .job_options = "flush full drift",
         .open = inventory_flow_open,
         .run = inventory_flow_run,
         .close = inventory_flow_close,
         .on = inventory_flow_on,
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
+        .status = inventory_drift_status,
+        .status_json = inventory_drift_status_json,
+        .report_option = "drift",
+        .report = inventory_drift_fetch,
     },
     {
         .name = "orders",

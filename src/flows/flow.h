@@ -104,12 +104,21 @@ struct flow_def {
                  struct outflow_stats *st);
     /* status - lines for `status` (optional): how the flow's sync stands, no personal data */
     void (*status)(struct wb_env *env, struct buf *out);
+    /* status_json - NULL, or the same for `status --json`: one JSON object (under "flow_status",
+     * keyed by the flow's name) */
+    void (*status_json)(struct wb_env *env, struct buf *out);
     /* health - NULL, or the health figures the flow gives for account a (flows/health.h): it
      * sets configured (and have, value, target from its config, detail) of each figure it
      * owns (orders: order sync latency and acknowledgements on time, inventory: inventory
      * freshness, settlements: settlement drift and refund latency); the others say "not
      * configured". Reads only. */
     void (*health)(struct wb_env *env, const struct wb_account *a, struct health *h);
+    /* report_option, report - NULL, or a word of job_options that makes the flow's job run
+     * report instead of its spool path: for each seller account a (with a's client, like
+     * fetch), read Amazon's side and write a report file in a's out/ lane (inventory: drift) */
+    const char *report_option;
+    int (*report)(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
+                  int force, struct outflow_stats *st);
 
     /* Amazon -> WMS/finance flows: optional members, NULL for the other rows */
     const char *convert_as;         /* the name `convert` knows the flow by (NULL: its name) */

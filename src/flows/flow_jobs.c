@@ -154,12 +154,15 @@ static int run_account(const struct flow_def *fd, void *inst, struct outflow *of
     return rc == WB_OK && orc != WB_AGAIN ? orc : rc;
 }
 
-/* job_fetch - the job of an Amazon -> WMS flow: fetch and write, one seller account after the
- * other, each with its own client (one failing never stops the others) */
+/* job_fetch - the job of an Amazon -> WMS flow (fetch: its fetch hook), or a flow's report
+ * (its report hook): fetch and write, one seller account after the other, each with its own
+ * client (one failing never stops the others) */
 static int job_fetch(const struct flow_def *fd, struct wb_env *env, const char *options,
-                     volatile sig_atomic_t *stop)
+                     volatile sig_atomic_t *stop,
+                     int (*fetch)(struct wb_env *, const struct wb_account *, struct feeds_client *,
+                                  int, struct outflow_stats *))
 {
-    if (!fd->fetch)
+    if (!fetch)
         return WB_OK;
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
@@ -172,7 +175,7 @@ static int job_fetch(const struct flow_def *fd, struct wb_env *env, const char *
         int on = orc == WB_OK;
         long long t0 = clock_mono_ms();
         struct outflow_stats st = {0};
-        int arc = fd->fetch(env, a, on ? &fc : NULL, force, &st);
+        int arc = fetch(env, a, on ? &fc : NULL, force, &st);
         log_info("job=%s account=%s outcome=%s documents=%ld records=%ld written=%ld held=%ld "
                  "duration_ms=%lld",
                  fd->name, a->name, wb_status_str(arc), st.files, st.rows, st.good, st.rejected,
@@ -198,7 +201,9 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
 {
     const struct flow_def *fd = j->flow;
     if (!fd->open)
-        return job_fetch(fd, env, options, stop);
+        return job_fetch(fd, env, options, stop, fd->fetch);
+    if (fd->report && options && strstr(options, fd->report_option) && flow_on(fd, &env->cfg))
+        return job_fetch(fd, env, options, stop, fd->report);
     int opened, rc = with_ledger(env, &opened);
     if (rc != WB_OK)
         return rc;

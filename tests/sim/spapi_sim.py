@@ -215,10 +215,12 @@ OPS = [
 #   HANDLERS   {operation: function(handler, m, q, body) -> (status, body)}
 #   STATE      optional {key: factory}: per-module state on sim.ext[key], kept in state.json
 #   CONTROL    optional {"/_sim/PATH": function(handler, method, body_json)}
+#   REPORTS    optional {reportType: function(sim, report) -> document bytes}
 # and reads the Sim through handler.server.sim. Loaded once by main, by file name.
 EXT_HANDLERS = {}
 EXT_STATE = {}
 EXT_CONTROL = {}
+EXT_REPORTS = {}
 
 
 def load_extensions():
@@ -240,6 +242,7 @@ def load_extensions():
         EXT_HANDLERS.update(getattr(mod, "HANDLERS", {}))
         EXT_STATE.update(getattr(mod, "STATE", {}))
         EXT_CONTROL.update(getattr(mod, "CONTROL", {}))
+        EXT_REPORTS.update(getattr(mod, "REPORTS", {}))
 
 FAULT_DEFAULTS = {
     "rate429": 0.0,         # probability of an injected 429 per SP-API call
@@ -1109,7 +1112,9 @@ class Sim:
             r["final"] = "FATAL"
             return
         r["final"] = "DONE"
-        if r["reportType"] == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2":
+        if r["reportType"] in EXT_REPORTS:
+            body = EXT_REPORTS[r["reportType"]](self, r)
+        elif r["reportType"] == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2":
             body = settlement_doc(r, self.t0)
         else:
             body = all_orders_doc(r, self.t0)
@@ -2167,7 +2172,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Reply(400, errors("InvalidInput", "Invalid input",
                                     "reportType and marketplaceIds are "
                                     "required"))
-        if rt not in REPORT_TYPES:
+        if rt not in REPORT_TYPES and rt not in EXT_REPORTS:
             raise Reply(400, errors("InvalidInput", "Invalid input",
                                     "Report type %s is not supported by the "
                                     "simulator" % rt))
@@ -2175,7 +2180,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rid = sim.new_id()
             r = {"reportId": rid, "reportType": rt, "marketplaceIds": mk,
                  "created": time.time(), "ps": sim.args.process_seconds,
-                 "fate": "normal", "final": None}
+                 "fate": "normal", "final": None,
+                 "seller": sim.token_seller.get(
+                     self.headers.get("x-amz-access-token"))}
             for k in ("dataStartTime", "dataEndTime"):
                 if isinstance(d.get(k), str):
                     if parse_iso(d[k]) is None:

@@ -357,10 +357,18 @@ static void test_example_schedule(void **state)
     size_t n;
     struct buf errs;
     buf_init(&errs, 4096);
-    /* the shipped schedule also runs a flow's job beyond the fake table's: the orders flow's */
-    struct job_def orders = {"orders", "fake", noop_job, NULL, 0, NULL};
-    if (!jobs_find("orders"))
-        assert_int_equal(jobs_register(&orders), WB_OK);
+    /* the shipped schedule also runs the flows' jobs beyond the fake table's */
+    static struct job_def flow_jobs[] = {
+        {"orders", "fake", noop_job, NULL, 0, NULL},
+        {"ack", "fake", noop_job, NULL, 0, NULL},
+        {"cancel", "fake", noop_job, NULL, 0, NULL},
+        {"inventory", "fake", noop_job, NULL, 0, NULL},
+        {"settlements", "fake", noop_job, NULL, 0, NULL},
+        {"returns", "fake", noop_job, NULL, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof flow_jobs / sizeof flow_jobs[0]; i++)
+        if (!jobs_find(flow_jobs[i].name))
+            assert_int_equal(jobs_register(&flow_jobs[i]), WB_OK);
     int rc = cron_load(path, &v, &n, &errs);
     if (rc == WB_NOINPUT) {
         buf_free(&errs);
@@ -368,13 +376,18 @@ static void test_example_schedule(void **state)
     }
     if (rc != WB_OK)
         fail_msg("%s", buf_str(&errs));
-    assert_int_equal(n, 6);
+    assert_true(n >= 6);
     assert_string_equal(v[0].job, "dispatch");
     assert_string_equal(v[1].job, "orders");
-    assert_string_equal(v[5].job, "purge");
+    size_t purge = n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].job, "purge") == 0)
+            purge = i;
+    assert_true(purge < n);
     /* purge at 02:30 London: 02:30Z in winter */
     time_t t;
-    assert_int_equal(cron_next(&v[5].when, "Europe/London", utc(2026, 11, 23, 9, 25), &t), WB_OK);
+    assert_int_equal(cron_next(&v[purge].when, "Europe/London", utc(2026, 11, 23, 9, 25), &t),
+                     WB_OK);
     assert_int_equal(t, utc(2026, 11, 24, 2, 30));
     cron_entries_free(v, n);
     buf_free(&errs);
