@@ -45,7 +45,7 @@ static const struct flow_def table[] = {
         .optional = inventory_optional,
         .job_help = "take WMS stock snapshots, publish the quantities that changed (drift: "
                     "write each account's drift report against Amazon's listings instead)",
-        .job_options = "flush drift",
+        .job_options = "flush full drift",
         .open = inventory_flow_open,
         .run = inventory_flow_run,
         .close = inventory_flow_close,

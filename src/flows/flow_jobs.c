@@ -216,6 +216,8 @@ static int job_flow(const struct flow_job *j, struct wb_env *env, const char *op
         log_error("flow=%s event=init-failed error=\"%s\"", fd->name, buf_str(&err));
     buf_free(&err);
     int force = options && strstr(options, "flush") != NULL;
+    if (of)
+        of->full = options && strstr(options, "full") != NULL;
     int n = rc != WB_OK ? 0 : of ? env->cfg.naccounts : 1;
     for (int a = 0; a < n && !(stop && *stop); a++) {
         int arc = run_account(fd, inst, of, &env->cfg.accounts[a], env, force, stop);

@@ -183,6 +183,8 @@ static struct inventory_sku *add(struct inventory_stock *t, size_t i, const char
 static const struct inventory_sku *next_rec(const struct inventory_stock *t,
                                             const struct inventory_sku *e)
 {
+    if (!t->arena) /* an empty table: no arithmetic on a null pointer */
+        return NULL;
     const char *p = e ? (const char *)e + rec_size(e->len) : t->arena;
     return p < t->arena + t->alen ? (const struct inventory_sku *)(const void *)p : NULL;
 }

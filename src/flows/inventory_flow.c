@@ -97,6 +97,7 @@ struct delta {
     long long was_skus, was_units, now_skus, now_units; /* the shrink guard's sums */
     struct buf raw, payload;
     long sent, same;
+    int full; /* a full refresh: every SKU of the snapshot is published, changed or not */
 };
 
 /* columns - the snapshot's header (from the ledger) and the columns of SKU and quantity */
@@ -197,12 +198,14 @@ static long long less_open(const struct delta *d, const char *seller, long long 
     return inventory_less_open(qty, inventory_base_qty(&d->open, seller));
 }
 
-/* delta_cb - a seller SKU of the snapshot: a message row when its quantity changed */
+/* delta_cb - a seller SKU of the snapshot: a message row when its quantity changed (every one
+ * in a full refresh) */
 static int delta_cb(void *arg, const char *seller, long long qty)
 {
     struct delta *d = arg;
     qty = less_open(d, seller, qty);
-    if (!inventory_base_take(&d->base, seller, qty)) {
+    int changed = inventory_base_take(&d->base, seller, qty);
+    if (!changed && (!d->full || qty == INVENTORY_HELD)) {
         d->same++;
         return WB_OK;
     }
@@ -329,8 +332,63 @@ static int guard(struct delta *d, const char *name, char *code, size_t coden, ch
     return WB_AGAIN;
 }
 
-/* finish - outflow callback: after the guards, the snapshot's changed SKUs (and, from a
- * complete one, the SKUs it left out, at 0) become message rows; the table is emptied */
+/* full_name - the ledger's jobs row that holds a lane's full refresh request: next_run is the
+ * time of the request not served yet, 0 when none waits */
+static int full_name(const char *lane, char *out, size_t n)
+{
+    int k = snprintf(out, n, "full:%s", lane);
+    return k < 0 || (size_t)k >= n ? WB_CONFIG : WB_OK;
+}
+
+/* full_request - a `full` run: ask that the lane's next snapshot publish every SKU (kept in the
+ * ledger, so a snapshot taken in by a later run, or after a restart, serves it) */
+static int full_request(struct ledger *lg, const char *lane)
+{
+    struct ledger_job j = {0};
+    int rc = full_name(lane, j.name, sizeof j.name);
+    if (rc != WB_OK)
+        return rc;
+    if ((rc = ledger_begin(lg)) != WB_OK)
+        return rc;
+    rc = ledger_job_get(lg, j.name, &j);
+    if (rc == WB_NOTFOUND)
+        rc = WB_OK;
+    if (rc == WB_OK) {
+        j.last_start = clock_now();
+        if (!j.next_run)
+            j.next_run = j.last_start;
+        j.runs++;
+        rc = ledger_job_put(lg, &j);
+    }
+    if (rc == WB_OK)
+        return ledger_commit(lg);
+    ledger_rollback(lg);
+    return rc;
+}
+
+/* full_take - within finish's transaction: 1 in *full when a full refresh waits for the lane,
+ * which this snapshot then serves (the request ends with the snapshot's rows, or not at all) */
+static int full_take(struct ledger *lg, const char *lane, int *full)
+{
+    struct ledger_job j = {0};
+    *full = 0;
+    int rc = full_name(lane, j.name, sizeof j.name);
+    if (rc != WB_OK)
+        return rc;
+    rc = ledger_job_get(lg, j.name, &j);
+    if (rc == WB_NOTFOUND)
+        return WB_OK;
+    if (rc != WB_OK || !j.next_run)
+        return rc;
+    *full = 1;
+    j.next_run = 0;
+    j.last_end = clock_now();
+    return ledger_job_put(lg, &j);
+}
+
+/* finish - outflow callback: after the guards, the snapshot's changed SKUs (every one when a
+ * full refresh waits; and, from a complete one, the SKUs it left out, at 0) become message
+ * rows; the table is emptied */
 static int finish(void *arg, struct ledger *lg, long long file_id, const char *name, int ok,
                   char *code, size_t coden, char *reason, size_t reasonn)
 {
@@ -348,6 +406,8 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
             rc = guard(&d, name, code, coden, reason, reasonn);
         if (rc == WB_OK)
             rc = columns(&d);
+        if (rc == WB_OK)
+            rc = full_take(lg, f->of.flow, &d.full);
         if (rc == WB_OK)
             rc = inventory_publish(&f->rules, &f->stock, delta_cb, &d, &held);
         long gone = d.sent;
@@ -488,7 +548,9 @@ int inventory_flow_run(void *inst, struct wb_env *env, struct feeds_client *fc, 
     f->seller = of.account ? of.account->merchant_id : env->cfg.merchant_id;
     of.alert = raise_alert;
     of.alert_arg = env;
-    int rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
+    int rc = of.full ? full_request(env->ledger, of.flow) : WB_OK;
+    if (rc == WB_OK)
+        rc = outflow_intake(&of, &env->cfg, &env->spool, env->ledger, st);
     int stopping = outflow_stopping(&of);
     if (rc == WB_OK && !stopping) {
         rc = outflow_build(&of, &env->cfg, &env->spool, env->ledger, NULL, force, st);

@@ -58,6 +58,9 @@ struct outflow {
     /* account - the seller account of the lane (NULL: the default one): its merchant_id renders
      * the feeds, its credentials submit them */
     const struct wb_account *account;
+    /* full - the job's `full` option (set by the job, 0 otherwise): a flow that sends only
+     * changes sends everything once (inventory: the next snapshot publishes every SKU) */
+    int full;
     const char *feed_type;
     const char *content_type;
     int priority; /* 0 = tracking (first when quota is short) */

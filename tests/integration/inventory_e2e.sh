@@ -4,7 +4,7 @@
 # the SKUs whose quantity changed; a SKU Amazon refuses lands in reject/inventory/ with Amazon's
 # code and is published again by the next snapshot, a SKU Amazon only warns about is confirmed;
 # a bad row is rejected with convert's code;
-# an unchanged snapshot sends nothing; an older snapshot is refused whole; a much smaller one is
+# an unchanged snapshot sends nothing, but after a `full` run the next one sends every SKU; an older snapshot is refused whole; a much smaller one is
 # held in hold/inventory/ with an alert until an operator requeues it; a complete snapshot (its
 # layout says so) publishes 0 for a SKU it leaves out, a partial one does not; of two snapshots
 # taken in one run only the newer quantity of a SKU is sent; units of orders written to the WMS
@@ -112,6 +112,20 @@ wb_drop "$WB_TMP/s3.csv" "$D"
 settle_inv || fail "the third snapshot did not settle"
 [ "$(sent A2DEMO0SELLER | wc -l)" = "$n1" ] || fail "an unchanged snapshot sent a feed"
 ls "$W"/spool/done/*/inventory/s3.csv >/dev/null 2>&1 || fail "s3.csv did not reach done/"
+
+# 3b. a full refresh (job option `full`, e.g. nightly): the next snapshot publishes every SKU,
+# changed or not, so a quantity that drifted on Amazon heals; the one after is a delta again
+"$B" -c "$WB_CONF" run --once inventory --options full >>"$WB_LOG" 2>&1 || fail "inventory full"
+sed 's/10:00/10:30/' "$WB_TMP/s3.csv" >"$WB_TMP/s3full.csv"
+wb_drop "$WB_TMP/s3full.csv" "$D"
+settle_inv || fail "the snapshot after a full refresh request did not settle"
+got=$(sent A2DEMO0SELLER | tail -n +$((n1 + 1)) | tr ' ' '\n' | sort | tr '\n' ' ')
+[ "$got" = "SKU-A=7 SKU-B=1 SKU-C=0 " ] || fail "full refresh sent: '$got' (every SKU expected)"
+n1=$(sent A2DEMO0SELLER | wc -l)
+sed 's/10:00/10:45/' "$WB_TMP/s3.csv" >"$WB_TMP/s3after.csv"
+wb_drop "$WB_TMP/s3after.csv" "$D"
+settle_inv || fail "the snapshot after a full refresh did not settle"
+[ "$(sent A2DEMO0SELLER | wc -l)" = "$n1" ] || fail "the full refresh was served twice"
 
 # 4. an older snapshot never replaces a newer one: refused whole, nothing sent
 sed 's/09:00/07:00/' "$WB_TMP/s2.csv" | sed 's/,1,2026/,9,2026/' >"$WB_TMP/old.csv"
