@@ -140,7 +140,7 @@ bad() {
     exit 1
 }
 W=$D/wb
-mkdir -p "$D/export" "$D/export/archive" "$D/import" "$D/export-acme"
+mkdir -p "$D/export" "$D/export/archive" "$D/import" "$D/export-acme" "$D/import-orders"
 wb_make_config "$W" \
     "remote.wms.host = 127.0.0.1" "remote.wms.port = $PORT" "remote.wms.user = $(id -un)" \
     "remote.wms.identity = $D/userkey" "remote.wms.known_hosts = $D/known_hosts" \
@@ -151,6 +151,10 @@ wb_make_config "$W" \
     "remote.wmsout.user = $(id -un)" "remote.wmsout.identity = $D/userkey" \
     "remote.wmsout.known_hosts = $D/known_hosts" "remote.wmsout.remote_dir = $D/import" \
     "remote.wmsout.flow = dispatch" "remote.wmsout.direction = push" \
+    "remote.wmsorders.host = 127.0.0.1" "remote.wmsorders.port = $PORT" \
+    "remote.wmsorders.user = $(id -un)" "remote.wmsorders.identity = $D/userkey" \
+    "remote.wmsorders.known_hosts = $D/known_hosts" "remote.wmsorders.remote_dir = $D/import-orders" \
+    "remote.wmsorders.flow = orders" "remote.wmsorders.direction = push" \
     "account.acme.merchant_id = A2ACMESELLER" \
     "remote.acme.host = 127.0.0.1" "remote.acme.port = $PORT" "remote.acme.user = $(id -un)" \
     "remote.acme.identity = $D/userkey" "remote.acme.known_hosts = $D/known_hosts" \
@@ -187,6 +191,15 @@ mv "$W/spool/out/dispatch/.ack.tmp" "$W/spool/out/dispatch/ack-1.csv"
 find "$W/spool/sent" -name ack-1.csv | grep -q . || bad "pushed file not moved to sent/"
 ls -a "$D/import" | grep -q '^\.' && [ -n "$(ls -A "$D/import" | grep -v '^ack-1.csv$')" ] &&
     bad "temp file left on the server: $(ls -A "$D/import")"
+# an order file the orders job wrote to out/orders/ reaches the WMS whole, then sent/
+mkdir -p "$W/spool/out/orders"
+printf 'record,order_id\nnew,026-1234567-1234567\n' >"$W/spool/out/orders/.orders.tmp"
+mv "$W/spool/out/orders/.orders.tmp" "$W/spool/out/orders/orders-1.csv"
+cp "$W/spool/out/orders/orders-1.csv" "$D/orders-1.expect"
+"$WB_BIN" -c "$WB_CONF" run --once sftp-push >>"$D/wb.log" 2>&1 || bad "sftp-push of orders failed"
+cmp -s "$D/import-orders/orders-1.csv" "$D/orders-1.expect" || bad "order file not on the server whole"
+[ -z "$(ls -A "$W/spool/out/orders")" ] || bad "pushed order file still in out/orders/"
+find "$W/spool/sent" -name orders-1.csv | grep -q . || bad "pushed order file not moved to sent/"
 # a remote of seller account acme pulls into acme's lane, in/acme/dispatch/
 wb_gen_dispatch "$D/export-acme/.tmp-a" 5 61 0
 mv "$D/export-acme/.tmp-a" "$D/export-acme/acme-1.csv"
