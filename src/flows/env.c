@@ -63,6 +63,33 @@ static int load_layouts(struct wb_env *e, struct buf *errs)
     return bad ? WB_CONFIG : WB_OK;
 }
 
+/* remote_flows_check - every remote.NAME.flow names a lane the flows use: a flow's name (its
+ * in/ or out/ directory) or the out/ directory of one (out_name); a typo would move files into a
+ * directory nothing reads */
+static int remote_flows_check(const struct wb_config *cfg, struct buf *errs)
+{
+    size_t n;
+    const struct flow_def *fl = flows(&n);
+    int bad = 0;
+    for (int r = 0; r < cfg->nremotes; r++) {
+        const char *f = cfg->remotes[r].flow;
+        int found = 0;
+        for (size_t i = 0; i < n && !found; i++)
+            found =
+                strcmp(fl[i].name, f) == 0 || (fl[i].out_name && strcmp(fl[i].out_name, f) == 0);
+        if (found)
+            continue;
+        buf_appendf(errs, "%s: remote.%s.flow: '%s' is no flow's directory (", cfg->path,
+                    cfg->remotes[r].name, f);
+        for (size_t i = 0; i < n; i++)
+            buf_appendf(errs, "%s%s%s%s", i ? ", " : "", fl[i].name, fl[i].out_name ? ", " : "",
+                        fl[i].out_name ? fl[i].out_name : "");
+        buf_appends(errs, ")\n");
+        bad = 1;
+    }
+    return bad ? WB_CONFIG : WB_OK;
+}
+
 /* env_load - config, maps, layouts and schemas */
 int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
 {
@@ -94,6 +121,8 @@ int env_load(struct wb_env *e, const char *conf_path, struct buf *errs)
                 bad = 1;
             }
     }
+    if (remote_flows_check(&e->cfg, errs) != WB_OK)
+        bad = 1;
     if (alert_owners_check(&e->cfg, errs) != WB_OK)
         bad = 1;
     if (carriercodes_load(e->cfg.carrier_codes, &e->codes, errs) != WB_OK)

@@ -73,6 +73,7 @@ static const struct flow_def table[] = {
     {
         .name = "settlements",
         .direction = FLOW_FROM_AMAZON,
+        .out_name = SETTLEMENT_OUT,
         .layout_default = "journal-csv",
         .required = settlement_journal_required,
         .optional = settlement_journal_optional,
@@ -110,6 +111,7 @@ static const struct flow_def table[] = {
     {
         .name = "rma",
         .direction = FLOW_FROM_AMAZON,
+        .out_name = RETURNS_OUT,
         .layout_default = "returns-csv",
         .required = returns_required,
         .optional = returns_optional,

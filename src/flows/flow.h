@@ -121,6 +121,7 @@ struct flow_def {
                   int force, struct outflow_stats *st);
 
     /* Amazon -> WMS/finance flows: optional members, NULL for the other rows */
+    const char *out_name;           /* its out/ directory when not its name ("journals") */
     const char *convert_as;         /* the name `convert` knows the flow by (NULL: its name) */
     const char *convert_map_option; /* the option naming the map convert_doc reads ("--gl") */
     /* convert_doc - an Amazon document on in becomes the flow's file on out, written whole or not

@@ -40,8 +40,7 @@
 #include "spool/ledger.h"
 
 #define REPORT_TYPE "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"
-#define FLOW "rma"    /* the flow: its job, in/ work/ reject/ done/ lane, layout */
-#define OUT "returns" /* the WMS's lane of expected returns: out/returns/ */
+#define FLOW "rma" /* the flow: its job, in/ work/ reject/ done/ lane, layout */
 #define REMOTE "amazon-reports"
 #define LINES "amazon-returns"     /* RMA lines written to the WMS */
 #define HELD "amazon-returns-held" /* RMA lines in reject/: back only through in/ (requeue) */
@@ -354,7 +353,7 @@ static int run_lane(struct wb_env *env, const struct layout *l, const struct wb_
     char lane[FLOW_LANE_MAX], olane[FLOW_LANE_MAX], work_dir[4096], out_dir[4096];
     int rc;
     if ((rc = flow_lane(FLOW, acc, lane, sizeof lane)) != WB_OK ||
-        (rc = flow_lane(OUT, acc, olane, sizeof olane)) != WB_OK ||
+        (rc = flow_lane(RETURNS_OUT, acc, olane, sizeof olane)) != WB_OK ||
         (rc = spool_ensure_flow(&env->spool, lane)) != WB_OK ||
         (rc = spool_dir(&env->spool, SP_WORK, lane, work_dir, sizeof work_dir)) != WB_OK ||
         (rc = spool_dir(&env->spool, SP_OUT, olane, out_dir, sizeof out_dir)) != WB_OK ||

@@ -5,6 +5,9 @@
 #ifndef WB_RETURNS_FLOW_H
 #define WB_RETURNS_FLOW_H
 
+/* the out/ directory of the expected returns (out/returns/, out/ACCOUNT/returns/) */
+#define RETURNS_OUT "returns"
+
 struct wb_env;
 struct wb_account;
 struct feeds_client;

@@ -41,7 +41,6 @@
 
 #define REPORT_TYPE "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 #define FLOW "settlements"
-#define JOURNALS "journals"
 #define REMOTE "amazon-reports"
 #define DISPATCH "dispatch"        /* the flow whose confirmed rows are the orders dispatched */
 #define PAID_MAX ((size_t)1 << 20) /* paid orders reconciled per settlement */
@@ -293,7 +292,7 @@ static int run_lane(struct wb_env *env, const struct glmap *gl, const struct lay
     char in_dir[4096], work_dir[4096], out_dir[4096];
     int rc;
     if ((rc = flow_lane(FLOW, acc, lane, sizeof lane)) != WB_OK ||
-        (rc = flow_lane(JOURNALS, acc, jlane, sizeof jlane)) != WB_OK ||
+        (rc = flow_lane(SETTLEMENT_OUT, acc, jlane, sizeof jlane)) != WB_OK ||
         (rc = spool_ensure_flow(&env->spool, lane)) != WB_OK ||
         (rc = spool_dir(&env->spool, SP_IN, lane, in_dir, sizeof in_dir)) != WB_OK ||
         (rc = spool_dir(&env->spool, SP_WORK, lane, work_dir, sizeof work_dir)) != WB_OK ||

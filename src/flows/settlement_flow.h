@@ -6,6 +6,9 @@
 #ifndef WB_SETTLEMENT_FLOW_H
 #define WB_SETTLEMENT_FLOW_H
 
+/* the out/ directory of the journals (out/journals/, out/ACCOUNT/journals/) */
+#define SETTLEMENT_OUT "journals"
+
 #include <stdio.h>
 
 #include "core/buf.h"

@@ -118,5 +118,23 @@ reset; { echo "account.acme.merchant_id = ACME1"; echo "account.acme.credentials
 expect_check 78 "account    acme (seller ACME1, .*): credentials $W/etc/none.cred: " \
     "an account whose credentials file is missing"
 
+# a remote names a directory the flows use: a typo would move files where nothing reads them
+remote() { # NAME FLOW: a complete remote block on loopback port 9 (nothing listens)
+    for kv in "host = 127.0.0.1" "port = 9" "user = wb" "known_hosts = $W/etc/credentials" \
+        "remote_dir = /x" "direction = push" "timeout = 2" "flow = $2"; do
+        echo "remote.$1.$kv"
+    done >>"$C"
+}
+reset; remote wms dispach
+expect_check 78 "remote.wms.flow: 'dispach' is no flow's directory (dispatch, " \
+    "a remote whose flow is a typo"
+reset; remote fin journals
+out=$("$B" -c "$C" check 2>&1)
+if echo "$out" | grep -q "no flow's directory" || ! echo "$out" | grep -q "^remote *fin"; then
+    bad "journals as a remote's flow: $(echo "$out" | tail -n 4)"
+else
+    echo "ok   a remote pushing the settlements' journals"
+fi
+
 [ $fails -eq 0 ] || exit 1
 echo "ok"
