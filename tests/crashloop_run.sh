@@ -160,7 +160,7 @@ t_end=$(date +%s)
 # invariants
 st=$("$B" -c "$WB_CONF" status --json)
 echo "$st"
-num() { echo "$st" | sed "s/.*\"$1\":\([0-9]*\).*/\1/"; }
+num() { wb_status_of "$st" "$1"; } # summed over every lane
 conf=$(num confirmed)
 rej=$(num rejected)
 for s in building ready submitting submitted ambiguous; do

@@ -33,8 +33,8 @@ fail() {
 }
 
 mkdir -p "$SP"
-if ! mount -t tmpfs -o size=2m,mode=0755 tmpfs "$SP" 2>"$WB_TMP/mount.err"; then
-    echo "cannot mount a 2 MB tmpfs for the spool ($(cat "$WB_TMP/mount.err")): needs root or CAP_SYS_ADMIN"
+if ! mount -t tmpfs -o size=4m,mode=0755 tmpfs "$SP" 2>"$WB_TMP/mount.err"; then
+    echo "cannot mount a 4 MB tmpfs for the spool ($(cat "$WB_TMP/mount.err")): needs root or CAP_SYS_ADMIN"
     exit 77
 fi
 MOUNTED=1
