@@ -27,7 +27,7 @@
 #include "net/spapi.h"
 #include "spool/ledger.h"
 
-/* feeds_client_open - load account a's credentials and open an SP-API session for its endpoints
+/* feeds_client_open - load account a's credentials and open an SP-API client for its endpoints
  * and marketplaces (a NULL: the top-level settings); tokens and rate-limit buckets are the
  * account's own (kept per credentials) */
 int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg,
@@ -50,7 +50,7 @@ int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg,
     return rc;
 }
 
-/* feeds_client_close - close the session */
+/* feeds_client_close - close the client */
 void feeds_client_close(struct feeds_client *fc)
 {
     if (fc->api)

@@ -47,10 +47,10 @@ struct feeds_client {
 };
 
 /* feeds_client_open - load seller account a's credentials (mode 0600) and open an SP-API
- * session for its endpoints and marketplaces (a NULL: the top-level settings) */
+ * client for its endpoints and marketplaces (a NULL: the top-level settings) */
 int feeds_client_open(struct feeds_client *fc, const struct wb_config *cfg,
                       const struct wb_account *a, struct buf *err);
-/* feeds_client_close - close the session */
+/* feeds_client_close - close the client */
 void feeds_client_close(struct feeds_client *fc);
 /* feeds_handle_invalid - rows of feeds whose document failed the schema go to reject/ */
 int feeds_handle_invalid(const struct outflow *of, struct wb_env *env);

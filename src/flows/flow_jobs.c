@@ -88,7 +88,7 @@ static int online(struct wb_env *env, const struct wb_account *a, struct feeds_c
     return rc;
 }
 
-/* client_close - add the session's calls and throttles per operation to the ledger's totals
+/* client_close - add the client's calls and throttles per operation to the ledger's totals
  * (for the metrics), then close it */
 static void client_close(struct wb_env *env, struct feeds_client *fc)
 {

@@ -78,7 +78,7 @@ static int parse_marketplaces(struct spapi *s, const char *list, struct buf *err
     return WB_OK;
 }
 
-/* quota_owner - whose quotas a session spends: Amazon counts them per seller account and
+/* quota_owner - whose quotas a client spends: Amazon counts them per seller account and
  * application, so a digest of client id and refresh token (never the secrets themselves);
  * "" (the default owner) when no digest can be made */
 static const char *quota_owner(const struct lwa_creds *c, char owner[RATELIMIT_OWNER_MAX])

@@ -117,7 +117,7 @@ struct spapi_refusal {
     char message[512]; /* its "message (details)", printable ASCII */
 };
 /* spapi_confirm_shipment - confirmShipment (Orders API v0) of one package of order_id for the
- * session's first marketplace; body_pkg is the packageDetail JSON object text. WB_PERMFAIL with
+ * client's first marketplace; body_pkg is the packageDetail JSON object text. WB_PERMFAIL with
  * *refusal filled when Amazon refuses it. Sent as idempotent: Amazon refuses a repeat of an
  * applied confirmation (sink.h), so 429, 5xx and timeouts are retried like a read */
 enum wb_status spapi_confirm_shipment(struct spapi *s, const char *order_id, const char *body_pkg,
