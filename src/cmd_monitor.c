@@ -139,7 +139,7 @@ void cmd_health_print(struct wb_env *env, int json)
     json_t *all = json ? json_object() : NULL;
     for (int a = 0; a < env->cfg.naccounts; a++) {
         struct health h;
-        if (health_compute(env, a, &h) != WB_OK)
+        if (health_now(env, a, &h) != WB_OK)
             continue;
         if (json) {
             json_t *acc = json_object();

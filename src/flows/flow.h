@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core/buf.h"
 
@@ -111,8 +112,11 @@ struct flow_def {
      * sets configured (and have, value, target from its config, detail) of each figure it
      * owns (orders: order sync latency and acknowledgements on time, inventory: inventory
      * freshness, settlements: settlement drift and refund latency); the others say "not
-     * configured". Reads only. */
-    void (*health)(struct wb_env *env, const struct wb_account *a, struct health *h);
+     * configured". Rates and latencies are taken over the events of [from, to); a figure that
+     * is a state (freshness) is taken as of `to`, and leaves `have` 0 when it cannot be known
+     * for a past moment. Reads only. */
+    void (*health)(struct wb_env *env, const struct wb_account *a, time_t from, time_t to,
+                   struct health *h);
     /* report_option, report - NULL, or a word of job_options that makes the flow's job run
      * report instead of its spool path: for each seller account a (with a's client, like
      * fetch), read Amazon's side and write a report file in a's out/ lane (inventory: drift) */

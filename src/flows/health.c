@@ -30,9 +30,6 @@ static const struct health_def defs[H_N] = {
     [H_EXCEPTION_BACKLOG] = {"exception_backlog", "exception backlog", "files", 0},
 };
 
-/* the window the rates are taken over */
-#define HEALTH_WINDOW (14 * 86400)
-
 /* health_defs - the table */
 const struct health_def *health_defs(void)
 {
@@ -47,24 +44,38 @@ int health_ok(const struct health_figure *f, const struct health_def *d)
     return d->higher_better ? f->value >= f->target : f->value <= f->target;
 }
 
-/* feed_success - feeds of account number account done of those ended over the window */
-static void feed_success(struct wb_env *env, int account, struct health_figure *f)
+/* health_window - "14 days", "1 day": the whole days of [from, to), at least 1, for details */
+const char *health_window(time_t from, time_t to, char *out, size_t n)
+{
+    long d = (long)((to - from) / 86400);
+    if (d < 1)
+        d = 1;
+    snprintf(out, n, "%ld day%s", d, d == 1 ? "" : "s");
+    return out;
+}
+
+/* feed_success - feeds of account number account done of those ended in [from, to) */
+static void feed_success(struct wb_env *env, int account, time_t from, time_t to,
+                         struct health_figure *f)
 {
     long c[LFD_LAST + 1];
+    char w[24];
     f->configured = 1;
     f->target = (double)env->cfg.target_feed_success_pct;
     if (!env->ledger ||
-        ledger_feed_outcomes(env->ledger, account ? env->cfg.accounts[account].name : "",
-                             clock_now() - HEALTH_WINDOW, LONG_MAX, c) != WB_OK)
+        ledger_feed_outcomes(env->ledger, account ? env->cfg.accounts[account].name : "", from, to,
+                             c) != WB_OK)
         return;
     long ended = c[LFD_DONE] + c[LFD_FATAL] + c[LFD_CANCELLED] + c[LFD_INVALID];
     if (!ended) {
-        snprintf(f->detail, sizeof f->detail, "no feed ended in 14 days");
+        snprintf(f->detail, sizeof f->detail, "no feed ended in %s",
+                 health_window(from, to, w, sizeof w));
         return;
     }
     f->have = 1;
     f->value = 100.0 * (double)c[LFD_DONE] / (double)ended;
-    snprintf(f->detail, sizeof f->detail, "%ld of %ld feeds done in 14 days", c[LFD_DONE], ended);
+    snprintf(f->detail, sizeof f->detail, "%ld of %ld feeds done in %s", c[LFD_DONE], ended,
+             health_window(from, to, w, sizeof w));
 }
 
 /* backlog_add - one reject file of owner, age seconds */
@@ -84,15 +95,19 @@ static void backlog_add(struct health *h, const char *owner, long age)
         h->backlog[i].oldest_seconds = age;
 }
 
-/* exception_backlog - files waiting in reject/ of the account's lanes, by owner of their code */
-static void exception_backlog(struct wb_env *env, int account, struct health *h)
+/* exception_backlog - files waiting in reject/ of the account's lanes, by owner of their code,
+ * as of to: only now is known (reject/ keeps no history) */
+static void exception_backlog(struct wb_env *env, int account, time_t to, struct health *h)
 {
     struct health_figure *f = &h->f[H_EXCEPTION_BACKLOG];
-    f->configured = f->have = 1;
+    f->configured = 1;
     f->target = (double)env->cfg.target_exception_backlog;
+    time_t now = clock_now();
+    if (to < now - 60)
+        return;
+    f->have = 1;
     size_t nfl;
     const struct flow_def *fl = flows(&nfl);
-    time_t now = clock_now();
     long total = 0, oldest = 0;
     for (size_t i = 0; i < nfl; i++) {
         char ln[FLOW_LANE_MAX];
@@ -117,22 +132,29 @@ static void exception_backlog(struct wb_env *env, int account, struct health *h)
     snprintf(f->detail, sizeof f->detail, "%ld file(s), oldest %ld min", total, oldest / 60);
 }
 
-/* health_compute - the figures of one account */
-int health_compute(struct wb_env *env, int account, struct health *out)
+/* health_compute - the figures of one account over [from, to) */
+int health_compute(struct wb_env *env, int account, time_t from, time_t to, struct health *out)
 {
     memset(out, 0, sizeof *out);
     out->account = account;
     if (account < 0 || account >= env->cfg.naccounts)
         return WB_BADARG;
-    feed_success(env, account, &out->f[H_FEED_SUCCESS]);
-    exception_backlog(env, account, out);
+    feed_success(env, account, from, to, &out->f[H_FEED_SUCCESS]);
+    exception_backlog(env, account, to, out);
     size_t nfl;
     const struct flow_def *fl = flows(&nfl);
     for (size_t i = 0; i < nfl; i++)
         if (fl[i].health)
-            fl[i].health(env, &env->cfg.accounts[account], out);
+            fl[i].health(env, &env->cfg.accounts[account], from, to, out);
     for (int k = 0; k < H_N; k++)
         if (!out->f[k].configured)
             snprintf(out->f[k].detail, sizeof out->f[k].detail, "not configured");
     return WB_OK;
+}
+
+/* health_now - the current figures: the last HEALTH_WINDOW */
+int health_now(struct wb_env *env, int account, struct health *out)
+{
+    time_t now = clock_now();
+    return health_compute(env, account, now - HEALTH_WINDOW, now + 1, out);
 }

@@ -12,6 +12,7 @@
 #define WB_HEALTH_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct wb_env;
 
@@ -56,8 +57,18 @@ struct health {
 
 /* health_defs - the figures' names, titles and units (H_N rows) */
 const struct health_def *health_defs(void);
-/* health_compute - the figures of account number account (index of cfg.accounts) */
-int health_compute(struct wb_env *env, int account, struct health *out);
+/* the window the current figures are taken over: 14 days */
+#define HEALTH_WINDOW (14 * 86400)
+
+/* health_compute - the figures of account number account (index of cfg.accounts) over the
+ * events of [from, to) (rates, latencies) and as of `to` (states: the exception backlog is
+ * only known for now, so a window ending in the past leaves it `have` 0) */
+int health_compute(struct wb_env *env, int account, time_t from, time_t to, struct health *out);
+/* health_now - health_compute over the last HEALTH_WINDOW */
+int health_now(struct wb_env *env, int account, struct health *out);
+/* health_window - "14 days", "1 day": the whole days of [from, to) (at least 1), for a
+ * figure's detail; returns out */
+const char *health_window(time_t from, time_t to, char *out, size_t n);
 /* health_ok - 1 when a measured figure meets its target */
 int health_ok(const struct health_figure *f, const struct health_def *d);
 

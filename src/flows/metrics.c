@@ -218,7 +218,7 @@ static void figures(struct wb_env *env, struct buf *b)
         struct health h;
         char acc[80];
         label(env->cfg.accounts[a].name, acc, sizeof acc);
-        if (health_compute(env, a, &h) != WB_OK)
+        if (health_now(env, a, &h) != WB_OK)
             continue;
         for (int k = 0; k < H_N; k++) {
             const struct health_figure *f = &h.f[k];

@@ -123,19 +123,19 @@ static void chart(struct buf *b, const double *v, const char *label, const char 
     buf_appends(b, "</svg>");
 }
 
-/* history - per day over the last DAYS days: feed success rate and rows rejected */
-static void history(struct wb_env *env, double success[DAYS], double rejected[DAYS])
+/* history - per day over the last DAYS days: each figure of account a over that day (-1: not
+ * measured), and rows rejected (all accounts) */
+static void history(struct wb_env *env, int a, double v[H_N][DAYS], double rejected[DAYS])
 {
     time_t now = clock_now(), today = now - now % 86400;
     for (int i = 0; i < DAYS; i++) {
         time_t from = today - (time_t)(DAYS - 1 - i) * 86400, to = from + 86400;
-        long c[LFD_LAST + 1], r = 0;
-        success[i] = rejected[i] = -1;
-        if (ledger_feed_outcomes(env->ledger, NULL, from, to, c) == WB_OK) {
-            long ended = c[LFD_DONE] + c[LFD_FATAL] + c[LFD_CANCELLED] + c[LFD_INVALID];
-            if (ended)
-                success[i] = 100.0 * (double)c[LFD_DONE] / (double)ended;
-        }
+        struct health h;
+        long r = 0;
+        int ok = health_compute(env, a, from, to < now ? to : now + 1, &h) == WB_OK;
+        for (int k = 0; k < H_N; k++)
+            v[k][i] = ok && h.f[k].configured && h.f[k].have ? h.f[k].value : -1;
+        rejected[i] = -1;
         if (ledger_rows_rejected_between(env->ledger, from, to, &r) == WB_OK)
             rejected[i] = (double)r;
     }
@@ -145,13 +145,13 @@ static void history(struct wb_env *env, double success[DAYS], double rejected[DA
 static void figures(struct wb_env *env, struct buf *b)
 {
     const struct health_def *d = health_defs();
-    double success[DAYS], rejected[DAYS];
-    history(env, success, rejected);
     buf_appends(b, "<section id=\"figures\"><h2>Health figures against their targets</h2>");
     for (int a = 0; a < env->cfg.naccounts; a++) {
         struct health h;
-        if (health_compute(env, a, &h) != WB_OK)
+        double v[H_N][DAYS], rejected[DAYS];
+        if (health_now(env, a, &h) != WB_OK)
             continue;
+        history(env, a, v, rejected);
         buf_appends(b, "<h3>Seller account ");
         esc(b, env->cfg.accounts[a].name);
         buf_appends(b, " (");
@@ -180,9 +180,9 @@ static void figures(struct wb_env *env, struct buf *b)
                         d[k].higher_better ? "&ge;" : "&le;", f->target, d[k].unit);
             esc(b, f->detail);
             buf_appends(b, "</div>");
-            if (k == H_FEED_SUCCESS)
-                chart(b, success, d[k].title, "percent", f->target, 1);
-            else if (k == H_EXCEPTION_BACKLOG && a == 0)
+            if (k != H_EXCEPTION_BACKLOG)
+                chart(b, v[k], d[k].title, d[k].unit, f->target, 1);
+            else if (a == 0)
                 chart(b, rejected, "rows rejected per day", "rows", 0, 0);
             if (k == H_EXCEPTION_BACKLOG && a == 0)
                 buf_appends(b, "<div class=\"meta\">bars: rows rejected per day</div>");
@@ -233,7 +233,7 @@ static void exceptions(struct wb_env *env, struct buf *b)
     long total = 0;
     for (int a = 0; a < env->cfg.naccounts; a++) {
         struct health h;
-        if (health_compute(env, a, &h) != WB_OK)
+        if (health_now(env, a, &h) != WB_OK)
             continue;
         for (int i = 0; i < h.nbacklog; i++) {
             buf_appends(b, "<tr><td>");
@@ -357,7 +357,7 @@ static void checks(struct wb_env *env, struct buf *b)
     spool_dir(&env->spool, SP_REPORTS, NULL, rep, sizeof rep);
     spool_dir(&env->spool, SP_FEEDS, NULL, fds, sizeof fds);
     struct health h;
-    health_compute(env, 0, &h);
+    health_now(env, 0, &h);
     buf_appends(b, "<section id=\"checks\"><h2>Checks to do</h2><h3>Every day</h3><ul>");
     check(b, "Exceptions",
           "work through reject/ by owner (wmsbridge rejects, queue); requeue what is fixed, drop "
