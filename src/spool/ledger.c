@@ -86,7 +86,14 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS order_units(account TEXT NOT NULL, order_id TEXT NOT NULL,"
     " sku TEXT NOT NULL, qty INTEGER NOT NULL, taken INTEGER NOT NULL,"
     " PRIMARY KEY(account, order_id, sku));"
-    "CREATE INDEX IF NOT EXISTS order_units_taken ON order_units(account, taken);";
+    "CREATE INDEX IF NOT EXISTS order_units_taken ON order_units(account, taken);"
+    "CREATE TABLE IF NOT EXISTS return_receipts(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
+    " file_id INTEGER NOT NULL, lineno INTEGER NOT NULL, rma TEXT NOT NULL,"
+    " order_id TEXT NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
+    " disposition TEXT NOT NULL, sellable INTEGER NOT NULL, received INTEGER NOT NULL,"
+    " UNIQUE(account, file_id, lineno));"
+    "CREATE INDEX IF NOT EXISTS return_receipts_order ON return_receipts(account, order_id);"
+    "CREATE INDEX IF NOT EXISTS return_receipts_received ON return_receipts(account, received);";
 
 /* columns added to a table after its first release: added to a ledger that lacks them when it
  * is opened (CREATE TABLE IF NOT EXISTS leaves an existing table as it is) */
@@ -1803,6 +1810,52 @@ enum wb_status ledger_order_units_since(struct ledger *l, const char *account, t
     bind_text(st, 1, account);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
     sqlite3_bind_int(st, 3, LO_WRITTEN);
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_receipt_put - one line of a WMS returns receipt matched to an expected return; the
+ * same file line (file_id, lineno) read again changes nothing */
+enum wb_status ledger_receipt_put(struct ledger *l, const struct ledger_receipt *r)
+{
+    static const char sql[] =
+        "INSERT INTO return_receipts(account,file_id,lineno,rma,order_id,sku,qty,disposition,"
+        "sellable,received) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
+        " ON CONFLICT(account,file_id,lineno) DO NOTHING";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, r->account);
+    sqlite3_bind_int64(st, 2, r->file_id);
+    sqlite3_bind_int64(st, 3, r->lineno);
+    bind_text(st, 4, r->rma);
+    bind_text(st, 5, r->order_id);
+    bind_text(st, 6, r->sku);
+    sqlite3_bind_int64(st, 7, r->qty);
+    bind_text(st, 8, r->disposition);
+    sqlite3_bind_int(st, 9, r->sellable ? 1 : 0);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->received);
+    return exec_step(l, st);
+}
+
+/* ledger_return_units_since - per seller SKU (ascending), the sellable units of an account's
+ * return receipts received at or after since */
+enum wb_status ledger_return_units_since(struct ledger *l, const char *account, time_t since,
+                                         ledger_units_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT sku, sum(qty) FROM return_receipts"
+                              " WHERE account=?1 AND received>=?2 AND sellable=1"
+                              " GROUP BY sku ORDER BY sku";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
     int rc = SQLITE_DONE, res = WB_OK;
     while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
         res = cb(arg, col_text(st, 0), (long long)sqlite3_column_int64(st, 1));

@@ -338,6 +338,24 @@ typedef int (*ledger_units_cb)(void *arg, const char *sku, long long units);
  * the ones a stock snapshot of that time does not reflect yet */
 enum wb_status ledger_order_units_since(struct ledger *l, const char *account, time_t since,
                                         ledger_units_cb cb, void *arg);
+/* one line of a WMS returns receipt matched to an expected return */
+struct ledger_receipt {
+    const char *account; /* "" = the default seller account */
+    long long file_id;   /* the receipt file's ledger id, and its line: the line's identity */
+    long lineno;
+    const char *rma, *order_id, *sku; /* the expected return it matched; seller SKU */
+    long qty;
+    const char *disposition; /* as the WMS wrote it: sellable, refurbish, damaged, scrap */
+    int sellable;            /* 1: the units count again as sellable stock */
+    time_t received;         /* when the WMS received the units */
+};
+/* ledger_receipt_put - record a receipt line (the same file line again changes nothing) */
+enum wb_status ledger_receipt_put(struct ledger *l, const struct ledger_receipt *r);
+/* ledger_return_units_since - per seller SKU in ascending byte order, the sellable units of an
+ * account's return receipts received at or after since: the ones a stock snapshot of that time
+ * does not reflect yet */
+enum wb_status ledger_return_units_since(struct ledger *l, const char *account, time_t since,
+                                         ledger_units_cb cb, void *arg);
 /* ledger_order_sync_get - an account's sync state (zeroes when it never ran) */
 enum wb_status ledger_order_sync_get(struct ledger *l, const char *account,
                                      struct ledger_order_sync *out);
