@@ -124,6 +124,19 @@ static const struct conf_param params[] = {
     {"inventory_hold_percent", CONF_INT, "50", OFF(inventory_hold_percent), 0, 100,
      "a stock snapshot whose SKUs in stock or units fall under this share of the last "
      "published ones is held (0: never)"},
+    {"inventory_slow_minutes", CONF_INT, "0", OFF(inventory_slow_minutes), 0, 10080,
+     "a slow SKU's rise waits until its last publication is this old (0: every change goes at "
+     "the next run); falls are never held back"},
+    {"inventory_fast_skus", CONF_PATH, "", OFF(inventory_fast_skus), 0, 0,
+     "file of seller SKUs (one a line) whose changes always go at the next run; empty = none"},
+    {"inventory_fast_units_per_day", CONF_INT, "0", OFF(inventory_fast_units_per_day), 0,
+     1000000, "a seller SKU selling this many units a day is fast (0: no SKU is fast by sales)"},
+    {"inventory_velocity_days", CONF_INT, "7", OFF(inventory_velocity_days), 1, 365,
+     "the days of orders the units sold per day are taken over"},
+    {"target_inventory_freshness_minutes", CONF_INT, "60", OFF(target_inventory_freshness_minutes),
+     1, 525600,
+     "health target: age of the stock Amazon has for fast SKUs (slow ones: plus "
+     "inventory_slow_minutes)"},
 };
 
 static const struct conf_param remote_params[] = {

@@ -133,6 +133,11 @@ struct wb_config {
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
     long inventory_hold_percent; /* a snapshot under this share of the last published is held */
+    long inventory_slow_minutes; /* a slow SKU's rise waits this long after its last publication */
+    char *inventory_fast_skus;   /* seller SKUs always fast; empty = none */
+    long inventory_fast_units_per_day; /* units sold a day that make a SKU fast (0: off) */
+    long inventory_velocity_days;      /* over this many days */
+    long target_inventory_freshness_minutes;
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

@@ -12,6 +12,7 @@
 #include "flows/dispatch_flow.h"
 #include "flows/env.h"
 #include "flows/inventory.h"
+#include "flows/inventory_cadence.h"
 #include "flows/inventory_drift.h"
 #include "flows/inventory_flow.h"
 #include "flows/flow.h"
@@ -52,8 +53,9 @@ static const struct flow_def table[] = {
         .on = inventory_flow_on,
         .convert = inventory_flow_convert,
         .convert_check = inventory_flow_convert_check,
-        .status = inventory_drift_status,
+        .status = inventory_flow_status,
         .status_json = inventory_drift_status_json,
+        .health = inventory_cadence_health,
         .report_option = "drift",
         .report = inventory_drift_fetch,
     },

@@ -457,7 +457,7 @@ const struct flow_job *flow_job_find(const char *name)
 }
 
 /* flow_job_when - when a job must run besides its schedule: feeds in flight for feeds-poll,
- * a flow's batch window once rows wait; *when 0 if not */
+ * a flow's batch window once rows wait (a deferred row's from its due time); *when 0 if not */
 int flow_job_when(struct wb_env *env, const struct flow_job *j, time_t now, time_t *when)
 {
     *when = 0;
@@ -478,8 +478,8 @@ int flow_job_when(struct wb_env *env, const struct flow_job *j, time_t now, time
                 rc = ledger_pending_stats(env->ledger, lane, &count, &oldest);
             if (rc != WB_OK)
                 return rc;
-            time_t t = oldest + env->cfg.batch_window_seconds;
-            if (count && (!*when || t < *when))
+            time_t t = oldest + env->cfg.batch_window_seconds; /* a deferred row: from its due */
+            if (oldest && (!*when || t < *when))
                 *when = t;
         }
         return WB_OK;

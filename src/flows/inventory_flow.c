@@ -6,8 +6,9 @@
  * the lane (inventory_base_changed) become ledger rows, one message each, of
  * a JSON_LISTINGS_FEED rendered with the account's seller id and sent
  * through the shared feed path; the processing report settles them per
- * messageId (feeds.c). Owns the flow's job hooks; never reaches into another
- * flow; never exits.
+ * messageId (feeds.c). A slow SKU's rise waits as a row due later, by the
+ * cadence rule (inventory_cadence.c). Owns the flow's job hooks; never reaches
+ * into another flow; never exits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,12 +27,15 @@
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/inventory.h"
+#include "flows/inventory_cadence.h"
+#include "flows/inventory_drift.h"
 #include "flows/inventory_flow.h"
 #include "flows/outflow.h"
 #include "flows/sink.h"
 #include "layout/layout.h"
 #include "maps/buffers.h"
 #include "maps/stockstates.h"
+#include "maps/strmap.h"
 #include "spool/ledger.h"
 
 struct inventory_flow {
@@ -45,6 +49,8 @@ struct inventory_flow {
     int complete;      /* the layout says a snapshot is the whole stock */
     struct outflow of;
     const char *seller; /* the lane's seller id, for render */
+    const struct wb_config *cfg;
+    struct strmap *fast_list; /* inventory_fast_skus (NULL: none) */
 };
 
 /* classify - outflow callback: one snapshot row counted into the stock table, or a reject */
@@ -98,6 +104,10 @@ struct delta {
     struct buf raw, payload;
     long sent, same;
     int full; /* a full refresh: every SKU of the snapshot is published, changed or not */
+    int cadence;                 /* slow SKUs' rises wait (inventory_slow_minutes) */
+    struct inventory_cadence cad;
+    struct inventory_base pub; /* per seller SKU: last quantity put in a feed, tag: when */
+    long deferred;
 };
 
 /* columns - the snapshot's header (from the ledger) and the columns of SKU and quantity */
@@ -165,11 +175,47 @@ static int add_row(void *arg, const char *seller, long long qty)
     if (rc == WB_OK)
         rc = buf_appends(&d->payload, q);
     snprintf(key, sizeof key, "%lld:%s", d->file_id, seller);
+    long long id = 0;
     if (rc == WB_OK)
         rc = ledger_row_add(d->lg, d->file_id, d->f->of.flow, key, 0, LR_PENDING,
-                            buf_str(&d->payload), seller, buf_str(&d->raw), NULL);
+                            buf_str(&d->payload), seller, buf_str(&d->raw), &id);
+    time_t due = 0;
+    if (rc == WB_OK && d->cadence)
+        due = inventory_cadence_due(&d->cad, seller, inventory_base_qty(&d->pub, seller),
+                                    (time_t)inventory_base_tag(&d->pub, seller), qty);
+    if (rc == WB_OK && due) {
+        rc = ledger_row_defer(d->lg, id, due);
+        d->deferred++;
+    }
     if (rc == WB_OK)
         d->sent++;
+    return rc;
+}
+
+/* pub_cb - ledger_inventory_published callback: a seller SKU's last quantity put in a feed */
+static int pub_cb(void *arg, const char *sku, const char *payload, time_t when)
+{
+    char *end;
+    long long q = strtoll(payload, &end, 10);
+    if (!*sku || end == payload || *end)
+        return WB_OK; /* not a message row */
+    return inventory_base_put(arg, sku, q, (long long)when);
+}
+
+/* cadence - within finish's transaction: outside a full refresh, when slow SKUs' rises wait, the
+ * rule for the lane's account now and what was last put in a feed */
+static int cadence(struct delta *d)
+{
+    const struct wb_config *cfg = d->f->cfg;
+    if (d->full || cfg->inventory_slow_minutes <= 0)
+        return WB_OK;
+    struct ledger_file lf;
+    int rc = ledger_file_get(d->lg, d->file_id, &lf);
+    if (rc == WB_OK)
+        rc = inventory_cadence_init(&d->cad, cfg, d->f->fast_list, d->lg, lf.account, clock_now());
+    if (rc == WB_OK)
+        rc = ledger_inventory_published(d->lg, d->f->of.flow, pub_cb, &d->pub);
+    d->cadence = rc == WB_OK;
     return rc;
 }
 
@@ -409,6 +455,8 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
         if (rc == WB_OK)
             rc = full_take(lg, f->of.flow, &d.full);
         if (rc == WB_OK)
+            rc = cadence(&d);
+        if (rc == WB_OK)
             rc = inventory_publish(&f->rules, &f->stock, delta_cb, &d, &held);
         long gone = d.sent;
         if (rc == WB_OK && f->complete)
@@ -418,8 +466,10 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
             rc = ledger_file_set_snapshot(lg, file_id, f->snap_time);
         if (rc == WB_OK)
             log_info("file=%s flow=%s event=snapshot file_id=%lld changed=%ld unchanged=%ld "
-                     "held=%ld gone=%ld",
-                     name, f->of.flow, file_id, d.sent - gone, d.same, held, gone);
+                     "held=%ld gone=%ld deferred=%ld",
+                     name, f->of.flow, file_id, d.sent - gone, d.same, held, gone, d.deferred);
+        inventory_cadence_free(&d.cad);
+        inventory_base_free(&d.pub);
         inventory_base_free(&d.base);
         inventory_base_free(&d.open);
         buf_free(&d.raw);
@@ -508,7 +558,11 @@ int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **
     f->f_time = l ? layout_field_index(l, "snapshot_time") : -1;
     f->hold_percent = cfg->inventory_hold_percent;
     f->complete = l && layout_complete(l);
+    f->cfg = cfg;
+    if (rc == WB_OK)
+        rc = inventory_cadence_list_load(cfg->inventory_fast_skus, &f->fast_list, err);
     if (rc != WB_OK) {
+        strmap_free(f->fast_list);
         stockstates_free(f->states);
         buffers_free(f->buffers);
         free(f);
@@ -560,6 +614,8 @@ int inventory_flow_run(void *inst, struct wb_env *env, struct feeds_client *fc, 
     if (rc == WB_OK && !stopping)
         rc = sink_run(of.account ? of.account : &env->cfg.accounts[0], env, fc, &of, 0);
     int src = outflow_settle(&of, &env->spool, env->ledger, st);
+    if (src == WB_OK)
+        src = inventory_cadence_alert(env, of.account ? of.account : &env->cfg.accounts[0]);
     return rc != WB_OK ? rc : src;
 }
 
@@ -579,5 +635,13 @@ void inventory_flow_close(void *inst)
     inventory_stock_free(&f->stock);
     stockstates_free(f->states);
     buffers_free(f->buffers);
+    strmap_free(f->fast_list);
     free(f);
+}
+
+/* inventory_flow_status - flow table hook: the drift reports' and the cadence's lines */
+void inventory_flow_status(struct wb_env *env, struct buf *out)
+{
+    inventory_drift_status(env, out);
+    inventory_cadence_status(env, out);
 }

@@ -34,5 +34,7 @@ struct wb_config;
 int inventory_flow_on(const struct wb_config *cfg);
 /* inventory_flow_close - flow table hook: release */
 void inventory_flow_close(void *inst);
+/* inventory_flow_status - flow table hook: `status` lines (drift reports, changes waiting) */
+void inventory_flow_status(struct wb_env *env, struct buf *out);
 
 #endif

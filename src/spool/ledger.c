@@ -110,6 +110,7 @@ static const struct {
     {"jobs", "fails", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "last_ok", "INTEGER NOT NULL DEFAULT 0"},
     {"files", "snapshot_time", "INTEGER NOT NULL DEFAULT 0"}, /* 0 = none (not a snapshot) */
+    {"rows", "due", "INTEGER NOT NULL DEFAULT 0"}, /* a pending row waits until then (0: none) */
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key
@@ -951,13 +952,14 @@ static int iterate_rows(struct ledger *l, sqlite3_stmt *st, ledger_row_cb cb, vo
 enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
                                    void *arg)
 {
-    static const char sql[] = ROW_COLS "WHERE flow=?1 AND account=?3 AND state=1"
+    static const char sql[] = ROW_COLS "WHERE flow=?1 AND account=?3 AND state=1 AND due<=?4"
                                        " ORDER BY group_key, id LIMIT ?2";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
     bind_lane(st, 1, 3, flow);
     sqlite3_bind_int64(st, 2, max);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
     return iterate_rows(l, st, cb, arg);
 }
 
@@ -1001,12 +1003,13 @@ enum wb_status ledger_rows_of_file(struct ledger *l, long long file_id, int stat
 /* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
 enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count, time_t *oldest)
 {
-    static const char sql[] = "SELECT count(*), min(created) FROM rows WHERE flow=?1"
-                              " AND account=?2 AND state=1";
+    static const char sql[] = "SELECT sum(due<=?3), min(max(created,due)) FROM rows WHERE"
+                              " flow=?1 AND account=?2 AND state=1";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
     bind_lane(st, 1, 2, flow);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *count = (long)sqlite3_column_int64(st, 0);
@@ -1998,4 +2001,84 @@ enum wb_status ledger_orders_due(struct ledger *l, const char *account, const ch
         res = map_rc(l, rc);
     done(l, st);
     return res;
+}
+
+/* ---- inventory cadence: deferred changes, last publications, what Amazon has not accepted ---- */
+
+/* ledger_row_defer - a pending row waits until due */
+enum wb_status ledger_row_defer(struct ledger *l, long long row_id, time_t due)
+{
+    static const char sql[] = "UPDATE rows SET due=?2 WHERE id=?1 AND state=1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    sqlite3_bind_int64(st, 1, row_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)due);
+    return exec_step(l, st);
+}
+
+/* ledger_inventory_published - per seller SKU (ascending), the newest row put in a feed */
+enum wb_status ledger_inventory_published(struct ledger *l, const char *lane,
+                                          ledger_published_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT r.group_key, r.payload, f.created, max(r.id) FROM rows r JOIN feeds f"
+        " ON f.id=r.feed_id WHERE r.flow=?1 AND r.account=?2 AND r.state IN (2,3)"
+        " AND r.group_key IS NOT NULL GROUP BY r.group_key ORDER BY r.group_key";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, lane);
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), col_text(st, 1), (time_t)sqlite3_column_int64(st, 2));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_inventory_open - per seller SKU (ascending) with a change Amazon has not accepted: the
+ * snapshot time (else arrival) of the file of its first change after the last one accepted */
+enum wb_status ledger_inventory_open(struct ledger *l, const char *lane, ledger_open_cb cb,
+                                     void *arg)
+{
+    static const char sql[] =
+        "SELECT r.group_key, min(CASE WHEN fl.snapshot_time > 0 THEN fl.snapshot_time"
+        " ELSE fl.created END), max(r.state=1), max(CASE WHEN r.state=1 THEN r.due ELSE 0 END)"
+        " FROM rows r JOIN files fl ON fl.id=r.file_id WHERE r.flow=?1 AND r.account=?2"
+        " AND r.state IN (1,2,3) AND r.group_key IN (SELECT group_key FROM rows WHERE"
+        " flow=?1 AND account=?2 AND state IN (1,2)) AND r.id > coalesce((SELECT max(a.id)"
+        " FROM rows a WHERE a.flow=?1 AND a.account=?2 AND a.group_key=r.group_key AND"
+        " a.state=3 AND a.feed_id IS NOT NULL), 0) GROUP BY r.group_key ORDER BY r.group_key";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, lane);
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (time_t)sqlite3_column_int64(st, 1),
+                 sqlite3_column_int(st, 2), (time_t)sqlite3_column_int64(st, 3));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_inventory_newest - the newest snapshot time (else arrival) of a lane's files taken in */
+enum wb_status ledger_inventory_newest(struct ledger *l, const char *lane, time_t *t)
+{
+    static const char sql[] = "SELECT max(CASE WHEN snapshot_time > 0 THEN snapshot_time ELSE"
+                              " created END) FROM files WHERE flow=?1 AND account=?2"
+                              " AND state IN (2,3)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, lane);
+    *t = 0;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *t = (time_t)sqlite3_column_int64(st, 0);
+    done(l, st);
+    return rc == SQLITE_ROW ? WB_OK : map_rc(l, rc);
 }

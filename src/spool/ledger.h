@@ -140,7 +140,8 @@ struct ledger_row_view {
     const char *warning;
 };
 typedef int (*ledger_row_cb)(void *arg, const struct ledger_row_view *r);
-/* ledger_rows_pending - pending rows of a flow ordered by group key then id (at most max) */
+/* ledger_rows_pending - pending rows of a flow due by now (a row deferred with ledger_row_defer
+ * waits until its time) ordered by group key then id (at most max) */
 enum wb_status ledger_rows_pending(struct ledger *l, const char *flow, long max, ledger_row_cb cb,
                                    void *arg);
 /* ledger_rows_live - rows of a flow not rejected (pending, queued or confirmed) ordered by group
@@ -155,7 +156,9 @@ enum wb_status ledger_rows_of_file(struct ledger *l, long long file_id, int stat
 /* ledger_row_assign - pending -> queued in a feed under a message id */
 enum wb_status ledger_row_assign(struct ledger *l, long long row_id, long long feed_id,
                                  long message_id);
-/* ledger_pending_stats - count and oldest creation time of a flow's pending rows */
+/* ledger_pending_stats - how many of a flow's pending rows are due by now, and the earliest
+ * time one of its pending rows was or will be ready (created, or its deferral's end; 0: none
+ * pending) */
 enum wb_status ledger_pending_stats(struct ledger *l, const char *flow, long *count,
                                     time_t *oldest);
 /* ledger_rows_prefix_state - the highest state of the rows of flow whose key starts with prefix
@@ -434,5 +437,28 @@ enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg);
 /* ledger_purge - delete settled rows/files/feeds, settled orders and written order batches older
  * than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);
+
+/* ---- inventory cadence: deferred changes, last publications, what Amazon has not accepted ----
+ * A slow SKU's change waits as a pending row with a due time (rows.due, 0: none): it is taken
+ * into a feed only once due (ledger_rows_pending, ledger_pending_stats). */
+/* ledger_row_defer - a pending row (just added) waits until due */
+enum wb_status ledger_row_defer(struct ledger *l, long long row_id, time_t due);
+/* ledger_published_cb - a seller SKU, the payload of its newest row put in a feed (queued or
+ * confirmed) and when that feed was made */
+typedef int (*ledger_published_cb)(void *arg, const char *sku, const char *payload, time_t when);
+/* ledger_inventory_published - per seller SKU of lane (ascending), its newest row put in a feed */
+enum wb_status ledger_inventory_published(struct ledger *l, const char *lane,
+                                          ledger_published_cb cb, void *arg);
+/* ledger_open_cb - a seller SKU with a change Amazon has not accepted yet: since, the snapshot
+ * time (else arrival) of the file of its first change after the last one Amazon accepted (a
+ * change replaced before sending counts); pending 1 while its newest change waits unsent, and
+ * due that row's deferral (0: none) */
+typedef int (*ledger_open_cb)(void *arg, const char *sku, time_t since, int pending, time_t due);
+/* ledger_inventory_open - each seller SKU of lane (ascending) with a change not accepted */
+enum wb_status ledger_inventory_open(struct ledger *l, const char *lane, ledger_open_cb cb,
+                                     void *arg);
+/* ledger_inventory_newest - the newest snapshot time (else arrival) of lane's files taken in
+ * (parsed or done); 0 when none */
+enum wb_status ledger_inventory_newest(struct ledger *l, const char *lane, time_t *t);
 
 #endif
