@@ -80,6 +80,13 @@ static const struct alert_type table[] = {
      "if the stock really fell, wmsbridge requeue it (that content is then taken and the alert "
      "closed); if the export was cut short, delete it and export again",
      NULL, NULL},
+    {"inventory-stale", "ops", "warning",
+     "the stock Amazon has for a SKU class (fast, slow) is older than its target "
+     "(target_inventory_freshness_minutes, slow: plus inventory_slow_minutes; item: the lane): no "
+     "newer snapshot came from the WMS, or its changes are not accepted yet",
+     "the text says which: a missing snapshot is the WMS's export (ask the warehouse, see in/ "
+     "and hold/); changes not accepted are feeds (wmsbridge feeds, status: quota, feed-* alerts)",
+     NULL, NULL},
     {"file-mtime-future", "it", "warning",
      "a file's modification time lies in the future (a wrong clock on the writer's side)",
      "fix the writer's clock (NTP); the file is taken once its change time settles", NULL,
