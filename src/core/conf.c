@@ -129,10 +129,10 @@ static const struct conf_param params[] = {
      "the next run); falls are never held back"},
     {"inventory_fast_skus", CONF_PATH, "", OFF(inventory_fast_skus), 0, 0,
      "file of seller SKUs (one a line) whose changes always go at the next run; empty = none"},
-    {"inventory_fast_units_per_day", CONF_INT, "0", OFF(inventory_fast_units_per_day), 0,
-     1000000, "a seller SKU selling this many units a day is fast (0: no SKU is fast by sales)"},
+    {"inventory_fast_units_per_day", CONF_INT, "0", OFF(inventory_fast_units_per_day), 0, 1000000,
+     "a seller SKU selling this many units a day is fast (0: no SKU is fast by sales)"},
     {"inventory_velocity_days", CONF_INT, "7", OFF(inventory_velocity_days), 1, 365,
-     "the days of orders the units sold per day are taken over"},
+     "the days of sales the units sold per day are counted over"},
     {"target_inventory_freshness_minutes", CONF_INT, "60", OFF(target_inventory_freshness_minutes),
      1, 525600,
      "health target: age of the stock Amazon has for fast SKUs (slow ones: plus "

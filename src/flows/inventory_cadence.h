@@ -65,13 +65,13 @@ time_t inventory_cadence_due(const struct inventory_cadence *c, const char *sku,
 
 /* the freshness of one lane as of now */
 struct inventory_freshness {
-    time_t newest;                /* the newest snapshot taken in (0: none yet) */
-    time_t since[INV_NCLASS];     /* the stock Amazon has is that of this snapshot time */
-    long waiting[INV_NCLASS];     /* changes not sent yet */
-    long deferred[INV_NCLASS];    /* of those, held back until due */
-    long target[INV_NCLASS];      /* minutes */
-    long age[INV_NCLASS];         /* minutes */
-    int worst;                    /* the class furthest over (or nearest) its target */
+    time_t newest;             /* the newest snapshot taken in (0: none yet) */
+    time_t since[INV_NCLASS];  /* the stock Amazon has is that of this snapshot time */
+    long waiting[INV_NCLASS];  /* changes not sent yet */
+    long deferred[INV_NCLASS]; /* of those, held back until due */
+    long target[INV_NCLASS];   /* minutes */
+    long age[INV_NCLASS];      /* minutes */
+    int worst;                 /* the class furthest over (or nearest) its target */
 };
 /* inventory_freshness_get - a's inventory lane as of now */
 int inventory_freshness_get(struct wb_env *env, const struct wb_account *a, time_t now,

@@ -103,8 +103,8 @@ struct delta {
     long long was_skus, was_units, now_skus, now_units; /* the shrink guard's sums */
     struct buf raw, payload;
     long sent, same;
-    int full; /* a full refresh: every SKU of the snapshot is published, changed or not */
-    int cadence;                 /* slow SKUs' rises wait (inventory_slow_minutes) */
+    int full;    /* a full refresh: every SKU of the snapshot is published, changed or not */
+    int cadence; /* slow SKUs' rises wait (inventory_slow_minutes) */
     struct inventory_cadence cad;
     struct inventory_base pub; /* per seller SKU: last quantity put in a feed, tag: when */
     long deferred;
