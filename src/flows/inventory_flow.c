@@ -563,6 +563,7 @@ int inventory_flow_open(const struct wb_env *env, void **inst, struct outflow **
         rc = inventory_cadence_list_load(cfg->inventory_fast_skus, &f->fast_list, err);
     if (rc != WB_OK) {
         strmap_free(f->fast_list);
+        inventory_stock_free(&f->stock);
         stockstates_free(f->states);
         buffers_free(f->buffers);
         free(f);

@@ -5,7 +5,8 @@
 # never waits; `status` counts the change held back; a run with no new snapshot, once the
 # change is due, publishes it; the inventory freshness figure in `status --json` (the fast and
 # slow classes' ages, against their targets); inventory-stale raised through the alert command
-# when no snapshot came for longer than the target, and resolved by the next snapshot.
+# when no snapshot came for longer than the target, and resolved by the next snapshot; a bad
+# line of the fast SKU list stops `check`.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -127,4 +128,9 @@ settle_at $((T + 3720)) || fail "the third snapshot did not settle"
 [ "$(alerts inventory-stale resolved)" = 1 ] || { cat "$J"; fail "inventory-stale not resolved"; }
 got=$(fresh $((T + 3720)))
 case "$got" in "True 0.0 30.0 "*) ;; *) fail "freshness after s3: $got" ;; esac
+
+# 7. a fast SKU list with a line that is no seller SKU: `check` names it, and the job does not run
+printf 'SKU-F\nSKU G\n' >"$W/etc/fast.list"
+"$B" -c "$WB_CONF" check >"$WB_TMP/check.out" 2>&1 && fail "check took a broken fast SKU list"
+grep -q "fast.list:2:" "$WB_TMP/check.out" || { cat "$WB_TMP/check.out"; fail "check does not name the bad line"; }
 echo "inventory_cadence: ok"
