@@ -272,7 +272,7 @@ int inventory_cadence_alert(struct wb_env *env, const struct wb_account *a)
     return alert_raise_in(env, "inventory-stale", account_key(a), "inventory", lane, text);
 }
 
-/* inventory_cadence_status - `status` lines: per account, the changes waiting per class */
+/* inventory_cadence_status - `status` lines: per account where changes wait, how many per class */
 void inventory_cadence_status(struct wb_env *env, struct buf *out)
 {
     if (!inventory_flow_on(&env->cfg) || !env->ledger)
@@ -280,7 +280,8 @@ void inventory_cadence_status(struct wb_env *env, struct buf *out)
     time_t now = clock_now();
     for (int i = 0; i < env->cfg.naccounts; i++) {
         struct inventory_freshness r;
-        if (inventory_freshness_get(env, &env->cfg.accounts[i], now, &r) != WB_OK)
+        if (inventory_freshness_get(env, &env->cfg.accounts[i], now, &r) != WB_OK ||
+            !(r.waiting[INV_FAST] + r.waiting[INV_SLOW]))
             continue;
         buf_appendf(out,
                     "inventory cadence (account %s): fast %ld change(s) waiting, slow %ld "

@@ -82,7 +82,8 @@ void inventory_cadence_health(struct wb_env *env, const struct wb_account *a, ti
 /* inventory_cadence_alert - raise inventory-stale for a's lane while a class's stock on Amazon
  * is older than its target, resolve it when it is not */
 int inventory_cadence_alert(struct wb_env *env, const struct wb_account *a);
-/* inventory_cadence_status - `status` lines: the changes waiting per class */
+/* inventory_cadence_status - `status` lines: per account where changes wait, how many per class
+ * and how many of them are held back until due */
 void inventory_cadence_status(struct wb_env *env, struct buf *out);
 
 #endif
