@@ -3,8 +3,8 @@
  * SKU is fast by the list or by its units sold per day over the velocity days (per account);
  * a slow SKU's rise waits until its last publication is inventory_slow_minutes old; a fall, a
  * SKU never published and a fast SKU's change never wait; a deferred row is not taken into a
- * feed before it is due and is taken after (ledger_rows_pending, ledger_pending_stats). Owns a
- * temp dir with a ledger.
+ * feed before it is due and is taken after (ledger_rows_pending, ledger_pending_stats), and the
+ * daemon's wake-up for the job is its due time (flow_job_when). Owns a temp dir with a ledger.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,8 @@
 #include "core/buf.h"
 #include "core/conf.h"
 #include "core/wb.h"
+#include "flows/env.h"
+#include "flows/flow_jobs.h"
 #include "flows/inventory_cadence.h"
 #include "maps/strmap.h"
 #include "spool/ledger.h"
@@ -180,7 +182,7 @@ static int pending_cb(void *arg, const struct ledger_row_view *r)
 }
 
 /* test_deferred_published_later - a deferred row is no feed's before it is due, and is one's
- * after; the job's wake-up time is its due time */
+ * after; the job's wake-up time is its due time plus the batch window */
 static void test_deferred_published_later(void **state)
 {
     (void)state;
@@ -212,6 +214,17 @@ static void test_deferred_published_later(void **state)
     npending = 0;
     assert_int_equal(ledger_rows_pending(lg, "inventory", 100, pending_cb, NULL), WB_OK);
     assert_int_equal(npending, 0);
+    /* the daemon runs the job when it falls due (and its batch window has passed) */
+    static struct wb_env env;
+    env.cfg.naccounts = 1;
+    env.cfg.accounts[0].name = "default";
+    env.cfg.batch_window_seconds = 120;
+    env.ledger = lg;
+    const struct flow_job *j = flow_job_find("inventory");
+    assert_non_null(j);
+    time_t when;
+    assert_int_equal(flow_job_when(&env, j, T0, &when), WB_OK);
+    assert_int_equal(when, T0 + 3000 + 120);
     /* at its due time it is taken */
     snprintf(t, sizeof t, "%ld", T0 + 3000);
     setenv("WB_FAKE_NOW", t, 1);
