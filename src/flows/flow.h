@@ -132,6 +132,11 @@ struct flow_def {
      * at all: WB_OK written; WB_PERMFAIL the map lacks entries (listed in err); WB_NOINPUT the
      * document is refused (the reason in err); other codes for I/O */
     int (*convert_doc)(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
+    /* rewrite - NULL, or write the file `name` of account a's out/ lane again from what the
+     * ledger keeps of it (a file the WMS lost): WB_OK written; WB_NOTFOUND the flow wrote no file
+     * of that name; WB_NOINPUT its content is kept no longer (the reason in err) */
+    int (*rewrite)(struct wb_env *env, const struct wb_account *a, const char *name,
+                   struct buf *err);
 };
 
 /* flow_on - 1 if fd has a spool path (open or fetch) and cfg turns it on (see `on`), else 0 */
