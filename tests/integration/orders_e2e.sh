@@ -17,7 +17,7 @@ done
 wb_start_sim "$WB_TMP/sim" --rate-scale 1000 --seller 'Atzr|wmsbridge-sim-refresh-token=A2DEMO0SELLER' \
     --seller 'Atzr|acme-refresh=A2ACMESELLER' || exit 1
 W=$WB_TMP/w
-wb_make_config "$W"
+wb_make_config "$W" "orders_pii_days = 0"
 cp "$WB_ROOT/etc/skus.map" "$W/etc/skus.map"
 B="$WB_BIN"
 C="$WB_CONF"
