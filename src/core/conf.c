@@ -99,7 +99,7 @@ static const struct conf_param params[] = {
     {"target_order_sync_minutes", CONF_INT, "15", OFF(target_order_sync_minutes), 1, 10080,
      "health target: 95th percentile of minutes from order placed to its WMS file in place"},
     {"target_ack_on_time_pct", CONF_INT, "95", OFF(target_ack_on_time_pct), 0, 100,
-     "health target: orders acknowledged within ack_within_minutes"},
+     "health target: acknowledgements Amazon accepted within ack_within_minutes, in percent"},
     {"http_timeout", CONF_INT, "60", OFF(http_timeout), 1, 3600, "seconds for one HTTP request"},
     {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100,
      "attempts for a transport failure before escalating"},
