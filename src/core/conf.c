@@ -127,7 +127,7 @@ static const struct conf_param params[] = {
     {"returns_window_days", CONF_INT, "30", OFF(returns_window_days), 1, 60,
      "each returns report request reaches back this many days"},
     {"returns_dispositions_map", CONF_PATH, "", OFF(returns_dispositions_map), 0, 0,
-     "returns receipts: disposition -> sellable or not; empty = only 'sellable' is sellable of "
+     "a received return's disposition -> sellable or not; empty = only 'sellable' sells of "
      "sellable, refurbish, damaged, scrap"},
 };
 

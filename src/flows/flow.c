@@ -263,8 +263,8 @@ int flow_account_name_ok(const char *name, char *why, size_t n)
         if (strcmp(fd->name, name) && (!fd->in_name || strcmp(fd->in_name, name)) &&
             (!fd->out_name || strcmp(fd->out_name, name)))
             continue;
-        snprintf(why, n, "'%s' is the name of a flow or of its directory (in/%s/ or out/%s/)",
-                 name, name, name);
+        snprintf(why, n, "'%s' is the name of a flow or of its directory (in/%s/ or out/%s/)", name,
+                 name, name);
         return 0;
     }
     for (int st = 0; st < SP_NSTATES; st++)

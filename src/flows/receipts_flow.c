@@ -149,8 +149,7 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
                        QTY_MAX);
     if (layout_parse_time(f->of.layout, when, &m.received) != WB_OK)
         return verdict(v, "E_RETURNS_RECEIPT",
-                       "received time '%.60s' is not a date and time in the layout's format",
-                       when);
+                       "received time '%.60s' is not a date and time in the layout's format", when);
     enum stockstate cls = stockstates_lookup(f->disp, disp, strlen(disp));
     if (cls == STOCK_UNKNOWN) {
         const char *near = stockstates_nearest(f->disp, disp);
@@ -172,8 +171,8 @@ static int classify(void *arg, int read_rc, const struct csvr_row *row, struct o
         return verdict(v, "E_RETURNS_RMA", "RMA %s (order %s) expects no units of WMS SKU %s", rma,
                        e.order_id, wms);
     if (*order && strcmp(order, e.order_id) != 0)
-        return verdict(v, "E_RETURNS_RMA", "RMA %s is of order %s, the receipt names order %s",
-                       rma, e.order_id, order);
+        return verdict(v, "E_RETURNS_RMA", "RMA %s is of order %s, the receipt names order %s", rma,
+                       e.order_id, order);
     long long before = e.received + file_units(f, rma, wms);
     if (before + m.qty > e.expected)
         return verdict(v, "E_RETURNS_OVER",
@@ -218,8 +217,8 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
         sellable += m->sellable ? m->qty : 0;
     }
     if (ok && rc == WB_OK)
-        log_info("file=%s flow=%s event=receipts matched=%zu sellable_units=%ld", name,
-                 f->of.flow, f->nm, sellable);
+        log_info("file=%s flow=%s event=receipts matched=%zu sellable_units=%ld", name, f->of.flow,
+                 f->nm, sellable);
     f->nm = 0;
     return rc;
 }

@@ -19,8 +19,7 @@ extern const char *const receipts_required[];
 extern const char *const receipts_optional[];
 
 /* receipts_flow_open - flow table hook: bind to the environment, load the dispositions */
-int receipts_flow_open(const struct wb_env *env, void **inst, struct outflow **of,
-                       struct buf *err);
+int receipts_flow_open(const struct wb_env *env, void **inst, struct outflow **of, struct buf *err);
 /* receipts_flow_run - flow table hook: intake (match, record, reject), settle */
 int receipts_flow_run(void *inst, struct wb_env *env, struct feeds_client *fc, int force,
                       struct outflow_stats *st);

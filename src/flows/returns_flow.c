@@ -47,7 +47,7 @@
 #define REMOTE "amazon-reports"
 #define LINES "amazon-returns"     /* RMA lines written to the WMS */
 #define HELD "amazon-returns-held" /* RMA lines in reject/: back only through in/ (requeue) */
-#define POLL_TRIES 10 /* getReport polls after createReport, POLL_MS apart */
+#define POLL_TRIES 10              /* getReport polls after createReport, POLL_MS apart */
 #define POLL_MS 500
 #define ID_MAX 64 /* longer is no Amazon order or RMA id */
 #define QTY_MAX 9999
@@ -196,8 +196,8 @@ static int write_unknown(struct job *j, const char *id)
 
 /* process - one report in work/LANE/NAME (named returns-report-ID.tsv) */
 static int process(struct wb_env *env, const struct layout *ol, const char *lane,
-                   const char *account, const char *work_dir, const char *out_dir, const char *name, int requeued,
-                   struct outflow_stats *st)
+                   const char *account, const char *work_dir, const char *out_dir, const char *name,
+                   int requeued, struct outflow_stats *st)
 {
     char path[4096], id[256], out_name[300];
     if (fs_join(path, sizeof path, work_dir, name) != WB_OK ||
@@ -300,8 +300,7 @@ static void request(struct spapi *api, const char *lane, long days)
     struct buf err;
     buf_init(&err, 4096);
     time_t now = clock_now();
-    int rc = spapi_create_report(api, REPORT_TYPE, now - days * 86400L, now, rid,
-                                 sizeof rid, &err);
+    int rc = spapi_create_report(api, REPORT_TYPE, now - days * 86400L, now, rid, sizeof rid, &err);
     for (int i = 0; rc == WB_OK && i < POLL_TRIES; i++) {
         struct spapi_report r;
         buf_reset(&err);
@@ -432,8 +431,8 @@ static int run_lane(struct wb_env *env, const struct layout *l, const struct wb_
                                            sizeof claimed)) != WB_OK))
                 continue;
             st->files++;
-            int prc = process(env, l, lane, acc == &env->cfg.accounts[0] ? "" : acc->name,
-                              work_dir, out_dir, claimed, pass, st);
+            int prc = process(env, l, lane, acc == &env->cfg.accounts[0] ? "" : acc->name, work_dir,
+                              out_dir, claimed, pass, st);
             if (prc != WB_OK && prc != WB_PERMFAIL)
                 rc = prc;
         }

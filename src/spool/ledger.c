@@ -113,7 +113,8 @@ static const struct {
     {"jobs", "fails", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "last_ok", "INTEGER NOT NULL DEFAULT 0"},
     {"files", "snapshot_time", "INTEGER NOT NULL DEFAULT 0"}, /* 0 = none (not a snapshot) */
-    {"return_receipts", "wms_sku", "TEXT NOT NULL DEFAULT ''"}, /* the WMS SKU received */
+    /* the WMS SKU a receipt line received */
+    {"return_receipts", "wms_sku", "TEXT NOT NULL DEFAULT ''"},
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key

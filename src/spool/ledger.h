@@ -444,11 +444,11 @@ enum wb_status ledger_expected_return_put(struct ledger *l, const char *account,
                                           const char *wms_sku, long long qty);
 /* what an RMA expects of one WMS SKU, and what receipts of it were recorded */
 struct ledger_expected {
-    int rma_known;       /* the account has expected returns of the RMA */
-    int sku_known;       /* ... of this WMS SKU */
-    long long expected;  /* units of the WMS SKU the RMA expects */
-    long long received;  /* units of it the recorded receipts took */
-    char order_id[64];   /* the RMA's order */
+    int rma_known;      /* the account has expected returns of the RMA */
+    int sku_known;      /* ... of this WMS SKU */
+    long long expected; /* units of the WMS SKU the RMA expects */
+    long long received; /* units of it the recorded receipts took */
+    char order_id[64];  /* the RMA's order */
 };
 /* ledger_expected_return - out for an account's RMA and WMS SKU (zeroes when unknown) */
 enum wb_status ledger_expected_return(struct ledger *l, const char *account, const char *rma,

@@ -137,8 +137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_changed),       cmocka_unit_test(test_newest),
         cmocka_unit_test(test_held_and_gone), cmocka_unit_test(test_many),
-        cmocka_unit_test(test_less_open),
-        cmocka_unit_test(test_plus_returned),
+        cmocka_unit_test(test_less_open),     cmocka_unit_test(test_plus_returned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

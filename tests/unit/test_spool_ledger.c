@@ -518,9 +518,16 @@ static void test_returns(void **state)
     assert_true(e.rma_known && !e.sku_known);
     assert_int_equal(ledger_expected_return(l, "acme", "R1", "WH-1", &e), WB_OK);
     assert_false(e.rma_known); /* another account's RMA */
-    struct ledger_receipt r = {.account = "", .file_id = 7, .lineno = 2, .rma = "R1",
-                               .order_id = "O-1", .sku = "MUG", .qty = 2,
-                               .disposition = "sellable", .sellable = 1, .received = 1000,
+    struct ledger_receipt r = {.account = "",
+                               .file_id = 7,
+                               .lineno = 2,
+                               .rma = "R1",
+                               .order_id = "O-1",
+                               .sku = "MUG",
+                               .qty = 2,
+                               .disposition = "sellable",
+                               .sellable = 1,
+                               .received = 1000,
                                .wms_sku = "WH-1"};
     for (int i = 0; i < 2; i++) /* the same file line again: recorded once */
         assert_int_equal(ledger_receipt_put(l, &r), WB_OK);
