@@ -8,7 +8,8 @@
  *   createReport (the last returns_window_days), poll getReport briefly; then every DONE
  *   report of the type the lane has not taken (ledger remote "amazon-reports" LANE/ID):
  *   download (gunzip) --> work/rma/returns-report-ID.tsv, ledger remote mark; a report of a
- *   marketplace the account does not sell in --> reject/rma/ whole (E_RETURNS_REFUSED)
+ *   marketplace the account does not sell in is downloaded to reject/rma/ instead, refused
+ *   whole (E_RETURNS_REFUSED)
  *   work: read (libcsv through csvr; a header without Amazon's English columns or a line
  *         that does not read: the report to reject/ with E_RETURNS_REFUSED)
  *         -> each line whose RMA line (ledger remote "amazon-returns" LANE/RMA/SKU) is new:
@@ -367,8 +368,15 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const struct wb_acco
         if ((rc = ledger_remote_seen(env->ledger, REMOTE, key, 0, 0, &seen)) != WB_OK || seen)
             continue;
         snprintf(name, sizeof name, "returns-report-%s.tsv", r[i].report_id);
+        /* a report of a marketplace the account does not sell in goes straight to reject/, so
+         * no run, online or not, ever reads it from work/ */
+        char mk[40], why[400], rdir[4096];
+        int bad = foreign(&r[i], acc, mk, sizeof mk);
+        if (bad && ((rc = spool_dir(&env->spool, SP_REJECT, lane, rdir, sizeof rdir)) != WB_OK ||
+                    (rc = fs_mkdirs(rdir, FS_DIR_MODE)) != WB_OK))
+            break;
         buf_reset(&err);
-        int drc = spapi_get_report_document(api, r[i].doc_id, work_dir, name, &err);
+        int drc = spapi_get_report_document(api, r[i].doc_id, bad ? rdir : work_dir, name, &err);
         if (drc != WB_OK) { /* a truncated gzip or a refused URL: fetched again next run */
             log_warn("report_id=%s flow=" FLOW " event=download-failed status=%s error=\"%s\"",
                      r[i].report_id, wb_status_str(drc), buf_str(&err));
@@ -377,9 +385,7 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const struct wb_acco
             continue;
         }
         log_info("report_id=%s lane=%s event=downloaded file=%s", r[i].report_id, lane, name);
-        char mk[40], why[400];
-        if (foreign(&r[i], acc, mk, sizeof mk)) { /* refused before it is marked: a crash
-                                                     between the two refuses it again */
+        if (bad) { /* its reason before the mark: a crash in between downloads it again */
             snprintf(why, sizeof why,
                      "returns report %s is of marketplace %s, which seller account %s does not "
                      "sell in (marketplace_ids %s): refused whole, no expected returns written; "
@@ -387,7 +393,7 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const struct wb_acco
                      r[i].report_id, mk, acc->name, acc->marketplace_ids);
             log_warn("file=%s lane=%s event=rejected code=E_RETURNS_REFUSED reason=\"%s\"", name,
                      lane, why);
-            rc = spool_reject_file(&env->spool, lane, name, "E_RETURNS_REFUSED", why);
+            rc = spool_write_reason(&env->spool, lane, name, "E_RETURNS_REFUSED", why);
         }
         if (rc == WB_OK)
             rc = ledger_remote_mark(env->ledger, REMOTE, key, 0, 0, "");
