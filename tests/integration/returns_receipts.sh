@@ -7,7 +7,8 @@
 # the receipt publishes the sellable units on top of its quantity, the damaged ones not, and a
 # newer snapshot that holds them sends nothing more; the same file dropped again records nothing
 # twice; the fixed reject file requeued is matched; a returns report of another marketplace than
-# the account's is refused whole (E_RETURNS_REFUSED).
+# the account's is refused whole (E_RETURNS_REFUSED); a second seller account's receipts match
+# only its own expected returns.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -121,5 +122,17 @@ grep -q 'marketplace A1PA6795UKMFR9' "$W"/spool/reject/rma/*.reason || fail "the
 cat "$W"/spool/out/returns/returns-*.csv | grep -q Rk5 && fail "a foreign report was written"
 [ "$(db "select count(*) from expected_returns where rma='Rk5'")" = 0 ] ||
     fail "a foreign report's returns are expected"
+# 7. a second seller account: the first one's RMA is none of its returns
+printf 'account.acme.merchant_id = ACME1\naccount.acme.credentials = %s\n' \
+    "$W/etc/credentials" >>"$WB_CONF"
+mkdir -p "$W/spool/in/acme/returns"
+printf 'rma_id,sku,quantity,disposition,received_time\nRk1,WH-000123,1,sellable,%s\n' "$T2" \
+    >"$WB_TMP/receipts-acme.csv"
+wb_drop "$WB_TMP/receipts-acme.csv" "$W/spool/in/acme/returns"
+wb_run_job receipts || fail "the receipts job failed for a second account"
+grep -q 'E_RETURNS_RMA,RMA Rk1 is no expected return of this seller account' \
+    "$W"/spool/reject/acme/returns/receipts-acme-rejects-*.csv ||
+    fail "another account's RMA was matched"
+[ "$(db "select count(*) from return_receipts")" = 3 ] || fail "another account's receipt recorded"
 [ -z "$(find "$W/spool" -name '.*.tmp')" ] || fail "temp files left"
 echo "returns_receipts: ok"
