@@ -117,6 +117,10 @@ struct wb_config {
     long orders_lag_seconds;
     long ship_by_alert_minutes;
     long dispatch_confirm_minutes;
+    long orders_pii_days;           /* buyers' personal data kept in the ledger (0: none) */
+    long ack_within_minutes;        /* an acknowledgement accepted this soon is on time */
+    long target_order_sync_minutes; /* health target of the order sync latency */
+    long target_ack_on_time_pct;    /* health target of the acknowledgements on time */
     long http_timeout;
     long retry_max;
     long retry_base_ms;
@@ -132,7 +136,9 @@ struct wb_config {
     long target_exception_backlog;
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
-    long inventory_hold_percent; /* a snapshot under this share of the last published is held */
+    long inventory_hold_percent;    /* a snapshot under this share of the last published is held */
+    long returns_window_days;       /* how far back a returns report request reaches */
+    char *returns_dispositions_map; /* a return's disposition -> sellable; "" = built in */
     long inventory_slow_minutes; /* a slow SKU's rise waits this long after its last publication */
     char *inventory_fast_skus;   /* seller SKUs always fast; empty = none */
     long inventory_fast_units_per_day; /* units sold a day that make a SKU fast (0: off) */
