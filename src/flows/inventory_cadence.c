@@ -257,8 +257,8 @@ int inventory_cadence_alert(struct wb_env *env, const struct wb_account *a)
     int k = r.worst;
     if (r.age[k] <= r.target[k])
         return alert_clear(env, "inventory-stale", lane);
-    clock_format_iso(r.since[k], when, sizeof when);
     long newest_age = now > r.newest ? (long)((now - r.newest) / 60) : 0;
+    clock_format_iso(newest_age > r.target[k] ? r.newest : r.since[k], when, sizeof when);
     if (newest_age > r.target[k])
         snprintf(text, sizeof text,
                  "no stock snapshot newer than %s (%ld min old, target %ld) in %s: is the WMS "

@@ -118,7 +118,8 @@ settle_at $((T + 3700)) || fail "the run at +1 h did not settle"
 [ "$(sent | tail -n 1)" = "SKU-S=8" ] || fail "the held back rise was not sent once due: $(sent)"
 # no snapshot for an hour (target 30 min): inventory-stale, once, naming the cause
 [ "$(alerts inventory-stale firing)" = 1 ] || { cat "$J"; fail "inventory-stale not raised once"; }
-grep -q 'no stock snapshot newer than' "$J" || fail "inventory-stale does not name the cause"
+grep -q "no stock snapshot newer than $(iso $((T + 60)))" "$J" ||
+    { cat "$J"; fail "inventory-stale does not name the cause and the newest snapshot"; }
 got=$(fresh $((T + 3700)))
 case "$got" in "True 60.0 30.0 fast 60 min"*) ;; *) fail "freshness at +1 h: $got" ;; esac
 
