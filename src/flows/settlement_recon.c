@@ -88,13 +88,22 @@ void settlement_recon_free(struct settlement_recon *p)
     free(p);
 }
 
+/* order_id_ok - 1 for an order id of digits and dashes beginning with a digit, at most
+ * ORDER_ID_MAX bytes (Amazon's are 3-7-7 digits): nothing a spreadsheet reads as a formula */
+static int order_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > ORDER_ID_MAX || id[0] < '0' || id[0] > '9')
+        return 0;
+    return strspn(id, "0123456789-") == n;
+}
+
 /* settlement_recon_row - sum each merchant-fulfilled Order and Refund row by order */
 int settlement_recon_row(void *ctx, const struct settlement_row *r)
 {
     struct settlement_recon *p = ctx;
     int kind = !strcmp(r->type, "Order") ? LP_ORDER : !strcmp(r->type, "Refund") ? LP_REFUND : 0;
-    if (!kind || strcmp(r->fulfillment, "MFN") != 0 || !r->order_id[0] ||
-        strlen(r->order_id) > ORDER_ID_MAX)
+    if (!kind || strcmp(r->fulfillment, "MFN") != 0 || !order_id_ok(r->order_id))
         return WB_OK;
     struct order_sum *o = strmap_get(p->orders, r->order_id);
     if (!o) {
@@ -166,7 +175,7 @@ static int on_unpaid(void *arg, const char *order_id, time_t confirmed)
 {
     struct unpaid *u = arg;
     char day[16], text[128];
-    if (strlen(order_id) > ORDER_ID_MAX)
+    if (!order_id_ok(order_id))
         return WB_OK;
     clock_format_date(confirmed, day, sizeof day);
     snprintf(text, sizeof text,
@@ -256,7 +265,8 @@ static int write_csv(const struct settlement *s, struct findings *f, const char 
         layout_free(l);
         return rc;
     }
-    if ((rc = csvw_open(&w, l, af.fp, 1)) == WB_OK)
+    /* every cell is ours or an order id order_id_ok passed: none starts like a formula */
+    if ((rc = csvw_open(&w, l, af.fp, 0)) == WB_OK)
         rc = csvw_header(w);
     qsort(f->v, f->n, sizeof *f->v, by_order);
     for (size_t i = 0; rc == WB_OK && i < f->n; i++) {
