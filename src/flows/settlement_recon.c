@@ -268,7 +268,8 @@ static int write_csv(const struct settlement *s, struct findings *f, const char 
     /* every cell is ours or an order id order_id_ok passed: none starts like a formula */
     if ((rc = csvw_open(&w, l, af.fp, 0)) == WB_OK)
         rc = csvw_header(w);
-    qsort(f->v, f->n, sizeof *f->v, by_order);
+    if (f->n)
+        qsort(f->v, f->n, sizeof *f->v, by_order);
     for (size_t i = 0; rc == WB_OK && i < f->n; i++) {
         char amount[32] = "";
         if (f->v[i].has_amount)

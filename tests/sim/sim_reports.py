@@ -31,7 +31,7 @@ def ctl_settlement(handler, method, d):
             r["sid"] = str(d["sid"])
         r["extra"] = [tuple(x) for x in d.get("extra", [])]
         if d.get("end"):
-            r["end"] = int(d["end"])
+            r["period_end"] = int(d["end"])
         r["no_book"] = bool(d.get("no_book"))
         r["extra"] += [("Order", "ItemPrice", "Principal", 100 + i % 50)
                        for i in range(int(d.get("pad", 0)))]

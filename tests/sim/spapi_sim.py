@@ -1550,10 +1550,10 @@ def settlement_doc(r, t0):
     in the marketplace's format, posted-date MM/DD/YY and posted-date-time
     YYYY-MM-DD HH:MM:SS UTC. r["sid"] names the settlement (Amazon may deliver
     one settlement twice), r["extra"] adds (type, amount-type, description,
-    pence[, order-id[, posted epoch]]) rows, r["end"] moves the period's end,
+    pence[, order-id[, posted epoch]]) rows, r["period_end"] moves the period's end,
     r["no_book"] leaves the order book out (see sim_reports.py)."""
     sid = r.get("sid") or "1" + r["reportId"][-10:]
-    end = r.get("end") or t0 - 3600
+    end = r.get("period_end") or t0 - 3600
     start = end - 14 * 86400
 
     def d(t):
