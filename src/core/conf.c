@@ -117,8 +117,8 @@ static const struct conf_param params[] = {
     {"target_exception_backlog", CONF_INT, "10", OFF(target_exception_backlog), 0, 1000000,
      "health target: most files waiting in reject/ per owner"},
     {"target_settlement_drift", CONF_INT, "0", OFF(target_settlement_drift), 0, 1000000,
-     "health target: most reconciliation findings (orders) of the settlements ended over the last "
-     "14 days"},
+     "health target: most reconciliation findings of the settlement reports that ended over the "
+     "last 14 days"},
     {"target_refund_latency_hours", CONF_INT, "48", OFF(target_refund_latency_hours), 0, 8760,
      "health target: longest median hours from a return's receipt to its refund in a "
      "settlement"},

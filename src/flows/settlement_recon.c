@@ -58,8 +58,8 @@ struct findings {
     int full;
 };
 
-static const char *const kind_names[LP_FINDINGS] = {
-    "incomplete", "paid-not-dispatched", "dispatched-not-paid", "refund-without-return"};
+static const char *const kind_names[LP_FINDINGS] = {"incomplete", "paid-not-dispatched",
+                                                    "dispatched-not-paid", "refund-without-return"};
 
 /* settlement_recon_new - an empty reconciliation */
 struct settlement_recon *settlement_recon_new(struct buf *err)
@@ -238,8 +238,8 @@ static int find(struct wb_env *env, const struct settlement *s, const struct set
                                  : "more findings than written for one settlement");
     for (size_t i = 0; rc == WB_OK && i < f->n; i++)
         if (f->v[i].kind)
-            rc = ledger_finding_put(lg, account, s->id, f->v[i].kind, f->v[i].order,
-                                    f->v[i].amount);
+            rc =
+                ledger_finding_put(lg, account, s->id, f->v[i].kind, f->v[i].order, f->v[i].amount);
     return rc;
 }
 
@@ -389,9 +389,11 @@ static void latency(struct wb_env *env, const char *account, time_t from, time_t
         return;
     }
     if (!l.n) {
-        snprintf(h->detail, sizeof h->detail,
-                 "no refund of a received return posted in %s (%ld without a return receipt)",
-                 health_window(from, to, w, sizeof w), l.without);
+        int c = snprintf(h->detail, sizeof h->detail, "no refund of a received return posted in %s",
+                         health_window(from, to, w, sizeof w));
+        if (l.without && c > 0 && (size_t)c < sizeof h->detail)
+            snprintf(h->detail + c, sizeof h->detail - (size_t)c, " (%ld without a return receipt)",
+                     l.without);
         free(l.v);
         return;
     }
@@ -401,8 +403,7 @@ static void latency(struct wb_env *env, const char *account, time_t from, time_t
     snprintf(h->detail, sizeof h->detail,
              "median of %zu refund(s) posted in %s, longest %.1f h; %ld without a return "
              "receipt",
-             l.n, health_window(from, to, w, sizeof w), (double)l.v[l.n - 1] / 3600.0,
-             l.without);
+             l.n, health_window(from, to, w, sizeof w), (double)l.v[l.n - 1] / 3600.0, l.without);
     free(l.v);
 }
 

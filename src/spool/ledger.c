@@ -2020,8 +2020,9 @@ enum wb_status ledger_orders_due(struct ledger *l, const char *account, const ch
 enum wb_status ledger_settlement_put(struct ledger *l, const char *account, const char *id,
                                      time_t start, time_t end, const char *currency)
 {
-    static const char sql[] = "INSERT INTO settlements(account,settlement_id,period_start,period_end,currency)"
-                              " VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING";
+    static const char sql[] =
+        "INSERT INTO settlements(account,settlement_id,period_start,period_end,currency)"
+        " VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;

@@ -29,7 +29,7 @@
 #include "flows/settlement_recon.h"
 #include "spool/ledger.h"
 
-#define NOV(d) (1793491200 + ((d) - 1) * 86400) /* 2026-11-DD 00:00:00 UTC */
+#define NOV(d) (1793491200 + ((d)-1) * 86400) /* 2026-11-DD 00:00:00 UTC */
 
 #define HEADER                                                                                     \
     "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\t"      \
@@ -38,13 +38,14 @@
     "posted-date-time\torder-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\t"     \
     "sku\tquantity-purchased\n"
 #define SUMMARY(id, start, end, total)                                                             \
-    id "\t2026-11-" start " 00:00:00 UTC\t2026-11-" end " 00:00:00 UTC\t2026-12-01 00:00:00 UTC\t" \
-       total "\tGBP\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n"
+    id "\t2026-11-" start " 00:00:00 UTC\t2026-11-" end                                            \
+       " 00:00:00 UTC\t2026-12-01 00:00:00 UTC\t" total                                            \
+       "\tGBP\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n"
 #define ROW(id, type, order, atype, desc, amt, ful, day, time)                                     \
     id "\t\t\t\t\t\t" type "\t" order "\t\t\t\tAmazon.co.uk\t" atype "\t" desc "\t" amt "\t" ful   \
        "\t11/" day "/26\t2026-11-" day " " time " UTC\t1\t\t\tSKU-1\t1\n"
 
-#define A "026-0000001-0000001" /* dispatched 11-03, paid in S1, refunded in S2 after its return */
+#define A "026-0000001-0000001" /* dispatched 11-03, paid in S1, returned, refunded in S2 */
 #define B "026-0000002-0000002" /* dispatched 11-12, paid in S2 */
 #define C "026-0000003-0000003" /* dispatched 11-04, paid by none */
 #define D "026-0000004-0000004" /* dispatched 10-20 (before S1), paid by none */
@@ -116,9 +117,9 @@ static void confirmed(const char *order, time_t t)
     else
         fid = 1;
     snprintf(key, sizeof key, "%s|1|T%ld", order, line);
-    assert_int_equal(ledger_row_add(env.ledger, fid, "dispatch", key, ++line, LR_CONFIRMED, "",
-                                    order, "", NULL),
-                     WB_OK);
+    assert_int_equal(
+        ledger_row_add(env.ledger, fid, "dispatch", key, ++line, LR_CONFIRMED, "", order, "", NULL),
+        WB_OK);
     unsetenv("WB_FAKE_NOW");
 }
 
