@@ -19,28 +19,11 @@
 # or the outputs disagree. Paths must not contain spaces. Owns
 # bench/inventory.sh, gen_inventory.py and baseline_inventory.py.
 set -u
-BUILD=${1:?usage: sh bench/inventory.sh BUILD_DIR}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "$BUILD" && pwd)
-BIN=$BUILD/wmsbridge
-OUT=$ROOT/bench/out
+. "$(dirname "$0")/lib.sh"
+bench_init "bench inventory" "${1:?usage: sh bench/inventory.sh BUILD_DIR}"
 ROWS=${WB_BENCH_INV_ROWS:-1000000}
 SKUS=${WB_BENCH_INV_SKUS:-200000}
-REPS=${WB_BENCH_REPS:-3}
-SEED=42
-PY=${PYTHON:-python3}
-MEASURE="$PY $ROOT/bench/measure.py"
-
-die() { echo "bench inventory: $*" >&2; exit 1; }
-[ -x "$BIN" ] || die "no $BIN (make VARIANT=release all first)"
-mkdir -p "$OUT" "$BUILD/bench" || die "cannot create $OUT"
-. "$ROOT/bench/lib.sh"
-
-FLOOR=$BUILD/bench/parse_floor
-if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor.c" -nt "$FLOOR" ]; then
-    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor.c" -lcsv ||
-        die "cannot build parse_floor"
-fi
+bench_floor parse_floor -lcsv
 
 # the shipped stock states, and buffers by SKU, by class and by default
 ETC=$OUT/etc-inventory
@@ -55,17 +38,8 @@ PYCONV="$PY $ROOT/bench/baseline_inventory.py --layout $LAYOUT --states $ETC/sto
 
 # gen ROWS SKUS BAD - path of a generated snapshot, made unless one is there
 gen() {
-    f=$OUT/inventory-r$1-k$2-s$SEED-b$3.csv
-    stamp="rows=$1 skus=$2 seed=$SEED bad=$3 gen=$(cksum <"$ROOT/bench/gen_inventory.py")"
-    if [ -f "$f" ] && [ "$(cat "$f.params" 2>/dev/null)" = "$stamp" ]; then
-        echo "$f"
-        return
-    fi
-    echo "bench inventory: generating $1 rows of $2 SKUs into $f" >&2
-    "$PY" "$ROOT/bench/gen_inventory.py" --rows "$1" --skus "$2" --seed "$SEED" --bad "$3" \
-        --out "$f.tmp" && mv "$f.tmp" "$f" && echo "$stamp" >"$f.params" ||
-        die "generator failed"
-    echo "$f"
+    bench_gen "$OUT/inventory-r$1-k$2-s$SEED-b$3.csv" 0 gen_inventory.py --rows "$1" \
+        --skus "$2" --bad "$3"
 }
 
 # 1. the baseline does the same work: compare on a sample with hostile rows

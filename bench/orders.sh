@@ -15,24 +15,10 @@
 # searchOrders (0.0056 requests/s, burst 20, 100 orders a page: computed from the quota).
 # The exit status is 0 unless a program crashed or the outputs disagree. Owned by bench/.
 set -u
-BUILD=${1:?usage: sh bench/orders.sh BUILD_DIR}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "$BUILD" && pwd)
-BIN=$BUILD/wmsbridge
-OUT=$ROOT/bench/out
+. "$(dirname "$0")/lib.sh"
+bench_init "bench orders" "${1:?usage: sh bench/orders.sh BUILD_DIR}"
 N=${WB_BENCH_ORDERS:-100000}
-REPS=${WB_BENCH_REPS:-3}
-SEED=42
-PY=${PYTHON:-python3}
-MEASURE="$PY $ROOT/bench/measure.py"
-die() { echo "bench orders: $*" >&2; exit 1; }
-[ -x "$BIN" ] || die "no $BIN (make VARIANT=release all first)"
-mkdir -p "$OUT" "$BUILD/bench" || die "cannot create $OUT"
-FLOOR=$BUILD/bench/parse_floor_orders
-if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor_orders.c" -nt "$FLOOR" ]; then
-    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor_orders.c" \
-        -ljansson || die "cannot build parse_floor_orders"
-fi
+bench_floor parse_floor_orders -ljansson
 ETC=$OUT/etc-orders # the shipped maps and a gift-set bundle the generator sells
 mkdir -p "$ETC"
 cp "$ROOT/etc/carriers.map" "$ROOT/etc/amazon-carrier-codes.txt" "$ETC/"
@@ -42,41 +28,7 @@ MAPS="--layout $LAYOUT --skus $ETC/skus.map --carriers $ETC/carriers.map"
 OURS="$BIN convert orders $MAPS"
 PYCONV="$PY $ROOT/bench/baseline_orders.py $MAPS"
 
-gen() {
-    f=$OUT/orders-n$1-s$SEED-b$2.json
-    stamp="orders=$1 seed=$SEED bad=$2 gen=$(cksum <"$ROOT/bench/gen_orders.py")"
-    if [ -f "$f" ] && [ "$(cat "$f.params" 2>/dev/null)" = "$stamp" ]; then
-        echo "$f"
-        return
-    fi
-    echo "bench orders: generating $1 orders into $f" >&2
-    "$PY" "$ROOT/bench/gen_orders.py" --orders "$1" --seed "$SEED" --bad "$2" --out "$f.tmp" &&
-        mv "$f.tmp" "$f" && echo "$stamp" >"$f.params" || die "generator failed"
-    echo "$f"
-}
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-measure() {
-    label=$1 input=$2
-    shift 2
-    M=$($MEASURE 1 "$input" /dev/null -- "$@" 2>"$OUT/$label.err") || die "$label: measuring failed"
-    case $(field rc "$M") in
-    0 | 65) ;;
-    *) cat "$OUT/$label.err" >&2; die "$label: exit status $(field rc "$M")" ;;
-    esac
-}
-best() {
-    [ -z "$1" ] && { echo "$2"; return; }
-    awk -v a="$1" -v b="$2" 'function get(line, k,   n, i, f, kv) {
-            n = split(line, f, " ")
-            for (i = 1; i <= n; i++) { split(f[i], kv, "="); if (kv[1] == k) return kv[2] }
-            return "" }
-        BEGIN {
-            c = get(a, "cpu") + 0; d = get(b, "cpu") + 0
-            w = get(a, "wall") + 0; x = get(b, "wall") + 0
-            r = get(a, "rss_kb") + 0; q = get(b, "rss_kb") + 0
-            printf "wall=%.3f cpu=%.3f rss_kb=%d rc=%s\n", (x < w ? x : w), (d < c ? d : c),
-                (q > r ? q : r), get(b, "rc") }'
-}
+gen() { bench_gen "$OUT/orders-n$1-s$SEED-b$2.json" 0 gen_orders.py --orders "$1" --bad "$2"; }
 
 # 1. the baseline does the same work
 sample=$(gen 20000 3)

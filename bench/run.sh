@@ -22,28 +22,11 @@
 # bench/api_calls.sh, which runs last when present (WB_BENCH_SKIP_API=1 skips
 # it, for quick runs); the measuring helpers are in bench/lib.sh.
 set -u
-BUILD=${1:?usage: sh bench/run.sh BUILD_DIR}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "$BUILD" && pwd)
-BIN=$BUILD/wmsbridge
-OUT=$ROOT/bench/out
+. "$(dirname "$0")/lib.sh"
+bench_init bench "${1:?usage: sh bench/run.sh BUILD_DIR}"
 ROWS=${WB_BENCH_ROWS:-1000000}
 SMALL=${WB_BENCH_SMALL_ROWS:-100000}
-REPS=${WB_BENCH_REPS:-3}
-SEED=42
-PY=${PYTHON:-python3}
-MEASURE="$PY $ROOT/bench/measure.py"
-
-die() { echo "bench: $*" >&2; exit 1; }
-[ -x "$BIN" ] || die "no $BIN (make VARIANT=release all first)"
-mkdir -p "$OUT" "$BUILD/bench" || die "cannot create $OUT"
-
-# the floor program, built into the build directory
-FLOOR=$BUILD/bench/parse_floor
-if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor.c" -nt "$FLOOR" ]; then
-    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor.c" -lcsv ||
-        die "cannot build parse_floor"
-fi
+bench_floor parse_floor -lcsv
 
 # maps and layout as the tests use them: carriers.map, skus.map with identity
 ETC=$OUT/etc
@@ -56,21 +39,7 @@ PYCONV="$PY $ROOT/bench/baseline_convert.py --layout $LAYOUT --carriers $ETC/car
 
 # gen ROWS BAD - path of a generated file, made unless a fresh one is there
 # (ship times lie in the day before generation; the age limit is 30 days)
-gen() {
-    f=$OUT/dispatch-r$1-s$SEED-b$2.csv
-    stamp="rows=$1 seed=$SEED bad=$2 gen=$(cksum <"$ROOT/bench/gen_dispatch.py")"
-    if [ -f "$f" ] && [ "$(cat "$f.params" 2>/dev/null)" = "$stamp" ] &&
-        [ -z "$(find "$f" -mtime +20)" ]; then
-        echo "$f"
-        return
-    fi
-    echo "bench: generating $1 rows into $f" >&2
-    "$PY" "$ROOT/bench/gen_dispatch.py" --rows "$1" --seed "$SEED" --bad "$2" --out "$f.tmp" &&
-        mv "$f.tmp" "$f" && echo "$stamp" >"$f.params" || die "generator failed"
-    echo "$f"
-}
-
-. "$ROOT/bench/lib.sh"
+gen() { bench_gen "$OUT/dispatch-r$1-s$SEED-b$2.csv" 20 gen_dispatch.py --rows "$1" --bad "$2"; }
 
 # 1. the baseline does the same work: compare on a sample with bad rows
 sample=$(gen 20000 3)

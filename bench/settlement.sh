@@ -16,69 +16,18 @@
 # Targets print PASS or FAIL; the exit status is 0 unless a program failed or the outputs
 # disagree. Paths must not contain spaces. Owned by bench/.
 set -u
-BUILD=${1:?usage: sh bench/settlement.sh BUILD_DIR}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "$BUILD" && pwd)
-BIN=$BUILD/wmsbridge
-OUT=$ROOT/bench/out
+. "$(dirname "$0")/lib.sh"
+bench_init bench "${1:?usage: sh bench/settlement.sh BUILD_DIR}"
 ROWS=${WB_BENCH_ROWS:-1000000}
 SMALL=${WB_BENCH_SMALL_ROWS:-100000}
-REPS=${WB_BENCH_REPS:-3}
-SEED=42
-PY=${PYTHON:-python3}
-MEASURE="$PY $ROOT/bench/measure.py"
-
-die() { echo "bench: $*" >&2; exit 1; }
-[ -x "$BIN" ] || die "no $BIN (make VARIANT=release all first)"
-mkdir -p "$OUT" "$BUILD/bench" || die "cannot create $OUT"
-FLOOR=$BUILD/bench/parse_floor
-if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/parse_floor.c" -nt "$FLOOR" ]; then
-    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/parse_floor.c" -lcsv ||
-        die "cannot build parse_floor"
-fi
+BENCH_RCS=0 # a journal written: every row mapped
+bench_floor parse_floor -lcsv
 GL=$ROOT/etc/gl.map
 OURS="$BIN convert settlement --gl $GL --layout $ROOT/formats/journal-csv.layout"
 PYCONV="$PY $ROOT/bench/baseline_settlement.py --gl $GL"
 
-# gen ROWS - path of a generated file, made unless one with the same parameters is there
-gen() {
-    f=$OUT/settlement-r$1-s$SEED-eu.tsv
-    stamp="rows=$1 seed=$SEED eu gen=$(cksum <"$ROOT/bench/gen_settlement.py")"
-    if [ -f "$f" ] && [ "$(cat "$f.params" 2>/dev/null)" = "$stamp" ]; then
-        echo "$f"
-        return
-    fi
-    echo "bench: generating $1 settlement rows into $f" >&2
-    "$PY" "$ROOT/bench/gen_settlement.py" --rows "$1" --seed "$SEED" --eu --out "$f.tmp" &&
-        mv "$f.tmp" "$f" && echo "$stamp" >"$f.params" || die "generator failed"
-    echo "$f"
-}
-
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# measure LABEL INPUT CMD... - one run, exit 0 required; sets M
-measure() {
-    label=$1 input=$2
-    shift 2
-    M=$($MEASURE 1 "$input" /dev/null -- "$@" 2>"$OUT/$label.err") ||
-        die "$label: measuring failed"
-    [ "$(field rc "$M")" = 0 ] || { cat "$OUT/$label.err" >&2; die "$label: exit $(field rc "$M")"; }
-}
-
-# best OLD NEW - least CPU and wall, largest peak RSS
-best() {
-    [ -z "$1" ] && { echo "$2"; return; }
-    awk -v a="$1" -v b="$2" 'function get(line, k,   n, i, f, kv) {
-            n = split(line, f, " ")
-            for (i = 1; i <= n; i++) { split(f[i], kv, "="); if (kv[1] == k) return kv[2] }
-            return "" }
-        BEGIN {
-            c = get(a, "cpu") + 0; d = get(b, "cpu") + 0
-            w = get(a, "wall") + 0; x = get(b, "wall") + 0
-            r = get(a, "rss_kb") + 0; q = get(b, "rss_kb") + 0
-            printf "wall=%.3f cpu=%.3f rss_kb=%d rc=%s%s\n", (x < w ? x : w), (d < c ? d : c),
-                (q > r ? q : r), get(b, "rc"), get(b, "approx") != "" ? " approx=1" : "" }'
-}
+# gen ROWS - path of a generated file (EU number formats), made unless one is there
+gen() { bench_gen "$OUT/settlement-r$1-s$SEED-eu.tsv" 0 gen_settlement.py --rows "$1" --eu; }
 
 # 1. the baseline does the same work: the same journal bytes on a sample
 sample=$(gen 20000)
@@ -117,12 +66,6 @@ printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
 [ -n "$(field approx "$ours")" ] &&
     echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
 
-verdict() {
-    awk -v l="$1" -v v="$2" -v op="$3" -v lim="$4" -v unit="$5" 'BEGIN {
-        ok = (op == ">=") ? v >= lim : (op == "<=") ? v <= lim : v < lim
-        printf "  %-28s %10.2f%s  target %s %s%s  %s\n", l, v, unit, op, lim, unit,
-            ok ? "PASS" : "FAIL" }'
-}
 ks=$(field rss_kb "$oursmall") kb=$(field rss_kb "$ours")
 echo "targets:"
 verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x

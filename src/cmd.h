@@ -52,7 +52,7 @@ int cmd_report(int argc, char **argv, const char *conf_path);
 struct wb_env;
 /* cmd_health_print - (cmd_monitor.c) the health figures of every account with their targets, as
  * lines for `status` or (json) one JSON object by account name */
-void cmd_health_print(struct wb_env *env, int json);
+void cmd_health_print(struct wb_env *env, int json, int all);
 
 /* cmd_schedule_check - parse cfg's schedule against the job table (cmd_run.c); WB_* status,
  * "file:line: text" problems in errs, the number of entries in *entries */

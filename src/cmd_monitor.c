@@ -132,11 +132,25 @@ static json_t *figure_json(const struct health *h, int k)
     return o;
 }
 
-/* cmd_health_print - the figures of every account, as lines or one JSON object */
-void cmd_health_print(struct wb_env *env, int json)
+/* missed - how many measured figures of h miss their target */
+static int missed(const struct health *h)
+{
+    int n = 0;
+    for (int k = 0; k < H_N; k++)
+        n += !health_ok(&h->f[k], &health_defs()[k]);
+    return n;
+}
+
+/* cmd_health_print - the figures of every account, as lines or one JSON object; the lines of
+ * an account whose figures all meet their targets are folded into one line when there are
+ * several accounts, unless all */
+void cmd_health_print(struct wb_env *env, int json, int all)
 {
     const struct health_def *d = health_defs();
-    json_t *all = json ? json_object() : NULL;
+    json_t *js = json ? json_object() : NULL;
+    struct buf fine;
+    long nfine = 0;
+    buf_init(&fine, 1024 * 1024);
     for (int a = 0; a < env->cfg.naccounts; a++) {
         struct health h;
         if (health_now(env, a, &h) != WB_OK)
@@ -145,7 +159,11 @@ void cmd_health_print(struct wb_env *env, int json)
             json_t *acc = json_object();
             for (int k = 0; k < H_N; k++)
                 json_object_set_new(acc, d[k].name, figure_json(&h, k));
-            json_object_set_new(all, env->cfg.accounts[a].name, acc);
+            json_object_set_new(js, env->cfg.accounts[a].name, acc);
+            continue;
+        }
+        if (!all && env->cfg.naccounts > 1 && !missed(&h)) {
+            buf_appendf(&fine, "%s%s", nfine++ ? ", " : "", env->cfg.accounts[a].name);
             continue;
         }
         printf("health of account %s:\n", env->cfg.accounts[a].name);
@@ -169,11 +187,16 @@ void cmd_health_print(struct wb_env *env, int json)
             printf("    reject/ owner %-10s %ld file(s), oldest %ld min\n", h.backlog[i].owner,
                    h.backlog[i].count, h.backlog[i].oldest_seconds / 60);
     }
+    if (nfine)
+        printf("health on target (or not measured yet) for %ld account(s): %s (status --all "
+               "shows their figures)\n",
+               nfine, buf_str(&fine));
+    buf_free(&fine);
     if (json) {
-        char *s = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
+        char *s = json_dumps(js, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
         fputs(s ? s : "{}", stdout);
         free(s);
-        json_decref(all);
+        json_decref(js);
     }
 }
 

@@ -436,8 +436,8 @@ static int alert_cb(void *arg, const struct ledger_alert_view *a)
 /* cmd_status - queues, feeds in flight, rows by state, jobs */
 int cmd_status(int argc, char **argv, const char *conf_path)
 {
-    int json = 0;
-    const struct cmd_opt opts[] = {{"--json", NULL, &json}};
+    int json = 0, all = 0;
+    const struct cmd_opt opts[] = {{"--json", NULL, &json}, {"--all", NULL, &all}};
     size_t np;
     if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), NULL, 0, &np) != WB_EX_OK)
         return WB_EX_USAGE;
@@ -531,30 +531,48 @@ int cmd_status(int argc, char **argv, const char *conf_path)
             buf_free(&sb);
         }
         printf("},\"health\":");
-        cmd_health_print(&env, 1);
+        cmd_health_print(&env, 1, 1);
         printf("}\n");
     } else {
         printf("writer: %s\n", running == WB_EXISTS     ? buf_str(&who)
                                : running == WB_NOTFOUND ? "none running (no daemon, no job)"
                                                         : "unknown (the lock file cannot be read)");
+        /* a line per lane with something in it; with dozens of sellers most lanes are idle,
+         * and they are counted, not listed, unless --all */
+        size_t idle = 0, shown = 0;
+        long rejects = 0;
         for (size_t i = 0; i < nfl; i++) {
             const struct flow_counts *c = &fc[i];
             const struct flow_def *fd = flow_find(fl[i].flow);
-            if (accounts)
-                printf("flow %s account %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow,
-                       fl[i].account, c->in, c->work, c->rej, c->hold);
-            else
-                printf("flow %s: in=%ld work=%ld reject=%ld hold=%ld\n", fl[i].flow, c->in, c->work,
-                       c->rej, c->hold);
-            if (fd && fd->direction == FLOW_TO_AMAZON) {
-                printf("rows (all time):");
-                for (int s = LR_PENDING; s <= LR_REJECTED; s++)
-                    printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
-                printf("\n");
+            int to_amazon = fd && fd->direction == FLOW_TO_AMAZON;
+            long rows = 0;
+            for (int s = LR_PENDING; s <= LR_REJECTED; s++)
+                rows += c->rows[s];
+            rejects += c->rej;
+            if (!all && !c->in && !c->work && !c->rej && !c->hold && !(to_amazon && rows)) {
+                idle++;
+                continue;
             }
-            printf("open rejects: %ld file(s) in reject/%s/ wait for an operator%s\n", c->rej,
-                   fl[i].lane, c->rej ? " (wmsbridge rejects)" : "");
+            if (!shown++)
+                printf("%-12s %-12s %5s %5s %5s %6s   %s\n", "ACCOUNT", "FLOW", "IN", "WORK",
+                       "HOLD", "REJECT", "ROWS TO AMAZON (all time)");
+            printf("%-12s %-12s %5ld %5ld %5ld %6ld  ", accounts ? fl[i].account : "-", fl[i].flow,
+                   c->in, c->work, c->hold, c->rej);
+            for (int s = LR_PENDING; to_amazon && s <= LR_REJECTED; s++)
+                printf(" %s=%ld", ledger_row_state_name(s), c->rows[s]);
+            printf("%s\n", to_amazon ? "" : " -");
         }
+        if (idle)
+            printf("%zu idle lane(s) not shown: nothing waits, no rows (status --all lists "
+                   "them)\n",
+                   idle);
+        for (size_t i = 0; i < nfl; i++)
+            if (fc[i].rej)
+                printf("open rejects: %ld file(s) in reject/%s/ wait for an operator "
+                       "(wmsbridge rejects)\n",
+                       fc[i].rej, fl[i].lane);
+        if (!rejects)
+            printf("open rejects: none\n");
         size_t nflows;
         const struct flow_def *ft = flows(&nflows);
         for (size_t i = 0; i < nflows; i++) { /* each flow's own lines, every account in them */
@@ -591,7 +609,7 @@ int cmd_status(int argc, char **argv, const char *conf_path)
         ledger_alerts_open(env.ledger, alert_cb, &ap);
         if (!ap.n)
             printf("open alerts: none\n");
-        cmd_health_print(&env, 0);
+        cmd_health_print(&env, 0, all);
     }
     free(jobs);
     free(fc);

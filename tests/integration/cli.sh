@@ -66,7 +66,7 @@ assert d[0]["reason"] == "[E_TEST] a \"quoted\" reason", d
 
 # status: one set of state names; whether a writer runs; open rejects apart from the total
 out=$("$B" -c "$C" status)
-echo "$out" | grep -q "^rows (all time): pending=0 queued=0 confirmed=0 rejected=0" ||
+echo "$out" | grep -q "^-  *dispatch  *0  *0  *0  *1  *pending=0 queued=0 confirmed=0 rejected=0$" ||
     bad "status row names: $(echo "$out" | grep rows)"
 echo "$out" | grep -q "waiting-for-amazon" && bad "status still says waiting-for-amazon"
 echo "$out" | grep -q "^writer: none running" || bad "status does not say no writer runs"

@@ -4,7 +4,9 @@
 # dispatch file with three good rows and one bad one (a feed built offline, a reject file ten
 # minutes old), a file refused whole; the health figures per account with their targets (feed
 # success rate measured from the ledger, exception backlog by owner, the figures of flows not
-# configured saying so), the open alerts with their owners. WB_UPDATE_GOLDEN=1 rewrites them.
+# configured saying so), the open alerts with their owners. Plain `status` lists only lanes with
+# something in them and folds the accounts whose figures are all on target; `status --all`
+# lists every lane and account. WB_UPDATE_GOLDEN=1 rewrites them.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -37,13 +39,17 @@ done
 WB_OFFLINE=1 "$B" -c "$WB_CONF" run --once dispatch --options flush >>"$WB_LOG" 2>&1 ||
     fail "the second offline dispatch run failed"
 "$B" -c "$WB_CONF" status >"$WB_TMP/status.txt" 2>&1 || fail "status failed"
+"$B" -c "$WB_CONF" status --all >"$WB_TMP/status-all.txt" 2>&1 || fail "status --all failed"
 "$B" -c "$WB_CONF" status --json >"$WB_TMP/status.json" 2>&1 || fail "status --json failed"
 $WB_PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$WB_TMP/status.json" ||
     fail "status --json is not JSON"
 if [ "${WB_UPDATE_GOLDEN:-0}" = 1 ]; then
     cp "$WB_TMP/status.txt" "$G/status.txt"
+    cp "$WB_TMP/status-all.txt" "$G/status-all.txt"
     cp "$WB_TMP/status.json" "$G/status.json"
 fi
 diff -u "$G/status.txt" "$WB_TMP/status.txt" || fail "status differs from $G/status.txt"
+diff -u "$G/status-all.txt" "$WB_TMP/status-all.txt" ||
+    fail "status --all differs from $G/status-all.txt"
 diff -u "$G/status.json" "$WB_TMP/status.json" || fail "status --json differs from $G/status.json"
 echo ok

@@ -19,52 +19,7 @@
 #include "core/conf.h"
 #include "core/wb.h"
 
-static char dir[] = "/tmp/wbacct.XXXXXX";
-static const char *const files[] = {"carriers.map", "skus.map", "amazon-carrier-codes.txt",
-                                    "c.conf"};
-
-/* put - write text to dir/name */
-static void put(const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* load - conf_load of text; its status, the findings in errs */
-static int load(const char *text, struct wb_config *c, struct buf *errs)
-{
-    put("c.conf", text);
-    char p[256];
-    snprintf(p, sizeof p, "%s/c.conf", dir);
-    buf_reset(errs);
-    return conf_load(c, p, errs);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    if (!mkdtemp(dir))
-        return -1;
-    for (size_t i = 0; i < 3; i++)
-        put(files[i], "");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char p[256];
-    for (size_t i = 0; i < WB_ARRAY_LEN(files); i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
-    }
-    rmdir(dir);
-    return 0;
-}
+#include "conf_testutil.h"
 
 /* expect_in - assert that hay contains needle */
 static void expect_in(const char *hay, const char *needle)
@@ -80,8 +35,8 @@ static void test_single_seller(void **state)
     struct wb_config c;
     struct buf errs;
     buf_init(&errs, 65536);
-    assert_int_equal(load("merchant_id = M1\nmarketplace_ids = A1F83G8C2ARO7P\n", &c, &errs),
-                     WB_OK);
+    assert_int_equal(
+        conf_test_load("merchant_id = M1\nmarketplace_ids = A1F83G8C2ARO7P\n", &c, &errs), WB_OK);
     assert_int_equal(c.naccounts, 1);
     assert_string_equal(c.accounts[0].name, CONF_DEFAULT_ACCOUNT);
     assert_string_equal(c.accounts[0].merchant_id, "M1");
@@ -100,21 +55,22 @@ static void test_two_sellers(void **state)
     struct wb_config c;
     struct buf errs;
     buf_init(&errs, 65536);
-    assert_int_equal(load("merchant_id = M1\n"
-                          "account.acme.merchant_id = M2\n"
-                          "account.acme.credentials = acme.cred\n"
-                          "account.beta.merchant_id = M3\n"
-                          "account.beta.sp_api_endpoint = https://sellingpartnerapi-na.amazon.com\n"
-                          "account.beta.marketplace_ids = ATVPDKIKX0DER\n",
-                          &c, &errs),
-                     WB_OK);
+    assert_int_equal(
+        conf_test_load("merchant_id = M1\n"
+                       "account.acme.merchant_id = M2\n"
+                       "account.acme.credentials = acme.cred\n"
+                       "account.beta.merchant_id = M3\n"
+                       "account.beta.sp_api_endpoint = https://sellingpartnerapi-na.amazon.com\n"
+                       "account.beta.marketplace_ids = ATVPDKIKX0DER\n",
+                       &c, &errs),
+        WB_OK);
     assert_int_equal(c.naccounts, 3);
     const struct wb_account *a = conf_find_account(&c, "acme"), *b = conf_find_account(&c, "beta");
     assert_non_null(a);
     assert_non_null(b);
     assert_string_equal(a->merchant_id, "M2");
     char p[256];
-    snprintf(p, sizeof p, "%s/acme.cred", dir);
+    snprintf(p, sizeof p, "%s/acme.cred", conf_test_dir);
     assert_string_equal(a->credentials, p);
     assert_string_equal(a->sp_api_endpoint, c.sp_api_endpoint);
     assert_string_equal(a->marketplace_ids, c.marketplace_ids);
@@ -138,33 +94,35 @@ static void test_refused(void **state)
     struct wb_config c;
     struct buf errs;
     buf_init(&errs, 65536);
-    assert_int_equal(load("merchant_id = M1\naccount.acme.merchant_id = M1\n", &c, &errs),
+    assert_int_equal(conf_test_load("merchant_id = M1\naccount.acme.merchant_id = M1\n", &c, &errs),
                      WB_CONFIG);
     expect_in(buf_str(&errs), "account.acme.merchant_id: seller M1 is already account default");
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\naccount.default.merchant_id = M2\n", &c, &errs),
-                     WB_CONFIG);
+    assert_int_equal(
+        conf_test_load("merchant_id = M1\naccount.default.merchant_id = M2\n", &c, &errs),
+        WB_CONFIG);
     expect_in(buf_str(&errs), "c.conf:2: expected account.NAME.KEY");
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\naccount.acme.credentials = x\n", &c, &errs),
+    assert_int_equal(conf_test_load("merchant_id = M1\naccount.acme.credentials = x\n", &c, &errs),
                      WB_CONFIG);
     expect_in(buf_str(&errs), "account.acme.merchant_id is required");
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\naccount.acme.merchnt_id = M2\n", &c, &errs),
+    assert_int_equal(conf_test_load("merchant_id = M1\naccount.acme.merchnt_id = M2\n", &c, &errs),
                      WB_CONFIG);
     expect_in(buf_str(&errs), "did you mean 'merchant_id'?");
     conf_free(&c);
     assert_int_equal(
-        load("merchant_id = M1\naccount.acme.merchant_id = M2\naccount.acme.lwa_endpoint = x\n", &c,
-             &errs),
+        conf_test_load(
+            "merchant_id = M1\naccount.acme.merchant_id = M2\naccount.acme.lwa_endpoint = x\n", &c,
+            &errs),
         WB_CONFIG);
     expect_in(buf_str(&errs), "account.acme.lwa_endpoint: 'x' is not an http(s) URL");
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\naccount.ac/me.merchant_id = M2\n", &c, &errs),
-                     WB_CONFIG);
+    assert_int_equal(
+        conf_test_load("merchant_id = M1\naccount.ac/me.merchant_id = M2\n", &c, &errs), WB_CONFIG);
     expect_in(buf_str(&errs), "c.conf:2: expected account.NAME.KEY");
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\naccount.a.b.merchant_id = M2\n", &c, &errs),
+    assert_int_equal(conf_test_load("merchant_id = M1\naccount.a.b.merchant_id = M2\n", &c, &errs),
                      WB_CONFIG);
     expect_in(buf_str(&errs), "c.conf:2: expected account.NAME.KEY");
     conf_free(&c);
@@ -173,14 +131,14 @@ static void test_refused(void **state)
                                  "remote.w.fingerprint = SHA256:x\n";
     char text[512];
     snprintf(text, sizeof text, "%sremote.w.account = acme\n", remote);
-    assert_int_equal(load(text, &c, &errs), WB_OK);
+    assert_int_equal(conf_test_load(text, &c, &errs), WB_OK);
     assert_string_equal(c.remotes[0].account, "acme");
     conf_free(&c);
-    assert_int_equal(load(remote, &c, &errs), WB_OK);
+    assert_int_equal(conf_test_load(remote, &c, &errs), WB_OK);
     assert_string_equal(c.remotes[0].account, CONF_DEFAULT_ACCOUNT);
     conf_free(&c);
     snprintf(text, sizeof text, "%sremote.w.account = acne\n", remote);
-    assert_int_equal(load(text, &c, &errs), WB_CONFIG);
+    assert_int_equal(conf_test_load(text, &c, &errs), WB_CONFIG);
     expect_in(buf_str(&errs), "remote.w.account: there is no account 'acne'");
     conf_free(&c);
     buf_free(&errs);
@@ -193,5 +151,5 @@ int main(void)
         cmocka_unit_test(test_two_sellers),
         cmocka_unit_test(test_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, conf_test_setup, conf_test_teardown);
 }

@@ -21,52 +21,7 @@
 #include "flows/sink.h"
 #include "net/spapi.h"
 
-static char dir[] = "/tmp/wbsink.XXXXXX";
-static const char *const files[] = {"carriers.map", "skus.map", "amazon-carrier-codes.txt",
-                                    "c.conf"};
-
-/* put - write text to dir/name */
-static void put(const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* load - conf_load of text; its status, the findings in errs */
-static int load(const char *text, struct wb_config *c, struct buf *errs)
-{
-    put("c.conf", text);
-    char p[256];
-    snprintf(p, sizeof p, "%s/c.conf", dir);
-    buf_reset(errs);
-    return conf_load(c, p, errs);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    if (!mkdtemp(dir))
-        return -1;
-    for (size_t i = 0; i < 3; i++)
-        put(files[i], "");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char p[256];
-    for (size_t i = 0; i < WB_ARRAY_LEN(files); i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
-    }
-    rmdir(dir);
-    return 0;
-}
+#include "conf_testutil.h"
 
 /* test_choose - feed and api whatever the size; auto: api for 1..max orders, else feed */
 static void test_choose(void **state)
@@ -111,16 +66,18 @@ static void test_per_account(void **state)
     struct wb_config c;
     struct buf errs;
     buf_init(&errs, 65536);
-    assert_int_equal(load("merchant_id = M1\naccount.acme.merchant_id = M2\n", &c, &errs), WB_OK);
+    assert_int_equal(conf_test_load("merchant_id = M1\naccount.acme.merchant_id = M2\n", &c, &errs),
+                     WB_OK);
     assert_int_equal(sink_via_of(&c, &c.accounts[0]), SINK_FEED);
     assert_int_equal(sink_via_of(&c, conf_find_account(&c, "acme")), SINK_FEED);
     assert_int_equal(c.dispatch_api_max, 30);
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\ndispatch_via = auto\ndispatch_api_max = 5\n"
-                          "account.acme.merchant_id = M2\naccount.acme.dispatch_via = api\n"
-                          "account.beta.merchant_id = M3\n",
-                          &c, &errs),
-                     WB_OK);
+    assert_int_equal(
+        conf_test_load("merchant_id = M1\ndispatch_via = auto\ndispatch_api_max = 5\n"
+                       "account.acme.merchant_id = M2\naccount.acme.dispatch_via = api\n"
+                       "account.beta.merchant_id = M3\n",
+                       &c, &errs),
+        WB_OK);
     assert_int_equal(sink_via_of(&c, &c.accounts[0]), SINK_AUTO);
     assert_int_equal(sink_via_of(&c, conf_find_account(&c, "acme")), SINK_API);
     assert_int_equal(sink_via_of(&c, conf_find_account(&c, "beta")), SINK_AUTO);
@@ -131,17 +88,19 @@ static void test_per_account(void **state)
     assert_non_null(strstr(buf_str(&out), "account.acme.dispatch_via = api\n"));
     buf_free(&out);
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\ndispatch_via = API\n", &c, &errs), WB_CONFIG);
+    assert_int_equal(conf_test_load("merchant_id = M1\ndispatch_via = API\n", &c, &errs),
+                     WB_CONFIG);
     assert_non_null(strstr(buf_str(&errs), "dispatch_via: 'API' is not feed, api or auto"));
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\naccount.acme.merchant_id = M2\n"
-                          "account.acme.dispatch_via = sometimes\n",
-                          &c, &errs),
+    assert_int_equal(conf_test_load("merchant_id = M1\naccount.acme.merchant_id = M2\n"
+                                    "account.acme.dispatch_via = sometimes\n",
+                                    &c, &errs),
                      WB_CONFIG);
     assert_non_null(
         strstr(buf_str(&errs), "account.acme.dispatch_via: 'sometimes' is not feed, api or auto"));
     conf_free(&c);
-    assert_int_equal(load("merchant_id = M1\ndispatch_api_max = 0\n", &c, &errs), WB_CONFIG);
+    assert_int_equal(conf_test_load("merchant_id = M1\ndispatch_api_max = 0\n", &c, &errs),
+                     WB_CONFIG);
     conf_free(&c);
     buf_free(&errs);
 }
@@ -174,5 +133,5 @@ int main(void)
         cmocka_unit_test(test_per_account),
         cmocka_unit_test(test_repeat_answer),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, conf_test_setup, conf_test_teardown);
 }
