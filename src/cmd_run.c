@@ -203,7 +203,7 @@ static int set_watch(struct runner *r)
     int worst = WB_OK;
     r->nwatch = 0;
     for (size_t i = 0; i < n; i++) {
-        if (t[i].direction != FLOW_TO_AMAZON || !flow_on(&t[i], &r->env.cfg))
+        if (t[i].direction == FLOW_FROM_AMAZON || !flow_on(&t[i], &r->env.cfg))
             continue;
         for (int a = 0; a < r->env.cfg.naccounts; a++) {
             char *path = r->watch_path[r->nwatch], lane[FLOW_LANE_MAX];

@@ -133,6 +133,11 @@ static const struct conf_param params[] = {
     {"inventory_hold_percent", CONF_INT, "50", OFF(inventory_hold_percent), 0, 100,
      "a stock snapshot whose SKUs in stock or units fall under this share of the last "
      "published ones is held (0: never)"},
+    {"returns_window_days", CONF_INT, "30", OFF(returns_window_days), 1, 60,
+     "each returns report request reaches back this many days"},
+    {"returns_dispositions_map", CONF_PATH, "", OFF(returns_dispositions_map), 0, 0,
+     "a received return's disposition -> sellable or not; empty = only 'sellable' sells of "
+     "sellable, refurbish, damaged, scrap"},
 };
 
 static const struct conf_param remote_params[] = {

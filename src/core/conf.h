@@ -135,7 +135,9 @@ struct wb_config {
     long settlement_unpaid_days;      /* dispatched this long before a settlement's end: due */
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
-    long inventory_hold_percent; /* a snapshot under this share of the last published is held */
+    long inventory_hold_percent;    /* a snapshot under this share of the last published is held */
+    long returns_window_days;       /* how far back a returns report request reaches */
+    char *returns_dispositions_map; /* a return's disposition -> sellable; "" = built in */
     int nremotes;
     struct wb_remote remotes[CONF_MAX_REMOTES];
     int nflow_layouts;

@@ -17,6 +17,7 @@
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "flows/orders_flow.h"
+#include "flows/receipts_flow.h"
 #include "flows/returns_flow.h"
 #include "flows/settlement_flow.h"
 #include "flows/settlement_recon.h"
@@ -121,6 +122,19 @@ static const struct flow_def table[] = {
         .job_options = "",
         .fetch = returns_flow_fetch,
     },
+    {
+        .name = "receipts",
+        .direction = FLOW_FROM_WMS,
+        .in_name = RETURNS_OUT,
+        .layout_default = "receipts-csv",
+        .required = receipts_required,
+        .optional = receipts_optional,
+        .job_help = "take WMS returns receipts from in/returns/, match them to expected returns",
+        .job_options = "",
+        .open = receipts_flow_open,
+        .run = receipts_flow_run,
+        .close = receipts_flow_close,
+    },
 };
 
 _Static_assert(WB_ARRAY_LEN(table) <= CONF_MAX_FLOWS, "one layout setting per flow");
@@ -208,9 +222,17 @@ const struct layout *flow_env_layout(const struct wb_env *env, const struct flow
     return env->layouts[flow_index(fd)];
 }
 
+/* lane_name - the flow part of flow's lanes: its row's in_name if it has one, else flow */
+static const char *lane_name(const char *flow)
+{
+    const struct flow_def *fd = flow_find(flow);
+    return fd && fd->in_name ? fd->in_name : flow;
+}
+
 /* flow_lane_named - "FLOW" for the default account ("", "default", NULL), else "ACCOUNT/FLOW" */
 int flow_lane_named(const char *flow, const char *account, char *out, size_t n)
 {
+    flow = lane_name(flow);
     int k = !account || !*account || strcmp(account, CONF_DEFAULT_ACCOUNT) == 0
                 ? snprintf(out, n, "%s", flow)
                 : snprintf(out, n, "%s/%s", account, flow);
@@ -232,15 +254,19 @@ int flow_lane_is(const char *lane, const char *flow, const char *account)
             return 0;
         lane += n + 1;
     }
-    return strcmp(lane, flow) == 0;
+    return strcmp(lane, lane_name(flow)) == 0;
 }
 
 /* flow_account_name_ok - a named account's name clashes with no flow and no spool state */
 int flow_account_name_ok(const char *name, char *why, size_t n)
 {
-    if (flow_find(name)) {
-        snprintf(why, n, "'%s' is the name of a flow (in/%s/ is that flow's directory)", name,
-                 name);
+    for (size_t i = 0; i < WB_ARRAY_LEN(table); i++) {
+        const struct flow_def *fd = &table[i];
+        if (strcmp(fd->name, name) && (!fd->in_name || strcmp(fd->in_name, name)) &&
+            (!fd->out_name || strcmp(fd->out_name, name)))
+            continue;
+        snprintf(why, n, "'%s' is the name of a flow or of its directory (in/%s/ or out/%s/)", name,
+                 name, name);
         return 0;
     }
     for (int st = 0; st < SP_NSTATES; st++)

@@ -43,6 +43,7 @@ struct wb_account;
 enum flow_direction {
     FLOW_TO_AMAZON,   /* WMS files in in/NAME/ become feeds */
     FLOW_FROM_AMAZON, /* Amazon documents become WMS files in out/NAME/ */
+    FLOW_FROM_WMS,    /* WMS files in in/NAME/ are kept in the ledger; nothing goes to Amazon */
 };
 
 /* what `convert FLOW` is given on its command line */
@@ -132,6 +133,12 @@ struct flow_def {
      * at all: WB_OK written; WB_PERMFAIL the map lacks entries (listed in err); WB_NOINPUT the
      * document is refused (the reason in err); other codes for I/O */
     int (*convert_doc)(const struct flow_doc_args *a, FILE *in, FILE *out, struct buf *err);
+
+    /* in_name - NULL, or the directory the flow's lane is named by when not its name: the WMS
+     * drops its files in in/IN_NAME/ (work/, reject/, done/ and the ledger follow), e.g. the
+     * returns receipts in in/returns/ beside the expected returns of out/returns/. flow_lane
+     * gives it for the flow's name, so every lane of the program follows one rule */
+    const char *in_name;
 };
 
 /* flow_on - 1 if fd has a spool path (open or fetch) and cfg turns it on (see `on`), else 0 */
@@ -162,7 +169,8 @@ struct wb_account;
  * when it does not fit n bytes */
 int flow_lane(const char *flow, const struct wb_account *a, char *out, size_t n);
 /* flow_lane_named - the same for an account given by name ("", "default" or NULL: the default
- * account), e.g. the account column of a ledger record */
+ * account), e.g. the account column of a ledger record. A row with an in_name has that as its
+ * lane's flow part */
 int flow_lane_named(const char *flow, const char *account, char *out, size_t n);
 /* flow_account_name_ok - 1 if name can be a named account's lane segment: it is no flow name
  * (in/FLOW/ of the default account would be its directory) and no spool state name; else 0

@@ -8,6 +8,7 @@
  * state; never touches the spool, the ledger or the network; never exits.
  */
 #include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,15 @@ long long inventory_less_open(long long qty, long long open)
     if (qty == INVENTORY_HELD || open <= 0)
         return qty;
     return qty > open ? qty - open : 0;
+}
+
+/* inventory_plus_returned - quantity plus sellable returned units (returned <= 0: none); held
+ * stays held */
+long long inventory_plus_returned(long long qty, long long returned)
+{
+    if (qty == INVENTORY_HELD || returned <= 0)
+        return qty;
+    return qty > LLONG_MAX - returned ? LLONG_MAX : qty + returned;
 }
 
 /* inventory_bundle - bundles the components' availability makes */

@@ -134,6 +134,10 @@ int inventory_base_gone(const struct inventory_base *b, inventory_publish_fn fn,
  * INVENTORY_HELD stays held. Open orders: taken in for the WMS at or after the snapshot's time
  * and not cancelled, so still on hand in the snapshot though sold */
 long long inventory_less_open(long long qty, long long open);
+/* inventory_plus_returned - qty plus the sellable units of returns received (returned <= 0:
+ * none); INVENTORY_HELD stays held. Returns: received at or after the snapshot's time, so the
+ * snapshot does not hold them yet */
+long long inventory_plus_returned(long long qty, long long returned);
 /* inventory_base_free - release */
 void inventory_base_free(struct inventory_base *b);
 

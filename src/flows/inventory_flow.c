@@ -91,6 +91,7 @@ struct delta {
     struct ledger *lg;
     struct inventory_base base;
     struct inventory_base open; /* units of orders the snapshot does not reflect, by seller SKU */
+    struct inventory_base returned; /* sellable returned units it does not reflect */
     long long file_id;
     size_t ncols;         /* columns of the snapshot's header */
     int col_sku, col_qty; /* where a refused message's reject row puts SKU and quantity */
@@ -181,7 +182,8 @@ static int open_cb(void *arg, const char *sku, long long units)
 
 /* open_units - the units of the lane's account's orders written to the WMS at or after the
  * snapshot's time (its newest snapshot_time, else when the file arrived) and not cancelled:
- * sold, but still on hand in the snapshot */
+ * sold, but still on hand in the snapshot; and the sellable units of returns received since:
+ * on hand, but not in the snapshot */
 static int open_units(struct delta *d)
 {
     struct ledger_file lf;
@@ -189,12 +191,16 @@ static int open_units(struct delta *d)
     if (rc != WB_OK)
         return rc;
     time_t since = d->f->snap_time ? d->f->snap_time : lf.created;
-    return ledger_order_units_since(d->lg, lf.account, since, open_cb, &d->open);
+    rc = ledger_order_units_since(d->lg, lf.account, since, open_cb, &d->open);
+    if (rc == WB_OK)
+        rc = ledger_return_units_since(d->lg, lf.account, since, open_cb, &d->returned);
+    return rc;
 }
 
-/* less_open - a seller SKU's quantity after its open orders */
+/* less_open - a seller SKU's quantity after its open orders and returns received */
 static long long less_open(const struct delta *d, const char *seller, long long qty)
 {
+    qty = inventory_plus_returned(qty, inventory_base_qty(&d->returned, seller));
     return inventory_less_open(qty, inventory_base_qty(&d->open, seller));
 }
 
@@ -422,6 +428,7 @@ static int finish(void *arg, struct ledger *lg, long long file_id, const char *n
                      name, f->of.flow, file_id, d.sent - gone, d.same, held, gone);
         inventory_base_free(&d.base);
         inventory_base_free(&d.open);
+        inventory_base_free(&d.returned);
         buf_free(&d.raw);
         buf_free(&d.payload);
     }

@@ -155,12 +155,30 @@ static const struct rejectcode table[] = {
     /* returns reports (the returns flow) */
     {"E_RETURNS_REFUSED", "amazon",
      "a returns report refused whole: not Amazon's English flat file (another language or "
-     "shape), or a line that does not read; no expected returns written from it",
-     "request the report for an English-language marketplace; fix the cause"},
+     "shape), a line that does not read, or a report of a marketplace the seller account does "
+     "not sell in; no expected returns written from it",
+     "request the report for an English-language marketplace of the account; fix the cause"},
     {"E_RETURNS_SKU", "operator",
      "returned lines whose Merchant SKU skus.map does not know, listed in the file and the "
      "reason; the other lines of the report were written",
      "add the SKUs to skus.map; tell the WMS to expect the listed returns"},
+    /* returns receipts */
+    {"E_RETURNS_RECEIPT", "wms",
+     "a returns receipt line whose RMA id, order id, WMS SKU or received time is empty or "
+     "malformed",
+     "correct the line from the warehouse's receipt, then requeue"},
+    {"E_RETURNS_DISPOSITION", "wms",
+     "a returns receipt's disposition the dispositions map does not list (never guessed)",
+     "use a listed disposition, or add it to returns_dispositions_map, then requeue"},
+    {"E_RETURNS_RMA", "wms",
+     "a returns receipt of an RMA no returns report gave this seller account, of a WMS SKU the "
+     "RMA does not expect, or naming another order than the RMA's",
+     "check the RMA id and SKU on the parcel; a return Amazon did not announce is handled by "
+     "hand; fix the line and requeue"},
+    {"E_RETURNS_OVER", "wms",
+     "a returns receipt whose units, with the ones received before for the RMA and SKU, exceed "
+     "what the RMA expects (both in the reason); none of the line's units were counted",
+     "recount; receive the surplus by hand (not a return of this RMA); fix the line and requeue"},
 };
 
 /* rejectcodes_table - the table and its length */

@@ -5,14 +5,18 @@
  * The flow is named rma (its job, and its lane for reports: work/rma/, reject/rma/, done/
  * for the default account, ACCOUNT/rma/ for a named one); the WMS reads out/returns/ (or
  * out/ACCOUNT/returns/). For every seller account:
- *   createReport (the last RETURNS_LOOKBACK_DAYS), poll getReport briefly; then every DONE
+ *   createReport (the last returns_window_days), poll getReport briefly; then every DONE
  *   report of the type the lane has not taken (ledger remote "amazon-reports" LANE/ID):
- *   download (gunzip) --> work/rma/returns-report-ID.tsv, ledger remote mark
+ *   download (gunzip) --> work/rma/returns-report-ID.tsv, ledger remote mark; a report of a
+ *   marketplace the account does not sell in is downloaded to reject/rma/ instead, refused
+ *   whole (E_RETURNS_REFUSED)
  *   work: read (libcsv through csvr; a header without Amazon's English columns or a line
  *         that does not read: the report to reject/ with E_RETURNS_REFUSED)
  *         -> each line whose RMA line (ledger remote "amazon-returns" LANE/RMA/SKU) is new:
  *            Merchant SKU -> WMS SKU(s) through skus.map (skus_explode: renamed, bundles)
  *   out/returns/returns-ID.csv (the layout's columns; temp + fsync + rename + dir fsync),
+ *   each line also an expected return in the ledger (ledger_expected_return_put: RMA, order,
+ *   Merchant SKU, WMS SKU, units), which the WMS's receipts are matched to (receipts_flow.c),
  *   lines of unknown SKUs to reject/rma/returns-ID-unknown.tsv with E_RETURNS_SKU and
  *   the SKUs in the reason (alert: the reject scan), then the RMA lines marked, work -> done/.
  * Overlapping windows are harmless: an RMA line already marked is never written again. A crash
@@ -44,9 +48,7 @@
 #define REMOTE "amazon-reports"
 #define LINES "amazon-returns"     /* RMA lines written to the WMS */
 #define HELD "amazon-returns-held" /* RMA lines in reject/: back only through in/ (requeue) */
-/* each request reaches back this far: a missed run loses nothing */
-#define RETURNS_LOOKBACK_DAYS 30
-#define POLL_TRIES 10 /* getReport polls after createReport, POLL_MS apart */
+#define POLL_TRIES 10              /* getReport polls after createReport, POLL_MS apart */
 #define POLL_MS 500
 #define ID_MAX 64 /* longer is no Amazon order or RMA id */
 #define QTY_MAX 9999
@@ -78,6 +80,7 @@ struct job {
     struct wb_env *env;
     const struct layout *out_layout;
     const char *lane;
+    const char *account;    /* the lane's seller account, "" for the default one */
     struct csvw *w;         /* the expected-returns file */
     struct buf unknown;     /* the report's lines of unknown SKUs, tab separated */
     struct buf unknown_why; /* the SKUs, for the reason */
@@ -151,6 +154,9 @@ static int one_line(struct job *j, const struct csvr_row *row, struct buf *err)
         snprintf(units, sizeof units, "%ld", q * (long)part[i].qty);
         const char *cells[6] = {order, rma, part[i].wms, units, reason, date};
         rc = csvw_row(j->w, cells, 6);
+        if (rc == WB_OK) /* what receipts of the RMA are matched against */
+            rc = ledger_expected_return_put(j->env->ledger, j->account, rma, order, sku,
+                                            part[i].wms, q * (long long)part[i].qty);
         j->written++;
     }
     return rc;
@@ -191,8 +197,8 @@ static int write_unknown(struct job *j, const char *id)
 
 /* process - one report in work/LANE/NAME (named returns-report-ID.tsv) */
 static int process(struct wb_env *env, const struct layout *ol, const char *lane,
-                   const char *work_dir, const char *out_dir, const char *name, int requeued,
-                   struct outflow_stats *st)
+                   const char *account, const char *work_dir, const char *out_dir, const char *name,
+                   int requeued, struct outflow_stats *st)
 {
     char path[4096], id[256], out_name[300];
     if (fs_join(path, sizeof path, work_dir, name) != WB_OK ||
@@ -209,7 +215,8 @@ static int process(struct wb_env *env, const struct layout *ol, const char *lane
     buf_init(&err, 4096);
     struct layout *rl = NULL;
     struct csvr *r = NULL;
-    struct job j = {.env = env, .out_layout = ol, .lane = lane, .requeued = requeued};
+    struct job j = {
+        .env = env, .out_layout = ol, .lane = lane, .account = account, .requeued = requeued};
     buf_init(&j.unknown, 1 << 20);
     buf_init(&j.unknown_why, 1024);
     struct afile af;
@@ -285,16 +292,16 @@ out:
     return rc;
 }
 
-/* request - createReport for the lookback window, then poll getReport briefly: a report not
- * DONE by then is taken by a later run (getReports) */
-static void request(struct spapi *api, const char *lane)
+/* request - createReport for the last `days` days (returns_window_days: a missed run loses
+ * nothing), then poll getReport briefly: a report not DONE by then is taken by a later run
+ * (getReports) */
+static void request(struct spapi *api, const char *lane, long days)
 {
     char rid[128];
     struct buf err;
     buf_init(&err, 4096);
     time_t now = clock_now();
-    int rc = spapi_create_report(api, REPORT_TYPE, now - RETURNS_LOOKBACK_DAYS * 86400L, now, rid,
-                                 sizeof rid, &err);
+    int rc = spapi_create_report(api, REPORT_TYPE, now - days * 86400L, now, rid, sizeof rid, &err);
     for (int i = 0; rc == WB_OK && i < POLL_TRIES; i++) {
         struct spapi_report r;
         buf_reset(&err);
@@ -309,8 +316,40 @@ static void request(struct spapi *api, const char *lane)
     buf_free(&err);
 }
 
-/* fetch_new - download each DONE returns report the lane has not taken into work_dir */
-static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, const char *work_dir)
+/* in_list - 1 if the n bytes at id are one of the comma or blank separated ids of list */
+static int in_list(const char *list, const char *id, size_t n)
+{
+    for (const char *p = list ? list : ""; *p;) {
+        p += strspn(p, ", ");
+        size_t k = strcspn(p, ", ");
+        if (k && k == n && !memcmp(p, id, n))
+            return 1;
+        p += k;
+    }
+    return 0;
+}
+
+/* foreign - the first marketplace of report r the account does not sell in (into out), or 0 when
+ * the report names none or only the account's: a report of another marketplace is another
+ * seller's view (another currency, other SKUs) and is never taken as this account's */
+static int foreign(const struct spapi_report *r, const struct wb_account *acc, char *out, size_t n)
+{
+    for (const char *p = r->marketplaces; *p;) {
+        p += strspn(p, ",");
+        size_t k = strcspn(p, ",");
+        if (k && !in_list(acc->marketplace_ids, p, k)) {
+            snprintf(out, n, "%.*s", (int)k, p);
+            return 1;
+        }
+        p += k;
+    }
+    return 0;
+}
+
+/* fetch_new - download each DONE returns report the lane has not taken into work_dir; one of a
+ * marketplace the account does not sell in goes to reject/ whole (E_RETURNS_REFUSED) */
+static int fetch_new(struct wb_env *env, struct spapi *api, const struct wb_account *acc,
+                     const char *lane, const char *work_dir)
 {
     struct spapi_report *r = NULL;
     size_t n = 0;
@@ -329,8 +368,15 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
         if ((rc = ledger_remote_seen(env->ledger, REMOTE, key, 0, 0, &seen)) != WB_OK || seen)
             continue;
         snprintf(name, sizeof name, "returns-report-%s.tsv", r[i].report_id);
+        /* a report of a marketplace the account does not sell in goes straight to reject/, so
+         * no run, online or not, ever reads it from work/ */
+        char mk[40], why[400], rdir[4096];
+        int bad = foreign(&r[i], acc, mk, sizeof mk);
+        if (bad && ((rc = spool_dir(&env->spool, SP_REJECT, lane, rdir, sizeof rdir)) != WB_OK ||
+                    (rc = fs_mkdirs(rdir, FS_DIR_MODE)) != WB_OK))
+            break;
         buf_reset(&err);
-        int drc = spapi_get_report_document(api, r[i].doc_id, work_dir, name, &err);
+        int drc = spapi_get_report_document(api, r[i].doc_id, bad ? rdir : work_dir, name, &err);
         if (drc != WB_OK) { /* a truncated gzip or a refused URL: fetched again next run */
             log_warn("report_id=%s flow=" FLOW " event=download-failed status=%s error=\"%s\"",
                      r[i].report_id, wb_status_str(drc), buf_str(&err));
@@ -338,8 +384,19 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
                 rc = drc;
             continue;
         }
-        rc = ledger_remote_mark(env->ledger, REMOTE, key, 0, 0, "");
         log_info("report_id=%s lane=%s event=downloaded file=%s", r[i].report_id, lane, name);
+        if (bad) { /* its reason before the mark: a crash in between downloads it again */
+            snprintf(why, sizeof why,
+                     "returns report %s is of marketplace %s, which seller account %s does not "
+                     "sell in (marketplace_ids %s): refused whole, no expected returns written; "
+                     "nothing to requeue unless the account's marketplace_ids are wrong",
+                     r[i].report_id, mk, acc->name, acc->marketplace_ids);
+            log_warn("file=%s lane=%s event=rejected code=E_RETURNS_REFUSED reason=\"%s\"", name,
+                     lane, why);
+            rc = spool_write_reason(&env->spool, lane, name, "E_RETURNS_REFUSED", why);
+        }
+        if (rc == WB_OK)
+            rc = ledger_remote_mark(env->ledger, REMOTE, key, 0, 0, "");
     }
     free(r);
     buf_free(&err);
@@ -361,8 +418,8 @@ static int run_lane(struct wb_env *env, const struct layout *l, const struct wb_
         return rc;
     int frc = WB_OK;
     if (api) {
-        request(api, lane);
-        frc = fetch_new(env, api, lane, work_dir);
+        request(api, lane, env->cfg.returns_window_days);
+        frc = fetch_new(env, api, acc, lane, work_dir);
     }
     /* downloaded reports in work/ (a crash redoes them), then what in/ holds (requeued from
      * reject/ or put there by hand): its held lines are tried again */
@@ -380,7 +437,8 @@ static int run_lane(struct wb_env *env, const struct layout *l, const struct wb_
                                            sizeof claimed)) != WB_OK))
                 continue;
             st->files++;
-            int prc = process(env, l, lane, work_dir, out_dir, claimed, pass, st);
+            int prc = process(env, l, lane, acc == &env->cfg.accounts[0] ? "" : acc->name, work_dir,
+                              out_dir, claimed, pass, st);
             if (prc != WB_OK && prc != WB_PERMFAIL)
                 rc = prc;
         }

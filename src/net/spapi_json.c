@@ -439,6 +439,36 @@ out:
     return rc;
 }
 
+/* report_marketplaces - a Report object's marketplaceIds into r->marketplaces: each an id of
+ * 1..32 capital letters and digits; WB_PERMFAIL for anything else */
+static int report_marketplaces(json_t *root, struct spapi_report *r, struct buf *err)
+{
+    json_t *a = json_object_get(root, "marketplaceIds"), *m;
+    size_t i, len = 0;
+    if (!a || json_is_null(a))
+        return WB_OK;
+    if (!json_is_array(a)) {
+        buf_appendf(err, "report %s: marketplaceIds is not an array", r->report_id);
+        return WB_PERMFAIL;
+    }
+    json_array_foreach(a, i, m)
+    {
+        const char *s = json_string_value(m);
+        size_t n = s ? strlen(s) : 0;
+        int ok = n >= 1 && n <= 32 && len + n + 2 <= sizeof r->marketplaces;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9');
+        if (!ok) {
+            buf_appendf(err, "report %s: marketplaceIds holds no marketplace id (or too many)",
+                        r->report_id);
+            return WB_PERMFAIL;
+        }
+        len += (size_t)snprintf(r->marketplaces + len, sizeof r->marketplaces - len, "%s%s",
+                                len ? "," : "", s);
+    }
+    return WB_OK;
+}
+
 /* report_from - one Report object */
 static int report_from(json_t *root, struct spapi_report *r, struct buf *err)
 {
@@ -461,7 +491,7 @@ static int report_from(json_t *root, struct spapi_report *r, struct buf *err)
         buf_appendf(err, "report %s: unknown processingStatus", r->report_id);
         return WB_PERMFAIL;
     }
-    return WB_OK;
+    return report_marketplaces(root, r, err);
 }
 
 /* spapi_parse_report - a Report object (getReport) */

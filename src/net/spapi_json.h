@@ -34,6 +34,7 @@ struct spapi_report {
     char status[16];
     char doc_id[128];
     time_t created;
+    char marketplaces[128]; /* its marketplaceIds, comma separated ("" if it gave none) */
 };
 
 /* spapi_id_ok - 1 if s is an identifier safe for a URL path: [A-Za-z0-9._-]{1,128} */

@@ -94,6 +94,9 @@ static const char schema[] =
     " UNIQUE(account, file_id, lineno));"
     "CREATE INDEX IF NOT EXISTS return_receipts_order ON return_receipts(account, order_id);"
     "CREATE INDEX IF NOT EXISTS return_receipts_received ON return_receipts(account, received);"
+    "CREATE TABLE IF NOT EXISTS expected_returns(account TEXT NOT NULL, rma TEXT NOT NULL,"
+    " seller_sku TEXT NOT NULL, wms_sku TEXT NOT NULL, order_id TEXT NOT NULL,"
+    " qty INTEGER NOT NULL, PRIMARY KEY(account, rma, seller_sku, wms_sku));"
     /* settlement reconciliation: each settlement taken, what it paid or refunded per order,
      * and the findings of its reconciliation */
     "CREATE TABLE IF NOT EXISTS settlements(account TEXT NOT NULL, settlement_id TEXT NOT NULL,"
@@ -124,6 +127,8 @@ static const struct {
     {"jobs", "fails", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "last_ok", "INTEGER NOT NULL DEFAULT 0"},
     {"files", "snapshot_time", "INTEGER NOT NULL DEFAULT 0"}, /* 0 = none (not a snapshot) */
+    /* the WMS SKU a receipt line received */
+    {"return_receipts", "wms_sku", "TEXT NOT NULL DEFAULT ''"},
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key
@@ -1839,7 +1844,7 @@ enum wb_status ledger_receipt_put(struct ledger *l, const struct ledger_receipt 
 {
     static const char sql[] =
         "INSERT INTO return_receipts(account,file_id,lineno,rma,order_id,sku,qty,disposition,"
-        "sellable,received) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
+        "sellable,received,wms_sku) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
         " ON CONFLICT(account,file_id,lineno) DO NOTHING";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
@@ -1854,6 +1859,7 @@ enum wb_status ledger_receipt_put(struct ledger *l, const struct ledger_receipt 
     bind_text(st, 8, r->disposition);
     sqlite3_bind_int(st, 9, r->sellable ? 1 : 0);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)r->received);
+    bind_text(st, 11, r->wms_sku ? r->wms_sku : "");
     return exec_step(l, st);
 }
 
@@ -2010,6 +2016,59 @@ enum wb_status ledger_orders_due(struct ledger *l, const char *account, const ch
                  (time_t)sqlite3_column_int64(st, 3));
     if (res == WB_OK && rc != SQLITE_DONE)
         res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ---- returns: expected returns (the returns reports' lines) and receipts matched to them ---- */
+
+/* ledger_expected_return_put - an RMA line written to the WMS as expected units of a WMS SKU */
+enum wb_status ledger_expected_return_put(struct ledger *l, const char *account, const char *rma,
+                                          const char *order_id, const char *seller_sku,
+                                          const char *wms_sku, long long qty)
+{
+    static const char sql[] =
+        "INSERT INTO expected_returns(account,rma,seller_sku,wms_sku,order_id,qty)"
+        " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(account,rma,seller_sku,wms_sku) DO NOTHING";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, rma);
+    bind_text(st, 3, seller_sku);
+    bind_text(st, 4, wms_sku);
+    bind_text(st, 5, order_id);
+    sqlite3_bind_int64(st, 6, qty);
+    return exec_step(l, st);
+}
+
+/* ledger_expected_return - what an account's RMA expects of a WMS SKU and what receipts took */
+enum wb_status ledger_expected_return(struct ledger *l, const char *account, const char *rma,
+                                      const char *wms_sku, struct ledger_expected *out)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM expected_returns WHERE account=?1 AND rma=?2),"
+        " (SELECT sum(qty) FROM expected_returns WHERE account=?1 AND rma=?2 AND wms_sku=?3),"
+        " (SELECT min(order_id) FROM expected_returns WHERE account=?1 AND rma=?2),"
+        " (SELECT coalesce(sum(qty),0) FROM return_receipts WHERE account=?1 AND rma=?2"
+        " AND wms_sku=?3)";
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, rma);
+    bind_text(st, 3, wms_sku);
+    int rc = sqlite3_step(st), res = WB_OK;
+    if (rc == SQLITE_ROW) {
+        out->rma_known = sqlite3_column_int64(st, 0) > 0;
+        out->sku_known = sqlite3_column_type(st, 1) != SQLITE_NULL;
+        out->expected = sqlite3_column_int64(st, 1);
+        col_copy(st, 2, out->order_id, sizeof out->order_id);
+        out->received = sqlite3_column_int64(st, 3);
+    } else {
+        res = map_rc(l, rc);
+    }
     done(l, st);
     return res;
 }

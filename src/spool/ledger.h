@@ -348,6 +348,7 @@ struct ledger_receipt {
     const char *disposition; /* as the WMS wrote it: sellable, refurbish, damaged, scrap */
     int sellable;            /* 1: the units count again as sellable stock */
     time_t received;         /* when the WMS received the units */
+    const char *wms_sku;     /* the WMS SKU received (NULL: "") */
 };
 /* ledger_receipt_put - record a receipt line (the same file line again changes nothing) */
 enum wb_status ledger_receipt_put(struct ledger *l, const struct ledger_receipt *r);
@@ -434,6 +435,24 @@ enum wb_status ledger_api_list(struct ledger *l, ledger_api_cb cb, void *arg);
 /* ledger_purge - delete settled rows/files/feeds, settled orders and written order batches older
  * than cutoff; *n = rows deleted */
 enum wb_status ledger_purge(struct ledger *l, time_t cutoff, long *n);
+
+/* ---- returns: expected returns and the receipts matched to them ---- */
+/* ledger_expected_return_put - an RMA line of a returns report written to the WMS: qty units of
+ * wms_sku expected back (seller_sku as Amazon reported it); the same again changes nothing */
+enum wb_status ledger_expected_return_put(struct ledger *l, const char *account, const char *rma,
+                                          const char *order_id, const char *seller_sku,
+                                          const char *wms_sku, long long qty);
+/* what an RMA expects of one WMS SKU, and what receipts of it were recorded */
+struct ledger_expected {
+    int rma_known;      /* the account has expected returns of the RMA */
+    int sku_known;      /* ... of this WMS SKU */
+    long long expected; /* units of the WMS SKU the RMA expects */
+    long long received; /* units of it the recorded receipts took */
+    char order_id[64];  /* the RMA's order */
+};
+/* ledger_expected_return - out for an account's RMA and WMS SKU (zeroes when unknown) */
+enum wb_status ledger_expected_return(struct ledger *l, const char *account, const char *rma,
+                                      const char *wms_sku, struct ledger_expected *out);
 
 /* ---- settlement reconciliation ----
  * Each settlement taken in (its period), what it paid (kind LP_ORDER: its Order rows summed per

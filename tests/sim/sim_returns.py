@@ -8,7 +8,10 @@ Control endpoint:
   POST /_sim/returns {"returns": [{"order": ID, "rma": RMA, "sku": SKU,
                                    "qty": N, "reason": TEXT (optional)}, ...],
                       "language": "de" (optional: later reports carry a
-                                    German header, as a marketplace may)}
+                                    German header, as a marketplace may),
+                      "marketplace": ID (optional: later reports are of
+                                    that marketplace, whatever was asked;
+                                    "" back to the one asked)}
        adds returns; answers {"returns": count so far}.
 Loaded by spapi_sim.py (load_extensions).
 """
@@ -34,12 +37,14 @@ GERMAN = {"Order ID": "Bestellnummer", "Amazon RMA ID": "Amazon-RMA-ID",
 
 def state():
     """state - the returns added, the report language."""
-    return {"returns": [], "language": "en"}
+    return {"returns": [], "language": "en", "marketplace": ""}
 
 
 def returns_doc(sim, r):
     """returns_doc - the flat file of every return added so far."""
     st = sim.ext["returns"]
+    if st.get("marketplace"):  # a report of another marketplace than asked
+        r["marketplaceIds"] = [st["marketplace"]]
     cols = [GERMAN.get(c, c) if st.get("language") == "de" else c
             for c in COLUMNS]
     lines = ["\t".join(cols)]
@@ -63,7 +68,8 @@ def returns_doc(sim, r):
 
 
 def ctl_returns(handler, method, d):
-    """ctl_returns - add returns (or switch the report's language)."""
+    """ctl_returns - add returns (or switch the report's language or
+    marketplace)."""
     if method != "POST":
         return handler.reply(405, {"error": "POST only"})
     d = d if isinstance(d, dict) else {}
@@ -76,6 +82,8 @@ def ctl_returns(handler, method, d):
                                   "reason": x.get("reason"), "at": time.time()})
         if d.get("language"):
             st["language"] = str(d["language"])
+        if "marketplace" in d:
+            st["marketplace"] = str(d["marketplace"] or "")
         sim.save()
         n = len(st["returns"])
     return handler.reply(200, {"returns": n})

@@ -119,12 +119,25 @@ static void test_less_open(void **state)
     assert_true(inventory_less_open(INVENTORY_HELD, 3) == INVENTORY_HELD);
 }
 
+/* test_plus_returned - sellable returned units a snapshot does not hold yet are added (none:
+ * unchanged); a held SKU stays held; then open orders come off the sum */
+static void test_plus_returned(void **state)
+{
+    (void)state;
+    assert_int_equal(inventory_plus_returned(10, 3), 13);
+    assert_int_equal(inventory_plus_returned(0, 2), 2);
+    assert_int_equal(inventory_plus_returned(10, -1), 10); /* no returns */
+    assert_int_equal(inventory_plus_returned(10, 0), 10);
+    assert_true(inventory_plus_returned(INVENTORY_HELD, 3) == INVENTORY_HELD);
+    assert_int_equal(inventory_less_open(inventory_plus_returned(0, 2), 1), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_changed),       cmocka_unit_test(test_newest),
         cmocka_unit_test(test_held_and_gone), cmocka_unit_test(test_many),
-        cmocka_unit_test(test_less_open),
+        cmocka_unit_test(test_less_open),     cmocka_unit_test(test_plus_returned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

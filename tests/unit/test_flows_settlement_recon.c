@@ -170,7 +170,16 @@ static void test_reconcile(void **state)
     assert_string_equal(csv, again);
 
     /* A's return received 11-16 10:00, refunded 11-18 10:00; F's never received */
-    struct ledger_receipt r = {"", 99, 2, "RMA1", A, "SKU-1", 1, "sellable", 1, NOV(16) + 36000};
+    struct ledger_receipt r = {.account = "",
+                               .file_id = 99,
+                               .lineno = 2,
+                               .rma = "RMA1",
+                               .order_id = A,
+                               .sku = "SKU-1",
+                               .qty = 1,
+                               .disposition = "sellable",
+                               .sellable = 1,
+                               .received = NOV(16) + 36000};
     assert_int_equal(ledger_receipt_put(env.ledger, &r), WB_OK);
     reconcile(s2, "1002", csv, sizeof csv);
     /* B paid here, A paid in S1: neither unpaid; C still is */

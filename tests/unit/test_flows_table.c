@@ -60,6 +60,9 @@ static void test_rows(void **state)
         assert_true(t[i].open || t[i].convert || t[i].fetch);
         if (t[i].direction == FLOW_TO_AMAZON) {
             assert_null(t[i].fetch);
+        } else if (t[i].direction == FLOW_FROM_WMS) { /* WMS files in, nothing to Amazon */
+            assert_null(t[i].fetch);
+            assert_non_null(t[i].open);
         } else { /* an Amazon -> WMS flow's job is its fetch hook */
             assert_null(t[i].open);
             assert_non_null(t[i].fetch);
@@ -177,6 +180,14 @@ static void test_lanes(void **state)
     for (size_t i = 0; i < n; i++) {
         assert_false(flow_account_name_ok(t[i].name, why, sizeof why));
         expect_in(why, "is the name of a flow");
+        if (!t[i].in_name)
+            continue;
+        /* a row with an in_name: its lane is named by it, and no account takes that name */
+        assert_false(flow_account_name_ok(t[i].in_name, why, sizeof why));
+        assert_int_equal(flow_lane(t[i].name, &acme, lane, sizeof lane), WB_OK);
+        assert_true(strncmp(lane, "acme/", 5) == 0 && !strcmp(lane + 5, t[i].in_name));
+        assert_true(flow_lane_is(lane, t[i].name, "acme"));
+        assert_true(flow_lane_is(t[i].in_name, t[i].name, ""));
     }
     static const char *const states[] = {"in",   "work", "feeds",  "reports", "out",
                                          "sent", "done", "reject", "hold",    "corrupt"};

@@ -492,6 +492,58 @@ static void test_order_units(void **state)
     ledger_close(l);
 }
 
+/* test_returns - expected returns per RMA and WMS SKU (a line put again counts once, another
+ * seller SKU of the same WMS SKU adds), receipts taken against them per account, and the
+ * sellable units received at or after a time per seller SKU */
+static void test_returns(void **state)
+{
+    (void)state;
+    char path[512], got[256];
+    snprintf(path, sizeof path, "%s/ledger.db", root);
+    struct ledger *l;
+    assert_int_equal(ledger_open(&l, path), WB_OK);
+    struct ledger_expected e;
+    assert_int_equal(ledger_expected_return(l, "", "R1", "WH-1", &e), WB_OK);
+    assert_false(e.rma_known);
+    for (int i = 0; i < 2; i++) /* the same line twice (a redone report): once */
+        assert_int_equal(ledger_expected_return_put(l, "", "R1", "O-1", "MUG", "WH-1", 2), WB_OK);
+    assert_int_equal(ledger_expected_return_put(l, "", "R1", "O-1", "PAIR", "WH-1", 1), WB_OK);
+    assert_int_equal(ledger_expected_return_put(l, "", "R1", "O-1", "PAIR", "WH-2", 1), WB_OK);
+    assert_int_equal(ledger_expected_return(l, "", "R1", "WH-1", &e), WB_OK);
+    assert_true(e.rma_known && e.sku_known);
+    assert_int_equal(e.expected, 3);
+    assert_int_equal(e.received, 0);
+    assert_string_equal(e.order_id, "O-1");
+    assert_int_equal(ledger_expected_return(l, "", "R1", "WH-9", &e), WB_OK);
+    assert_true(e.rma_known && !e.sku_known);
+    assert_int_equal(ledger_expected_return(l, "acme", "R1", "WH-1", &e), WB_OK);
+    assert_false(e.rma_known); /* another account's RMA */
+    struct ledger_receipt r = {.account = "",
+                               .file_id = 7,
+                               .lineno = 2,
+                               .rma = "R1",
+                               .order_id = "O-1",
+                               .sku = "MUG",
+                               .qty = 2,
+                               .disposition = "sellable",
+                               .sellable = 1,
+                               .received = 1000,
+                               .wms_sku = "WH-1"};
+    for (int i = 0; i < 2; i++) /* the same file line again: recorded once */
+        assert_int_equal(ledger_receipt_put(l, &r), WB_OK);
+    r.lineno = 3, r.qty = 1, r.disposition = "damaged", r.sellable = 0, r.received = 2000;
+    assert_int_equal(ledger_receipt_put(l, &r), WB_OK);
+    assert_int_equal(ledger_expected_return(l, "", "R1", "WH-1", &e), WB_OK);
+    assert_int_equal(e.received, 3);
+    got[0] = '\0';
+    assert_int_equal(ledger_return_units_since(l, "", 0, units_cb, got), WB_OK);
+    assert_string_equal(got, "MUG=2;");
+    got[0] = '\0';
+    assert_int_equal(ledger_return_units_since(l, "", 1001, units_cb, got), WB_OK);
+    assert_string_equal(got, "");
+    ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_units, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_returns, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
