@@ -3,9 +3,10 @@
 # dispatched through the dispatch flow and confirmed by Amazon; settlement S1 (ending in two
 # days) pays X, settlement S2 (ending in 16 days, taken in then: WB_FAKE_NOW) pays Y: X and Y
 # are never "dispatched-not-paid" (X paid by the earlier settlement), Z, paid by neither, is;
-# a refund of X after its return was received (the receipt put into the ledger by hand, as the
-# returns receipts job would) gives the refund latency in `status --json`, a refund of V
-# without a receipt is "refund-without-return", and the drift figure counts S2's findings.
+# a refund of X 96 h after its return was received (announced by Amazon's returns report, the
+# receipt taken in from the WMS by the receipts job) gives the refund latency in
+# `status --json`, a refund of V without a receipt is "refund-without-return", and the drift
+# figure counts S2's findings.
 # Then a settlement report whose download is cut short (truncated gzip): refused with the
 # reason, nothing in in/ or reject/, fetched whole on the next run; a settlement with a
 # combination gl.map lacks raises settlement-unmapped with the combination, resolved once the
@@ -73,19 +74,30 @@ R1=$J/reconcile-$s1.csv
 head -n 1 "$R1" | grep -qx 'settlement_id,order_id,kind,amount,finding' ||
     fail "the reconciliation's columns: $(head -n 1 "$R1")"
 
-# X's return received in 10 days (the returns receipts job's record, put in by hand here)
-python3 - "$W/spool/ledger.db" "$X" $((now + 10 * 86400)) <<'PY' || fail "cannot add a receipt"
+# X returned: Amazon's returns report announces it (rma job), the WMS's receipts file says it
+# arrived two hours ago (receipts job): return_receipts holds it
+wb_sim_ctl /_sim/returns "{\"returns\": [{\"order\": \"$X\", \"rma\": \"RX1\", \"sku\": \"SKU-RED-1\", \"qty\": 1}]}" \
+    >/dev/null || fail "cannot add a return"
+wb_run_job rma || fail "the rma job failed"
+received=$((now - 7200))
+{
+    echo "rma_id,order_id,sku,quantity,disposition,received_time"
+    echo "RX1,$X,SKU-RED-1,1,sellable,$(date -u -d "@$received" +%Y-%m-%dT%H:%M:%SZ)"
+} >"$WB_TMP/receipts.csv"
+mkdir -p "$W/spool/in/returns"
+wb_drop "$WB_TMP/receipts.csv" "$W/spool/in/returns"
+wb_run_job receipts || fail "the receipts job failed"
+n=$(python3 - "$W/spool/ledger.db" "$X" <<'PY'
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("INSERT INTO return_receipts(account, file_id, lineno, rma, order_id, sku, qty,"
-           " disposition, sellable, received) VALUES ('', 1, 2, 'RMA1', ?, 'SKU-RED-1', 1,"
-           " 'sellable', 1, ?)", (sys.argv[2], int(sys.argv[3])))
-db.commit()
+print(sqlite3.connect(sys.argv[1]).execute(
+    "SELECT count(*) FROM return_receipts WHERE order_id=?", (sys.argv[2],)).fetchone()[0])
 PY
+)
+[ "$n" = 1 ] || fail "X's receipt is not in the ledger ($n)"
 
 # S2 (ends in 16 days) pays Y, refunds X 96 h after its return arrived and V without one
 e2=$((now + 16 * 86400))
-s2=$(post "{\"end\": $e2, \"no_book\": true, \"extra\": [[\"Order\", \"ItemPrice\", \"Principal\", 850, \"$Y\", $((now + 3600))], [\"Refund\", \"ItemPrice\", \"Principal\", -1000, \"$X\", $((now + 14 * 86400))], [\"Refund\", \"ItemPrice\", \"Principal\", -500, \"$V\", $((now + 15 * 86400))]]}") ||
+s2=$(post "{\"end\": $e2, \"no_book\": true, \"extra\": [[\"Order\", \"ItemPrice\", \"Principal\", 850, \"$Y\", $((now + 3600))], [\"Refund\", \"ItemPrice\", \"Principal\", -1000, \"$X\", $((received + 96 * 3600))], [\"Refund\", \"ItemPrice\", \"Principal\", -500, \"$V\", $((now + 15 * 86400))]]}") ||
     fail "cannot post S2"
 settlements $((e2 + 3600)) || fail "the S2 run failed"
 R2=$J/reconcile-$s2.csv
