@@ -45,14 +45,15 @@
 #define FLOW "settlements"
 #define REMOTE "amazon-reports"
 
-/* fetch_new - download each settlement report the account's lane has not taken into in_dir */
+/* fetch_new - download each settlement report the account's lane has not taken into in_dir;
+ * WB_TEMPFAIL when one did not download (not marked taken: the next run fetches it again) */
 static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, const char *in_dir)
 {
     struct spapi_report *r = NULL;
     size_t n = 0;
     struct buf err;
     buf_init(&err, 4096);
-    int rc = spapi_get_reports(api, REPORT_TYPE, &r, &n, &err);
+    int rc = spapi_get_reports(api, REPORT_TYPE, &r, &n, &err), failed = 0;
     if (rc != WB_OK)
         log_warn("flow=" FLOW " op=getReports status=%s error=\"%s\"", wb_status_str(rc),
                  buf_str(&err));
@@ -75,6 +76,7 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
                      r[i].report_id, wb_status_str(drc), buf_str(&err));
             if (drc != WB_PERMFAIL && drc != WB_TEMPFAIL)
                 rc = drc;
+            failed = 1;
             continue;
         }
         rc = ledger_remote_mark(env->ledger, REMOTE, key, 0, 0, "");
@@ -82,7 +84,9 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
     }
     free(r);
     buf_free(&err);
-    return rc;
+    /* the others were taken; the run still fails, so a report that never downloads is seen
+     * (job-failing after alert_job_failures runs) */
+    return rc == WB_OK && failed ? WB_TEMPFAIL : rc;
 }
 
 /* write_journal - out/journals/journal-ID.csv, whole or not at all */

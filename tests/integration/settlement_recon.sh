@@ -8,9 +8,9 @@
 # `status --json`, a refund of V without a receipt is "refund-without-return", and the drift
 # figure counts S2's findings.
 # Then a settlement report whose download is cut short (truncated gzip): refused with the
-# reason, nothing in in/ or reject/, fetched whole on the next run; a settlement with a
-# combination gl.map lacks raises settlement-unmapped with the combination, resolved once the
-# map is fixed and the report requeued. (The account in another currency: settlement_e2e.sh.)
+# reason, nothing in in/ or reject/, the run fails, fetched whole on the next run; a settlement
+# with a combination gl.map lacks raises settlement-unmapped with the combination, resolved
+# once the map is fixed and the report requeued. (The account in another currency: settlement_e2e.sh.)
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -124,11 +124,11 @@ assert l["configured"] and l["value"] == 96.0 and l["target"] == 48.0 and not l[
 assert "median of 1 refund(s)" in l["detail"] and "1 without a return receipt" in l["detail"], l
 PY
 
-# a download cut short (a truncated gzip): refused with the reason, nothing taken in; the next
-# run fetches it whole
+# a download cut short (a truncated gzip): refused with the reason, nothing taken in, the run
+# fails (job-failing if it goes on); the next run fetches it whole
 wb_sim_ctl /_sim/faults '{"cut_report_next": 1}' >/dev/null || fail "cannot set the cut fault"
 s3=$(post '{}') || fail "cannot post S3"
-settlements $((e2 + 7200))
+settlements $((e2 + 7200)) && fail "a run whose download was cut short ended well"
 [ -f "$J/journal-$s3.csv" ] && fail "a journal was written from a truncated download"
 grep -q "gzip document is truncated or corrupt" "$WB_LOG" || fail "no reason for the cut download"
 grep -q "event=download-failed" "$WB_LOG" || fail "the failed download is not logged"
