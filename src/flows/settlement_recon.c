@@ -130,11 +130,12 @@ int settlement_recon_row(void *ctx, const struct settlement_row *r)
     return WB_OK;
 }
 
-/* finding_add - one finding (the order copied); past RECON_FINDINGS_MAX only counted as full */
+/* finding_add - one finding (the order copied); past RECON_FINDINGS_MAX only counted as full
+ * (the one row saying so, kind 0, still goes in) */
 static int finding_add(struct findings *f, const char *order, int kind, int has_amount,
                        int64_t amount, const char *text)
 {
-    if (f->n == RECON_FINDINGS_MAX) {
+    if (kind && f->n >= RECON_FINDINGS_MAX) {
         f->full = 1;
         return WB_OK;
     }
