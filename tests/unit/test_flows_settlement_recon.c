@@ -52,13 +52,16 @@
 #define E "026-0000005-0000005" /* paid in S1, no dispatch */
 #define F "026-0000006-0000006" /* refunded in S2, no return received */
 #define G "026-0000007-0000007" /* fulfilled by Amazon: not reconciled */
+/* and an "order id" a spreadsheet would read as a formula: not reconciled, never written */
 
 /* S1: 11-01 .. 11-15 */
 static const char s1[] = HEADER SUMMARY("1001", "01", "15", "40.00")
     ROW("1001", "Order", A, "ItemPrice", "Principal", "20.00", "MFN", "03", "10:00:00")
         ROW("1001", "Order", A, "ItemFees", "Commission", "-3.00", "MFN", "03", "10:00:00")
             ROW("1001", "Order", E, "ItemPrice", "Principal", "13.00", "MFN", "05", "10:00:00")
-                ROW("1001", "Order", G, "ItemPrice", "Principal", "10.00", "AFN", "05", "10:00:00");
+                ROW("1001", "Order", G, "ItemPrice", "Principal", "10.00", "AFN", "05", "10:00:00")
+                    ROW("1001", "Order", "=1+2", "ItemPrice", "Principal", "0.00", "MFN", "06",
+                        "10:00:00");
 
 /* S2: 11-15 .. 11-29 */
 static const char s2[] = HEADER SUMMARY("1002", "15", "29", "-22.50")
