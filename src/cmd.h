@@ -44,6 +44,7 @@ int cmd_drop(int argc, char **argv, const char *conf_path);
 int cmd_queue(int argc, char **argv, const char *conf_path);
 int cmd_status(int argc, char **argv, const char *conf_path);
 int cmd_explain(int argc, char **argv, const char *conf_path);
+int cmd_rewrite(int argc, char **argv, const char *conf_path);
 int cmd_feeds(int argc, char **argv, const char *conf_path);
 int cmd_resolve(int argc, char **argv, const char *conf_path);
 int cmd_alerts(int argc, char **argv, const char *conf_path);

@@ -1,8 +1,9 @@
 /*
  * cmd_ops.c - operator commands: check, show, rejects, requeue, hold,
- * status, explain. Each loads what it needs, prints for a person (or JSON),
- * and returns a sysexits code. Never changes a file except by the spool's
- * renames.
+ * status, explain, rewrite. Each loads what it needs, prints for a person (or
+ * JSON), and returns a sysexits code. Never changes a file except by the
+ * spool's renames and the file `rewrite` has the flow that wrote it write
+ * again to out/.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -720,4 +721,51 @@ int cmd_explain(int argc, char **argv, const char *conf_path)
     }
     env_free(&env);
     return ex;
+}
+
+/* cmd_rewrite - a file of out/ written again by the flow that wrote it, from what the ledger
+ * keeps of it (the WMS lost it); 66 when no flow wrote it or its content is kept no longer */
+int cmd_rewrite(int argc, char **argv, const char *conf_path)
+{
+    const char *file = NULL, *account = NULL;
+    size_t np;
+    struct cmd_opt opts[] = {{"--account", &account, NULL}};
+    if (cmd_args(argc, argv, opts, WB_ARRAY_LEN(opts), &file, 1, &np) != WB_EX_OK)
+        return WB_EX_USAGE;
+    if (!np || !fs_name_ok(file)) {
+        fprintf(stderr,
+                "wmsbridge rewrite: NAME (a file name of out/) is missing\nusage: "
+                "wmsbridge %s\n",
+                cmd_usage("rewrite"));
+        return WB_EX_USAGE;
+    }
+    struct wb_env env;
+    int ex = cmd_load_env(&env, conf_path, CMD_SPOOL_READ);
+    if (ex != WB_EX_OK)
+        return ex;
+    const char *acc = account ? account : CONF_DEFAULT_ACCOUNT;
+    const struct wb_account *a = conf_find_account(&env.cfg, acc);
+    struct buf err;
+    buf_init(&err, 4096);
+    int rc = a ? WB_NOTFOUND : WB_BADARG;
+    size_t n;
+    const struct flow_def *fl = flows(&n);
+    for (size_t i = 0; a && i < n && rc == WB_NOTFOUND; i++)
+        if (fl[i].rewrite && flow_on(&fl[i], &env.cfg))
+            rc = fl[i].rewrite(&env, a, file, &err);
+    if (rc == WB_OK)
+        printf("%s written again to out/ (account %s)\n", file, acc);
+    else if (rc == WB_BADARG)
+        fprintf(stderr, "wmsbridge rewrite: no seller account '%s'\n", acc);
+    else if (rc == WB_NOTFOUND)
+        fprintf(stderr, "wmsbridge rewrite: no flow wrote a file named %s for account %s\n", file,
+                acc);
+    else
+        fprintf(stderr, "wmsbridge rewrite: %s\n", err.len ? buf_str(&err) : wb_status_str(rc));
+    buf_free(&err);
+    env_free(&env);
+    return rc == WB_OK                             ? WB_EX_OK
+           : rc == WB_BADARG                       ? WB_EX_USAGE
+           : rc == WB_NOTFOUND || rc == WB_NOINPUT ? WB_EX_NOINPUT
+                                                   : wb_status_exit(rc);
 }

@@ -46,6 +46,8 @@ static const struct cmd commands[] = {
      "--reason TEXT",
      "remove files of reject/ or hold/ for good; who, when and why are kept in the ledger"},
     {"explain", cmd_explain, "explain FILE", "what the ledger knows about one file"},
+    {"rewrite", cmd_rewrite, "rewrite NAME [--account NAME]",
+     "write a file of out/ the WMS lost again, from what the ledger keeps of it"},
     {"feeds", cmd_feeds, "feeds [--all]",
      "feeds needing attention or in flight (--all: every feed)"},
     {"resolve", cmd_resolve,

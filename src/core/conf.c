@@ -90,6 +90,16 @@ static const struct conf_param params[] = {
      "an order the WMS has not shipped this close to its ship-by raises an alert"},
     {"dispatch_confirm_minutes", CONF_INT, "120", OFF(dispatch_confirm_minutes), 1, 10080,
      "a shipment of the WMS that Amazon has not confirmed after this raises an alert"},
+    {"orders_pii_days", CONF_INT, "7", OFF(orders_pii_days), 0, 30,
+     "days the ledger keeps buyers' names, addresses and phones after their WMS file is in "
+     "place (0: none), to write a lost file again; then they are purged"},
+    {"ack_within_minutes", CONF_INT, "60", OFF(ack_within_minutes), 1, 10080,
+     "an order's acknowledgement is on time when Amazon accepted it this soon after the order "
+     "reached the WMS"},
+    {"target_order_sync_minutes", CONF_INT, "15", OFF(target_order_sync_minutes), 1, 10080,
+     "health target: 95th percentile of minutes from order placed to its WMS file in place"},
+    {"target_ack_on_time_pct", CONF_INT, "95", OFF(target_ack_on_time_pct), 0, 100,
+     "health target: acknowledgements Amazon accepted within ack_within_minutes, in percent"},
     {"http_timeout", CONF_INT, "60", OFF(http_timeout), 1, 3600, "seconds for one HTTP request"},
     {"retry_max", CONF_INT, "8", OFF(retry_max), 0, 100,
      "attempts for a transport failure before escalating"},

@@ -117,6 +117,10 @@ struct wb_config {
     long orders_lag_seconds;
     long ship_by_alert_minutes;
     long dispatch_confirm_minutes;
+    long orders_pii_days;           /* buyers' personal data kept in the ledger (0: none) */
+    long ack_within_minutes;        /* an acknowledgement accepted this soon is on time */
+    long target_order_sync_minutes; /* health target of the order sync latency */
+    long target_ack_on_time_pct;    /* health target of the acknowledgements on time */
     long http_timeout;
     long retry_max;
     long retry_base_ms;

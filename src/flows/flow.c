@@ -71,6 +71,8 @@ static const struct flow_def table[] = {
         .convert_check = orders_flow_convert_check,
         .fetch = orders_flow_fetch,
         .status = orders_flow_status,
+        .health = orders_flow_health,
+        .rewrite = orders_flow_rewrite,
     },
     {
         .name = "settlements",

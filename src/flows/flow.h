@@ -139,6 +139,11 @@ struct flow_def {
      * returns receipts in in/returns/ beside the expected returns of out/returns/. flow_lane
      * gives it for the flow's name, so every lane of the program follows one rule */
     const char *in_name;
+    /* rewrite - NULL, or write the file `name` of account a's out/ lane again from what the
+     * ledger keeps of it (a file the WMS lost): WB_OK written; WB_NOTFOUND the flow wrote no file
+     * of that name; WB_NOINPUT its content is kept no longer (the reason in err) */
+    int (*rewrite)(struct wb_env *env, const struct wb_account *a, const char *name,
+                   struct buf *err);
 };
 
 /* flow_on - 1 if fd has a spool path (open or fetch) and cfg turns it on (see `on`), else 0 */

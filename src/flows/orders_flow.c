@@ -6,9 +6,13 @@
  * decided once against the ledger, its rows staged in the ledger with the
  * orders' states in one transaction, then written to out/LANE/ by temp and
  * rename; held orders to reject/LANE/ (no personal data) with an alert.
+ * Buyers' personal data stays in the batch's rows orders_pii_days (for
+ * `rewrite` of a file the WMS lost), then every run purges it; the orders'
+ * health figures (sync latency, acknowledgements on time) are read here.
  *
  *   page --one_page--> ledger: orders + batch(staged, rows) + sync  (one commit)
- *        --finish_batch--> out/LANE/orders-BATCH.csv --> batch written, rows dropped
+ *        --finish_batch--> out/LANE/orders-BATCH.csv --> batch written (rows kept)
+ *        --pii_purge (orders_pii_days later)--> rows gone from the ledger's files
  *   reject/LANE/ORDER.json --requeue--> in/LANE/ --take_requeued--> gated again
  *
  * Never exits; never reaches into another flow; never logs personal data.
@@ -29,6 +33,7 @@
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
+#include "flows/health.h"
 #include "flows/outflow.h"
 #include "flows/orders.h"
 #include "flows/orders_flow.h"
@@ -119,14 +124,16 @@ static int put_cells(void *arg, const char *const *cells, size_t n)
 }
 
 /* write_batch - the batch's WMS file in out/LANE/ (a name only this batch writes: a redo after
- * a crash replaces its own first attempt), unless sftp-push already took it to sent/ */
-static int write_batch(struct sync *s, const char *name, const char *rows)
+ * a crash replaces its own first attempt), unless sftp-push already took it to sent/ and it is
+ * not written again on purpose (again: orders_flow_rewrite) */
+static int write_batch(struct sync *s, const char *name, const char *rows, int again)
 {
     char out[4096], sent[4096], path[4096];
     int rc = spool_dir(&s->env->spool, SP_OUT, s->lane, out, sizeof out);
     if (rc == WB_OK)
         rc = spool_dir(&s->env->spool, SP_SENT, s->lane, sent, sizeof sent);
-    if (rc == WB_OK && fs_join(path, sizeof path, sent, name) == WB_OK && access(path, F_OK) == 0)
+    if (rc == WB_OK && !again && fs_join(path, sizeof path, sent, name) == WB_OK &&
+        access(path, F_OK) == 0)
         return WB_OK;
     struct afile af;
     if (rc == WB_OK)
@@ -161,18 +168,28 @@ static int write_batch(struct sync *s, const char *name, const char *rows)
     return afile_commit(&af);
 }
 
-/* write_acks - in/LANE/ack/NAME: the orders of the batch's new records, a row each, for the ack
- * flow to acknowledge (its business key, the order, sends each once); written after the WMS file
- * and before the batch counts as written, so a crash between them redoes both. Nothing when the
- * ack flow has no layout loaded. */
-static int write_acks(struct sync *s, const char *name, const char *rows)
+/* ack_layout - the ack flow's layout when orders written with layout l are acknowledged (the
+ * ack flow has a layout loaded of the one field order_id), else NULL: acks are off */
+static const struct layout *ack_layout(const struct wb_env *env, const struct layout *l)
 {
     const struct flow_def *fd = flow_find("ack");
-    const struct layout *al = fd ? flow_env_layout(s->env, fd) : NULL;
+    const struct layout *al = fd ? flow_env_layout(env, fd) : NULL;
+    if (!al || !l || layout_field_index(l, "record") < 0 || layout_field_index(l, "order_id") < 0 ||
+        layout_field_index(al, "order_id") < 0 || layout_nfields(al) != 1)
+        return NULL;
+    return al;
+}
+
+/* write_acks - in/LANE/ack/NAME: the orders of the batch's new records, a row each, for the ack
+ * flow to acknowledge (its business key, the order, sends each once); written after the WMS file
+ * and before the batch counts as written, so a crash between them redoes both. Nothing when
+ * acks are off (ack_layout). */
+static int write_acks(struct sync *s, const char *name, const char *rows)
+{
+    const struct layout *al = ack_layout(s->env, s->rules.layout);
     int frec = layout_field_index(s->rules.layout, "record");
     int ford = layout_field_index(s->rules.layout, "order_id");
-    int aord = al ? layout_field_index(al, "order_id") : -1;
-    if (!al || frec < 0 || ford < 0 || aord < 0 || layout_nfields(al) != 1)
+    if (!al)
         return WB_OK;
     char lane[FLOW_LANE_MAX], dir[4096], path[4096], last[64] = "";
     struct ledger_file seen;
@@ -229,7 +246,7 @@ static int write_acks(struct sync *s, const char *name, const char *rows)
 static int finish_batch(void *arg, long long id, const char *name, const char *rows)
 {
     struct sync *s = arg;
-    int rc = write_batch(s, name, rows);
+    int rc = write_batch(s, name, rows, 0);
     if (rc == WB_OK)
         rc = write_acks(s, name, rows);
     if (rc == WB_OK) {
@@ -306,6 +323,8 @@ static int one_order(struct sync *s, const json_t *j)
     str_copy(p->rec.order_id, sizeof p->rec.order_id, o->order_id);
     p->rec.updated = o->updated;
     p->rec.ship_by = o->ship_by;
+    p->rec.placed = o->created;
+    p->rec.in_wms = known ? prev.in_wms : 0;
     p->rec.written = known ? prev.written : 0;
     p->rec.digest = known ? prev.digest : 0;
     enum orders_state state = p->held ? ORDERS_SHIPPABLE : orders_state(o);
@@ -626,6 +645,68 @@ static int ship_by_check(struct sync *s, const struct wb_account *a)
     return rc;
 }
 
+/* pii_purge - the account's buyers' personal data kept longer than orders_pii_days goes: the
+ * rows of its written batches out of the ledger's files, and our copies of its WMS files in
+ * sent/LANE/ (after sftp-push delivered them) */
+static int pii_purge(struct sync *s)
+{
+    time_t cutoff = clock_now() - s->env->cfg.orders_pii_days * 86400L;
+    long batches = 0, files = 0;
+    struct spool_entry *e = NULL;
+    size_t n = 0;
+    char dir[4096], path[4096];
+    int rc = spool_list(&s->env->spool, SP_SENT, s->lane, &e, &n);
+    if (rc == WB_OK)
+        rc = spool_dir(&s->env->spool, SP_SENT, s->lane, dir, sizeof dir);
+    for (size_t i = 0; rc == WB_OK && i < n; i++)
+        if (e[i].mtime <= cutoff && fs_join(path, sizeof path, dir, e[i].name) == WB_OK &&
+            unlink(path) == 0)
+            files++;
+    free(e);
+    if (files)
+        fs_fsync_dir(dir);
+    int lrc = ledger_order_pii_purge(s->env->ledger, s->account, cutoff, &batches);
+    if (batches || files)
+        log_info("flow=orders account=%s event=pii-purged batches=%ld sent_files=%ld "
+                 "orders_pii_days=%ld",
+                 *s->account ? s->account : "-", batches, files, s->env->cfg.orders_pii_days);
+    if (lrc != WB_OK)
+        log_warn("flow=orders account=%s event=pii-purge-failed status=%s: the next run "
+                 "purges again",
+                 *s->account ? s->account : "-", wb_status_str(lrc));
+    if (lrc == WB_TEMPFAIL) /* a reader kept the WAL: the next run truncates it */
+        lrc = WB_OK;
+    return rc == WB_OK ? lrc : rc;
+}
+
+/* orders_flow_rewrite - flow table hook: a WMS order file the WMS lost, written again to
+ * out/LANE/ from the batch's rows while the ledger keeps them (orders_pii_days); its orders
+ * are not acknowledged again */
+int orders_flow_rewrite(struct wb_env *env, const struct wb_account *a, const char *name,
+                        struct buf *err)
+{
+    const struct layout *l = flow_env_layout(env, flow_find("orders"));
+    struct sync s = {.env = env,
+                     .account = a == &env->cfg.accounts[0] ? "" : a->name,
+                     .rules = {env->skus, env->carriers, l}};
+    char *rows = NULL;
+    int rc = l && env->ledger ? flow_lane("orders", a, s.lane, sizeof s.lane) : WB_CONFIG;
+    if (rc == WB_OK)
+        rc = ledger_order_batch_rows(env->ledger, s.account, name, &rows);
+    if (rc == WB_NOINPUT)
+        buf_appendf(err,
+                    "%s: the buyers' personal data it held was purged (orders_pii_days %ld); "
+                    "its orders are in Seller Central",
+                    name, env->cfg.orders_pii_days);
+    if (rc == WB_OK)
+        rc = write_batch(&s, name, rows, 1);
+    if (rc == WB_OK)
+        log_info("flow=orders account=%s file=%s event=rewritten", *s.account ? s.account : "-",
+                 name);
+    free(rows);
+    return rc;
+}
+
 /* orders_flow_fetch - flow table hook: the orders job for one seller account */
 int orders_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
                       int force, struct outflow_stats *st)
@@ -651,6 +732,9 @@ int orders_flow_fetch(struct wb_env *env, const struct wb_account *a, struct fee
     buf_init(&s.err, 8192);
     rc = sync_account(&s);
     int src = ship_by_check(&s, a);
+    if (rc == WB_OK)
+        rc = src;
+    src = pii_purge(&s);
     if (rc == WB_OK)
         rc = src;
     buf_free(&s.rows);
@@ -681,4 +765,49 @@ void orders_flow_status(struct wb_env *env, struct buf *out)
                     lag ? " - LAGGING (orders_lag_seconds exceeded)" : "", n[LO_WRITTEN],
                     n[LO_CANCELLED], n[LO_HELD] + n[LO_REQUEUED], n[LO_SKIPPED]);
     }
+}
+
+/* orders_flow_health - flow table hook: of account a's orders whose first WMS file was in place
+ * in [from, to), the order sync latency (95th percentile of the minutes from placed to in place)
+ * and, when acks are on, the share acknowledged within ack_within_minutes (of those whose
+ * deadline has passed or that Amazon confirmed) */
+void orders_flow_health(struct wb_env *env, const struct wb_account *a, time_t from, time_t to,
+                        struct health *h)
+{
+    const char *acc = a == &env->cfg.accounts[0] ? "" : a->name;
+    struct health_figure *f = &h->f[H_ORDER_SYNC_LATENCY];
+    struct ledger_latency lat;
+    char w[24], lane[FLOW_LANE_MAX];
+    health_window(from, to, w, sizeof w);
+    f->configured = 1;
+    f->target = (double)env->cfg.target_order_sync_minutes;
+    if (env->ledger && ledger_order_latency(env->ledger, acc, from, to, 95, &lat) == WB_OK) {
+        f->have = lat.n > 0;
+        f->value = (double)lat.pct / 60.0;
+        if (lat.n)
+            snprintf(f->detail, sizeof f->detail,
+                     "95th percentile of %ld order(s) in %s; longest %lld min", lat.n, w,
+                     lat.max / 60);
+        else
+            snprintf(f->detail, sizeof f->detail, "no order reached the WMS in %s", w);
+    }
+    f = &h->f[H_ACK_ON_TIME];
+    if (!ack_layout(env, flow_env_layout(env, flow_find("orders"))) ||
+        flow_lane("ack", a, lane, sizeof lane) != WB_OK)
+        return; /* acks are off: not configured */
+    f->configured = 1;
+    f->target = (double)env->cfg.target_ack_on_time_pct;
+    long due = 0, ok = 0;
+    if (!env->ledger ||
+        ledger_order_acks(env->ledger, acc, lane, from, to, env->cfg.ack_within_minutes * 60,
+                          clock_now(), &due, &ok) != WB_OK)
+        return;
+    f->have = due > 0;
+    f->value = due ? 100.0 * (double)ok / (double)due : 0;
+    if (due)
+        snprintf(f->detail, sizeof f->detail,
+                 "%ld of %ld order(s) acknowledged within %ld min in %s", ok, due,
+                 env->cfg.ack_within_minutes, w);
+    else
+        snprintf(f->detail, sizeof f->detail, "no acknowledgement due in %s", w);
 }

@@ -7,6 +7,7 @@
 #define WB_ORDERS_FLOW_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "flows/flow.h"
@@ -30,5 +31,10 @@ struct wb_account;
 int orders_flow_fetch(struct wb_env *env, const struct wb_account *a, struct feeds_client *fc,
                       int force, struct outflow_stats *st);
 void orders_flow_status(struct wb_env *env, struct buf *out);
+int orders_flow_rewrite(struct wb_env *env, const struct wb_account *a, const char *name,
+                        struct buf *err);
+struct health;
+void orders_flow_health(struct wb_env *env, const struct wb_account *a, time_t from, time_t to,
+                        struct health *h);
 
 #endif

@@ -33,10 +33,12 @@ struct ledger {
 
 /* the connection's settings; journal_mode is set on its own (see wal_mode). The WAL is kept
  * when the last connection closes (see ledger_open); the size limit empties it then, as
- * deleting it did, and trims it after a checkpoint */
+ * deleting it did, and trims it after a checkpoint. secure_delete: what is deleted is zeroed in
+ * the file, not left in free space (buyers' personal data, see ledger_order_pii_purge) */
 static const char pragmas[] = "PRAGMA synchronous=FULL;"
                               "PRAGMA foreign_keys=ON;"
-                              "PRAGMA journal_size_limit=16777216;";
+                              "PRAGMA journal_size_limit=16777216;"
+                              "PRAGMA secure_delete=ON;";
 
 /* the tables, created in one immediate transaction (see create_schema) */
 static const char schema[] =
@@ -129,6 +131,10 @@ static const struct {
     {"files", "snapshot_time", "INTEGER NOT NULL DEFAULT 0"}, /* 0 = none (not a snapshot) */
     /* the WMS SKU a receipt line received */
     {"return_receipts", "wms_sku", "TEXT NOT NULL DEFAULT ''"},
+    /* orders: Amazon's createdTime, when its first file was in place; a batch: when in place */
+    {"orders", "placed", "INTEGER NOT NULL DEFAULT 0"},
+    {"orders", "in_wms", "INTEGER NOT NULL DEFAULT 0"},
+    {"order_batches", "written", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 /* what needs the added columns, made after them in one immediate transaction: a business key
@@ -136,7 +142,8 @@ static const struct {
 static const char late_schema[] =
     "DROP INDEX IF EXISTS rows_live;"
     "CREATE UNIQUE INDEX IF NOT EXISTS rows_live_account ON rows(flow, account, key)"
-    " WHERE state != 4;";
+    " WHERE state != 4;"
+    "CREATE INDEX IF NOT EXISTS orders_in_wms ON orders(account, in_wms);";
 
 /* has_column - 1 if table has column */
 static int has_column(struct ledger *l, const char *table, const char *column)
@@ -1724,8 +1731,8 @@ enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time
 enum wb_status ledger_order_get(struct ledger *l, const char *account, const char *order_id,
                                 struct ledger_order *out)
 {
-    static const char sql[] = "SELECT updated,digest,state,written,batch,code,reason,ship_by FROM"
-                              " orders WHERE account=?1 AND order_id=?2";
+    static const char sql[] = "SELECT updated,digest,state,written,batch,code,reason,ship_by,"
+                              "placed,in_wms FROM orders WHERE account=?1 AND order_id=?2";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1744,6 +1751,8 @@ enum wb_status ledger_order_get(struct ledger *l, const char *account, const cha
         col_copy(st, 5, out->code, sizeof out->code);
         col_copy(st, 6, out->reason, sizeof out->reason);
         out->ship_by = (time_t)sqlite3_column_int64(st, 7);
+        out->placed = (time_t)sqlite3_column_int64(st, 8);
+        out->in_wms = (time_t)sqlite3_column_int64(st, 9);
         res = WB_OK;
     } else if (rc != SQLITE_DONE) {
         res = map_rc(l, rc);
@@ -1757,7 +1766,7 @@ enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO orders(account,order_id,updated,digest,state,written,batch,code,"
-        "reason,changed,ship_by) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
+        "reason,changed,ship_by,placed,in_wms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
     sqlite3_stmt *st = prep(l, sql);
     if (!st)
         return WB_IOERR;
@@ -1772,6 +1781,8 @@ enum wb_status ledger_order_put(struct ledger *l, const struct ledger_order *o)
     bind_text(st, 9, o->reason[0] ? o->reason : NULL);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_now());
     sqlite3_bind_int64(st, 11, (sqlite3_int64)o->ship_by);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)o->placed);
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)o->in_wms);
     return exec_step(l, st);
 }
 
@@ -1935,15 +1946,29 @@ enum wb_status ledger_order_batches_staged(struct ledger *l, const char *account
     return res;
 }
 
-/* ledger_order_batch_written - the batch's file is in place: its rows (personal data) go */
+/* ledger_order_batch_written - the batch's file is in place (now): its rows (personal data)
+ * stay until ledger_order_pii_purge; its orders written for the first time are in the WMS now */
 enum wb_status ledger_order_batch_written(struct ledger *l, long long id)
 {
-    static const char sql[] = "UPDATE order_batches SET state=2, rows=NULL WHERE id=?1";
-    sqlite3_stmt *st = prep(l, sql);
-    if (!st)
-        return WB_IOERR;
-    sqlite3_bind_int64(st, 1, id);
-    return exec_step(l, st);
+    static const char *const sqls[] = {
+        "UPDATE order_batches SET state=2, written=?2 WHERE id=?1",
+        "UPDATE orders SET in_wms=?2 WHERE batch=?1 AND state=1 AND in_wms=0",
+    };
+    int rc = ledger_begin(l);
+    for (size_t i = 0; rc == WB_OK && i < WB_ARRAY_LEN(sqls); i++) {
+        sqlite3_stmt *st = prep(l, sqls[i]);
+        if (!st) {
+            rc = WB_IOERR;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_now());
+        rc = exec_step(l, st);
+    }
+    if (rc == WB_OK)
+        return ledger_commit(l);
+    ledger_rollback(l);
+    return rc;
 }
 
 /* ledger_order_sync_get - an account's sync state (zeroes when it never ran) */
@@ -2068,6 +2093,119 @@ enum wb_status ledger_expected_return(struct ledger *l, const char *account, con
         out->received = sqlite3_column_int64(st, 3);
     } else {
         res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ---- orders: buyers' personal data kept for a while, and the orders' health figures ---- */
+
+/* ledger_order_pii_purge - an account's batch rows in place since cutoff, out of the files */
+enum wb_status ledger_order_pii_purge(struct ledger *l, const char *account, time_t cutoff, long *n)
+{
+    static const char sql[] = "UPDATE order_batches SET rows=NULL WHERE account=?1 AND state=2"
+                              " AND rows IS NOT NULL AND written <= ?2";
+    *n = 0;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cutoff);
+    int rc = exec_step(l, st);
+    if (rc != WB_OK)
+        return rc;
+    *n = (long)sqlite3_changes(l->db);
+    /* secure_delete zeroed the old values in the pages now in the WAL; the checkpoint puts
+     * those pages into the database and TRUNCATE empties the WAL, which still holds the frames
+     * the rows were written in */
+    int src = sqlite3_wal_checkpoint_v2(l->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    return src == SQLITE_OK ? WB_OK : map_rc(l, src);
+}
+
+/* ledger_order_batch_rows - the kept rows of an account's written batch */
+enum wb_status ledger_order_batch_rows(struct ledger *l, const char *account, const char *name,
+                                       char **rows)
+{
+    static const char sql[] = "SELECT rows FROM order_batches WHERE account=?1 AND name=?2 AND"
+                              " state=2 ORDER BY id DESC LIMIT 1";
+    *rows = NULL;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, name);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL)
+        res = WB_NOINPUT;
+    else if (rc == SQLITE_ROW)
+        res = (*rows = strdup(col_text(st, 0))) ? WB_OK : WB_NOMEM;
+    else if (rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_order_latency - placed -> first file in place of an account's orders in [from, to) */
+enum wb_status ledger_order_latency(struct ledger *l, const char *account, time_t from, time_t to,
+                                    int percentile, struct ledger_latency *out)
+{
+    static const char count[] = "SELECT count(*), max(max(in_wms - placed, 0)) FROM orders WHERE"
+                                " account=?1 AND in_wms >= ?2 AND in_wms < ?3 AND placed > 0";
+    static const char rank[] = "SELECT max(in_wms - placed, 0) FROM orders WHERE account=?1 AND"
+                               " in_wms >= ?2 AND in_wms < ?3 AND placed > 0 ORDER BY 1"
+                               " LIMIT 1 OFFSET ?4";
+    memset(out, 0, sizeof *out);
+    int res = WB_OK;
+    for (int q = 0; q < 2 && res == WB_OK && (q == 0 || out->n > 0); q++) {
+        sqlite3_stmt *st = prep(l, q ? rank : count);
+        if (!st)
+            return WB_IOERR;
+        bind_text(st, 1, account);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+        if (q) /* nearest rank: the ceil(p% of n)-th smallest */
+            sqlite3_bind_int64(st, 4, ((sqlite3_int64)out->n * percentile + 99) / 100 - 1);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && !q) {
+            out->n = (long)sqlite3_column_int64(st, 0);
+            out->max = (long long)sqlite3_column_int64(st, 1);
+        } else if (rc == SQLITE_ROW) {
+            out->pct = (long long)sqlite3_column_int64(st, 0);
+        } else {
+            res = rc == SQLITE_DONE ? WB_INTERNAL : map_rc(l, rc);
+        }
+        done(l, st);
+    }
+    return res;
+}
+
+/* ledger_order_acks - an account's orders in place in [from, to) whose ack is due or done */
+enum wb_status ledger_order_acks(struct ledger *l, const char *account, const char *ack_lane,
+                                 time_t from, time_t to, long within, time_t now, long *due,
+                                 long *on_time)
+{
+    static const char sql[] =
+        "SELECT count(*), coalesce(sum(a.updated <= o.in_wms + ?4), 0) FROM orders o"
+        " LEFT JOIN rows a ON a.flow=?6 AND a.account=?7 AND a.key = o.order_id || '|' AND"
+        " a.state != 4 AND a.state=3"
+        " WHERE o.account=?1 AND o.in_wms >= ?2 AND o.in_wms < ?3 AND o.in_wms > 0 AND"
+        " (a.id IS NOT NULL OR o.in_wms + ?4 <= ?5)";
+    *due = *on_time = 0;
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)within);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+    bind_lane(st, 6, 7, ack_lane);
+    int rc = sqlite3_step(st), res = WB_OK;
+    if (rc == SQLITE_ROW) {
+        *due = (long)sqlite3_column_int64(st, 0);
+        *on_time = (long)sqlite3_column_int64(st, 1);
+    } else {
+        res = rc == SQLITE_DONE ? WB_INTERNAL : map_rc(l, rc);
     }
     done(l, st);
     return res;

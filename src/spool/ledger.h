@@ -278,7 +278,8 @@ enum wb_status ledger_alerts_open(struct ledger *l, ledger_alert_cb cb, void *ar
  * An order is kept once per account by order id with the lastUpdatedTime taken and the digest
  * of the rows the WMS holds. Its rows go out through a batch: staged (rows kept) in the same
  * transaction as the orders' new states, then the file is written, then the batch is marked
- * written and its rows (personal data) are dropped. Recovery writes staged batches again. */
+ * written; its rows (personal data) stay for the retention of personal data, then
+ * ledger_order_pii_purge removes them from the file. Recovery writes staged batches again. */
 enum ledger_order_state {
     LO_WRITTEN = 1, /* its rows (new or amended) are in a batch */
     LO_CANCELLED,   /* cancelled: a cancel record went out, or it never reached the WMS */
@@ -300,6 +301,8 @@ struct ledger_order {
     char code[32];
     char reason[512];
     time_t ship_by; /* shipByWindow.latestDateTime, 0 when Amazon gave none */
+    time_t placed;  /* Amazon's createdTime: when the buyer placed it */
+    time_t in_wms;  /* when its first file was in place (ledger_order_batch_written), 0 not yet */
 };
 struct ledger_order_sync {
     char account[LEDGER_ACCOUNT_MAX];
@@ -326,7 +329,8 @@ typedef int (*ledger_batch_cb)(void *arg, long long id, const char *name, const 
 /* ledger_order_batches_staged - an account's staged batches, oldest first */
 enum wb_status ledger_order_batches_staged(struct ledger *l, const char *account,
                                            ledger_batch_cb cb, void *arg);
-/* ledger_order_batch_written - the batch's file is in place: its rows are dropped */
+/* ledger_order_batch_written - the batch's file is in place (now): the first one of each of its
+ * written orders sets their in_wms; its rows stay until ledger_order_pii_purge */
 enum wb_status ledger_order_batch_written(struct ledger *l, long long id);
 /* ledger_order_units_put - the units of one line (seller SKU) of an order written for the WMS;
  * the line keeps the time it was first taken in, its quantity is the newest */
@@ -453,6 +457,34 @@ struct ledger_expected {
 /* ledger_expected_return - out for an account's RMA and WMS SKU (zeroes when unknown) */
 enum wb_status ledger_expected_return(struct ledger *l, const char *account, const char *rma,
                                       const char *wms_sku, struct ledger_expected *out);
+
+/* ---- orders: buyers' personal data kept for a while, and the orders' health figures ---- */
+/* ledger_order_pii_purge - the rows (buyers' names, addresses, phones) of an account's batches
+ * whose file was in place at or before cutoff go from the ledger's files: zeroed in the database
+ * (secure_delete) and the WAL truncated; *n = batches purged. WB_TEMPFAIL when a reader kept
+ * the WAL from being truncated (the next call truncates it) */
+enum wb_status ledger_order_pii_purge(struct ledger *l, const char *account, time_t cutoff,
+                                      long *n);
+/* ledger_order_batch_rows - the rows of an account's written batch name, still kept (caller
+ * frees *rows); WB_NOTFOUND when no written batch has that name, WB_NOINPUT when its rows
+ * were purged */
+enum wb_status ledger_order_batch_rows(struct ledger *l, const char *account, const char *name,
+                                       char **rows);
+/* minutes from order placed to its first file in place, over a window */
+struct ledger_latency {
+    long n;        /* orders */
+    long long pct; /* the percentile asked for (nearest rank), seconds */
+    long long max; /* the longest, seconds */
+};
+/* ledger_order_latency - an account's orders whose first file was in place in [from, to) */
+enum wb_status ledger_order_latency(struct ledger *l, const char *account, time_t from, time_t to,
+                                    int percentile, struct ledger_latency *out);
+/* ledger_order_acks - an account's orders whose first file was in place in [from, to) and whose
+ * acknowledgement deadline (in place + within seconds) is at or before now or whose row of
+ * ack_lane (key "ORDER|") Amazon confirmed: *due of them, *on_time confirmed by the deadline */
+enum wb_status ledger_order_acks(struct ledger *l, const char *account, const char *ack_lane,
+                                 time_t from, time_t to, long within, time_t now, long *due,
+                                 long *on_time);
 
 /* ---- settlement reconciliation ----
  * Each settlement taken in (its period), what it paid (kind LP_ORDER: its Order rows summed per

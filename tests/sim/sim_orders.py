@@ -21,7 +21,9 @@ Control (JSON bodies):
                             "levels": [...], "prime_every": K}: new UNSHIPPED
                             merchant orders updated now. SPEC: {"orderId", "items":
                             [[itemId, sellerSku, qty]], "level", "status", "fulfilledBy",
-                            "prime", "noRecipient"}; missing ids are made up.
+                            "prime", "noRecipient", "placed": epoch seconds (createdTime;
+                            default now), "address": {...} (over the made-up delivery
+                            address)}; missing ids are made up.
   POST /_sim/orders/update  {"orderId", "cancel": true | "cancelLine": itemId |
                             "cancelRequest": itemId | "quantity": {itemId: q} |
                             "address": {...} | "status": S | "level": L}: the
@@ -118,7 +120,7 @@ def make_order(st, spec, t):
                       "product": {"sellerSku": sku, "asin": "B000000000"},
                       "fulfillment": {"quantityFulfilled": 0,
                                       "quantityUnfulfilled": q}})
-    o = {"orderId": oid, "createdTime": iso(t), "lastUpdatedTime": iso(t),
+    o = {"orderId": oid, "createdTime": iso(int(spec.get("placed") or t)), "lastUpdatedTime": iso(t),
          "programs": ["PRIME"] if spec.get("prime") else [],
          "salesChannel": {"channelName": "AMAZON",
                           "marketplaceId": spec.get("marketplaceId", "A1F83G8C2ARO7P"),
@@ -138,6 +140,8 @@ def make_order(st, spec, t):
             "name": "Recipient %s" % oid[-4:], "addressLine1": "%s Test Street" % oid[-3:],
             "city": "Leeds", "postalCode": "LS1 1AA", "countryCode": "GB",
             "phone": "+44 113 496 0%s" % oid[-3:], "addressType": "RESIDENTIAL"}}
+        if isinstance(spec.get("address"), dict):
+            o["recipient"]["deliveryAddress"].update(spec["address"])
     return o
 
 
