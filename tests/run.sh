@@ -77,7 +77,7 @@ else
         [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
     done
     # the slowest first, so the two workers finish together
-    slow="cases sftp load fulldisk lying_peer hostile storm crashloop ambiguous daemon tokens secrets sim_selftest dispatch_e2e lost_create accounts sink_paths convert_inventory orders_e2e inventory_e2e settlement_crash settlement_e2e"
+    slow="cases sftp load fulldisk lying_peer hostile storm crashloop ambiguous daemon tokens secrets sim_selftest dispatch_e2e lost_create accounts sink_paths convert_inventory orders_e2e inventory_e2e settlement_crash settlement_e2e settlement_recon"
     for s in $slow; do
         [ -f "$ROOT/tests/integration/$s.sh" ] && queue integration "$s"
     done

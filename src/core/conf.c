@@ -126,6 +126,15 @@ static const struct conf_param params[] = {
      "health target: feeds done of feeds ended over the last 14 days"},
     {"target_exception_backlog", CONF_INT, "10", OFF(target_exception_backlog), 0, 1000000,
      "health target: most files waiting in reject/ per owner"},
+    {"target_settlement_drift", CONF_INT, "0", OFF(target_settlement_drift), 0, 1000000,
+     "health target: most reconciliation findings of the settlement reports that ended over the "
+     "last 14 days"},
+    {"target_refund_latency_hours", CONF_INT, "48", OFF(target_refund_latency_hours), 0, 8760,
+     "health target: longest median hours from a return's receipt to its refund in a "
+     "settlement"},
+    {"settlement_unpaid_days", CONF_INT, "14", OFF(settlement_unpaid_days), 1, 365,
+     "an order Amazon confirmed dispatched this long before a settlement's end and no "
+     "settlement paid is a reconciliation finding"},
     {"dispatch_via", CONF_STR, "feed", OFF(dispatch_via), 0, 0,
      "shipment confirmations go by feed, by confirmShipment calls (api) or by batch size (auto)"},
     {"dispatch_api_max", CONF_INT, "30", OFF(dispatch_api_max), 1, 10000,

@@ -134,6 +134,9 @@ struct wb_config {
     long backlog_sla_minutes;
     long target_feed_success_pct;
     long target_exception_backlog;
+    long target_settlement_drift;     /* findings of settlement reports ended in the window */
+    long target_refund_latency_hours; /* median hours from receipt to refund */
+    long settlement_unpaid_days;      /* dispatched this long before a settlement's end: due */
     char *dispatch_via;    /* feed | api | auto (accounts take it unless they set their own) */
     long dispatch_api_max; /* auto: a batch of at most this many confirmations goes by the API */
     long inventory_hold_percent;    /* a snapshot under this share of the last published is held */

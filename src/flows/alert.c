@@ -144,6 +144,11 @@ static const struct alert_type table[] = {
     {"dispatch-unconfirmed", "ops", "warning",
      "the WMS dispatched an order that Amazon has not confirmed after dispatch_confirm_minutes",
      "wmsbridge status (feeds in flight, alerts) and rejects; then Amazon's side", NULL, NULL},
+    /* settlements (item: the settlement report's path in reject/) */
+    {"settlement-unmapped", "finance", "warning",
+     "a settlement has combinations (transaction type | amount type | description) no gl.map "
+     "rule matches, listed in the text; it waits whole in reject/, no journal written",
+     "add the rules to gl.map, then wmsbridge requeue NAME --flow settlements", NULL, holds_path},
 };
 
 /* alert_types - the table */

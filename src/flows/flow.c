@@ -21,6 +21,7 @@
 #include "flows/receipts_flow.h"
 #include "flows/returns_flow.h"
 #include "flows/settlement_flow.h"
+#include "flows/settlement_recon.h"
 #include "layout/layout.h"
 #include "spool/spool.h"
 
@@ -88,6 +89,7 @@ static const struct flow_def table[] = {
         .convert_map_option = "--gl",
         .convert_doc = settlement_flow_convert,
         .fetch = settlement_flow_fetch,
+        .health = settlement_recon_health,
     },
     {
         .name = "ack",

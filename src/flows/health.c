@@ -25,7 +25,7 @@ static const struct health_def defs[H_N] = {
     [H_ACK_ON_TIME] = {"ack_on_time_rate", "acknowledgements on time", "percent", 1},
     [H_INVENTORY_FRESHNESS] = {"inventory_freshness", "inventory freshness", "minutes", 0},
     [H_FEED_SUCCESS] = {"feed_success_rate", "feed success rate", "percent", 1},
-    [H_SETTLEMENT_DRIFT] = {"settlement_drift", "settlement reconciliation drift", "units", 0},
+    [H_SETTLEMENT_DRIFT] = {"settlement_drift", "settlement reconciliation drift", "findings", 0},
     [H_REFUND_LATENCY] = {"refund_latency", "refund latency", "hours", 0},
     [H_EXCEPTION_BACKLOG] = {"exception_backlog", "exception backlog", "files", 0},
 };

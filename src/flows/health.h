@@ -21,8 +21,8 @@ enum health_id {
     H_ACK_ON_TIME,         /* percent of acknowledgements sent in time */
     H_INVENTORY_FRESHNESS, /* minutes since the oldest SKU class was updated */
     H_FEED_SUCCESS,        /* percent of feeds ended done over 14 days */
-    H_SETTLEMENT_DRIFT,    /* currency units between settlements and the ledger */
-    H_REFUND_LATENCY,      /* hours from return received to refund */
+    H_SETTLEMENT_DRIFT,    /* orders the settlements' reconciliations found */
+    H_REFUND_LATENCY,      /* median hours from return received to refund */
     H_EXCEPTION_BACKLOG,   /* files waiting in reject/ */
     H_N
 };

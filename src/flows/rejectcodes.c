@@ -144,8 +144,10 @@ static const struct rejectcode table[] = {
     /* settlement reports (the settlements flow) */
     {"E_SETTLEMENT_REFUSED", "amazon",
      "a settlement report refused whole: not the V2 flat file, truncated, a row that does not "
-     "read, rows that do not add up to its total; no journal written",
-     "download the report again from Seller Central, put it in in/settlements/"},
+     "read, rows that do not add up to its total, a currency other than the account's; no "
+     "journal written",
+     "download the report again from Seller Central, put it in in/settlements/; for a "
+     "currency, check the account's currency setting"},
     {"E_SETTLEMENT_UNMAPPED", "operator",
      "combinations of a settlement (transaction-type, amount-type, amount-description) that no "
      "gl.map rule matches, all listed in the reason; no journal written",

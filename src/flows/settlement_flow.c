@@ -8,10 +8,11 @@
  *   in/settlements/NAME --spool_claim--> work/settlements/NAME
  *   work: read (refused: E_SETTLEMENT_REFUSED) -> a settlement id already journalled
  *         (ledger digest "settlement:ID" done: a duplicate) -> map (unmapped:
- *         E_SETTLEMENT_UNMAPPED, every combination in the reason) -> journal
+ *         E_SETTLEMENT_UNMAPPED, every combination in the reason, and the
+ *         settlement-unmapped alert) -> journal
  *   journal: out/journals/journal-ID.csv (temp + fsync + rename + dir fsync)
- *   and out/journals/reconcile-ID.csv: each merchant-fulfilled order the settlement pays
- *   whose dispatch the ledger does not hold as confirmed by Amazon
+ *   then the reconciliation (settlement_recon.c): what the settlement paid and refunded per
+ *   order and its findings into the ledger, out/journals/reconcile-ID.csv
  *   then ledger done, work -> done/<date>/settlements/NAME (the original, every
  *   transaction row with its order id, kept for audit)
  *   reject/settlements/NAME --requeue--> in/settlements/NAME (after gl.map is fixed)
@@ -27,132 +28,32 @@
 #include "core/strutil.h"
 #include "core/log.h"
 #include "core/wb.h"
+#include "flows/alert.h"
 #include "flows/env.h"
 #include "flows/feeds.h"
 #include "flows/flow.h"
 #include "flows/outflow.h"
 #include "flows/settlement.h"
 #include "flows/settlement_flow.h"
+#include "flows/settlement_recon.h"
 #include "layout/layout.h"
 #include "maps/glmap.h"
-#include "maps/strmap.h"
 #include "net/spapi.h"
 #include "spool/ledger.h"
 
 #define REPORT_TYPE "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 #define FLOW "settlements"
 #define REMOTE "amazon-reports"
-#define DISPATCH "dispatch"        /* the flow whose confirmed rows are the orders dispatched */
-#define PAID_MAX ((size_t)1 << 20) /* paid orders reconciled per settlement */
-#define ORDER_ID_MAX 40            /* longer is no Amazon order id (3-7-7 digits): not reconciled */
 
-/* the orders a settlement pays for that the WMS dispatches (merchant-fulfilled) */
-struct paid {
-    struct strmap *orders;
-    int full; /* more than PAID_MAX: the rest are not reconciled */
-};
-
-/* on_row - settlement_read's row callback: remember each merchant-fulfilled order paid */
-static int on_row(void *ctx, const struct settlement_row *r)
-{
-    struct paid *p = ctx;
-    if (strcmp(r->type, "Order") != 0 || strcmp(r->fulfillment, "MFN") != 0 || !r->order_id[0] ||
-        strlen(r->order_id) > ORDER_ID_MAX || strmap_get(p->orders, r->order_id))
-        return WB_OK;
-    if (strmap_count(p->orders) >= PAID_MAX) {
-        p->full = 1;
-        return WB_OK;
-    }
-    return strmap_put(p->orders, r->order_id, p, NULL);
-}
-
-/* by_text - qsort order of strings */
-static int by_text(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* write_reconcile - out/journals/reconcile-ID.csv: the paid orders without a dispatch that
- * Amazon confirmed (dispatch rows of the account's lane, keys "order|item|tracking") */
-static int write_reconcile(struct wb_env *env, const struct settlement *s, const struct paid *p,
-                           const struct wb_account *acc, const char *dir)
-{
-    static const char lay[] = "name = reconcile\nflow = reconcile\nfield settlement_id = "
-                              "settlement_id\nfield order_id = order_id\nfield finding = finding\n";
-    char dlane[FLOW_LANE_MAX], name[96];
-    struct layout *l = NULL;
-    struct buf err;
-    buf_init(&err, 4096);
-    int rc = flow_lane(DISPATCH, acc, dlane, sizeof dlane);
-    if (rc == WB_OK)
-        rc = layout_parse_text(lay, sizeof lay - 1, "reconcile", &l, &err);
-    buf_free(&err);
-    if (rc != WB_OK)
-        return rc == WB_CONFIG ? WB_INTERNAL : rc;
-    snprintf(name, sizeof name, "reconcile-%s.csv", s->id);
-    struct afile af;
-    struct csvw *w = NULL;
-    if ((rc = afile_open_redo(&af, dir, name, 0)) != WB_OK) {
-        layout_free(l);
-        return rc;
-    }
-    if ((rc = csvw_open(&w, l, af.fp, 1)) == WB_OK)
-        rc = csvw_header(w);
-    /* in order id order */
-    size_t norders = strmap_count(p->orders), k = 0, pos = 0;
-    const char **orders = calloc(norders ? norders : 1, sizeof *orders);
-    void *v;
-    if (!orders && rc == WB_OK)
-        rc = WB_NOMEM;
-    while (orders && strmap_next(p->orders, &pos, &orders[k], &v))
-        k++;
-    if (orders)
-        qsort(orders, k, sizeof *orders, by_text);
-    for (size_t i = 0; rc == WB_OK && i < k; i++) {
-        const char *order = orders[i];
-        char prefix[ORDER_ID_MAX + 2];
-        int st = 0;
-        snprintf(prefix, sizeof prefix, "%s|", order);
-        int q = ledger_rows_prefix_state(env->ledger, dlane, prefix, &st);
-        const char *finding = q == WB_NOTFOUND     ? "paid, no dispatch received from the WMS"
-                              : q != WB_OK         ? NULL
-                              : st == LR_CONFIRMED ? ""
-                              : st == LR_REJECTED  ? "paid, its dispatch rows were rejected"
-                                                   : "paid, dispatch not yet confirmed by Amazon";
-        if (!finding) {
-            rc = q;
-            break;
-        }
-        const char *cells[3] = {s->id, order, finding};
-        if (*finding)
-            rc = csvw_row(w, cells, 3);
-    }
-    free(orders);
-    if (rc == WB_OK && p->full) {
-        const char *cells[3] = {s->id, "", "more paid orders than reconciled in one settlement"};
-        rc = csvw_row(w, cells, 3);
-    }
-    if (w) {
-        int crc = csvw_close(w);
-        if (rc == WB_OK)
-            rc = crc;
-    }
-    if (rc == WB_OK)
-        rc = afile_commit(&af);
-    else
-        afile_abort(&af);
-    layout_free(l);
-    return rc;
-}
-
-/* fetch_new - download each settlement report the account's lane has not taken into in_dir */
+/* fetch_new - download each settlement report the account's lane has not taken into in_dir;
+ * WB_TEMPFAIL when one did not download (not marked taken: the next run fetches it again) */
 static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, const char *in_dir)
 {
     struct spapi_report *r = NULL;
     size_t n = 0;
     struct buf err;
     buf_init(&err, 4096);
-    int rc = spapi_get_reports(api, REPORT_TYPE, &r, &n, &err);
+    int rc = spapi_get_reports(api, REPORT_TYPE, &r, &n, &err), failed = 0;
     if (rc != WB_OK)
         log_warn("flow=" FLOW " op=getReports status=%s error=\"%s\"", wb_status_str(rc),
                  buf_str(&err));
@@ -175,6 +76,7 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
                      r[i].report_id, wb_status_str(drc), buf_str(&err));
             if (drc != WB_PERMFAIL && drc != WB_TEMPFAIL)
                 rc = drc;
+            failed = 1;
             continue;
         }
         rc = ledger_remote_mark(env->ledger, REMOTE, key, 0, 0, "");
@@ -182,7 +84,9 @@ static int fetch_new(struct wb_env *env, struct spapi *api, const char *lane, co
     }
     free(r);
     buf_free(&err);
-    return rc;
+    /* the others were taken; the run still fails, so a report that never downloads is seen
+     * (job-failing after alert_job_failures runs) */
+    return rc == WB_OK && failed ? WB_TEMPFAIL : rc;
 }
 
 /* write_journal - out/journals/journal-ID.csv, whole or not at all */
@@ -213,6 +117,28 @@ static int reject(struct wb_env *env, const char *lane, const char *name, long l
     return rc;
 }
 
+/* unmapped_alert - settlement-unmapped about reject/LANE/NAME, the combinations in its text (one
+ * a line in why, joined with "; "); it holds while the file waits there */
+static void unmapped_alert(struct wb_env *env, const struct wb_account *acc, const char *lane,
+                           const char *name, const struct buf *why)
+{
+    char item[320], text[1000];
+    if (snprintf(item, sizeof item, "reject/%s/%s", lane, name) >= (int)sizeof item)
+        return; /* no name of ours is that long */
+    size_t n = 0;
+    for (const char *p = buf_str(why); *p && n + 3 < sizeof text; p++) {
+        if (*p != '\n') {
+            text[n++] = *p;
+        } else if (p[1]) {
+            text[n++] = ';';
+            text[n++] = ' ';
+        }
+    }
+    text[n] = '\0';
+    alert_raise_in(env, "settlement-unmapped", acc == &env->cfg.accounts[0] ? "" : acc->name, FLOW,
+                   item, text);
+}
+
 /* process - one claimed file of work/settlements/ */
 static int process(struct wb_env *env, const struct glmap *gl, const struct layout *l,
                    const struct wb_account *acc, const char *currency, const char *lane,
@@ -227,10 +153,10 @@ static int process(struct wb_env *env, const struct glmap *gl, const struct layo
     struct buf err;
     buf_init(&err, 64 * 1024);
     struct settlement s;
-    struct paid paid = {strmap_new(1024), 0};
-    int rc = paid.orders ? settlement_read(&s, f, currency, on_row, &paid, &err) : WB_NOMEM;
+    struct settlement_recon *recon = settlement_recon_new(&err);
+    int rc = recon ? settlement_read(&s, f, currency, settlement_recon_row, recon, &err) : WB_NOMEM;
     fclose(f);
-    if (!paid.orders)
+    if (!recon)
         goto out_free;
     char digest[65];
     struct ledger_file prev;
@@ -263,10 +189,12 @@ static int process(struct wb_env *env, const struct glmap *gl, const struct layo
                     "requeue",
                     s.id, nun, env->cfg.gl_map);
         rc = reject(env, lane, name, fid, "E_SETTLEMENT_UNMAPPED", buf_str(&err));
+        if (rc == WB_OK)
+            unmapped_alert(env, acc, lane, name, &err);
         goto out;
     }
     if (rc == WB_OK && (rc = write_journal(l, &s, out_dir)) == WB_OK &&
-        (rc = write_reconcile(env, &s, &paid, acc, out_dir)) == WB_OK &&
+        (rc = settlement_recon_write(env, &s, recon, acc, out_dir)) == WB_OK &&
         (rc = ledger_file_set_state(env->ledger, fid, LF_DONE)) == WB_OK)
         rc = spool_finish(&env->spool, lane, name);
     if (rc == WB_OK)
@@ -278,7 +206,7 @@ out:
                  buf_str(&err));
     settlement_free(&s);
 out_free:
-    strmap_free(paid.orders);
+    settlement_recon_free(recon);
     buf_free(&err);
     return rc;
 }

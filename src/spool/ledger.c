@@ -98,7 +98,21 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS return_receipts_received ON return_receipts(account, received);"
     "CREATE TABLE IF NOT EXISTS expected_returns(account TEXT NOT NULL, rma TEXT NOT NULL,"
     " seller_sku TEXT NOT NULL, wms_sku TEXT NOT NULL, order_id TEXT NOT NULL,"
-    " qty INTEGER NOT NULL, PRIMARY KEY(account, rma, seller_sku, wms_sku));";
+    " qty INTEGER NOT NULL, PRIMARY KEY(account, rma, seller_sku, wms_sku));"
+    /* settlement reconciliation: each settlement taken, what it paid or refunded per order,
+     * and the findings of its reconciliation */
+    "CREATE TABLE IF NOT EXISTS settlements(account TEXT NOT NULL, settlement_id TEXT NOT NULL,"
+    " period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, currency TEXT NOT NULL,"
+    " PRIMARY KEY(account, settlement_id));"
+    "CREATE TABLE IF NOT EXISTS settlement_paid(account TEXT NOT NULL,"
+    " settlement_id TEXT NOT NULL, order_id TEXT NOT NULL, kind INTEGER NOT NULL,"
+    " amount INTEGER NOT NULL, posted INTEGER NOT NULL,"
+    " PRIMARY KEY(account, settlement_id, order_id, kind));"
+    "CREATE INDEX IF NOT EXISTS settlement_paid_order ON settlement_paid(account, order_id, kind);"
+    "CREATE INDEX IF NOT EXISTS settlement_paid_posted ON settlement_paid(account, kind, posted);"
+    "CREATE TABLE IF NOT EXISTS settlement_findings(account TEXT NOT NULL,"
+    " settlement_id TEXT NOT NULL, kind INTEGER NOT NULL, order_id TEXT NOT NULL,"
+    " amount INTEGER, PRIMARY KEY(account, settlement_id, kind, order_id));";
 
 /* columns added to a table after its first release: added to a ledger that lacks them when it
  * is opened (CREATE TABLE IF NOT EXISTS leaves an existing table as it is) */
@@ -2196,6 +2210,192 @@ enum wb_status ledger_order_acks(struct ledger *l, const char *account, const ch
     } else {
         res = rc == SQLITE_DONE ? WB_INTERNAL : map_rc(l, rc);
     }
+    done(l, st);
+    return res;
+}
+
+/* ---- settlement reconciliation ---- */
+
+/* ledger_settlement_put - a settlement taken in (the same one again changes nothing) */
+enum wb_status ledger_settlement_put(struct ledger *l, const char *account, const char *id,
+                                     time_t start, time_t end, const char *currency)
+{
+    static const char sql[] =
+        "INSERT INTO settlements(account,settlement_id,period_start,period_end,currency)"
+        " VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)start);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)end);
+    bind_text(st, 5, currency);
+    return exec_step(l, st);
+}
+
+/* ledger_settlement_first_start - the earliest start of an account's settlements taken in */
+enum wb_status ledger_settlement_first_start(struct ledger *l, const char *account, time_t *start)
+{
+    static const char sql[] = "SELECT min(period_start) FROM settlements WHERE account=?1";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *start = (time_t)sqlite3_column_int64(st, 0);
+        res = WB_OK;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_paid_put - what a settlement paid or refunded for an order (the same again replaces) */
+enum wb_status ledger_paid_put(struct ledger *l, const struct ledger_paid *p)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO settlement_paid(account,settlement_id,order_id,kind,amount,"
+        "posted) VALUES(?1,?2,?3,?4,?5,?6)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, p->account);
+    bind_text(st, 2, p->settlement_id);
+    bind_text(st, 3, p->order_id);
+    sqlite3_bind_int(st, 4, p->kind);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)p->amount);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)p->posted);
+    return exec_step(l, st);
+}
+
+/* ledger_dispatched_unpaid - orders of the dispatch lane first confirmed in [since, before) that
+ * no settlement of the account paid, by order id */
+enum wb_status ledger_dispatched_unpaid(struct ledger *l, const char *account,
+                                        const char *dispatch_lane, time_t since, time_t before,
+                                        ledger_unpaid_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT o, min(u) FROM (SELECT substr(key,1,instr(key,'|')-1) AS o, updated AS u"
+        " FROM rows WHERE flow=?1 AND account=?2 AND state=3 AND instr(key,'|')>1)"
+        " GROUP BY o HAVING min(u)>=?3 AND min(u)<?4 AND NOT EXISTS (SELECT 1 FROM"
+        " settlement_paid p WHERE p.account=?5 AND p.order_id=o AND p.kind=1) ORDER BY o";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_lane(st, 1, 2, dispatch_lane);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)since);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)before);
+    bind_text(st, 5, account);
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (time_t)sqlite3_column_int64(st, 1));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
+/* ledger_receipt_first - when the first return receipt of an account's order was received */
+enum wb_status ledger_receipt_first(struct ledger *l, const char *account, const char *order_id,
+                                    time_t *received)
+{
+    static const char sql[] =
+        "SELECT min(received) FROM return_receipts WHERE account=?1 AND order_id=?2";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, order_id);
+    int rc = sqlite3_step(st), res = WB_NOTFOUND;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *received = (time_t)sqlite3_column_int64(st, 0);
+        res = WB_OK;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        res = map_rc(l, rc);
+    }
+    done(l, st);
+    return res;
+}
+
+/* ledger_finding_put - one finding of a settlement's reconciliation (the same again replaces) */
+enum wb_status ledger_finding_put(struct ledger *l, const char *account, const char *settlement_id,
+                                  int kind, const char *order_id, long long amount)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO settlement_findings(account,settlement_id,"
+                              "kind,order_id,amount) VALUES(?1,?2,?3,?4,?5)";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    bind_text(st, 2, settlement_id);
+    sqlite3_bind_int(st, 3, kind);
+    bind_text(st, 4, order_id);
+    sqlite3_bind_int64(st, 5, amount);
+    return exec_step(l, st);
+}
+
+/* ledger_settlement_drift - the account's settlements ending in [from, to) and their distinct
+ * findings (kind, order) by kind */
+enum wb_status ledger_settlement_drift(struct ledger *l, const char *account, time_t from,
+                                       time_t to, long *settlements, long by_kind[LP_FINDINGS])
+{
+    static const char count[] =
+        "SELECT count(*) FROM settlements WHERE account=?1 AND period_end>=?2 AND period_end<?3";
+    static const char kinds[] =
+        "SELECT f.kind, count(DISTINCT f.order_id) FROM settlement_findings f JOIN settlements s"
+        " ON s.account=f.account AND s.settlement_id=f.settlement_id WHERE f.account=?1 AND"
+        " s.period_end>=?2 AND s.period_end<?3 GROUP BY f.kind";
+    for (int k = 0; k < LP_FINDINGS; k++)
+        by_kind[k] = 0;
+    *settlements = 0;
+    const char *q[2] = {count, kinds};
+    int res = WB_OK;
+    for (int i = 0; res == WB_OK && i < 2; i++) {
+        sqlite3_stmt *st = prep(l, q[i]);
+        if (!st)
+            return WB_IOERR;
+        bind_text(st, 1, account);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int k = sqlite3_column_int(st, 0);
+            if (i == 0)
+                *settlements = (long)sqlite3_column_int64(st, 0);
+            else if (k > 0 && k < LP_FINDINGS)
+                by_kind[k] = (long)sqlite3_column_int64(st, 1);
+        }
+        if (rc != SQLITE_DONE)
+            res = map_rc(l, rc);
+        done(l, st);
+    }
+    return res;
+}
+
+/* ledger_refund_latencies - for each refund of the account posted in [from, to): seconds from
+ * the order's first return receipt to the refund, ascending; without a receipt: -1, first */
+enum wb_status ledger_refund_latencies(struct ledger *l, const char *account, time_t from,
+                                       time_t to, ledger_latency_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT CASE WHEN r IS NULL THEN -1 WHEN posted<r THEN 0 ELSE posted-r END AS s FROM"
+        " (SELECT p.posted AS posted, (SELECT min(x.received) FROM return_receipts x WHERE"
+        " x.account=p.account AND x.order_id=p.order_id) AS r FROM settlement_paid p"
+        " WHERE p.account=?1 AND p.kind=2 AND p.posted>=?2 AND p.posted<?3) ORDER BY s";
+    sqlite3_stmt *st = prep(l, sql);
+    if (!st)
+        return WB_IOERR;
+    bind_text(st, 1, account);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, (long long)sqlite3_column_int64(st, 0));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
     done(l, st);
     return res;
 }

@@ -489,6 +489,59 @@ enum wb_status ledger_order_acks(struct ledger *l, const char *account, const ch
                                  time_t from, time_t to, long within, time_t now, long *due,
                                  long *on_time);
 
+/* ---- settlement reconciliation ----
+ * Each settlement taken in (its period), what it paid (kind LP_ORDER: its Order rows summed per
+ * order) or refunded (LP_REFUND: its Refund rows) for each merchant-fulfilled order, and the
+ * findings of its reconciliation (LP_PAID_NOT_DISPATCHED, LP_DISPATCHED_NOT_PAID,
+ * LP_REFUND_NO_RETURN), so an order paid by any settlement is paid for every later one */
+enum ledger_paid_kind { LP_ORDER = 1, LP_REFUND };
+enum ledger_finding_kind {
+    LP_PAID_NOT_DISPATCHED = 1,
+    LP_DISPATCHED_NOT_PAID,
+    LP_REFUND_NO_RETURN,
+    LP_FINDINGS /* kinds + 1 */
+};
+struct ledger_paid {
+    const char *account; /* "" = the default seller account */
+    const char *settlement_id, *order_id;
+    int kind;         /* LP_ORDER or LP_REFUND */
+    long long amount; /* minor units of the settlement's currency */
+    time_t posted;    /* the first posted-date(-time) of those rows */
+};
+/* ledger_settlement_put - a settlement taken in (the same one again changes nothing) */
+enum wb_status ledger_settlement_put(struct ledger *l, const char *account, const char *id,
+                                     time_t start, time_t end, const char *currency);
+/* ledger_settlement_first_start - the earliest start of an account's settlements taken in;
+ * WB_NOTFOUND when none */
+enum wb_status ledger_settlement_first_start(struct ledger *l, const char *account, time_t *start);
+/* ledger_paid_put - what a settlement paid or refunded for an order (the same again replaces) */
+enum wb_status ledger_paid_put(struct ledger *l, const struct ledger_paid *p);
+typedef int (*ledger_unpaid_cb)(void *arg, const char *order_id, time_t confirmed);
+/* ledger_dispatched_unpaid - by order id, the orders whose dispatch rows of dispatch_lane (keys
+ * "ORDER|...") Amazon first confirmed in [since, before) and no settlement of account paid
+ * (LP_ORDER) */
+enum wb_status ledger_dispatched_unpaid(struct ledger *l, const char *account,
+                                        const char *dispatch_lane, time_t since, time_t before,
+                                        ledger_unpaid_cb cb, void *arg);
+/* ledger_receipt_first - when the first return receipt of an account's order was received;
+ * WB_NOTFOUND when none */
+enum wb_status ledger_receipt_first(struct ledger *l, const char *account, const char *order_id,
+                                    time_t *received);
+/* ledger_finding_put - one finding of a settlement's reconciliation (the same again replaces);
+ * amount in minor units (0 when the settlement holds none) */
+enum wb_status ledger_finding_put(struct ledger *l, const char *account, const char *settlement_id,
+                                  int kind, const char *order_id, long long amount);
+/* ledger_settlement_drift - how many of an account's settlements end in [from, to) and, by
+ * finding kind (index), their distinct orders found */
+enum wb_status ledger_settlement_drift(struct ledger *l, const char *account, time_t from,
+                                       time_t to, long *settlements, long by_kind[LP_FINDINGS]);
+typedef int (*ledger_latency_cb)(void *arg, long long seconds);
+/* ledger_refund_latencies - each refund of an account posted in [from, to) in ascending order of
+ * the seconds from its order's first return receipt to the refund (0 when refunded before the
+ * receipt); -1 (first) for a refund of an order without a receipt */
+enum wb_status ledger_refund_latencies(struct ledger *l, const char *account, time_t from,
+                                       time_t to, ledger_latency_cb cb, void *arg);
+
 /* ---- inventory cadence: deferred changes, last publications, what Amazon has not accepted ----
  * A slow SKU's change waits as a pending row with a due time (rows.due, 0: none): it is taken
  * into a feed only once due (ledger_rows_pending, ledger_pending_stats). */

@@ -5,8 +5,8 @@
 # hold: files per account, flow and state with the oldest one's age, rows by state, feeds by
 # state, each job's last success, duration, runs and failures in a row, open alerts by type
 # and owner, the health figures with their targets (those of flows not configured have
-# configured 0 and no value). The file is replaced whole (no temp left) and readable by the
-# collector.
+# configured 0 and no value, and so have configured ones that measured nothing yet). The file
+# is replaced whole (no temp left) and readable by the collector.
 set -u
 . "$WB_ROOT/tests/lib.sh"
 trap wb_cleanup EXIT
@@ -63,10 +63,17 @@ assert get("wmsbridge_alerts_open", type="rows-rejected", owner="warehouse",
 lb = dict(account="default", figure="exception_backlog", unit="files")
 assert get("wmsbridge_health_value", **lb) == 1
 assert get("wmsbridge_health_target", **lb) == 10
+# refund latency: configured (the settlements flow is), nothing measured yet: no value
 assert get("wmsbridge_health_configured", account="default", figure="refund_latency",
-           unit="hours") == 0
+           unit="hours") == 1
+assert get("wmsbridge_health_target", account="default", figure="refund_latency",
+           unit="hours") == 48
 assert ("wmsbridge_health_value", tuple(sorted(dict(account="default", figure="refund_latency",
-        unit="hours").items()))) not in v, "a figure not configured has a value"
+        unit="hours").items()))) not in v, "a figure measured nothing has a value"
+# every figure not configured: no value
+for (name, labels), val in list(v.items()):
+    if name == "wmsbridge_health_configured" and val == 0:
+        assert ("wmsbridge_health_value", labels) not in v, "a figure not configured has a value"
 assert get("wmsbridge_exception_backlog_files", account="default", owner="wms") == 1
 assert get("wmsbridge_queue_oldest_age_seconds", account="default", flow="dispatch",
            state="reject") >= 0

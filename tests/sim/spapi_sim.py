@@ -264,6 +264,9 @@ FAULT_DEFAULTS = {
     "lose_confirm_reply": 0,  # next N confirmShipment calls Amazon applies, then
                             # hang: the caller cannot know it was applied
     "gzip": False,          # result/report documents are GZIP-compressed
+    "cut_report_next": 0,   # the next N downloads of a report document end
+                            # half way (a transfer cut short: a GZIP document
+                            # without its end); the document itself is whole
     "seed": 0,              # seed of the fault RNG (setting it reseeds)
     "auth_faults": False,   # 5xx/slow/timeout also on /auth/o2/token
     "s3_faults": False,     # 5xx/slow/timeout also on /_upload, /_download
@@ -812,7 +815,11 @@ class Sim:
                                           "The specified key does not exist."))
             ctype = ("application/octet-stream" if doc.get("compression")
                      else doc["contentType"])
-            return self.bodies[did], ctype
+            body = self.bodies[did]
+        if doc["kind"] == "report" and self.take_fault("cut_report_next",
+                                                       "cut_report"):
+            body = body[:len(body) // 2]
+        return body, ctype
 
     # ----- feeds ---------------------------------------------------------
     def feed_status(self, f, now):
@@ -1543,10 +1550,11 @@ def settlement_doc(r, t0):
     in the marketplace's format, posted-date MM/DD/YY and posted-date-time
     YYYY-MM-DD HH:MM:SS UTC. r["sid"] names the settlement (Amazon may deliver
     one settlement twice), r["extra"] adds (type, amount-type, description,
-    pence) rows (see sim_reports.py)."""
+    pence[, order-id[, posted epoch]]) rows, r["period_end"] moves the period's end,
+    r["no_book"] leaves the order book out (see sim_reports.py)."""
     sid = r.get("sid") or "1" + r["reportId"][-10:]
-    start = t0 - 14 * 86400
-    end = t0 - 3600
+    end = r.get("period_end") or t0 - 3600
+    start = end - 14 * 86400
 
     def d(t):
         return datetime.datetime.fromtimestamp(
@@ -1557,7 +1565,7 @@ def settlement_doc(r, t0):
     rows = []
     total = 0
     for i, (oid, status, _lvl, _p, items) in enumerate(SIM_ORDERS):
-        if status in ("Pending", "Canceled"):
+        if status in ("Pending", "Canceled") or r.get("no_book"):
             continue
         posted = start + (i + 1) * 86400
         for j, (sku, qty, price) in enumerate(items):
@@ -1574,13 +1582,17 @@ def settlement_doc(r, t0):
                                  posted, datetime.timezone.utc).strftime(
                                      "%m/%d/%y"),
                              d(posted), code, "", "", sku, str(qty)])
-    for ttype, atype, adesc, amt in r.get("extra", []):
+    for x in r.get("extra", []):
+        ttype, atype, adesc, amt = x[:4]
+        oid = x[4] if len(x) > 4 else ""
+        at = x[5] if len(x) > 5 else end
         total += amt
-        rows.append([sid, "", "", "", "", "", ttype, "", "", "", "",
-                     "Amazon.co.uk", atype, adesc, money(amt), "",
+        rows.append([sid, "", "", "", "", "", ttype, oid, "", "", "",
+                     "Amazon.co.uk", atype, adesc, money(amt),
+                     "MFN" if oid else "",
                      datetime.datetime.fromtimestamp(
-                         end, datetime.timezone.utc).strftime("%m/%d/%y"),
-                     d(end), "", "", "", "", ""])
+                         at, datetime.timezone.utc).strftime("%m/%d/%y"),
+                     d(at), "", "", "", "", ""])
     head = [sid, d(start), d(end), d(end + 3 * 86400), money(total),
             "GBP"] + [""] * (len(SETTLEMENT_COLUMNS) - 6)
     lines = ["\t".join(SETTLEMENT_COLUMNS), "\t".join(head)]
