@@ -4,6 +4,9 @@ the tests the mutant names; print one line per mutant and the score, exit 1 unle
 mutant was caught.
 
     python3 tests/mutate.py [--build DIR] [NAME...]      (make mutate [MUTANTS="NAME..."])
+    python3 tests/mutate.py --check      every mutant parses and applies to the tree as it is
+                                         (no build: run by make check, so a mutant whose lines
+                                         the code left behind is found the day it goes stale)
 
 The scratch copy is DIR/mutate/tree (DIR: the Makefile's BUILD, default build), built with
 VARIANT=asan in its own build/ (seeded from DIR/asan when that exists, so only what a mutant
@@ -169,7 +172,25 @@ def run_test(tree, test, log):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def check():
+    """every mutant parses and applies to the working tree once; 0, else 1 with the reasons"""
+    names = sorted(n[:-7] for n in os.listdir(MUTANTS) if n.endswith(".mutant"))
+    bad = 0
+    for n in names:
+        try:
+            rel, _, blocks = parse(os.path.join(MUTANTS, n + ".mutant"))
+            with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+                apply(f.read(), blocks)
+        except (MutantError, OSError) as e:
+            print("STALE    %-32s %s" % (n, e))
+            bad += 1
+    print("mutate --check: %d mutant(s), %d apply, %d stale" % (len(names), len(names) - bad, bad))
+    return 1 if bad else 0
+
+
 def main(argv):
+    if argv == ["--check"]:
+        return check()
     build_dir = "build"
     if len(argv) > 1 and argv[0] == "--build":
         build_dir, argv = argv[1], argv[2:]
