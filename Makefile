@@ -18,6 +18,8 @@
 
 VARIANT ?= release
 BUILD ?= build
+# the builds `make check` and `make demo` start run one compiler per core
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 B := $(BUILD)/$(VARIANT)
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -143,16 +145,16 @@ deps:
 
 # check: everything under ASan+UBSan, then the suite; the runner prints the summary.
 check: deps
-	$(MAKE) VARIANT=asan all unit
-	$(MAKE) fuzz-build
+	$(MAKE) -j$(NPROC) VARIANT=asan all unit
+	$(MAKE) -j$(NPROC) fuzz-build
 	@WB_FUZZ_DIR=$(BUILD)/fuzz/fuzz sh tests/run.sh $(BUILD)/asan
 
 check-quick:
-	$(MAKE) VARIANT=asan all unit
+	$(MAKE) -j$(NPROC) VARIANT=asan all unit
 	@WB_SKIP_SLOW=1 sh tests/run.sh $(BUILD)/asan
 
 demo: deps
-	$(MAKE) VARIANT=release all
+	$(MAKE) -j$(NPROC) VARIANT=release all
 	@sh scripts/demo.sh $(BUILD)/release
 
 # Fuzz binaries link the fuzz-variant library; it is brought up to date first so a

@@ -8,7 +8,7 @@
 # anything else = fail. They get WB_BIN, WB_BUILD, WB_ROOT, WB_SHARED (empty
 # when ../shared is absent) and a fresh WB_TMP. Logs of failures are shown.
 # Unit tests run one after the other; the slower scripts and fuzz runs run
-# WB_TEST_JOBS at a time (default 2; each uses loopback ports of its own and
+# WB_TEST_JOBS at a time (default: cores + 1; each uses loopback ports of its own and
 # a private WB_TMP), longest first. Never changes anything outside tests/out
 # and the WB_TMP directories it removes.
 set -u
@@ -59,7 +59,8 @@ export WB_BIN="$B/wmsbridge" WB_BUILD="$B" WB_ROOT="$ROOT" WB_SHARED="$SHARED"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 rm -rf "$OUT"; mkdir -p "$OUT"
-JOBS=${WB_TEST_JOBS:-2}
+# one more worker than cores: most scripts wait on peers, clocks and lags half of their time
+JOBS=${WB_TEST_JOBS:-$(($(nproc 2>/dev/null || echo 2) + 1))}
 QUEUE="$OUT/.queue"
 : >"$QUEUE"
 
