@@ -754,6 +754,13 @@ void orders_flow_status(struct wb_env *env, struct buf *out)
         if (ledger_order_sync_get(env->ledger, acc, &sy) != WB_OK ||
             ledger_order_counts(env->ledger, acc, n) != WB_OK)
             continue;
+        if (!sy.last_ok && !sy.last_try) { /* no lag to speak of: nothing ever asked Amazon */
+            buf_appendf(out,
+                        "orders sync (account %s): never ran (is the orders job in the "
+                        "schedule?)\n",
+                        i == 0 ? "default" : acc);
+            continue;
+        }
         char when[32] = "never";
         if (sy.last_ok)
             clock_format_iso(sy.last_ok, when, sizeof when);
