@@ -61,31 +61,10 @@ echo "  documents: identical"
 # 2. timings on the big snapshot, peak RSS at both sizes
 big=$(gen "$ROWS" "$SKUS" 0)
 small=$(gen $((ROWS / 10)) $((SKUS / 10)) 0)
-ours="" python="" floor="" oursmall=""
-i=0
-while [ "$i" -lt "$REPS" ]; do
-    i=$((i + 1))
-    measure inv-ours "$big" $OURS
-    ours=$(best "$ours" "$M")
-    measure inv-python "$big" $PYCONV
-    python=$(best "$python" "$M")
-    measure inv-floor "$big" "$FLOOR"
-    floor=$(best "$floor" "$M")
-    measure inv-ours-small "$small" $OURS
-    oursmall=$(best "$oursmall" "$M")
-done
-oc=$(field cpu "$ours") pc=$(field cpu "$python") fc=$(field cpu "$floor")
-printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
-    ours "$ROWS" "$oc" "$(field wall "$ours")" "$(field rss_kb "$ours")" \
-    python "$ROWS" "$pc" "$(field wall "$python")" "$(field rss_kb "$python")" \
-    floor "$ROWS" "$fc" "$(field wall "$floor")" "$(field rss_kb "$floor")" \
-    ours "$((ROWS / 10))" "$(field cpu "$oursmall")" "$(field wall "$oursmall")" \
-    "$(field rss_kb "$oursmall")"
-[ -n "$(field approx "$ours")" ] &&
-    echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
+bench_rounds inv- "$big" "$ROWS" "$small" "$((ROWS / 10))"
 echo "targets:"
-verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x
-verdict "ours / floor (CPU)" "$(awk -v a="$oc" -v b="$fc" 'BEGIN{print (b>0)?a/b:0}')" "<=" 3 x
+verdict "python / ours (CPU)" "$(ratio "$pc" "$oc")" ">=" 10 x
+verdict "ours / floor (CPU)" "$(ratio "$oc" "$fc")" "<=" 3 x
 verdict "peak RSS at $ROWS rows" "$(awk -v k="$(field rss_kb "$ours")" 'BEGIN{print k/1024}')" \
     "<" 64 " MiB"
 exit 0

@@ -79,6 +79,40 @@ best() {
                 (q > r ? q : r), get(b, "rc"), get(b, "approx") != "" ? " approx=1" : "" }'
 }
 
+# ratio A B - A / B (0 when B is 0), for a verdict
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{print (b>0)?a/b:0}'; }
+
+# bench_rounds PREFIX BIG ROWS SMALL SMALL_ROWS [FLOOR_ARG] - REPS rounds, each running OURS and
+# PYCONV on BIG, FLOOR (with FLOOR_ARG) on BIG and OURS on SMALL once, so a busy spell hits
+# them alike; keeps the best of each in ours, python, floor, oursmall (their CPU seconds in
+# oc, pc, fc) and prints them as a table. Run logs are OUT/PREFIX<program>.err
+bench_rounds() {
+    p=$1 big=$2 rows=$3 small=$4 smallrows=$5 farg=${6:-}
+    ours="" python="" floor="" oursmall=""
+    i=0
+    while [ "$i" -lt "$REPS" ]; do
+        i=$((i + 1))
+        measure "${p}ours" "$big" $OURS
+        ours=$(best "$ours" "$M")
+        measure "${p}python" "$big" $PYCONV
+        python=$(best "$python" "$M")
+        measure "${p}floor" "$big" "$FLOOR" $farg
+        floor=$(best "$floor" "$M")
+        measure "${p}ours-small" "$small" $OURS
+        oursmall=$(best "$oursmall" "$M")
+    done
+    oc=$(field cpu "$ours") pc=$(field cpu "$python") fc=$(field cpu "$floor")
+    printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
+        ours "$rows" "$oc" "$(field wall "$ours")" "$(field rss_kb "$ours")" \
+        python "$rows" "$pc" "$(field wall "$python")" "$(field rss_kb "$python")" \
+        floor "$rows" "$fc" "$(field wall "$floor")" "$(field rss_kb "$floor")" \
+        ours "$smallrows" "$(field cpu "$oursmall")" "$(field wall "$oursmall")" \
+        "$(field rss_kb "$oursmall")"
+    [ -n "$(field approx "$ours")" ] &&
+        echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
+    return 0
+}
+
 # verdict LABEL VALUE OP LIMIT - one target line
 verdict() {
     awk -v l="$1" -v v="$2" -v op="$3" -v lim="$4" -v unit="$5" 'BEGIN {

@@ -64,34 +64,10 @@ big=$(gen "$ROWS" 0)
 small=$(gen "$SMALL" 0)
 echo "timings: best of $REPS rounds, each round runs every program once (so a busy spell"
 echo "         hits them alike); CPU = user+system seconds, the ratios use CPU"
-ours="" python="" floor="" oursmall=""
-i=0
-while [ "$i" -lt "$REPS" ]; do
-    i=$((i + 1))
-    measure ours "$big" $OURS
-    ours=$(best "$ours" "$M")
-    measure python "$big" $PYCONV
-    python=$(best "$python" "$M")
-    measure floor "$big" "$FLOOR"
-    floor=$(best "$floor" "$M")
-    measure ours-small "$small" $OURS
-    oursmall=$(best "$oursmall" "$M")
-done
-
-oc=$(field cpu "$ours") pc=$(field cpu "$python") fc=$(field cpu "$floor")
-printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
-    ours "$ROWS" "$oc" "$(field wall "$ours")" "$(field rss_kb "$ours")" \
-    python "$ROWS" "$pc" "$(field wall "$python")" "$(field rss_kb "$python")" \
-    floor "$ROWS" "$fc" "$(field wall "$floor")" "$(field rss_kb "$floor")" \
-    ours "$SMALL" "$(field cpu "$oursmall")" "$(field wall "$oursmall")" \
-    "$(field rss_kb "$oursmall")"
-
-[ -n "$(field approx "$ours")" ] &&
-    echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
-
+bench_rounds "" "$big" "$ROWS" "$small" "$SMALL"
 echo "targets:"
-verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x
-verdict "ours / floor (CPU)" "$(awk -v a="$oc" -v b="$fc" 'BEGIN{print (b>0)?a/b:0}')" "<=" 2 x
+verdict "python / ours (CPU)" "$(ratio "$pc" "$oc")" ">=" 10 x
+verdict "ours / floor (CPU)" "$(ratio "$oc" "$fc")" "<=" 2 x
 verdict "peak RSS at $SMALL rows" "$(awk -v k="$(field rss_kb "$oursmall")" 'BEGIN{print k/1024}')" \
     "<" 16 " MiB"
 verdict "peak RSS at $ROWS rows" "$(awk -v k="$(field rss_kb "$ours")" 'BEGIN{print k/1024}')" \

@@ -43,32 +43,11 @@ echo "settlement sample (20000 rows): journals identical ($(($(wc -l <"$OUT/sett
 big=$(gen "$ROWS")
 small=$(gen "$SMALL")
 echo "timings: best of $REPS rounds; CPU = user+system seconds, the ratios use CPU"
-ours="" python="" floor="" oursmall=""
-i=0
-while [ "$i" -lt "$REPS" ]; do
-    i=$((i + 1))
-    measure settlement-ours "$big" $OURS
-    ours=$(best "$ours" "$M")
-    measure settlement-python "$big" $PYCONV
-    python=$(best "$python" "$M")
-    measure settlement-floor "$big" "$FLOOR" tab
-    floor=$(best "$floor" "$M")
-    measure settlement-ours-small "$small" $OURS
-    oursmall=$(best "$oursmall" "$M")
-done
-oc=$(field cpu "$ours") pc=$(field cpu "$python") fc=$(field cpu "$floor")
-printf '  %-8s %8s rows  cpu %7.3f s  wall %7.3f s  peak RSS %6d KiB\n' \
-    ours "$ROWS" "$oc" "$(field wall "$ours")" "$(field rss_kb "$ours")" \
-    python "$ROWS" "$pc" "$(field wall "$python")" "$(field rss_kb "$python")" \
-    floor "$ROWS" "$fc" "$(field wall "$floor")" "$(field rss_kb "$floor")" \
-    ours "$SMALL" "$(field cpu "$oursmall")" "$(field wall "$oursmall")" \
-    "$(field rss_kb "$oursmall")"
-[ -n "$(field approx "$ours")" ] &&
-    echo "  (no /usr/bin/time: peak RSS is an upper bound that includes the launcher's pages)"
+bench_rounds settlement- "$big" "$ROWS" "$small" "$SMALL" tab
 
 ks=$(field rss_kb "$oursmall") kb=$(field rss_kb "$ours")
 echo "targets:"
-verdict "python / ours (CPU)" "$(awk -v a="$pc" -v b="$oc" 'BEGIN{print (b>0)?a/b:0}')" ">=" 10 x
+verdict "python / ours (CPU)" "$(ratio "$pc" "$oc")" ">=" 10 x
 verdict "peak RSS at $ROWS rows" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "<" 32 " MiB"
 verdict "RSS growth $SMALL -> $ROWS" "$(awk -v a="$ks" -v b="$kb" 'BEGIN{print (b-a)/1024}')" \
     "<" 1 " MiB"

@@ -266,19 +266,44 @@ sys.exit(1 if busy or any(d["feeds"].get(s) for s in wait) else 0)
 ' 2>/dev/null
 }
 
+# wb_run_jobs JOB[:OPTIONS]... - run each job once, in turn
+wb_run_jobs() {
+    for j in "$@"; do
+        case $j in
+        *:*) wb_run_job "${j%%:*}" "${j#*:}" ;;
+        *) wb_run_job "$j" ;;
+        esac
+    done
+}
+
 # wb_settle_jobs MAX JOB[:OPTIONS]... - run the jobs in turn, one round a second, until wb_quiet
 # (at most MAX rounds; non-zero if never). Any flow: name its jobs.
 wb_settle_jobs() {
     max=$1; shift
     r=0
     while [ $r -lt "$max" ]; do
-        for j in "$@"; do
-            case $j in
-            *:*) wb_run_job "${j%%:*}" "${j#*:}" ;;
-            *) wb_run_job "$j" ;;
-            esac
-        done
+        wb_run_jobs "$@"
         wb_quiet && return 0
+        r=$((r + 1))
+        sleep 1
+    done
+    return 1
+}
+
+# wb_settle_flow FLOW MAX JOB[:OPTIONS]... - like wb_settle_jobs, but only FLOW's lanes (of
+# every seller account) must be quiet: no file in in/ or work/, no pending or queued row
+wb_settle_flow() {
+    flow=$1 max=$2
+    shift 2
+    r=0
+    while [ $r -lt "$max" ]; do
+        wb_run_jobs "$@"
+        "$WB_BIN" -c "$WB_CONF" status --json 2>/dev/null | $WB_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+busy = [k for k, f in d["flows"].items() if (k == sys.argv[1] or k.endswith("/" + sys.argv[1]))
+        and (f["in"] or f["work"] or f.get("rows", {}).get("pending") or f.get("rows", {}).get("queued"))]
+sys.exit(1 if busy else 0)' "$flow" 2>/dev/null && return 0
         r=$((r + 1))
         sleep 1
     done

@@ -36,6 +36,12 @@ const struct health_def *health_defs(void)
     return defs;
 }
 
+/* health_is_now - a window ending within the last minute ends now */
+int health_is_now(time_t to)
+{
+    return to >= clock_now() - 60;
+}
+
 /* health_ok - a measured figure against its target */
 int health_ok(const struct health_figure *f, const struct health_def *d)
 {
@@ -102,9 +108,9 @@ static void exception_backlog(struct wb_env *env, int account, time_t to, struct
     struct health_figure *f = &h->f[H_EXCEPTION_BACKLOG];
     f->configured = 1;
     f->target = (double)env->cfg.target_exception_backlog;
-    time_t now = clock_now();
-    if (to < now - 60)
+    if (!health_is_now(to))
         return;
+    time_t now = clock_now();
     f->have = 1;
     size_t nfl;
     const struct flow_def *fl = flows(&nfl);

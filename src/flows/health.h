@@ -69,6 +69,9 @@ int health_now(struct wb_env *env, int account, struct health *out);
 /* health_window - "14 days", "1 day": the whole days of [from, to) (at least 1), for a
  * figure's detail; returns out */
 const char *health_window(time_t from, time_t to, char *out, size_t n);
+/* health_is_now - 1 when a window ending at to ends now (a state such as the exception backlog
+ * or inventory freshness is known only for now, not for a past day) */
+int health_is_now(time_t to);
 /* health_ok - 1 when a measured figure meets its target */
 int health_ok(const struct health_figure *f, const struct health_def *d);
 

@@ -218,11 +218,11 @@ void inventory_cadence_health(struct wb_env *env, const struct wb_account *a, ti
         return;
     f->configured = 1;
     f->target = (double)env->cfg.target_inventory_freshness_minutes;
-    time_t now = clock_now();
-    if (to < now - 60) {
+    if (!health_is_now(to)) {
         snprintf(f->detail, sizeof f->detail, "known only for now");
         return;
     }
+    time_t now = clock_now();
     struct inventory_freshness r;
     if (inventory_freshness_get(env, a, now, &r) != WB_OK) {
         snprintf(f->detail, sizeof f->detail, "the ledger cannot be read");

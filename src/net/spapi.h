@@ -124,7 +124,7 @@ enum wb_status spapi_confirm_shipment(struct spapi *s, const char *order_id, con
                                       struct spapi_refusal *refusal, struct buf *err);
 /* spapi_search_orders - one page of searchOrders (Orders API v2026-01-01) into resp: with no
  * token the first page of a window (lastUpdatedAfter after, fulfilledBy MERCHANT, the statuses
- * the WMS needs, includedData RECIPIENT and FULFILLMENT, the session's marketplaces, 100 a
+ * the WMS needs, includedData RECIPIENT and FULFILLMENT, the client's marketplaces, 100 a
  * page), else the page token names. An answer 4xx (an expired token) is WB_PERMFAIL */
 enum wb_status spapi_search_orders(struct spapi *s, time_t after, const char *token,
                                    struct buf *resp, struct buf *err);

@@ -1676,7 +1676,7 @@ enum wb_status ledger_feed_done_after(struct ledger *l, long long id)
     return res;
 }
 
-/* ledger_api_add - add a session's calls and 429 answers of op to its totals */
+/* ledger_api_add - add one SP-API client's calls and 429 answers of op to its totals */
 enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled)
 {
     static const char sql[] =
@@ -1828,6 +1828,18 @@ enum wb_status ledger_order_units_put(struct ledger *l, const char *account, con
     return exec_step(l, st);
 }
 
+/* units_rows - hand each (SKU, units) row of st to cb; st is done after */
+static int units_rows(struct ledger *l, sqlite3_stmt *st, ledger_units_cb cb, void *arg)
+{
+    int rc = SQLITE_DONE, res = WB_OK;
+    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        res = cb(arg, col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+    if (res == WB_OK && rc != SQLITE_DONE)
+        res = map_rc(l, rc);
+    done(l, st);
+    return res;
+}
+
 /* ledger_order_units_since - per seller SKU (ascending), the units of an account's orders still
  * in the WMS (state LO_WRITTEN) whose lines were taken at or after since */
 enum wb_status ledger_order_units_since(struct ledger *l, const char *account, time_t since,
@@ -1843,13 +1855,7 @@ enum wb_status ledger_order_units_since(struct ledger *l, const char *account, t
     bind_text(st, 1, account);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
     sqlite3_bind_int(st, 3, LO_WRITTEN);
-    int rc = SQLITE_DONE, res = WB_OK;
-    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        res = cb(arg, col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
-    if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(l, rc);
-    done(l, st);
-    return res;
+    return units_rows(l, st, cb, arg);
 }
 
 /* ledger_receipt_put - one line of a WMS returns receipt matched to an expected return; the
@@ -1890,13 +1896,7 @@ enum wb_status ledger_return_units_since(struct ledger *l, const char *account, 
         return WB_IOERR;
     bind_text(st, 1, account);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
-    int rc = SQLITE_DONE, res = WB_OK;
-    while (res == WB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        res = cb(arg, col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
-    if (res == WB_OK && rc != SQLITE_DONE)
-        res = map_rc(l, rc);
-    done(l, st);
-    return res;
+    return units_rows(l, st, cb, arg);
 }
 
 /* ledger_order_batch_add - a staged batch of WMS rows (encoded lines) to be written as name */

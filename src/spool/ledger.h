@@ -432,7 +432,8 @@ enum wb_status ledger_rows_rejected_between(struct ledger *l, time_t since, time
  * than it, ended done, else WB_NOTFOUND */
 enum wb_status ledger_feed_done_after(struct ledger *l, long long id);
 
-/* ledger_api_add - add a session's calls and 429 answers of op (SP-API operation) to its totals */
+/* ledger_api_add - add one SP-API client's calls and 429 answers of op (SP-API operation) to
+ * its totals */
 enum wb_status ledger_api_add(struct ledger *l, const char *op, long calls, long throttled);
 typedef int (*ledger_api_cb)(void *arg, const char *op, long calls, long throttled);
 /* ledger_api_list - the totals per operation, by name */

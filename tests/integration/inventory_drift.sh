@@ -22,22 +22,7 @@ D=$W/spool/in/inventory
 A=$W/spool/in/acme/inventory
 mkdir -p "$D" "$A"
 
-settle_inv() {
-    r=0
-    while [ $r -lt 60 ]; do
-        "$B" -c "$WB_CONF" run --once inventory --options flush >>"$WB_LOG" 2>&1
-        "$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1
-        "$B" -c "$WB_CONF" status --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-busy = [k for k, f in d["flows"].items() if k.endswith("inventory") and
-        (f["in"] or f["work"] or f["rows"]["pending"] or f["rows"]["queued"])]
-sys.exit(1 if busy else 0)' && return 0
-        r=$((r + 1))
-        sleep 1
-    done
-    return 1
-}
+settle_inv() { wb_settle_flow inventory 60 inventory:flush feeds-poll:now; }
 
 cat >"$WB_TMP/s1.csv" <<CSV
 sku,stock_state,location,quantity,snapshot_time

@@ -88,7 +88,7 @@ grep -q '^wmsbridge_job_failed_runs_in_row{job="dispatch"} 1$' "$P/wmsbridge.pro
     fail "the failed run is not counted in metrics_file"
 echo "ok   a failed run counted"
 
-# SP-API calls per operation, summed over the jobs' sessions
+# SP-API calls per operation, summed over the jobs' SP-API clients
 chmod 600 "$W/etc/credentials"
 "$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1 || fail "feeds-poll failed"
 "$B" -c "$WB_CONF" run --once feeds-poll --options now >>"$WB_LOG" 2>&1

@@ -114,7 +114,7 @@ WB_FAKE_NOW=$((now + 47 * 3600)) "$B" -c "$C" run --once orders >>"$WB_TMP/run.l
 "$B" -c "$C" status 2>&1 | grep -q "dispatch-unconfirmed" && bad "confirmed dispatch still alerted" ||
     ok "a confirmed dispatch clears its alert"
 
-# a second seller account: its own session (its refresh token), its own lane out/acme/orders/
+# a second seller account: its own SP-API client (its refresh token), its own lane out/acme/orders/
 # and its own ledger records; the default account's files are not touched. The simulator
 # shows every seller the same orders: acme takes A (amended) and C as new, B is cancelled,
 # D is held in reject/acme/orders/
